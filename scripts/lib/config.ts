@@ -1,0 +1,291 @@
+// What the target repository is and how it releases, derived from its own files (DESIGN.md,
+// "Which repository, and its settings"). Zero configuration for a repository shaped like the
+// runbook's; RELEASE_* settings override what is derived.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { StartError } from "./cli.ts";
+import { configValue } from "./git.ts";
+import type { Runner } from "./run.ts";
+import { pickSettings, type Problem, type SettingName } from "./settings.ts";
+
+export type { Problem } from "./settings.ts";
+
+export interface Repository {
+  owner: string;
+  name: string;
+  /** Where owner/name came from, for messages. */
+  source: string;
+}
+
+export interface CogSettings {
+  tagPrefix: string;
+  preBumpHooks: string[];
+  postBumpHooks: string[];
+  disableChangelog: boolean;
+  branchWhitelist: string[];
+}
+
+export interface CliffSettings {
+  /** `[changelog] output`: set, every git-cliff run without -o overwrites that file. */
+  output: string | null;
+}
+
+export interface CargoMember {
+  name: string;
+  /** Manifest path relative to the root, e.g. crates/gateway/Cargo.toml. */
+  manifest: string;
+  version: string | null;
+  /** `version.workspace = true`: the version lives in the root's [workspace.package]. */
+  inheritsVersion: boolean;
+}
+
+export type Workspace =
+  | { kind: "cargo"; members: CargoMember[]; workspaceVersion: string | null }
+  | { kind: "npm"; name: string; version: string | null }
+  | { kind: "none" };
+
+export interface Config {
+  root: string;
+  repository: Repository;
+  branch: string;
+  tagPrefix: string;
+  /** null: there is no cog.toml (cog's defaults apply). */
+  cog: CogSettings | null;
+  cliff: CliffSettings | null;
+  workflowPath: string;
+  docs: string[];
+  generate: string | null;
+  registryUrl: string | null;
+  pollSeconds: number;
+  workspace: Workspace;
+  /** Where each setting came from: "default", "derived from cog.toml", "environment variable …". */
+  sources: Record<string, string>;
+  /** Files or settings that do not parse or hold a wrong value. */
+  problems: Problem[];
+}
+
+const DEFAULT_DOCS = ["docs/**/*.md", "README.md"];
+
+/** owner/name from a remote URL: https, ssh, or scp-like `git@host:owner/name(.git)`. */
+export function parseRemoteUrl(url: string): { host: string; owner: string; name: string } | null {
+  const scp = /^(?:[\w.-]+@)?([\w.-]+):(?!\/)([\w.-]+)\/([\w.-]+?)(?:\.git)?\/?$/.exec(url);
+  if (scp && !url.includes("://")) return { host: scp[1]!, owner: scp[2]!, name: scp[3]! };
+  try {
+    const u = new URL(url);
+    if (!["https:", "http:", "ssh:", "git:"].includes(u.protocol)) return null;
+    const parts = u.pathname.replace(/^\/+|\/+$/g, "").replace(/\.git$/, "").split("/");
+    if (parts.length !== 2 || !parts[0] || !parts[1]) return null;
+    return { host: u.hostname, owner: parts[0], name: parts[1] };
+  } catch {
+    return null;
+  }
+}
+
+const NAME = /^[A-Za-z0-9_.-]+$/;
+
+export async function resolveRepository(r: Runner, env: NodeJS.ProcessEnv): Promise<Repository> {
+  const fromEnv = env.GITHUB_REPOSITORY;
+  if (fromEnv) {
+    const [owner, name, ...rest] = fromEnv.split("/");
+    if (!owner || !name || rest.length || !NAME.test(owner) || !NAME.test(name)) {
+      throw new StartError(`GITHUB_REPOSITORY=${JSON.stringify(fromEnv)} is not owner/name`, "set GITHUB_REPOSITORY to owner/name, e.g. acme/gateway, or unset it to use origin");
+    }
+    return { owner, name, source: "GITHUB_REPOSITORY" };
+  }
+  const url = await configValue(r, "remote.origin.url");
+  if (!url) {
+    throw new StartError(
+      "this repository has no origin remote and GITHUB_REPOSITORY is not set, so there is no GitHub repository to release to",
+      "add the GitHub remote (git remote add origin https://github.com/OWNER/NAME.git) or set GITHUB_REPOSITORY=OWNER/NAME",
+    );
+  }
+  const parsed = parseRemoteUrl(url);
+  const enterprise = Boolean(env.GITHUB_API_URL) && !/api\.github\.com/.test(env.GITHUB_API_URL ?? "");
+  if (!parsed || (parsed.host !== "github.com" && !parsed.host.endsWith(".github.com") && !enterprise)) {
+    throw new StartError(
+      `origin (${url}) is not a GitHub repository URL`,
+      "point origin at GitHub (https://github.com/OWNER/NAME.git or git@github.com:OWNER/NAME.git), or set GITHUB_REPOSITORY=OWNER/NAME (and GITHUB_API_URL for GitHub Enterprise)",
+    );
+  }
+  return { owner: parsed.owner, name: parsed.name, source: `origin (${url})` };
+}
+
+interface TomlRead {
+  data: Record<string, unknown> | null;
+  problem?: Problem;
+}
+
+function readToml(root: string, file: string): TomlRead {
+  const path = join(root, file);
+  if (!existsSync(path)) return { data: null };
+  try {
+    return { data: parseToml(readFileSync(path, "utf8")) as Record<string, unknown> };
+  } catch (error) {
+    const e = error as Error & { line?: number; column?: number };
+    const where = e.line ? ` (line ${e.line}, column ${e.column})` : "";
+    return {
+      data: null,
+      problem: {
+        file,
+        key: "(syntax)",
+        message: `${file} is not valid TOML${where}: ${e.message.split("\n")[0]}`,
+        fix: `fix the syntax of ${file}${where}`,
+      },
+    };
+  }
+}
+
+const asTable = (v: unknown): Record<string, unknown> | null =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+
+function stringList(value: unknown, file: string, key: string, problems: Problem[]): string[] {
+  if (value === undefined) return [];
+  if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value as string[];
+  problems.push({ file, key, message: `${key} in ${file} must be a list of strings`, fix: `write ${key} = ["..."] in ${file}` });
+  return [];
+}
+
+function readCog(root: string, problems: Problem[]): CogSettings | null {
+  const { data, problem } = readToml(root, "cog.toml");
+  if (problem) problems.push(problem);
+  if (!data) return null;
+  const prefix = data.tag_prefix ?? "";
+  if (typeof prefix !== "string" || /[\s~^:?*[\\]/.test(prefix)) {
+    problems.push({ file: "cog.toml", key: "tag_prefix", message: `tag_prefix in cog.toml must be a string usable in a tag name, not ${JSON.stringify(prefix)}`, fix: 'set tag_prefix = "v" in cog.toml' });
+  }
+  const disable = data.disable_changelog ?? false;
+  if (typeof disable !== "boolean") {
+    problems.push({ file: "cog.toml", key: "disable_changelog", message: "disable_changelog in cog.toml must be true or false", fix: "set disable_changelog = true in cog.toml" });
+  }
+  return {
+    tagPrefix: typeof prefix === "string" ? prefix : "",
+    preBumpHooks: stringList(data.pre_bump_hooks, "cog.toml", "pre_bump_hooks", problems),
+    postBumpHooks: stringList(data.post_bump_hooks, "cog.toml", "post_bump_hooks", problems),
+    disableChangelog: disable === true,
+    branchWhitelist: stringList(data.branch_whitelist, "cog.toml", "branch_whitelist", problems),
+  };
+}
+
+function readCliff(root: string, problems: Problem[]): CliffSettings | null {
+  const { data, problem } = readToml(root, "cliff.toml");
+  if (problem) problems.push(problem);
+  if (!data) return null;
+  const output = asTable(data.changelog)?.output;
+  return { output: typeof output === "string" ? output : null };
+}
+
+/** Expands Cargo's `members` entries; only a trailing `*` segment is a glob, as in practice. */
+function expandMembers(root: string, patterns: string[]): string[] {
+  const dirs: string[] = [];
+  for (const pattern of patterns) {
+    if (pattern.endsWith("/*")) {
+      const parent = join(root, pattern.slice(0, -2));
+      if (!existsSync(parent)) continue;
+      for (const entry of readdirSync(parent, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+        if (entry.isDirectory() && existsSync(join(parent, entry.name, "Cargo.toml"))) dirs.push(relative(root, join(parent, entry.name)));
+      }
+    } else {
+      dirs.push(pattern);
+    }
+  }
+  return dirs;
+}
+
+function readWorkspace(root: string, problems: Problem[]): Workspace {
+  const { data: cargo, problem } = readToml(root, "Cargo.toml");
+  if (problem) problems.push(problem);
+  if (cargo) {
+    const workspace = asTable(cargo.workspace);
+    const workspaceVersion = asTable(workspace?.package)?.version;
+    const members: CargoMember[] = [];
+    const readMember = (manifest: string, data: Record<string, unknown>) => {
+      const pkg = asTable(data.package);
+      if (!pkg) return;
+      const release = asTable(asTable(asTable(pkg.metadata)?.release))?.release;
+      if (release === false) return;
+      const inherits = asTable(pkg.version)?.workspace === true;
+      const version = inherits ? (typeof workspaceVersion === "string" ? workspaceVersion : null) : typeof pkg.version === "string" ? pkg.version : null;
+      members.push({ name: String(pkg.name ?? manifest), manifest, version, inheritsVersion: inherits });
+    };
+    readMember("Cargo.toml", cargo);
+    if (workspace) {
+      const excluded = new Set(stringList(workspace.exclude, "Cargo.toml", "workspace.exclude", problems));
+      for (const dir of expandMembers(root, stringList(workspace.members, "Cargo.toml", "workspace.members", problems))) {
+        if (excluded.has(dir) || dir === ".") continue;
+        const manifest = `${dir}/Cargo.toml`;
+        const member = readToml(root, manifest);
+        if (member.problem) problems.push(member.problem);
+        else if (!member.data) problems.push({ file: "Cargo.toml", key: "workspace.members", message: `workspace member ${dir} has no Cargo.toml`, fix: `add ${manifest} or remove ${dir} from [workspace] members` });
+        else readMember(manifest, member.data);
+      }
+    }
+    return { kind: "cargo", members, workspaceVersion: typeof workspaceVersion === "string" ? workspaceVersion : null };
+  }
+  const pkgPath = join(root, "package.json");
+  if (existsSync(pkgPath)) {
+    try {
+      const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { name?: unknown; version?: unknown };
+      return { kind: "npm", name: String(pkg.name ?? "package"), version: typeof pkg.version === "string" ? pkg.version : null };
+    } catch (error) {
+      problems.push({ file: "package.json", key: "(syntax)", message: `package.json is not valid JSON: ${(error as Error).message}`, fix: "fix the syntax of package.json" });
+    }
+  }
+  return { kind: "none" };
+}
+
+function readMiseEnv(root: string, problems: Problem[]): { env: Record<string, unknown>; file: string } {
+  for (const file of ["mise.toml", ".mise.toml"]) {
+    const { data, problem } = readToml(root, file);
+    if (problem) {
+      problems.push(problem);
+      return { env: {}, file };
+    }
+    if (data) return { env: asTable(data.env) ?? {}, file };
+  }
+  return { env: {}, file: "mise.toml" };
+}
+
+export async function loadConfig(r: Runner, root: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const problems: Problem[] = [];
+  const repository = await resolveRepository(r, env);
+  const cog = readCog(root, problems);
+  const cliff = readCliff(root, problems);
+  const workspace = readWorkspace(root, problems);
+  const mise = readMiseEnv(root, problems);
+  const settings = pickSettings(env, mise.env, mise.file);
+  problems.push(...settings.problems);
+
+  const sources: Record<string, string> = { repository: repository.source };
+  const pick = (name: SettingName, fallback: string | null, fallbackSource: string) => {
+    const setting = settings.values[name];
+    sources[name] = setting?.source ?? fallbackSource;
+    return setting?.value ?? fallback;
+  };
+  const tagPrefix = cog?.tagPrefix ?? "";
+  sources.tag_prefix = cog ? "cog.toml tag_prefix" : "default (no cog.toml: no prefix)";
+  return {
+    root,
+    repository,
+    branch: pick("RELEASE_BRANCH", "main", "default")!,
+    tagPrefix,
+    cog,
+    cliff,
+    workflowPath: pick("RELEASE_WORKFLOW", ".github/workflows/release.yml", "default")!,
+    docs: (pick("RELEASE_DOCS", null, "default") ?? DEFAULT_DOCS.join(",")).split(",").map((g) => g.trim()),
+    generate: pick("RELEASE_GENERATE", null, "default (none)"),
+    registryUrl: pick("RELEASE_REGISTRY_URL", null, "default (the image's own registry)"),
+    pollSeconds: Number(pick("RELEASE_POLL_SECONDS", "10", "default")),
+    workspace,
+    sources,
+    problems,
+  };
+}
+
+/** For release, verify and recover: a configuration that does not parse stops the command (exit 2). */
+export function requireValidConfig(config: Config): void {
+  const [first, ...rest] = config.problems;
+  if (!first) return;
+  const more = rest.length ? ` (and ${rest.length} more: ${rest.map((p) => p.message).join("; ")})` : "";
+  throw new StartError(`${first.message}${more}`, first.fix);
+}

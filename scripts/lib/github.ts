@@ -1,0 +1,125 @@
+// One Octokit for the whole kit: token as gh finds it, GITHUB_API_URL for Actions, Enterprise and
+// the sandbox, retries for 5xx and throttling that honours rate limits (reference/github-api.md §9).
+// Against a loopback API only, throttle spacing, back-off and poll intervals shrink so the tests and
+// the rehearsal stay fast; a remote API always gets GitHub's own pacing.
+import type { Octokit } from "@octokit/rest";
+import { say } from "./output.ts";
+import { findToken, type TokenInfo } from "./token.ts";
+
+export interface GitHub {
+  octokit: Octokit;
+  owner: string;
+  repo: string;
+  token: TokenInfo;
+  baseUrl: string;
+  loopback: boolean;
+  /** A GET answered from cache when GitHub says 304: unchanged polls cost no rate limit. */
+  cachedGet<T>(route: string, params: Record<string, unknown>): Promise<T>;
+  /** Poll interval for waits, in ms. */
+  pollMs(seconds: number): number;
+}
+
+export function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+    return host === "localhost" || host === "::1" || /^127\./.test(host);
+  } catch {
+    return false;
+  }
+}
+
+interface ApiError {
+  status?: number;
+  message?: string;
+  response?: { headers?: Record<string, string | undefined>; data?: unknown };
+}
+
+/** A sentence saying what went wrong with a GitHub request, and what to do about it. */
+export function describeApiError(error: unknown, what: string): { message: string; fix: string } {
+  const e = error as ApiError;
+  const headers = e.response?.headers ?? {};
+  const status = e.status ?? 0;
+  const apiMessage = (e.response?.data as { message?: string } | undefined)?.message ?? e.message ?? String(error);
+  if (status === 401) {
+    return { message: `${what}: GitHub rejected the token (401 ${apiMessage})`, fix: "the token is wrong, expired or revoked: set a valid GH_TOKEN or GITHUB_TOKEN, or run `gh auth login`" };
+  }
+  if ((status === 403 || status === 429) && (headers["x-ratelimit-remaining"] === "0" || /rate limit/i.test(apiMessage))) {
+    const reset = Number(headers["x-ratelimit-reset"]);
+    const when = reset ? new Date(reset * 1000).toISOString() : headers["retry-after"] ? `in ${headers["retry-after"]} s` : "in a minute or so";
+    return { message: `${what}: GitHub's rate limit was reached (${status} ${apiMessage})`, fix: `wait until the limit resets (${when}) and run the command again` };
+  }
+  if (status === 403) {
+    const needs = headers["x-accepted-github-permissions"];
+    return { message: `${what}: the token is not allowed to (403 ${apiMessage})`, fix: needs ? `give the token the ${needs} permission on the repository` : "give the token access to the repository (Contents, Actions and Checks permissions)" };
+  }
+  if (status === 404) {
+    return { message: `${what}: not found (404)`, fix: "check GITHUB_REPOSITORY / origin names the right repository, and that the token can see it" };
+  }
+  if (status >= 500 || status === 0) {
+    return { message: `${what}: GitHub did not answer (${status ? `${status} ` : ""}${apiMessage}) after retries`, fix: "GitHub may be down or unreachable: check https://www.githubstatus.com and your connection, then run the command again" };
+  }
+  return { message: `${what}: ${status} ${apiMessage}`, fix: "see the message above; run the command again once it is fixed" };
+}
+
+export async function connectGitHub(repository: { owner: string; name: string }, env: NodeJS.ProcessEnv = process.env): Promise<GitHub> {
+  const [{ Octokit: Base }, { retry }, { throttling }, { default: Bottleneck }] = await Promise.all([
+    import("@octokit/rest"),
+    import("@octokit/plugin-retry"),
+    import("@octokit/plugin-throttling"),
+    import("bottleneck"),
+  ]);
+  const token = await findToken(env);
+  const baseUrl = (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, "");
+  const loopback = isLoopback(baseUrl);
+  const timeoutMs = loopback ? 3_000 : 30_000;
+  const timedFetch: typeof fetch = (input, init) =>
+    fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
+  const fast = loopback
+    ? {
+        retryAfterBaseValue: 20,
+        write: new Bottleneck.Group({ maxConcurrent: 1, minTime: 5 }),
+        notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: 5 }),
+      }
+    : {};
+  const Kit = Base.plugin(retry, throttling);
+  const octokit = new Kit({
+    auth: token.token ?? undefined,
+    baseUrl,
+    userAgent: "release-kit",
+    request: { fetch: timedFetch },
+    // Expected 404s and 304s are answers, not errors: callers report what matters.
+    log: { debug() {}, info() {}, warn: (m: string) => say.warn(m), error() {} },
+    // 429 is left to throttling, which honours Retry-After; plugin-retry would ignore it.
+    retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451], ...(loopback ? { retryAfterBaseValue: 20 } : {}) },
+    throttle: {
+      id: `release-kit-${baseUrl}`,
+      onRateLimit: (_after: number, _options: unknown, _kit: unknown, retryCount: number) => retryCount < 1,
+      onSecondaryRateLimit: (_after: number, _options: unknown, _kit: unknown, retryCount: number) => retryCount < 2,
+      ...fast,
+    },
+  }) as unknown as Octokit;
+
+  const cache = new Map<string, { etag: string; data: unknown }>();
+  return {
+    octokit,
+    owner: repository.owner,
+    repo: repository.name,
+    token,
+    baseUrl,
+    loopback,
+    async cachedGet<T>(route: string, params: Record<string, unknown>): Promise<T> {
+      const key = `${route} ${JSON.stringify(params)}`;
+      const hit = cache.get(key);
+      try {
+        const res = await octokit.request(route, { ...params, headers: hit ? { "if-none-match": hit.etag } : {} });
+        const etag = res.headers.etag;
+        if (etag) cache.set(key, { etag, data: res.data });
+        return res.data as T;
+      } catch (error) {
+        if ((error as ApiError).status === 304 && hit) return hit.data as T;
+        throw error;
+      }
+    },
+    pollMs: (seconds: number) => (loopback ? Math.min(seconds * 1000, 100) : seconds * 1000),
+  };
+}

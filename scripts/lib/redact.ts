@@ -1,0 +1,50 @@
+// Secrets never reach the terminal, a JSON report, a journal or a step summary. Known tokens are
+// registered as they are read; GitHub's token formats are caught even when nobody registered them
+// (an API error echoing a token back, a token pasted into a commit message).
+
+const REPLACEMENT = "***";
+const TOKEN_SHAPES = /\b(?:gh[pousr]_[A-Za-z0-9_]{16,}|github_pat_[A-Za-z0-9_]{20,})/g;
+
+const known = new Set<string>();
+
+export function addSecret(value: string | undefined | null): void {
+  const secret = value?.trim();
+  // Short values would redact ordinary words; real tokens are long.
+  if (secret && secret.length >= 8) known.add(secret);
+}
+
+export function redact(text: string): string {
+  let out = text;
+  for (const secret of known) out = out.split(secret).join(REPLACEMENT);
+  return out.replace(TOKEN_SHAPES, REPLACEMENT);
+}
+
+/** Redacts every string inside a JSON-able value. */
+export function redactDeep<T>(value: T): T {
+  return JSON.parse(redact(JSON.stringify(value))) as T;
+}
+
+let installed = false;
+
+/**
+ * Wraps process.stdout and process.stderr so that whatever this process prints is redacted:
+ * our own lines, zx's verbose echo of commands and their output, Node's uncaught-error report.
+ */
+export function installRedaction(): void {
+  if (installed) return;
+  installed = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      const text = typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : chunk;
+      return write(typeof text === "string" ? redact(text) : text, ...rest);
+    }) as typeof stream.write;
+  }
+}
+
+/** Registers the tokens gh would use, from the environment (gh's own `auth token` is added when read). */
+export function addEnvironmentSecrets(env: NodeJS.ProcessEnv = process.env): void {
+  for (const name of ["GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"]) {
+    addSecret(env[name]);
+  }
+}

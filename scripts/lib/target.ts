@@ -1,0 +1,32 @@
+// Which repository a command acts on: --repo PATH, else the git root of the directory the task was
+// invoked from (mise passes it as MISE_ORIGINAL_CWD; the task itself runs in the kit's folder).
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { StartError, type Context } from "./cli.ts";
+import { createRunner, type Runner } from "./run.ts";
+
+export interface Target {
+  root: string;
+  r: Runner;
+}
+
+export function invokedFrom(env: NodeJS.ProcessEnv = process.env): string {
+  return env.MISE_ORIGINAL_CWD || process.cwd();
+}
+
+export async function openTarget(ctx: Context, dryRun = false): Promise<Target> {
+  const asked = typeof ctx.flags.repo === "string" ? ctx.flags.repo : undefined;
+  const dir = resolve(invokedFrom(), asked ?? ".");
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new StartError(`${dir} does not exist or is not a directory`, "pass --repo PATH of a git checkout");
+  }
+  const out = await createRunner(dir, dryRun).probe`git rev-parse --show-toplevel`;
+  if (out.exitCode !== 0) {
+    throw new StartError(
+      `${dir} is not a git repository`,
+      asked ? "pass --repo PATH of a git checkout" : "run the task from inside the repository to release, or pass --repo PATH",
+    );
+  }
+  const root = out.stdout.trim();
+  return { root, r: createRunner(root, dryRun) };
+}

@@ -1,0 +1,62 @@
+// The sandbox's knobs: one mutable object, read by the API server, the registry and the simulated
+// workflow on every request, so tests can change the world while a command runs.
+
+export type CiState = "success" | "failure" | "pending" | "none";
+
+/** A fault injected into matching API requests, consumed one per request until `times` is spent. */
+export interface Fault {
+  /** HTTP method to match; any when absent. */
+  method?: string;
+  /** Route template to match, as counted: "/repos/{owner}/{repo}/releases". Any when absent. */
+  route?: string;
+  /** "status": answer `status` (with GitHub's error body); "reset": destroy the socket; "hang": never answer. */
+  kind: "status" | "reset" | "hang";
+  status?: number;
+  /** Extra response headers, e.g. { "retry-after": "1" }. */
+  headers?: Record<string, string>;
+  /** Response body to send instead of the default error body (a string is sent verbatim). */
+  body?: unknown;
+  /** How many matching requests to fault; Infinity for all. */
+  times: number;
+}
+
+export interface Scenario {
+  /** CI verdict per commit SHA; `ciDefault` for every commit not listed. */
+  ci: Record<string, CiState>;
+  ciDefault: CiState;
+  /** How CI reports: GitHub Actions check runs, legacy commit statuses, or both. */
+  ciKind: "checks" | "statuses" | "both";
+  /** Added to every API (and registry) response. */
+  latencyMs: number;
+  faults: Fault[];
+  /** Releases created from now on are immutable (their tag is final, their name burned on delete). */
+  immutableReleases: boolean;
+  /** Fine-grained permissions the token lacks, e.g. "contents:write", "actions:write", "checks:read". */
+  missingPermissions: string[];
+  /** Jobs of the release workflow that fail, by job id, for the given number of attempts. */
+  failJobs: { job: string; attempts: number }[];
+  /** Platforms the simulated build leaves out, per image reference without tag. */
+  missingPlatforms: { image: string; platform: string }[];
+  /** Simulated run timing. */
+  queuedMs: number;
+  runMs: number;
+  /** When set, tag pushes start no workflow run (as pushes made with the Actions GITHUB_TOKEN). */
+  pushesStartNoRuns: boolean;
+}
+
+export function defaultScenario(): Scenario {
+  return {
+    ci: {},
+    ciDefault: "success",
+    ciKind: "checks",
+    latencyMs: 0,
+    faults: [],
+    immutableReleases: false,
+    missingPermissions: [],
+    failJobs: [],
+    missingPlatforms: [],
+    queuedMs: 100,
+    runMs: 400,
+    pushesStartNoRuns: false,
+  };
+}
