@@ -40,6 +40,14 @@ export function installRedaction(): void {
       return write(typeof text === "string" ? redact(text) : text, ...rest);
     }) as typeof stream.write;
   }
+  // Node reports an uncaught error straight to fd 2, past the wrapped stream: report it ourselves.
+  const report = (error: unknown) => {
+    const text = error instanceof Error ? (process.env.RELEASE_KIT_DEBUG ? error.stack ?? error.message : `${error.name}: ${error.message}`) : String(error);
+    process.stderr.write(redact(`release-kit: ${text}`) + "\n");
+    process.exit(1);
+  };
+  process.on("uncaughtException", report);
+  process.on("unhandledRejection", report);
 }
 
 /** Registers the tokens gh would use, from the environment (gh's own `auth token` is added when read). */

@@ -181,6 +181,9 @@ function evaluate(expr: string, scope: Scope, depth: number): string | null {
     case "github.sha":
       return ctx.sha;
   }
+  if (expr === "true" || expr === "false") return expr;
+  const literal = /^'((?:[^']|'')*)'$/.exec(expr);
+  if (literal) return literal[1]!.replace(/''/g, "'");
   const env = /^env\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(expr);
   if (env && depth < 5) {
     for (const table of scope.env) {
@@ -306,31 +309,29 @@ function checkActionVersion(uses: string, scope: Scope): void {
 
 function readRunStep(run: string, scope: Scope, job: string, artifacts: ArtifactSpec[]): void {
   for (const raw of run.split("\n")) {
-    const line = raw.trim();
+    const text = raw.trim();
+    if (!/^(helm\s+push|oras\s+push)\s/.test(text)) continue;
+    const expanded = resolve(text, scope);
+    const line = expanded === null ? null : resolveShell(expanded, scope.ctx);
+    if (line === null) {
+      scope.unresolved.push(`${scope.where}: cannot resolve "${text}"`);
+      continue;
+    }
     const helm = /^helm\s+push\s+(\S+)\s+(oci:\/\/\S+)/.exec(line);
-    if (helm) {
-      const file = resolveShell(resolve(helm[1]!, scope) ?? "", scope.ctx);
-      const target = resolveShell(resolve(helm[2]!, scope) ?? "", scope.ctx);
-      const chart = file ? /([^/]+?)-(\d[^/]*)\.tgz$/.exec(file) : null;
-      if (!chart || !target) {
-        scope.unresolved.push(`${scope.where}: cannot resolve "${line}"`);
-        continue;
-      }
-      artifacts.push({ name: chart[1]!, ref: `${target.replace(/^oci:\/\//, "").replace(/\/$/, "")}/${chart[1]}`.toLowerCase(), tag: chart[2]!, kind: "helm", mediaType: HELM_CONFIG_MEDIA_TYPE, job });
+    const chart = helm ? /([^/]+?)-(\d[^/]*)\.tgz$/.exec(helm[1]!) : null;
+    if (helm && chart) {
+      const ref = `${helm[2]!.replace(/^oci:\/\//, "").replace(/\/$/, "")}/${chart[1]}`.toLowerCase();
+      artifacts.push({ name: chart[1]!, ref, tag: chart[2]!, kind: "helm", mediaType: HELM_CONFIG_MEDIA_TYPE, job });
+      continue;
     }
     const oras = /^oras\s+push\s+(.*)$/.exec(line);
-    if (oras) {
-      const args = oras[1]!.split(/\s+/);
-      const type = args.find((a, i) => args[i - 1] === "--artifact-type") ?? /--artifact-type=(\S+)/.exec(oras[1]!)?.[1] ?? null;
-      const target = args.find((a) => !a.startsWith("-") && a.includes("/") && a.includes(":") && args[args.indexOf(a) - 1] !== "--artifact-type");
-      const resolved = target ? resolveShell(resolve(target, scope) ?? "", scope.ctx) : null;
-      const { ref, tag } = resolved ? splitRef(resolved) : { ref: "", tag: null };
-      if (!ref || !tag) {
-        scope.unresolved.push(`${scope.where}: cannot resolve "${line}"`);
-        continue;
-      }
-      artifacts.push({ name: ref.split("/").pop()!, ref, tag, kind: "oras", mediaType: type, job });
-    }
+    const args = oras ? oras[1]!.split(/\s+/) : [];
+    const typeAt = args.indexOf("--artifact-type");
+    const type = typeAt >= 0 ? args[typeAt + 1] ?? null : /--artifact-type=(\S+)/.exec(line)?.[1] ?? null;
+    const target = args.find((a, i) => !a.startsWith("-") && i !== typeAt + 1 && /^[^:/]+\.[^/]+\/.+:[^/]+$/.test(a));
+    const { ref, tag } = target ? splitRef(target) : { ref: "", tag: null };
+    if (oras && ref && tag) artifacts.push({ name: ref.split("/").pop()!, ref, tag, kind: "oras", mediaType: type, job });
+    else scope.unresolved.push(`${scope.where}: cannot tell what "${text}" pushes`);
   }
 }
 

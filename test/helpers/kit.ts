@@ -1,0 +1,76 @@
+// Test helpers: run the kit's real entry points, and make throwaway git repositories.
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const KIT = fileURLToPath(new URL("../..", import.meta.url));
+export const LAUNCHER = join(KIT, "scripts", "release-kit");
+export const MISE = join(KIT, "node_modules", ".bin", "mise");
+
+export interface KitRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** The --json document, when stdout holds one. */
+  json: any;
+}
+
+/** The environment a test command starts from: no tokens or GitHub settings leak in from outside. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (/^(GH_|GITHUB_|RELEASE_|MISE_|usage_)/.test(key)) delete env[key];
+  }
+  env.CI = "1";
+  env.GIT_CONFIG_NOSYSTEM = "1";
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+function parseJson(stdout: string): unknown {
+  try {
+    return stdout.trim() ? JSON.parse(stdout) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function run(file: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<KitRun> {
+  return new Promise((resolve) => {
+    const child = execFile(file, args, { cwd: opts.cwd ?? KIT, env: opts.env ?? cleanEnv(), timeout: opts.timeoutMs ?? 60_000, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr), json: parseJson(String(stdout)) });
+    });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    else child.stdin?.end();
+  });
+}
+
+/** Runs `scripts/release-kit <command> ...args`, as the mise tasks do. */
+export function kit(command: string, args: string[] = [], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<KitRun> {
+  return run(LAUNCHER, [command, ...args], opts);
+}
+
+export function tempDir(prefix = "rk-"): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", args, { cwd, encoding: "utf8", env: cleanEnv() }).trim();
+}
+
+/** A small repository with one commit and local identity; origin as given. */
+export function initRepo(dir: string, opts: { origin?: string; files?: Record<string, string> } = {}): string {
+  git(dir, "init", "-q", "-b", "main");
+  git(dir, "config", "user.name", "Test");
+  git(dir, "config", "user.email", "test@example.com");
+  git(dir, "config", "commit.gpgsign", "false");
+  if (opts.origin) git(dir, "remote", "add", "origin", opts.origin);
+  return dir;
+}
