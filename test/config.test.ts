@@ -49,7 +49,7 @@ describe("loadConfig", () => {
     expect(c.branch).toBe("main");
     expect(c.tagPrefix).toBe("v");
     expect(c.cog?.disableChangelog).toBe(true);
-    expect(c.cliff?.output).toBeNull();
+    expect(c.cliff).toEqual({ output: null, tagPattern: null });
     expect(c.workflowPath).toBe(".github/workflows/release.yml");
     expect(c.docs).toEqual(["docs/**/*.md", "README.md"]);
     expect(c.workspace).toEqual({

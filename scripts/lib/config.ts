@@ -29,6 +29,8 @@ export interface CogSettings {
 export interface CliffSettings {
   /** `[changelog] output`: set, every git-cliff run without -o overwrites that file. */
   output: string | null;
+  /** `[git] tag_pattern`: which tags git-cliff counts as releases. */
+  tagPattern: string | null;
 }
 
 export interface CargoMember {
@@ -172,7 +174,8 @@ function readCliff(root: string, problems: Problem[]): CliffSettings | null {
   if (problem) problems.push(problem);
   if (!data) return null;
   const output = asTable(data.changelog)?.output;
-  return { output: typeof output === "string" ? output : null };
+  const pattern = asTable(data.git)?.tag_pattern;
+  return { output: typeof output === "string" ? output : null, tagPattern: typeof pattern === "string" ? pattern : null };
 }
 
 /** Expands Cargo's `members` entries; only a trailing `*` segment is a glob, as in practice. */

@@ -19,6 +19,9 @@ export interface GitHub {
   pollMs(seconds: number): number;
 }
 
+const UNREACHABLE = new Set(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH"]);
+const UNREACHABLE_STATUS = 599;
+
 export function isLoopback(url: string): boolean {
   try {
     const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
@@ -55,6 +58,9 @@ export function describeApiError(error: unknown, what: string): { message: strin
   if (status === 404) {
     return { message: `${what}: not found (404)`, fix: "check GITHUB_REPOSITORY / origin names the right repository, and that the token can see it" };
   }
+  if (status === UNREACHABLE_STATUS) {
+    return { message: `${what}: ${apiMessage}`, fix: "check the network connection and GITHUB_API_URL, then run the command again" };
+  }
   if (status >= 500 || status === 0) {
     return { message: `${what}: GitHub did not answer (${status ? `${status} ` : ""}${apiMessage}) after retries`, fix: "GitHub may be down or unreachable: check https://www.githubstatus.com and your connection, then run the command again" };
   }
@@ -72,8 +78,19 @@ export async function connectGitHub(repository: { owner: string; name: string },
   const baseUrl = (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, "");
   const loopback = isLoopback(baseUrl);
   const timeoutMs = loopback ? 3_000 : 30_000;
-  const timedFetch: typeof fetch = (input, init) =>
-    fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
+  const timedFetch: typeof fetch = async (input, init) => {
+    try {
+      return await fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      // An API that cannot be reached at all (no DNS, nothing listening) will not answer a retry
+      // either: answer with a status plugin-retry leaves alone, so the user hears it at once.
+      const code = (error as { cause?: { code?: string } }).cause?.code ?? "";
+      if (UNREACHABLE.has(code)) {
+        return new Response(JSON.stringify({ message: `cannot reach ${baseUrl} (${code})` }), { status: UNREACHABLE_STATUS, headers: { "content-type": "application/json" } });
+      }
+      throw error;
+    }
+  };
   const fast = loopback
     ? {
         retryAfterBaseValue: 20,
@@ -90,7 +107,7 @@ export async function connectGitHub(repository: { owner: string; name: string },
     // Expected 404s and 304s are answers, not errors: callers report what matters.
     log: { debug() {}, info() {}, warn: (m: string) => say.warn(m), error() {} },
     // 429 is left to throttling, which honours Retry-After; plugin-retry would ignore it.
-    retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451], ...(loopback ? { retryAfterBaseValue: 20 } : {}) },
+    retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451, UNREACHABLE_STATUS], ...(loopback ? { retryAfterBaseValue: 20 } : {}) },
     throttle: {
       id: `release-kit-${baseUrl}`,
       onRateLimit: (_after: number, _options: unknown, _kit: unknown, retryCount: number) => retryCount < 1,

@@ -67,7 +67,7 @@ function wrap(text: string, width: number): string[] {
 /** One table: check, verdict, detail, what to do. Long cells wrap instead of being cut. */
 export function printCheckTable(checks: CheckResult[]): void {
   const idWidth = Math.max(5, ...checks.map((c) => c.id.length));
-  const total = Math.max(100, process.stderr.columns ?? 0);
+  const total = process.stderr.isTTY ? Math.max(100, process.stderr.columns ?? 0) : 150;
   const rest = total - idWidth - 12;
   const detailWidth = Math.max(30, Math.floor(rest * 0.55));
   const fixWidth = Math.max(24, rest - detailWidth);

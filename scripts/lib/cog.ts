@@ -1,0 +1,45 @@
+// What the kit asks cocogitto. cog is the only authority on the next version (git-cliff's bump
+// rules differ); its answers are validated, because "nothing to release" exits 0.
+import semver from "semver";
+import type { Runner } from "./run.ts";
+
+export interface VersionChoice {
+  version?: string;
+  bump?: string;
+  pre?: string;
+}
+
+export type NextVersion =
+  | { ok: true; version: string; tag: string }
+  | { ok: false; nothing: boolean; message: string };
+
+export function validateChoice(choice: VersionChoice): string | null {
+  if (choice.version && choice.bump) return "--version and --bump choose the same thing: give one";
+  if (choice.version && !semver.valid(choice.version)) return `--version ${choice.version} is not a semantic version such as 1.4.0`;
+  if (choice.version && choice.version.startsWith("v")) return `--version takes the bare version (${choice.version.slice(1)}), not the tag`;
+  if (choice.bump && !["major", "minor", "patch"].includes(choice.bump)) return `--bump ${choice.bump}: expected major, minor or patch`;
+  if (choice.pre !== undefined && !/^[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*$/.test(choice.pre)) return `--pre ${choice.pre}: expected a pre-release label such as rc.1`;
+  return null;
+}
+
+/** The cog bump arguments for the maintainer's choice: auto, an exact version, or an increment. */
+export function bumpArgs(choice: VersionChoice): string[] {
+  const args = choice.version ? ["--version", choice.version] : choice.bump ? [`--${choice.bump}`] : ["--auto"];
+  if (choice.pre) args.push("--pre", choice.pre);
+  return args;
+}
+
+/**
+ * `cog bump --dry-run`: stdout must be a version (prefix allowed). cog prints a sentence and exits 0
+ * when nothing needs a bump, and exits 1 when nothing is conventional at all.
+ */
+export async function nextVersion(r: Runner, prefix: string, choice: VersionChoice): Promise<NextVersion> {
+  const out = await r.probe`cog bump ${bumpArgs(choice)} --dry-run --skip-untracked`;
+  const stdout = out.stdout.trim();
+  const last = stdout.split("\n").pop()?.trim() ?? "";
+  const bare = last.startsWith(prefix) ? last.slice(prefix.length) : last;
+  if (out.exitCode === 0 && semver.valid(bare)) return { ok: true, version: bare, tag: `${prefix}${bare}` };
+  const said = (out.exitCode === 0 ? stdout : out.stderr.trim() || stdout).split("\n").filter(Boolean);
+  const message = said.filter((l) => !/^\s*$/.test(l)).slice(0, 4).join(" ") || `cog exited ${out.exitCode} without a version`;
+  return { ok: false, nothing: out.exitCode === 0, message };
+}

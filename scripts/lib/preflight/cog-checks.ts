@@ -1,0 +1,102 @@
+// "changelog-worthy commits are in the expected shape": cog accepts the commits, computes a next
+// version, and the workspace's versions are where the version hook expects them.
+import semver from "semver";
+import { fail, pass, skip, type Check } from "../checks.ts";
+import { nextVersion, validateChoice } from "../cog.ts";
+import { isShallow } from "../git.ts";
+import { latestTag, versionOf } from "../tags.ts";
+import type { PreflightContext } from "./context.ts";
+
+const UNSHALLOW = "git fetch --unshallow --tags (a shallow clone hides earlier tags, so cog would start from 0.0.0)";
+
+export const conventionalCommits: Check<PreflightContext> = {
+  id: "conventional-commits",
+  needs: ["tools"],
+  async run({ r, config }, deps) {
+    if (deps.tools?.status === "fail" && !(deps.tools.data as { cog?: boolean } | undefined)?.cog) return skip("cog is not installed (see tools)");
+    if (await isShallow(r)) return fail("this is a shallow clone: cog cannot see the whole history", UNSHALLOW);
+    const latest = await latestTag(r, config.tagPrefix);
+    const out = latest ? await r.probe`cog check --from-latest-tag` : await r.probe`cog check`;
+    const range = latest ? `since ${latest}` : "in the whole history (no release yet)";
+    if (out.exitCode === 0) return pass(`every commit ${range} is conventional`);
+    const said = `${out.stderr}\n${out.stdout}`.split("\n").map((l) => l.trim()).filter(Boolean);
+    const summary = said.find((l) => /non compliant commits?/i.test(l)) ?? said.slice(-1)[0] ?? `cog check exited ${out.exitCode}`;
+    const offenders = said.filter((l) => /^(Errored commit|Commit message|[0-9a-f]{7,40}\b)/i.test(l)).slice(0, 3);
+    return fail(
+      `${summary}${offenders.length ? ` (${offenders.join("; ")})` : ""}`,
+      "cog leaves non-conventional commits out of the version and the changelog: reword them before they are merged, or add a conventional commit (feat: / fix: ...) that describes the change",
+    );
+  },
+};
+
+export const nextVersionCheck: Check<PreflightContext> = {
+  id: "next-version",
+  needs: ["tools"],
+  async run({ r, config, choice }, deps) {
+    const invalid = validateChoice(choice);
+    if (invalid) return fail(invalid, "see mise run release:preflight -- --help");
+    if (deps.tools?.status === "fail" && !(deps.tools.data as { cog?: boolean } | undefined)?.cog) return skip("cog is not installed (see tools)");
+    if (await isShallow(r)) return fail("this is a shallow clone: cog would compute the next version from 0.0.0", UNSHALLOW);
+    const latest = await latestTag(r, config.tagPrefix);
+    const next = await nextVersion(r, config.tagPrefix, choice);
+    if (next.ok) return pass(`${next.tag} (${latest ? `after ${latest}` : "first release"}${choice.version || choice.bump || choice.pre ? ", as asked" : ", from the commits"})`, { version: next.version, tag: next.tag, latest });
+    if (next.nothing) {
+      return fail(`cog: ${next.message}`, `nothing changelog-worthy since ${latest ?? "the first commit"} (only chore, docs, ci...): nothing to release; to release anyway, choose it: --bump patch`);
+    }
+    return fail(`cog cannot compute a next version: ${next.message}`, "make sure there are conventional commits (feat: / fix: ...) since the last release, or choose the version with --version X.Y.Z");
+  },
+};
+
+export const versions: Check<PreflightContext> = {
+  id: "versions",
+  needs: ["next-version"],
+  async run({ r, config }, deps) {
+    const ws = config.workspace;
+    const found: { file: string; version: string | null }[] =
+      ws.kind === "cargo"
+        ? ws.members.map((m) => ({ file: m.inheritsVersion ? "Cargo.toml [workspace.package]" : m.manifest, version: m.version }))
+        : ws.kind === "npm"
+          ? [{ file: "package.json", version: ws.version }]
+          : [];
+    if (!found.length) return skip("no Cargo workspace or package.json: no version to stamp");
+    const unique = [...new Map(found.map((f) => [f.file, f])).values()];
+    const missing = unique.filter((f) => !f.version);
+    if (missing.length) return fail(`${missing.map((f) => f.file).join(", ")} has no version`, "give every released package a version equal to the last release's");
+    const latest = await latestTag(r, config.tagPrefix);
+    const expected = latest ? versionOf(latest, config.tagPrefix) : null;
+    if (expected) {
+      const off = unique.filter((f) => f.version !== expected);
+      if (!off.length) return pass(`${unique.length === 1 ? unique[0]!.file : `all ${unique.length} manifests`} at ${expected}, the version of ${latest}`);
+      return fail(
+        `${off.map((f) => `${f.file} says ${f.version}`).join(", ")}, but the latest release ${latest} is ${expected}`,
+        `versions move only in release commits: set them back to ${expected} in a commit of its own${ws.kind === "cargo" ? ` (cargo release version ${expected} --execute --no-confirm)` : ""}, or tag the release that set them`,
+      );
+    }
+    const next = (deps["next-version"]?.data as { version: string } | undefined)?.version;
+    const ahead = next ? unique.filter((f) => f.version && semver.valid(f.version) && semver.gt(f.version, next)) : [];
+    if (ahead.length) return fail(`${ahead.map((f) => `${f.file} says ${f.version}`).join(", ")}, above the first release ${next}: the version hook would refuse a downgrade`, `set the versions to ${next} or lower, or release with --version`);
+    return pass(`first release: ${unique.map((f) => `${f.file} ${f.version}`).join(", ")}`);
+  },
+};
+
+async function versionOfTool(r: PreflightContext["r"], ...argv: string[]): Promise<string | null> {
+  const out = await r.probe`${argv} --version`;
+  return out.exitCode === 0 ? out.stdout.trim().split("\n")[0] ?? "" : null;
+}
+
+export const tools: Check<PreflightContext> = {
+  id: "tools",
+  async run({ r, config }) {
+    const wanted: [string, string[]][] = [
+      ["cog", ["cog"]],
+      ["git-cliff", ["git-cliff"]],
+    ];
+    if (config.workspace.kind === "cargo") wanted.push(["cargo", ["cargo"]], ["cargo-release", ["cargo-release"]]);
+    const found = await Promise.all(wanted.map(async ([name, argv]) => [name, await versionOfTool(r, ...argv)] as const));
+    const missing = found.filter(([, v]) => v === null).map(([n]) => n);
+    const shown = found.filter(([, v]) => v).map(([, v]) => v).join("; ");
+    const data = { cog: !missing.includes("cog") };
+    if (!missing.length) return pass(shown, data);
+    return fail(`${missing.join(", ")} not found on PATH${shown ? ` (found: ${shown})` : ""}`, "run `mise install` in the release-kit folder on a connected machine (it installs the pinned cocogitto, git-cliff and cargo-release), or install them yourself", data);
+  },
+};

@@ -1,0 +1,79 @@
+// "main is up to date locally" and "the intended release state is already merged", plus the push
+// that `mise run release` will make, asked of git with --dry-run.
+import { fail, pass, type Check } from "../checks.ts";
+import { countBetween, currentBranch, isAncestor, statusLines } from "../git.ts";
+import { say } from "../output.ts";
+import type { PreflightContext } from "./context.ts";
+
+export const releaseBranch: Check<PreflightContext> = {
+  id: "release-branch",
+  async run({ r, config }) {
+    const branch = await currentBranch(r);
+    if (branch === config.branch) return pass(`on ${branch}`);
+    if (!branch) return fail(`HEAD is detached, not on ${config.branch}`, `git switch ${config.branch}`);
+    return fail(`on ${branch}, not the release branch ${config.branch}`, `git switch ${config.branch} (or set RELEASE_BRANCH if ${branch} is the release branch)`);
+  },
+};
+
+export const cleanTree: Check<PreflightContext> = {
+  id: "clean-tree",
+  async run({ r }) {
+    const dirty = await statusLines(r);
+    if (!dirty.length) return pass("no modified, staged or untracked files");
+    const shown = dirty.slice(0, 5).join(", ") + (dirty.length > 5 ? ` and ${dirty.length - 5} more` : "");
+    return fail(
+      `${dirty.length} uncommitted or untracked file${dirty.length > 1 ? "s" : ""} (${shown}); cog's --skip-untracked would sweep them into the release commit`,
+      "commit them, stash them (git stash --include-untracked), or add them to .gitignore",
+    );
+  },
+};
+
+/** The one network read preflight makes of git: fetch the release branch from origin. */
+export const upToDate: Check<PreflightContext> = {
+  id: "up-to-date",
+  async run({ r, config }) {
+    const branch = config.branch;
+    say.info(`fetching origin (git fetch origin ${branch})`);
+    const fetched = await r.with({ timeout: "120s" }).probe`git fetch --quiet --no-tags origin ${`+refs/heads/${branch}:refs/remotes/origin/${branch}`}`;
+    if (fetched.exitCode !== 0) {
+      const why = fetched.stderr.trim().split("\n").pop() ?? "";
+      return fail(`cannot fetch ${branch} from origin: ${why}`, "check the network and your git credentials for origin (git fetch origin), then run preflight again");
+    }
+    const local = (await r.probe`git rev-parse --verify --quiet ${`refs/heads/${branch}`}`).exitCode === 0;
+    if (!local) return fail(`there is no local ${branch} branch`, `git switch ${branch}`);
+    const [behind, ahead] = await Promise.all([countBetween(r, `refs/heads/${branch}`, `origin/${branch}`), countBetween(r, `origin/${branch}`, `refs/heads/${branch}`)]);
+    if (!behind && !ahead) return pass(`${branch} equals origin/${branch}`);
+    if (behind && !ahead) return fail(`origin/${branch} has ${behind} commit${behind > 1 ? "s" : ""} you do not have`, "git pull --ff-only");
+    if (ahead && !behind) return fail(`${branch} has ${ahead} commit${ahead > 1 ? "s" : ""} that origin/${branch} does not`, "merge them through the normal review (or git push origin " + branch + ") so the release is cut from what origin has");
+    return fail(`${branch} and origin/${branch} have diverged (${ahead} ahead, ${behind} behind)`, `git pull --rebase origin ${branch}, or reset ${branch} to origin/${branch} if your local commits are not wanted`);
+  },
+};
+
+export const merged: Check<PreflightContext> = {
+  id: "merged",
+  needs: ["up-to-date"],
+  async run({ r, config }) {
+    const remote = `refs/remotes/origin/${config.branch}`;
+    if ((await r.probe`git rev-parse --verify --quiet ${remote}`).exitCode !== 0) {
+      return fail(`origin has no ${config.branch} branch (or it was not fetched)`, `push ${config.branch} to origin first, or set RELEASE_BRANCH`);
+    }
+    if (await isAncestor(r, "HEAD", remote)) return pass(`HEAD is on origin/${config.branch}`);
+    const count = await countBetween(r, remote, "HEAD");
+    return fail(`HEAD has ${count} commit${count > 1 ? "s" : ""} that origin/${config.branch} does not: the state to release is not merged`, `merge the change into ${config.branch} on GitHub (or push it), then git pull --ff-only`);
+  },
+};
+
+export const push: Check<PreflightContext> = {
+  id: "push",
+  async run({ r, config }) {
+    const out = await r.with({ timeout: "60s" }).probe`git push --dry-run --atomic --porcelain origin ${`HEAD:refs/heads/${config.branch}`}`;
+    if (out.exitCode === 0) return pass(`git push --dry-run --atomic origin ${config.branch} is accepted`);
+    const said = `${out.stdout}\n${out.stderr}`;
+    const line = said.split("\n").map((l) => l.trim()).filter((l) => /rejected|denied|error|fatal|protected|Authentication|could not/i.test(l))[0] ?? said.trim().split("\n").pop();
+    if (/non-fast-forward|fetch first|rejected/i.test(said) && !/protected|denied/i.test(said)) {
+      return fail(`a push to ${config.branch} would be rejected: ${line}`, `git pull --ff-only so ${config.branch} contains origin/${config.branch}`);
+    }
+    if (/protected|GH006|declined|hook/i.test(said)) return fail(`origin refuses pushes to ${config.branch}: ${line}`, "a branch protection rule or hook blocks direct pushes: allow the release pusher (or release from CI with a token that may push)");
+    return fail(`git cannot push to origin: ${line}`, "check git's credentials for origin (a credential helper, ssh key, or gh auth setup-git), then run preflight again");
+  },
+};
