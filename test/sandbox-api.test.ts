@@ -1,0 +1,548 @@
+// The sandbox's GitHub API driven by the real Octokit client over real HTTP, backed by a real bare
+// repository: every route, the GitHub behaviours the kit leans on, and the scenario's faults.
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import { Octokit } from "@octokit/rest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startApiServer } from "../scripts/sandbox/api/server.ts";
+import type { ApiServer, RefUpdate } from "../scripts/sandbox/api/server.ts";
+import type { JobRecord, RunRecord } from "../scripts/sandbox/api/state.ts";
+import { repositoryIdOf } from "../scripts/sandbox/api/state.ts";
+import { defaultScenario } from "../scripts/sandbox/scenario.ts";
+
+const run = promisify(execFile);
+const TOKEN = "sandbox-token-0123";
+const OWNER = "acme";
+const REPO = "gateway";
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const gitEnv = {
+  ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_AUTHOR_NAME: "Ada", GIT_AUTHOR_EMAIL: "ada@example.com",
+  GIT_COMMITTER_NAME: "Ada", GIT_COMMITTER_EMAIL: "ada@example.com", GIT_CONFIG_NOSYSTEM: "1", HOME: tmpdir(),
+};
+
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run("git", args, { cwd, env: gitEnv });
+  return stdout.trim();
+}
+
+/** The status a rejected Octokit call carries. */
+async function statusOf(p: Promise<unknown>): Promise<number> {
+  try {
+    await p;
+    return 0;
+  } catch (e) {
+    return (e as { status: number }).status;
+  }
+}
+
+async function errorOf(p: Promise<unknown>): Promise<{ status: number; data: any; headers: Record<string, string> }> {
+  try {
+    await p;
+  } catch (e: any) {
+    return { status: e.status, data: e.response?.data, headers: e.response?.headers ?? {} };
+  }
+  throw new Error("expected a rejection");
+}
+
+let dir: string;
+let bare: string;
+let work: string;
+let server: ApiServer;
+let octokit: Octokit;
+let anon: Octokit;
+let clock = new Date("2026-03-01T12:00:00Z");
+const scenario = defaultScenario();
+const refUpdates: RefUpdate[] = [];
+const reruns: RunRecord[] = [];
+const shas: string[] = []; // main's commits, oldest first
+
+const repoArgs = { owner: OWNER, repo: REPO };
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "sandbox-api-"));
+  bare = path.join(dir, "remote.git");
+  work = path.join(dir, "work");
+  await git(dir, "init", "-q", "--bare", "-b", "main", bare);
+  await git(dir, "init", "-q", "-b", "main", work);
+  for (const msg of ["feat: first", "fix: second", "feat: third"]) {
+    await git(work, "commit", "-q", "--allow-empty", "-m", msg);
+    shas.push(await git(work, "rev-parse", "HEAD"));
+  }
+  await git(work, "remote", "add", "origin", bare);
+  await git(work, "push", "-q", "origin", "main");
+  server = await startApiServer({
+    ...repoArgs, remotePath: bare, defaultBranch: "main", token: TOKEN, scenario,
+    onRefUpdate: (u) => refUpdates.push(u), onRerun: (r) => reruns.push(structuredClone(r)), now: () => clock,
+  });
+  octokit = new Octokit({ baseUrl: server.url, auth: TOKEN, log: quiet });
+  anon = new Octokit({ baseUrl: server.url, log: quiet });
+});
+
+afterEach(() => {
+  Object.assign(scenario, defaultScenario());
+});
+
+afterAll(async () => {
+  await server?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("lifecycle", () => {
+  it("starts and stops well under a second", async () => {
+    const t0 = performance.now();
+    const s = await startApiServer({ ...repoArgs, remotePath: bare, defaultBranch: "main", token: TOKEN, scenario: defaultScenario() });
+    const res = await fetch(`${s.url}/rate_limit`);
+    await s.stop();
+    const ms = performance.now() - t0;
+    console.log(`sandbox api: start + one request + stop in ${ms.toFixed(1)} ms`);
+    expect(res.status).toBe(200);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it("stop() closes hung requests", async () => {
+    const sc = defaultScenario();
+    sc.faults.push({ kind: "hang", times: 1 });
+    const s = await startApiServer({ ...repoArgs, remotePath: bare, defaultBranch: "main", token: TOKEN, scenario: sc });
+    const hung = fetch(`${s.url}/repos/${OWNER}/${REPO}`).then(() => "answered", () => "closed");
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
+    await s.stop();
+    expect(await hung).toBe("closed");
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(s.requests.get("GET /repos/{owner}/{repo} 0")).toBe(1);
+  });
+});
+
+describe("repository and auth", () => {
+  it("reports permissions and the default branch", async () => {
+    const { data } = await octokit.rest.repos.get(repoArgs);
+    expect(data.full_name).toBe(`${OWNER}/${REPO}`);
+    expect(data.default_branch).toBe("main");
+    expect(data.permissions).toEqual({ admin: true, maintain: true, push: true, triage: true, pull: true });
+    scenario.missingPermissions = ["contents:write"];
+    expect((await octokit.rest.repos.get(repoArgs)).data.permissions?.push).toBe(false);
+    expect((await anon.rest.repos.get(repoArgs)).data.permissions).toBeUndefined();
+  });
+
+  it("answers 401 to a wrong token on every route and to anonymous writes", async () => {
+    const wrong = new Octokit({ baseUrl: server.url, auth: "nope", log: quiet });
+    const e1 = await errorOf(wrong.rest.repos.get(repoArgs));
+    expect([e1.status, e1.data.message]).toEqual([401, "Bad credentials"]);
+    expect(await statusOf(wrong.rest.rateLimit.get())).toBe(401);
+    expect(await statusOf(wrong.request("GET /nowhere"))).toBe(401);
+    const e2 = await errorOf(anon.rest.repos.createRelease({ ...repoArgs, tag_name: "v9.9.9" }));
+    expect([e2.status, e2.data.message]).toEqual([401, "Requires authentication"]);
+    // Both header schemes GitHub accepts.
+    const bearer = await fetch(`${server.url}/repos/${OWNER}/${REPO}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(((await bearer.json()) as { permissions?: unknown }).permissions).toBeDefined();
+  });
+
+  it("parses bodies as JSON whatever the Content-Type, and rejects bad JSON with 400", async () => {
+    const post = (body: string) => fetch(`${server.url}/repos/${OWNER}/${REPO}/releases`, {
+      method: "POST", body, headers: { authorization: `token ${TOKEN}`, "content-type": "text/plain" },
+    });
+    const ok = await post(JSON.stringify({ tag_name: "v0.0.1-plain", draft: true }));
+    expect(ok.status).toBe(201);
+    expect(((await ok.json()) as { tag_name: string }).tag_name).toBe("v0.0.1-plain");
+    const bad = await post("{not json");
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toBe("Problems parsing JSON");
+  });
+
+  it("answers unknown routes with GitHub's 404 body", async () => {
+    const res = await fetch(`${server.url}/repos/${OWNER}/${REPO}/no-such-thing`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ message: "Not Found", documentation_url: "https://docs.github.com/rest", status: "404" });
+    expect(await statusOf(octokit.rest.repos.get({ owner: OWNER, repo: "other" }))).toBe(404);
+  });
+
+  it("answers 403 with the accepted permission when the token lacks it", async () => {
+    for (const [perm, call, header] of [
+      ["actions:read", () => octokit.rest.actions.listWorkflowRuns({ ...repoArgs, workflow_id: "release.yml" }), "actions=read"],
+      ["checks:read", () => octokit.rest.checks.listForRef({ ...repoArgs, ref: "main" }), "checks=read"],
+      ["statuses:read", () => octokit.rest.repos.getCombinedStatusForRef({ ...repoArgs, ref: "main" }), "statuses=read"],
+      ["contents:write", () => octokit.rest.git.createRef({ ...repoArgs, ref: "refs/tags/nope", sha: shas[0] }), "contents=write"],
+      ["attestations:read", () => octokit.rest.repos.listAttestations({ ...repoArgs, subject_digest: "sha256:00" }), "attestations=read"],
+    ] as const) {
+      scenario.missingPermissions = [perm];
+      const e = await errorOf(call());
+      expect([e.status, e.data.message, e.headers["x-accepted-github-permissions"]]).toEqual([403, "Resource not accessible by personal access token", header]);
+    }
+    expect(await git(bare, "tag", "--list", "nope")).toBe("");
+  });
+});
+
+describe("refs, commits and compare", () => {
+  it("reads, creates and deletes refs in the bare repository", async () => {
+    await git(work, "tag", "-a", "v0.1.0", "-m", "annotated", shas[1]);
+    await git(work, "push", "-q", "origin", "v0.1.0");
+    const main = await octokit.rest.git.getRef({ ...repoArgs, ref: "heads/main" });
+    expect(main.data).toMatchObject({ ref: "refs/heads/main", object: { type: "commit", sha: shas[2] } });
+    const tag = await octokit.rest.git.getRef({ ...repoArgs, ref: "tags/v0.1.0" });
+    expect(tag.data.object.type).toBe("tag");
+    expect(tag.data.object.sha).toBe(await git(bare, "rev-parse", "refs/tags/v0.1.0"));
+    expect(await statusOf(octokit.rest.git.getRef({ ...repoArgs, ref: "tags/v0.1" }))).toBe(404); // exact match only
+
+    const before = refUpdates.length;
+    const made = await octokit.rest.git.createRef({ ...repoArgs, ref: "refs/tags/v0.1.5", sha: shas[0] });
+    expect(made.status).toBe(201);
+    expect(await git(bare, "rev-parse", "refs/tags/v0.1.5")).toBe(shas[0]);
+    expect(refUpdates.slice(before)).toEqual([{ ref: "refs/tags/v0.1.5", oldSha: null, newSha: shas[0], via: "api" }]);
+    const dup = await errorOf(octokit.rest.git.createRef({ ...repoArgs, ref: "refs/tags/v0.1.5", sha: shas[1] }));
+    expect([dup.status, dup.data.message]).toEqual([422, "Reference already exists"]);
+    const ghost = await errorOf(octokit.rest.git.createRef({ ...repoArgs, ref: "refs/tags/ghost", sha: "1".repeat(40) }));
+    expect([ghost.status, ghost.data.message]).toEqual([422, "Object does not exist"]);
+
+    const matching = await octokit.rest.git.listMatchingRefs({ ...repoArgs, ref: "tags/v0.1" });
+    expect(matching.data.map((r) => r.ref)).toEqual(["refs/tags/v0.1.0", "refs/tags/v0.1.5"]);
+
+    expect((await octokit.rest.git.deleteRef({ ...repoArgs, ref: "tags/v0.1.5" })).status).toBe(204);
+    expect(await git(bare, "tag", "--list", "v0.1.5")).toBe("");
+    expect(refUpdates.at(-1)).toEqual({ ref: "refs/tags/v0.1.5", oldSha: shas[0], newSha: null, via: "api" });
+    const gone = await errorOf(octokit.rest.git.deleteRef({ ...repoArgs, ref: "tags/v0.1.5" }));
+    expect([gone.status, gone.data.message]).toEqual([422, "Reference does not exist"]);
+  });
+
+  it("gets commits by SHA, branch and tag (peeled)", async () => {
+    const bySha = await octokit.rest.repos.getCommit({ ...repoArgs, ref: shas[1] });
+    expect(bySha.data.commit.message).toBe("fix: second");
+    expect(bySha.data.parents.map((p) => p.sha)).toEqual([shas[0]]);
+    expect(bySha.data.commit.author?.email).toBe("ada@example.com");
+    expect((await octokit.rest.repos.getCommit({ ...repoArgs, ref: "main" })).data.sha).toBe(shas[2]);
+    expect((await octokit.rest.repos.getCommit({ ...repoArgs, ref: "v0.1.0" })).data.sha).toBe(shas[1]);
+    const e = await errorOf(octokit.rest.repos.getCommit({ ...repoArgs, ref: "no-such-ref" }));
+    expect([e.status, e.data.message]).toEqual([422, "No commit found for SHA: no-such-ref"]);
+  });
+
+  it("compares like GitHub: ahead, behind, identical, diverged", async () => {
+    const cmp = (basehead: string) => octokit.rest.repos.compareCommitsWithBasehead({ ...repoArgs, basehead });
+    const ahead = (await cmp(`${shas[0]}...main`)).data;
+    expect([ahead.status, ahead.ahead_by, ahead.behind_by, ahead.total_commits]).toEqual(["ahead", 2, 0, 2]);
+    expect(ahead.commits.map((c) => c.sha)).toEqual([shas[1], shas[2]]); // oldest first
+    expect(ahead.merge_base_commit.sha).toBe(shas[0]);
+    expect((await cmp("main...v0.1.0")).data).toMatchObject({ status: "behind", ahead_by: 0, behind_by: 1 });
+    expect((await cmp("main...main")).data).toMatchObject({ status: "identical", total_commits: 0 });
+    await git(work, "checkout", "-q", "-b", "side", shas[0]);
+    await git(work, "commit", "-q", "--allow-empty", "-m", "chore: side");
+    await git(work, "push", "-q", "origin", "side");
+    await git(work, "checkout", "-q", "main");
+    const div = (await cmp("main...side")).data;
+    expect([div.status, div.ahead_by, div.behind_by, div.merge_base_commit.sha]).toEqual(["diverged", 1, 2, shas[0]]);
+    expect(await statusOf(cmp("main...nowhere"))).toBe(404);
+  });
+});
+
+describe("CI state from the scenario", () => {
+  it("derives check runs and combined status per commit", async () => {
+    const checks = async (ref: string) => (await octokit.rest.checks.listForRef({ ...repoArgs, ref })).data;
+    const ok = await checks("main");
+    expect(ok.check_runs.map((c) => [c.name, c.status, c.conclusion, c.app?.id, c.head_sha])).toEqual([
+      ["build", "completed", "success", 15368, shas[2]], ["test", "completed", "success", 15368, shas[2]],
+    ]);
+    scenario.ci[shas[2]] = "failure";
+    expect((await checks("main")).check_runs.find((c) => c.name === "test")?.conclusion).toBe("failure");
+    scenario.ci[shas[2]] = "pending";
+    expect((await checks(shas[2])).check_runs.find((c) => c.name === "test")).toMatchObject({ status: "in_progress", conclusion: null });
+    const filtered = await octokit.rest.checks.listForRef({ ...repoArgs, ref: "main", check_name: "build" });
+    expect(filtered.data.total_count).toBe(1);
+    scenario.ci[shas[2]] = "none";
+    expect((await checks("main")).total_count).toBe(0);
+
+    // Actions-only repository: combined status is pending with nothing in it.
+    const combined = async () => (await octokit.rest.repos.getCombinedStatusForRef({ ...repoArgs, ref: "main" })).data;
+    expect(await combined()).toMatchObject({ state: "pending", total_count: 0, sha: shas[2] });
+    scenario.ciKind = "statuses";
+    scenario.ci[shas[2]] = "success";
+    expect(await combined()).toMatchObject({ state: "success", total_count: 2 });
+    expect((await checks("main")).total_count).toBe(0);
+    scenario.ci[shas[2]] = "failure";
+    expect((await combined()).state).toBe("failure");
+    expect(await statusOf(octokit.rest.repos.getCombinedStatusForRef({ ...repoArgs, ref: "nope" }))).toBe(404);
+  });
+});
+
+describe("releases", () => {
+  it("creates the missing tag at the default branch head, lightweight, and refuses a duplicate", async () => {
+    const before = refUpdates.length;
+    const created = await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v1.0.0", name: "v1.0.0", body: "notes", make_latest: "true" });
+    expect(created.status).toBe(201);
+    expect(created.data).toMatchObject({ tag_name: "v1.0.0", draft: false, immutable: false, target_commitish: "main" });
+    expect(await git(bare, "rev-parse", "refs/tags/v1.0.0")).toBe(await git(bare, "rev-parse", "refs/heads/main"));
+    expect(await git(bare, "cat-file", "-t", "refs/tags/v1.0.0")).toBe("commit");
+    expect(refUpdates.slice(before)).toEqual([{ ref: "refs/tags/v1.0.0", oldSha: null, newSha: shas[2], via: "api" }]);
+
+    const dup = await errorOf(octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v1.0.0" }));
+    expect(dup.status).toBe(422);
+    expect(dup.data.errors).toEqual([{ resource: "Release", code: "already_exists", field: "tag_name" }]);
+    expect((await octokit.rest.repos.getReleaseByTag({ ...repoArgs, tag: "v1.0.0" })).data.id).toBe(created.data.id);
+    expect((await octokit.rest.repos.getRelease({ ...repoArgs, release_id: created.data.id })).data.body).toBe("notes");
+  });
+
+  it("uses target_commitish for a missing tag and ignores it for an existing one", async () => {
+    await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v1.0.1", target_commitish: shas[0] });
+    expect(await git(bare, "rev-parse", "refs/tags/v1.0.1")).toBe(shas[0]);
+    await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v0.1.0", target_commitish: shas[0] });
+    expect(await git(bare, "rev-parse", "refs/tags/v0.1.0^{commit}")).toBe(shas[1]);
+    expect(await statusOf(octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v1.0.2", target_commitish: "nowhere" }))).toBe(422);
+    expect(await statusOf(octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v1.0.3", make_latest: "maybe" as "true" }))).toBe(422);
+  });
+
+  it("hides drafts from get-by-tag, lists them for pushers only, tags them on publish", async () => {
+    const draft = (await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v2.0.0", draft: true, body: "draft notes" })).data;
+    expect(draft.html_url).toMatch(/\/releases\/tag\/untagged-/);
+    expect(await git(bare, "tag", "--list", "v2.0.0")).toBe(""); // drafts make no tag
+    expect(await statusOf(octokit.rest.repos.getReleaseByTag({ ...repoArgs, tag: "v2.0.0" }))).toBe(404);
+    const listed = await octokit.paginate(octokit.rest.repos.listReleases, { ...repoArgs, per_page: 100 });
+    expect(listed.find((r) => r.id === draft.id)?.draft).toBe(true);
+    const public_ = await anon.paginate(anon.rest.repos.listReleases, { ...repoArgs, per_page: 100 });
+    expect(public_.some((r) => r.draft)).toBe(false);
+    expect(await statusOf(anon.rest.repos.getRelease({ ...repoArgs, release_id: draft.id }))).toBe(404);
+
+    const published = await octokit.rest.repos.updateRelease({ ...repoArgs, release_id: draft.id, draft: false });
+    expect(published.data.draft).toBe(false);
+    expect(published.data.published_at).not.toBeNull();
+    expect(await git(bare, "rev-parse", "refs/tags/v2.0.0")).toBe(shas[2]);
+    expect((await octokit.rest.repos.getReleaseByTag({ ...repoArgs, tag: "v2.0.0" })).data.body).toBe("draft notes");
+    expect((await octokit.rest.repos.deleteRelease({ ...repoArgs, release_id: draft.id })).status).toBe(204);
+    expect(await git(bare, "rev-parse", "refs/tags/v2.0.0")).toBe(shas[2]); // the tag stays
+  });
+
+  it("locks an immutable release and burns its tag name on delete", async () => {
+    scenario.immutableReleases = true;
+    const rel = (await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v3.0.0", body: "one" })).data;
+    expect(rel.immutable).toBe(true);
+    expect((await octokit.rest.repos.updateRelease({ ...repoArgs, release_id: rel.id, body: "two" })).data.body).toBe("two");
+    expect(await statusOf(octokit.rest.repos.updateRelease({ ...repoArgs, release_id: rel.id, tag_name: "v3.0.1" }))).toBe(422);
+    expect(await statusOf(octokit.rest.git.deleteRef({ ...repoArgs, ref: "tags/v3.0.0" }))).toBe(422);
+    await octokit.rest.repos.deleteRelease({ ...repoArgs, release_id: rel.id });
+    expect(server.state.burnedTags.has("v3.0.0")).toBe(true);
+    expect(await git(bare, "rev-parse", "refs/tags/v3.0.0")).toBe(shas[2]);
+    const again = await errorOf(octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v3.0.0" }));
+    expect(again.status).toBe(422);
+    expect(again.data.errors[0]).toMatchObject({ code: "custom", field: "tag_name", message: "tag_name was used by an immutable release" });
+  });
+
+  it("paginates with a Link header", async () => {
+    for (let i = 0; i < 4; i++) await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: `v4.0.${i}`, draft: true });
+    const total = (await octokit.paginate(octokit.rest.repos.listReleases, { ...repoArgs, per_page: 100 })).length;
+    const first = await octokit.rest.repos.listReleases({ ...repoArgs, per_page: 2 });
+    expect(first.data).toHaveLength(2);
+    expect(first.headers.link).toContain('rel="next"');
+    expect(first.headers.link).toContain(`page=${Math.ceil(total / 2)}>; rel="last"`);
+    const all = await octokit.paginate(octokit.rest.repos.listReleases, { ...repoArgs, per_page: 2 });
+    expect(all).toHaveLength(total);
+    expect(new Set(all.map((r) => r.id)).size).toBe(total);
+  });
+});
+
+describe("conditional requests, rate limits, faults and latency", () => {
+  it("answers a matching If-None-Match with 304, which Octokit rejects, at no rate cost", async () => {
+    const first = await octokit.rest.repos.getReleaseByTag({ ...repoArgs, tag: "v1.0.0" });
+    const etag = first.headers.etag ?? "";
+    expect(etag).toMatch(/^W\/"[0-9a-f]{64}"$/);
+    const e = await errorOf(octokit.rest.repos.getReleaseByTag({ ...repoArgs, tag: "v1.0.0", headers: { "if-none-match": etag } }));
+    expect(e.status).toBe(304);
+    expect(e.headers.etag).toBe(etag);
+    expect(e.headers["x-ratelimit-remaining"]).toBe(first.headers["x-ratelimit-remaining"]);
+    expect(server.requests.get("GET /repos/{owner}/{repo}/releases/tags/{tag} 304")).toBe(1);
+    const third = await octokit.rest.repos.getReleaseByTag({ ...repoArgs, tag: "v1.0.0" });
+    expect(Number(third.headers["x-ratelimit-remaining"])).toBe(Number(first.headers["x-ratelimit-remaining"]) - 1);
+  });
+
+  it("reports rate limits without spending them", async () => {
+    const a = (await octokit.rest.rateLimit.get()).data;
+    const b = (await octokit.rest.rateLimit.get()).data;
+    expect(a.resources.core.limit).toBe(5000);
+    expect(b.resources.core.remaining).toBe(a.resources.core.remaining);
+    expect(a.rate).toEqual(a.resources.core);
+    expect((await anon.rest.rateLimit.get()).data.resources.core.limit).toBe(60);
+  });
+
+  it("injects status faults, consuming them", async () => {
+    const route = "/repos/{owner}/{repo}";
+    scenario.faults = [{ method: "GET", route, kind: "status", status: 503, times: 2 }];
+    expect(await statusOf(octokit.rest.repos.get(repoArgs))).toBe(503);
+    expect(await statusOf(octokit.rest.repos.get(repoArgs))).toBe(503);
+    expect(await statusOf(octokit.rest.repos.get(repoArgs))).toBe(0);
+    expect(scenario.faults[0].times).toBe(0);
+    expect(server.requests.get(`GET ${route} 503`)).toBe(2);
+
+    scenario.faults = [{ route, kind: "status", status: 429, times: 1 }];
+    const primary = await errorOf(octokit.rest.repos.get(repoArgs));
+    expect(primary.status).toBe(429);
+    expect(primary.data.message).toMatch(/^API rate limit exceeded for /);
+    expect(primary.headers["x-ratelimit-remaining"]).toBe("0");
+    expect(Number(primary.headers["x-ratelimit-reset"])).toBeGreaterThan(Date.now() / 1000);
+
+    scenario.faults = [{ route, kind: "status", status: 403, headers: { "retry-after": "2" }, times: 1 }];
+    const secondary = await errorOf(octokit.rest.repos.get(repoArgs));
+    expect(secondary.status).toBe(403);
+    expect(secondary.data.message).toContain("You have exceeded a secondary rate limit");
+    expect(secondary.headers["retry-after"]).toBe("2");
+  });
+
+  it("drives plugin-throttling's primary and secondary handlers as GitHub does", async () => {
+    const seen: string[] = [];
+    const Kit = Octokit.plugin(retry, throttling);
+    const kit = new Kit({
+      baseUrl: server.url, auth: TOKEN, log: quiet,
+      retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
+      throttle: {
+        id: `sandbox-api-${process.pid}`,
+        onRateLimit: (after: number) => { seen.push(`primary ${after}`); return false; },
+        onSecondaryRateLimit: (after: number, _o: unknown, _k: unknown, n: number) => { seen.push(`secondary ${after}`); return n < 1; },
+      },
+    });
+    const route = "/repos/{owner}/{repo}";
+    // plugin-throttling reads retry-after "0" as "unset" (60 s), so the shortest real wait is 1 s.
+    scenario.faults = [{ route, kind: "status", status: 403, headers: { "retry-after": "1" }, times: 1 }];
+    expect((await kit.rest.repos.get(repoArgs)).status).toBe(200); // retried once by the handler's choice
+    scenario.faults = [{ route, kind: "status", status: 429, times: 1 }];
+    expect(await statusOf(kit.rest.repos.get(repoArgs))).toBe(429);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toBe("secondary 1");
+    expect(seen[1]).toMatch(/^primary \d+$/);
+  });
+
+  it("resets sockets and hangs on request", async () => {
+    const route = "/repos/{owner}/{repo}/releases";
+    scenario.faults = [{ method: "GET", route, kind: "reset", times: 1 }];
+    const reset = await fetch(`${server.url}/repos/${OWNER}/${REPO}/releases`).then(() => "answered", (e: Error) => e.message);
+    expect(reset).toBe("fetch failed");
+    expect(server.requests.get(`GET ${route} 0`)).toBe(1);
+
+    scenario.faults = [{ method: "GET", route, kind: "hang", times: 1 }];
+    const hung = await fetch(`${server.url}/repos/${OWNER}/${REPO}/releases`, { signal: AbortSignal.timeout(300) })
+      .then(() => "answered", (e: Error) => e.name);
+    expect(hung).toBe("TimeoutError");
+    expect(server.requests.get(`GET ${route} 0`)).toBe(2);
+    expect((await octokit.rest.repos.listReleases(repoArgs)).status).toBe(200); // the next one is answered
+  });
+
+  it("waits latencyMs before answering", async () => {
+    scenario.latencyMs = 150;
+    const t0 = performance.now();
+    await octokit.rest.repos.get(repoArgs);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(145);
+  });
+});
+
+describe("push hook", () => {
+  it("reports pushed refs to onRefUpdate before git push returns", async () => {
+    await server.installPushHook();
+    expect(await readFile(path.join(bare, "hooks", "post-receive"), "utf8")).toContain(`${server.url}/_sandbox/refs`);
+    const before = refUpdates.length;
+    await git(work, "commit", "-q", "--allow-empty", "-m", "feat: pushed");
+    const head = await git(work, "rev-parse", "HEAD");
+    await git(work, "tag", "v5.0.0");
+    const { stderr } = await run("git", ["push", "-q", "origin", "main", "v5.0.0"], { cwd: work, env: gitEnv });
+    expect(stderr).toBe(""); // the hook prints nothing
+    expect(refUpdates.slice(before)).toEqual(expect.arrayContaining([
+      { ref: "refs/heads/main", oldSha: shas[2], newSha: head, via: "push" },
+      { ref: "refs/tags/v5.0.0", oldSha: null, newSha: head, via: "push" },
+    ]));
+    await git(work, "push", "-q", "origin", ":refs/tags/v5.0.0");
+    expect(refUpdates.at(-1)).toEqual({ ref: "refs/tags/v5.0.0", oldSha: head, newSha: null, via: "push" });
+    expect(server.requests.get("POST /_sandbox/refs 204")).toBe(2);
+  });
+});
+
+describe("actions", () => {
+  const iso = (d: Date) => d.toISOString();
+
+  function addRun(over: Partial<RunRecord> = {}): RunRecord {
+    const s = server.state;
+    const job = (name: string, conclusion: JobRecord["conclusion"]): JobRecord => ({
+      id: s.nextId(), name, status: "completed", conclusion, runAttempt: 1, startedAt: iso(clock), completedAt: iso(clock),
+      steps: [{ name: "Run", status: "completed", conclusion, number: 1 }],
+    });
+    const record: RunRecord = {
+      id: s.nextId(), runNumber: s.runs.length + 1, runAttempt: 1, name: "release", workflowPath: ".github/workflows/release.yml",
+      event: "push", headBranch: "v1.0.0", headSha: shas[2], status: "completed", conclusion: "failure",
+      createdAt: iso(clock), updatedAt: iso(clock), runStartedAt: iso(clock),
+      jobs: [job("build", "success"), job("publish", "failure")], ...over,
+    };
+    s.runs.push(record);
+    return record;
+  }
+
+  it("lists, filters and gets runs and jobs", async () => {
+    const r = addRun();
+    addRun({ headBranch: "v1.0.1", headSha: shas[0], conclusion: "success" });
+    const list = async (q: Record<string, string>) =>
+      (await octokit.rest.actions.listWorkflowRuns({ ...repoArgs, workflow_id: "release.yml", ...q })).data;
+    expect((await list({ event: "push", head_sha: shas[2] })).workflow_runs.map((x) => x.id)).toEqual([r.id]);
+    expect((await list({ branch: "v1.0.1" })).workflow_runs[0].head_sha).toBe(shas[0]);
+    expect((await list({ status: "failure" })).total_count).toBe(1);
+    expect((await list({ status: "completed" })).total_count).toBe(2);
+    const byId = await octokit.rest.actions.listWorkflowRuns({ ...repoArgs, workflow_id: server.state.workflowId });
+    expect(byId.data.total_count).toBe(2);
+    expect(await statusOf(octokit.rest.actions.listWorkflowRuns({ ...repoArgs, workflow_id: 12 }))).toBe(404);
+    const got = (await octokit.rest.actions.getWorkflowRun({ ...repoArgs, run_id: r.id })).data;
+    expect([got.head_branch, got.event, got.conclusion, got.run_attempt, got.head_commit?.message]).toEqual(["v1.0.0", "push", "failure", 1, "feat: third"]);
+    const jobs = (await octokit.rest.actions.listJobsForWorkflowRun({ ...repoArgs, run_id: r.id })).data;
+    expect(jobs.jobs.map((j) => [j.name, j.conclusion])).toEqual([["build", "success"], ["publish", "failure"]]);
+    expect(await statusOf(octokit.rest.actions.getWorkflowRun({ ...repoArgs, run_id: 1 }))).toBe(404);
+  });
+
+  it("paginates runs past 30", async () => {
+    for (let i = 0; i < 33; i++) addRun({ headBranch: `v9.${i}.0`, conclusion: "success" });
+    const total = server.state.runs.length;
+    const page = await octokit.rest.actions.listWorkflowRuns({ ...repoArgs, workflow_id: "release.yml" });
+    expect(page.data.workflow_runs).toHaveLength(30);
+    expect(page.data.total_count).toBe(total);
+    expect(page.headers.link).toContain('rel="next"');
+    const all = await octokit.paginate(octokit.rest.actions.listWorkflowRuns, { ...repoArgs, workflow_id: "release.yml" });
+    expect(all).toHaveLength(total);
+  });
+
+  it("re-runs failed jobs only when GitHub would", async () => {
+    const r = addRun();
+    const failedJob = r.jobs[1].id;
+    const res = await octokit.rest.actions.reRunWorkflowFailedJobs({ ...repoArgs, run_id: r.id });
+    expect([res.status, res.data]).toEqual([201, {}]);
+    expect(reruns.at(-1)?.id).toBe(r.id);
+    const got = (await octokit.rest.actions.getWorkflowRun({ ...repoArgs, run_id: r.id })).data;
+    expect([got.run_attempt, got.status, got.conclusion]).toEqual([2, "queued", null]);
+    const latest = (await octokit.rest.actions.listJobsForWorkflowRun({ ...repoArgs, run_id: r.id })).data.jobs;
+    expect(latest.map((j) => [j.name, j.status, j.conclusion, j.run_attempt])).toEqual([
+      ["build", "completed", "success", 1], ["publish", "queued", null, 2],
+    ]);
+    expect(latest.some((j) => j.id === failedJob)).toBe(false); // a re-run job is a new job
+    const all = (await octokit.rest.actions.listJobsForWorkflowRun({ ...repoArgs, run_id: r.id, filter: "all" })).data;
+    expect(all.total_count).toBe(3);
+
+    const refusal = async (run_id: number) => errorOf(octokit.rest.actions.reRunWorkflowFailedJobs({ ...repoArgs, run_id }));
+    expect((await refusal(r.id)).status).toBe(403); // queued: already running
+    const ok = addRun({ conclusion: "success" });
+    expect(await refusal(ok.id)).toMatchObject({ status: 403, data: { message: "This workflow run cannot be retried" } });
+    const old = addRun({ createdAt: iso(new Date(clock.getTime() - 31 * 24 * 3600 * 1000)) });
+    expect((await refusal(old.id)).status).toBe(403);
+    clock = new Date(clock.getTime() - 2 * 24 * 3600 * 1000); // the same run seen 2 days earlier is re-runnable
+    expect(await statusOf(octokit.rest.actions.reRunWorkflowFailedJobs({ ...repoArgs, run_id: old.id }))).toBe(0);
+    const tired = addRun({ runAttempt: 50 });
+    expect((await refusal(tired.id)).status).toBe(403);
+    scenario.missingPermissions = ["actions:write"];
+    expect((await refusal(addRun().id)).headers["x-accepted-github-permissions"]).toBe("actions=write");
+  });
+});
+
+describe("attestations", () => {
+  it("lists attestations by digest and predicate, 404 when none", async () => {
+    const digest = `sha256:${"ab".repeat(32)}`;
+    server.state.attestations.push({
+      digest, predicateType: "https://slsa.dev/provenance/v1", repositoryId: repositoryIdOf(OWNER, REPO),
+      bundle: { mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json", verificationMaterial: {}, dsseEnvelope: { payloadType: "application/vnd.in-toto+json" } },
+    });
+    const res = await octokit.rest.repos.listAttestations({ ...repoArgs, subject_digest: digest, predicate_type: "provenance" });
+    expect(res.data.attestations).toHaveLength(1);
+    expect(res.data.attestations?.[0]).toMatchObject({ repository_id: repositoryIdOf(OWNER, REPO), bundle: { mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json" } });
+    expect(await statusOf(octokit.rest.repos.listAttestations({ ...repoArgs, subject_digest: digest, predicate_type: "sbom" }))).toBe(404);
+    expect(await statusOf(octokit.rest.repos.listAttestations({ ...repoArgs, subject_digest: `sha256:${"cd".repeat(32)}` }))).toBe(404);
+  });
+});
