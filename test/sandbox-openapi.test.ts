@@ -287,6 +287,9 @@ describe("every route's answers match GitHub's OpenAPI description", () => {
     await expectAnswer(`${T}/actions/runs/{run_id}/jobs`, "GET", `${R}/actions/runs/${failed.id}/jobs?filter=all`, 200);
     await expectAnswer(`${T}/actions/runs/{run_id}/rerun-failed-jobs`, "POST", `${R}/actions/runs/${ok.id}/rerun-failed-jobs`, 403);
     await expectAnswer(`${T}/actions/runs/{run_id}/rerun-failed-jobs`, "POST", `${R}/actions/runs/1/rerun-failed-jobs`, 404);
+    // A whole re-run is allowed for a successful run (it is how missing images are published again).
+    await expectAnswer(`${T}/actions/runs/{run_id}/rerun`, "POST", `${R}/actions/runs/${ok.id}/rerun`, 201);
+    await expectAnswer(`${T}/actions/runs/{run_id}/rerun`, "POST", `${R}/actions/runs/${ok.id}/rerun`, 403);
     scenario.missingPermissions = ["actions:read"];
     await expectAnswer(`${T}/actions/runs/{run_id}`, "GET", `${R}/actions/runs/${failed.id}`, 403);
     scenario.missingPermissions = [];
@@ -327,7 +330,7 @@ describe("every route's answers match GitHub's OpenAPI description", () => {
 
   it("routes covered", () => {
     // Every route the sandbox serves for GitHub (21 method + template pairs) was exercised above.
-    expect(routesSeen.size).toBe(21);
+    expect(routesSeen.size).toBe(22);
   });
 });
 

@@ -331,11 +331,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     return runs.map((run, i) => render.workflowRun(ctx, run, heads[i], author()));
   }
 
-  function rerunFailedJobs(r: Req): Reply {
+  /** `all`: POST .../rerun (every job, any completed run); otherwise .../rerun-failed-jobs. */
+  function rerunFailedJobs(r: Req, all = false): Reply {
     const run = findRun(r);
     const refuse = (message: string) => fail(403, message, DOCS.runs);
     if (run.status !== "completed") throw refuse("This workflow is already running");
-    if (run.conclusion !== "failure") throw refuse("This workflow run cannot be retried");
+    if (!all && run.conclusion !== "failure") throw refuse("This workflow run cannot be retried");
     if (now().getTime() - new Date(run.createdAt).getTime() > RERUN_WINDOW_MS) throw refuse("This workflow run cannot be retried");
     if (run.runAttempt >= MAX_ATTEMPTS) throw refuse("This workflow run cannot be retried");
     const at = now().toISOString();
@@ -346,7 +347,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     run.runStartedAt = at;
     const history = jobHistory.get(run.id) ?? [];
     for (const j of run.jobs) {
-      if (j.conclusion !== "failure" && j.conclusion !== "cancelled") continue;
+      if (!all && j.conclusion !== "failure" && j.conclusion !== "cancelled") continue;
       history.push(structuredClone(j));
       // Same record, new attempt: a re-run job is a new job on GitHub, so it gets a new id.
       Object.assign(j, { id: state.nextId(), runAttempt: run.runAttempt, status: "queued", conclusion: null, startedAt: at, completedAt: null });
@@ -552,6 +553,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       method: "POST", template: "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs", perm: "actions:write",
       async handle(r) {
         return rerunFailedJobs(r);
+      },
+    },
+    {
+      method: "POST", template: "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun", perm: "actions:write",
+      async handle(r) {
+        return rerunFailedJobs(r, true);
       },
     },
     {
