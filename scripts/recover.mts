@@ -1,11 +1,25 @@
-// Failure Recovery Notes.
-import { command } from "./lib/cli.ts";
+// Failure Recovery Notes: name the state a broken release is in, show the evidence, and take the one
+// safe next step. Without --apply it only reads.
+import { command, StartError } from "./lib/cli.ts";
+
+const STATES = `States, in order of precedence:
+  bump-stashed          a pre-bump hook failed and cog stashed the changes
+  local-changes-failed  the release commit lacks its changelog or versions, or the tree holds hook output
+  tag-mismatch          origin's tag is not the local release commit, and something already used it
+  release-without-tag   a GitHub release exists without our tag (GitHub made one elsewhere)
+  authored-not-pushed   the release commit and tag exist only locally
+  pushed-no-release     the tag is on origin at our commit, without a GitHub release
+  workflow-running      the tag workflow is queued or running
+  workflow-failed       the tag workflow failed
+  images-missing        the workflow succeeded, but an image, tag or platform is missing
+  complete              everything verify checks holds
+Never: force-push, move a published tag, delete a published release without --delete-release.`;
 
 await command(
   {
     name: "recover",
     section: "Failure Recovery Notes",
-    summary: "Name the state a broken release is in, show the evidence, and take the one safe next step. (not implemented yet)",
+    summary: "Name the state a broken release is in, show the evidence, and take the one safe next step.",
     flags: [
       { name: "tag", type: "string", value: "TAG", help: "the release to recover (default: the release in progress, else the highest tag)" },
       { name: "apply", type: "boolean", help: "perform the next action, diagnose again, and repeat until complete or a human is needed" },
@@ -14,6 +28,46 @@ await command(
       { name: "delete-release", type: "string", value: "TAG", help: "allow deleting the published GitHub release of TAG (never implied by --yes)" },
       { name: "abandon", type: "boolean", help: "drop the local release commit and tag instead of pushing them" },
     ],
+    more: STATES,
   },
-  async (ctx) => (await import("./lib/placeholder.ts")).notImplementedYet(ctx),
+  async (ctx) => {
+    const { openTarget } = await import("./lib/target.ts");
+    const { loadConfig, requireValidConfig } = await import("./lib/config.ts");
+    const { connectGitHub } = await import("./lib/github.ts");
+    const { acquireLock } = await import("./lib/lock.ts");
+    const { reviewGate } = await import("./lib/gate.ts");
+    const { emitJson, say, write, bold } = await import("./lib/output.ts");
+    const { recover } = await import("./lib/recover/index.ts");
+
+    const apply = Boolean(ctx.flags.apply);
+    const dryRun = Boolean(ctx.flags["dry-run"]);
+    if (ctx.flags.abandon && !apply) say.info("--abandon takes effect with --apply");
+    const { root, r } = await openTarget(ctx, dryRun || !apply);
+    const config = await loadConfig(r, root);
+    requireValidConfig(config);
+    const gitDir = (await r.read`git rev-parse --absolute-git-dir`).stdout.trim();
+    const lock = apply && !dryRun ? acquireLock(gitDir, "recover", say.warn) : null;
+    const gh = await connectGitHub(config.repository);
+    const deleteRelease = (ctx.flags["delete-release"] as string | undefined) ?? null;
+    if (deleteRelease && !apply) throw new StartError("--delete-release only matters with --apply", "add --apply");
+
+    // Failure Recovery Notes: inspect before rerunning; fix the local state; reuse or delete the
+    // created GitHub release deliberately; rerun the failed workflow for the same tag; never retag.
+    const report = await recover(r, config, gh, gitDir, {
+      tag: ctx.flags.tag as string | undefined,
+      apply,
+      yes: Boolean(ctx.flags.yes),
+      deleteRelease,
+      abandon: Boolean(ctx.flags.abandon),
+      confirm: async (q) => (await reviewGate(q, Boolean(ctx.flags.yes))).ok,
+    });
+
+    write();
+    if (report.ok) write(`${bold(`${report.tag} is complete`)}${report.history.length ? ` after ${report.history.length} action${report.history.length > 1 ? "s" : ""}` : ""}`);
+    else if (report.human) write(`${bold("stopped:")} ${report.human}`);
+    else if (!apply) write(`run with --apply to take the next step${report.state === "release-without-tag" ? ` (deleting a published release also needs --delete-release ${report.tag})` : ""}`);
+    lock?.release();
+    if (ctx.json) emitJson({ command: "recover", ok: report.ok, tag: report.tag, state: report.state, evidence: report.evidence, next: report.next });
+    return report.ok ? 0 : 1;
+  },
 );

@@ -1,0 +1,183 @@
+// Where a release stands, decided from the world (DESIGN.md, "State comes from the world"): the
+// local and remote tag, the GitHub release, the tag workflow's run, the registry, the working tree
+// and cog's stashes. The first state in the table that holds wins.
+import type { Config } from "./config.ts";
+import type { GitHub } from "./github.ts";
+import { commitOf, remoteTags, statusLines } from "./git.ts";
+import { readJournal, type Journal } from "./journal.ts";
+import { reviewReleaseCommit } from "./release-commit.ts";
+import type { Runner } from "./run.ts";
+import { versionOf } from "./tags.ts";
+import { inspectImage, type ImageFacts } from "./verify/image-checks.ts";
+import { findRelease, type ReleaseFacts } from "./verify/release-checks.ts";
+import type { RegistryAccess } from "./verify/registry-access.ts";
+import { findRun, failedJobs, type RunFacts } from "./verify/workflow-checks.ts";
+import { tagTriggers, type Workflow } from "./workflow.ts";
+
+export const STATES = [
+  "bump-stashed",
+  "local-changes-failed",
+  "tag-mismatch",
+  "release-without-tag",
+  "authored-not-pushed",
+  "pushed-no-release",
+  "workflow-running",
+  "workflow-failed",
+  "images-missing",
+  "complete",
+] as const;
+export type State = (typeof STATES)[number];
+
+export interface Facts {
+  tag: string;
+  version: string;
+  localCommit: string | null;
+  remoteCommit: string | null;
+  release: ReleaseFacts | null;
+  run: RunFacts | null;
+  failedJobs: { name: string; conclusion: string | null; url: string }[];
+  images: { ref: string; facts: ImageFacts | null; error?: string }[];
+  /** Lines of `git status --porcelain`. */
+  dirty: string[];
+  /** cog's stashes from a failed pre-bump hook. */
+  stashes: string[];
+  commitProblems: string[];
+  headIsTag: boolean;
+  journal: Journal | null;
+  workflowExpected: boolean;
+}
+
+export interface Diagnosis {
+  state: State;
+  /** Why this state holds, in a sentence. */
+  reason: string;
+  facts: Facts;
+}
+
+export interface DiagnoseInput {
+  r: Runner;
+  config: Config;
+  gh: GitHub;
+  tag: string;
+  gitDir: string;
+  workflow: Workflow | null;
+  registry: RegistryAccess;
+}
+
+const HOOK_OUTPUT = /^(CHANGELOG\.md|Cargo\.lock|(.*\/)?Cargo\.toml|package\.json|package-lock\.json)$/;
+
+export async function gatherFacts(input: DiagnoseInput): Promise<Facts> {
+  const { r, config, gh, tag, gitDir, workflow } = input;
+  const version = versionOf(tag, config.tagPrefix) ?? tag;
+  const [localCommit, remote, release, dirty, stashList, head] = await Promise.all([
+    commitOf(r, `refs/tags/${tag}`),
+    remoteTags(r.with({ timeout: "60s" })),
+    findRelease(gh, tag),
+    statusLines(r),
+    r.read`git stash list --format=%gd%x09%s`,
+    commitOf(r, "HEAD"),
+  ]);
+  // ls-remote gives tag objects for annotated tags; the peeled entry (^{}) wins in remoteTags.
+  const remoteCommit = remote.get(tag) ?? null;
+  const stashes = stashList.stdout.split("\n").filter((l) => /cog_bump_/.test(l));
+  const commitProblems = localCommit ? (await reviewReleaseCommit(r, config, localCommit, version)).problems : [];
+  const runCommit = remoteCommit ?? localCommit;
+  const workflowExpected = Boolean(workflow && tagTriggers(workflow.filters, tag));
+  const run = runCommit && workflow ? await findRun(gh, workflow.path, tag, runCommit) : null;
+  const failed = run && run.status === "completed" && run.conclusion !== "success" ? await failedJobs(gh, run.id) : [];
+  let images: Facts["images"] = [];
+  if (run?.status === "completed" && run.conclusion === "success" && workflow) {
+    images = await Promise.all(
+      workflow.images.map(async (image) => {
+        try {
+          return { ref: image.ref, facts: await inspectImage(input, image) };
+        } catch (error) {
+          return { ref: image.ref, facts: null, error: (error as Error).message };
+        }
+      }),
+    );
+  }
+  return {
+    tag,
+    version,
+    localCommit,
+    remoteCommit,
+    release,
+    run,
+    failedJobs: failed,
+    images,
+    dirty,
+    stashes,
+    commitProblems,
+    headIsTag: Boolean(localCommit && head === localCommit),
+    journal: readJournal(gitDir, tag),
+    workflowExpected,
+  };
+}
+
+const short = (sha: string | null) => (sha ? sha.slice(0, 7) : "none");
+
+function imageProblem(i: Facts["images"][number]): string | null {
+  if (i.error) return `cannot be read: ${i.error}`;
+  const f = i.facts!;
+  const lacks = [...f.missingTags.map((t) => `tag ${t}`), ...f.missingPlatforms];
+  if (Object.keys(f.digests).length === 0) return "is not published";
+  if (lacks.length) return `lacks ${lacks.join(", ")}`;
+  if (!f.digest) return "has tags on different digests";
+  return null;
+}
+
+/** The state table, in order of precedence. */
+export function decide(f: Facts): Diagnosis {
+  const at = (state: State, reason: string): Diagnosis => ({ state, reason, facts: f });
+  const hookOutput = f.dirty.filter((l) => HOOK_OUTPUT.test(l.slice(3).trim()));
+
+  if (f.stashes.length && !f.localCommit) return at("bump-stashed", `a pre-bump hook failed and cog stashed its changes (${f.stashes[0]}); no release commit was made`);
+  if (f.localCommit && (f.commitProblems.length || (f.headIsTag && hookOutput.length))) {
+    return at("local-changes-failed", f.commitProblems.length ? `the release commit ${short(f.localCommit)} is incomplete: ${f.commitProblems.join("; ")}` : `the tree holds uncommitted hook output (${hookOutput.map((l) => l.slice(3)).join(", ")}) next to ${f.tag}`);
+  }
+  if (!f.localCommit && hookOutput.length && !f.remoteCommit && f.journal) {
+    return at("local-changes-failed", `a release of ${f.tag} stopped before cog committed: the tree holds its hook output (${hookOutput.map((l) => l.slice(3)).join(", ")})`);
+  }
+  const consumed = Boolean(f.run) || f.images.some((i) => i.facts?.digest);
+  if (f.remoteCommit && f.localCommit && f.remoteCommit !== f.localCommit) {
+    if (consumed) return at("tag-mismatch", `${f.tag} on origin is ${short(f.remoteCommit)}, not the local ${short(f.localCommit)}, and run ${f.run?.id ?? "?"} already used it`);
+    if (f.release) return at("release-without-tag", `a GitHub release holds ${f.tag} at ${short(f.remoteCommit)} (made by GitHub, not the release commit ${short(f.localCommit)}), and nothing consumed it`);
+    return at("tag-mismatch", `${f.tag} on origin is ${short(f.remoteCommit)}, not the local ${short(f.localCommit)}`);
+  }
+  if (f.release && !f.remoteCommit) return at("release-without-tag", `a GitHub release exists for ${f.tag}, but origin has no ${f.tag} tag`);
+  if (f.localCommit && !f.remoteCommit) return at("authored-not-pushed", `the release commit ${short(f.localCommit)} and ${f.tag} exist only locally`);
+  if (!f.localCommit && !f.remoteCommit) {
+    return at("authored-not-pushed", `there is no ${f.tag} yet, locally or on origin`);
+  }
+  if (!f.release || f.release.draft) return at("pushed-no-release", `${f.tag} is on origin at ${short(f.remoteCommit)}, but ${f.release ? "its GitHub release is a draft" : "there is no GitHub release"}`);
+  if (f.workflowExpected) {
+    if (!f.run) return at("workflow-running", `no run of the release workflow for ${f.tag} has started yet`);
+    if (f.run.status !== "completed") return at("workflow-running", `run ${f.run.id} is ${f.run.status}`);
+    if (f.run.conclusion !== "success") return at("workflow-failed", `run ${f.run.id} (attempt ${f.run.attempt}) ended ${f.run.conclusion}${f.failedJobs.length ? `: ${f.failedJobs.map((j) => j.name).join(", ")} failed` : ""}`);
+    const problems = f.images.map((i) => ({ ref: i.ref, problem: imageProblem(i) })).filter((i) => i.problem);
+    if (problems.length) return at("images-missing", problems.map((i) => `${i.ref} ${i.problem}`).join("; "));
+  }
+  return at("complete", `${f.tag} is published, ${f.run ? `run ${f.run.id} succeeded` : "no workflow was expected"}, and every image is in the registry`);
+}
+
+export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
+  return decide(await gatherFacts(input));
+}
+
+/** The facts as the JSON report's `evidence`: plain values, keyed in snake_case. */
+export function evidence(f: Facts): Record<string, unknown> {
+  return {
+    local_tag_commit: f.localCommit,
+    remote_tag_commit: f.remoteCommit,
+    release: f.release ? { id: f.release.id, draft: f.release.draft, immutable: f.release.immutable, url: f.release.url } : null,
+    run: f.run ? { id: f.run.id, status: f.run.status, conclusion: f.run.conclusion, attempt: f.run.attempt, created_at: f.run.createdAt, url: f.run.url } : null,
+    failed_jobs: f.failedJobs.map((j) => j.name),
+    images: f.images.map((i) => ({ ref: i.ref, digest: i.facts?.digest ?? null, missing_tags: i.facts?.missingTags ?? [], missing_platforms: i.facts?.missingPlatforms ?? [], error: i.error ?? null })),
+    dirty_files: f.dirty.map((l) => l.slice(3)),
+    cog_stashes: f.stashes,
+    release_commit_problems: f.commitProblems,
+    head_is_release_commit: f.headIsTag,
+    journal: f.journal,
+  };
+}

@@ -1,0 +1,237 @@
+// The steps of `mise run release`, in DESIGN.md's safe order. Each checks the world first: a step
+// already done is skipped (a re-run continues where the last one stopped), never repeated.
+import { setTimeout as sleep } from "node:timers/promises";
+import semver from "semver";
+import { findSection } from "../changelog.ts";
+import { bumpArgs, type VersionChoice } from "../cog.ts";
+import type { Config } from "../config.ts";
+import type { Diagnosis } from "../diagnose.ts";
+import { commitOf, commits, headSha, isAncestor, remoteTags, showFile } from "../git.ts";
+import { describeApiError, type GitHub } from "../github.ts";
+import { writeJournal, readJournal } from "../journal.ts";
+import { printPreflight, preflight } from "../preflight/index.ts";
+import { reviewReleaseCommit } from "../release-commit.ts";
+import { CommandError, type Runner } from "../run.ts";
+import { latestTag } from "../tags.ts";
+import { findRelease, tagOnGitHub } from "../verify/release-checks.ts";
+import { Skipped, StepFailed } from "./run.ts";
+import { printReview } from "./review.ts";
+import { reviewGate } from "../gate.ts";
+
+export interface ReleaseContext {
+  r: Runner;
+  config: Config;
+  gh: GitHub;
+  gitDir: string;
+  choice: VersionChoice;
+  dryRun: boolean;
+  yes: boolean;
+  /** What diagnose() found for the release in progress, when there is one. */
+  resume: Diagnosis | null;
+  tag: string | null;
+  version: string | null;
+  commit: string | null;
+  base: string | null;
+  releaseUrl: string | null;
+}
+
+const RECOVER = "mise run release:recover";
+const done = (ctx: ReleaseContext, past: Diagnosis["state"][]) => Boolean(ctx.resume && !past.includes(ctx.resume.state));
+
+/** 1. update main locally: every preflight check, all at once. */
+export async function preflightStep(ctx: ReleaseContext): Promise<string | Skipped> {
+  if (ctx.resume) return new Skipped("skipped", `the release commit of ${ctx.tag} exists already (${ctx.resume.state}); preflight was passed when it was made`);
+  const report = await preflight(ctx.r, ctx.config, ctx.choice);
+  printPreflight(report, ctx.config);
+  if (!report.ok) {
+    const failed = report.checks.filter((c) => c.status === "fail");
+    throw new StepFailed(`preflight failed: ${failed.map((c) => c.id).join(", ")}`, failed.map((c) => `${c.id}: ${c.fix}`).join("; "));
+  }
+  ctx.version = report.version;
+  ctx.tag = report.tag;
+  return `releasable: ${report.tag}`;
+}
+
+/** The version: cog's, or the maintainer's choice passed through to cog. */
+export async function versionStep(ctx: ReleaseContext): Promise<string | Skipped> {
+  if (!ctx.tag || !ctx.version) throw new StepFailed("no next version was computed", "see the next-version check: mise run release:preflight");
+  if (ctx.resume) return new Skipped("skipped", `continuing the release of ${ctx.tag}`);
+  ctx.base = await headSha(ctx.r);
+  if (!ctx.dryRun) writeJournal(ctx.gitDir, { tag: ctx.tag, version: ctx.version, base: ctx.base!, started: new Date().toISOString() });
+  const latest = await latestTag(ctx.r, ctx.config.tagPrefix);
+  return `${ctx.tag} (${latest ? `after ${latest}` : "first release"}${ctx.choice.version || ctx.choice.bump || ctx.choice.pre ? ", as asked" : ", cog's choice from the commits"})`;
+}
+
+/**
+ * What mise run release does, steps 1, 2 and 4: `cog bump --skip-untracked`, whose pre_bump_hooks
+ * run git-cliff -o CHANGELOG.md and cargo release version, commit their changes and tag that commit.
+ */
+export async function bumpStep(ctx: ReleaseContext): Promise<string | Skipped> {
+  const tag = ctx.tag!;
+  if (ctx.resume) {
+    ctx.commit = ctx.resume.facts.localCommit;
+    return new Skipped("skipped", `done: ${tag} is on the release commit ${ctx.commit?.slice(0, 7)}`);
+  }
+  try {
+    const out = await ctx.r.with({ timeout: "600s" }).write`cog bump ${bumpArgs(ctx.choice)} --skip-untracked`;
+    if (!out) return new Skipped("planned", `cog bump ${bumpArgs(ctx.choice).join(" ")} --skip-untracked: runs the pre_bump_hooks (git-cliff, version), commits and tags ${tag}`);
+  } catch (error) {
+    if (!(error instanceof CommandError)) throw error;
+    const stashed = /stash|cog_bump_/i.test(error.stderr + error.stdout);
+    throw new StepFailed(
+      `cog bump failed${stashed ? "; a pre_bump_hook failed and cog stashed its changes" : ""}: ${error.message.split("\n").slice(-3).join(" ")}`,
+      stashed ? `${RECOVER} shows the stash and the failed hook; fix the hook in cog.toml, then drop the stash and run mise run release again` : `${RECOVER} shows what state the repository is in`,
+    );
+  }
+  const commit = await commitOf(ctx.r, `refs/tags/${tag}`);
+  const head = await headSha(ctx.r);
+  if (!commit || commit !== head) {
+    throw new StepFailed(`cog bump finished, but ${tag} ${commit ? `is on ${commit.slice(0, 7)}, not HEAD` : "does not exist"}: cog chose another version than preflight`, `${RECOVER} -- --tag ${tag}`);
+  }
+  ctx.commit = commit;
+  return `${tag} tagged on the release commit ${commit.slice(0, 7)}`;
+}
+
+/** Step 4 of DESIGN.md: the release commit holds this version's changelog section and versions. */
+export async function checkCommitStep(ctx: ReleaseContext): Promise<string | Skipped> {
+  if (!ctx.commit) return new Skipped("planned", "check that the release commit holds the changelog section and the versions");
+  if (done(ctx, ["authored-not-pushed"])) return new Skipped("skipped", `done: ${ctx.tag} was pushed, so its commit was checked`);
+  const review = await reviewReleaseCommit(ctx.r, ctx.config, ctx.commit, ctx.version!);
+  if (!review.ok) {
+    throw new StepFailed(
+      `the release commit ${ctx.commit.slice(0, 7)} is not complete: ${review.problems.join("; ")}`,
+      `nothing was pushed. Fix the hook in cog.toml, drop this commit and tag (${RECOVER} -- --abandon --apply), then run mise run release again`,
+    );
+  }
+  return `${review.files.length} files changed, CHANGELOG.md has ${ctx.version}${ctx.config.workspace.kind === "cargo" ? ", every crate and Cargo.lock at " + ctx.version : ""}${review.unexpected.length ? `; also changed: ${review.unexpected.join(", ")}` : ""}`;
+}
+
+/** 3. review the generated version changes and CHANGELOG.md: the gate, after local authoring. */
+export async function reviewStep(ctx: ReleaseContext): Promise<string | Skipped> {
+  if (done(ctx, ["authored-not-pushed"])) return new Skipped("skipped", `done: ${ctx.tag} was pushed after review`);
+  const latest = await latestTag(ctx.r, ctx.config.tagPrefix, ctx.commit ? `${ctx.commit}^` : "HEAD");
+  const included = await commits(ctx.r, latest ? `${latest}..${ctx.commit ?? "HEAD"}` : ctx.commit ?? "HEAD");
+  const changelog = ctx.commit ? await showFile(ctx.r, ctx.commit, "CHANGELOG.md") : await previewNotes(ctx);
+  const section = changelog ? findSection(changelog, ctx.version!) ?? changelog : null;
+  const files = ctx.commit ? (await reviewReleaseCommit(ctx.r, ctx.config, ctx.commit, ctx.version!)).files : [];
+  printReview(ctx, included, section, files);
+  if (ctx.dryRun) return new Skipped("planned", "the review gate would ask here");
+  const answer = await reviewGate(`Push ${ctx.config.branch} and ${ctx.tag}, then create the GitHub release?`, ctx.yes);
+  if (!answer.ok) {
+    throw new StepFailed(
+      `not confirmed (${answer.reason}): the release commit and ${ctx.tag} stay local, nothing was pushed`,
+      `to push: mise run release again (with --yes when no terminal can answer) or ${RECOVER} -- --apply; to abandon: ${RECOVER} -- --abandon --apply`,
+    );
+  }
+  return `confirmed (${answer.reason})`;
+}
+
+/** Notes for the dry-run preview: git-cliff renders the unreleased commits under the new tag. */
+async function previewNotes(ctx: ReleaseContext): Promise<string | null> {
+  const out = await ctx.r.probe`git-cliff --unreleased --tag ${ctx.tag!} --strip all -o -`;
+  return out.exitCode === 0 ? out.stdout : null;
+}
+
+/** 5. push the release commit and tag: one atomic push, so both land or neither does. */
+export async function pushStep(ctx: ReleaseContext): Promise<string | Skipped> {
+  const { r, config } = ctx;
+  const tag = ctx.tag!;
+  const branch = config.branch;
+  if (done(ctx, ["authored-not-pushed"])) return new Skipped("skipped", `done: ${tag} is on origin`);
+  const pushCmd = () => r.with({ timeout: "120s" }).write`git push --atomic origin ${`refs/heads/${branch}:refs/heads/${branch}`} ${`refs/tags/${tag}:refs/tags/${tag}`}`;
+  if (ctx.dryRun) {
+    await pushCmd();
+    return new Skipped("planned", `git push --atomic origin ${branch} ${tag}`);
+  }
+  // The cheap checks again: the gate may have waited, and origin may have moved meanwhile.
+  const fetched = await r.with({ timeout: "120s" }).probe`git fetch --quiet --no-tags origin ${`+refs/heads/${branch}:refs/remotes/origin/${branch}`}`;
+  if (fetched.exitCode !== 0) throw new StepFailed(`cannot fetch origin before pushing: ${fetched.stderr.trim()}`, "check the network and git's credentials for origin, then mise run release again");
+  if (!(await isAncestor(r, `refs/remotes/origin/${branch}`, ctx.commit!))) {
+    throw new StepFailed(`origin/${branch} moved since preflight and is not contained in the release commit: the push would be rejected`, `nothing was pushed. Drop the local release (${RECOVER} -- --abandon --apply), git pull --ff-only, and release again`);
+  }
+  if ((await remoteTags(r.with({ timeout: "60s" }))).has(tag)) throw new StepFailed(`origin already has a tag ${tag}`, `${RECOVER} -- --tag ${tag}`);
+  try {
+    await pushCmd();
+  } catch (error) {
+    if (!(error instanceof CommandError)) throw error;
+    throw new StepFailed(`git push was refused; nothing was pushed (--atomic): ${error.message.split("\n").slice(-3).join(" ")}`, `fix what git says (credentials, branch protection), then run mise run release again: it continues from here`);
+  }
+  return `pushed ${branch} and ${tag} to origin`;
+}
+
+/** The --verify-tag rule: the release is created only for the tag GitHub has at the release commit. */
+export async function confirmTagStep(ctx: ReleaseContext): Promise<string | Skipped> {
+  const tag = ctx.tag!;
+  if (ctx.dryRun) return new Skipped("planned", `confirm that GitHub has ${tag} at the release commit before creating the release`);
+  if (done(ctx, ["authored-not-pushed", "pushed-no-release"])) return new Skipped("skipped", `done: ${tag} has its GitHub release`);
+  let onGitHub: string | null = null;
+  try {
+    // A tag just pushed can be invisible to the API for a moment: look a few times.
+    for (let attempt = 0; attempt < 8 && onGitHub !== ctx.commit; attempt++) {
+      if (attempt) await sleep(ctx.gh.loopback ? 50 : 1000 * attempt);
+      onGitHub = await tagOnGitHub(ctx.gh, tag);
+      if (onGitHub && onGitHub !== ctx.commit) break;
+    }
+  } catch (error) {
+    const { message, fix } = describeApiError(error, `reading ${tag} on GitHub`);
+    throw new StepFailed(message, `${fix}; then mise run release again (it continues from here)`);
+  }
+  if (!onGitHub) throw new StepFailed(`GitHub does not show ${tag} although it was pushed`, "wait a minute and run mise run release again; it continues from here");
+  if (onGitHub !== ctx.commit) throw new StepFailed(`GitHub has ${tag} at ${onGitHub.slice(0, 7)}, not the release commit ${ctx.commit!.slice(0, 7)}`, `${RECOVER} -- --tag ${tag}: a published tag is never moved`);
+  return `GitHub has ${tag} at ${onGitHub.slice(0, 7)}`;
+}
+
+function isValidation(error: unknown, code: string): boolean {
+  const e = error as { status?: number; response?: { data?: { errors?: { code?: string; message?: string }[] } } };
+  return e.status === 422 && Boolean(e.response?.data?.errors?.some((x) => x.code === code || x.message?.includes(code)));
+}
+
+/** 4. confirm the GitHub release was created for the new tag: created here, not a draft, latest. */
+export async function githubReleaseStep(ctx: ReleaseContext): Promise<string | Skipped> {
+  const { r, gh } = ctx;
+  const tag = ctx.tag!;
+  const commit = ctx.commit ?? "HEAD";
+  const changelog = ctx.commit ? await showFile(r, ctx.commit, "CHANGELOG.md") : await previewNotes(ctx);
+  const notes = (changelog && findSection(changelog, ctx.version!)) ?? "";
+  const prerelease = Boolean(semver.prerelease(ctx.version!));
+  const params = { owner: gh.owner, repo: gh.repo, tag_name: tag, name: tag, body: notes, draft: false, prerelease, make_latest: (prerelease ? "false" : "true") as "true" | "false" };
+  const request = { method: "POST", url: `${gh.baseUrl}/repos/${gh.owner}/${gh.repo}/releases`, body: { tag_name: tag, name: tag, body: notes, draft: false, prerelease, make_latest: params.make_latest } };
+  if (ctx.dryRun) {
+    await r.api(request, async () => null);
+    return new Skipped("planned", `POST /repos/${gh.owner}/${gh.repo}/releases for ${tag} (${commit === "HEAD" ? "the release commit" : commit.slice(0, 7)}), notes: the ${ctx.version} section of CHANGELOG.md`);
+  }
+  try {
+    const existing = await findRelease(gh, tag);
+    if (existing && !existing.draft) {
+      ctx.releaseUrl = existing.url;
+      if (existing.body.trim() === notes.trim()) return new Skipped("skipped", `done: the GitHub release ${existing.url} exists with these notes`);
+      throw new StepFailed(`a published GitHub release for ${tag} exists with other notes: ${existing.url}`, `${RECOVER} -- --tag ${tag}; release:verify compares the notes with CHANGELOG.md`);
+    }
+    if (existing?.draft) {
+      const updated = await r.api({ method: "PATCH", url: `${gh.baseUrl}/repos/${gh.owner}/${gh.repo}/releases/${existing.id}`, body: { draft: false, body: notes, name: tag, make_latest: params.make_latest } }, () =>
+        gh.octokit.rest.repos.updateRelease({ owner: gh.owner, repo: gh.repo, release_id: existing.id, draft: false, body: notes, name: tag, make_latest: params.make_latest }),
+      );
+      ctx.releaseUrl = updated?.data.html_url ?? existing.url;
+      return `published the draft release: ${ctx.releaseUrl}`;
+    }
+    const created = await r.api(request, () => gh.octokit.rest.repos.createRelease(params));
+    ctx.releaseUrl = created?.data.html_url ?? null;
+  } catch (error) {
+    if (error instanceof StepFailed) throw error;
+    if (isValidation(error, "already_exists")) {
+      const existing = await findRelease(gh, tag);
+      if (existing && existing.body.trim() === notes.trim()) {
+        ctx.releaseUrl = existing.url;
+        return new Skipped("skipped", `done: the GitHub release ${existing.url} exists with these notes`);
+      }
+    }
+    if (isValidation(error, "immutable")) {
+      throw new StepFailed(`GitHub refuses ${tag}: the name was used by an immutable release, so this tag is final`, `never retag a published version: release the next version (mise run release -- --bump patch) after dropping this one with ${RECOVER}`);
+    }
+    const { message, fix } = describeApiError(error, `creating the GitHub release for ${tag}`);
+    throw new StepFailed(message, `${fix}; then mise run release again: it continues from here`);
+  }
+  const journal = readJournal(ctx.gitDir, tag);
+  if (journal) writeJournal(ctx.gitDir, { ...journal, releaseUrl: ctx.releaseUrl ?? undefined });
+  return `created ${ctx.releaseUrl}`;
+}

@@ -1,0 +1,71 @@
+// "the deploy docs still match the image reality", and the runbook's "If the release changed
+// admin- or user-visible behavior, update the canonical docs in the same pass".
+import { fail, pass, skip, warn, type Check } from "../checks.ts";
+import { changedFiles, commits, filesAt, showFile } from "../git.ts";
+import { matchAny } from "../glob.ts";
+import { previousTag } from "../tags.ts";
+import type { ImageSpec } from "../workflow.ts";
+import type { ImageFacts } from "./image-checks.ts";
+import type { VerifyContext } from "./context.ts";
+
+const PLATFORM = /\blinux\/[a-z0-9]+(?:\/v[0-9]+)?\b/g;
+
+/** Lines of the docs that name an image and state platforms: file, line number, platforms. */
+export function platformClaims(text: string, ref: string): { line: number; platforms: string[] }[] {
+  const names = new RegExp(`${ref.replace(/[.]/g, "\\.")}(?![\\w./-])`, "i");
+  const claims: { line: number; platforms: string[] }[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (!names.test(line)) return;
+    const platforms = [...new Set(line.match(PLATFORM) ?? [])].sort();
+    if (platforms.length) claims.push({ line: i + 1, platforms });
+  });
+  return claims;
+}
+
+export function docsCheck(images: ImageSpec[]): Check<VerifyContext> {
+  return {
+    id: "docs",
+    needs: images.map((i) => `image:${i.ref}`),
+    async run({ r, config, commit, tag }, deps) {
+      if (!images.length) return skip("the workflow publishes no images");
+      const files = (await filesAt(r, commit)).filter((f) => matchAny(config.docs, f));
+      if (!files.length) return skip(`no deploy docs at ${tag} (${config.docs.join(", ")})`);
+      const wrong: string[] = [];
+      let checked = 0;
+      for (const file of files) {
+        const text = (await showFile(r, commit, file)) ?? "";
+        for (const image of images) {
+          const registry = (deps[`image:${image.ref}`]?.data as ImageFacts | undefined)?.platforms ?? [];
+          const truth = image.platforms ?? registry;
+          for (const claim of platformClaims(text, image.ref)) {
+            checked++;
+            const same = (a: string[], b: string[]) => a.length === b.length && a.every((p) => b.includes(p));
+            if (!same(claim.platforms, truth) || (registry.length && !same(claim.platforms, registry))) {
+              wrong.push(`${file}:${claim.line} says ${image.ref} is ${claim.platforms.join(", ")}, but the workflow builds ${truth.join(", ") || "no declared platforms"}${registry.length ? ` and the registry has ${registry.join(", ")}` : ""}`);
+            }
+          }
+        }
+      }
+      if (wrong.length) return fail(wrong.join("; "), "correct the deploy docs to the image reality, in the same pass as the release");
+      if (!checked) return skip(`no line in ${files.join(", ")} names an image with its platforms`);
+      return pass(`${checked} line${checked > 1 ? "s" : ""} in ${files.length} doc${files.length > 1 ? "s" : ""} state the platforms the workflow builds and the registry holds`);
+    },
+  };
+}
+
+export const docsChanged: Check<VerifyContext> = {
+  id: "docs-changed",
+  async run({ r, config, tag }) {
+    const previous = await previousTag(r, config.tagPrefix, tag);
+    const range = previous ? `${previous}..${tag}` : tag;
+    const visible = (await commits(r, range)).filter((c) => /^feat(\(.+\))?!?:/.test(c.subject) || /^\w+(\(.+\))?!:/.test(c.subject) || /BREAKING[ -]CHANGE:/.test(c.body));
+    if (!visible.length) return pass(`no feat or breaking commits ${previous ? `since ${previous}` : "in this release"}`);
+    const changed = previous ? await changedFiles(r, previous, tag) : await filesAt(r, tag);
+    const docs = changed.filter((f) => matchAny(config.docs, f));
+    if (docs.length) return pass(`${visible.length} feat/breaking commit${visible.length > 1 ? "s" : ""}, and ${docs.join(", ")} changed`);
+    return warn(
+      `${tag} holds ${visible.length} feat or breaking commit${visible.length > 1 ? "s" : ""} (${visible.slice(0, 3).map((c) => c.subject).join("; ")}), but no deploy doc changed ${previous ? `since ${previous}` : ""}`.trim(),
+      "if the release changed admin- or user-visible behaviour, update the canonical docs in the same pass",
+    );
+  },
+};

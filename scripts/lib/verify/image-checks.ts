@@ -1,0 +1,128 @@
+// "the expected image tags were published" and "Current Image Reality": every tag the workflow
+// declares, one index digest for all of them, exactly the declared platforms, a provenance
+// attestation for that digest, and every other OCI artifact (a Helm chart) at its version.
+import { fail, pass, skip, type Check } from "../checks.ts";
+import { describeApiError } from "../github.ts";
+import type { ManifestInfo } from "../registry.ts";
+import type { ArtifactSpec, ImageSpec } from "../workflow.ts";
+import type { VerifyContext } from "./context.ts";
+
+const short = (digest: string) => digest.replace(/^sha256:/, "").slice(0, 12);
+
+export interface ImageFacts {
+  digest: string | null;
+  platforms: string[];
+  missingTags: string[];
+  digests: Record<string, string>;
+  missingPlatforms: string[];
+  extraPlatforms: string[];
+}
+
+/** What the registry holds for one image the workflow declares. */
+export async function inspectImage(ctx: Pick<VerifyContext, "registry">, image: ImageSpec): Promise<ImageFacts> {
+  const found = await Promise.all(image.tags.map(async (tag) => [tag, await ctx.registry.resolve(image.ref, tag)] as const));
+  const digests: Record<string, string> = {};
+  const missingTags: string[] = [];
+  let info: ManifestInfo | null = null;
+  for (const [tag, manifest] of found) {
+    if (!manifest) missingTags.push(tag);
+    else {
+      digests[tag] = manifest.digest;
+      info ??= manifest;
+    }
+  }
+  const platforms = info ? [...info.platforms].sort() : [];
+  const expected = image.platforms ?? platforms;
+  // One digest only when every tag is there and agrees: anything else is not "the" image.
+  const single = !missingTags.length && new Set(Object.values(digests)).size === 1;
+  return {
+    digest: single ? info!.digest : null,
+    platforms,
+    missingTags,
+    digests,
+    missingPlatforms: info ? expected.filter((p) => !platforms.includes(p)) : [],
+    extraPlatforms: info ? platforms.filter((p) => !expected.includes(p)) : [],
+  };
+}
+
+function describeRegistryError(error: unknown, ref: string): { message: string; fix: string } {
+  const e = error as { message?: string; status?: number };
+  return { message: `the registry did not answer for ${ref}: ${e.message ?? String(error)}`, fix: "check that the registry is reachable (RELEASE_REGISTRY_URL points the images' host elsewhere) and that the token may read the package" };
+}
+
+export function imageCheck(image: ImageSpec): Check<VerifyContext> {
+  return {
+    id: `image:${image.ref}`,
+    needs: ["workflow"],
+    async run(ctx) {
+      let facts: ImageFacts;
+      try {
+        facts = await inspectImage(ctx, image);
+      } catch (error) {
+        const { message, fix } = describeRegistryError(error, image.ref);
+        return fail(message, fix);
+      }
+      ctx.receipt.images.push({ ref: image.ref, digest: facts.digest, platforms: facts.platforms, tags: Object.keys(facts.digests) });
+      const problems: string[] = [];
+      if (facts.missingTags.length === image.tags.length) {
+        return fail(`${image.ref} has none of its tags (${image.tags.join(", ")})`, `the ${image.job} job did not publish it: mise run release:recover -- --tag ${ctx.tag} --apply re-runs it`, facts);
+      }
+      if (facts.missingTags.length) problems.push(`missing tag${facts.missingTags.length > 1 ? "s" : ""} ${facts.missingTags.join(", ")}`);
+      const distinct = [...new Set(Object.values(facts.digests))];
+      if (distinct.length > 1) problems.push(`tags point at different digests (${Object.entries(facts.digests).map(([t, d]) => `${t} → ${short(d)}`).join(", ")})`);
+      if (facts.missingPlatforms.length) problems.push(`missing platform${facts.missingPlatforms.length > 1 ? "s" : ""} ${facts.missingPlatforms.join(", ")}`);
+      if (facts.extraPlatforms.length) problems.push(`platform${facts.extraPlatforms.length > 1 ? "s" : ""} ${facts.extraPlatforms.join(", ")} the workflow does not declare`);
+      if (problems.length) return fail(`${image.ref}: ${problems.join("; ")}`, `re-run the ${image.job} job for ${ctx.tag} (mise run release:recover -- --tag ${ctx.tag} --apply); if the workflow itself is wrong, fix it and release the next version`, facts);
+      const declared = image.platforms ? "" : " (the workflow names no platforms)";
+      return pass(`${image.tags.length} tag${image.tags.length > 1 ? "s" : ""} → ${short(facts.digest!)}, ${facts.platforms.join(", ")}${declared}`, facts);
+    },
+  };
+}
+
+export function attestationCheck(image: ImageSpec): Check<VerifyContext> {
+  return {
+    id: `attestation:${image.ref}`,
+    needs: [`image:${image.ref}`],
+    async run({ gh, tag }, deps) {
+      if (!image.attest) return skip(`the workflow does not attest ${image.ref}`);
+      const digest = (deps[`image:${image.ref}`]?.data as ImageFacts | undefined)?.digest;
+      if (!digest) return skip(`no single digest for ${image.ref} to look up (see its image check)`);
+      try {
+        const res = await gh.octokit.rest.repos.listAttestations({ owner: gh.owner, repo: gh.repo, subject_digest: digest, per_page: 10 });
+        const count = res.data.attestations?.length ?? 0;
+        if (count) return pass(`${count} attestation${count > 1 ? "s" : ""} for ${short(digest)}`);
+      } catch (error) {
+        if ((error as { status?: number }).status !== 404) {
+          const { message, fix } = describeApiError(error, `reading attestations for ${image.ref}`);
+          return fail(message, fix);
+        }
+      }
+      return fail(`no provenance attestation for ${image.ref}@${short(digest)}`, `re-run the ${image.job} job for ${tag} (mise run release:recover -- --tag ${tag} --apply)`);
+    },
+  };
+}
+
+export function artifactCheck(artifact: ArtifactSpec): Check<VerifyContext> {
+  return {
+    id: `artifact:${artifact.name}`,
+    needs: ["workflow"],
+    async run(ctx) {
+      let manifest;
+      try {
+        manifest = await ctx.registry.fetchManifest(artifact.ref, artifact.tag);
+      } catch (error) {
+        const { message, fix } = describeRegistryError(error, artifact.ref);
+        return fail(message, fix);
+      }
+      const receipt = { name: artifact.name, ref: artifact.ref, tag: artifact.tag, digest: manifest?.digest ?? null, media_type: null as string | null };
+      ctx.receipt.artifacts.push(receipt);
+      if (!manifest) return fail(`${artifact.ref}:${artifact.tag} is not in the registry`, `the ${artifact.job} job did not push it: mise run release:recover -- --tag ${ctx.tag} --apply re-runs it`);
+      const type: string | null = artifact.kind === "helm" ? manifest.body?.config?.mediaType ?? null : manifest.body?.artifactType ?? manifest.body?.config?.mediaType ?? null;
+      receipt.media_type = type;
+      if (artifact.mediaType && type !== artifact.mediaType) {
+        return fail(`${artifact.ref}:${artifact.tag} is ${type ?? "of no declared type"}, not ${artifact.mediaType}`, `check the ${artifact.job} job: it pushed something other than a ${artifact.kind === "helm" ? "Helm chart" : artifact.mediaType}`);
+      }
+      return pass(`${artifact.ref}:${artifact.tag} (${type ?? artifact.kind}) → ${short(manifest.digest)}`);
+    },
+  };
+}

@@ -1,0 +1,84 @@
+// "let the tag-triggered GitHub Actions workflow build, attest, and publish images": the push run
+// of the release workflow for the tag's commit, waited for with conditional requests (--wait), so
+// an unchanged poll costs a 304 and no rate limit.
+import { setTimeout as sleep } from "node:timers/promises";
+import { fail, pass, skip, type Check } from "../checks.ts";
+import { describeApiError, type GitHub } from "../github.ts";
+import { tagTriggers } from "../workflow.ts";
+import type { VerifyContext } from "./context.ts";
+
+export interface RunFacts {
+  id: number;
+  status: string;
+  conclusion: string | null;
+  attempt: number;
+  createdAt: string;
+  url: string;
+}
+
+interface RunsPage {
+  workflow_runs: { id: number; run_number: number; run_attempt?: number; status: string | null; conclusion: string | null; head_branch: string | null; created_at: string; html_url: string }[];
+}
+
+/** The newest push run of the workflow for this tag and commit (a branch push of the same SHA is not it). */
+export async function findRun(gh: GitHub, workflowPath: string, tag: string, sha: string): Promise<RunFacts | null> {
+  const data = await gh.cachedGet<RunsPage>("GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", {
+    owner: gh.owner,
+    repo: gh.repo,
+    workflow_id: workflowPath.split("/").pop(),
+    event: "push",
+    head_sha: sha,
+    per_page: 100,
+  });
+  const runs = data.workflow_runs.filter((run) => run.head_branch === tag).sort((a, b) => b.run_number - a.run_number);
+  const run = runs[0];
+  return run ? { id: run.id, status: run.status ?? "queued", conclusion: run.conclusion, attempt: run.run_attempt ?? 1, createdAt: run.created_at, url: run.html_url } : null;
+}
+
+export async function failedJobs(gh: GitHub, runId: number): Promise<{ name: string; conclusion: string | null; url: string }[]> {
+  const { octokit, owner, repo } = gh;
+  const jobs = await octokit.paginate(octokit.rest.actions.listJobsForWorkflowRun, { owner, repo, run_id: runId, filter: "latest", per_page: 100 });
+  return jobs.filter((j) => j.conclusion && !["success", "skipped", "neutral"].includes(j.conclusion)).map((j) => ({ name: j.name, conclusion: j.conclusion, url: j.html_url ?? "" }));
+}
+
+/** Polls until the run exists and has completed, or the bound passes. Returns the last answer. */
+export async function waitForRun(gh: GitHub, workflowPath: string, tag: string, sha: string, seconds: number, pollSeconds: number): Promise<RunFacts | null> {
+  const deadline = Date.now() + seconds * 1000;
+  const showProgress = Boolean(process.stderr.isTTY) && !process.env.CI;
+  let run = await findRun(gh, workflowPath, tag, sha);
+  while ((!run || run.status !== "completed") && Date.now() < deadline) {
+    if (showProgress) process.stderr.write(`\r  waiting for ${workflowPath} on ${tag}: ${run ? `run ${run.id} ${run.status}` : "no run yet"} (${Math.round((deadline - Date.now()) / 1000)} s left)   `);
+    await sleep(gh.pollMs(pollSeconds));
+    run = await findRun(gh, workflowPath, tag, sha);
+  }
+  if (showProgress) process.stderr.write("\r\u001b[K");
+  return run;
+}
+
+export const workflowCheck: Check<VerifyContext> = {
+  id: "workflow",
+  async run({ gh, config, workflow, workflowProblem, tag, commit, waitSeconds, receipt }) {
+    if (!workflow) return skip(workflowProblem ?? `no ${config.workflowPath} at ${tag}: nothing was meant to run`);
+    if (!tagTriggers(workflow.filters, tag)) return fail(`${tag} does not match ${workflow.path}'s tag filters: no run was started`, "make the workflow's on.push.tags match cog's tags (see preflight's tag-triggers), then release the next version");
+    try {
+      const run = waitSeconds === null ? await findRun(gh, workflow.path, tag, commit) : await waitForRun(gh, workflow.path, tag, commit, waitSeconds, config.pollSeconds);
+      if (!run) {
+        return fail(`no push run of ${workflow.path} for ${tag} at ${commit.slice(0, 7)}${waitSeconds === null ? "" : ` after waiting ${waitSeconds} s`}`, "check that the tag was pushed (not created by a GITHUB_TOKEN push) and that Actions is enabled; mise run release:recover diagnoses it");
+      }
+      receipt.run_id = run.id;
+      if (run.status !== "completed") {
+        return fail(`run ${run.id} is ${run.status}${waitSeconds === null ? "" : ` after waiting ${waitSeconds} s`}: ${run.url}`, waitSeconds === null ? "wait for it: mise run release:verify -- --wait" : "wait longer (--wait=SECONDS) or look at the run");
+      }
+      if (run.conclusion === "success") return pass(`run ${run.id} (attempt ${run.attempt}) succeeded: ${run.url}`, run);
+      const jobs = await failedJobs(gh, run.id);
+      return fail(
+        `run ${run.id} (attempt ${run.attempt}) ended ${run.conclusion}: ${jobs.map((j) => `${j.name} ${j.conclusion} ${j.url}`).join(", ") || run.url}`,
+        `fix the cause, then re-run the failed jobs for the same tag: mise run release:recover -- --tag ${tag} --apply`,
+        run,
+      );
+    } catch (error) {
+      const { message, fix } = describeApiError(error, `reading runs of ${workflow.path}`);
+      return fail(message, fix);
+    }
+  },
+};

@@ -1,0 +1,123 @@
+// The GitHub sandbox: a bare `origin`, a REST API over it, an OCI registry, the simulated tag
+// workflow, and (unless told otherwise) a fresh example repository cloned from that origin. All on
+// 127.0.0.1 and free ports; stop() ends everything it started. The release code never imports it.
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { startApiServer, type ApiServer } from "./api/server.ts";
+import { createBareRemote, createExample, type Example, type ExampleOptions } from "./example.ts";
+import { defaultScenario, type Scenario } from "./scenario.ts";
+import { startRegistry, type SandboxRegistry } from "./registry.ts";
+import { standinsNeeded } from "./standins/index.ts";
+import { createSimulator, type Simulator } from "./workflow-sim.ts";
+
+export interface SandboxOptions {
+  /** Scratch folder; a fresh temporary one by default (removed by stop() unless `keep`). */
+  dir?: string;
+  keep?: boolean;
+  owner?: string;
+  name?: string;
+  /** The example repository to create, or false for a bare remote only (the caller pushes into it). */
+  example?: ExampleOptions | false;
+  scenario?: Partial<Scenario>;
+  /** Fills the bare remote before the push hook exists (its history starts no workflow runs). */
+  seed?: (remotePath: string) => Promise<void>;
+}
+
+export interface Sandbox {
+  dir: string;
+  apiUrl: string;
+  token: string;
+  repository: string;
+  registryUrl: string;
+  remotePath: string;
+  /** The example repository, or null with `example: false`. */
+  repoPath: string | null;
+  example: Example | null;
+  /** Prepend to PATH for the stand-ins; "" when the real cog and cargo-release are installed. */
+  pathPrepend: string;
+  standins: string[];
+  images: string[];
+  /** Live knobs: change them while commands run. */
+  scenario: Scenario;
+  api: ApiServer;
+  registry: SandboxRegistry;
+  /** The environment a kit command needs to work against this sandbox. */
+  env(base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+  /** Resolves when no simulated run is queued or in progress. */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const owner = options.owner ?? "acme";
+  const name = options.name ?? "gateway";
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "release-kit-sandbox-"));
+  mkdirSync(dir, { recursive: true });
+  const scenario: Scenario = { ...defaultScenario(), ...options.scenario };
+  const token = `sandbox-${randomBytes(24).toString("hex")}`;
+  const started: { stop(): unknown }[] = [];
+  try {
+    const remotePath = await createBareRemote(join(dir, "remote", owner, `${name}.git`));
+    const registry = await startRegistry({ auth: "anonymous" });
+    started.push(registry);
+    let simulator: Simulator | null = null;
+    const api = await startApiServer({
+      owner,
+      repo: name,
+      remotePath,
+      defaultBranch: "main",
+      token,
+      scenario,
+      onRefUpdate: (u) => simulator?.onRefUpdate(u),
+      onRerun: (run) => simulator?.onRerun(run),
+    });
+    started.push(api);
+    simulator = createSimulator({ owner, repo: name, remotePath, workflowPath: ".github/workflows/release.yml", scenario, state: api.state, store: registry.store });
+    started.push(simulator);
+    // The example is pushed before the hook exists: its history is the past, not new releases.
+    const example = options.example === false ? null : await createExample(join(dir, name), { owner, name, remote: remotePath, ...options.example });
+    await options.seed?.(remotePath);
+    await api.installPushHook();
+    const standins = standinsNeeded();
+    const pathPrepend = standins.tools.length ? standins.dir : "";
+    const sandbox: Sandbox = {
+      dir,
+      apiUrl: api.url,
+      token,
+      repository: `${owner}/${name}`,
+      registryUrl: registry.url,
+      remotePath,
+      repoPath: example?.path ?? null,
+      example,
+      pathPrepend,
+      standins: standins.tools,
+      images: example?.images ?? [],
+      scenario,
+      api,
+      registry,
+      env(base = process.env) {
+        return {
+          ...base,
+          GITHUB_API_URL: api.url,
+          GITHUB_TOKEN: token,
+          GITHUB_REPOSITORY: `${owner}/${name}`,
+          RELEASE_REGISTRY_URL: registry.url,
+          PATH: pathPrepend ? `${pathPrepend}${delimiter}${base.PATH ?? ""}` : base.PATH,
+        };
+      },
+      settle: () => simulator!.settle(),
+      async stop() {
+        for (const s of started.reverse()) await s.stop();
+        started.length = 0;
+        if (!options.keep && !options.dir) rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    return sandbox;
+  } catch (error) {
+    for (const s of started.reverse()) await s.stop();
+    if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
