@@ -45,7 +45,7 @@ export async function preflightStep(ctx: ReleaseContext): Promise<string | Skipp
   printPreflight(report, ctx.config);
   if (!report.ok) {
     const failed = report.checks.filter((c) => c.status === "fail");
-    throw new StepFailed(`preflight failed: ${failed.map((c) => c.id).join(", ")}`, failed.map((c) => `${c.id}: ${c.fix}`).join("; "));
+    throw new StepFailed(`preflight failed: ${failed.map((c) => `${c.id} (${c.detail})`).join("; ")}`, failed.map((c) => `${c.id}: ${c.fix}`).join("; "));
   }
   ctx.version = report.version;
   ctx.tag = report.tag;

@@ -1,0 +1,51 @@
+// Tests against the GitHub sandbox: start one, run the kit's real entry points against it.
+// The sandbox answers the remote's push hook in this process, so git commands that push must be
+// asynchronous here (gitAsync): a synchronous push would block the very server it waits for.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { startSandbox, type Sandbox, type SandboxOptions } from "../../scripts/sandbox/index.ts";
+import { cleanEnv, kit, type KitRun } from "./kit.ts";
+
+const exec = promisify(execFile);
+
+export type { Sandbox };
+
+export async function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  return startSandbox(options);
+}
+
+/** The environment a kit command gets in tests: clean, pointed at the sandbox. */
+export function sandboxEnv(sb: Sandbox, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env = sb.env(cleanEnv());
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/** Runs `scripts/release-kit <command> --repo <example> ...args` against the sandbox. */
+export function kitIn(sb: Sandbox, command: string, args: string[] = [], opts: { env?: Record<string, string | undefined>; repo?: string; input?: string; timeoutMs?: number } = {}): Promise<KitRun> {
+  const repo = opts.repo ?? sb.repoPath!;
+  return kit(command, ["--repo", repo, ...args], { cwd: repo, env: sandboxEnv(sb, opts.env), input: opts.input, timeoutMs: opts.timeoutMs });
+}
+
+export async function gitAsync(cwd: string, ...args: string[]): Promise<string> {
+  return (await exec("git", args, { cwd, encoding: "utf8", env: cleanEnv() })).stdout.trim();
+}
+
+/** A new conventional commit on main, pushed to origin (as a merged change would be). */
+export async function landCommit(sb: Sandbox, message: string, file = "NOTES.md", text = `${message}\n`): Promise<string> {
+  const repo = sb.repoPath!;
+  const { appendFileSync } = await import("node:fs");
+  appendFileSync(`${repo}/${file}`, text);
+  await gitAsync(repo, "add", file);
+  await gitAsync(repo, "commit", "-q", "-m", message);
+  await gitAsync(repo, "push", "-q", "origin", "HEAD:refs/heads/main");
+  return gitAsync(repo, "rev-parse", "HEAD");
+}
+
+/** The bare remote's refs, for "nothing changed" assertions. */
+export async function remoteRefs(sb: Sandbox): Promise<string> {
+  return gitAsync(sb.remotePath, "for-each-ref", "--format=%(refname) %(objectname)");
+}
