@@ -81,7 +81,7 @@ export function parseFlags(spec: CommandSpec, argv: string[]): Flags {
 }
 
 export function taskName(spec: CommandSpec): string {
-  return spec.name === "release" ? "release" : `release:${spec.name}`;
+  return spec.name === "release" || spec.name === "sandbox" ? spec.name : `release:${spec.name}`;
 }
 
 export function helpText(spec: CommandSpec): string {
