@@ -8,10 +8,10 @@ export interface TokenInfo {
   source: "GH_TOKEN" | "GITHUB_TOKEN" | "gh auth token" | null;
 }
 
-function ghAuthToken(host: string | null): Promise<string | null> {
+function ghAuthToken(host: string | null, env: NodeJS.ProcessEnv): Promise<string | null> {
   const args = ["auth", "token", ...(host ? ["--hostname", host] : [])];
   return new Promise((resolve) => {
-    execFile("gh", args, { timeout: 5000, env: { ...process.env, GH_PROMPT_DISABLED: "1" } }, (error, stdout) => {
+    execFile("gh", args, { timeout: 5000, env: { ...env, GH_PROMPT_DISABLED: "1" } }, (error, stdout) => {
       resolve(error ? null : stdout.trim() || null);
     });
   });
@@ -27,7 +27,7 @@ export async function findToken(env: NodeJS.ProcessEnv = process.env): Promise<T
   }
   const api = env.GITHUB_API_URL;
   const host = api && !/api\.github\.com/.test(api) ? new URL(api).hostname : null;
-  const fromGh = await ghAuthToken(host);
+  const fromGh = await ghAuthToken(host, env);
   if (fromGh) {
     addSecret(fromGh);
     return { token: fromGh, source: "gh auth token" };
