@@ -1,0 +1,89 @@
+// The rehearsal, run as a new user runs it: through mise, with no token and no network.
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { REHEARSAL_STEPS } from "../scripts/sandbox/rehearsal.ts";
+import { createBareRemote, createExample } from "../scripts/sandbox/example.ts";
+import { KIT, MISE, cleanEnv, run, tempDir } from "./helpers/kit.ts";
+
+const tmp = tempDir("rk-rehearse-");
+afterAll(() => tmp.remove());
+
+const rehearse = (args: string[]) => run(MISE, ["run", "release:rehearse", "--", "--json", ...args], { cwd: KIT, env: cleanEnv(), timeoutMs: 120_000 });
+
+function treeHash(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      const st = statSync(path);
+      if (st.isDirectory()) walk(path);
+      else out[path.slice(dir.length)] = `${st.mode}:${createHash("sha256").update(readFileSync(path)).digest("hex")}`;
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe("mise run release:rehearse", () => {
+  it("runs the whole runbook on the built-in example and reports every step", async () => {
+    const res = await rehearse([]);
+    expect(res.code, res.stderr.slice(-3000)).toBe(0);
+    expect(res.json).toMatchObject({ command: "rehearse", ok: true, target: "built-in example" });
+    expect(res.json.steps.map((s: any) => s.name)).toEqual([...REHEARSAL_STEPS]);
+    for (const step of res.json.steps) expect(step, step.name).toMatchObject({ ok: true, ms: expect.any(Number) });
+    const [preflight, release, workflow, verify, broken, recover, again] = res.json.steps.map((s: any) => s.report);
+    expect(preflight).toMatchObject({ command: "preflight", ok: true, tag: "v0.3.0" });
+    expect(release).toMatchObject({ command: "release", ok: true, tag: "v0.3.0" });
+    expect(workflow).toMatchObject({ tag: "v0.3.0", conclusion: "success" });
+    expect(verify).toMatchObject({ command: "verify", ok: true, tag: "v0.3.0" });
+    expect(verify.checks.map((c: any) => c.id)).toContain("artifact:gateway");
+    // The broken release fails for its reason, and recover brings it to complete.
+    expect(broken).toMatchObject({ command: "verify", ok: false, tag: "v0.4.0" });
+    expect(broken.checks.find((c: any) => c.id === "workflow").status).toBe("fail");
+    expect(recover).toMatchObject({ command: "recover", ok: true, tag: "v0.4.0", state: "complete" });
+    expect(again).toMatchObject({ command: "verify", ok: true, tag: "v0.4.0" });
+    // Human output: a heading per runbook section, then the summary table.
+    for (const heading of ["Release Preflight", "Current Release Flow", "Post-Release Verification", "Failure Recovery", "Summary"]) expect(res.stderr).toContain(heading);
+  });
+
+  it.each([
+    ["ci-red", "ci-green"],
+    ["nothing-to-release", "next-version"],
+  ])("in world %s, expects the release to stop at %s, and passes because it does", async (scenario, check) => {
+    const res = await rehearse(["--scenario", scenario]);
+    expect(res.code, res.stderr.slice(-2000)).toBe(0);
+    const [preflight, release, ...rest] = res.json.steps;
+    expect(preflight.report.ok).toBe(false);
+    expect(preflight.report.checks.find((c: any) => c.id === check).status).toBe("fail");
+    expect(release.report).toMatchObject({ command: "release", ok: false });
+    expect(rest.every((s: any) => s.ok && s.report === null && /stops at release/.test(s.skipped))).toBe(true);
+  });
+
+  it("rehearses the first release of a never-released repository", async () => {
+    const res = await rehearse(["--scenario", "first-release"]);
+    expect(res.code, res.stderr.slice(-2000)).toBe(0);
+    expect(res.json.steps[1].report.tag).toBe("v0.1.0");
+  });
+
+  it("rehearses on a scratch clone of --repo and leaves that repository byte for byte unchanged; --keep keeps the scratch folder", async () => {
+    const remote = await createBareRemote(join(tmp.path, "remote.git"));
+    const repo = (await createExample(join(tmp.path, "mine"), { remote, owner: "octo", name: "mine" })).path;
+    const before = treeHash(repo);
+    const res = await rehearse(["--repo", repo, "--keep"]);
+    expect(res.code, res.stderr.slice(-3000)).toBe(0);
+    expect(res.json.target).toBe(repo);
+    expect(res.json.steps[3].report.checks.map((c: any) => c.id)).toContain("image:ghcr.io/octo/gateway");
+    expect(treeHash(repo)).toEqual(before);
+    const kept = /scratch folder kept: (\S+)/.exec(res.stderr)?.[1];
+    expect(kept && existsSync(kept)).toBe(true);
+    rmSync(kept!, { recursive: true, force: true });
+  });
+
+  it("refuses an unknown world with exit 2 and the list of worlds", async () => {
+    const res = await rehearse(["--scenario", "no-such-world"]);
+    expect(res.code).toBe(2);
+    expect(res.json.error.fix).toContain("first-release");
+  });
+});
