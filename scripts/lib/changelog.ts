@@ -2,7 +2,32 @@
 // heading of the same or a higher level. It is what git-cliff rendered for that release, so it is
 // also the GitHub release's notes.
 
-const HEADING = /^(#{1,6})\s+(.*)$/;
+// ATX headings: "## Title", and "###" alone (an empty heading). "#tag" is not a heading.
+const HEADING = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$/;
+const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+
+interface Heading {
+  line: number;
+  level: number;
+  title: string;
+}
+
+/** The headings of a Markdown text, leaving out `#` lines inside fenced code blocks (shell comments). */
+function headingsOf(lines: string[]): Heading[] {
+  const headings: Heading[] = [];
+  let fence: string | null = null;
+  lines.forEach((text, line) => {
+    const f = FENCE.exec(text)?.[1];
+    if (f && (fence === null || (f[0] === fence[0] && f.length >= fence.length))) {
+      fence = fence === null ? f : null;
+      return;
+    }
+    if (fence !== null) return;
+    const m = HEADING.exec(text);
+    if (m) headings.push({ line, level: m[1]!.length, title: (m[2] ?? "").trim() });
+  });
+  return headings;
+}
 
 function namesVersion(title: string, version: string): boolean {
   const escaped = version.replace(/[.+]/g, "\\$&");
@@ -10,22 +35,16 @@ function namesVersion(title: string, version: string): boolean {
 }
 
 export function findSection(markdown: string, version: string): string | null {
-  const lines = markdown.split("\n");
-  let start = -1;
-  let level = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const m = HEADING.exec(lines[i]!);
-    if (!m) continue;
-    if (start === -1) {
-      if (namesVersion(m[2]!, version)) {
-        start = i;
-        level = m[1]!.length;
-      }
-    } else if (m[1]!.length <= level) {
-      return lines.slice(start, i).join("\n").trim();
-    }
-  }
-  return start === -1 ? null : lines.slice(start).join("\n").trim();
+  const lines = markdown.replace(/\r\n?/g, "\n").split("\n");
+  const headings = headingsOf(lines);
+  // The release heading is the highest-level one naming the version: a "### Migrating from 1.2.0"
+  // under 1.3.0 names 1.2.0 too, but is not its section.
+  const naming = headings.filter((h) => namesVersion(h.title, version));
+  if (!naming.length) return null;
+  const top = Math.min(...naming.map((h) => h.level));
+  const start = naming.find((h) => h.level === top)!;
+  const end = headings.find((h) => h.line > start.line && h.level <= start.level);
+  return lines.slice(start.line, end?.line ?? lines.length).join("\n").trim();
 }
 
 /** Compares notes the way a reader would: line endings, trailing spaces and blank runs ignored. */
@@ -39,18 +58,38 @@ export function normalizeNotes(text: string): string {
     .trim();
 }
 
+/** The text outside code: fenced blocks and `code spans` may quote template syntax on purpose. */
+function prose(lines: string[]): string[] {
+  let fence: string | null = null;
+  return lines.map((text) => {
+    const f = FENCE.exec(text)?.[1];
+    if (f && (fence === null || (f[0] === fence[0] && f.length >= fence.length))) {
+      fence = fence === null ? f : null;
+      return "";
+    }
+    return fence !== null ? "" : text.replace(/(`+)[^`]*?\1/g, "");
+  });
+}
+
 /** Template leftovers and empty headings: signs the notes were not rendered as meant. */
 export function notesProblems(body: string): string[] {
   const problems: string[] = [];
-  for (const token of ["{{", "}}", "{%", "%}"]) if (body.includes(token)) problems.push(`template leftover "${token}"`);
-  const lines = body.split("\n");
-  lines.forEach((line, i) => {
-    const m = HEADING.exec(line);
-    if (!m) return;
-    if (!m[2]!.trim()) problems.push(`empty heading on line ${i + 1}`);
-    const next = lines.slice(i + 1).find((l) => l.trim());
-    const nextHeading = next ? HEADING.exec(next) : null;
-    if (i > 0 && (!next || (nextHeading && nextHeading[1]!.length <= m[1]!.length))) problems.push(`heading "${m[2]!.trim()}" has nothing under it`);
+  const lines = body.replace(/\r\n?/g, "\n").split("\n");
+  const text = prose(lines).join("\n");
+  for (const token of ["{{", "}}", "{%", "%}"]) if (text.includes(token)) problems.push(`template leftover "${token}"`);
+  const headings = headingsOf(lines);
+  headings.forEach((h, i) => {
+    if (!h.title) {
+      problems.push(`empty heading on line ${h.line + 1}`);
+      return;
+    }
+    // A section heading (not the first line: that is the version's own) with no text before the
+    // next heading of its level or higher, or before the end.
+    if (h.line === 0) return;
+    const next = headings[i + 1];
+    const until = next && next.level <= h.level ? next.line : next ? -1 : lines.length;
+    if (until === -1) return;
+    if (!lines.slice(h.line + 1, until).some((l) => l.trim())) problems.push(`heading "${h.title}" has nothing under it`);
   });
   return problems;
 }

@@ -26,27 +26,41 @@ export function docsCheck(images: ImageSpec[]): Check<VerifyContext> {
   return {
     id: "docs",
     needs: images.map((i) => `image:${i.ref}`),
-    async run({ r, config, commit, tag }, deps) {
-      if (!images.length) return skip("the workflow publishes no images");
+    async run({ r, config, commit, tag, workflow, workflowProblem }, deps) {
+      if (!workflow) return skip(workflowProblem ?? `no ${config.workflowPath} at ${tag}: no images to compare the docs with`);
+      if (!images.length) return skip(`${workflow.path} publishes no images`);
       const files = (await filesAt(r, commit)).filter((f) => matchAny(config.docs, f));
       if (!files.length) return skip(`no deploy docs at ${tag} (${config.docs.join(", ")})`);
-      const wrong: string[] = [];
+      const same = (a: string[], b: string[]) => a.length === b.length && a.every((p) => b.includes(p));
+      const docsWrong: { file: string; line: number; text: string }[] = [];
+      const registryWrong: { file: string; line: number; text: string }[] = [];
       let checked = 0;
       for (const file of files) {
         const text = (await showFile(r, commit, file)) ?? "";
         for (const image of images) {
           const registry = (deps[`image:${image.ref}`]?.data as ImageFacts | undefined)?.platforms ?? [];
+          // The workflow says what must be built; when it does not say, the registry is all we know.
           const truth = image.platforms ?? registry;
+          if (!truth.length) continue;
           for (const claim of platformClaims(text, image.ref)) {
             checked++;
-            const same = (a: string[], b: string[]) => a.length === b.length && a.every((p) => b.includes(p));
-            if (!same(claim.platforms, truth) || (registry.length && !same(claim.platforms, registry))) {
-              wrong.push(`${file}:${claim.line} says ${image.ref} is ${claim.platforms.join(", ")}, but the workflow builds ${truth.join(", ") || "no declared platforms"}${registry.length ? ` and the registry has ${registry.join(", ")}` : ""}`);
+            const says = `${file}:${claim.line} says ${image.ref} is ${claim.platforms.join(", ")}`;
+            const has = registry.length ? ` and the registry has ${registry.join(", ")}` : "";
+            if (!same(claim.platforms, truth)) docsWrong.push({ file, line: claim.line, text: `${says}, but the workflow builds ${truth.join(", ")}${has}` });
+            else if (registry.length && !same(claim.platforms, registry)) {
+              registryWrong.push({ file, line: claim.line, text: `${says}, as the workflow builds, but the registry has ${registry.join(", ")} (see image:${image.ref})` });
             }
           }
         }
       }
-      if (wrong.length) return fail(wrong.join("; "), "correct the deploy docs to the image reality, in the same pass as the release");
+      if (docsWrong.length || registryWrong.length) {
+        const byPlace = (a: { file: string; line: number }, b: { file: string; line: number }) => a.file.localeCompare(b.file) || a.line - b.line;
+        const fixes = [
+          ...(docsWrong.length ? ["correct the deploy docs to the platforms the workflow builds, in the same pass as the release"] : []),
+          ...(registryWrong.length ? [`the docs match the workflow but not the registry: re-run the image's job (mise run release:recover -- --tag ${tag} --apply)`] : []),
+        ];
+        return fail([...docsWrong, ...registryWrong].sort(byPlace).map((w) => w.text).join("; "), fixes.join("; "));
+      }
       if (!checked) return skip(`no line in ${files.join(", ")} names an image with its platforms`);
       return pass(`${checked} line${checked > 1 ? "s" : ""} in ${files.length} doc${files.length > 1 ? "s" : ""} state the platforms the workflow builds and the registry holds`);
     },

@@ -45,9 +45,21 @@ export async function inspectImage(ctx: Pick<VerifyContext, "registry">, image: 
   };
 }
 
-function describeRegistryError(error: unknown, ref: string): { message: string; fix: string } {
-  const e = error as { message?: string; status?: number };
-  return { message: `the registry did not answer for ${ref}: ${e.message ?? String(error)}`, fix: "check that the registry is reachable (RELEASE_REGISTRY_URL points the images' host elsewhere) and that the token may read the package" };
+/** The registry client's message already says what went wrong; the fix depends on how. */
+function describeRegistryError(error: unknown, ref: string, tag: string): { message: string; fix: string } {
+  const e = error as { message?: string; status?: number; code?: string };
+  // The client's messages name the manifest they were reading (ref:tag); others get the ref.
+  const message = e.message?.includes(ref) ? e.message : `${ref}: ${e.message ?? String(error)}`;
+  const status = e.status ?? 0;
+  if (status === 401 || status === 403) {
+    return { message, fix: "give the token read access to the package (a classic PAT with read:packages, or packages: read in Actions), or make the package public" };
+  }
+  if (e.code === "MANIFEST_INVALID" || e.code === "DIGEST_MISMATCH" || e.code === "BLOB_INVALID" || e.code === "DIGEST_INVALID") {
+    return { message, fix: `the registry holds a broken image: re-run the job that pushed it (mise run release:recover -- --tag ${tag} --apply), then verify again` };
+  }
+  if (e.code === "NAME_INVALID") return { message, fix: "fix the image name in the release workflow, then release the next version" };
+  if (status >= 500 || status === 429 || e.code === "TIMEOUT") return { message, fix: "the registry is failing or busy: run mise run release:verify again in a few minutes" };
+  return { message, fix: "check that the registry is reachable and that RELEASE_REGISTRY_URL (when set) points at it, then run mise run release:verify again" };
 }
 
 export function imageCheck(image: ImageSpec): Check<VerifyContext> {
@@ -59,7 +71,7 @@ export function imageCheck(image: ImageSpec): Check<VerifyContext> {
       try {
         facts = await inspectImage(ctx, image);
       } catch (error) {
-        const { message, fix } = describeRegistryError(error, image.ref);
+        const { message, fix } = describeRegistryError(error, image.ref, ctx.tag);
         return fail(message, fix);
       }
       ctx.receipt.images.push({ ref: image.ref, digest: facts.digest, platforms: facts.platforms, tags: Object.keys(facts.digests) });
@@ -111,7 +123,7 @@ export function artifactCheck(artifact: ArtifactSpec): Check<VerifyContext> {
       try {
         manifest = await ctx.registry.fetchManifest(artifact.ref, artifact.tag);
       } catch (error) {
-        const { message, fix } = describeRegistryError(error, artifact.ref);
+        const { message, fix } = describeRegistryError(error, artifact.ref, ctx.tag);
         return fail(message, fix);
       }
       const receipt = { name: artifact.name, ref: artifact.ref, tag: artifact.tag, digest: manifest?.digest ?? null, media_type: null as string | null };

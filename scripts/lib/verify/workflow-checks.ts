@@ -67,7 +67,7 @@ export const workflowCheck: Check<VerifyContext> = {
       }
       receipt.run_id = run.id;
       if (run.status !== "completed") {
-        return fail(`run ${run.id} is ${run.status}${waitSeconds === null ? "" : ` after waiting ${waitSeconds} s`}: ${run.url}`, waitSeconds === null ? "wait for it: mise run release:verify -- --wait" : "wait longer (--wait=SECONDS) or look at the run");
+        return fail(`run ${run.id} is ${run.status}${waitSeconds === null ? "" : ` after waiting ${waitSeconds} s`}: ${run.url}`, waitSeconds === null ? `wait for it: mise run release:verify -- --tag ${tag} --wait` : `wait longer (mise run release:verify -- --tag ${tag} --wait=SECONDS) or look at the run`);
       }
       if (run.conclusion === "success") return pass(`run ${run.id} (attempt ${run.attempt}) succeeded: ${run.url}`, run);
       const jobs = await failedJobs(gh, run.id);
