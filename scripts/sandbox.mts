@@ -20,7 +20,7 @@ await command(
     const preset = PRESETS[name];
     if (!preset) throw new StartError(`unknown scenario ${name}`, `pick one of: ${Object.keys(PRESETS).join(", ")}`);
 
-    const sandbox = await startSandbox({ scenario: preset.scenario, example: preset.example ?? {} });
+    const sandbox = await startSandbox({ scenario: preset.scenario, example: preset.example ?? {}, history: true });
     const stopped = new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);

@@ -104,7 +104,8 @@ export async function resolveRepository(r: Runner, env: NodeJS.ProcessEnv): Prom
   }
   const parsed = parseRemoteUrl(url);
   const enterprise = Boolean(env.GITHUB_API_URL) && !/api\.github\.com/.test(env.GITHUB_API_URL ?? "");
-  if (!parsed || (parsed.host !== "github.com" && !parsed.host.endsWith(".github.com") && !enterprise)) {
+  const named = parsed && NAME.test(parsed.owner) && NAME.test(parsed.name);
+  if (!parsed || !named || (parsed.host !== "github.com" && !parsed.host.endsWith(".github.com") && !enterprise)) {
     throw new StartError(
       `origin (${url}) is not a GitHub repository URL`,
       "point origin at GitHub (https://github.com/OWNER/NAME.git or git@github.com:OWNER/NAME.git), or set GITHUB_REPOSITORY=OWNER/NAME (and GITHUB_API_URL for GitHub Enterprise)",

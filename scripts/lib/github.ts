@@ -77,7 +77,7 @@ export async function connectGitHub(repository: { owner: string; name: string },
   const token = await findToken(env);
   const baseUrl = (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, "");
   const loopback = isLoopback(baseUrl);
-  const timeoutMs = loopback ? 3_000 : 30_000;
+  const timeoutMs = loopback ? 2_000 : 30_000;
   const timedFetch: typeof fetch = async (input, init) => {
     try {
       return await fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });

@@ -21,8 +21,16 @@ export const green = (t: string) => paint(32, t);
 export const yellow = (t: string) => paint(33, t);
 export const cyan = (t: string) => paint(36, t);
 
+/**
+ * Text from outside (commit messages, tool output, API answers) may hold terminal control
+ * sequences: shown escaped, never obeyed. Our own colour codes are the only escapes let through.
+ */
+export function sanitize(text: string): string {
+  return text.replace(/\u001b(?!\[[0-9;]*m)|[\u0000-\u0008\u000b-\u001a\u001c-\u001f\u007f\u009b]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
 export function write(line = ""): void {
-  process.stderr.write(redact(line) + "\n");
+  process.stderr.write(redact(sanitize(line)) + "\n");
 }
 
 export const say = {

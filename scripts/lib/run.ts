@@ -67,10 +67,12 @@ export function formatRequest(request: ApiRequest): string {
 }
 
 export function createRunner(cwd: string, dryRun: boolean, options: RunOptions = {}): Runner {
+  // ZX_VERBOSE=true shows every command and its output while debugging; redaction still applies.
+  const verbose = process.env.ZX_VERBOSE === "true";
   const shell = zx({
     cwd,
-    quiet: true,
-    verbose: false,
+    quiet: !verbose,
+    verbose,
     env: { ...nonInteractiveEnv(), ...options.env },
     ...(options.timeout ? { timeout: options.timeout as `${number}s` } : {}),
     ...(options.input !== undefined ? { input: options.input } : {}),

@@ -1,11 +1,13 @@
 // The GitHub sandbox: a bare `origin`, a REST API over it, an OCI registry, the simulated tag
 // workflow, and (unless told otherwise) a fresh example repository cloned from that origin. All on
 // 127.0.0.1 and free ports; stop() ends everything it started. The release code never imports it.
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { startApiServer, type ApiServer } from "./api/server.ts";
+import { findSection } from "../lib/changelog.ts";
 import { createBareRemote, createExample, type Example, type ExampleOptions } from "./example.ts";
 import { defaultScenario, type Scenario } from "./scenario.ts";
 import { startRegistry, type SandboxRegistry } from "./registry.ts";
@@ -23,6 +25,10 @@ export interface SandboxOptions {
   scenario?: Partial<Scenario>;
   /** Fills the bare remote before the push hook exists (its history starts no workflow runs). */
   seed?: (remotePath: string) => Promise<void>;
+  /** The API's one valid token; a fresh random one by default. */
+  token?: string;
+  /** Give the remote's existing release tags their GitHub releases and finished runs (the past). */
+  history?: boolean;
 }
 
 export interface Sandbox {
@@ -50,13 +56,37 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
+/**
+ * The repository's earlier releases happened: each release tag already on the remote gets its
+ * published GitHub release (notes from CHANGELOG.md) and its finished run with published images.
+ */
+async function recordHistory(remotePath: string, api: ApiServer, simulator: Simulator): Promise<void> {
+  const git = (...args: string[]) => execFileSync("git", ["--git-dir", remotePath, ...args], { encoding: "utf8" }).trim();
+  const tags = git("for-each-ref", "--sort=creatordate", "--format=%(refname:short) %(*objectname)%(objectname)", "refs/tags").split("\n").filter(Boolean);
+  for (const line of tags) {
+    const [tag] = line.split(" ");
+    const version = /^v?(\d+\.\d+\.\d+.*)$/.exec(tag!)?.[1];
+    if (!version) continue;
+    const sha = git("rev-parse", `${tag}^{commit}`);
+    let changelog = "";
+    try {
+      changelog = git("show", `${sha}:CHANGELOG.md`);
+    } catch {
+      // no changelog at that tag
+    }
+    const at = git("log", "-1", "--format=%cI", sha);
+    api.state.releases.push({ id: api.state.nextId(), tagName: tag!, targetCommitish: "main", name: tag!, body: findSection(changelog, version) ?? "", draft: false, prerelease: version.includes("-"), immutable: false, makeLatest: "true", createdAt: at, publishedAt: at, authorLogin: "maintainer" });
+    simulator.backfill(tag!, sha);
+  }
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const owner = options.owner ?? "acme";
   const name = options.name ?? "gateway";
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "release-kit-sandbox-"));
   mkdirSync(dir, { recursive: true });
   const scenario: Scenario = { ...defaultScenario(), ...options.scenario };
-  const token = `sandbox-${randomBytes(24).toString("hex")}`;
+  const token = options.token ?? `sandbox-${randomBytes(24).toString("hex")}`;
   const started: { stop(): unknown }[] = [];
   try {
     const remotePath = await createBareRemote(join(dir, "remote", owner, `${name}.git`));
@@ -79,6 +109,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     // The example is pushed before the hook exists: its history is the past, not new releases.
     const example = options.example === false ? null : await createExample(join(dir, name), { owner, name, remote: remotePath, ...options.example });
     await options.seed?.(remotePath);
+    if (options.history) await recordHistory(remotePath, api, simulator);
     await api.installPushHook();
     const standins = standinsNeeded();
     const pathPrepend = standins.tools.length ? standins.dir : "";

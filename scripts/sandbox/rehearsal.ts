@@ -125,6 +125,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<{ ok: boolean; t
   const sandbox = await startSandbox({
     dir: scratch,
     keep: opts.keep,
+    history: true,
     ...who,
     scenario: preset.scenario,
     example: opts.repo ? false : preset.example ?? {},

@@ -22,6 +22,8 @@ export interface SimulatorOptions {
 export interface Simulator {
   onRefUpdate(u: RefUpdate): void;
   onRerun(run: RunRecord): void;
+  /** Records an earlier release's run as finished, its images published (the repository's past). */
+  backfill(tag: string, sha: string): void;
   /** Resolves when no run is queued or in progress. */
   settle(): Promise<void>;
   stop(): void;
@@ -117,7 +119,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     }
   }
 
-  function start(tag: string, sha: string): void {
+  function start(tag: string, sha: string, done = false): void {
     const workflow = readWorkflow(tag, sha);
     if (!workflow || !tagTriggers(workflow.filters, tag)) return;
     const created = now();
@@ -139,7 +141,10 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     };
     workflows.set(run.id, workflow);
     state.runs.push(run);
-    execute(run);
+    if (!done) return execute(run);
+    // History: the run happened long ago and succeeded.
+    for (const job of run.jobs) finishJob(run, job, workflow);
+    Object.assign(run, { status: "completed", conclusion: run.jobs.some((j) => j.conclusion === "failure") ? "failure" : "success" });
   }
 
   return {
@@ -159,6 +164,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       for (const job of run.jobs) if (job.status !== "completed") Object.assign(job, { status: "queued", conclusion: null, runAttempt: run.runAttempt });
       execute(run);
     },
+    backfill: (tag, sha) => start(tag, sha, true),
     settle: () => (busy() ? new Promise<void>((resolve) => waiters.push(resolve)) : Promise.resolve()),
     stop() {
       for (const t of timers) clearTimeout(t);
