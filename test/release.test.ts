@@ -250,6 +250,18 @@ describe("resume", () => {
 });
 
 describe("locking", () => {
+  it("runs two releases started at once one at a time: one proceeds, the other refuses clearly", async () => {
+    const sb = await world();
+    const [a, b] = await Promise.all([kitIn(sb, "release", ["--yes", "--json"]), kitIn(sb, "release", ["--yes", "--json"])]);
+    const codes = [a.code, b.code].sort();
+    expect(codes).toEqual([0, 2]);
+    const refused = a.code === 2 ? a : b;
+    expect(refused.json.error.message).toMatch(/another release-kit release \(pid \d+, started .*\) is working on this repository/);
+    expect(refused.json.error.fix).toMatch(/wait for it to finish/);
+    expect(sb.api.state.releases.filter((r) => r.tagName === "v0.3.0")).toHaveLength(1);
+    expect(await gitAsync(sb.remotePath, "tag", "--list", "v0.3.*")).toBe("v0.3.0");
+  });
+
   it("lets one release run at a time, and reports (then takes over) a lock left by a dead process", async () => {
     const sb = await world();
     const gitDir = join(sb.repoPath!, ".git", "release-kit");
