@@ -18,7 +18,10 @@ const CHECKS = `Checks (ids as in the JSON report):
   token                 a GitHub token is found, may push, and can read what release and verify need
   push                  git push --dry-run --atomic origin <branch> is accepted
   tools                 cog, git-cliff (and cargo, cargo-release for a Cargo workspace) are on PATH
-  config                cog.toml, cliff.toml, the hooks and the workflow parse and agree`;
+  config                cog.toml, cliff.toml, the hooks and the workflow parse and agree
+
+A configuration file that does not parse fails the config check (exit 1, not 2), so that one run
+shows every problem. Preflight changes nothing in the repository but one \`git fetch\` of origin.`;
 
 await command(
   {

@@ -39,7 +39,19 @@ export async function nextVersion(r: Runner, prefix: string, choice: VersionChoi
   const last = stdout.split("\n").pop()?.trim() ?? "";
   const bare = last.startsWith(prefix) ? last.slice(prefix.length) : last;
   if (out.exitCode === 0 && semver.valid(bare)) return { ok: true, version: bare, tag: `${prefix}${bare}` };
-  const said = (out.exitCode === 0 ? stdout : out.stderr.trim() || stdout).split("\n").filter(Boolean);
-  const message = said.filter((l) => !/^\s*$/.test(l)).slice(0, 4).join(" ") || `cog exited ${out.exitCode} without a version`;
+  const said = out.exitCode === 0 ? lines(stdout) : errorLines(out.stderr) ?? lines(out.stderr.trim() || stdout);
+  const message = said.slice(0, 4).join(" ") || `cog exited ${out.exitCode} without a version`;
   return { ok: false, nothing: out.exitCode === 0, message };
+}
+
+const lines = (text: string): string[] => text.split("\n").map((l) => l.trim()).filter(Boolean);
+
+/**
+ * cog's own error, without what came before it: with --skip-untracked cog first prints the dirty
+ * files as a warning ("Untracked files : ..."), and that is not why it failed.
+ */
+function errorLines(stderr: string): string[] | null {
+  const all = lines(stderr);
+  const at = all.findIndex((l) => /^error:/i.test(l));
+  return at === -1 ? null : [all[at]!.replace(/^error:\s*/i, ""), ...all.slice(at + 1)];
 }

@@ -110,8 +110,9 @@ export async function connectGitHub(repository: { owner: string; name: string },
     retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451, UNREACHABLE_STATUS], ...(loopback ? { retryAfterBaseValue: 20 } : {}) },
     throttle: {
       id: `release-kit-${baseUrl}`,
-      onRateLimit: (_after: number, _options: unknown, _kit: unknown, retryCount: number) => retryCount < 1,
-      onSecondaryRateLimit: (_after: number, _options: unknown, _kit: unknown, retryCount: number) => retryCount < 2,
+      // Every wait has a bound: a reset a minute away is waited for once; an hour away is reported.
+      onRateLimit: (after: number, _options: unknown, _kit: unknown, retryCount: number) => retryCount < 1 && after <= 60,
+      onSecondaryRateLimit: (after: number, _options: unknown, _kit: unknown, retryCount: number) => retryCount < 2 && after <= 120,
       ...fast,
     },
   }) as unknown as Octokit;

@@ -9,22 +9,34 @@ import type { PreflightContext } from "./context.ts";
 
 const UNSHALLOW = "git fetch --unshallow --tags (a shallow clone hides earlier tags, so cog would start from 0.0.0)";
 
+/** cog refuses to start on a cog.toml it cannot read: report that once, under config. */
+export function cogTomlBroken(config: PreflightContext["config"]): boolean {
+  return config.problems.some((p) => p.file === "cog.toml" && p.key === "(syntax)");
+}
+
+const noCog = (deps: Record<string, { status: string; data?: unknown } | undefined>) =>
+  deps.tools?.status === "fail" && !(deps.tools.data as { cog?: boolean } | undefined)?.cog;
+
 export const conventionalCommits: Check<PreflightContext> = {
   id: "conventional-commits",
   needs: ["tools"],
   async run({ r, config }, deps) {
-    if (deps.tools?.status === "fail" && !(deps.tools.data as { cog?: boolean } | undefined)?.cog) return skip("cog is not installed (see tools)");
+    if (noCog(deps)) return skip("cog is not installed (see tools)");
+    if (cogTomlBroken(config)) return skip("cog cannot read cog.toml (see config)");
     if (await isShallow(r)) return fail("this is a shallow clone: cog cannot see the whole history", UNSHALLOW);
     const latest = await latestTag(r, config.tagPrefix);
     const out = latest ? await r.probe`cog check --from-latest-tag` : await r.probe`cog check`;
     const range = latest ? `since ${latest}` : "in the whole history (no release yet)";
     if (out.exitCode === 0) return pass(`every commit ${range} is conventional`);
     const said = `${out.stderr}\n${out.stdout}`.split("\n").map((l) => l.trim()).filter(Boolean);
-    const summary = said.find((l) => /non compliant commits?/i.test(l)) ?? said.slice(-1)[0] ?? `cog check exited ${out.exitCode}`;
+    const summary = said.find((l) => /non compliant commits?/i.test(l));
+    if (!summary) {
+      return fail(`cog check failed (exit ${out.exitCode}): ${said.slice(-3).join(" ") || "no output"}`, `run \`cog check${latest ? " --from-latest-tag" : ""}\` in the repository to see why, fix that, then run preflight again`);
+    }
     const offenders = said.filter((l) => /^(Errored commit|Commit message|[0-9a-f]{7,40}\b)/i.test(l)).slice(0, 3);
     return fail(
       `${summary}${offenders.length ? ` (${offenders.join("; ")})` : ""}`,
-      "cog leaves non-conventional commits out of the version and the changelog: reword them before they are merged, or add a conventional commit (feat: / fix: ...) that describes the change",
+      `reword the ones not yet on origin/${config.branch}: git rebase -i origin/${config.branch}, mark them "reword", write type(scope): subject; ones already on origin/${config.branch} cannot be reworded without rewriting it: cog leaves them out of the version and changelog, so describe their changes in a conventional commit`,
     );
   },
 };
@@ -35,13 +47,18 @@ export const nextVersionCheck: Check<PreflightContext> = {
   async run({ r, config, choice }, deps) {
     const invalid = validateChoice(choice);
     if (invalid) return fail(invalid, "see mise run release:preflight -- --help");
-    if (deps.tools?.status === "fail" && !(deps.tools.data as { cog?: boolean } | undefined)?.cog) return skip("cog is not installed (see tools)");
+    if (noCog(deps)) return skip("cog is not installed (see tools)");
+    if (cogTomlBroken(config)) return skip("cog cannot read cog.toml (see config)");
     if (await isShallow(r)) return fail("this is a shallow clone: cog would compute the next version from 0.0.0", UNSHALLOW);
     const latest = await latestTag(r, config.tagPrefix);
     const next = await nextVersion(r, config.tagPrefix, choice);
     if (next.ok) return pass(`${next.tag} (${latest ? `after ${latest}` : "first release"}${choice.version || choice.bump || choice.pre ? ", as asked" : ", from the commits"})`, { version: next.version, tag: next.tag, latest });
     if (next.nothing) {
       return fail(`cog: ${next.message}`, `nothing changelog-worthy since ${latest ?? "the first commit"} (only chore, docs, ci...): nothing to release; to release anyway, choose it: --bump patch`);
+    }
+    // cog's branch_whitelist: cog refuses to bump anywhere but the release branch.
+    if (/bump is not allowed/i.test(next.message)) {
+      return fail(`cog refuses to bump here: ${next.message}`, `release from ${config.branch}: git switch ${config.branch} (cog.toml's branch_whitelist allows only ${config.cog?.branchWhitelist.join(", ") || "listed branches"})`);
     }
     return fail(`cog cannot compute a next version: ${next.message}`, "make sure there are conventional commits (feat: / fix: ...) since the last release, or choose the version with --version X.Y.Z");
   },

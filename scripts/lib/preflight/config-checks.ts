@@ -30,6 +30,7 @@ function hookFindings(ctx: PreflightContext): Finding[] {
   const found: Finding[] = [];
   const cog = config.cog;
   if (!cog) {
+    if (config.problems.some((p) => p.file === "cog.toml")) return []; // it exists but does not parse: reported as such
     return [{ level: "fail", text: "there is no cog.toml: cog would use no tag prefix and run no hooks, so the release commit would hold neither changelog nor versions", fix: 'add cog.toml with tag_prefix = "v", disable_changelog = true and pre_bump_hooks for git-cliff and the version (see the README)' }];
   }
   if (!config.cliff) found.push({ level: "warn", text: "there is no cliff.toml: git-cliff would use its built-in template", fix: "add a cliff.toml (git-cliff --init)" });
@@ -108,6 +109,10 @@ export const configCheck: Check<PreflightContext> = {
 
 export const artifactsCurrent: Check<PreflightContext> = {
   id: "artifacts-current",
+  // Not while up-to-date fetches: `git worktree add` first writes the new worktree's HEAD as the
+  // null id, and fetch's connectivity check (rev-list --all, every worktree's HEAD included) then
+  // fails with "did not send all necessary objects".
+  needs: ["up-to-date"],
   async run({ r, config }) {
     if (!config.generate) return skip("no generator configured (set RELEASE_GENERATE to the command that regenerates committed artifacts)");
     const scratch = mkdtempSync(join(tmpdir(), "release-kit-artifacts-"));

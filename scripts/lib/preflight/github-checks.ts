@@ -10,9 +10,36 @@ import type { PreflightContext } from "./context.ts";
 const short = (sha: string) => sha.slice(0, 7);
 const list = (names: string[]) => names.slice(0, 6).join(", ") + (names.length > 6 ? ` and ${names.length - 6} more` : "");
 
+/** When a rate limit that stopped a request lifts, from GitHub's headers; null for other errors. */
+function rateLimitResets(error: unknown): string | null {
+  const e = error as { status?: number; response?: { headers?: Record<string, string | undefined> } };
+  const headers = e.response?.headers ?? {};
+  if ((e.status !== 403 && e.status !== 429) || (headers["x-ratelimit-remaining"] !== "0" && !headers["retry-after"])) return null;
+  const reset = Number(headers["x-ratelimit-reset"]);
+  if (reset) return `resets at ${new Date(reset * 1000).toISOString().replace(/\.\d+Z$/, "Z")}`;
+  return `resets in ${headers["retry-after"]} s`;
+}
+
+/** A failed API read: what failed, why, and (for a rate limit) when it can be retried. */
+function apiProblem(error: unknown, what: string): { message: string; fix: string } {
+  const { message, fix } = describeApiError(error, what);
+  const resets = rateLimitResets(error);
+  return { message: resets ? `${message}; the limit ${resets}` : message, fix };
+}
+
+function apiFail(error: unknown, what: string) {
+  const { message, fix } = apiProblem(error, what);
+  return fail(message, fix);
+}
+
+function unknownCommit(error: unknown): boolean {
+  const e = error as { status?: number; message?: string; response?: { data?: { message?: string } } };
+  return (e.status === 404 || e.status === 422) && /no commit found/i.test(`${e.response?.data?.message ?? ""} ${e.message ?? ""}`);
+}
+
 export const ciGreen: Check<PreflightContext> = {
   id: "ci-green",
-  async run({ r, github }) {
+  async run({ r, github, config }) {
     const sha = await headSha(r);
     if (!sha) return fail("the repository has no commits", "commit something to release first");
     try {
@@ -28,8 +55,12 @@ export const ciGreen: Check<PreflightContext> = {
           return fail(`no CI at all for ${short(sha)}: GitHub has no check runs or statuses for it`, "push the commit so CI runs on it (a commit CI never saw is not known-good), or check that CI runs on the release branch");
       }
     } catch (error) {
-      const { message, fix } = describeApiError(error, `reading CI for ${short(sha)}`);
-      return fail(message, fix);
+      // GitHub answers "No commit found for SHA" (422 for check runs, 404 for statuses) for a
+      // commit it has never received: CI cannot have run on it.
+      if (unknownCommit(error)) {
+        return fail(`GitHub does not have ${short(sha)}: it was never pushed, so CI never ran on it`, `merge the change into ${config.branch} through the normal review (or push it), wait for CI, then run preflight on the merged commit`);
+      }
+      return apiFail(error, `reading CI for ${short(sha)}`);
     }
   },
 };
@@ -49,8 +80,7 @@ export const token: Check<PreflightContext> = {
     try {
       permissions = (await octokit.rest.repos.get({ owner, repo })).data.permissions as Permissions | undefined;
     } catch (error) {
-      const { message, fix } = describeApiError(error, `reading ${owner}/${repo} with the token from ${gh.token.source}`);
-      return fail(message, fix);
+      return apiFail(error, `reading ${owner}/${repo} with the token from ${gh.token.source}`);
     }
     if (permissions && !permissions.push) {
       return fail(`the token from ${gh.token.source} cannot write to ${owner}/${repo}: creating the GitHub release would fail`, "use a token with Contents: write (classic: repo) on the repository");
@@ -69,7 +99,7 @@ export const token: Check<PreflightContext> = {
           await probe();
         } catch (error) {
           if ((error as { status?: number }).status === 404 && what.includes("workflow")) return; // no workflow file on GitHub yet
-          const { message, fix } = describeApiError(error, what);
+          const { message, fix } = apiProblem(error, what);
           failures.push(message);
           fixes.push(fix);
         }
@@ -100,14 +130,13 @@ export const tagFree: Check<PreflightContext> = {
       const release = releases.find((rel) => rel.tag_name === tag);
       if (release) used.push(release.draft ? "by a draft GitHub release" : "by a published GitHub release");
     } catch (error) {
-      const { message, fix } = describeApiError(error, "listing GitHub releases");
-      return fail(message, fix);
+      return apiFail(error, "listing GitHub releases");
     }
     if (!used.length) return pass(`${tag} is not used locally, on origin, or by a GitHub release`);
     return fail(
       `${tag} is already used ${used.join(", ")}`,
       used.length === 1 && used[0] === "as a local tag"
-        ? `a release of ${tag} was started here: run mise run release:recover to see its state`
+        ? `a release of ${tag} was started here: run mise run release:recover -- --tag ${tag} to see its state and the next step`
         : `${tag} was (partly) released already: run mise run release:recover -- --tag ${tag}; never retag a published version`,
     );
   },

@@ -2,6 +2,7 @@
 // filters do not match, and a push made with the Actions GITHUB_TOKEN, which starts no workflow.
 import { fail, pass, skip, warn, type Check } from "../checks.ts";
 import { describeFilters, tagTriggers as triggers, WorkflowError } from "../workflow.ts";
+import { cogTomlBroken } from "./cog-checks.ts";
 import { workflowAtHead } from "./config-checks.ts";
 import type { PreflightContext } from "./context.ts";
 
@@ -9,6 +10,8 @@ export const tagTriggers: Check<PreflightContext> = {
   id: "tag-triggers",
   needs: ["next-version"],
   async run(ctx, deps) {
+    // Without a readable cog.toml the tag prefix is unknown: comparing a guess would mislead.
+    if (cogTomlBroken(ctx.config)) return skip("cog.toml does not parse, so the tag prefix is unknown (see config)");
     const next = deps["next-version"]?.data as { tag: string } | undefined;
     const tag = next?.tag ?? `${ctx.config.tagPrefix}1.0.0`;
     let wf;
@@ -22,6 +25,16 @@ export const tagTriggers: Check<PreflightContext> = {
     const filters = describeFilters(wf.filters);
     const named = next ? tag : `tags like ${tag}`;
     if (triggers(wf.filters, tag)) return pass(`${named} start${next ? "s" : ""} ${wf.path} (${filters})`);
+    if (!wf.filters.onTagPush) {
+      return fail(`no tag push starts ${wf.path} (${filters}): the tag push would publish nothing`, `add a tag trigger to ${wf.path}: on: push: tags: ['${ctx.config.tagPrefix}*']`);
+    }
+    // Matched by on.push.tags (or none given), but excluded by tags-ignore.
+    if (wf.filters.tagsIgnore && triggers({ ...wf.filters, tagsIgnore: null }, tag)) {
+      return fail(
+        `${named} would not start ${wf.path}: tags-ignore (${wf.filters.tagsIgnore.join(", ")}) excludes it, so the tag push would publish nothing`,
+        `remove the pattern that matches ${tag} from on.push.tags-ignore in ${wf.path}, or release a version it does not exclude (--version)`,
+      );
+    }
     return fail(
       `${named} would not start ${wf.path} (${filters}): the tag push would publish nothing`,
       `make cog's tags and the workflow agree: set tag_prefix in cog.toml (now "${ctx.config.tagPrefix}") to match, or add '${ctx.config.tagPrefix}*' to on.push.tags in ${wf.path}`,
