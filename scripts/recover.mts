@@ -36,20 +36,20 @@ await command(
     const { connectGitHub } = await import("./lib/github.ts");
     const { acquireLock } = await import("./lib/lock.ts");
     const { reviewGate } = await import("./lib/gate.ts");
-    const { emitJson, say, write, bold } = await import("./lib/output.ts");
+    const { emitJson, say, write, bold, green, red } = await import("./lib/output.ts");
     const { recover } = await import("./lib/recover/index.ts");
 
     const apply = Boolean(ctx.flags.apply);
     const dryRun = Boolean(ctx.flags["dry-run"]);
-    if (ctx.flags.abandon && !apply) say.info("--abandon takes effect with --apply");
+    const deleteRelease = (ctx.flags["delete-release"] as string | undefined) ?? null;
+    if (deleteRelease && !apply) throw new StartError("--delete-release only matters with --apply", `add --apply: mise run release:recover -- --apply --delete-release ${deleteRelease}`);
+    if (ctx.flags.abandon && !apply) say.info("--abandon takes effect with --apply; showing what it would do");
     const { root, r } = await openTarget(ctx, dryRun || !apply);
     const config = await loadConfig(r, root);
     requireValidConfig(config);
     const gitDir = (await r.read`git rev-parse --absolute-git-dir`).stdout.trim();
     const lock = apply && !dryRun ? acquireLock(gitDir, "recover", say.warn) : null;
     const gh = await connectGitHub(config.repository);
-    const deleteRelease = (ctx.flags["delete-release"] as string | undefined) ?? null;
-    if (deleteRelease && !apply) throw new StartError("--delete-release only matters with --apply", "add --apply");
 
     // Failure Recovery Notes: inspect before rerunning; fix the local state; reuse or delete the
     // created GitHub release deliberately; rerun the failed workflow for the same tag; never retag.
@@ -60,13 +60,10 @@ await command(
       deleteRelease,
       abandon: Boolean(ctx.flags.abandon),
       confirm: async (q) => (await reviewGate(q, Boolean(ctx.flags.yes))).ok,
-    });
+    }).finally(() => lock?.release());
 
     write();
-    if (report.ok) write(`${bold(`${report.tag} is complete`)}${report.history.length ? ` after ${report.history.length} action${report.history.length > 1 ? "s" : ""}` : ""}`);
-    else if (report.human) write(`${bold("stopped:")} ${report.human}`);
-    else if (!apply) write(`run with --apply to take the next step${report.state === "release-without-tag" ? ` (deleting a published release also needs --delete-release ${report.tag})` : ""}`);
-    lock?.release();
+    write(report.ok ? `${green("✔")} ${bold(report.summary)}` : `${red("✖")} ${bold(report.summary)}`);
     if (ctx.json) emitJson({ command: "recover", ok: report.ok, tag: report.tag, state: report.state, evidence: report.evidence, next: report.next });
     return report.ok ? 0 : 1;
   },

@@ -1,9 +1,10 @@
 // Where a release stands, decided from the world (DESIGN.md, "State comes from the world"): the
 // local and remote tag, the GitHub release, the tag workflow's run, the registry, the working tree
 // and cog's stashes. The first state in the table that holds wins.
+import { parse as parseToml } from "smol-toml";
 import type { Config } from "./config.ts";
 import type { GitHub } from "./github.ts";
-import { commitOf, remoteTags, statusLines } from "./git.ts";
+import { commitOf, remoteTags, showFile, statusLines } from "./git.ts";
 import { readJournal, type Journal } from "./journal.ts";
 import { reviewReleaseCommit } from "./release-commit.ts";
 import type { Runner } from "./run.ts";
@@ -28,19 +29,38 @@ export const STATES = [
 ] as const;
 export type State = (typeof STATES)[number];
 
+/** cog's stash from a failed pre-bump hook: what the hooks before the failing one wrote. */
+export interface StashFacts {
+  /** stash@{N} */
+  ref: string;
+  files: string[];
+  /** The commit HEAD was on when cog stashed. */
+  base: string | null;
+  /** pre_bump_hooks in cog.toml at that commit: the hooks that ran. */
+  hooksAtBase: string[] | null;
+}
+
 export interface Facts {
   tag: string;
   version: string;
   localCommit: string | null;
   remoteCommit: string | null;
+  /** The local release commit is on origin's release branch (pushed, or part of its history). */
+  commitOnOrigin: boolean;
   release: ReleaseFacts | null;
   run: RunFacts | null;
   failedJobs: { name: string; conclusion: string | null; url: string }[];
   images: { ref: string; facts: ImageFacts | null; error?: string }[];
+  /** Other OCI artifacts the workflow pushes (a Helm chart): present or not. */
+  artifacts: { ref: string; tag: string; digest: string | null; error?: string }[];
   /** Lines of `git status --porcelain`. */
   dirty: string[];
-  /** cog's stashes from a failed pre-bump hook. */
+  /** cog's stashes from a failed pre-bump hook (`stash@{N}\t<subject>`), newest first. */
   stashes: string[];
+  /** The newest of them, looked into. */
+  stash: StashFacts | null;
+  /** pre_bump_hooks in cog.toml as it is now. */
+  hooks: string[];
   commitProblems: string[];
   headIsTag: boolean;
   journal: Journal | null;
@@ -64,30 +84,47 @@ export interface DiagnoseInput {
   registry: RegistryAccess;
 }
 
-const HOOK_OUTPUT = /^(CHANGELOG\.md|Cargo\.lock|(.*\/)?Cargo\.toml|package\.json|package-lock\.json)$/;
+/** Files the runbook's hooks write (git-cliff, cargo-release, npm version). */
+export const HOOK_OUTPUT = /^(CHANGELOG\.md|Cargo\.lock|(.*\/)?Cargo\.toml|package\.json|package-lock\.json|npm-shrinkwrap\.json)$/;
 
-export async function gatherFacts(input: DiagnoseInput): Promise<Facts> {
-  const { r, config, gh, tag, gitDir, workflow } = input;
-  const version = versionOf(tag, config.tagPrefix) ?? tag;
-  const [localCommit, remote, release, dirty, stashList, head] = await Promise.all([
-    commitOf(r, `refs/tags/${tag}`),
-    remoteTags(r.with({ timeout: "60s" })),
-    findRelease(gh, tag),
-    statusLines(r),
-    r.read`git stash list --format=%gd%x09%s`,
-    commitOf(r, "HEAD"),
-  ]);
-  // ls-remote gives tag objects for annotated tags; the peeled entry (^{}) wins in remoteTags.
-  const remoteCommit = remote.get(tag) ?? null;
-  const stashes = stashList.stdout.split("\n").filter((l) => /cog_bump_/.test(l));
-  const commitProblems = localCommit ? (await reviewReleaseCommit(r, config, localCommit, version)).problems : [];
-  const runCommit = remoteCommit ?? localCommit;
-  const workflowExpected = Boolean(workflow && tagTriggers(workflow.filters, tag));
-  const run = runCommit && workflow ? await findRun(gh, workflow.path, tag, runCommit) : null;
-  const failed = run && run.status === "completed" && run.conclusion !== "success" ? await failedJobs(gh, run.id) : [];
-  let images: Facts["images"] = [];
-  if (run?.status === "completed" && run.conclusion === "success" && workflow) {
-    images = await Promise.all(
+/** The path of a `git status --porcelain` line (the new name of a rename). statusLines() trims its
+ *  lines, so " M file" arrives as "M file": the status is the first word, not two fixed columns. */
+export const statusPath = (line: string) => line.trim().replace(/^[MADRCUT?!]{1,2}\s+/, "").split(" -> ").pop()!;
+
+export const hookOutputIn = (dirty: string[]) => dirty.map(statusPath).filter((p) => HOOK_OUTPUT.test(p));
+
+async function hooksAt(r: Runner, rev: string): Promise<string[] | null> {
+  const text = await showFile(r, rev, "cog.toml");
+  if (text === null) return [];
+  try {
+    const hooks = (parseToml(text) as { pre_bump_hooks?: unknown }).pre_bump_hooks;
+    return Array.isArray(hooks) ? hooks.filter((h): h is string => typeof h === "string") : [];
+  } catch {
+    return null;
+  }
+}
+
+async function stashFacts(r: Runner, entry: string | undefined): Promise<StashFacts | null> {
+  if (!entry) return null;
+  const ref = entry.split("\t")[0]!;
+  const [files, base] = await Promise.all([r.probe`git stash show --name-only ${ref}`, r.probe`git rev-parse --verify --quiet ${`${ref}^1`}`]);
+  const baseSha = base.exitCode === 0 ? base.stdout.trim() : null;
+  return {
+    ref,
+    files: files.stdout.split("\n").map((l) => l.trim()).filter(Boolean),
+    base: baseSha,
+    hooksAtBase: baseSha ? await hooksAt(r, baseSha) : null,
+  };
+}
+
+async function branchOnOrigin(r: Runner, branch: string): Promise<string | null> {
+  const out = await r.with({ timeout: "60s" }).probe`git ls-remote origin ${`refs/heads/${branch}`}`;
+  return out.exitCode === 0 ? out.stdout.split(/\s+/)[0] || null : null;
+}
+
+async function registryFacts(input: DiagnoseInput, workflow: Workflow): Promise<Pick<Facts, "images" | "artifacts">> {
+  const [images, artifacts] = await Promise.all([
+    Promise.all(
       workflow.images.map(async (image) => {
         try {
           return { ref: image.ref, facts: await inspectImage(input, image) };
@@ -95,19 +132,59 @@ export async function gatherFacts(input: DiagnoseInput): Promise<Facts> {
           return { ref: image.ref, facts: null, error: (error as Error).message };
         }
       }),
-    );
-  }
+    ),
+    Promise.all(
+      workflow.artifacts.map(async (a) => {
+        try {
+          return { ref: a.ref, tag: a.tag, digest: (await input.registry.fetchManifest(a.ref, a.tag))?.digest ?? null };
+        } catch (error) {
+          return { ref: a.ref, tag: a.tag, digest: null, error: (error as Error).message };
+        }
+      }),
+    ),
+  ]);
+  return { images, artifacts };
+}
+
+export async function gatherFacts(input: DiagnoseInput): Promise<Facts> {
+  const { r, config, gh, tag, gitDir, workflow } = input;
+  const version = versionOf(tag, config.tagPrefix) ?? tag;
+  const [localCommit, remote, release, dirty, stashList, head, originBranch] = await Promise.all([
+    commitOf(r, `refs/tags/${tag}`),
+    remoteTags(r.with({ timeout: "60s" })),
+    findRelease(gh, tag),
+    statusLines(r),
+    r.read`git stash list --format=%gd%x09%s`,
+    commitOf(r, "HEAD"),
+    branchOnOrigin(r, config.branch),
+  ]);
+  // ls-remote gives tag objects for annotated tags; the peeled entry (^{}) wins in remoteTags.
+  const remoteCommit = remote.get(tag) ?? null;
+  const stashes = stashList.stdout.split("\n").filter((l) => /cog_bump_/.test(l));
+  const [commitProblems, stash, commitOnOrigin] = await Promise.all([
+    localCommit ? reviewReleaseCommit(r, config, localCommit, version).then((c) => c.problems) : Promise.resolve([]),
+    stashFacts(r, stashes[0]),
+    localCommit && originBranch ? r.probe`git merge-base --is-ancestor ${localCommit} ${originBranch}`.then((o) => o.exitCode === 0) : Promise.resolve(false),
+  ]);
+  const runCommit = remoteCommit ?? localCommit;
+  const workflowExpected = Boolean(workflow && tagTriggers(workflow.filters, tag));
+  const run = runCommit && workflow ? await findRun(gh, workflow.path, tag, runCommit) : null;
+  const failed = run && run.status === "completed" && run.conclusion !== "success" ? await failedJobs(gh, run.id) : [];
+  const published = run?.status === "completed" && run.conclusion === "success" && workflow ? await registryFacts(input, workflow) : { images: [], artifacts: [] };
   return {
     tag,
     version,
     localCommit,
     remoteCommit,
+    commitOnOrigin,
     release,
     run,
     failedJobs: failed,
-    images,
+    ...published,
     dirty,
     stashes,
+    stash,
+    hooks: config.cog?.preBumpHooks ?? [],
     commitProblems,
     headIsTag: Boolean(localCommit && head === localCommit),
     journal: readJournal(gitDir, tag),
@@ -127,38 +204,44 @@ function imageProblem(i: Facts["images"][number]): string | null {
   return null;
 }
 
+/** What the registry lacks of what the run should have published, one phrase each. */
+export function registryProblems(f: Facts): string[] {
+  const images = f.images.map((i) => ({ ref: i.ref, problem: imageProblem(i) })).filter((i) => i.problem).map((i) => `${i.ref} ${i.problem}`);
+  const artifacts = f.artifacts.filter((a) => !a.digest).map((a) => `${a.ref}:${a.tag} ${a.error ? `cannot be read: ${a.error}` : "is not published"}`);
+  return [...images, ...artifacts];
+}
+
 /** The state table, in order of precedence. */
 export function decide(f: Facts): Diagnosis {
   const at = (state: State, reason: string): Diagnosis => ({ state, reason, facts: f });
-  const hookOutput = f.dirty.filter((l) => HOOK_OUTPUT.test(l.slice(3).trim()));
+  const hookOutput = hookOutputIn(f.dirty);
 
-  if (f.stashes.length && !f.localCommit) return at("bump-stashed", `a pre-bump hook failed and cog stashed its changes (${f.stashes[0]}); no release commit was made`);
+  if (f.stashes.length && !f.localCommit) return at("bump-stashed", `a pre-bump hook failed and cog stashed what the hooks had written (${f.stashes[0]!.replace("\t", ": ")}); no release commit was made`);
   if (f.localCommit && (f.commitProblems.length || (f.headIsTag && hookOutput.length))) {
-    return at("local-changes-failed", f.commitProblems.length ? `the release commit ${short(f.localCommit)} is incomplete: ${f.commitProblems.join("; ")}` : `the tree holds uncommitted hook output (${hookOutput.map((l) => l.slice(3)).join(", ")}) next to ${f.tag}`);
+    return at("local-changes-failed", f.commitProblems.length ? `the release commit ${short(f.localCommit)} is incomplete: ${f.commitProblems.join("; ")}` : `the tree holds uncommitted hook output (${hookOutput.join(", ")}) next to ${f.tag}`);
   }
   if (!f.localCommit && hookOutput.length && !f.remoteCommit && f.journal) {
-    return at("local-changes-failed", `a release of ${f.tag} stopped before cog committed: the tree holds its hook output (${hookOutput.map((l) => l.slice(3)).join(", ")})`);
+    return at("local-changes-failed", `a release of ${f.tag} stopped before cog committed: the tree holds its hook output (${hookOutput.join(", ")})`);
   }
+  // A run, or an image built by one, means the tag was used: whatever made it, it is published now.
   const consumed = Boolean(f.run) || f.images.some((i) => i.facts?.digest);
   if (f.remoteCommit && f.localCommit && f.remoteCommit !== f.localCommit) {
-    if (consumed) return at("tag-mismatch", `${f.tag} on origin is ${short(f.remoteCommit)}, not the local ${short(f.localCommit)}, and run ${f.run?.id ?? "?"} already used it`);
+    if (consumed) return at("tag-mismatch", `${f.tag} on origin is ${short(f.remoteCommit)}, not the local release commit ${short(f.localCommit)}, and run ${f.run?.id ?? "?"} already used it`);
     if (f.release) return at("release-without-tag", `a GitHub release holds ${f.tag} at ${short(f.remoteCommit)} (made by GitHub, not the release commit ${short(f.localCommit)}), and nothing consumed it`);
-    return at("tag-mismatch", `${f.tag} on origin is ${short(f.remoteCommit)}, not the local ${short(f.localCommit)}`);
+    return at("tag-mismatch", `${f.tag} on origin is ${short(f.remoteCommit)}, not the local release commit ${short(f.localCommit)}`);
   }
-  if (f.release && !f.remoteCommit) return at("release-without-tag", `a GitHub release exists for ${f.tag}, but origin has no ${f.tag} tag`);
+  if (f.release && !f.remoteCommit) return at("release-without-tag", `a GitHub release${f.release.draft ? " (a draft)" : ""} exists for ${f.tag}, but origin has no ${f.tag} tag`);
   if (f.localCommit && !f.remoteCommit) return at("authored-not-pushed", `the release commit ${short(f.localCommit)} and ${f.tag} exist only locally`);
-  if (!f.localCommit && !f.remoteCommit) {
-    return at("authored-not-pushed", `there is no ${f.tag} yet, locally or on origin`);
-  }
+  if (!f.localCommit && !f.remoteCommit) return at("authored-not-pushed", `there is no ${f.tag} yet, locally or on origin`);
   if (!f.release || f.release.draft) return at("pushed-no-release", `${f.tag} is on origin at ${short(f.remoteCommit)}, but ${f.release ? "its GitHub release is a draft" : "there is no GitHub release"}`);
   if (f.workflowExpected) {
     if (!f.run) return at("workflow-running", `no run of the release workflow for ${f.tag} has started yet`);
-    if (f.run.status !== "completed") return at("workflow-running", `run ${f.run.id} is ${f.run.status}`);
+    if (f.run.status !== "completed") return at("workflow-running", `run ${f.run.id} (attempt ${f.run.attempt}) is ${f.run.status}`);
     if (f.run.conclusion !== "success") return at("workflow-failed", `run ${f.run.id} (attempt ${f.run.attempt}) ended ${f.run.conclusion}${f.failedJobs.length ? `: ${f.failedJobs.map((j) => j.name).join(", ")} failed` : ""}`);
-    const problems = f.images.map((i) => ({ ref: i.ref, problem: imageProblem(i) })).filter((i) => i.problem);
-    if (problems.length) return at("images-missing", problems.map((i) => `${i.ref} ${i.problem}`).join("; "));
+    const problems = registryProblems(f);
+    if (problems.length) return at("images-missing", `run ${f.run.id} succeeded, but ${problems.join("; ")}`);
   }
-  return at("complete", `${f.tag} is published, ${f.run ? `run ${f.run.id} succeeded` : "no workflow was expected"}, and every image is in the registry`);
+  return at("complete", `${f.tag} is published, ${f.run ? `run ${f.run.id} succeeded` : "no workflow was expected"}${f.images.length ? ", and every image is in the registry" : ""}`);
 }
 
 export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
@@ -170,14 +253,20 @@ export function evidence(f: Facts): Record<string, unknown> {
   return {
     local_tag_commit: f.localCommit,
     remote_tag_commit: f.remoteCommit,
+    commit_on_origin: f.commitOnOrigin,
     release: f.release ? { id: f.release.id, draft: f.release.draft, immutable: f.release.immutable, url: f.release.url } : null,
     run: f.run ? { id: f.run.id, status: f.run.status, conclusion: f.run.conclusion, attempt: f.run.attempt, created_at: f.run.createdAt, url: f.run.url } : null,
     failed_jobs: f.failedJobs.map((j) => j.name),
     images: f.images.map((i) => ({ ref: i.ref, digest: i.facts?.digest ?? null, missing_tags: i.facts?.missingTags ?? [], missing_platforms: i.facts?.missingPlatforms ?? [], error: i.error ?? null })),
-    dirty_files: f.dirty.map((l) => l.slice(3)),
+    artifacts: f.artifacts.map((a) => ({ ref: a.ref, tag: a.tag, digest: a.digest, error: a.error ?? null })),
+    dirty_files: f.dirty.map(statusPath),
     cog_stashes: f.stashes,
+    stash_files: f.stash?.files ?? [],
+    // The hooks matter when one of them failed.
+    pre_bump_hooks: f.stashes.length ? f.hooks : null,
     release_commit_problems: f.commitProblems,
     head_is_release_commit: f.headIsTag,
+    workflow_expected: f.workflowExpected,
     journal: f.journal,
   };
 }

@@ -2,18 +2,18 @@
 // repeat until the release is complete or a human has to decide.
 import { StartError } from "../cli.ts";
 import type { Config } from "../config.ts";
-import { diagnose, evidence, type Diagnosis } from "../diagnose.ts";
+import { diagnose, evidence, hookOutputIn, type Diagnosis } from "../diagnose.ts";
 import { commitOf, remoteTags } from "../git.ts";
-import type { GitHub } from "../github.ts";
+import { describeApiError, type GitHub } from "../github.ts";
 import { bold, dim, green, red, say, write } from "../output.ts";
 import { findReleaseInProgress } from "../release/resume.ts";
-import type { Runner } from "../run.ts";
+import { CommandError, type Runner } from "../run.ts";
 import { highestTag, versionOf } from "../tags.ts";
 import { registryAccess } from "../verify/registry-access.ts";
 import { findRelease } from "../verify/release-checks.ts";
 import { waitForRun } from "../verify/workflow-checks.ts";
 import { workflowAt } from "../verify/index.ts";
-import { planFor, type Plan } from "./plan.ts";
+import { HumanNeeded, planFor, type Plan } from "./plan.ts";
 
 export interface RecoverOptions {
   tag?: string;
@@ -32,8 +32,18 @@ export interface RecoverReport {
   next: { action: string; commands: string[] }[];
   /** Every state passed through with --apply, in order. */
   history: { state: Diagnosis["state"]; action: string }[];
+  /** Why recover stopped short of complete, when a human has to act. */
   human: string | null;
+  /** The last line to print. */
+  summary: string;
 }
+
+/** How long the tag workflow may run before recover gives up waiting (as verify --wait). */
+const WAIT_SECONDS = 1800;
+/** How long a pushed tag may go without any run before recover says none will start. On a loopback
+ *  API (the sandbox) runs start with the push, so a few seconds tell. */
+const NO_RUN_SECONDS = (gh: GitHub) => (gh.loopback ? 5 : 120);
+const MAX_ROUNDS = 12;
 
 /** --tag, else the release in progress, else the highest release tag. */
 export async function chooseTag(r: Runner, config: Config, gh: GitHub, gitDir: string, asked?: string): Promise<string> {
@@ -49,7 +59,10 @@ export async function chooseTag(r: Runner, config: Config, gh: GitHub, gitDir: s
 }
 
 async function diagnoseTag(r: Runner, config: Config, gh: GitHub, gitDir: string, tag: string): Promise<Diagnosis> {
-  const commit = (await commitOf(r, `refs/tags/${tag}`)) ?? (await remoteTags(r.with({ timeout: "60s" }))).get(tag) ?? "HEAD";
+  // The workflow that counts is the one at the tag GitHub has (the run used it), when we have that commit.
+  const remote = (await remoteTags(r.with({ timeout: "60s" }))).get(tag);
+  const remoteHere = remote && (await commitOf(r, remote));
+  const commit = remoteHere || (await commitOf(r, `refs/tags/${tag}`)) || "HEAD";
   const { workflow } = await workflowAt(r, config, tag, commit);
   return diagnose({ r, config, gh, tag, gitDir, workflow, registry: registryAccess(config.registryUrl, gh.token.token) });
 }
@@ -59,7 +72,7 @@ function printDiagnosis(d: Diagnosis, plan: Plan): void {
   write(`  ${d.reason}`);
   write(`  ${bold("evidence:")}`);
   for (const [key, value] of Object.entries(evidence(d.facts))) {
-    if (value === null || (Array.isArray(value) && !value.length)) continue;
+    if (value === null || value === false || (Array.isArray(value) && !value.length)) continue;
     write(`    ${key}: ${dim(typeof value === "string" ? value : JSON.stringify(value))}`);
   }
   write(`  ${bold("next:")} ${plan.action}`);
@@ -67,47 +80,91 @@ function printDiagnosis(d: Diagnosis, plan: Plan): void {
   if (plan.human) write(`  ${bold("needs a human:")} ${plan.human}`);
 }
 
+/** Nothing of the release is left anywhere: what an abandon or a dropped stash leaves behind. */
+function gone(d: Diagnosis): boolean {
+  const f = d.facts;
+  return !f.localCommit && !f.remoteCommit && !f.release && !f.stashes.length && !hookOutputIn(f.dirty).length;
+}
+
+/** What went wrong in an action, in words a maintainer can act on. */
+function failureOf(error: unknown, plan: Plan): string {
+  if (error instanceof HumanNeeded) return error.message;
+  if (error instanceof CommandError) return `${plan.action}: \`${error.command}\` failed: ${(error.stderr || error.stdout).trim().split("\n").slice(-3).join(" ")}`;
+  const e = error as { status?: number; response?: { data?: { message?: string; errors?: { message?: string }[] } } };
+  const said = [e.response?.data?.message, ...(e.response?.data?.errors ?? []).map((x) => x.message)].filter(Boolean).join("; ");
+  if (e.status === 422 && /immutable/i.test(said)) return `${plan.action}: GitHub refuses (${said}): a tag an immutable release used is final; release the next version (mise run release)`;
+  if (e.status === 403 && /cannot be retried|already running/i.test(said)) return `${plan.action}: GitHub refuses (${said}); release the next version instead (mise run release)`;
+  const status = e.status;
+  if (status) {
+    const { message, fix } = describeApiError(error, plan.action);
+    return `${message} (${fix})`;
+  }
+  throw error;
+}
+
 export async function recover(r: Runner, config: Config, gh: GitHub, gitDir: string, opts: RecoverOptions): Promise<RecoverReport> {
-  let tag = await chooseTag(r, config, gh, gitDir, opts.tag);
+  const tag = await chooseTag(r, config, gh, gitDir, opts.tag);
   const history: RecoverReport["history"] = [];
-  let gateOpen = false;
   for (let round = 0; ; round++) {
     const d = await diagnoseTag(r, config, gh, gitDir, tag);
-    const plan = await planFor({ r, config, gh, gitDir, diagnosis: d, deleteRelease: opts.deleteRelease, abandon: opts.abandon });
+    if (history.length && gone(d) && (opts.abandon || history.some((h) => h.state === "bump-stashed"))) {
+      // The action left nothing of the release behind: there is nothing more to recover.
+      say.step(`Failure Recovery: nothing of ${tag} is left`);
+      const next = [{ action: `none here: nothing of ${tag} remains; fix what failed, then release again`, commands: ["mise run release"] }];
+      return { ok: true, tag, state: d.state, evidence: evidence(d.facts), next, history, human: null, summary: `${tag} was ${opts.abandon ? "abandoned" : "cleaned up"}: release again with mise run release` };
+    }
+    const plan = await planFor({ r, config, gh, gitDir, diagnosis: d, deleteRelease: opts.deleteRelease, abandon: opts.abandon && !history.length });
     printDiagnosis(d, plan);
-    const report = (human: string | null): RecoverReport => ({
+    const report = (human: string | null, summary?: string, next?: RecoverReport["next"][number]): RecoverReport => ({
       ok: d.state === "complete",
       tag,
       state: d.state,
       evidence: evidence(d.facts),
-      next: d.state === "complete" ? [] : [{ action: plan.action, commands: plan.commands }],
+      next: d.state === "complete" ? [] : [next ?? { action: plan.action, commands: plan.commands }],
       history,
       human,
+      summary:
+        summary ??
+        (d.state === "complete"
+          ? `${tag} is complete${history.length ? ` after ${history.length} action${history.length > 1 ? "s" : ""}` : ""}`
+          : human
+            ? `stopped at ${d.state}: ${human}`
+            : `${tag} is ${d.state}: run with --apply to take the next step${plan.commands.some((c) => c.includes("--delete-release")) ? ` (and --delete-release ${tag} to delete the published release)` : ""}`),
     });
     if (d.state === "complete" || !opts.apply) return report(null);
     if (plan.human) return report(plan.human);
-    if (round >= 12) return report(`recover took 12 actions without reaching complete; the last state was ${d.state}`);
-    history.push({ state: d.state, action: plan.action });
+    if (round >= MAX_ROUNDS) return report(`recover took ${MAX_ROUNDS} actions without reaching complete; the last state was ${d.state}`);
     if (plan.waits) {
-      const bound = 1800;
+      if (r.dryRun) return report(null, `dry run: would wait up to ${WAIT_SECONDS} s for the tag workflow of ${tag}, then go on`);
+      history.push({ state: d.state, action: plan.action });
+      const sha = d.facts.remoteCommit ?? d.facts.localCommit!;
+      const bound = d.facts.run ? WAIT_SECONDS : NO_RUN_SECONDS(gh);
       write(`  waiting up to ${bound} s for the tag workflow`);
-      await waitForRun(gh, config.workflowPath, tag, d.facts.remoteCommit ?? d.facts.localCommit!, bound, config.pollSeconds);
-      const again = await diagnoseTag(r, config, gh, gitDir, tag);
-      if (again.state === "workflow-running") return { ...report(`the tag workflow of ${tag} is still running after ${bound} s`), state: again.state };
+      const run = await waitForRun(gh, config.workflowPath, tag, sha, bound, config.pollSeconds);
+      if (!run) {
+        const why = `no run of ${config.workflowPath} started for ${tag} within ${bound} s`;
+        const next = {
+          action: `${why}: a tag pushed with the Actions GITHUB_TOKEN starts no workflow. Start the release workflow for ${tag} by hand, or release the next version with credentials that start workflows (preflight's token-triggers check)`,
+          commands: ["mise run release:preflight", "mise run release"],
+        };
+        return report(why, undefined, next);
+      }
+      if (run.status !== "completed") {
+        const why = `run ${run.id} of ${tag} is still ${run.status} after ${bound} s`;
+        return report(why, undefined, { action: `${why}: look at ${run.url}, then run recover again`, commands: [`mise run release:verify -- --tag ${tag} --wait`, `mise run release:recover -- --tag ${tag} --apply`] });
+      }
       continue;
     }
-    if (!gateOpen && !r.dryRun) {
-      if (!(await opts.confirm(`Apply: ${plan.action}?`))) return report("the gate was not confirmed: nothing was changed (use --yes without a terminal)");
-      gateOpen = true;
+    // Each write is confirmed on its own (--yes answers them all): the next one depends on the world.
+    if (!r.dryRun && !(await opts.confirm(`Apply: ${plan.action}?`))) {
+      return report(`the gate was not confirmed: ${history.length ? `${history.length} action${history.length > 1 ? "s were" : " was"} taken, then recover stopped` : "nothing was changed"} (use --yes without a terminal)`);
     }
-    await plan.apply!();
-    if (r.dryRun) return report(null);
-    if (opts.abandon && (d.state === "authored-not-pushed" || d.state === "local-changes-failed")) {
-      // What was abandoned no longer exists: the release to look at is the previous one.
-      const previous = await highestTag(r, config.tagPrefix);
-      if (!previous) return { ...report(null), ok: true, next: [] };
-      tag = previous;
-      opts = { ...opts, abandon: false };
+    try {
+      await plan.apply!();
+    } catch (error) {
+      return report(failureOf(error, plan));
     }
+    if (r.dryRun) return report(null, `dry run: the commands above would run; nothing was changed`);
+    history.push({ state: d.state, action: plan.action });
   }
 }
