@@ -2,6 +2,7 @@
 // started from, ids and URLs. Kept in .git/release-kit/<tag>.json, never committed.
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { redactDeep } from "./redact.ts";
 
 export interface Journal {
   tag: string;
@@ -28,7 +29,7 @@ export function readJournal(gitDir: string, tag: string): Journal | null {
 
 export function writeJournal(gitDir: string, journal: Journal): void {
   mkdirSync(dirOf(gitDir), { recursive: true });
-  writeFileSync(fileOf(gitDir, journal.tag), JSON.stringify(journal, null, 2) + "\n");
+  writeFileSync(fileOf(gitDir, journal.tag), JSON.stringify(redactDeep(journal), null, 2) + "\n");
 }
 
 export function journaledTags(gitDir: string): string[] {

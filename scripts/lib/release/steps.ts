@@ -77,10 +77,17 @@ export async function bumpStep(ctx: ReleaseContext): Promise<string | Skipped> {
     if (!out) return new Skipped("planned", `cog bump ${bumpArgs(ctx.choice).join(" ")} --skip-untracked: runs the pre_bump_hooks (git-cliff, version), commits and tags ${tag}`);
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
-    const stashed = /stash|cog_bump_/i.test(error.stderr + error.stdout);
+    const said = error.stderr + error.stdout;
+    const stashed = /cog_bump_/.test(said);
+    // cog panics when the first hook fails before anything was written: there is nothing to stash.
+    const nothingWritten = /nothing to stash/i.test(said);
     throw new StepFailed(
-      `cog bump failed${stashed ? "; a pre_bump_hook failed and cog stashed its changes" : ""}: ${error.message.split("\n").slice(-3).join(" ")}`,
-      stashed ? `${RECOVER} shows the stash and the failed hook; fix the hook in cog.toml, then drop the stash and run mise run release again` : `${RECOVER} shows what state the repository is in`,
+      `cog bump failed${stashed ? "; a pre_bump_hook failed and cog stashed its changes" : nothingWritten ? "; the first pre_bump_hook failed before writing anything" : ""}: ${error.message.split("\n").slice(-3).join(" ")}`,
+      stashed
+        ? `${RECOVER} shows the stash and the failed hook; fix the hook in cog.toml, then drop the stash and run mise run release again`
+        : nothingWritten
+          ? "nothing was changed: run the pre_bump_hooks of cog.toml by hand to see which fails, fix it, then mise run release again"
+          : `${RECOVER} shows what state the repository is in`,
     );
   }
   const commit = await commitOf(ctx.r, `refs/tags/${tag}`);

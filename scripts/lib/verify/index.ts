@@ -7,6 +7,7 @@ import type { Config } from "../config.ts";
 import { commitOf, showFile } from "../git.ts";
 import { connectGitHub } from "../github.ts";
 import { bold, countLine, green, printCheckTable, red, say, write, type CheckResult } from "../output.ts";
+import { redact } from "../redact.ts";
 import type { Runner } from "../run.ts";
 import { highestTag, versionOf } from "../tags.ts";
 import { parseWorkflow, WorkflowError, type Workflow } from "../workflow.ts";
@@ -103,5 +104,5 @@ export function writeStepSummary(report: VerifyReport, file = process.env.GITHUB
   if (report.receipt.images.length) {
     lines.push("| image | digest | platforms |", "|---|---|---|", ...report.receipt.images.map((i) => `| \`${i.ref}\` | \`${i.digest ?? "-"}\` | ${i.platforms.join(", ")} |`), "");
   }
-  appendFileSync(file, lines.join("\n") + "\n");
+  appendFileSync(file, redact(lines.join("\n")) + "\n");
 }
