@@ -213,8 +213,8 @@ describe.skipIf(!BINARY && !REQUIRED)("the sandbox registry answers as Debian's 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it.runIf(!BINARY && REQUIRED)("needs Debian's docker-registry", () => {
-    expect.fail("RELEASE_KIT_REQUIRE_REGISTRY=1 but docker-registry is not on PATH nor at /usr/bin/docker-registry: install Debian's package (apt-get install docker-registry)");
+  it("has Debian's docker-registry to compare with whenever CI requires it", () => {
+    expect(BINARY !== null || !REQUIRED, "RELEASE_KIT_REQUIRE_REGISTRY=1 but docker-registry is not on PATH nor at /usr/bin/docker-registry: install Debian's package (apt-get install docker-registry)").toBe(true);
   });
 
   it.skipIf(!BINARY)("takes the same pushes the same way", async () => {
