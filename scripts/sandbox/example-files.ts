@@ -268,7 +268,7 @@ contract ships in the admin UI image as \`admin-api.json\`.
 export function preBumpHooks(c: ExampleConfig): string[] {
   let cliff = "git-cliff --tag {{version_tag}}";
   if (!c.hookWithoutOutput) cliff += " -o CHANGELOG.md";
-  // Not `--config missing.toml`: git-cliff 2.14 only warns about a missing config file, falls back
+  // Not `--config missing.toml`: git-cliff 2.13 and later only warn about a missing config file, falls back
   // to its built-in one and exits 0. A missing repository path fails (exit 1) and writes nothing.
   if (c.brokenHook) cliff += " --repository missing";
   let cargo = "cargo release version {{version}} --execute";
