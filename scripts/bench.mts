@@ -4,12 +4,12 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { KIT_ROOT, TSX_LOADER } from "./lib/kit-root.ts";
 import { growHistory } from "./bench/history.ts";
 import { startSandbox, type Sandbox } from "./sandbox/index.ts";
 
-const KIT = fileURLToPath(new URL("..", import.meta.url));
-const TSX = join(KIT, "node_modules/tsx/dist/esm/index.mjs");
+const KIT = KIT_ROOT;
+const TSX = TSX_LOADER;
 const json = process.argv.includes("--json");
 const runs = Number(process.argv.find((a) => a.startsWith("--runs="))?.slice(7) ?? 5);
 const log = (line: string) => process.stderr.write(line + "\n");

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { appendFile, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { devNull } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { KIT_ROOT } from "../lib/kit-root.ts";
 import {
   SNIPPETS,
   chartRef,
@@ -76,15 +76,14 @@ const HOUR = 3600;
 const DAY = 24 * HOUR;
 const TIMEOUT_MS = 30_000;
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** The real git-cliff: the platform binary the npm wrapper would start (the wrapper alone costs a
  *  node start-up, ~200 ms a run), else the wrapper itself. */
 function gitCliffPath(): string {
   const os = process.platform === "win32" ? "windows" : process.platform;
   const exe = process.platform === "win32" ? ".exe" : "";
-  const binary = path.join(here, "../../node_modules", `git-cliff-${os}-${process.arch}`, "bin", `git-cliff${exe}`);
-  return existsSync(binary) ? binary : fileURLToPath(new URL("../../node_modules/.bin/git-cliff", import.meta.url));
+  const binary = path.join(KIT_ROOT, "node_modules", `git-cliff-${os}-${process.arch}`, "bin", `git-cliff${exe}`);
+  return existsSync(binary) ? binary : path.join(KIT_ROOT, "node_modules", ".bin", "git-cliff");
 }
 
 /** The environment the generator's git and git-cliff run in: none of the developer's git config,

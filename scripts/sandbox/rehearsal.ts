@@ -6,8 +6,8 @@ import { promisify } from "node:util";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseRemoteUrl } from "../lib/config.ts";
+import { KIT_ROOT, TSX_LOADER } from "../lib/kit-root.ts";
 import { bold, cyan, dim, green, red, write } from "../lib/output.ts";
 import { startSandbox, type Sandbox } from "./index.ts";
 import { PRESETS } from "./presets.ts";
@@ -43,8 +43,8 @@ export const EXPECTATIONS: Record<string, Expectation> = {
 export const REHEARSABLE = ["default", "first-release", "breaking-change", "rate-limited", "flaky", "slow", "immutable", ...Object.keys(EXPECTATIONS)];
 
 const run = promisify(execFile);
-const KIT = fileURLToPath(new URL("../..", import.meta.url));
-const TSX = join(KIT, "node_modules", "tsx", "dist", "esm", "index.mjs");
+const KIT = KIT_ROOT;
+const TSX = TSX_LOADER;
 
 interface CommandRun {
   code: number;

@@ -76,35 +76,35 @@ export const token: Check<PreflightContext> = {
     const gh = await github();
     if (!gh.token.token) return fail("no GitHub token: GH_TOKEN and GITHUB_TOKEN are unset and `gh auth token` gave none", NO_TOKEN_FIX);
     const { octokit, owner, repo } = gh;
-    let permissions: Permissions | undefined;
-    try {
-      permissions = (await octokit.rest.repos.get({ owner, repo })).data.permissions as Permissions | undefined;
-    } catch (error) {
-      return apiFail(error, `reading ${owner}/${repo} with the token from ${gh.token.source}`);
-    }
-    if (permissions && !permissions.push) {
-      return fail(`the token from ${gh.token.source} cannot write to ${owner}/${repo}: creating the GitHub release would fail`, "use a token with Contents: write (classic: repo) on the repository");
-    }
     const workflow = config.workflowPath.split("/").pop()!;
+    // The repository read and the probes go out together: one round trip instead of two.
     const probes: [string, () => Promise<unknown>][] = [
       ["list releases (the tag-free check and the release step)", () => octokit.rest.repos.listReleases({ owner, repo, per_page: 1 })],
       ["read check runs (the ci-green check)", () => octokit.rest.checks.listForRef({ owner, repo, ref: config.branch, per_page: 1 })],
       ["read workflow runs (release:verify)", () => octokit.rest.actions.listWorkflowRuns({ owner, repo, workflow_id: workflow, per_page: 1 })],
     ];
+    const probed = Promise.all(probes.map(([, probe]) => probe().then(() => null, (error: unknown) => error)));
+    let permissions: Permissions | undefined;
+    try {
+      permissions = (await octokit.rest.repos.get({ owner, repo })).data.permissions as Permissions | undefined;
+    } catch (error) {
+      await probed;
+      return apiFail(error, `reading ${owner}/${repo} with the token from ${gh.token.source}`);
+    }
+    const outcomes = await probed;
+    if (permissions && !permissions.push) {
+      return fail(`the token from ${gh.token.source} cannot write to ${owner}/${repo}: creating the GitHub release would fail`, "use a token with Contents: write (classic: repo) on the repository");
+    }
     const failures: string[] = [];
     const fixes: string[] = [];
-    await Promise.all(
-      probes.map(async ([what, probe]) => {
-        try {
-          await probe();
-        } catch (error) {
-          if ((error as { status?: number }).status === 404 && what.includes("workflow")) return; // no workflow file on GitHub yet
-          const { message, fix } = apiProblem(error, what);
-          failures.push(message);
-          fixes.push(fix);
-        }
-      }),
-    );
+    probes.forEach(([what], i) => {
+      const error = outcomes[i];
+      if (!error) return;
+      if ((error as { status?: number }).status === 404 && what.includes("workflow")) return; // no workflow file on GitHub yet
+      const { message, fix } = apiProblem(error, what);
+      failures.push(message);
+      fixes.push(fix);
+    });
     if (failures.length) return fail(`the token from ${gh.token.source} can push, but: ${failures.join("; ")}`, [...new Set(fixes)].join("; "));
     return pass(`token from ${gh.token.source} may push to ${owner}/${repo} and read releases, checks and workflow runs`);
   },

@@ -45,7 +45,10 @@ export interface PreflightReport {
 
 export async function preflight(r: Runner, config: Config, choice: VersionChoice, only?: string[]): Promise<PreflightReport> {
   const checks = only ? PREFLIGHT_CHECKS.filter((c) => only.includes(c.id)) : PREFLIGHT_CHECKS;
-  const { results, outcomes } = await runChecks(preflightContext(r, config, choice), checks);
+  const ctx = preflightContext(r, config, choice);
+  // Loading Octokit and finding the token take a moment: start now, while the git checks run.
+  void ctx.github().catch(() => {});
+  const { results, outcomes } = await runChecks(ctx, checks);
   const next = outcomes["next-version"]?.data as { version: string; tag: string } | undefined;
   return { ok: !results.some((c) => c.status === "fail"), version: next?.version ?? null, tag: next?.tag ?? null, checks: results };
 }

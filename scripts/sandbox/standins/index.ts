@@ -5,10 +5,10 @@
 import { accessSync, constants, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { KIT_ROOT } from "../../lib/kit-root.ts";
 
 /** Absolute path of the folder holding the `cog` and `cargo-release` wrappers. */
-export const STANDIN_BIN_DIR = fileURLToPath(new URL("./bin", import.meta.url));
+export const STANDIN_BIN_DIR = join(KIT_ROOT, "scripts", "sandbox", "standins", "bin");
 
 /** The tools this folder stands in for, by executable name. */
 export const STANDIN_TOOLS = ["cog", "cargo-release"] as const;
