@@ -2,7 +2,7 @@
 // recover → verify again, against a local GitHub sandbox, on a built-in example repository (or a
 // scratch clone of --repo, which is left untouched).
 import { command, StartError } from "./lib/cli.ts";
-import { presetHelp } from "./sandbox/presets.ts";
+import { presetHelp, REHEARSABLE } from "./sandbox/presets.ts";
 
 await command(
   {
@@ -16,10 +16,10 @@ await command(
     more: `Steps (names as in the JSON report): preflight, release, workflow, verify, broken-release, recover, verify-again.
 Exit 0 only when every step did what this world should make it do (a release meant to fail must fail).
 
-${presetHelp()}`,
+${presetHelp(REHEARSABLE)}`,
   },
   async (ctx) => {
-    const { REHEARSABLE, rehearse } = await import("./sandbox/rehearsal.ts");
+    const { rehearse } = await import("./sandbox/rehearsal.ts");
     const { emitJson } = await import("./lib/output.ts");
     const scenario = (ctx.flags.scenario as string | undefined) ?? "default";
     if (!REHEARSABLE.includes(scenario)) throw new StartError(`the rehearsal has no world named ${scenario}`, `pick one of: ${REHEARSABLE.join(", ")}`);

@@ -30,7 +30,13 @@ export const PRESETS: Record<string, Preset> = {
   "actions-token": { summary: "tag pushes start no workflow, as pushes made with the Actions GITHUB_TOKEN", scenario: { pushesStartNoRuns: true } },
 };
 
-export function presetHelp(): string {
-  const width = Math.max(...Object.keys(PRESETS).map((n) => n.length));
-  return ["Scenarios:", ...Object.entries(PRESETS).map(([name, p]) => `  ${name.padEnd(width)}  ${p.summary}`)].join("\n");
+/**
+ * The worlds the rehearsal runs the whole runbook in. The others (a job that keeps failing, a
+ * platform never built, tags that start no workflow) are for exploring with `mise run sandbox`.
+ */
+export const REHEARSABLE = ["default", "ci-red", "ci-pending", "no-ci", "nothing-to-release", "stale-artifacts", "first-release", "breaking-change", "rate-limited", "flaky", "slow", "immutable"];
+
+export function presetHelp(names: string[] = Object.keys(PRESETS)): string {
+  const width = Math.max(...names.map((n) => n.length));
+  return ["Scenarios:", ...names.map((name) => `  ${name.padEnd(width)}  ${PRESETS[name]!.summary}`)].join("\n");
 }

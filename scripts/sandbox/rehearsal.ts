@@ -40,7 +40,6 @@ export const EXPECTATIONS: Record<string, Expectation> = {
   "stale-artifacts": { stopAfter: "release", fails: { preflight: "artifacts-current", release: "preflight" } },
 };
 
-export const REHEARSABLE = ["default", "first-release", "breaking-change", "rate-limited", "flaky", "slow", "immutable", ...Object.keys(EXPECTATIONS)];
 
 const run = promisify(execFile);
 const KIT = KIT_ROOT;
