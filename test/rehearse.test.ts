@@ -1,30 +1,16 @@
 // The rehearsal, run as a new user runs it: through mise, with no token and no network.
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REHEARSAL_STEPS } from "../scripts/sandbox/rehearsal.ts";
 import { createBareRemote, createExample } from "../scripts/sandbox/example.ts";
-import { KIT, MISE, cleanEnv, run, tempDir } from "./helpers/kit.ts";
+import { KIT, MISE, cleanEnv, fileHashes, run, tempDir } from "./helpers/kit.ts";
 
 const tmp = tempDir("rk-rehearse-");
 afterAll(() => tmp.remove());
 
 const rehearse = (args: string[]) => run(MISE, ["run", "release:rehearse", "--", "--json", ...args], { cwd: KIT, env: cleanEnv(), timeoutMs: 120_000 });
 
-function treeHash(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      const st = statSync(path);
-      if (st.isDirectory()) walk(path);
-      else out[path.slice(dir.length)] = `${st.mode}:${createHash("sha256").update(readFileSync(path)).digest("hex")}`;
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 describe("mise run release:rehearse", () => {
   it("runs the whole runbook on the built-in example and reports every step", async () => {
@@ -70,12 +56,12 @@ describe("mise run release:rehearse", () => {
   it("rehearses on a scratch clone of --repo and leaves that repository byte for byte unchanged; --keep keeps the scratch folder", async () => {
     const remote = await createBareRemote(join(tmp.path, "remote.git"));
     const repo = (await createExample(join(tmp.path, "mine"), { remote, owner: "octo", name: "mine" })).path;
-    const before = treeHash(repo);
+    const before = fileHashes(repo);
     const res = await rehearse(["--repo", repo, "--keep"]);
     expect(res.code, res.stderr.slice(-3000)).toBe(0);
     expect(res.json.target).toBe(repo);
     expect(res.json.steps[3].report.checks.map((c: any) => c.id)).toContain("image:ghcr.io/octo/gateway");
-    expect(treeHash(repo)).toEqual(before);
+    expect(fileHashes(repo)).toEqual(before);
     const kept = /scratch folder kept: (\S+)/.exec(res.stderr)?.[1];
     expect(kept && existsSync(kept)).toBe(true);
     rmSync(kept!, { recursive: true, force: true });

@@ -1,11 +1,11 @@
-import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseToml } from "smol-toml";
 import { RELEASE_STEPS } from "../scripts/lib/release/run.ts";
 import { findSection } from "../scripts/lib/changelog.ts";
 import { gitAsync, kitIn, landCommit, remoteRefs, sandbox, type Sandbox } from "./helpers/sandbox.ts";
+import { fileHashes } from "./helpers/kit.ts";
 
 let sandboxes: Sandbox[] = [];
 afterEach(async () => {
@@ -23,18 +23,8 @@ const show = (sb: Sandbox, rev: string, path: string) => gitAsync(sb.remotePath,
 /** Everything a release could change: working tree, local refs and stash, the remote, GitHub. */
 async function snapshot(sb: Sandbox) {
   const repo = sb.repoPath!;
-  const files: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      if (name === ".git") continue;
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files[path.slice(repo.length)] = createHash("sha256").update(readFileSync(path)).digest("hex");
-    }
-  };
-  walk(repo);
   return {
-    files,
+    files: fileHashes(repo, { skipGit: true }),
     refs: await gitAsync(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
     stash: await gitAsync(repo, "stash", "list"),
     status: await gitAsync(repo, "status", "--porcelain"),

@@ -7,14 +7,13 @@
 //   broken  the chart job fails, the admin UI build leaves out linux/arm64, and a docs commit in
 //           the release claims arm64 for the gateway;
 //   slow    a tag run that stays in progress for seconds, for --wait.
-import { createHash } from "node:crypto";
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSection } from "../scripts/lib/changelog.ts";
 import { deleteTag, publishArtifact, publishIndex } from "../scripts/sandbox/registry.ts";
-import { LAUNCHER, run, type KitRun } from "./helpers/kit.ts";
+import { LAUNCHER, fileHashes, run, type KitRun } from "./helpers/kit.ts";
 import { gitAsync, kitIn, landCommit, remoteRefs, sandbox, sandboxEnv, type Sandbox } from "./helpers/sandbox.ts";
 
 const GATEWAY = "ghcr.io/acme/gateway";
@@ -75,18 +74,9 @@ async function verifyBroken(sb: Sandbox, breakIt: () => void, args: string[] = [
 /** Everything verify could change: files and refs of the repository, the remote, GitHub, the registry. */
 async function snapshot(sb: Sandbox) {
   const repo = sb.repoPath!;
-  const files: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      // .git included: a journal, a fetch or a rewritten index would show here.
-      else files[path.slice(repo.length)] = createHash("sha256").update(readFileSync(path)).digest("hex");
-    }
-  };
-  walk(repo);
+  // .git included: a journal, a fetch or a rewritten index would show there.
   return {
-    files,
+    files: fileHashes(repo),
     refs: await gitAsync(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
     remote: await remoteRefs(sb),
     github: JSON.stringify({ releases: sb.api.state.releases, runs: sb.api.state.runs, attestations: sb.api.state.attestations }),

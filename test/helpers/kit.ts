@@ -1,6 +1,7 @@
 // Test helpers: run the kit's real entry points, and make throwaway git repositories.
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -73,4 +74,20 @@ export function initRepo(dir: string, opts: { origin?: string; files?: Record<st
   git(dir, "config", "commit.gpgsign", "false");
   if (opts.origin) git(dir, "remote", "add", "origin", opts.origin);
   return dir;
+}
+
+/** Every file below `dir` as path → mode and sha256, for "byte for byte unchanged" assertions. */
+export function fileHashes(dir: string, opts: { skipGit?: boolean } = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      if (opts.skipGit && name === ".git") continue;
+      const path = join(d, name);
+      const st = statSync(path);
+      if (st.isDirectory()) walk(path);
+      else out[path.slice(dir.length)] = `${st.mode}:${createHash("sha256").update(readFileSync(path)).digest("hex")}`;
+    }
+  };
+  walk(dir);
+  return out;
 }
