@@ -132,9 +132,22 @@ function normalise(res: Response, body: string, origin: string | null): Snap {
     // Upload sessions: random ids and an opaque state on both sides.
     value = value.replace(/\/blobs\/uploads\/[0-9a-f-]{36}\?_state=[^&\s]+/, "/blobs/uploads/UUID?_state=STATE");
     if (k === "docker-upload-uuid") value = "UUID";
+    // docker-registry lists a challenge's actions in Go map order, which changes from run to run.
+    if (k === "www-authenticate") value = value.replace(/(repository:[^:"]+:)([^"]+)/, (_m, head: string, actions: string) => head + actions.split(",").sort().join(","));
     headers[k] = value;
   }
-  return { status: res.status, headers, body };
+  return { status: res.status, headers, body: res.status === 401 ? sortDetails(body) : body };
+}
+
+/** The same map order shows in a 401's detail list: compare it as a set. */
+function sortDetails(body: string): string {
+  try {
+    const doc = JSON.parse(body) as { errors?: { detail?: unknown }[] };
+    for (const e of doc.errors ?? []) if (Array.isArray(e.detail)) e.detail = e.detail.map((d) => JSON.stringify(d)).sort().map((d) => JSON.parse(d));
+    return JSON.stringify(doc);
+  } catch {
+    return body;
+  }
 }
 
 interface Side {
