@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, test, type ExpectStatic } from "vitest";
 import { deleteTag } from "../scripts/sandbox/registry.ts";
 import { KIT, type KitRun } from "./helpers/kit.ts";
-import { gitAsync, kitIn, landCommit, remoteRefs, sandbox, sandboxEnv, type Sandbox } from "./helpers/sandbox.ts";
+import { gitAsync, kitIn, landCommit, remoteRefs, sandbox, sandboxEnv, type Sandbox, until } from "./helpers/sandbox.ts";
 
 const exec = promisify(execFile);
 const STORY_MS = 150_000;
@@ -127,8 +127,8 @@ async function diagnosed(expect: ExpectStatic, sb: Sandbox, state: string, opts:
 
 describe.concurrent("mise run release:recover: every state of the table, built for real", () => {
   test("workflow-running, workflow-failed and images-missing: waits, re-runs for the same tag, refuses what GitHub would", { timeout: STORY_MS }, async ({ expect }) => {
-    // The first run takes long enough to still be running when recover first looks; re-runs are quick.
-    await withSandbox({ scenario: { runMs: 15_000, failJobs: [{ job: "admin-ui", attempts: 1 }] } }, async (sb) => {
+    // The first run is held in progress until recover has seen it running; re-runs are quick.
+    await withSandbox({ scenario: { holdRuns: true, failJobs: [{ job: "admin-ui", attempts: 1 }] } }, async (sb) => {
       expect((await release(sb, "--yes")).code).toBe(0);
       const ours = (await remoteTag(sb, "v0.3.0"))!;
       const kept = await published(sb);
@@ -137,6 +137,7 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       expect(running.evidence.run).toMatchObject({ status: expect.stringMatching(/queued|in_progress/) });
       expect(running.next[0].commands).toEqual(["mise run release:verify -- --tag v0.3.0 --wait"]);
 
+      sb.scenario.holdRuns = false;
       await sb.settle();
       sb.scenario.runMs = 1500; // the re-runs below
       const [run] = runOf(sb, ours);
@@ -191,8 +192,8 @@ describe.concurrent("mise run release:recover: every state of the table, built f
 
   test("pushed-no-release: the release creation failed after the push; --apply creates it and waits through the running workflow", { timeout: STORY_MS }, async ({ expect }) => {
     const fault = { method: "POST", route: "/repos/{owner}/{repo}/releases", kind: "status" as const, status: 403, body: { message: "Resource not accessible by integration" }, times: 1 };
-    // The run takes long enough to still be running when recover first looks (even on a loaded machine).
-    await withSandbox({ scenario: { runMs: 12_000, faults: [fault] } }, async (sb) => {
+    // The run is held in progress until recover has created the release, however slow the machine.
+    await withSandbox({ scenario: { holdRuns: true, faults: [fault] } }, async (sb) => {
       const rel = await release(sb, "--yes");
       expect(rel.code).toBe(1);
       expect(rel.json.steps.find((s: any) => s.name === "github-release").status).toBe("failed");
@@ -208,7 +209,11 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       // The run is still in progress when --apply starts; recover ends complete, which needs the run
       // to have succeeded: it created the release, then waited through workflow-running.
       expect(runOf(sb, ours)[0]!.status).not.toBe("completed");
-      const applied = await recover(sb, "--apply", "--yes");
+      const applying = recover(sb, "--apply", "--yes");
+      await until(() => sb.api.requests.get("POST /repos/{owner}/{repo}/releases 201") === 1, "recover to create the release");
+      expect(runOf(sb, ours)[0]!.status).not.toBe("completed");
+      sb.scenario.holdRuns = false;
+      const applied = await applying;
       expect(applied.code, applied.stderr).toBe(0);
       expect(applied.json).toMatchObject({ ok: true, state: "complete" });
       expect(runOf(sb, ours).map((r) => [r.status, r.conclusion])).toEqual([["completed", "success"]]);

@@ -32,8 +32,8 @@ describe("startSandbox", () => {
 
       const repo = sb.repoPath!;
       const sha = await gitAsync(repo, "rev-parse", "HEAD");
-      // Timing that leaves room to see each stage, even on a busy machine.
-      Object.assign(sb.scenario, { queuedMs: 500, runMs: 500 });
+      // Queued long enough to be seen after the push returns; in progress until the test lets it go.
+      Object.assign(sb.scenario, { queuedMs: 1500, runMs: 100, holdRuns: true });
       await gitAsync(repo, "tag", "v0.3.0");
       await gitAsync(repo, "push", "-q", "origin", "v0.3.0");
       const run = sb.api.state.runs[0]!;
@@ -43,6 +43,7 @@ describe("startSandbox", () => {
       const seen: string[] = [];
       while (run.status !== "completed") {
         if (seen.at(-1) !== run.status) seen.push(run.status);
+        if (run.status === "in_progress") sb.scenario.holdRuns = false;
         await new Promise((r) => setTimeout(r, 10));
       }
       expect(seen).toEqual(["queued", "in_progress"]);

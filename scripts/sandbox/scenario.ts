@@ -40,6 +40,9 @@ export interface Scenario {
   /** Simulated run timing. */
   queuedMs: number;
   runMs: number;
+  /** While true, a run that has used up runMs stays in progress: a test that must see a workflow
+   *  still running holds it, whatever the machine's speed, and clears this to let it finish. */
+  holdRuns: boolean;
   /** When set, tag pushes start no workflow run (as pushes made with the Actions GITHUB_TOKEN). */
   pushesStartNoRuns: boolean;
 }
@@ -57,6 +60,7 @@ export function defaultScenario(): Scenario {
     missingPlatforms: [],
     queuedMs: 100,
     runMs: 400,
+    holdRuns: false,
     pushesStartNoRuns: false,
   };
 }

@@ -74,13 +74,15 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       run.status = "in_progress";
       run.runStartedAt = run.updatedAt = now();
       for (const job of run.jobs) if (job.status === "queued") Object.assign(job, { status: "in_progress", startedAt: now() });
-      later(scenario.runMs, () => {
+      const finish = () => {
+        if (scenario.holdRuns) return later(25, finish);
         for (const job of run.jobs) if (job.status === "in_progress") finishJob(run, job, workflow);
         run.status = "completed";
         run.conclusion = run.jobs.some((j) => j.conclusion === "failure") ? "failure" : "success";
         run.updatedAt = now();
         wake();
-      });
+      };
+      later(scenario.runMs, finish);
     });
   }
 
