@@ -56,8 +56,6 @@ async function make(label: string, opts: ExampleOptions = {}, withRemote = false
   const ex = await createExample(dir, { ...opts, ...(remote ? { remote } : {}) });
   const ms = performance.now() - started;
   timings.push(`${label}: ${ms.toFixed(0)} ms`);
-  // A bound against hangs, not the speed target (that one is printed above).
-  expect(ms).toBeLessThan(5000);
   return ex;
 }
 

@@ -159,16 +159,17 @@ describe("preflight on the releasable example", () => {
     expect(apiWrites()).toEqual(writesBefore);
   });
 
-  it("runs the checks concurrently: with 100 ms added to every API answer, the whole run takes well under the checks' summed time", async () => {
+  it("runs the checks concurrently: with 100 ms added to every API answer, the checks' requests are in flight together", async () => {
     sb.scenario.latencyMs = 100;
     sb.scenario.ciKind = "statuses"; // and green legacy statuses pass as check runs do
-    const began = performance.now();
+    sb.api.inFlight.peak = 0;
     const res = await preflight();
-    const wall = performance.now() - began; // node's start-up included: a conservative bound
     expect(res.code, res.stderr).toBe(0);
     expect(check(res, "ci-green").detail).toMatch(/ci\/build, ci\/test/);
-    const sum = res.json.checks.reduce((total: number, c: { ms: number }) => total + c.ms, 0);
-    expect(wall).toBeLessThan(0.8 * sum);
+    // Counted by the server, not timed: one check at a time would never have two requests open.
+    // The wall-clock ratio is npm run bench's to measure.
+    console.log(`preflight: at most ${sb.api.inFlight.peak} API requests in flight at once`);
+    expect(sb.api.inFlight.peak).toBeGreaterThanOrEqual(4);
   });
 
   describe("ci-green reads GitHub's verdict for HEAD: failing, pending and no CI are told apart and name the checks", () => {

@@ -48,6 +48,8 @@ export interface ApiServer {
   state: SandboxState;
   /** "METHOD /route/{template} STATUS" → count; resets, hangs and unmatched paths included. */
   requests: Map<string, number>;
+  /** Requests being answered right now, and the most at once (a test may reset peak to 0). */
+  inFlight: { now: number; peak: number };
   /** Writes hooks/post-receive into remotePath, so pushes reach onRefUpdate before `git push` returns. */
   installPushHook(): Promise<void>;
   /** Closes the server and every open socket (hung requests included). */
@@ -121,6 +123,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const state = createState();
   const git = openBareRepo(opts.remotePath);
   const requests = new Map<string, number>();
+  const inFlight = { now: 0, peak: 0 };
   const jobHistory = new Map<number, JobRecord[]>(); // superseded attempts, for filter=all
   const rates = new Map<string, render.RateCounter>();
   const sockets = new Set<Socket>();
@@ -714,23 +717,28 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       count(key(0)); // never answered; stop() closes the socket
       return;
     }
+    inFlight.peak = Math.max(inFlight.peak, ++inFlight.now);
     try {
-      if (scenario.latencyMs > 0) await sleep(scenario.latencyMs, undefined, { signal: stopping.signal });
-    } catch {
-      return; // stopping
-    }
-    let reply: Reply;
-    try {
-      reply = fault ? faultReply(fault, caller) : await dispatch(req, url, method, match, caller);
-    } catch (e) {
-      if (e instanceof HttpError) reply = { status: e.status, body: e.body, headers: e.headers };
-      else {
-        console.error(`sandbox: ${method} ${url.pathname} failed:`, e);
-        reply = { status: 500, body: render.errorBody("Server Error", 500) };
+      try {
+        if (scenario.latencyMs > 0) await sleep(scenario.latencyMs, undefined, { signal: stopping.signal });
+      } catch {
+        return; // stopping
       }
+      let reply: Reply;
+      try {
+        reply = fault ? faultReply(fault, caller) : await dispatch(req, url, method, match, caller);
+      } catch (e) {
+        if (e instanceof HttpError) reply = { status: e.status, body: e.body, headers: e.headers };
+        else {
+          console.error(`sandbox: ${method} ${url.pathname} failed:`, e);
+          reply = { status: 500, body: render.errorBody("Server Error", 500) };
+        }
+      }
+      if (res.destroyed || res.writableEnded) return;
+      count(key(send(req, res, reply, caller, template !== "/rate_limit")));
+    } finally {
+      inFlight.now--;
     }
-    if (res.destroyed || res.writableEnded) return;
-    count(key(send(req, res, reply, caller, template !== "/rate_limit")));
   }
 
   const server = http.createServer((req, res) => {
@@ -762,6 +770,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     url,
     state,
     requests,
+    inFlight,
     async installPushHook() {
       const hooks = path.join(opts.remotePath, "hooks");
       await mkdir(hooks, { recursive: true });
