@@ -9,8 +9,8 @@ import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, test, type ExpectStatic } from "vitest";
 import { deleteTag } from "../scripts/sandbox/registry.ts";
-import { KIT, type KitRun } from "./helpers/kit.ts";
-import { gitAsync, kitIn, landCommit, remoteRefs, sandbox, sandboxEnv, type Sandbox, until } from "./helpers/sandbox.ts";
+import { KIT, type KitRun, until } from "./helpers/kit.ts";
+import { gitAsync, kitIn, landCommit, remoteRefs, sandbox, sandboxEnv, type Sandbox } from "./helpers/sandbox.ts";
 
 const exec = promisify(execFile);
 const STORY_MS = 150_000;

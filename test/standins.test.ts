@@ -4,13 +4,13 @@
 // real binaries are absent, so the same scenarios hold the real tools to the same behaviour.
 
 import { spawn } from "node:child_process";
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseToml } from "smol-toml";
 import { afterAll, beforeAll, describe, test } from "vitest";
-import { STANDIN_BIN_DIR, standinsNeeded } from "../scripts/sandbox/standins/index.ts";
+import { isExecutable, STANDIN_BIN_DIR, standinsNeeded } from "../scripts/sandbox/standins/index.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 // The real git-cliff, as the kit's hooks run it.
@@ -20,14 +20,6 @@ const PATH = NEEDED.tools.length ? [NEEDED.dir, BASE_PATH].join(delimiter) : BAS
 const COG_IS_STANDIN = NEEDED.tools.includes("cog");
 const CARGO_RELEASE_IS_STANDIN = NEEDED.tools.includes("cargo-release");
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 const which = (tool: string, path = PATH) =>
   path.split(delimiter).filter(Boolean).map((d) => join(d, tool)).find(isExecutable) ?? null;
 const CARGO = which("cargo");

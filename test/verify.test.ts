@@ -13,8 +13,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSection } from "../scripts/lib/changelog.ts";
 import { deleteTag, publishArtifact, publishIndex } from "../scripts/sandbox/registry.ts";
-import { LAUNCHER, fileHashes, run, type KitRun } from "./helpers/kit.ts";
-import { gitAsync, kitIn, landCommit, remoteRefs, sandbox, sandboxEnv, type Sandbox, until } from "./helpers/sandbox.ts";
+import { LAUNCHER, fileHashes, run, type KitRun, until } from "./helpers/kit.ts";
+import { gitAsync, kitIn, landCommit, remoteRefs, sandbox, sandboxEnv, type Sandbox } from "./helpers/sandbox.ts";
 
 const GATEWAY = "ghcr.io/acme/gateway";
 const ADMIN = "ghcr.io/acme/admin-ui";

@@ -89,6 +89,7 @@ export function acquireLock(gitDir: string, command: string, warn: (text: string
   const path = join(dir, "lock");
   const mine = JSON.stringify({ pid: process.pid, command, started: new Date().toISOString() });
   let unreadable = 0;
+  let tookOver: Holder | null = null;
   for (let attempt = 0; ; attempt++) {
     if (create(path, mine)) break;
     const held = readHolder(path);
@@ -103,10 +104,12 @@ export function acquireLock(gitDir: string, command: string, warn: (text: string
       throw new StartError(`another release-kit ${holder.command ?? "command"} (pid ${holder.pid}, started ${holder.started}) is working on this repository`, "wait for it to finish; two releases at once would race on the same tag");
     }
     if (attempt > 20) throw new StartError("could not take the release lock in .git/release-kit/lock", "another run keeps taking it; wait for it to finish, then run again");
-    if (!retire(path, holder)) continue;
-    // The state of a release comes from the world, not from the process that died, so taking over
-    // is safe; saying so is what matters.
-    warn(`a release-kit ${holder.command ?? "command"} (pid ${holder.pid ?? "?"}, started ${holder.started ?? "?"}) stopped without finishing; taking over its lock and continuing from what the repository and GitHub show`);
+    if (retire(path, holder)) tookOver = holder;
+  }
+  // The state of a release comes from the world, not from the process that died, so taking over
+  // is safe; saying so is what matters. Said only by the run that goes on.
+  if (tookOver) {
+    warn(`a release-kit ${tookOver.command ?? "command"} (pid ${tookOver.pid ?? "?"}, started ${tookOver.started ?? "?"}) stopped without finishing; taking over its lock and continuing from what the repository and GitHub show`);
   }
   let released = false;
   const release = () => {

@@ -91,3 +91,12 @@ export function fileHashes(dir: string, opts: { skipGit?: boolean } = {}): Recor
   walk(dir);
   return out;
 }
+
+/** Resolves once `done()` holds: a test waits on what it can see happen, never on a clock. */
+export async function until(done: () => boolean, what: string, limitMs = 40_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`gave up after ${limitMs / 1000} s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -49,12 +49,3 @@ export async function landCommit(sb: Sandbox, message: string, file = "NOTES.md"
 export async function remoteRefs(sb: Sandbox): Promise<string> {
   return gitAsync(sb.remotePath, "for-each-ref", "--format=%(refname) %(objectname)");
 }
-
-/** Resolves once `done()` holds: a test waits on what the sandbox has seen, never on a clock. */
-export async function until(done: () => boolean, what: string, limitMs = 40_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`gave up after ${limitMs / 1000} s waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -16,7 +16,7 @@ export const STANDIN_TOOLS = ["cog", "cargo-release"] as const;
 // Folders made for a partial set of stand-ins (see below); never counted as "real" tools.
 const PARTIAL_ROOT = join(tmpdir(), `release-kit-standins-${process.getuid?.() ?? "user"}`);
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;
