@@ -38,7 +38,8 @@ describe("startSandbox", () => {
       await gitAsync(repo, "push", "-q", "origin", "v0.3.0");
       const run = sb.api.state.runs[0]!;
       expect(run).toMatchObject({ headBranch: "v0.3.0", headSha: sha, event: "push" });
-      expect(run.jobs.map((j) => j.name)).toEqual(["gateway", "admin-ui", "chart"]);
+      // GitHub reports jobs by their `name:`.
+      expect(run.jobs.map((j) => j.name)).toEqual(["Gateway image", "Admin UI image", "Helm chart"]);
       // The run's life, sampled on the sandbox's own clock: queued, then in progress, then completed.
       const seen: string[] = [];
       while (run.status !== "completed") {

@@ -53,6 +53,8 @@ export interface Sandbox {
   env(base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Resolves when no simulated run is queued or in progress. */
   settle(): Promise<void>;
+  /** What a simulated job printed, and what the sandbox skipped in it, by job id. */
+  jobLog(jobId: number): string;
   stop(): Promise<void>;
 }
 
@@ -76,7 +78,7 @@ async function recordHistory(remotePath: string, api: ApiServer, simulator: Simu
     }
     const at = git("log", "-1", "--format=%cI", sha);
     api.state.releases.push({ id: api.state.nextId(), tagName: tag!, targetCommitish: "main", name: tag!, body: findSection(changelog, version) ?? "", draft: false, prerelease: version.includes("-"), immutable: false, makeLatest: "true", createdAt: at, publishedAt: at, authorLogin: "maintainer" });
-    simulator.backfill(tag!, sha);
+    await simulator.backfill(tag!, sha);
   }
 }
 
@@ -102,9 +104,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       scenario,
       onRefUpdate: (u) => simulator?.onRefUpdate(u),
       onRerun: (run) => simulator?.onRerun(run),
+      rerunJobs: (run, all) => simulator?.rerunJobs(run, all) ?? [],
     });
     started.push(api);
-    simulator = createSimulator({ owner, repo: name, remotePath, workflowPath: ".github/workflows/release.yml", scenario, state: api.state, store: registry.store });
+    simulator = createSimulator({ owner, repo: name, remotePath, defaultBranch: "main", dir, registryUrl: registry.url, scenario, state: api.state });
     started.push(simulator);
     // The example is pushed before the hook exists: its history is the past, not new releases.
     const example = options.example === false ? null : await createExample(join(dir, name), { owner, name, remote: remotePath, ...options.example });
@@ -139,6 +142,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         };
       },
       settle: () => simulator!.settle(),
+      jobLog: (jobId) => simulator!.jobLog(jobId),
       async stop() {
         for (const s of started.reverse()) await s.stop();
         started.length = 0;

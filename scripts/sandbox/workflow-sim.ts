@@ -1,51 +1,92 @@
-// The simulated tag workflow: a new tag on the remote starts a run of the release workflow as it is
-// at that commit (if its tag filters match), which goes queued → in_progress → completed and
-// publishes, per job, what the workflow declares: multi-platform images with buildx-style
-// attestation manifests, their provenance attestations, and other OCI artifacts.
-import { execFileSync } from "node:child_process";
-import type { Scenario } from "./scenario.ts";
+// The sandbox's GitHub Actions: a new tag on the remote starts a run of every workflow at that
+// commit whose push filters match it, and the run RUNS: its jobs in `needs` order with their
+// `if:` and matrices, their steps executed by bash in a scratch checkout with only stand-in
+// tools on PATH, and the marketplace actions implemented from their documentation (runner/). What
+// lands in the registry and in the API's state is what the workflow really did. This is the
+// project's test oracle: it never imports the kit's own reading of a workflow (scripts/lib).
+import { randomBytes } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import type { RefUpdate } from "./api/server.ts";
 import { repositoryIdOf, type JobRecord, type RunRecord, type SandboxState } from "./api/state.ts";
-import { publishArtifact, publishIndex, type RegistryStore } from "./registry.ts";
-import { HELM_CONFIG_MEDIA_TYPE, parseWorkflow, tagTriggers, type Workflow } from "../lib/workflow.ts";
+import type { Scenario } from "./scenario.ts";
+import { ACTOR, SERVER_URL, defaultEnv, githubContext, headCommitPayload, permissionsOf, repositoryPayload, tagPushEvent, type CommitFacts, type Repo, type RunEvent } from "./runner/context.ts";
+import { condition, interpolateDeep, interpolateString, type Json, type Scope } from "./runner/expressions.ts";
+import { evaluateEnv, runJob, type JobOutcome } from "./runner/job.ts";
+import { combinationLabel, expandMatrix, type Combination } from "./runner/matrix.ts";
+import { BuildFailure, createOciClient, type JobRuntime } from "./runner/runtime.ts";
+import { makeBinDir } from "./runner/shell.ts";
+import { startToolServer, type ToolServer } from "./runner/tools/server.ts";
+import { readCommitAndWorkflows, sourceCache } from "./runner/source.ts";
+import { asTable, loadWorkflow, tagPushTriggers, workflowRunTriggers, type JobDef, type LoadedWorkflow, type Workflow } from "./runner/workflow-file.ts";
 
 export interface SimulatorOptions {
   owner: string;
   repo: string;
   remotePath: string;
-  workflowPath: string;
+  /** Default "main": workflow_run runs use its head, as GitHub does. */
+  defaultBranch?: string;
+  /** Scratch folder for the runners' checkouts, homes and temporary files. */
+  dir: string;
+  /** The sandbox registry every image host maps to. */
+  registryUrl: string;
   scenario: Scenario;
   state: SandboxState;
-  store: RegistryStore;
 }
 
 export interface Simulator {
   onRefUpdate(u: RefUpdate): void;
   onRerun(run: RunRecord): void;
-  /** Records an earlier release's run as finished, its images published (the repository's past). */
-  backfill(tag: string, sha: string): void;
+  /** The jobs a re-run resets: the failed ones and every job that needs them (all of them for `all`). */
+  rerunJobs(run: RunRecord, all: boolean): JobRecord[];
+  /** Runs an earlier release's tag workflow to completion at once (the repository's past). */
+  backfill(tag: string, sha: string): Promise<void>;
   /** Resolves when no run is queued or in progress. */
   settle(): Promise<void>;
-  stop(): void;
+  stop(): Promise<void>;
+  /** What a job printed and what the sandbox noted (skipped commands and actions), by job id. */
+  jobLog(jobId: number): string;
+}
+
+type Result = "success" | "failure" | "cancelled" | "skipped";
+
+interface LegResult {
+  result: Result;
+  outputs: Record<string, string>;
+  /** A failure the job's continue-on-error forgives: the run does not fail for it. */
+  forgiven: boolean;
+}
+
+interface RunState {
+  run: RunRecord;
+  workflow: Workflow;
+  event: RunEvent;
+  /** Which job and matrix combination a job record runs (index -1: not expanded yet). */
+  legs: Map<JobRecord, { job: string; index: number }>;
+  legResults: Map<string, Map<number, LegResult>>;
+  jobResults: Map<string, { result: Result; outputs: Record<string, string> }>;
+  depth: number;
+  fast: boolean;
 }
 
 const now = () => new Date().toISOString();
 
 export function createSimulator(opts: SimulatorOptions): Simulator {
-  const { owner, repo, remotePath, scenario, state, store } = opts;
+  const { owner, repo: repoName, remotePath, scenario, state } = opts;
+  const repo: Repo = { owner, name: repoName, id: repositoryIdOf(owner, repoName), ownerId: repositoryIdOf(owner, owner), defaultBranch: opts.defaultBranch ?? "main" };
+  const root = resolve(opts.dir, "actions-runner");
+  const runs = new Map<number, RunState>();
+  const runNumbers = new Map<string, number>();
+  const logs = new Map<number, string[]>();
   const timers = new Set<NodeJS.Timeout>();
-  const workflows = new Map<number, Workflow>();
-  let runNumber = 0;
+  const kills = new Set<() => void>();
   let waiters: (() => void)[] = [];
+  let stopped = false;
+  let tools: Promise<ToolServer> | null = null;
+  let binDir: string | null = null;
 
-  const git = (...args: string[]) => execFileSync("git", ["--git-dir", remotePath, ...args], { encoding: "utf8" }).trim();
-  const later = (ms: number, fn: () => void) => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-  };
+  const toolServer = () => (tools ??= startToolServer());
+  const bin = () => (binDir ??= makeBinDir(join(root, "bin")));
   const busy = () => state.runs.some((r) => r.status !== "completed");
   const wake = () => {
     if (busy()) return;
@@ -53,126 +94,512 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     waiters = [];
     for (const resolve of w) resolve();
   };
-
-  function readWorkflow(tag: string, sha: string): Workflow | null {
-    let text: string;
-    try {
-      text = git("show", `${sha}:${opts.workflowPath}`);
-    } catch {
-      return null;
-    }
-    try {
-      return parseWorkflow(text, opts.workflowPath, { owner, repository: `${owner}/${repo}`, tag, sha });
-    } catch {
-      return null; // GitHub would show a startup failure; nothing publishes either way
-    }
-  }
-
-  function execute(run: RunRecord): void {
-    const workflow = workflows.get(run.id)!;
-    later(scenario.queuedMs, () => {
-      run.status = "in_progress";
-      run.runStartedAt = run.updatedAt = now();
-      for (const job of run.jobs) if (job.status === "queued") Object.assign(job, { status: "in_progress", startedAt: now() });
-      const finish = () => {
-        if (scenario.holdRuns) return later(25, finish);
-        for (const job of run.jobs) if (job.status === "in_progress") finishJob(run, job, workflow);
-        run.status = "completed";
-        run.conclusion = run.jobs.some((j) => j.conclusion === "failure") ? "failure" : "success";
-        run.updatedAt = now();
-        wake();
-      };
-      later(scenario.runMs, finish);
+  const sleep = (ms: number) =>
+    new Promise<void>((done) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        done();
+      }, ms);
+      timers.add(t);
     });
+  const source = sourceCache(remotePath);
+
+  // ---- runs and their job records --------------------------------------------------------------
+
+  function newRecord(name: string, attempt: number): JobRecord {
+    return { id: state.nextId(), name, status: "queued", conclusion: null, runAttempt: attempt, startedAt: now(), completedAt: null, steps: [] };
   }
 
-  function finishJob(run: RunRecord, job: JobRecord, workflow: Workflow): void {
-    const failing = scenario.failJobs.find((f) => f.job === job.name && run.runAttempt <= f.attempts);
-    job.status = "completed";
-    job.completedAt = now();
-    job.conclusion = failing ? "failure" : "success";
-    job.steps = [
-      { name: "Set up job", status: "completed", conclusion: "success", number: 1 },
-      { name: "Build and push", status: "completed", conclusion: job.conclusion, number: 2 },
-    ];
-    if (failing) return;
-    for (const image of workflow.images.filter((i) => i.job === job.name)) {
-      const missing = new Set(scenario.missingPlatforms.filter((m) => m.image === image.ref).map((m) => m.platform));
-      const platforms = (image.platforms ?? ["linux/amd64"]).filter((p) => !missing.has(p));
-      const name = image.ref.slice(image.ref.indexOf("/") + 1);
-      const { digest } = publishIndex(store, name, { platforms, tags: image.tags, attestations: image.attest, seed: `${run.headSha}:${image.ref}` });
-      if (image.attest) {
-        state.attestations.push({
-          digest,
-          predicateType: "https://slsa.dev/provenance/v1",
-          repositoryId: repositoryIdOf(owner, repo),
-          bundle: { mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json", dsseEnvelope: { payloadType: "application/vnd.in-toto+json", subject: image.ref, digest } },
-        });
+  /** The job's name as GitHub shows it for one combination: `name:` evaluated, or the id, then the values unless the name used them. */
+  function displayName(job: JobDef, combo: Combination | null, contexts: Record<string, Json>): string {
+    const declared = job.raw.name;
+    let name = job.id;
+    let usesMatrix = false;
+    if (declared !== undefined && declared !== null) {
+      const text = String(declared);
+      usesMatrix = /\$\{\{[^}]*\bmatrix\b/.test(text);
+      try {
+        name = interpolateString(text, { contexts: { ...contexts, matrix: (combo ?? {}) as Json } });
+      } catch {
+        name = text;
       }
     }
-    for (const artifact of workflow.artifacts.filter((a) => a.job === job.name)) {
-      const name = artifact.ref.slice(artifact.ref.indexOf("/") + 1);
-      publishArtifact(store, name, {
-        tag: artifact.tag,
-        configMediaType: artifact.kind === "helm" ? HELM_CONFIG_MEDIA_TYPE : artifact.mediaType ?? "application/vnd.oci.empty.v1+json",
-        layerMediaType: artifact.kind === "helm" ? "application/vnd.cncf.helm.chart.content.v1.tar+gzip" : "application/octet-stream",
-        layer: `${artifact.name} ${artifact.tag} built from ${run.headSha}`,
-      });
+    return combo && !usesMatrix && combinationLabel(combo) ? `${name} ${combinationLabel(combo)}` : name;
+  }
+
+  function staticContexts(event: RunEvent, workflow: Workflow, runId: number, runNumber: number, attempt: number): Record<string, Json> {
+    const github = githubContext({ repo, event, workflowName: workflow.name, workflowPath: workflow.path, runId, runNumber, runAttempt: attempt, jobId: "", workspace: "", eventPath: "", token: "" });
+    return { github, vars: {}, inputs: {}, needs: {} };
+  }
+
+  /** Job records known before the run starts: one per job, or per combination of a literal matrix. */
+  function plannedRecords(rs: RunState): void {
+    const contexts = staticContexts(rs.event, rs.workflow, rs.run.id, rs.run.runNumber, 1);
+    for (const job of rs.workflow.jobs) {
+      const matrix = asTable(job.raw.strategy)?.matrix;
+      let combos: Combination[] | null = null;
+      if (matrix !== undefined && !JSON.stringify(matrix).includes("${{")) {
+        try {
+          combos = expandMatrix(matrix as Json);
+        } catch {
+          combos = null;
+        }
+      } else if (matrix === undefined) combos = [];
+      if (combos && combos.length) {
+        combos.forEach((combo, index) => {
+          const record = newRecord(displayName(job, combo, contexts), 1);
+          rs.run.jobs.push(record);
+          rs.legs.set(record, { job: job.id, index });
+        });
+      } else {
+        const record = newRecord(combos ? displayName(job, null, contexts) : String(job.raw.name ?? job.id), 1);
+        rs.run.jobs.push(record);
+        rs.legs.set(record, { job: job.id, index: combos ? 0 : -1 });
+      }
     }
   }
 
-  function start(tag: string, sha: string, done = false): void {
-    const workflow = readWorkflow(tag, sha);
-    if (!workflow || !tagTriggers(workflow.filters, tag)) return;
+  function createRun(loaded: LoadedWorkflow, event: RunEvent, headBranch: string, depth: number, fast: boolean): RunState | null {
+    const path = loaded.ok ? loaded.workflow.path : loaded.path;
+    const number = (runNumbers.get(path) ?? 0) + 1;
+    runNumbers.set(path, number);
     const created = now();
     const run: RunRecord = {
       id: state.nextId(),
-      runNumber: ++runNumber,
+      runNumber: number,
       runAttempt: 1,
-      name: "Release",
-      workflowPath: opts.workflowPath,
-      event: "push",
-      headBranch: tag,
-      headSha: sha,
+      name: loaded.ok ? loaded.workflow.name : loaded.name,
+      workflowPath: path,
+      event: event.name,
+      headBranch,
+      headSha: event.sha,
       status: "queued",
       conclusion: null,
       createdAt: created,
       updatedAt: created,
       runStartedAt: created,
-      jobs: workflow.jobs.map((name) => ({ id: state.nextId(), name, status: "queued", conclusion: null, runAttempt: 1, startedAt: created, completedAt: null, steps: [] })),
+      jobs: [],
     };
-    workflows.set(run.id, workflow);
     state.runs.push(run);
-    if (!done) return execute(run);
-    // History: the run happened long ago and succeeded.
-    for (const job of run.jobs) finishJob(run, job, workflow);
-    Object.assign(run, { status: "completed", conclusion: run.jobs.some((j) => j.conclusion === "failure") ? "failure" : "success" });
+    if (!loaded.ok) {
+      // GitHub refuses the file before any job starts: a completed run without jobs.
+      Object.assign(run, { status: "completed", conclusion: "startup_failure" });
+      logs.set(run.id, [loaded.error]);
+      return null;
+    }
+    const rs: RunState = { run, workflow: loaded.workflow, event, legs: new Map(), legResults: new Map(), jobResults: new Map(), depth, fast };
+    plannedRecords(rs);
+    runs.set(run.id, rs);
+    notifyWorkflowRun(rs, "requested");
+    return rs;
+  }
+
+  function startForTag(tag: string, newValue: string, fast: boolean): RunState[] {
+    const read = readCommitAndWorkflows(remotePath, newValue);
+    if (!read) return [];
+    const started: RunState[] = [];
+    for (const file of read.workflows) {
+      const loaded = loadWorkflow(file.path, file.text);
+      const on = loaded.ok ? loaded.workflow.on : loaded.on;
+      // A file whose triggers cannot even be read fails at startup on every push; one that can is
+      // started only when its filters match.
+      if (on !== undefined && !tagPushTriggers(on, tag)) continue;
+      const rs = createRun(loaded, tagPushEvent(repo, tag, newValue, read.commit), tag, 0, fast);
+      if (rs) started.push(rs);
+    }
+    for (const rs of started) void execute(rs);
+    return started;
+  }
+
+  // ---- workflow_run: a completed run starts the workflows that wait for it ----------------------
+
+  function notifyWorkflowRun(source: RunState, activity: "requested" | "in_progress" | "completed"): void {
+    if (source.depth >= 3 || stopped) return;
+    const read = readCommitAndWorkflows(remotePath, `refs/heads/${repo.defaultBranch}`);
+    if (!read) return;
+    const head = read.commit.sha;
+    for (const file of read.workflows) {
+      const loaded = loadWorkflow(file.path, file.text);
+      if (!loaded.ok || !workflowRunTriggers(loaded.workflow.on, source.run.name, activity, source.run.headBranch)) continue;
+      const event: RunEvent = {
+        name: "workflow_run",
+        ref: `refs/heads/${repo.defaultBranch}`,
+        sha: head,
+        payload: {
+          action: activity,
+          workflow_run: workflowRunPayload(source),
+          workflow: { id: state.workflowId, name: source.workflow.name, path: source.workflow.path, state: "active" },
+          repository: repositoryPayload(repo),
+          sender: { login: ACTOR.login, id: ACTOR.id, type: "User" },
+        },
+      };
+      (event.payload.workflow_run as Record<string, Json>).head_commit = source.event.payload.head_commit ?? null;
+      const rs = createRun(loaded, event, repo.defaultBranch, source.depth + 1, source.fast);
+      if (rs) void execute(rs);
+    }
+  }
+
+  function workflowRunPayload(rs: RunState): Record<string, Json> {
+    const r = rs.run;
+    const full = `${owner}/${repoName}`;
+    return {
+      id: r.id,
+      name: r.name,
+      path: r.workflowPath,
+      display_title: r.name,
+      event: r.event,
+      status: r.status,
+      conclusion: r.conclusion,
+      head_branch: r.headBranch,
+      head_sha: r.headSha,
+      run_number: r.runNumber,
+      run_attempt: r.runAttempt,
+      workflow_id: state.workflowId,
+      html_url: `${SERVER_URL}/${full}/actions/runs/${r.id}`,
+      url: `https://api.github.com/repos/${full}/actions/runs/${r.id}`,
+      created_at: r.createdAt,
+      updated_at: r.updatedAt,
+      run_started_at: r.runStartedAt,
+      repository: repositoryPayload(repo),
+      head_repository: repositoryPayload(repo),
+    };
+  }
+
+  // ---- execution ---------------------------------------------------------------------------------
+
+  async function execute(rs: RunState): Promise<void> {
+    try {
+      if (!rs.fast) await sleep(scenario.queuedMs);
+      if (stopped) return;
+      const run = rs.run;
+      run.status = "in_progress";
+      run.updatedAt = now();
+      notifyWorkflowRun(rs, "in_progress");
+      const startedAt = Date.now();
+      const memo = new Map<string, Promise<void>>();
+      const byId = new Map(rs.workflow.jobs.map((j) => [j.id, j]));
+      const runJobOnce = (id: string): Promise<void> => {
+        let p = memo.get(id);
+        if (!p) {
+          const job = byId.get(id)!;
+          p = Promise.all(job.needs.map(runJobOnce)).then(() => runWholeJob(rs, job, startedAt));
+          memo.set(id, p);
+        }
+        return p;
+      };
+      await Promise.all(rs.workflow.jobs.map((j) => runJobOnce(j.id)));
+      if (stopped) return;
+      const forgiven = new Set<JobRecord>();
+      for (const [record, leg] of rs.legs) if (rs.legResults.get(leg.job)?.get(leg.index)?.forgiven) forgiven.add(record);
+      run.status = "completed";
+      run.conclusion = run.jobs.some((j) => j.conclusion === "failure" && !forgiven.has(j)) ? "failure" : run.jobs.some((j) => j.conclusion === "cancelled") ? "cancelled" : "success";
+      run.updatedAt = now();
+      notifyWorkflowRun(rs, "completed");
+    } catch (error) {
+      if (!stopped) {
+        console.error("sandbox: the workflow simulator failed:", error);
+        Object.assign(rs.run, { status: "completed", conclusion: "failure", updatedAt: now() });
+      }
+    } finally {
+      wake();
+    }
+  }
+
+  function ancestorsOf(rs: RunState, job: JobDef): string[] {
+    const byId = new Map(rs.workflow.jobs.map((j) => [j.id, j]));
+    const seen = new Set<string>();
+    const visit = (id: string) => {
+      for (const need of byId.get(id)?.needs ?? []) {
+        if (seen.has(need)) continue;
+        seen.add(need);
+        visit(need);
+      }
+    };
+    visit(job.id);
+    return [...seen];
+  }
+
+  function complete(record: JobRecord, conclusion: "success" | "failure" | "skipped" | "cancelled", steps: { name: string; conclusion: string }[] = []): void {
+    Object.assign(record, { status: "completed", conclusion, completedAt: now() });
+    record.steps = steps.map((s, i) => ({ name: s.name, status: "completed", conclusion: s.conclusion, number: i + 1 }));
+  }
+
+  /** Every combination of one job that this attempt runs; results of the others are kept. */
+  async function runWholeJob(rs: RunState, job: JobDef, startedAt: number): Promise<void> {
+    if (stopped) return;
+    const run = rs.run;
+    const records = [...rs.legs].filter(([, leg]) => leg.job === job.id).map(([r]) => r);
+    const pending = records.filter((r) => r.status !== "completed");
+    if (pending.length === 0 && rs.jobResults.has(job.id)) return;
+    const needs: Record<string, Json> = {};
+    for (const need of job.needs) needs[need] = (rs.jobResults.get(need) ?? { result: "skipped", outputs: {} }) as unknown as Json;
+    const ancestors = ancestorsOf(rs, job).map((id) => rs.jobResults.get(id)?.result ?? "skipped");
+    const contexts = { ...staticContexts(rs.event, rs.workflow, run.id, run.runNumber, run.runAttempt), needs };
+    const scope: Scope = {
+      contexts,
+      status: { success: () => ancestors.every((r) => r === "success"), failure: () => ancestors.some((r) => r === "failure"), cancelled: () => false },
+    };
+    const legResults = rs.legResults.get(job.id) ?? new Map<number, LegResult>();
+    rs.legResults.set(job.id, legResults);
+    // Skipped, or failed before its matrix expanded: GitHub shows one record under the raw name.
+    const settle = (result: Result, note?: string) => {
+      const [kept, ...extra] = pending;
+      for (const r of extra) {
+        rs.legs.delete(r);
+        run.jobs.splice(run.jobs.indexOf(r), 1);
+      }
+      legResults.clear();
+      legResults.set(-1, { result, outputs: {}, forgiven: false });
+      rs.jobResults.set(job.id, { result, outputs: {} });
+      if (!kept) return;
+      if (note) logs.set(kept.id, [...(logs.get(kept.id) ?? []), note]);
+      kept.name = String(job.raw.name ?? job.id);
+      rs.legs.set(kept, { job: job.id, index: -1 });
+      complete(kept, result === "skipped" ? "skipped" : "failure");
+    };
+    let combos: Combination[];
+    try {
+      if (!condition(job.raw.if, scope)) return settle("skipped");
+      if (job.raw.uses !== undefined) {
+        for (const r of pending) {
+          complete(r, "success", [{ name: `sandbox: reusable workflow ${String(job.raw.uses)} is not simulated`, conclusion: "skipped" }]);
+          logs.set(r.id, [`sandbox: reusable workflow ${String(job.raw.uses)} is not simulated: skipped`]);
+        }
+        rs.jobResults.set(job.id, { result: "success", outputs: {} });
+        return;
+      }
+      const strategy = asTable(interpolateDeep(job.raw.strategy ?? {}, { contexts }));
+      combos = expandMatrix((strategy?.matrix ?? null) as Json);
+    } catch (error) {
+      return settle("failure", `Error: ${(error as Error).message}`);
+    }
+    const strategy = asTable(interpolateDeep(job.raw.strategy ?? {}, { contexts })) ?? {};
+    const legs: (Combination | null)[] = combos.length ? combos : [null];
+    // Records for each combination: reuse what exists, add what the expansion adds.
+    const byIndex = new Map<number, JobRecord>();
+    for (const r of records) {
+      const leg = rs.legs.get(r)!;
+      if (leg.index >= 0 && leg.index < legs.length) byIndex.set(leg.index, r);
+    }
+    const spare = records.filter((r) => rs.legs.get(r)!.index < 0 || rs.legs.get(r)!.index >= legs.length);
+    if (spare.length && legResults.has(-1)) legResults.delete(-1);
+    const toRun: { index: number; record: JobRecord }[] = [];
+    legs.forEach((combo, index) => {
+      let record = byIndex.get(index);
+      if (!record) {
+        record = spare.shift() ?? newRecord("", run.runAttempt);
+        if (!run.jobs.includes(record)) run.jobs.push(record);
+        rs.legs.set(record, { job: job.id, index });
+        legResults.delete(index);
+      }
+      record.name = displayName(job, combo, contexts);
+      if (record.status !== "completed" || !legResults.has(index)) toRun.push({ index, record });
+    });
+    for (const r of spare) {
+      // A record the expansion no longer has (the skipped placeholder of an earlier attempt).
+      rs.legs.delete(r);
+      run.jobs.splice(run.jobs.indexOf(r), 1);
+    }
+    const failFast = strategy["fail-fast"] !== false;
+    const maxParallel = Number(strategy["max-parallel"] ?? legs.length) || legs.length;
+    let failedLeg = false;
+    const queue = [...toRun];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        if (stopped) return;
+        if (failFast && failedLeg && combos.length) {
+          complete(next.record, "cancelled");
+          legResults.set(next.index, { result: "cancelled", outputs: {}, forgiven: false });
+          continue;
+        }
+        const combo = legs[next.index]!;
+        const result = await runLeg(rs, job, combo, next.index, legs.length, strategy, next.record, contexts, startedAt);
+        legResults.set(next.index, result);
+        if (result.result === "failure" && !result.forgiven) failedLeg = true;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(maxParallel, toRun.length)) }, worker));
+    const results = [...legResults.values()];
+    const result: Result = results.some((r) => r.result === "failure") ? "failure" : results.some((r) => r.result === "cancelled") ? "cancelled" : "success";
+    const outputs = Object.assign({}, ...results.map((r) => r.outputs)) as Record<string, string>;
+    rs.jobResults.set(job.id, { result, outputs });
+  }
+
+  function failingKnob(job: JobDef, declaredName: string, shownName: string, attempt: number) {
+    return scenario.failJobs.find((f) => (f.job === job.id || f.job === declaredName || f.job === shownName) && attempt <= f.attempts);
+  }
+
+  async function runLeg(rs: RunState, job: JobDef, combo: Combination | null, index: number, total: number, strategy: Record<string, unknown>, record: JobRecord, contexts: Record<string, Json>, startedAt: number): Promise<LegResult> {
+    const run = rs.run;
+    const attempt = run.runAttempt;
+    Object.assign(record, { status: "in_progress", conclusion: null, startedAt: now(), completedAt: null, runAttempt: attempt, steps: [] });
+    const jobRoot = join(root, `run-${run.id}-${attempt}`, `job-${record.id}`);
+    const workspace = join(jobRoot, "work", repoName, repoName);
+    const dirs = { home: join(jobRoot, "home"), tmp: join(jobRoot, "tmp"), temp: join(jobRoot, "temp"), toolCache: join(jobRoot, "toolcache"), runnerWorkspace: join(jobRoot, "work", repoName) };
+    const artifacts = join(root, `run-${run.id}`, "artifacts");
+    await Promise.all([workspace, dirs.home, dirs.tmp, join(dirs.temp, "_runner_file_commands"), join(dirs.temp, "_github_workflow"), dirs.toolCache, artifacts].map((d) => mkdir(d, { recursive: true })));
+    const lines: string[] = logs.get(record.id) ?? [];
+    logs.set(record.id, lines);
+    const token = `ghs_${randomBytes(18).toString("base64url")}`;
+    const masks = new Set<string>([token]);
+    const log = (line: string) => {
+      let text = line;
+      for (const m of masks) if (m.length >= 4) text = text.split(m).join("***");
+      lines.push(text);
+    };
+    const declaredName = String(job.raw.name ?? job.id);
+    const knob = failingKnob(job, declaredName, record.name, attempt);
+    let failedByKnob = false;
+    const eventPath = join(dirs.temp, "_github_workflow", "event.json");
+    await writeFile(eventPath, JSON.stringify(rs.event.payload, null, 2));
+    const github = githubContext({ repo, event: rs.event, workflowName: rs.workflow.name, workflowPath: rs.workflow.path, runId: run.id, runNumber: run.runNumber, runAttempt: attempt, jobId: job.id, workspace, eventPath, token });
+    const logins = new Map<string, { username: string; password: string }>();
+    const key = randomBytes(16).toString("hex");
+    const server = await toolServer();
+    const created = String((rs.event.payload.head_commit as Record<string, Json> | undefined)?.timestamp ?? now());
+    const rt: JobRuntime = {
+      key,
+      runId: run.id,
+      attempt,
+      jobId: job.id,
+      jobName: record.name,
+      workspace,
+      temp: dirs.temp,
+      home: dirs.home,
+      root: jobRoot,
+      artifacts,
+      owner,
+      repository: `${owner}/${repoName}`,
+      repositoryId: repo.id,
+      sha: rs.event.sha,
+      ref: rs.event.ref,
+      created: new Date(created).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      serverUrl: SERVER_URL,
+      gitDir: remotePath,
+      source,
+      scenario,
+      oci: createOciClient(opts.registryUrl, logins),
+      logins,
+      docker: { builder: "docker", qemu: false, images: new Map(), lists: new Map() },
+      permissions: permissionsOf(rs.workflow.root.permissions, job.raw.permissions),
+      log,
+      mask: (value) => masks.add(value),
+      produce(what) {
+        if (!knob) return;
+        failedByKnob = true;
+        throw new BuildFailure(`ERROR: failed to build: ${what} failed: the sandbox fails job ${job.id} on attempt ${attempt} of ${knob.attempts} (scenario failJobs)`);
+      },
+      attest: (a) => state.attestations.push({ ...a, repositoryId: repo.id }),
+      inside: (path) => resolve(path).startsWith(jobRoot + "/") || resolve(path) === jobRoot || resolve(path).startsWith(artifacts),
+    };
+    server.register(rt);
+    let outcome: JobOutcome;
+    try {
+      const secrets: Record<string, Json> = { GITHUB_TOKEN: token };
+      const base: Record<string, Json> = { ...contexts, github, secrets, matrix: (combo ?? {}) as Json, strategy: { "fail-fast": strategy["fail-fast"] !== false, "job-index": index, "job-total": total, "max-parallel": Number(strategy["max-parallel"] ?? total) } };
+      const workflowEnv = evaluateEnv(rs.workflow.root.env, { contexts: { github, secrets, inputs: {}, vars: {} } });
+      const processEnv = { ...defaultEnv(github, dirs), SANDBOX_RUNNER_PORT: String(server.port), SANDBOX_RUNNER_KEY: key };
+      const minutes = Number(job.raw["timeout-minutes"] ?? 360);
+      outcome = await runJob(rt, {
+        workflow: rs.workflow,
+        job,
+        contexts: base,
+        workflowEnv,
+        processEnv,
+        binDir: bin(),
+        skippedLog: join(jobRoot, "skipped-commands.log"),
+        timeoutMs: (Number.isFinite(minutes) && minutes > 0 ? minutes : 360) * 60_000,
+        track: (kill) => {
+          kills.add(kill);
+          return () => kills.delete(kill);
+        },
+      });
+    } catch (error) {
+      log(`Error: ${(error as Error).message}`);
+      outcome = { result: "failure", outputs: {}, steps: [{ name: "Set up job", conclusion: "failure" }], skippedCommands: [] };
+    } finally {
+      server.unregister(key);
+    }
+    if (knob && !failedByKnob && outcome.result === "success") {
+      // The scenario fails this job, yet no step built anything: it fails at its end instead.
+      log(`Error: the sandbox fails job ${job.id} on attempt ${attempt} of ${knob.attempts} (scenario failJobs)`);
+      outcome = { ...outcome, result: "failure", steps: outcome.steps.map((s, i) => (i === outcome.steps.length - 2 ? { ...s, conclusion: "failure" as const } : s)) };
+    }
+    const coe = job.raw["continue-on-error"];
+    const forgiven = outcome.result === "failure" && (coe === true || (typeof coe === "string" && interpolateString(coe.includes("${{") ? coe : `\${{ ${coe} }}`, { contexts: { ...contexts, matrix: (combo ?? {}) as Json } }) === "true"));
+    // The run's timing knobs: a job reports completion no sooner than runMs after the run started,
+    // and not while the scenario holds runs.
+    if (!rs.fast) {
+      while (!stopped && (Date.now() - startedAt < scenario.runMs || scenario.holdRuns)) await sleep(Math.min(25, Math.max(1, scenario.runMs - (Date.now() - startedAt))));
+    }
+    complete(record, outcome.result, outcome.steps);
+    await writeFile(join(jobRoot, "log.txt"), `${lines.join("\n")}\n`).catch(() => undefined);
+    return { result: outcome.result, outputs: outcome.outputs, forgiven };
+  }
+
+  // ---- the Simulator -----------------------------------------------------------------------------
+
+  function rerunJobs(run: RunRecord, all: boolean): JobRecord[] {
+    const rs = runs.get(run.id);
+    if (all) return run.jobs;
+    const failedRecords = run.jobs.filter((j) => j.conclusion === "failure" || j.conclusion === "cancelled");
+    if (!rs) return failedRecords;
+    const failedJobs = new Set(failedRecords.map((r) => rs.legs.get(r)?.job).filter((j): j is string => Boolean(j)));
+    const dependents = new Set<string>();
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const job of rs.workflow.jobs) {
+        if (dependents.has(job.id) || failedJobs.has(job.id)) continue;
+        if (job.needs.some((n) => failedJobs.has(n) || dependents.has(n))) {
+          dependents.add(job.id);
+          grew = true;
+        }
+      }
+    }
+    return run.jobs.filter((r) => failedRecords.includes(r) || dependents.has(rs.legs.get(r)?.job ?? ""));
   }
 
   return {
     onRefUpdate(u) {
-      if (!u.ref.startsWith("refs/tags/") || !u.newSha || u.oldSha) return;
+      if (stopped || !u.ref.startsWith("refs/tags/") || !u.newSha || u.oldSha) return;
       if (scenario.pushesStartNoRuns && u.via === "push") return;
-      const tag = u.ref.slice("refs/tags/".length);
-      let sha: string;
-      try {
-        sha = git("rev-parse", "--verify", "--quiet", `${u.newSha}^{commit}`);
-      } catch {
-        return;
-      }
-      start(tag, sha);
+      startForTag(u.ref.slice("refs/tags/".length), u.newSha, false);
     },
     onRerun(run) {
-      for (const job of run.jobs) if (job.status !== "completed") Object.assign(job, { status: "queued", conclusion: null, runAttempt: run.runAttempt });
-      execute(run);
+      const rs = runs.get(run.id);
+      if (!rs) {
+        // Nothing to run again (a startup failure): it fails the same way.
+        Object.assign(run, { status: "completed", conclusion: run.conclusion ?? "startup_failure" });
+        return;
+      }
+      for (const r of run.jobs) if (r.status !== "completed") rs.jobResults.delete(rs.legs.get(r)?.job ?? "");
+      for (const job of rs.workflow.jobs) {
+        const reset = run.jobs.some((r) => rs.legs.get(r)?.job === job.id && r.status !== "completed");
+        if (reset) rs.jobResults.delete(job.id);
+      }
+      void execute(rs);
     },
-    backfill: (tag, sha) => start(tag, sha, true),
+    rerunJobs,
+    async backfill(tag, sha) {
+      const started = startForTag(tag, sha, true);
+      await Promise.all(started.map((rs) => new Promise<void>((done) => {
+        const check = () => (rs.run.status === "completed" || stopped ? done() : void setTimeout(check, 5));
+        check();
+      })));
+      await new Promise<void>((done) => (busy() ? waiters.push(done) : done()));
+    },
     settle: () => (busy() ? new Promise<void>((resolve) => waiters.push(resolve)) : Promise.resolve()),
-    stop() {
+    async stop() {
+      stopped = true;
+      for (const kill of kills) kill();
+      kills.clear();
       for (const t of timers) clearTimeout(t);
       timers.clear();
       for (const resolve of waiters) resolve();
       waiters = [];
+      if (tools) await (await tools).stop();
     },
+    jobLog: (jobId) => (logs.get(jobId) ?? []).join("\n"),
   };
 }

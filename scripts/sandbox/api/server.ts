@@ -38,6 +38,9 @@ export interface ApiServerOptions {
   onRefUpdate?: (u: RefUpdate) => void;
   /** Called by POST .../actions/runs/{id}/rerun-failed-jobs after the run was reset for a new attempt. */
   onRerun?: (run: RunRecord) => void;
+  /** The jobs a re-run resets (every job when `all`); by default the failed and cancelled ones. The
+   *  workflow simulator adds the jobs that need them, as GitHub re-runs a failed job's dependents. */
+  rerunJobs?: (run: RunRecord, all: boolean) => JobRecord[];
   /** Test clock. */
   now?: () => Date;
 }
@@ -349,8 +352,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     run.updatedAt = at;
     run.runStartedAt = at;
     const history = jobHistory.get(run.id) ?? [];
+    const chosen = new Set(opts.rerunJobs?.(run, all) ?? run.jobs.filter((j) => all || j.conclusion === "failure" || j.conclusion === "cancelled"));
     for (const j of run.jobs) {
-      if (!all && j.conclusion !== "failure" && j.conclusion !== "cancelled") continue;
+      if (!chosen.has(j)) continue;
       history.push(structuredClone(j));
       // Same record, new attempt: a re-run job is a new job on GitHub, so it gets a new id.
       Object.assign(j, { id: state.nextId(), runAttempt: run.runAttempt, status: "queued", conclusion: null, startedAt: at, completedAt: null });

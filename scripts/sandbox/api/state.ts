@@ -35,12 +35,14 @@ export interface RunRecord {
   name: string;
   /** ".github/workflows/release.yml" */
   workflowPath: string;
-  event: "push";
+  /** "push" for a tag push; "workflow_run" for a run another workflow's run started. */
+  event: "push" | "workflow_run";
   /** The bare tag name for tag pushes (as GitHub reports it). */
   headBranch: string;
   headSha: string;
   status: "queued" | "in_progress" | "completed";
-  conclusion: null | "success" | "failure" | "cancelled";
+  /** "startup_failure": the workflow file is invalid, so the run has no jobs. */
+  conclusion: null | "success" | "failure" | "cancelled" | "startup_failure";
   createdAt: string;
   updatedAt: string;
   runStartedAt: string;

@@ -1,0 +1,349 @@
+// One job (one matrix combination) on its runner: its env and defaults, then each step in order
+// with its `if:`, `env`, `continue-on-error` and `timeout-minutes`, `run:` steps through bash
+// (shell.ts) and `uses:` steps through the sandbox's actions (actions/) or a local composite
+// action, the $GITHUB_ENV / $GITHUB_OUTPUT / $GITHUB_PATH / $GITHUB_STEP_SUMMARY files after
+// each step, and the job's `outputs` at the end.
+import { existsSync, readFileSync } from "node:fs";
+import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { findAction } from "./actions/index.ts";
+import { ActionFailure } from "./actions/types.ts";
+import { CommandFileError, parseKeyValueFile } from "./command-files.ts";
+import { ExpressionFailure, asString, condition, interpolate, interpolateString, type Json, type Scope } from "./expressions.ts";
+import type { JobRuntime } from "./runtime.ts";
+import { runShell } from "./shell.ts";
+import { asTable, type JobDef, type Table, type Workflow } from "./workflow-file.ts";
+
+export interface JobPlan {
+  workflow: Workflow;
+  job: JobDef;
+  /** github, vars, secrets, inputs, needs, strategy, matrix. */
+  contexts: Record<string, Json>;
+  /** The workflow's `env:`, already evaluated. */
+  workflowEnv: Record<string, string>;
+  /** What every step's process starts from: HOME, TMPDIR, CI, GITHUB_*, RUNNER_*, the stand-ins' port. */
+  processEnv: Record<string, string>;
+  binDir: string;
+  skippedLog: string;
+  timeoutMs: number;
+  track(kill: () => void): () => void;
+}
+
+export interface StepRecord {
+  name: string;
+  conclusion: "success" | "failure" | "skipped";
+}
+
+export interface JobOutcome {
+  result: "success" | "failure";
+  outputs: Record<string, string>;
+  steps: StepRecord[];
+  /** Commands the job's shells did not find, as they were called. */
+  skippedCommands: string[];
+}
+
+interface StepState {
+  outputs: Record<string, string>;
+  outcome: string;
+  conclusion: string;
+}
+
+interface JobState {
+  /** What $GITHUB_ENV set, for every later step. */
+  exported: Record<string, string>;
+  /** What $GITHUB_PATH added, newest first. */
+  paths: string[];
+  skipped: string[];
+  skippedRead: number;
+  fileCounter: number;
+  deadline: number;
+}
+
+interface Frame {
+  /** Contexts other than env and steps. */
+  contexts: Record<string, Json>;
+  env: Record<string, string>;
+  steps: Record<string, StepState>;
+  failed: boolean;
+  /** Inside a composite action: its folder, and `shell:` is required. */
+  actionPath?: string;
+  depth: number;
+}
+
+const stringMap = (value: Json): Record<string, string> => {
+  const out: Record<string, string> = {};
+  if (value && typeof value === "object" && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) out[k] = asString(v);
+  return out;
+};
+
+/** An `env:` mapping evaluated in `scope`, each value as a string. */
+export function evaluateEnv(raw: unknown, scope: Scope): Record<string, string> {
+  const table = asTable(raw);
+  if (!table) {
+    if (typeof raw === "string") return stringMap(interpolate(raw, scope));
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(table)) out[k] = interpolateString(v, scope);
+  return out;
+}
+
+function stepDisplayName(step: Table, scope: Scope): string {
+  if (step.name !== undefined) {
+    try {
+      return interpolateString(step.name, scope);
+    } catch {
+      return String(step.name);
+    }
+  }
+  if (typeof step.uses === "string") return `Run ${step.uses}`;
+  const first = String(step.run ?? "").split("\n").find((l) => l.trim()) ?? "";
+  return `Run ${first.trim()}`;
+}
+
+export async function runJob(rt: JobRuntime, plan: JobPlan): Promise<JobOutcome> {
+  const raw = plan.job.raw;
+  const jobScope: Scope = { contexts: { ...plan.contexts } };
+  const jobEnv = evaluateEnv(raw.env, jobScope);
+  const state: JobState = { exported: {}, paths: [], skipped: [], skippedRead: 0, fileCounter: 0, deadline: Date.now() + plan.timeoutMs };
+  const defaults = { ...(asTable(asTable(plan.workflow.root.defaults)?.run) ?? {}), ...(asTable(asTable(raw.defaults)?.run) ?? {}) };
+  const frame: Frame = {
+    contexts: { ...plan.contexts, job: { status: "success", container: {}, services: {} }, runner: runnerContext(rt) },
+    env: { ...plan.workflowEnv, ...jobEnv },
+    steps: {},
+    failed: false,
+    depth: 0,
+  };
+  const records: StepRecord[] = [{ name: "Set up job", conclusion: "success" }];
+  const steps = (Array.isArray(raw.steps) ? raw.steps : []).map((s) => asTable(s) ?? {});
+  await executeSteps(rt, plan, state, frame, steps, defaults, records);
+  const outputs: Record<string, string> = {};
+  const outputDefs = asTable(raw.outputs) ?? {};
+  const outScope = scopeOf(frame, { ...frame.env, ...state.exported }, rt);
+  for (const [name, value] of Object.entries(outputDefs)) {
+    try {
+      outputs[name] = interpolateString(value, outScope);
+    } catch (error) {
+      rt.log(`Error: job output ${name}: ${(error as Error).message}`);
+    }
+  }
+  records.push({ name: "Complete job", conclusion: "success" });
+  return { result: frame.failed ? "failure" : "success", outputs, steps: records, skippedCommands: state.skipped };
+}
+
+function runnerContext(rt: JobRuntime): Record<string, Json> {
+  return { os: "Linux", arch: "X64", name: `GitHub Actions ${rt.runId % 1000}`, environment: "github-hosted", temp: rt.temp, tool_cache: join(rt.root, "toolcache"), debug: "" };
+}
+
+function scopeOf(frame: Frame, env: Record<string, string>, rt: JobRuntime, statusOf?: { failed: boolean }): Scope {
+  const status = statusOf ?? frame;
+  return {
+    contexts: { ...frame.contexts, job: { ...(frame.contexts.job as Record<string, Json>), status: status.failed ? "failure" : "success" }, env, steps: frame.steps as unknown as Json },
+    status: { success: () => !status.failed, failure: () => status.failed, cancelled: () => false },
+    workspace: rt.workspace,
+  };
+}
+
+async function executeSteps(rt: JobRuntime, plan: JobPlan, state: JobState, frame: Frame, steps: Table[], defaults: Table, records: StepRecord[] | null): Promise<void> {
+  for (const [index, step] of steps.entries()) {
+    const id = typeof step.id === "string" ? step.id : `__${typeof step.uses === "string" ? step.uses.split("@")[0]!.replace(/[^A-Za-z0-9]/g, "_") : "run"}${index ? `_${index + 1}` : ""}`;
+    const envContext = { ...frame.env, ...state.exported };
+    let scope = scopeOf(frame, envContext, rt);
+    let name = stepDisplayName(step, scope);
+    let stepEnv: Record<string, string> = {};
+    let run = false;
+    let continueOnError = false;
+    try {
+      stepEnv = evaluateEnv(step.env, scope);
+      scope = scopeOf(frame, { ...envContext, ...stepEnv }, rt);
+      name = stepDisplayName(step, scope);
+      run = condition(step.if, scope);
+      const coe = step["continue-on-error"];
+      if (typeof coe === "string") {
+        const value = interpolate(coe.includes("${{") ? coe : `\${{ ${coe} }}`, scope);
+        continueOnError = value === true || value === "true";
+      } else continueOnError = coe === true;
+    } catch (error) {
+      rt.log(`Error: ${name}: ${(error as Error).message}`);
+      frame.failed = true;
+      frame.steps[id] = { outputs: {}, outcome: "failure", conclusion: "failure" };
+      records?.push({ name, conclusion: "failure" });
+      continue;
+    }
+    if (!run) {
+      frame.steps[id] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
+      records?.push({ name, conclusion: "skipped" });
+      continue;
+    }
+    rt.log(`##[group]${name}`);
+    let ok: boolean;
+    let outputs: Record<string, string> = {};
+    try {
+      const result = await executeStep(rt, plan, state, frame, step, id, { ...envContext, ...stepEnv }, scope, defaults);
+      ok = result.ok;
+      outputs = result.outputs;
+    } catch (error) {
+      if (error instanceof ExpressionFailure || error instanceof ActionFailure || error instanceof CommandFileError) rt.log(`Error: ${error.message}`);
+      else rt.log(`Error: sandbox: the step failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      ok = false;
+    }
+    await collectSkipped(rt, plan, state);
+    const outcome = ok ? "success" : "failure";
+    const conclusion = ok || continueOnError ? "success" : "failure";
+    if (!ok && continueOnError) rt.log(`sandbox: ${name} failed; continue-on-error keeps the job going`);
+    if (conclusion === "failure") frame.failed = true;
+    frame.steps[id] = { outputs, outcome, conclusion };
+    records?.push({ name, conclusion: outcome === "failure" ? "failure" : "success" });
+    rt.log("##[endgroup]");
+  }
+}
+
+async function collectSkipped(rt: JobRuntime, plan: JobPlan, state: JobState): Promise<void> {
+  if (!existsSync(plan.skippedLog)) return;
+  const text = await readFile(plan.skippedLog, "utf8");
+  const fresh = text.slice(state.skippedRead);
+  state.skippedRead = text.length;
+  for (const line of fresh.split("\n").filter(Boolean)) {
+    state.skipped.push(line);
+    rt.log(`sandbox: skipped \`${line}\`: not available in the sandbox`);
+  }
+}
+
+function timeoutOf(step: Table, scope: Scope, state: JobState): number {
+  const left = Math.max(0, state.deadline - Date.now());
+  const raw = step["timeout-minutes"];
+  if (raw === undefined) return left;
+  const minutes = Number(typeof raw === "string" ? interpolate(raw, scope) : raw);
+  return Number.isFinite(minutes) && minutes > 0 ? Math.min(left, minutes * 60_000) : left;
+}
+
+async function executeStep(rt: JobRuntime, plan: JobPlan, state: JobState, frame: Frame, step: Table, id: string, env: Record<string, string>, scope: Scope, defaults: Table): Promise<{ ok: boolean; outputs: Record<string, string> }> {
+  if (typeof step.run === "string" || typeof step.run === "number") return runStep(rt, plan, state, frame, step, id, env, scope, defaults);
+  const uses = String(step.uses);
+  const inputs: Record<string, string> = {};
+  for (const [k, v] of Object.entries(asTable(step.with) ?? {})) inputs[k.toLowerCase()] = interpolateString(v, scope);
+  if (uses.startsWith("./") || uses === ".") return compositeStep(rt, plan, state, frame, uses, inputs, env, scope);
+  if (uses.startsWith("docker://")) {
+    rt.log(`sandbox: container action ${uses} is not simulated: skipped`);
+    return { ok: true, outputs: {} };
+  }
+  const action = findAction(uses);
+  if (!action) {
+    rt.log(`sandbox: ${uses} is not simulated: skipped`);
+    return { ok: true, outputs: {} };
+  }
+  const result = await action({ rt, uses, inputs, env, github: scope.contexts.github as Record<string, Json>, log: (l) => rt.log(l) });
+  Object.assign(state.exported, result.env ?? {});
+  if (result.summary) rt.log(result.summary);
+  return { ok: true, outputs: result.outputs };
+}
+
+async function runStep(rt: JobRuntime, plan: JobPlan, state: JobState, frame: Frame, step: Table, id: string, env: Record<string, string>, scope: Scope, defaults: Table): Promise<{ ok: boolean; outputs: Record<string, string> }> {
+  const script = interpolateString(step.run, scope);
+  const shellRaw = step.shell ?? (frame.actionPath ? undefined : defaults.shell);
+  if (frame.actionPath && shellRaw === undefined) throw new ActionFailure("Required property is missing: shell (a composite action's run steps must name their shell)");
+  const shell = shellRaw === undefined ? undefined : interpolateString(shellRaw, scope);
+  const wdRaw = step["working-directory"] ?? (frame.actionPath ? undefined : defaults["working-directory"]);
+  const cwd = wdRaw === undefined ? rt.workspace : resolve(rt.workspace, interpolateString(wdRaw, scope));
+  const n = ++state.fileCounter;
+  const files = {
+    GITHUB_OUTPUT: join(rt.temp, "_runner_file_commands", `set_output_${n}`),
+    GITHUB_ENV: join(rt.temp, "_runner_file_commands", `set_env_${n}`),
+    GITHUB_PATH: join(rt.temp, "_runner_file_commands", `add_path_${n}`),
+    GITHUB_STATE: join(rt.temp, "_runner_file_commands", `save_state_${n}`),
+    GITHUB_STEP_SUMMARY: join(rt.temp, "_runner_file_commands", `step_summary_${n}`),
+  };
+  for (const f of Object.values(files)) await writeFile(f, "");
+  const processEnv: Record<string, string> = { ...plan.processEnv };
+  for (const [k, v] of Object.entries(env)) {
+    if (k === "PATH" || k.startsWith("SANDBOX_RUNNER_") || k === "BASH_ENV") {
+      rt.log(`sandbox: ${k} from the workflow is not used: the sandbox owns it`);
+      continue;
+    }
+    processEnv[k] = v;
+  }
+  Object.assign(processEnv, files, {
+    GITHUB_ACTION: id,
+    PATH: [...state.paths, plan.binDir].join(":"),
+    ...(frame.actionPath ? { GITHUB_ACTION_PATH: frame.actionPath } : {}),
+  });
+  const result = await runShell({
+    script,
+    shell,
+    cwd,
+    env: processEnv,
+    temp: rt.temp,
+    skippedLog: plan.skippedLog,
+    timeoutMs: timeoutOf(step, scope, state),
+    onLine: (_stream, line) => handleLine(rt, line),
+    track: plan.track,
+  });
+  if (result.kind === "unavailable") {
+    rt.log(`sandbox: shell \`${result.shell}\` is not available in the sandbox: step skipped`);
+    return { ok: true, outputs: {} };
+  }
+  if (result.kind === "no-cwd") {
+    rt.log(`Error: An error occurred trying to start process '/usr/bin/bash' with working directory '${cwd}'. No such file or directory`);
+    return { ok: false, outputs: {} };
+  }
+  const outputs = Object.fromEntries(parseKeyValueFile(await readFile(files.GITHUB_OUTPUT, "utf8"), "GITHUB_OUTPUT"));
+  for (const [k, v] of parseKeyValueFile(await readFile(files.GITHUB_ENV, "utf8"), "GITHUB_ENV")) state.exported[k] = v;
+  for (const dir of (await readFile(files.GITHUB_PATH, "utf8")).split("\n").map((l) => l.trim()).filter(Boolean)) {
+    const full = resolve(rt.workspace, dir);
+    if (rt.inside(full)) state.paths.unshift(full);
+    else rt.log(`sandbox: $GITHUB_PATH entry ${dir} is outside the runner's folders: not added (nothing of the machine is reachable)`);
+  }
+  const summary = await readFile(files.GITHUB_STEP_SUMMARY, "utf8");
+  if (summary) await appendFile(join(rt.root, "summary.md"), summary);
+  if (result.timedOut) rt.log(`Error: The action '${id}' has timed out.`);
+  else if (result.exitCode !== 0) rt.log(`Error: Process completed with exit code ${result.exitCode}.`);
+  return { ok: result.exitCode === 0 && !result.timedOut, outputs };
+}
+
+function handleLine(rt: JobRuntime, line: string): void {
+  const command = /^::([a-z-]+)(?:\s[^:]*)?::(.*)$/.exec(line);
+  if (command?.[1] === "add-mask") {
+    rt.mask(command[2]!);
+    return;
+  }
+  rt.log(line);
+}
+
+async function compositeStep(rt: JobRuntime, plan: JobPlan, state: JobState, frame: Frame, uses: string, inputs: Record<string, string>, env: Record<string, string>, scope: Scope): Promise<{ ok: boolean; outputs: Record<string, string> }> {
+  const dir = resolve(rt.workspace, uses);
+  if (!rt.inside(dir)) throw new ActionFailure(`${uses} is outside the workspace`);
+  const file = ["action.yml", "action.yaml"].map((f) => join(dir, f)).find((f) => existsSync(f));
+  if (!file) throw new ActionFailure(`Can't find 'action.yml', 'action.yaml' or 'Dockerfile' under '${dir}'. Did you forget to run actions/checkout before running your local action?`);
+  if (frame.depth >= 9) throw new ActionFailure("Composite actions nest too deeply (at most 10 levels)");
+  const action = asTable(parseYaml(readFileSync(file, "utf8"))) ?? {};
+  const runs = asTable(action.runs) ?? {};
+  if (runs.using !== "composite") {
+    rt.log(`sandbox: ${uses} runs with ${String(runs.using)}, which is not simulated: skipped`);
+    return { ok: true, outputs: {} };
+  }
+  const inputContext: Record<string, Json> = {};
+  const baseScope: Scope = { contexts: { github: scope.contexts.github!, vars: scope.contexts.vars!, secrets: scope.contexts.secrets!, env: scope.contexts.env!, job: scope.contexts.job!, runner: scope.contexts.runner!, strategy: scope.contexts.strategy!, matrix: scope.contexts.matrix!, steps: {}, inputs: {} } };
+  for (const [name, def] of Object.entries(asTable(action.inputs) ?? {})) {
+    const given = inputs[name.toLowerCase()];
+    const d = asTable(def) ?? {};
+    if (given !== undefined) inputContext[name] = given;
+    else if (d.default !== undefined) inputContext[name] = interpolateString(d.default, baseScope);
+    else if (d.required === true) rt.log(`Warning: Input required and not supplied: ${name}`);
+    else inputContext[name] = "";
+  }
+  const inner: Frame = {
+    contexts: { github: scope.contexts.github!, vars: scope.contexts.vars!, secrets: scope.contexts.secrets!, job: scope.contexts.job!, runner: scope.contexts.runner!, strategy: scope.contexts.strategy!, matrix: scope.contexts.matrix!, needs: scope.contexts.needs!, inputs: inputContext },
+    env,
+    steps: {},
+    failed: false,
+    actionPath: dir,
+    depth: frame.depth + 1,
+  };
+  const steps = (Array.isArray(runs.steps) ? runs.steps : []).map((s) => asTable(s) ?? {});
+  await executeSteps(rt, plan, state, inner, steps, {}, null);
+  const outputs: Record<string, string> = {};
+  const outScope = scopeOf(inner, { ...env, ...state.exported }, rt);
+  for (const [name, def] of Object.entries(asTable(action.outputs) ?? {})) outputs[name] = interpolateString(asTable(def)?.value, outScope);
+  return { ok: !inner.failed, outputs };
+}

@@ -1,0 +1,43 @@
+// What the stand-ins share: logins, and turning a failure into the tool's exit status.
+import { OciError } from "../oci/client.ts";
+import { BuildFailure } from "../runtime.ts";
+import { UsageError, first, parseArgs } from "./args.ts";
+import type { ToolCall } from "./types.ts";
+
+/** `<tool> login [HOST] -u USER (-p PASS | --password-stdin)`: remembered for the job's pushes. */
+export function login(call: ToolCall, args: string[], defaultHost: string | null, okText = "Login Succeeded"): number {
+  const p = parseArgs(args, { values: { username: ["-u", "--username"], password: ["-p", "--password"] }, flags: { stdin: ["--password-stdin"], insecure: ["--insecure"], plain: ["--plain-http"] } });
+  const host = p.positionals[0] ?? defaultHost;
+  if (!host) throw new UsageError("login needs a registry host");
+  const username = first(p, "username") ?? "";
+  const password = p.flags.has("stdin") ? call.stdin.replace(/\r?\n$/, "") : (first(p, "password") ?? "");
+  if (!username || !password) {
+    call.err("Error: Cannot perform an interactive login from a non TTY device");
+    return 1;
+  }
+  call.rt.logins.set(host.replace(/^https?:\/\//, "").replace(/\/.*$/, ""), { username, password });
+  call.out(okText);
+  return 0;
+}
+
+/** Runs a stand-in command, turning the failures a real tool reports into its exit status. */
+export async function guarded(call: ToolCall, tool: string, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof BuildFailure || error instanceof OciError) {
+      for (const line of error.message.split("\n")) call.err(line);
+      return 1;
+    }
+    if (error instanceof UsageError) {
+      call.err(`${tool}: ${error.message}`);
+      return tool === "docker" ? 125 : 1;
+    }
+    throw error;
+  }
+}
+
+export function skipped(call: ToolCall, what: string): number {
+  call.rt.log(`sandbox: \`${what}\` is not simulated: skipped`);
+  return 0;
+}

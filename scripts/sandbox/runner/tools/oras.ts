@@ -1,0 +1,170 @@
+// The `oras` stand-in (ORAS 1.2): `push` packs files as an OCI 1.1 artifact (empty config, the
+// artifact type in `artifactType`, one layer per file titled by its name; `--image-spec v1.0` puts
+// the type in the config's media type instead), `attach` adds a referrer, `tag`, `resolve`,
+// `manifest fetch` and `login`.
+import { readFile, stat } from "node:fs/promises";
+import { basename, resolve } from "node:path";
+import { MEDIA, descriptorOf, parseRef, sha256, type Descriptor } from "../oci/client.ts";
+import { pushTagged } from "../oci/image.ts";
+import { UsageError, all, first, parseArgs } from "./args.ts";
+import { guarded, login, skipped } from "./common.ts";
+import type { Tool, ToolCall } from "./types.ts";
+
+const UNKNOWN_ARTIFACT = "application/vnd.unknown.artifact.v1";
+const DEFAULT_LAYER = "application/vnd.oci.image.layer.v1.tar";
+
+const PUSH_SPEC = {
+  values: { artifactType: ["--artifact-type"], annotation: ["-a", "--annotation"], annotationFile: ["--annotation-file"], config: ["--config"], imageSpec: ["--image-spec"], exportManifest: ["--export-manifest"], format: ["--format"], username: ["-u", "--username"], password: ["-p", "--password"], concurrency: ["--concurrency"] },
+  flags: { plain: ["--plain-http"], insecure: ["--insecure"], disablePathValidation: ["--disable-path-validation"], verbose: ["-v", "--verbose"], debug: ["-d", "--debug"], noTty: ["--no-tty"] },
+};
+
+/** "file.txt:media/type" → path and media type (a trailing ":" keeps a colon in the name). */
+function fileArg(arg: string): { path: string; mediaType: string } {
+  const colon = arg.lastIndexOf(":");
+  if (colon <= 0) return { path: arg, mediaType: DEFAULT_LAYER };
+  const type = arg.slice(colon + 1);
+  return { path: arg.slice(0, colon), mediaType: type || DEFAULT_LAYER };
+}
+
+async function layers(call: ToolCall, files: string[]): Promise<{ descriptors: Descriptor[]; blobs: Buffer[] }> {
+  const descriptors: Descriptor[] = [];
+  const blobs: Buffer[] = [];
+  for (const arg of files) {
+    const { path, mediaType } = fileArg(arg);
+    const full = resolve(call.cwd, path);
+    if (!call.rt.inside(full)) throw new UsageError(`${path}: outside the runner's workspace`);
+    const s = await stat(full).catch(() => null);
+    if (!s) throw new UsageError(`failed to stat ${path}: no such file or directory`);
+    if (s.isDirectory()) throw new UsageError(`${path} is a directory: the sandbox's oras pushes files only`);
+    const bytes = await readFile(full);
+    blobs.push(bytes);
+    descriptors.push(descriptorOf(mediaType, bytes, { annotations: { "org.opencontainers.image.title": basename(path) } }));
+  }
+  return { descriptors, blobs };
+}
+
+function annotations(values: string[]): Record<string, string> {
+  return Object.fromEntries(values.map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]));
+}
+
+async function pushCommand(call: ToolCall, args: string[]): Promise<number> {
+  const p = parseArgs(args, PUSH_SPEC);
+  const [target, ...files] = p.positionals;
+  if (!target) throw new UsageError('"oras push" requires at least 1 argument');
+  const [base, tagList] = (() => {
+    const at = target.lastIndexOf(":");
+    return at > target.lastIndexOf("/") ? [target.slice(0, at), target.slice(at + 1)] : [target, ""];
+  })();
+  const ref = parseRef(base);
+  const tags = tagList ? tagList.split(",").filter(Boolean) : [];
+  const spec = first(p, "imageSpec") ?? "v1.1";
+  const artifactType = first(p, "artifactType");
+  call.rt.produce(`oras push ${target}`);
+  const { descriptors, blobs } = await layers(call, files);
+  let config = Buffer.from("{}");
+  let configType: string = MEDIA.empty;
+  const configArg = first(p, "config");
+  if (configArg) {
+    const { path, mediaType } = fileArg(configArg);
+    config = await readFile(resolve(call.cwd, path));
+    configType = mediaType === DEFAULT_LAYER ? "application/vnd.unknown.config.v1+json" : mediaType;
+  } else if (spec === "v1.0") configType = artifactType ?? "application/vnd.unknown.config.v1+json";
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA.ociManifest,
+      ...(spec === "v1.1" ? { artifactType: artifactType ?? (configArg ? undefined : UNKNOWN_ARTIFACT) } : {}),
+      config: descriptorOf(configType, config),
+      layers: descriptors.length ? descriptors : spec === "v1.1" ? [descriptorOf(MEDIA.empty, Buffer.from("{}"))] : [],
+      annotations: { "org.opencontainers.image.created": call.rt.created, ...annotations(all(p, "annotation")) },
+    }),
+  );
+  if (!descriptors.length && spec === "v1.1") blobs.push(Buffer.from("{}"));
+  const digest = await pushTagged(call.rt.oci, ref, { bytes: manifest, mediaType: MEDIA.ociManifest, digest: sha256(manifest), blobs: [config, ...blobs], children: [] }, tags);
+  call.out(`Pushed [registry] ${target}`);
+  call.out(`ArtifactType: ${spec === "v1.1" ? (artifactType ?? UNKNOWN_ARTIFACT) : configType}`);
+  call.out(`Digest: ${digest}`);
+  return 0;
+}
+
+async function attachCommand(call: ToolCall, args: string[]): Promise<number> {
+  const p = parseArgs(args, PUSH_SPEC);
+  const [target, ...files] = p.positionals;
+  const artifactType = first(p, "artifactType");
+  if (!target || !artifactType) throw new UsageError('"oras attach" requires --artifact-type and a subject');
+  const ref = parseRef(target);
+  const subject = await call.rt.oci.getManifest(ref, ref.digest ?? ref.tag ?? "latest");
+  if (!subject) {
+    call.err(`Error: ${target}: not found`);
+    return 1;
+  }
+  const { descriptors, blobs } = await layers(call, files);
+  const empty = Buffer.from("{}");
+  for (const blob of [empty, ...blobs]) await call.rt.oci.pushBlob(ref, blob);
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA.ociManifest,
+      artifactType,
+      config: descriptorOf(MEDIA.empty, empty),
+      layers: descriptors,
+      subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.bytes.length },
+      annotations: { "org.opencontainers.image.created": call.rt.created, ...annotations(all(p, "annotation")) },
+    }),
+  );
+  const digest = await call.rt.oci.attachReferrer(ref, subject.digest, manifest, descriptorOf(MEDIA.ociManifest, manifest, { artifactType }));
+  call.out(`Attached to [registry] ${ref.base}@${subject.digest}`);
+  call.out(`Digest: ${digest}`);
+  return 0;
+}
+
+export const oras: Tool = (call) =>
+  guarded(call, "oras", async () => {
+    const [command, ...rest] = call.args;
+    const rt = call.rt;
+    switch (command) {
+      case "push":
+        return pushCommand(call, rest);
+      case "attach":
+        return attachCommand(call, rest);
+      case "login":
+        return login(call, rest, null, "Login Succeeded");
+      case "logout":
+        return 0;
+      case "tag": {
+        const [source, ...tags] = rest.filter((a) => !a.startsWith("-"));
+        if (!source || tags.length === 0) throw new UsageError('"oras tag" requires at least 2 arguments');
+        const ref = parseRef(source);
+        const manifest = await rt.oci.getManifest(ref, ref.digest ?? ref.tag ?? "latest");
+        if (!manifest) {
+          call.err(`Error: ${source}: not found`);
+          return 1;
+        }
+        for (const tag of tags) {
+          await rt.oci.putManifest(ref, tag, manifest.bytes, manifest.mediaType);
+          call.out(`Tagged ${tag}`);
+        }
+        return 0;
+      }
+      case "resolve":
+      case "manifest": {
+        const args = command === "manifest" ? rest.slice(1) : rest;
+        if (command === "manifest" && rest[0] !== "fetch") return skipped(call, `oras ${call.args.join(" ")}`);
+        const name = args.filter((a) => !a.startsWith("-"))[0];
+        if (!name) throw new UsageError(`"oras ${command}" requires a reference`);
+        const ref = parseRef(name);
+        const manifest = await rt.oci.getManifest(ref, ref.digest ?? ref.tag ?? "latest");
+        if (!manifest) {
+          call.err(`Error: ${name}: not found`);
+          return 1;
+        }
+        call.out(command === "resolve" ? manifest.digest : manifest.bytes.toString("utf8"));
+        return 0;
+      }
+      case "version":
+        call.out("Version:        1.2.3\nGo version:     go1.23.4\nGit commit:     sandbox");
+        return 0;
+      default:
+        return skipped(call, `oras ${call.args.join(" ")}`);
+    }
+  });
