@@ -459,10 +459,11 @@ describe("release:verify on a release whose workflow partly failed", () => {
   it("names the failed job and its URL", () => {
     expect(brokenRun.code).toBe(1);
     const [run] = broken.api.state.runs;
-    const job = run!.jobs.find((j) => j.name === "chart")!;
+    // GitHub names a job by its `name:` (the chart job is "Helm chart").
+    const job = run!.jobs.find((j) => j.name === "Helm chart")!;
     const workflow = check(brokenRun, "workflow");
     expect(workflow.status).toBe("fail");
-    expect(workflow.detail).toContain(`run ${run!.id} (attempt 1) ended failure: chart failure`);
+    expect(workflow.detail).toContain(`run ${run!.id} (attempt 1) ended failure: Helm chart failure`);
     expect(workflow.detail).toContain(`/actions/runs/${run!.id}/job/${job.id}`);
     expect(workflow.fix).toContain("--apply");
     expect(brokenRun.json.receipt.run_id).toBe(run!.id);
