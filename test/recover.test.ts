@@ -133,7 +133,8 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       const ours = (await remoteTag(sb, "v0.3.0"))!;
       const kept = await published(sb);
 
-      const running = await diagnosed(expect, sb, "workflow-running");
+      // The held run is still building: the workflow itself publishes while recover looks.
+      const running = await diagnosed(expect, sb, "workflow-running", { runInProgress: true });
       expect(running.evidence.run).toMatchObject({ status: expect.stringMatching(/queued|in_progress/) });
       expect(running.next[0].commands).toEqual(["mise run release:verify -- --tag v0.3.0 --wait"]);
 
@@ -142,7 +143,7 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       sb.scenario.runMs = 1500; // the re-runs below
       const [run] = runOf(sb, ours);
       const failed = await diagnosed(expect, sb, "workflow-failed");
-      expect(failed.evidence.failed_jobs).toEqual(["admin-ui"]);
+      expect(failed.evidence.failed_jobs).toEqual(["Admin UI image"]);
       expect(failed.next[0].commands).toEqual([`POST ${sb.apiUrl}/repos/acme/gateway/actions/runs/${run!.id}/rerun-failed-jobs`]);
 
       // What GitHub would refuse, recover refuses first: it says why and what to do instead, and writes nothing.
