@@ -17,7 +17,7 @@ import { combinationLabel, expandMatrix, type Combination } from "./runner/matri
 import { BuildFailure, createOciClient, type JobRuntime } from "./runner/runtime.ts";
 import { makeBinDir } from "./runner/shell.ts";
 import { startToolServer, type ToolServer } from "./runner/tools/server.ts";
-import { readCommitAndWorkflows, sourceCache } from "./runner/source.ts";
+import { sourceCache, workflowReader } from "./runner/source.ts";
 import { asTable, loadWorkflow, tagPushTriggers, workflowRunTriggers, type JobDef, type LoadedWorkflow, type Workflow } from "./runner/workflow-file.ts";
 
 export interface SimulatorOptions {
@@ -103,6 +103,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       timers.add(t);
     });
   const source = sourceCache(remotePath);
+  const reader = workflowReader(remotePath);
 
   // ---- runs and their job records --------------------------------------------------------------
 
@@ -195,7 +196,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
   }
 
   function startForTag(tag: string, newValue: string, fast: boolean): RunState[] {
-    const read = readCommitAndWorkflows(remotePath, newValue);
+    const read = reader.at(newValue);
     if (!read) return [];
     const started: RunState[] = [];
     for (const file of read.workflows) {
@@ -215,7 +216,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
 
   function notifyWorkflowRun(source: RunState, activity: "requested" | "in_progress" | "completed"): void {
     if (source.depth >= 3 || stopped) return;
-    const read = readCommitAndWorkflows(remotePath, `refs/heads/${repo.defaultBranch}`);
+    const read = reader.branch(repo.defaultBranch);
     if (!read) return;
     const head = read.commit.sha;
     for (const file of read.workflows) {

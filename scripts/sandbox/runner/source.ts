@@ -3,6 +3,7 @@
 // `cat-file --batch` calls, and a commit's whole tree as one `git archive`, kept for the jobs
 // that check it out.
 import { execFile, execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { chmod, mkdir, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { CommitFacts } from "./context.ts";
@@ -62,33 +63,69 @@ export interface CommitWithWorkflows {
   workflows: { path: string; text: string }[];
 }
 
-/** The commit a revision names and every .yml/.yaml directly in its .github/workflows; null when there is no such commit. */
-export function readCommitAndWorkflows(gitDir: string, rev: string): CommitWithWorkflows | null {
-  let commitObj: BatchObject | null;
-  let tree: BatchObject | null;
+/** A branch's commit, read from the ref files (no process): null when it has none. */
+function branchHead(gitDir: string, branch: string): string | null {
   try {
-    [commitObj, tree] = catFile(gitDir, [`${rev}^{commit}`, `${rev}^{commit}:.github/workflows`]) as [BatchObject | null, BatchObject | null];
+    return readFileSync(join(gitDir, "refs", "heads", branch), "utf8").trim();
+  } catch {
+    // packed
+  }
+  try {
+    const line = readFileSync(join(gitDir, "packed-refs"), "utf8").split("\n").find((l) => l.endsWith(` refs/heads/${branch}`));
+    return line ? line.slice(0, 40) : null;
   } catch {
     return null;
   }
-  if (!commitObj) return null;
-  const commit = parseCommit(commitObj.sha, commitObj.data);
-  if (!tree || tree.type !== "tree") return { commit, workflows: [] };
-  const entries: { name: string; sha: string }[] = [];
-  let at = 0;
-  const data = tree.data;
-  while (at < data.length) {
-    const space = data.indexOf(0x20, at);
-    const nul = data.indexOf(0, space);
-    const mode = data.subarray(at, space).toString("utf8");
-    const name = data.subarray(space + 1, nul).toString("utf8");
-    const sha = data.subarray(nul + 1, nul + 21).toString("hex");
-    at = nul + 21;
-    if ((mode === "100644" || mode === "100755") && /\.ya?ml$/.test(name)) entries.push({ name, sha });
-  }
-  if (entries.length === 0) return { commit, workflows: [] };
-  const blobs = catFile(gitDir, entries.map((e) => e.sha));
-  return { commit, workflows: entries.map((e, i) => ({ path: `.github/workflows/${e.name}`, text: blobs[i]?.data.toString("utf8") ?? "" })) };
+}
+
+/**
+ * The commit a revision names and every .yml/.yaml directly in its .github/workflows; null when
+ * there is no such commit. Commits and files are remembered by their ids, so asking again (every
+ * run asks about the default branch, for workflow_run) costs no process.
+ */
+export function workflowReader(gitDir: string): { at(rev: string): CommitWithWorkflows | null; branch(name: string): CommitWithWorkflows | null } {
+  const commits = new Map<string, CommitWithWorkflows>();
+  const blobs = new Map<string, string>();
+  const at = (rev: string): CommitWithWorkflows | null => {
+    const known = commits.get(rev);
+    if (known) return known;
+    let commitObj: BatchObject | null;
+    let tree: BatchObject | null;
+    try {
+      [commitObj, tree] = catFile(gitDir, [`${rev}^{commit}`, `${rev}^{commit}:.github/workflows`]) as [BatchObject | null, BatchObject | null];
+    } catch {
+      return null;
+    }
+    if (!commitObj) return null;
+    const commit = parseCommit(commitObj.sha, commitObj.data);
+    const entries: { name: string; sha: string }[] = [];
+    if (tree?.type === "tree") {
+      let i = 0;
+      const data = tree.data;
+      while (i < data.length) {
+        const space = data.indexOf(0x20, i);
+        const nul = data.indexOf(0, space);
+        const mode = data.subarray(i, space).toString("utf8");
+        const name = data.subarray(space + 1, nul).toString("utf8");
+        const sha = data.subarray(nul + 1, nul + 21).toString("hex");
+        i = nul + 21;
+        if ((mode === "100644" || mode === "100755") && /\.ya?ml$/.test(name)) entries.push({ name, sha });
+      }
+    }
+    const missing = entries.filter((e) => !blobs.has(e.sha));
+    if (missing.length) catFile(gitDir, missing.map((e) => e.sha)).forEach((b, i) => blobs.set(missing[i]!.sha, b?.data.toString("utf8") ?? ""));
+    const result = { commit, workflows: entries.map((e) => ({ path: `.github/workflows/${e.name}`, text: blobs.get(e.sha)! })) };
+    commits.set(commit.sha, result);
+    if (commits.size > 64) commits.delete(commits.keys().next().value!);
+    return result;
+  };
+  return {
+    at,
+    branch(name) {
+      const sha = branchHead(gitDir, name);
+      return sha ? at(sha) : null;
+    },
+  };
 }
 
 /** A commit's files, from one `git archive`, remembered for the next job that checks it out. */

@@ -35,8 +35,21 @@ function invalid(path: string, name: string, on: unknown, message: string): Load
   return { ok: false, path, name, on, error: `The workflow is not valid. ${path}: ${message}` };
 }
 
-/** Parses and checks one workflow file as GitHub does before starting it. */
+const loaded = new Map<string, LoadedWorkflow>();
+
+/** Parses and checks one workflow file as GitHub does before starting it (remembered: runs never change it). */
 export function loadWorkflow(path: string, text: string): LoadedWorkflow {
+  const key = `${path}\0${text}`;
+  let result = loaded.get(key);
+  if (!result) {
+    result = parseWorkflow(path, text);
+    loaded.set(key, result);
+    if (loaded.size > 256) loaded.delete(loaded.keys().next().value!);
+  }
+  return result;
+}
+
+function parseWorkflow(path: string, text: string): LoadedWorkflow {
   const doc = parseDocument(text, { uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;

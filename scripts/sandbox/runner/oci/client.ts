@@ -90,7 +90,7 @@ export interface Manifest {
 }
 
 export class OciClient {
-  private tokens = new Map<string, string>();
+  private tokens = new Map<string, Promise<string | undefined>>();
   private endpoint: string;
   private login: (host: string) => Credentials | undefined;
 
@@ -104,24 +104,52 @@ export class OciClient {
     const url = path.startsWith("http") ? path : `${this.endpoint}${path}`;
     const send = (token?: string) =>
       fetch(url, { method, body: init.body, headers: { ...init.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) }, redirect: "follow" });
-    const cached = this.tokens.get(init.scope);
-    let res = await send(cached);
-    if (res.status !== 401) return res;
-    const challenge = res.headers.get("www-authenticate") ?? "";
+    const known = this.tokens.get(init.scope);
+    if (known) {
+      const res = await send(await known.catch(() => undefined));
+      if (res.status !== 401) return res;
+      await res.arrayBuffer();
+      const fresh = this.fetchToken(ref, method, res.headers.get("www-authenticate") ?? "", init.scope);
+      this.tokens.set(init.scope, fresh);
+      return send(await fresh);
+    }
+    // The first request for a scope finds out whether it needs a token; the others wait for it.
+    let settle!: (token: string | undefined) => void;
+    let fail!: (error: unknown) => void;
+    const probe = new Promise<string | undefined>((resolve, reject) => {
+      settle = resolve;
+      fail = reject;
+    });
+    probe.catch(() => undefined);
+    this.tokens.set(init.scope, probe);
+    const res = await send();
+    if (res.status !== 401) {
+      settle(undefined);
+      return res;
+    }
     await res.arrayBuffer();
+    try {
+      const token = await this.fetchToken(ref, method, res.headers.get("www-authenticate") ?? "", init.scope);
+      settle(token);
+      return send(token);
+    } catch (error) {
+      this.tokens.delete(init.scope);
+      fail(error);
+      throw error;
+    }
+  }
+
+  private async fetchToken(ref: ImageRef, method: string, challenge: string, scope: string): Promise<string> {
     const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
     if (!/^Bearer\s/i.test(challenge) || !params.realm) throw new OciError(`unauthorized: ${ref.base} answered 401 without a bearer challenge`);
     const tokenUrl = new URL(params.realm);
     if (params.service) tokenUrl.searchParams.set("service", params.service);
-    tokenUrl.searchParams.set("scope", params.scope ?? init.scope);
+    tokenUrl.searchParams.set("scope", scope);
     const creds = this.login(ref.host);
     const tokenRes = await fetch(tokenUrl, { headers: creds ? { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}` } : {} });
     if (!tokenRes.ok) throw new OciError(`unauthorized: authentication required to ${method === "GET" || method === "HEAD" ? "pull from" : "push to"} ${ref.base} (log in first)`);
     const body = (await tokenRes.json()) as { token?: string; access_token?: string };
-    const token = body.token ?? body.access_token ?? "";
-    this.tokens.set(init.scope, token);
-    res = await send(token);
-    return res;
+    return body.token ?? body.access_token ?? "";
   }
 
   private static async fail(res: Response, what: string): Promise<never> {
