@@ -6,14 +6,13 @@
 // "Workflow commands" ($GITHUB_ENV, $GITHUB_OUTPUT, multiline values), "Re-running workflows and
 // jobs" (failed jobs and their dependents), "Events that trigger workflows" (workflow_run), and the
 // actions' own READMEs (docker/metadata-action, docker/build-push-action, actions/attest-build-provenance).
-import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import type { RunRecord } from "../scripts/sandbox/api/state.ts";
 import type { Scenario } from "../scripts/sandbox/scenario.ts";
-import { KIT, cleanEnv, git, initRepo, tempDir, until } from "./helpers/kit.ts";
+import { KIT, git, initRepo, tempDir, until } from "./helpers/kit.ts";
 import { gitAsync, sandbox, type Sandbox } from "./helpers/sandbox.ts";
 
 const INDEX = "application/vnd.oci.image.index.v1+json";
@@ -702,7 +701,5 @@ describe("independence from the kit", () => {
       expect(text, file).not.toMatch(/from\s+["'][^"']*lib\/workflow[^"']*["']/);
       expect(text, file).not.toMatch(/import\(["'][^"']*lib\/workflow/);
     }
-    void execFileSync;
-    void cleanEnv;
   });
 });

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import type { RefUpdate } from "./api/server.ts";
 import { repositoryIdOf, type JobRecord, type RunRecord, type SandboxState } from "./api/state.ts";
 import type { Scenario } from "./scenario.ts";
-import { ACTOR, SERVER_URL, defaultEnv, githubContext, headCommitPayload, permissionsOf, repositoryPayload, tagPushEvent, type CommitFacts, type Repo, type RunEvent } from "./runner/context.ts";
+import { ACTOR, SERVER_URL, defaultEnv, githubContext, permissionsOf, repositoryPayload, tagPushEvent, type Repo, type RunEvent } from "./runner/context.ts";
 import { condition, interpolateDeep, interpolateString, type Json, type Scope } from "./runner/expressions.ts";
 import { evaluateEnv, runJob, type JobOutcome } from "./runner/job.ts";
 import { combinationLabel, expandMatrix, type Combination } from "./runner/matrix.ts";

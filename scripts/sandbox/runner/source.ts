@@ -113,7 +113,12 @@ export function workflowReader(gitDir: string): { at(rev: string): CommitWithWor
       }
     }
     const missing = entries.filter((e) => !blobs.has(e.sha));
-    if (missing.length) catFile(gitDir, missing.map((e) => e.sha)).forEach((b, i) => blobs.set(missing[i]!.sha, b?.data.toString("utf8") ?? ""));
+    if (missing.length) {
+      const read = catFile(gitDir, missing.map((e) => e.sha));
+      missing.forEach((e, i) => {
+        blobs.set(e.sha, read[i]?.data.toString("utf8") ?? "");
+      });
+    }
     const result = { commit, workflows: entries.map((e) => ({ path: `.github/workflows/${e.name}`, text: blobs.get(e.sha)! })) };
     commits.set(commit.sha, result);
     if (commits.size > 64) commits.delete(commits.keys().next().value!);
