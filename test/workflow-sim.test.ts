@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import type { RunRecord } from "../scripts/sandbox/api/state.ts";
+import { PRESETS } from "../scripts/sandbox/presets.ts";
 import type { Scenario } from "../scripts/sandbox/scenario.ts";
 import { KIT, git, initRepo, tempDir, until } from "./helpers/kit.ts";
 import { gitAsync, sandbox, type Sandbox } from "./helpers/sandbox.ts";
@@ -269,6 +270,48 @@ jobs:
       - name: Sees the step outcome
         run: test "\${{ steps.after.outputs.went }}" = on
 `;
+
+describe("the worlds whose knobs reach the workflow, through real execution", () => {
+  const cases: [string, (sb: Sandbox, runs: RunRecord[]) => Promise<void>][] = [
+    ["default", async (sb, [run]) => {
+      expect(run?.conclusion).toBe("success");
+      expect(platforms((await manifest(sb, "acme/admin-ui", "v9.0.0"))!.body)).toEqual(["linux/amd64", "linux/arm64"]);
+      expect(platforms((await manifest(sb, "acme/gateway", "9.0.0"))!.body)).toEqual(["linux/amd64"]);
+      expect(await manifest(sb, "acme/charts/gateway", "9.0.0")).not.toBeNull();
+    }],
+    ["image-job-fails", async (sb, [run]) => {
+      expect(byName(run!)).toEqual({ "Gateway image": "success", "Admin UI image": "failure", "Helm chart": "success" });
+      expect(await manifest(sb, "acme/admin-ui", "v9.0.0")).toBeNull();
+      expect(await manifest(sb, "acme/gateway", "v9.0.0")).not.toBeNull();
+    }],
+    ["missing-platform", async (sb, [run]) => {
+      expect(run?.conclusion).toBe("success");
+      expect(platforms((await manifest(sb, "acme/admin-ui", "v9.0.0"))!.body)).toEqual(["linux/amd64"]);
+    }],
+    ["actions-token", async (sb, runs) => {
+      expect(runs).toEqual([]);
+      expect(await manifest(sb, "acme/gateway", "v9.0.0")).toBeNull();
+    }],
+    ["first-release", async (sb, [run]) => {
+      expect(run?.conclusion).toBe("success");
+      expect(await manifest(sb, "acme/gateway", "latest")).not.toBeNull();
+    }],
+  ];
+  for (const [name, check] of cases) {
+    it(`${name}: a tag pushed at the example's head publishes what the world says`, async () => {
+      const preset = PRESETS[name]!;
+      const sb = await sandbox({ scenario: { ...preset.scenario, queuedMs: 0, runMs: 0 }, example: preset.example });
+      try {
+        await gitAsync(sb.repoPath!, "tag", "v9.0.0");
+        await gitAsync(sb.repoPath!, "push", "-q", "origin", "v9.0.0");
+        await sb.settle();
+        await check(sb, sb.api.state.runs.filter((r) => r.headBranch === "v9.0.0"));
+      } finally {
+        await sb.stop();
+      }
+    });
+  }
+});
 
 describe("a workflow's jobs, steps and files, as GitHub runs them", () => {
   it("needs, if, matrix (include, names), env, outputs, $GITHUB_ENV and $GITHUB_OUTPUT (multiline), continue-on-error, default variables", async () => {
