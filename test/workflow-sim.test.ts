@@ -205,12 +205,14 @@ jobs:
     outputs:
       version: \${{ steps.v.outputs.version }}
       notes: \${{ steps.v.outputs.notes }}
+      matrix: \${{ steps.v.outputs.matrix }}
     steps:
       - id: v
         env:
           TAG: \${{ github.ref_name }}
         run: |
           echo "version=\${TAG#v}" >> "$GITHUB_OUTPUT"
+          echo 'matrix={"os":["a","b","c"],"exclude":[{"os":"b"}]}' >> "$GITHUB_OUTPUT"
           { echo 'notes<<EOF'; echo 'line one'; echo 'line two'; echo 'EOF'; } >> "$GITHUB_OUTPUT"
           echo "FROM_ENV_FILE=set by a step" >> "$GITHUB_ENV"
           { echo 'MULTI<<END'; echo 'first'; echo 'second'; echo 'END'; } >> "$GITHUB_ENV"
@@ -221,6 +223,22 @@ jobs:
           echo "greeting=$GREETING ref=$GITHUB_REF name=$GITHUB_REF_NAME type=$GITHUB_REF_TYPE sha=$GITHUB_SHA repo=$GITHUB_REPOSITORY owner=$GITHUB_REPOSITORY_OWNER actions=$GITHUB_ACTIONS job=$GITHUB_JOB"
           echo "ws=$GITHUB_WORKSPACE temp=$RUNNER_TEMP home=$HOME tmpdir=$TMPDIR"
           echo "path=$PATH"
+          echo "run=$GITHUB_RUN_ID attempt=$GITHUB_RUN_ATTEMPT workflow=$GITHUB_WORKFLOW event=$GITHUB_EVENT_NAME"
+      - name: No shell named is bash -e, without pipefail
+        run: false | true
+      - name: shell bash adds pipefail
+        id: pipefail
+        shell: bash
+        continue-on-error: true
+        run: false | true
+      - run: test "\${{ steps.pipefail.outcome }}/\${{ steps.pipefail.conclusion }}" = failure/success
+  dyn:
+    needs: version
+    runs-on: ubuntu-latest
+    strategy:
+      matrix: \${{ fromJSON(needs.version.outputs.matrix) }}
+    steps:
+      - run: echo "os \${{ matrix.os }} of \${{ strategy.job-total }}"
   build:
     needs: version
     name: build
@@ -314,7 +332,7 @@ describe("the worlds whose knobs reach the workflow, through real execution", ()
 });
 
 describe("a workflow's jobs, steps and files, as GitHub runs them", () => {
-  it("needs, if, matrix (include, names), env, outputs, $GITHUB_ENV and $GITHUB_OUTPUT (multiline), continue-on-error, default variables", async () => {
+  it("needs, if, matrix (include, exclude, from an output, names), env, outputs, $GITHUB_ENV and $GITHUB_OUTPUT (multiline), continue-on-error, default variables", async () => {
     const w = await world({ ".github/workflows/pipeline.yml": PIPELINE, NOTICE: "from the checkout\n" });
     const [run] = await w.push("v1.2.0");
     expect(run, jobLogs(w, run!)).toMatchObject({ name: "Pipeline", conclusion: "success" });
@@ -322,6 +340,8 @@ describe("a workflow's jobs, steps and files, as GitHub runs them", () => {
       version: "success",
       "build (linux/amd64)": "success",
       "build (linux/arm64, arm)": "success",
+      "dyn (a)": "success",
+      "dyn (c)": "success",
       notes: "success",
       never: "skipped",
       "after-never": "skipped",
@@ -331,6 +351,8 @@ describe("a workflow's jobs, steps and files, as GitHub runs them", () => {
     const log = w.sb.jobLog(run!.jobs[0]!.id);
     expect(log).toContain(`greeting=hello ref=refs/tags/v1.2.0 name=v1.2.0 type=tag sha=${sha} repo=acme/gateway owner=acme actions=true job=version`);
     // HOME, TMPDIR, the workspace and RUNNER_TEMP are inside the sandbox's folder; PATH is one folder of stand-ins.
+    expect(log).toContain(`run=${run!.id} attempt=1 workflow=Pipeline event=push`);
+    expect(w.sb.jobLog(run!.jobs.find((j) => j.name === "dyn (c)")!.id)).toContain("os c of 2");
     const dirs = /ws=(\S+) temp=(\S+) home=(\S+) tmpdir=(\S+)/.exec(log)!.slice(1);
     for (const d of dirs) expect(d.startsWith(w.sb.dir)).toBe(true);
     expect(dirs[0]).toMatch(/\/work\/gateway\/gateway$/);
@@ -646,6 +668,25 @@ jobs:
           docker build -t ghcr.io/acme/classic:\${GITHUB_REF_NAME} .
           docker push ghcr.io/acme/classic:\${GITHUB_REF_NAME}
           docker buildx imagetools create -t ghcr.io/acme/cli:copy ghcr.io/acme/cli:\${GITHUB_REF_NAME}
+  tools:
+    needs: single
+    runs-on: ubuntu-latest
+    permissions:
+      id-token: write
+      packages: write
+    env:
+      TOKEN: \${{ secrets.GITHUB_TOKEN }}
+    steps:
+      - run: |
+          echo "$TOKEN" | docker login ghcr.io -u me --password-stdin
+          crane copy ghcr.io/acme/single:\${GITHUB_REF_NAME} ghcr.io/acme/copied:\${GITHUB_REF_NAME}
+          digest=$(crane digest ghcr.io/acme/copied:\${GITHUB_REF_NAME})
+          test "$digest" = "$(crane digest ghcr.io/acme/single:\${GITHUB_REF_NAME})"
+          cosign sign --yes ghcr.io/acme/copied@$digest
+          cosign verify ghcr.io/acme/copied:\${GITHUB_REF_NAME}
+          docker manifest create ghcr.io/acme/list:\${GITHUB_REF_NAME} ghcr.io/acme/single:\${GITHUB_REF_NAME}
+          docker manifest push ghcr.io/acme/list:\${GITHUB_REF_NAME}
+          echo "token [$TOKEN]"
   attest-without-permission:
     runs-on: ubuntu-latest
     steps:
@@ -658,13 +699,20 @@ jobs:
       { missingPlatforms: [{ image: "ghcr.io/acme/cli", platform: "linux/arm64" }], failJobs: [{ job: "CLI build", attempts: 1 }] },
     );
     const [run] = await w.push("v1.0.0");
-    expect(byName(run!), jobLogs(w, run!)).toEqual({ single: "success", "no-buildx": "failure", "no-qemu": "failure", "CLI build": "failure", "attest-without-permission": "failure" });
+    expect(byName(run!), jobLogs(w, run!)).toEqual({ single: "success", "no-buildx": "failure", "no-qemu": "failure", "CLI build": "failure", tools: "success", "attest-without-permission": "failure" });
     const logs = jobLogs(w, run!);
     expect(logs).toContain("Multi-platform build is not supported for the docker driver");
     expect(logs).toContain("exec format error");
     expect(logs).toContain("id-token: write");
     // provenance: false and one platform: a plain image manifest, no index.
-    expect((await manifest(w.sb, "acme/single", "v1.0.0"))?.type).toBe(MANIFEST);
+    const single = (await manifest(w.sb, "acme/single", "v1.0.0"))!;
+    expect(single.type).toBe(MANIFEST);
+    // crane copy, cosign sign (its .sig tag), docker manifest create/push; the token is masked in the log.
+    expect((await manifest(w.sb, "acme/copied", "v1.0.0"))?.digest).toBe(single.digest);
+    expect(await manifest(w.sb, "acme/copied", `${single.digest.replace(":", "-")}.sig`)).not.toBeNull();
+    const list = (await manifest(w.sb, "acme/list", "v1.0.0"))!;
+    expect(list.body.manifests.map((m: any) => m.digest)).toEqual([single.digest]);
+    expect(w.sb.jobLog(run!.jobs.find((j) => j.name === "tools")!.id)).toContain("token [***]");
     // The failing job published nothing.
     expect(await manifest(w.sb, "acme/cli", "v1.0.0")).toBeNull();
     expect(logs).toContain("scenario failJobs");
