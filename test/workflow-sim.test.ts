@@ -403,6 +403,7 @@ describe("a workflow's jobs, steps and files, as GitHub runs them", () => {
       ".github/workflows/nojobs.yml": "name: no jobs\non: push\njobs: {}\n",
       ".github/workflows/needs.yml": `name: unknown needs\non: push\njobs:\n  a:\n    needs: missing\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo a\n`,
       ".github/workflows/cycle.yml": `name: cycle\non: push\njobs:\n  a:\n    needs: b\n    runs-on: ubuntu-latest\n    steps: [{ run: echo }]\n  b:\n    needs: a\n    runs-on: ubuntu-latest\n    steps: [{ run: echo }]\n`,
+      ".github/workflows/with.yml": `name: list input\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          platforms: [linux/amd64, linux/arm64]\n`,
       ".github/workflows/good.yml": `name: good\non: push\n${good}`,
       ".github/workflows/filtered.yml": "name: filtered out\non:\n  push:\n    tags: ['nope-*']\njobs: {}\n",
     });
@@ -413,6 +414,7 @@ describe("a workflow's jobs, steps and files, as GitHub runs them", () => {
       "no jobs": ["completed", "startup_failure", 0],
       "unknown needs": ["completed", "startup_failure", 0],
       cycle: ["completed", "startup_failure", 0],
+      "list input": ["completed", "startup_failure", 0],
       good: ["completed", "success", 1],
     });
     const broken = runs.find((r) => r.name === "unknown needs")!;

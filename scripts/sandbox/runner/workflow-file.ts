@@ -84,6 +84,10 @@ function parseWorkflow(path: string, text: string): LoadedWorkflow {
         const step = asTable(stepValue);
         if (!step) return invalid(path, name, on, `Job '${id}', step ${index + 1}: a step is a mapping`);
         if ((step.run === undefined) === (step.uses === undefined)) return invalid(path, name, on, `Job '${id}', step ${index + 1}: a step has either \`run\` or \`uses\`, and only one of them`);
+        for (const key of ["with", "env"] as const) {
+          const problem = scalarMapProblem(step[key]);
+          if (problem) return invalid(path, name, on, `Job '${id}', step ${index + 1}, ${key}: ${problem}`);
+        }
         if (typeof step.id === "string") {
           if (ids.has(step.id)) return invalid(path, name, on, `Job '${id}': The identifier '${step.id}' may not be used more than once within the same scope.`);
           ids.add(step.id);
@@ -99,6 +103,18 @@ function parseWorkflow(path: string, text: string): LoadedWorkflow {
   const cycle = findCycle(jobs);
   if (cycle) return invalid(path, name, on, `Job '${cycle}' depends on itself through its needs (a dependency cycle).`);
   return { ok: true, workflow: { path, name, root, on, jobs } };
+}
+
+/** `with:` and `env:` hold scalars only (an expression may stand for a whole `env:`). */
+function scalarMapProblem(value: unknown): string | null {
+  if (value === undefined || value === null || typeof value === "string") return null;
+  const table = asTable(value);
+  if (!table) return "A mapping was expected";
+  for (const v of Object.values(table)) {
+    if (Array.isArray(v)) return "A sequence was not expected";
+    if (v && typeof v === "object") return "A mapping was not expected";
+  }
+  return null;
 }
 
 function findCycle(jobs: JobDef[]): string | null {
