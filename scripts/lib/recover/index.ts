@@ -140,7 +140,8 @@ export async function recover(r: Runner, config: Config, gh: GitHub, gitDir: str
     try {
       await plan.apply!();
     } catch (error) {
-      return report(failureOf(error, plan));
+      const why = failureOf(error, plan);
+      return report(why, undefined, { action: why, commands: [kitCommand("release:recover", ["--tag", tag])] });
     }
     if (r.dryRun) return { ...report(null, `dry run: the commands above would run; nothing was changed`), ok: true };
     history.push({ state: d.state, action: plan.action });
