@@ -23,6 +23,8 @@ export interface ExtractSettings {
   doc_lines?: Record<string, string>;
   /** Monorepo package paths: history records which of them each commit changed ("." = anything outside them). */
   touched?: string[];
+  /** Also keep tagged commits that are off the branch but whose parents are in the extract (tags left on amended commits). */
+  off_branch_tags?: boolean;
 }
 
 export interface HistoryEntry {
@@ -36,6 +38,8 @@ export interface HistoryEntry {
   committer_date: string;
   message: string;
   touched?: string[];
+  /** Not on the default branch: kept because a tag points at it. */
+  off_branch?: boolean;
 }
 
 export interface TagEntry {
@@ -134,6 +138,23 @@ export function extract(dir: string, gitDir: string, commitArg?: string): void {
 
   const baseParents = git(gitDir, ["rev-parse", `${settings.base}^{commit}^@`]).split("\n").filter(Boolean);
   const shas = git(gitDir, ["rev-list", "--topo-order", "--reverse", commit, "--not", ...baseParents]).split("\n").filter(Boolean);
+  const offBranch = new Set<string>();
+  if (settings.off_branch_tags) {
+    const onBranch = new Set(shas);
+    const targets = git(gitDir, ["for-each-ref", "refs/tags", "--format=%(objectname)%00%(*objectname)"]).split("\n").filter(Boolean);
+    for (const line of targets) {
+      const [object, peeled] = line.split("\0");
+      const target = peeled || object;
+      if (onBranch.has(target) || offBranch.has(target)) continue;
+      const parents = git(gitDir, ["rev-parse", `${target}^@`]).split("\n").filter(Boolean);
+      if (parents.length > 0 && parents.every((p) => onBranch.has(p))) offBranch.add(target);
+    }
+    // Each one goes right after its parent, so history stays oldest first and HEAD stays last.
+    for (const target of offBranch) {
+      const parent = git(gitDir, ["rev-parse", `${target}^1`]).trim();
+      shas.splice(shas.indexOf(parent) + 1, 0, target);
+    }
+  }
   const inSet = new Set(shas);
   const objects = readObjects(gitDir, shas);
   const history: HistoryEntry[] = shas.map((sha) => {
@@ -152,6 +173,7 @@ export function extract(dir: string, gitDir: string, commitArg?: string): void {
       committer_date: committer.date,
       message,
     };
+    if (offBranch.has(sha)) entry.off_branch = true;
     if (settings.touched?.length) {
       const changed = git(gitDir, ["diff-tree", "--no-commit-id", "--name-only", "-r", "-m", "--first-parent", "--root", sha]).split("\n");
       const inside = (c: string, p: string) => c === p || c.startsWith(`${p}/`);

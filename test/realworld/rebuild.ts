@@ -84,7 +84,7 @@ export function readTags(extractDir: string): TagEntry[] {
 }
 
 export function rebuildRepository(extractDir: string, targetDir: string): RebuiltRepository {
-  const source = JSON.parse(readFileSync(join(extractDir, "source.json"), "utf8")) as { default_branch: string };
+  const source = JSON.parse(readFileSync(join(extractDir, "source.json"), "utf8")) as { default_branch: string; commit?: string };
   const branch = source.default_branch;
   const history = readHistory(extractDir);
   const tags = readTags(extractDir);
@@ -130,8 +130,10 @@ export function rebuildRepository(extractDir: string, targetDir: string): Rebuil
       chunks.push(Buffer.from(`reset refs/tags/${tag.name}\nfrom :${mark}\n\n`));
     }
   }
-  // The branch ends where history.jsonl ends, whatever order side branches were written in.
-  chunks.push(Buffer.from(`reset refs/heads/${branch}\nfrom :${marks.get(history[history.length - 1].sha)}\n\n`));
+  // The branch ends at the original HEAD (source.json's commit), whatever order side branches and
+  // off-branch tagged commits were written in.
+  const tip = marks.get(source.commit ?? "") ?? marks.get(history[history.length - 1].sha);
+  chunks.push(Buffer.from(`reset refs/heads/${branch}\nfrom :${tip}\n\n`));
 
   git(["fast-import", "--quiet", "--date-format=raw"], Buffer.concat(chunks));
   git(["symbolic-ref", "HEAD", `refs/heads/${branch}`]);
