@@ -105,7 +105,7 @@ export function trimChangelog(text: string, sections: number): string {
 export function trimLock(text: string, keep: string[]): string {
   const [head, ...packages] = text.split("\n[[package]]\n");
   const kept = packages.filter((p) => keep.includes(/^name = "([^"]+)"/.exec(p)?.[1] ?? ""));
-  return [head.trimEnd(), ...kept.map((p) => `[[package]]\n${p.trimEnd()}`)].join("\n\n") + "\n";
+  return `${[head.trimEnd(), ...kept.map((p) => `[[package]]\n${p.trimEnd()}`)].join("\n\n")}\n`;
 }
 
 function listFiles(gitDir: string, commit: string, pattern: string): string[] {
@@ -183,7 +183,7 @@ export function extract(dir: string, gitDir: string, commitArg?: string): void {
     }
     return entry;
   });
-  writeFileSync(join(dir, "history.jsonl"), history.map((h) => JSON.stringify(h)).join("\n") + "\n");
+  writeFileSync(join(dir, "history.jsonl"), `${history.map((h) => JSON.stringify(h)).join("\n")}\n`);
 
   const refs = git(gitDir, ["for-each-ref", "refs/tags", "--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)%00%(*objectname)"]);
   const tags: TagEntry[] = [];

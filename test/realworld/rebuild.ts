@@ -98,7 +98,7 @@ export function rebuildRepository(extractDir: string, targetDir: string): Rebuil
   const filesDir = join(extractDir, "files");
   const chunks: Buffer[] = [];
   const files = listFiles(filesDir);
-  files.forEach((path, i) => chunks.push(Buffer.from(`blob\nmark :${i + 1}\n`), data(readFileSync(join(filesDir, path)))));
+  for (const [i, path] of files.entries()) chunks.push(Buffer.from(`blob\nmark :${i + 1}\n`), data(readFileSync(join(filesDir, path))));
 
   const marks = new Map<string, number>();
   let next = files.length + 1;
@@ -115,7 +115,7 @@ export function rebuildRepository(extractDir: string, targetDir: string): Rebuil
     chunks.push(Buffer.from(`commit refs/heads/${branch}\nmark :${mark}\nauthor ${entry.author_name} <${entry.author_email}> ${rawDate(entry.date)}\ncommitter ${committer}\n`));
     chunks.push(data(entry.message));
     if (parents.length > 0) chunks.push(Buffer.from(`from :${parents[0]}\n${parents.slice(1).map((p) => `merge :${p}\n`).join("")}`));
-    else files.forEach((path, i) => chunks.push(Buffer.from(`M 100644 :${i + 1} ${fiPath(path)}\n`)));
+    else for (const [i, path] of files.entries()) chunks.push(Buffer.from(`M 100644 :${i + 1} ${fiPath(path)}\n`));
     const markers = entry.touched ? entry.touched.map((p) => (p === "." ? MARKER : `${p}/${MARKER}`)) : [MARKER];
     for (const marker of markers) chunks.push(Buffer.from(`M 100644 inline ${fiPath(marker)}\n`), data(`${entry.sha}\n`));
     chunks.push(Buffer.from("\n"));
