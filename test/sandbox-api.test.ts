@@ -736,7 +736,8 @@ describe("cursor pagination for attestations", () => {
     expect(next).not.toMatch(/[?&]page=/);
     const all: string[] = [];
     for await (const page of octokit.paginate.iterator(octokit.rest.repos.listAttestations, { ...repoArgs, subject_digest: digest, per_page: 2 })) {
-      all.push(...(page.data.attestations ?? []).map((a) => String(a.bundle?.mediaType)));
+      const data = page.data as { attestations?: { bundle?: { mediaType?: string } }[] };
+      all.push(...(data.attestations ?? []).map((a) => String(a.bundle?.mediaType)));
     }
     expect(all).toEqual(["m0", "m1", "m2", "m3", "m4"]);
     const second = await octokit.request(`GET ${new URL(next!).pathname}${new URL(next!).search}`);
