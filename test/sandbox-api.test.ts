@@ -765,3 +765,15 @@ describe("what git-cliff's [remote.github] reads", () => {
     expect((await octokit.rest.pulls.list({ ...repoArgs, state: "closed", per_page: 100 })).data).toEqual([]);
   });
 });
+
+describe("the primary rate limit", () => {
+  it("refuses with 403 and x-ratelimit-remaining 0 once the hour's requests are spent", async () => {
+    // https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit
+    scenario.anonymousLimit = 3;
+    for (let i = 0; i < 3; i++) expect((await anon.rest.repos.get(repoArgs)).status).toBe(200);
+    const e = await errorOf(anon.rest.repos.get(repoArgs));
+    expect([e.status, e.headers["x-ratelimit-remaining"]]).toEqual([403, "0"]);
+    expect(e.data.message).toMatch(/^API rate limit exceeded for 127\.0\.0\.1\./);
+    expect((await octokit.rest.repos.get(repoArgs)).status).toBe(200); // a token has its own 5,000
+  });
+});

@@ -180,7 +180,8 @@ export async function connectGitHub(repository: { owner: string; name: string },
 async function insistOnJson(res: Response, url: string, method: string): Promise<Response> {
   if (res.status < 200 || res.status >= 300 || res.status === 204 || method.toUpperCase() === "HEAD") return res;
   const type = res.headers.get("content-type") ?? "";
-  const text = await res.text();
+  // Read a copy: the answer itself goes on untouched (Octokit reads its url and body).
+  const text = await res.clone().text();
   const jsonType = /^application\/([\w.+-]*\+)?json\b/i.test(type);
   let problem: string | null = null;
   if (!jsonType) problem = `answered ${res.status} with ${type || "no content type"}, not JSON`;
@@ -191,7 +192,7 @@ async function insistOnJson(res: Response, url: string, method: string): Promise
       problem = `answered ${res.status} with invalid JSON`;
     }
   }
-  if (!problem) return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
+  if (!problem) return res;
   const start = text.replace(/\s+/g, " ").trim().slice(0, 60);
   const message = `${method.toUpperCase()} ${url.split("?")[0]} ${problem}${start ? ` ("${start}${text.length > 60 ? "..." : ""}")` : ""}`;
   return new Response(JSON.stringify({ message }), { status: NOT_JSON_STATUS, headers: { "content-type": "application/json" } });

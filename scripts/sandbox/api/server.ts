@@ -175,8 +175,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   function rateOf(c: Caller): render.RateCounter {
     const nowS = Math.floor(Date.now() / 1000);
     let r = rates.get(c.key);
-    if (!r || nowS >= r.reset) {
-      const limit = c.token ? scenario.tokenLimit : scenario.anonymousLimit;
+    const limit = c.token ? scenario.tokenLimit : scenario.anonymousLimit;
+    // A test that changes the limit starts a new window, as if an hour had passed.
+    if (!r || nowS >= r.reset || r.limit !== limit) {
       r = { limit, remaining: limit, used: 0, reset: nowS + 3600 };
       rates.set(c.key, r);
     }
@@ -841,6 +842,20 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     return { status, body, headers };
   }
 
+  /** A spent primary limit: 403 until the window resets, as GitHub answers
+   *  (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit). */
+  function exhausted(caller: Caller, template: string): Reply | null {
+    if (template === "/rate_limit" || caller.bad) return null;
+    const rate = rateOf(caller);
+    if (rate.remaining > 0) return null;
+    const who = caller.token ? `user ID ${AUTHOR.id}` : "127.0.0.1";
+    return {
+      status: 403,
+      body: render.errorBody(`API rate limit exceeded for ${who}. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)`, 403, `${DOCS.rate}#about-the-primary-rate-limit`),
+      headers: rateHeaders(rate),
+    };
+  }
+
   async function dispatch(req: http.IncomingMessage, url: URL, method: string, match: Match | null, caller: Caller): Promise<Reply> {
     if (caller.bad) throw fail(401, "Bad credentials");
     if (!match?.route) throw notFound();
@@ -960,7 +975,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       let reply: Reply;
       try {
-        reply = fault ? faultReply(fault, caller) : await dispatch(req, url, method, match, caller);
+        reply = fault ? faultReply(fault, caller) : exhausted(caller, template) ?? (await dispatch(req, url, method, match, caller));
       } catch (e) {
         if (e instanceof HttpError) reply = { status: e.status, body: e.body, headers: e.headers };
         else {
@@ -969,7 +984,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         }
       }
       if (res.destroyed || res.writableEnded) return;
-      count(key(send(req, res, reply, caller, template !== "/rate_limit")));
+      count(key(send(req, res, reply, caller, template !== "/rate_limit" && !(reply.status === 403 && rateOf(caller).remaining === 0))));
     } finally {
       inFlight.now--;
     }
