@@ -1,7 +1,7 @@
 // The sandbox's GitHub API driven by the real Octokit client over real HTTP, backed by a real bare
 // repository: every route, the GitHub behaviours the kit leans on, and the scenario's faults.
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -775,5 +775,27 @@ describe("the primary rate limit", () => {
     expect([e.status, e.headers["x-ratelimit-remaining"]]).toEqual([403, "0"]);
     expect(e.data.message).toMatch(/^API rate limit exceeded for 127\.0\.0\.1\./);
     expect((await octokit.rest.repos.get(repoArgs)).status).toBe(200); // a token has its own 5,000
+  });
+});
+
+describe("the real git-cliff against the sandbox", () => {
+  it("fills GitHub usernames from [remote.github] through GITHUB_API_URL", async () => {
+    // git-cliff honours GITHUB_API_URL (git-cliff-core/src/remote/github.rs: API_URL_ENV) and reads
+    // the commits and pulls lists; commit.remote.username is the author GitHub linked.
+    scenario.accounts = { "ada@example.com": "ada-l" };
+    const config = path.join(dir, "cliff-remote.toml");
+    await writeFile(config, [
+      "[remote.github]", `owner = "${OWNER}"`, `repo = "${REPO}"`, "",
+      "[changelog]",
+      'body = """{% for commit in commits %}- {{ commit.message | split(pat="\\n") | first }} by @{{ commit.remote.username }}\n{% endfor %}"""',
+      "", "[git]", "conventional_commits = false", "filter_unconventional = false", "",
+    ].join("\n"));
+    const { stdout, stderr } = await run(path.resolve("node_modules/.bin/git-cliff"), ["--config", config], {
+      cwd: work, env: { ...gitEnv, GITHUB_API_URL: server.url, GITHUB_TOKEN: TOKEN },
+    });
+    expect(stderr).not.toMatch(/could not get github metadata/i);
+    expect(stdout).toContain("- feat: first by @ada-l");
+    expect(server.requests.get("GET /repos/{owner}/{repo}/commits 200")).toBeGreaterThan(0);
+    expect(server.requests.get("GET /repos/{owner}/{repo}/pulls 200")).toBeGreaterThan(0);
   });
 });
