@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
+import { addSecret } from "../redact.ts";
 import { canonicalHost, createRegistryClient, parseImageRef, parseRegistryMap, RegistryError, type ManifestInfo, type RegistryCredential } from "../registry.ts";
 
 export interface RegistryAccess {
@@ -58,7 +59,9 @@ function registryCredentials(env: NodeJS.ProcessEnv): Map<string, RegistryCreden
   const out = new Map<string, RegistryCredential>();
   for (const part of (env.RELEASE_REGISTRY_TOKEN ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
     const m = /^([^=]+)=([^:]+):(.+)$/.exec(part);
-    if (m) out.set(canonicalHost(m[1]!.trim()), { username: m[2]!, token: m[3]! });
+    if (!m) continue;
+    addSecret(m[3]!);
+    out.set(canonicalHost(m[1]!.trim()), { username: m[2]!, token: m[3]! });
   }
   return out;
 }
