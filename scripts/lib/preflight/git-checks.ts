@@ -1,10 +1,11 @@
 // "main is up to date locally" and "the intended release state is already merged", plus the push
 // that `mise run release` will make, asked of git with --dry-run.
-import { fail, pass, type Check } from "../checks.ts";
+import { fail, pass, warn, type Check } from "../checks.ts";
 import { countBetween, currentBranch, isAncestor, statusLines } from "../git.ts";
 import { kitCommand, sh } from "../hint.ts";
 import { say } from "../output.ts";
 import type { PreflightContext } from "./context.ts";
+import { PUSH_RULES_FIX, readPushRules } from "./push-rules.ts";
 
 export const releaseBranch: Check<PreflightContext> = {
   id: "release-branch",
@@ -91,15 +92,33 @@ export const merged: Check<PreflightContext> = {
 
 export const push: Check<PreflightContext> = {
   id: "push",
-  async run({ r, config }) {
+  // The tag the release will push is the next version's.
+  needs: ["next-version"],
+  async run({ r, config, github }, deps) {
+    const tag = (deps["next-version"]?.data as { tag?: string } | undefined)?.tag ?? null;
+    // git's dry run proves credentials and fast-forward; only GitHub's API knows its server-side rules.
+    const rulesRead = github().then((gh) => readPushRules(gh, config.branch, tag)).then(
+      (rules) => rules,
+      (error: unknown) => ({ blocked: [] as string[], unknown: [`cannot read GitHub's rules: ${(error as Error).message}`] }),
+    );
     const out = await r.with({ timeout: "60s" }).probe`git push --dry-run --atomic --porcelain origin ${`HEAD:refs/heads/${config.branch}`}`;
-    if (out.exitCode === 0) return pass(`git push --dry-run --atomic origin ${config.branch} is accepted`);
-    const said = `${out.stdout}\n${out.stderr}`;
-    const line = said.split("\n").map((l) => l.trim()).filter((l) => /rejected|denied|error|fatal|protected|Authentication|could not/i.test(l))[0] ?? said.trim().split("\n").pop();
-    if (/non-fast-forward|fetch first|rejected/i.test(said) && !/protected|denied/i.test(said)) {
-      return fail(`a push to ${config.branch} would be rejected: ${line}`, `git pull --ff-only so ${config.branch} contains origin/${config.branch}`);
+    const rules = await rulesRead;
+    if (out.exitCode !== 0) {
+      const said = `${out.stdout}\n${out.stderr}`;
+      const line = said.split("\n").map((l) => l.trim()).filter((l) => /rejected|denied|error|fatal|protected|Authentication|could not/i.test(l))[0] ?? said.trim().split("\n").pop();
+      if (/non-fast-forward|fetch first|rejected/i.test(said) && !/protected|denied/i.test(said)) {
+        return fail(`a push to ${config.branch} would be rejected: ${line}`, `git pull --ff-only so ${config.branch} contains origin/${config.branch}`);
+      }
+      if (/protected|GH006|GH013|declined|hook/i.test(said)) return fail(`origin refuses pushes to ${config.branch}: ${line}`, PUSH_RULES_FIX);
+      return fail(`git cannot push to origin: ${line}`, "check git's credentials for origin (a credential helper, ssh key, or gh auth setup-git), then run preflight again");
     }
-    if (/protected|GH006|declined|hook/i.test(said)) return fail(`origin refuses pushes to ${config.branch}: ${line}`, "a branch protection rule or hook blocks direct pushes: allow the release pusher (or release from CI with a token that may push)");
-    return fail(`git cannot push to origin: ${line}`, "check git's credentials for origin (a credential helper, ssh key, or gh auth setup-git), then run preflight again");
+    if (rules.blocked.length) {
+      return fail(`git push --dry-run is accepted, but GitHub will refuse the release: ${rules.blocked.join("; ")}`, PUSH_RULES_FIX);
+    }
+    const what = `pushing ${config.branch}${tag ? ` or creating ${tag}` : ""}`;
+    if (rules.unknown.length) {
+      return warn(`git push --dry-run --atomic origin ${config.branch} is accepted, but GitHub's rules for ${what} could not be read: ${rules.unknown.join("; ")}`, "a branch protection or ruleset may still refuse the push; check the repository's rules (Settings → Rules), then run preflight again");
+    }
+    return pass(`git push --dry-run --atomic origin ${config.branch} is accepted, and no GitHub rule blocks ${what}`);
   },
 };
