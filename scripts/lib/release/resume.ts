@@ -38,5 +38,5 @@ export async function diagnoseTag(r: Runner, config: Config, gh: GitHub, gitDir:
   const remoteHere = remote && (await commitOf(r, remote));
   const commit = remoteHere || (await commitOf(r, `refs/tags/${tag}`)) || "HEAD";
   const { workflow } = await workflowAt(r, config, tag, commit);
-  return diagnose({ r, config, gh, tag, gitDir, workflow, registry: registryAccess(config.registryUrl, gh.token.token) });
+  return diagnose({ r, config, gh, tag, gitDir, workflow, registry: registryAccess(config, gh.token.token) });
 }
