@@ -217,6 +217,29 @@ describe.concurrent("never publish or discard work nobody reviewed", () => {
     });
   });
 
+  test("a backport released after a higher version never becomes GitHub's Latest release", { timeout: STORY_MS }, async ({ expect }) => {
+    await withSandbox({}, async (sb) => {
+      // 1.0.0 was released from a branch of its own; main still releases the 0.x line.
+      const repo = sb.repoPath!;
+      const base = await head(sb);
+      await gitAsync(repo, "switch", "-q", "-c", "next");
+      await commitFile(sb, "NOTES.md", "feat!: the 1.0 line\n", "feat!: the 1.0 line", false);
+      await gitAsync(repo, "tag", "v1.0.0");
+      await gitAsync(repo, "push", "-q", "origin", "refs/heads/next:refs/heads/next", "refs/tags/v1.0.0");
+      const one = await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases`, { method: "POST", headers: { authorization: `token ${sb.token}` }, body: JSON.stringify({ tag_name: "v1.0.0", name: "v1.0.0", make_latest: "true" }) });
+      expect(one.status).toBe(201);
+      await gitAsync(repo, "switch", "-q", "main");
+      expect(await head(sb)).toBe(base);
+
+      const res = await release(sb, "--yes");
+      expect(res.code, res.stderr.slice(-2000)).toBe(0);
+      expect(res.json.tag).toBe("v0.3.0");
+      expect(sb.api.state.releases.find((r) => r.tagName === "v0.3.0")!.makeLatest).toBe("false");
+      const latest = (await (await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases/latest`, { headers: { authorization: `token ${sb.token}` } })).json()) as { tag_name: string };
+      expect(latest.tag_name).toBe("v1.0.0");
+    });
+  });
+
   test("GitHub's own reason for a 422 is shown, not a pointer elsewhere", { timeout: STORY_MS }, async ({ expect }) => {
     const refusal = { message: "Validation Failed", errors: [{ resource: "Release", code: "custom", field: "body", message: "body is too long (maximum is 125000 characters)" }], documentation_url: "https://docs.github.com/rest", status: "422" };
     await withSandbox({ scenario: { faults: [{ method: "POST", route: "/repos/{owner}/{repo}/releases", kind: "status", status: 422, body: refusal, times: 1 }] } }, async (sb) => {
