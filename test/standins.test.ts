@@ -7,7 +7,7 @@
 // path, never skipped. cargo's dispatch runs against both the real cargo (when present) and the stand-in.
 
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -890,6 +890,23 @@ describe.concurrent("cargo release version (tools.md §3)", () => {
     expect(r.stderr).toContain(`failed to get \`serde\` as a dependency of package \`admin-ui v0.1.0`);
     expect(repo.exists("Cargo.lock")).toBe(false);
     expect(await repo.status()).toBe("");
+  });
+
+  test("without cargo, cargo-release cannot run `cargo metadata`: exit 101, nothing written", async ({ expect }) => {
+    // cargo_metadata's `MetadataCommand` runs $CARGO or `cargo` from PATH; failing to spawn it is
+    // "failed to start `cargo metadata`: ..." (cargo_metadata src/errors.rs `Error::Io`), exit 101.
+    // The `release --version` probe needs no cargo, so tools can still show cargo-release's version.
+    const repo = await workspaceRepo();
+    const before = snapshot(repo);
+    const bin = mkdtempSync(join(TMP, "no-cargo-"));
+    for (const tool of ["git", "node", "dirname"]) symlinkSync(which(tool)!, join(bin, tool));
+    const env: NodeJS.ProcessEnv = { ...ENV, PATH: [dirname(which("cargo-release")!), bin].join(delimiter) };
+    delete env.CARGO;
+    expect((await run("cargo-release", ["release", "--version"], repo.dir, "", env)).code).toBe(0);
+    const r = await run("cargo-release", ["release", "version", "minor", "--execute", "--no-confirm"], repo.dir, "", env);
+    expect(r.code).toBe(101);
+    expect(r.stderr).toContain("failed to start `cargo metadata`");
+    expect(snapshot(repo)).toEqual(before);
   });
 
   test("the stand-in (called by its path) names itself and refuses the steps it does not implement", async ({ expect }) => {

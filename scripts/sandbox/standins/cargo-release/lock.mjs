@@ -12,10 +12,12 @@
 //   dependency needs the network, and offline `cargo metadata` fails (exit 101), as checked with
 //   cargo 1.95.0 on a machine without network. cargo-release reports that as
 //   "`cargo metadata` exited with an error: <cargo's stderr>" (cargo_metadata's `Error::CargoMetadata`).
+// cargo_metadata runs `$CARGO` or else `cargo` from PATH; without either it cannot start (src/errors.rs
+// `Error::Io`: "failed to start `cargo metadata`: ..."). This stand-in needs no cargo, but fails alike.
 // A member missing from an existing lock is not added (real cargo would add it).
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { delimiter, join, resolve } from "node:path";
 import { CliError } from "./shell.mjs";
 import { isTable, readToml } from "./toml-text.mjs";
 import { canonical, dependencyTables } from "./workspace.mjs";
@@ -78,6 +80,20 @@ function pathPackages(ws) {
   return [...found.values()];
 }
 
+/** `$CARGO`, else `cargo` on PATH, as cargo_metadata's `MetadataCommand` finds it. */
+function cargoAvailable() {
+  const executable = (/** @type {string} */ path) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (process.env.CARGO) return executable(process.env.CARGO);
+  return (process.env.PATH ?? "").split(delimiter).some((d) => d !== "" && executable(join(d, "cargo")));
+}
+
 /** cargo's offline failure for the first dependency that needs the network. @param {PathPackage} pkg @param {Dep} dep */
 function offlineError(pkg, dep) {
   const at = `\`${dep.name}\` as a dependency of package \`${pkg.name} v${pkg.version ?? "0.0.0"} (${pkg.dir})\``;
@@ -135,6 +151,7 @@ function syncLock(text, pkgs) {
  * @param {Workspace} ws
  */
 export function runCargoMetadata(ws) {
+  if (!cargoAvailable()) throw new CliError(101, "failed to start `cargo metadata`: No such file or directory (os error 2)");
   const lockPath = join(ws.root, "Cargo.lock");
   const pkgs = pathPackages(ws);
   if (!existsSync(lockPath)) {
