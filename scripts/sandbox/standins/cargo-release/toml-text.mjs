@@ -22,7 +22,7 @@ export function readToml(path) {
 }
 
 /** Splits a dotted TOML key (`a."b.c".d`) into its parts. @param {string} key */
-export function keyParts(key) {
+function keyParts(key) {
   /** @type {string[]} */
   const parts = [];
   let cur = "";

@@ -20,7 +20,7 @@ import { parseVersion } from "./versions.mjs";
  */
 
 /** @param {string} dir @param {string} file */
-export function findUp(dir, file) {
+function findUp(dir, file) {
   for (let d = resolve(dir); ; d = dirname(d)) {
     if (existsSync(join(d, file))) return join(d, file);
     if (dirname(d) === d) return null;
@@ -28,7 +28,7 @@ export function findUp(dir, file) {
 }
 
 /** Expands `crates/*`-style member globs (one `*`/`?` per path segment). @param {string} root @param {string} pattern */
-export function expandMember(root, pattern) {
+function expandMember(root, pattern) {
   /** @type {string[]} */
   let dirs = [root];
   for (const segment of pattern.split("/").filter((s) => s && s !== ".")) {

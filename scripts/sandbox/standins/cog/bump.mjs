@@ -16,7 +16,7 @@ import { loadSettings } from "./settings.mjs";
 // Working tree status, printed like cog's `Statuses` display.
 
 /** @param {string} root */
-export function statusLines(root) {
+function statusLines(root) {
   const out = git(["status", "--porcelain=v1", "-z", "--untracked-files=normal", "--ignore-submodules=all"], { cwd: root }).stdout;
   const fields = out.split("\0");
   /** @type {{ untracked: string[], staged: string[] }} */
@@ -38,7 +38,7 @@ export function statusLines(root) {
 }
 
 /** @param {{ untracked: string[], staged: string[] }} s */
-export function formatStatuses(s) {
+function formatStatuses(s) {
   let text = "";
   if (s.untracked.length) {
     text += `Untracked files :\n${s.untracked.map((l) => `\t${l}\n`).join("")}`;
@@ -53,7 +53,7 @@ export function formatStatuses(s) {
 }
 
 /** globset's default syntax: `*` also crosses `/`. @param {string} pattern */
-export function globToRegExp(pattern) {
+function globToRegExp(pattern) {
   let re = "";
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
@@ -74,8 +74,8 @@ export function globToRegExp(pattern) {
   return new RegExp(`^${re}$`);
 }
 
-export const BUMP_USAGE = "cog bump <--version <VERSION>|--auto|--major|--minor|--patch>";
-export const BUMP_FLAGS = /** @type {Flag[]} */ ([
+const BUMP_USAGE = "cog bump <--version <VERSION>|--auto|--major|--minor|--patch>";
+const BUMP_FLAGS = /** @type {Flag[]} */ ([
   { long: "version", value: true }, { long: "auto", short: "a" }, { long: "major", short: "M" },
   { long: "minor", short: "m" }, { long: "patch", short: "p" }, { long: "pre", value: "optional" },
   { long: "build", value: true }, { long: "hook-profile", short: "H", value: true },
@@ -221,7 +221,7 @@ export function bump(args, configPath) {
  * `version_increment_from_commit_history`). Unparsable and unknown commits are dropped.
  * @param {string} root @param {Settings} settings @param {Version} current @param {Tag | null} currentTag
  */
-export function autoIncrement(root, settings, current, currentTag) {
+function autoIncrement(root, settings, current, currentTag) {
   const commits = commitsSince(root, currentTag ? currentTag.commit : null).filter(
     (c) => !settings.ignoreMergeCommits || c.parents.length <= 1,
   );
@@ -248,7 +248,7 @@ export function autoIncrement(root, settings, current, currentTag) {
  * prerelease.rs `increment_prerelease`: `alpha.*` counts up from the latest matching pre-release.
  * @param {Version | null} currentPre @param {Version} next @param {string} pattern @param {Settings} settings
  */
-export function incrementPrerelease(currentPre, next, pattern, settings) {
+function incrementPrerelease(currentPre, next, pattern, settings) {
   if (currentPre && vcmp(currentPre, next) >= 0) {
     throw new CogError(
       `Current pre-release (${tagName(settings, currentPre)}) is greater than the next version (${tagName(settings, next)})`,
@@ -274,7 +274,7 @@ export function incrementPrerelease(currentPre, next, pattern, settings) {
  * the prefix, whatever the versions) and exits 1. With nothing to stash, its `.expect("stash")` panics.
  * @param {string} root @param {Settings} settings @param {string} cause @returns {never}
  */
-export function stashAndExit(root, settings, cause) {
+function stashAndExit(root, settings, cause) {
   const name = `cog_bump_${settings.tagPrefix}0.0.0`;
   const changes = git(["status", "--porcelain", "--untracked-files=no"], { cwd: root }).stdout.trim();
   if (!changes) {

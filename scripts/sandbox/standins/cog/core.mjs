@@ -72,7 +72,7 @@ export function branchShorthand(/** @type {string} */ root) {
 
 export const NUM = "0|[1-9]\\d*";
 export const IDENT = "[0-9A-Za-z-]+";
-export const PRE_IDENT = `(?:${NUM}|\\d*[A-Za-z-][0-9A-Za-z-]*)`;
+const PRE_IDENT = `(?:${NUM}|\\d*[A-Za-z-][0-9A-Za-z-]*)`;
 export const VERSION_RE = new RegExp(
   `^(${NUM})\\.(${NUM})\\.(${NUM})(?:-(${PRE_IDENT}(?:\\.${PRE_IDENT})*))?(?:\\+(${IDENT}(?:\\.${IDENT})*))?$`,
 );

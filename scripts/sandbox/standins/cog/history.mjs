@@ -66,11 +66,11 @@ export function commitsSince(root, from) {
     });
 }
 
-export const SUMMARY_RE = /^([A-Za-z]+)(?:\(([^\s()]+)\))?(!)?: (.+)$/;
-export const BREAKING_FOOTER_RE = /^BREAKING[ -]CHANGE: /m;
+const SUMMARY_RE = /^([A-Za-z]+)(?:\(([^\s()]+)\))?(!)?: (.+)$/;
+const BREAKING_FOOTER_RE = /^BREAKING[ -]CHANGE: /m;
 
 /** @param {string} message @returns {Conventional | string} the parsed commit, or why it is not conventional */
-export function parseConventional(message) {
+function parseConventional(message) {
   const text = message.trim();
   const [first, ...rest] = text.split("\n");
   const m = SUMMARY_RE.exec(first);

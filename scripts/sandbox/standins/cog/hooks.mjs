@@ -43,7 +43,7 @@ function spanValue(span, values) {
  * `Hook::insert_versions`: the hook with its placeholders replaced, or the error cog reports.
  * @param {string} hook @param {HookValues} values @returns {{ ok: true, command: string } | { ok: false, error: string }}
  */
-export function expandHook(hook, values) {
+function expandHook(hook, values) {
   const parsed = parseVersionDsl(hook);
   if (!parsed.ok) return { ok: false, error: parseError(parsed.report) };
   // `parse_version` builds every span's semver values while parsing: their errors come first.

@@ -7,20 +7,20 @@ import { isAbsolute, join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { CogError } from "./core.mjs";
 
-export const SETTINGS_KEYS = [
+const SETTINGS_KEYS = [
   "from_latest_tag", "ignore_merge_commits", "ignore_fixup_commits", "disable_changelog",
   "disable_bump_commit", "generate_mono_repository_global_tag", "generate_mono_repository_package_tags",
   "monorepo_version_separator", "branch_whitelist", "tag_prefix", "pre", "skip_ci", "skip_untracked",
   "pre_bump_hooks", "post_bump_hooks", "pre_package_bump_hooks", "post_package_bump_hooks", "git_hooks",
   "commit_types", "changelog", "bump_profiles", "monorepo", "scopes",
 ];
-export const CHANGELOG_KEYS = ["template", "package_template", "remote", "path", "owner", "repository", "authors"];
-export const COMMIT_CONFIG_KEYS = ["changelog_title", "omit_from_changelog", "bump_minor", "bump_patch", "order"];
-export const BOOL_KEYS = [
+const CHANGELOG_KEYS = ["template", "package_template", "remote", "path", "owner", "repository", "authors"];
+const COMMIT_CONFIG_KEYS = ["changelog_title", "omit_from_changelog", "bump_minor", "bump_patch", "order"];
+const BOOL_KEYS = [
   "from_latest_tag", "ignore_merge_commits", "ignore_fixup_commits", "disable_changelog", "disable_bump_commit",
   "generate_mono_repository_global_tag", "generate_mono_repository_package_tags", "skip_untracked",
 ];
-export const STRING_LIST_KEYS = ["branch_whitelist", "pre_bump_hooks", "post_bump_hooks", "pre_package_bump_hooks",
+const STRING_LIST_KEYS = ["branch_whitelist", "pre_bump_hooks", "post_bump_hooks", "pre_package_bump_hooks",
   "post_package_bump_hooks"];
 
 /**
@@ -36,12 +36,12 @@ export const STRING_LIST_KEYS = ["branch_whitelist", "pre_bump_hooks", "post_bum
  */
 
 /** @param {string} cause @returns {never} */
-export function settingsError(cause) {
+function settingsError(cause) {
   throw new CogError(`failed to parse config\n\n\tcause ${cause}\n`);
 }
 
 /** @param {Record<string, unknown>} table @param {string[]} known */
-export function denyUnknown(table, known) {
+function denyUnknown(table, known) {
   for (const key of Object.keys(table)) {
     if (!known.includes(key)) {
       settingsError(`unknown field \`${key}\`, expected one of ${known.map((k) => `\`${k}\``).join(", ")}`);
@@ -55,7 +55,7 @@ export function isTable(v) {
 }
 
 /** cog's default types (settings/mod.rs `default_commit_config`), in changelog order. */
-export function defaultTypes() {
+function defaultTypes() {
   /** @type {[string, string, Partial<CommitConfig>][]} */
   const rows = [
     ["feat", "Features", { bump_minor: true }], ["fix", "Bug Fixes", { bump_patch: true }],
@@ -73,7 +73,7 @@ export function defaultTypes() {
 }
 
 /** @param {CommitConfig} c */
-export const isEmptyConfig = (c) =>
+const isEmptyConfig = (c) =>
   c.bump_patch === undefined && c.omit_from_changelog === undefined && c.bump_minor === undefined &&
   c.changelog_title === undefined;
 
