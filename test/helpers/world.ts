@@ -113,6 +113,9 @@ export async function diagnosed(expect: ExpectStatic, sb: Sandbox, state: string
   expect(res.code).toBe(state === "complete" ? 0 : 1);
   expect(res.json.ok).toBe(state === "complete");
   expect(Object.keys(res.json).sort()).toEqual(["command", "evidence", "next", "ok", "state", "tag"]);
+  // The human report shows evidence as short labelled lines; the JSON evidence stays in --json.
+  expect(res.stderr).not.toMatch(/[{[]"\w+"/);
+  expect(res.stderr).toMatch(/^ {4}local tag +\S/m);
   if (state === "complete") expect(res.json.next).toEqual([]);
   else {
     expect(res.json.next).toHaveLength(1);
