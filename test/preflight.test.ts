@@ -438,10 +438,10 @@ describe.concurrent("preflight on repositories that are not ready: every problem
   it("config: hooks that would write nothing (git-cliff without -o, cargo-release without --no-confirm), and cliff.toml's output", async () => {
     const c = check(await halfDone(), "config");
     expect(c.status).toBe("fail");
-    expect(c.detail).toMatch(/git-cliff hook .* has no -o\/--output: it prints the changelog to stdout and changes nothing/);
+    expect(c.detail).toMatch(/git-cliff hook .* has no -o\/--output or --prepend: it prints the changelog to stdout and changes nothing/);
     expect(c.detail).toMatch(/cargo-release hook .* lacks --no-confirm/);
     expect(c.detail).toMatch(/cliff\.toml sets \[changelog\] output/);
-    expect(c.fix).toMatch(/add -o CHANGELOG\.md to the git-cliff hook/);
+    expect(c.fix).toMatch(/add -o CHANGELOG\.md \(or --unreleased --prepend CHANGELOG\.md\) to the git-cliff hook/);
     expect(c.fix).toMatch(/add --no-confirm to the cargo-release hook/);
   });
 
