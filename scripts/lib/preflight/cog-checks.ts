@@ -1,6 +1,7 @@
 // "changelog-worthy commits are in the expected shape": cog accepts the commits, computes a next
 // version, and the workspace's versions are where the version hook expects them.
 import semver from "semver";
+import { sh } from "../hint.ts";
 import { fail, pass, skip, warn, type Check } from "../checks.ts";
 import { nextVersion, validateChoice } from "../cog.ts";
 import { isShallow } from "../git.ts";
@@ -61,7 +62,7 @@ export const nextVersionCheck: Check<PreflightContext> = {
     }
     // cog's branch_whitelist: cog refuses to bump anywhere but the release branch.
     if (/bump is not allowed/i.test(next.message)) {
-      return fail(`cog refuses to bump here: ${next.message}`, `release from ${config.branch}: git switch ${config.branch} (cog.toml's branch_whitelist allows only ${config.cog?.branchWhitelist.join(", ") || "listed branches"})`);
+      return fail(`cog refuses to bump here: ${next.message}`, `release from ${config.branch}: ${sh("git", "switch", config.branch)} (cog.toml's branch_whitelist allows only ${config.cog?.branchWhitelist.join(", ") || "listed branches"})`);
     }
     return fail(`cog cannot compute a next version: ${next.message}`, "make sure there are conventional commits (feat: / fix: ...) since the last release, or choose the version with --version X.Y.Z");
   },

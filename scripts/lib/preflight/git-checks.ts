@@ -66,7 +66,7 @@ export const upToDate: Check<PreflightContext> = {
     if (!local) return fail(`there is no local ${branch} branch`, sh("git", "switch", branch));
     const [behind, ahead] = await Promise.all([countBetween(r, `refs/heads/${branch}`, `origin/${branch}`), countBetween(r, `origin/${branch}`, `refs/heads/${branch}`)]);
     if (!behind && !ahead) return pass(`${branch} equals origin/${branch}`);
-    if (behind && !ahead) return fail(`origin/${branch} has ${behind} commit${behind > 1 ? "s" : ""} you do not have`, "git pull --ff-only");
+    if (behind && !ahead) return fail(`origin/${branch} has ${behind} commit${behind > 1 ? "s" : ""} you do not have`, sh("git", "pull", "--ff-only"));
     const untagged = await untaggedReleaseCommits(r, `origin/${branch}..refs/heads/${branch}`);
     if (untagged.length) return untaggedFail(untagged);
     if (ahead && !behind) return fail(`${branch} has ${ahead} commit${ahead > 1 ? "s" : ""} that origin/${branch} does not`, `merge them through the normal review (or ${sh("git", "push", "origin", branch)}) so the release is cut from what origin has`);
@@ -86,7 +86,7 @@ export const merged: Check<PreflightContext> = {
     const untagged = await untaggedReleaseCommits(r, `${remote}..HEAD`);
     if (untagged.length) return untaggedFail(untagged);
     const count = await countBetween(r, remote, "HEAD");
-    return fail(`HEAD has ${count} commit${count > 1 ? "s" : ""} that origin/${config.branch} does not: the state to release is not merged`, `merge the change into ${config.branch} on GitHub (or push it), then git pull --ff-only`);
+    return fail(`HEAD has ${count} commit${count > 1 ? "s" : ""} that origin/${config.branch} does not: the state to release is not merged`, `merge the change into ${config.branch} on GitHub (or push it), then ${sh("git", "pull", "--ff-only")}`);
   },
 };
 
@@ -107,7 +107,7 @@ export const push: Check<PreflightContext> = {
       const said = `${out.stdout}\n${out.stderr}`;
       const line = said.split("\n").map((l) => l.trim()).filter((l) => /rejected|denied|error|fatal|protected|Authentication|could not/i.test(l))[0] ?? said.trim().split("\n").pop();
       if (/non-fast-forward|fetch first|rejected/i.test(said) && !/protected|denied/i.test(said)) {
-        return fail(`a push to ${config.branch} would be rejected: ${line}`, `git pull --ff-only so ${config.branch} contains origin/${config.branch}`);
+        return fail(`a push to ${config.branch} would be rejected: ${line}`, `${sh("git", "pull", "--ff-only")} so ${config.branch} contains origin/${config.branch}`);
       }
       if (/protected|GH006|GH013|declined|hook/i.test(said)) return fail(`origin refuses pushes to ${config.branch}: ${line}`, PUSH_RULES_FIX);
       return fail(`git cannot push to origin: ${line}`, "check git's credentials for origin (a credential helper, ssh key, or gh auth setup-git), then run preflight again");
