@@ -33,6 +33,7 @@ function facts(over: Partial<Facts> = {}): Facts {
     headIsTag: true,
     journal: null,
     workflowExpected: true,
+    workflowPaths: [".github/workflows/release.yml"],
     ...over,
   };
 }

@@ -13,7 +13,7 @@ import { inspectImage, type ImageFacts } from "./verify/image-checks.ts";
 import { findRelease, type ReleaseFacts } from "./verify/release-checks.ts";
 import type { RegistryAccess } from "./verify/registry-access.ts";
 import { findRun, failedJobs, type RunFacts } from "./verify/workflow-checks.ts";
-import { tagTriggers, type Workflow } from "./workflow.ts";
+import type { TagWorkflows } from "./workflow/index.ts";
 
 export const STATES = [
   "bump-stashed",
@@ -65,6 +65,8 @@ export interface Facts {
   headIsTag: boolean;
   journal: Journal | null;
   workflowExpected: boolean;
+  /** The workflows the tag starts (their runs are what `run` sums up). */
+  workflowPaths: string[];
 }
 
 export interface Diagnosis {
@@ -80,7 +82,8 @@ export interface DiagnoseInput {
   gh: GitHub;
   tag: string;
   gitDir: string;
-  workflow: Workflow | null;
+  /** The tag workflows at the tag's commit (tagWorkflowsAt). */
+  workflows: TagWorkflows;
   registry: RegistryAccess;
 }
 
@@ -122,7 +125,7 @@ async function branchOnOrigin(r: Runner, branch: string): Promise<string | null>
   return out.exitCode === 0 ? out.stdout.split(/\s+/)[0] || null : null;
 }
 
-async function registryFacts(input: DiagnoseInput, workflow: Workflow): Promise<Pick<Facts, "images" | "artifacts">> {
+async function registryFacts(input: DiagnoseInput, workflow: TagWorkflows): Promise<Pick<Facts, "images" | "artifacts">> {
   const [images, artifacts] = await Promise.all([
     Promise.all(
       workflow.images.map(async (image) => {
@@ -147,7 +150,7 @@ async function registryFacts(input: DiagnoseInput, workflow: Workflow): Promise<
 }
 
 export async function gatherFacts(input: DiagnoseInput): Promise<Facts> {
-  const { r, config, gh, tag, gitDir, workflow } = input;
+  const { r, config, gh, tag, gitDir, workflows } = input;
   const version = versionOf(tag, config.tagPrefix) ?? tag;
   const [localCommit, remote, release, dirty, stashList, head, originBranch] = await Promise.all([
     commitOf(r, `refs/tags/${tag}`),
@@ -167,10 +170,12 @@ export async function gatherFacts(input: DiagnoseInput): Promise<Facts> {
     localCommit && originBranch ? r.probe`git merge-base --is-ancestor ${localCommit} ${originBranch}`.then((o) => o.exitCode === 0) : Promise.resolve(false),
   ]);
   const runCommit = remoteCommit ?? localCommit;
-  const workflowExpected = Boolean(workflow && tagTriggers(workflow.filters, tag));
-  const run = runCommit && workflow ? await findRun(gh, workflow.path, tag, runCommit) : null;
+  const workflowExpected = workflows.started.length > 0;
+  const runs = runCommit ? await Promise.all(workflows.started.map((w) => findRun(gh, w.path, tag, runCommit))) : [];
+  // With several tag workflows, the run that says the most: a missing one, then one not done, then a failed one.
+  const run = runs.includes(null) ? null : (runs.find((x) => x!.status !== "completed") ?? runs.find((x) => x!.conclusion !== "success") ?? runs[0] ?? null);
   const failed = run && run.status === "completed" && run.conclusion !== "success" ? await failedJobs(gh, run.id) : [];
-  const published = run?.status === "completed" && run.conclusion === "success" && workflow ? await registryFacts(input, workflow) : { images: [], artifacts: [] };
+  const published = run?.status === "completed" && run.conclusion === "success" && runs.every((x) => x?.conclusion === "success") ? await registryFacts(input, workflows) : { images: [], artifacts: [] };
   return {
     tag,
     version,
@@ -189,6 +194,7 @@ export async function gatherFacts(input: DiagnoseInput): Promise<Facts> {
     headIsTag: Boolean(localCommit && head === localCommit),
     journal: readJournal(gitDir, tag),
     workflowExpected,
+    workflowPaths: workflows.started.map((w) => w.path),
   };
 }
 

@@ -8,7 +8,7 @@ import { journaledTags } from "../journal.ts";
 import type { Runner } from "../run.ts";
 import { versionOf } from "../tags.ts";
 import { registryAccess } from "../verify/registry-access.ts";
-import { workflowAt } from "../verify/index.ts";
+import { tagWorkflowsAt } from "../verify/index.ts";
 import semver from "semver";
 
 export async function findReleaseInProgress(r: Runner, config: Config, gitDir: string): Promise<string | null> {
@@ -25,6 +25,6 @@ export async function findReleaseInProgress(r: Runner, config: Config, gitDir: s
 
 export async function diagnoseTag(r: Runner, config: Config, gh: GitHub, gitDir: string, tag: string): Promise<Diagnosis> {
   const commit = (await commitOf(r, `refs/tags/${tag}`)) ?? "HEAD";
-  const { workflow } = await workflowAt(r, config, tag, commit);
-  return diagnose({ r, config, gh, tag, gitDir, workflow, registry: registryAccess(config.registryUrl, gh.token.token) });
+  const workflows = await tagWorkflowsAt(r, config, tag, commit);
+  return diagnose({ r, config, gh, tag, gitDir, workflows, registry: registryAccess(config.registryUrl, gh.token.token) });
 }
