@@ -29,7 +29,7 @@ export async function parseWorkflow(text: string, path: string, ctx: WorkflowCon
  * Every workflow a push of `ctx.tag` starts, read at `rev`. A file that GitHub would refuse is a
  * WorkflowError, unless what can be read of its `on:` shows the tag does not start it.
  */
-export async function readTagWorkflows(r: Runner, config: Config, rev: string, ctx: WorkflowContext): Promise<TagWorkflows> {
+export async function readTagWorkflows(r: Runner, config: Pick<Config, "workflowPaths">, rev: string, ctx: WorkflowContext): Promise<TagWorkflows> {
   const chosenBy = config.workflowPaths ? "setting" : "found";
   const looked = config.workflowPaths ?? (await workflowFiles(r, rev));
   const result: TagWorkflows = { rev, looked, chosenBy, started: [], notStarted: [], images: [], artifacts: [], notVerified: [] };

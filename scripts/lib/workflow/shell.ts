@@ -33,8 +33,8 @@ interface State {
   vars: Vars;
   cwd: string | null;
   condition: string | null;
-  /** Every variable is in doubt (after `source`, `eval`): only the script's own later assignments count. */
-  tainted: boolean;
+  /** Why a variable is not known: "$TAG (set from $(cat VERSION))". */
+  reasons: Map<string, string>;
 }
 
 interface Expanded {
@@ -55,11 +55,15 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
   const functions = new Map<string, ShNode>();
   let depth = 0;
   const source = (node: ShNode) => {
+    let out = "";
     try {
-      return text.slice(node.Pos().Offset(), node.End().Offset());
+      out = text.slice(node.Pos().Offset(), node.End().Offset());
     } catch {
       return "";
     }
+    // Show a `${{ }}` as written, not the mark that stands for it.
+    for (const [mark, written] of marks) out = out.split(mark).join(written);
+    return out.replace(/;\s*$/, "");
   };
   const type = (node: ShNode) => sh.nodeType(node);
   const lookup = (state: State, name: string): string | null => {
@@ -92,22 +96,22 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
     const name: string = part.Param?.Value ?? "";
     const unknown = (what: string): Expanded => ({ fields: null, value: null, split: true, unknowns: [what] });
     if (part.Excl || part.Index || part.Slice || part.Repl || part.Names || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return unknown(source(part) || `$${name}`);
-    const set = state.vars.has(name) && !state.tainted ? true : state.vars.has(name) ? true : null;
-    const value = set ? lookup(state, name) : null;
+    const value = lookup(state, name);
     const known = (v: string): Expanded => ({ fields: [v], value: v, split: true, unknowns: [] });
-    if (part.Length) return value === null ? unknown(`$${name}`) : known(String([...value].length));
+    const why = state.reasons.get(name) ?? `$${name}`;
+    if (part.Length) return value === null ? unknown(why) : known(String([...value].length));
     const exp = part.Exp as ShNode | null;
-    if (!exp) return value === null ? unknown(markedWhat(value, name)) : known(value);
+    if (!exp) return value === null ? unknown(why) : known(value);
     const { ops } = sh;
     const op = exp.Op as number;
     if (op === ops.defaultIfUnsetOrEmpty || op === ops.defaultIfUnset || op === ops.alternateIfSetAndNotEmpty || op === ops.alternateIfSet) {
-      if (value === null) return unknown(`$${name}`);
+      if (value === null) return unknown(why);
       const useWord = op === ops.defaultIfUnsetOrEmpty ? value === "" : op === ops.alternateIfSetAndNotEmpty ? value !== "" : op === ops.alternateIfSet;
       if (!useWord) return known(op === ops.alternateIfSetAndNotEmpty || op === ops.alternateIfSet ? "" : value);
       const word = expandWord(exp.Word, state);
       return { fields: word.value === null ? null : [word.value], value: word.value, split: true, unknowns: word.unknowns };
     }
-    if (value === null) return unknown(`$${name}`);
+    if (value === null) return unknown(why);
     if (op === ops.upperAll) return known(value.toUpperCase());
     if (op === ops.lowerAll) return known(value.toLowerCase());
     const removals = [ops.removeShortestPrefix, ops.removeLongestPrefix, ops.removeShortestSuffix, ops.removeLongestSuffix];
@@ -121,10 +125,6 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
     if (op === ops.removeShortestSuffix) for (let i = n; i >= 0; i--) { if (matches(value.slice(i))) return known(value.slice(0, i)); }
     if (op === ops.removeLongestSuffix) for (let i = 0; i <= n; i++) { if (matches(value.slice(i))) return known(value.slice(0, i)); }
     return known(value);
-  }
-
-  function markedWhat(value: string | null, name: string): string {
-    return `$${name}`;
   }
 
   function expandPart(part: ShNode, state: State, quoted: boolean): Expanded {
@@ -217,6 +217,8 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
     const e = expandWord(assignment.Value, state);
     // An assignment in a branch that may not run leaves the variable in doubt.
     local.set(name, state.condition ? null : e.value);
+    if (state.condition) state.reasons.set(name, `$${name} (set ${state.condition})`);
+    else if (e.value === null) state.reasons.set(name, `$${name} (set from ${e.unknowns.join(", ") || "a run-time value"})`);
   }
 
   function runStmts(stmts: ShNode[], state: State): void {
@@ -366,8 +368,10 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
     }
     if (name === "source" || name === "." || name === "eval") {
       // What it runs and sets cannot be read here: from now on, nothing the script set is sure.
-      for (const key of state.vars.keys()) state.vars.set(key, null);
-      state.tainted = true;
+      for (const key of state.vars.keys()) {
+        state.vars.set(key, null);
+        state.reasons.set(key, `$${key} (after \`${name}\`)`);
+      }
       return;
     }
     if (name === "unset") {
@@ -387,7 +391,7 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
     commands.push({ argv, arityUnknown, cwd: state.cwd, condition: state.condition, text: source(cmd).replace(/\s*\\\n\s*/g, " ").trim(), unknowns: [...new Set(unknowns)] });
   }
 
-  runStmts(file.Stmts, { vars: new Map(env), cwd, condition: null, tainted: false });
+  runStmts(file.Stmts, { vars: new Map(env), cwd, condition: null, reasons: new Map() });
   return commands;
 }
 
