@@ -27,6 +27,7 @@ Run it again after any failure: it continues at the first step not done. mise ru
     const { emitJson, say } = await import("./lib/output.ts");
     const { ReleaseRun, RELEASE_STEPS } = await import("./lib/release/run.ts");
     const { findReleaseInProgress, diagnoseTag } = await import("./lib/release/resume.ts");
+    const { kitCommand } = await import("./lib/hint.ts");
     const steps = await import("./lib/release/steps.ts");
 
     const dryRun = Boolean(ctx.flags["dry-run"]);
@@ -62,16 +63,17 @@ Run it again after any failure: it continues at the first step not done. mise ru
       say.step(`${inProgress}: ${diagnosis.state}`);
       say.info(diagnosis.reason);
       if (diagnosis.state === "complete" || diagnosis.state === "workflow-running") {
-        say.ok(`${inProgress} is already released${diagnosis.state === "workflow-running" ? "; its tag workflow is running (mise run release:verify -- --wait)" : ""}: nothing to do`);
+        say.ok(`${inProgress} is already released${diagnosis.state === "workflow-running" ? `; its tag workflow is running (${kitCommand("release:verify", ["--tag", inProgress, "--wait"])})` : ""}: nothing to do`);
         return report(true, null, `${inProgress} is already released`);
       }
       if (diagnosis.state === "authored-not-pushed" || diagnosis.state === "pushed-no-release") {
         release.resume = diagnosis;
         say.info(`continuing the release of ${inProgress}`);
       } else {
-        say.fail(`${inProgress} is in state ${diagnosis.state}: mise run release will not guess`);
-        say.info(`run: mise run release:recover -- --tag ${inProgress}`);
-        return report(false, null, `${inProgress} is in state ${diagnosis.state}: mise run release:recover -- --tag ${inProgress}`);
+        const recover = kitCommand("release:recover", ["--tag", inProgress]);
+        say.fail(`${inProgress} is in state ${diagnosis.state}: the release will not guess what to do`);
+        say.info(`run: ${recover}`);
+        return report(false, null, `${inProgress} is in state ${diagnosis.state}: ${recover}`);
       }
     }
 
@@ -102,7 +104,7 @@ Run it again after any failure: it continues at the first step not done. mise ru
     // 6. let the tag-triggered GitHub Actions workflow build, attest, and publish images
     if (run.ok && !dryRun) {
       run.summary(`${release.tag} is released: ${release.releaseUrl}`);
-      say.info(`the tag workflow now builds, attests and publishes; then check it: mise run release:verify -- --tag ${release.tag} --wait`);
+      say.info(`the tag workflow now builds, attests and publishes; then check it: ${kitCommand("release:verify", ["--tag", release.tag!, "--wait"])}`);
     } else if (run.ok) {
       run.summary(`dry run of ${release.tag} complete: nothing was changed`);
     } else {

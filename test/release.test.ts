@@ -246,7 +246,7 @@ describe("locking", () => {
     const codes = [a.code, b.code].sort();
     expect(codes).toEqual([0, 2]);
     const refused = a.code === 2 ? a : b;
-    expect(refused.json.error.message).toMatch(/another release-kit release \(pid \d+, started .*\) is working on this repository/);
+    expect(refused.json.error.message).toMatch(/another release-kit release \(pid \d+ on [^,]+, started .*\) is working on this repository/);
     expect(refused.json.error.fix).toMatch(/wait for it to finish/);
     expect(sb.api.state.releases.filter((r) => r.tagName === "v0.3.0")).toHaveLength(1);
     expect(await gitAsync(sb.remotePath, "tag", "--list", "v0.3.*")).toBe("v0.3.0");

@@ -125,7 +125,7 @@ async function buildSlow(): Promise<void> {
     return now.ok + now.notModified - before.ok - before.notModified;
   };
   const t0 = Date.now();
-  const waiting = verify(sb, ["--wait=60"], { RELEASE_POLL_SECONDS: "0.1" });
+  const waiting = verify(sb, ["--wait=60"], { RELEASE_POLL_SECONDS: "1" });
   await until(() => polled() >= 12, "verify --wait to poll the held run");
   sb.scenario.holdRuns = false;
   const waited = await waiting;

@@ -64,7 +64,12 @@ export function describeApiError(error: unknown, what: string): { message: strin
   if (status >= 500 || status === 0) {
     return { message: `${what}: GitHub did not answer (${status ? `${status} ` : ""}${apiMessage}) after retries`, fix: "GitHub may be down or unreachable: check https://www.githubstatus.com and your connection, then run the command again" };
   }
-  return { message: `${what}: ${status} ${apiMessage}`, fix: "see the message above; run the command again once it is fixed" };
+  // GitHub's own reasons (422 Validation Failed carries them in errors[]), not a pointer elsewhere.
+  const errors = ((e.response?.data as { errors?: ({ message?: string; resource?: string; field?: string; code?: string } | string)[] } | undefined)?.errors ?? []).map((x) =>
+    typeof x === "string" ? x : x.message ?? [x.resource, x.field, x.code].filter(Boolean).join(" "),
+  );
+  const reasons = errors.length ? `: ${errors.join("; ")}` : "";
+  return { message: `${what}: GitHub refused it (${status} ${apiMessage}${reasons})`, fix: `fix what GitHub says${reasons ? ` (${errors.join("; ")})` : ""}, then run the command again` };
 }
 
 export async function connectGitHub(repository: { owner: string; name: string }, env: NodeJS.ProcessEnv = process.env): Promise<GitHub> {

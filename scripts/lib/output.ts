@@ -1,5 +1,6 @@
 // The kit's small output vocabulary. Human lines go to stderr, always; stdout is reserved for the
 // one JSON document `--json` asks for, so `--json | jq` works while the human report still shows.
+import { randomBytes } from "node:crypto";
 import { redact, redactDeep } from "./redact.ts";
 
 export type CheckStatus = "pass" | "fail" | "warn" | "skip";
@@ -13,7 +14,11 @@ export interface CheckResult {
 }
 
 const useColor = () => Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
-const paint = (code: number, text: string) => (useColor() ? `\u001b[${code}m${text}\u001b[0m` : text);
+// Our styling is written as a marker no outside text can forge (a private-use character and a
+// per-process nonce), and turned into escape codes only after everything else was escaped: a
+// commit subject holding ESC[8m (conceal) or ESC[31m shows as text, never as styling.
+const MARK = `\u{E000}${randomBytes(6).toString("hex")}[`;
+const paint = (code: number, text: string) => (useColor() ? `${MARK}${code}m${text}${MARK}0m` : text);
 export const bold = (t: string) => paint(1, t);
 export const dim = (t: string) => paint(2, t);
 export const red = (t: string) => paint(31, t);
@@ -23,14 +28,22 @@ export const cyan = (t: string) => paint(36, t);
 
 /**
  * Text from outside (commit messages, tool output, API answers) may hold terminal control
- * sequences: shown escaped, never obeyed. Our own colour codes are the only escapes let through.
+ * sequences or bidirectional overrides: shown escaped, never obeyed. Only newlines and tabs pass.
  */
 export function sanitize(text: string): string {
-  return text.replace(/\u001b(?!\[[0-9;]*m)|[\u0000-\u0008\u000b-\u001a\u001c-\u001f\u007f\u009b]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16).padStart(4, "0")}` : `\\x${code.toString(16).padStart(2, "0")}`;
+  });
+}
+
+/** A line as the terminal gets it: outside text escaped, our own styling applied, secrets hidden. */
+export function render(line: string): string {
+  return redact(sanitize(line)).replaceAll(MARK, "\u001b[");
 }
 
 export function write(line = ""): void {
-  process.stderr.write(redact(sanitize(line)) + "\n");
+  process.stderr.write(render(line) + "\n");
 }
 
 export const say = {

@@ -91,8 +91,9 @@ function validate(name: SettingName, value: string): string | null {
       }
     }
     case "RELEASE_POLL_SECONDS": {
+      // A floor, so a typo like 0.000001 cannot turn a wait into a flood of requests.
       const n = Number(value);
-      return Number.isFinite(n) && n > 0 && n <= 3600 ? null : "a number of seconds between 0 and 3600, such as 10";
+      return Number.isFinite(n) && n >= 1 && n <= 3600 ? null : "a number of seconds from 1 to 3600, such as 10";
     }
   }
 }

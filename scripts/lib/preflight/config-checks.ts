@@ -56,7 +56,11 @@ function hookFindings(ctx: PreflightContext): Finding[] {
     const w = words(cliffHook);
     const at = w.findIndex((x) => x === "-o" || x === "--output" || x.startsWith("--output=") || /^-o./.test(x));
     const target = at === -1 ? null : w[at]!.includes("=") ? w[at]!.split("=")[1] : /^-o./.test(w[at]!) ? w[at]!.slice(2) : w[at + 1];
-    if (at === -1) found.push({ level: "fail", text: `the git-cliff hook (${cliffHook}) has no -o/--output: it prints the changelog to stdout and changes nothing`, fix: "add -o CHANGELOG.md to the git-cliff hook in cog.toml" });
+    // --prepend FILE writes the new section above the old text; git-cliff requires a range with it.
+    const prepends = w.some((x) => x === "-p" || x === "--prepend" || x.startsWith("--prepend="));
+    const ranged = w.some((x) => ["-u", "--unreleased", "-l", "--latest", "--current"].includes(x) || /\.\./.test(x));
+    if (prepends && !ranged) found.push({ level: "fail", text: `the git-cliff hook (${cliffHook}) uses --prepend without --unreleased: git-cliff refuses --prepend without a range`, fix: "add --unreleased to the git-cliff hook" });
+    else if (at === -1 && !prepends) found.push({ level: "fail", text: `the git-cliff hook (${cliffHook}) has no -o/--output or --prepend: it prints the changelog to stdout and changes nothing`, fix: "add -o CHANGELOG.md (or --unreleased --prepend CHANGELOG.md) to the git-cliff hook in cog.toml" });
     else if (target === "-") found.push({ level: "fail", text: `the git-cliff hook (${cliffHook}) writes to stdout (-o -): CHANGELOG.md is not updated`, fix: "write -o CHANGELOG.md in the git-cliff hook" });
     if (!w.some((x) => x === "--tag" || x === "-t" || x.startsWith("--tag=") || x === "--bump")) {
       found.push({ level: "fail", text: `the git-cliff hook (${cliffHook}) has no --tag {{version_tag}}: the new section would be titled "Unreleased", not the version`, fix: "add --tag {{version_tag}} to the git-cliff hook" });

@@ -2,17 +2,16 @@
 // repeat until the release is complete or a human has to decide.
 import { StartError } from "../cli.ts";
 import type { Config } from "../config.ts";
-import { diagnose, evidence, hookOutputIn, type Diagnosis } from "../diagnose.ts";
+import { evidence, type Diagnosis } from "../diagnose.ts";
 import { commitOf, remoteTags } from "../git.ts";
 import { describeApiError, type GitHub } from "../github.ts";
 import { bold, dim, green, red, say, write } from "../output.ts";
-import { findReleaseInProgress } from "../release/resume.ts";
+import { diagnoseTag, findReleaseInProgress } from "../release/resume.ts";
 import { CommandError, type Runner } from "../run.ts";
 import { highestTag, versionOf } from "../tags.ts";
-import { registryAccess } from "../verify/registry-access.ts";
 import { findRelease } from "../verify/release-checks.ts";
 import { waitForRun } from "../verify/workflow-checks.ts";
-import { tagWorkflowsAt } from "../verify/index.ts";
+import { kitCommand } from "../hint.ts";
 import { HumanNeeded, planFor, type Plan } from "./plan.ts";
 
 export interface RecoverOptions {
@@ -58,15 +57,6 @@ export async function chooseTag(r: Runner, config: Config, gh: GitHub, gitDir: s
   return tag;
 }
 
-async function diagnoseTag(r: Runner, config: Config, gh: GitHub, gitDir: string, tag: string): Promise<Diagnosis> {
-  // The workflow that counts is the one at the tag GitHub has (the run used it), when we have that commit.
-  const remote = (await remoteTags(r.with({ timeout: "60s" }))).get(tag);
-  const remoteHere = remote && (await commitOf(r, remote));
-  const commit = remoteHere || (await commitOf(r, `refs/tags/${tag}`)) || "HEAD";
-  const workflows = await tagWorkflowsAt(r, config, tag, commit);
-  return diagnose({ r, config, gh, tag, gitDir, workflows, registry: registryAccess(config.registryUrl, gh.token.token) });
-}
-
 function printDiagnosis(d: Diagnosis, plan: Plan): void {
   say.step(`Failure Recovery: ${d.facts.tag} is ${d.state === "complete" ? green(d.state) : red(d.state)}`);
   write(`  ${d.reason}`);
@@ -78,12 +68,6 @@ function printDiagnosis(d: Diagnosis, plan: Plan): void {
   write(`  ${bold("next:")} ${plan.action}`);
   for (const c of plan.commands) write(`    ${c}`);
   if (plan.human) write(`  ${bold("needs a human:")} ${plan.human}`);
-}
-
-/** Nothing of the release is left anywhere: what an abandon or a dropped stash leaves behind. */
-function gone(d: Diagnosis): boolean {
-  const f = d.facts;
-  return !f.localCommit && !f.remoteCommit && !f.release && !f.stashes.length && !hookOutputIn(f.dirty).length;
 }
 
 /** What went wrong in an action, in words a maintainer can act on. */
@@ -107,12 +91,6 @@ export async function recover(r: Runner, config: Config, gh: GitHub, gitDir: str
   const history: RecoverReport["history"] = [];
   for (let round = 0; ; round++) {
     const d = await diagnoseTag(r, config, gh, gitDir, tag);
-    if (history.length && gone(d) && (opts.abandon || history.some((h) => h.state === "bump-stashed"))) {
-      // The action left nothing of the release behind: there is nothing more to recover.
-      say.step(`Failure Recovery: nothing of ${tag} is left`);
-      const next = [{ action: `none here: nothing of ${tag} remains; fix what failed, then release again`, commands: ["mise run release"] }];
-      return { ok: true, tag, state: d.state, evidence: evidence(d.facts), next, history, human: null, summary: `${tag} was ${opts.abandon ? "abandoned" : "cleaned up"}: release again with mise run release` };
-    }
     const plan = await planFor({ r, config, gh, gitDir, diagnosis: d, deleteRelease: opts.deleteRelease, abandon: opts.abandon && !history.length });
     printDiagnosis(d, plan);
     const report = (human: string | null, summary?: string, next?: RecoverReport["next"][number]): RecoverReport => ({
@@ -135,7 +113,7 @@ export async function recover(r: Runner, config: Config, gh: GitHub, gitDir: str
     if (plan.human) return report(plan.human);
     if (round >= MAX_ROUNDS) return report(`recover took ${MAX_ROUNDS} actions without reaching complete; the last state was ${d.state}`);
     if (plan.waits) {
-      if (r.dryRun) return report(null, `dry run: would wait up to ${WAIT_SECONDS} s for the tag workflow of ${tag}, then go on`);
+      if (r.dryRun) return { ...report(null, `dry run: would wait up to ${WAIT_SECONDS} s for the tag workflow of ${tag}, then go on`), ok: true };
       history.push({ state: d.state, action: plan.action });
       const sha = d.facts.remoteCommit ?? d.facts.localCommit!;
       const bound = d.facts.run ? WAIT_SECONDS : NO_RUN_SECONDS(gh);
@@ -171,7 +149,14 @@ export async function recover(r: Runner, config: Config, gh: GitHub, gitDir: str
     } catch (error) {
       return report(failureOf(error, plan));
     }
-    if (r.dryRun) return report(null, `dry run: the commands above would run; nothing was changed`);
+    if (r.dryRun) return { ...report(null, `dry run: the commands above would run; nothing was changed`), ok: true };
     history.push({ state: d.state, action: plan.action });
+    if (plan.ends) {
+      // Abandoned, or set back: nothing of the release is left here to take further.
+      const after = await diagnoseTag(r, config, gh, gitDir, tag);
+      say.step(`Failure Recovery: ${tag}: ${plan.action}`);
+      const next = [{ action: `none here: ${tag} was ${opts.abandon ? "abandoned" : "set back"}; fix what failed, then release again`, commands: [kitCommand("release")] }];
+      return { ok: true, tag, state: after.state, evidence: evidence(after.facts), next, history, human: null, summary: `${tag} was ${opts.abandon ? "abandoned" : "set back"}: release again with ${kitCommand("release")}` };
+    }
   }
 }

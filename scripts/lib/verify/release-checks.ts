@@ -3,6 +3,7 @@ import { fail, pass, type Check } from "../checks.ts";
 import { findSection, normalizeNotes, notesProblems } from "../changelog.ts";
 import { showFile } from "../git.ts";
 import { describeApiError, type GitHub } from "../github.ts";
+import { fileUrl, releaseBody } from "../release/github-release.ts";
 import type { VerifyContext } from "./context.ts";
 
 export interface ReleaseFacts {
@@ -71,7 +72,7 @@ export const releaseCheck: Check<VerifyContext> = {
 export const notesCheck: Check<VerifyContext> = {
   id: "notes",
   needs: ["release"],
-  async run({ r, tag, version, commit }, deps) {
+  async run({ r, gh, tag, version, commit }, deps) {
     const release = deps.release?.data as ReleaseFacts | undefined;
     if (!release) return fail("no release to read notes from (see release)", `mise run release:recover -- --tag ${tag}`);
     const body = normalizeNotes(release.body);
@@ -81,7 +82,8 @@ export const notesCheck: Check<VerifyContext> = {
     if (!section) return fail(`CHANGELOG.md at ${tag} has no section for ${version} to compare the notes with`, "the release commit lacks its changelog: see mise run release:recover");
     const leftovers = notesProblems(body);
     if (leftovers.length) return fail(`the release notes of ${tag} hold ${leftovers.join(", ")}`, "fix the git-cliff template (cliff.toml) and edit the release notes");
-    if (body !== normalizeNotes(section)) {
+    // Notes longer than GitHub keeps are its head and a link to the whole section, as the release made them.
+    if (body !== normalizeNotes(releaseBody(section, fileUrl(gh, tag, "CHANGELOG.md")))) {
       return fail(`the release notes of ${tag} differ from the ${version} section of CHANGELOG.md`, `make them equal: gh release edit ${tag} --notes-file <(the ${version} section)`);
     }
     return pass(`the notes equal the ${version} section of CHANGELOG.md (${section.split("\n").length} lines)`);
