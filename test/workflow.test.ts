@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { HELM_CONFIG_MEDIA_TYPE, WorkflowError, parseWorkflow, readTagWorkflows, tagTriggers, type Workflow, type WorkflowContext } from "../scripts/lib/workflow/index.ts";
 import { createRunner } from "../scripts/lib/run.ts";
+import { renderFiles } from "../scripts/sandbox/example-files.ts";
 import { git, initRepo, tempDir } from "./helpers/kit.ts";
 
 const ctx: WorkflowContext = { owner: "Acme", repository: "Acme/gateway", tag: "v1.4.0", sha: "0123456789abcdef0123456789abcdef01234567" };
@@ -124,6 +125,22 @@ describe("parseWorkflow", async () => {
     expect(error).toBeInstanceOf(WorkflowError);
     expect((error as WorkflowError).message).toMatch(/bomb\.yml cannot be read: .*alias.*huge document/);
     expect((error as WorkflowError).fix).toMatch(/without nested YAML aliases/);
+  });
+});
+
+describe("the example repository's workflow", () => {
+  it("is read completely: both images with their platform asymmetry, the chart, nothing left unverified", async () => {
+    const example = renderFiles(
+      { owner: "acme", name: "gateway", kitPath: null, workspaceVersion: true, workflow: true, helmChart: true, brokenHook: false, hookWithoutOutput: false, hookWithoutNoConfirm: false },
+      { version: "0.3.0", routes: [], contractRoutes: [], gatewayModules: {}, adminItems: [], docsUpgrade: false, readmeContract: false, editorconfig: false, changelog: null },
+    );
+    const wf = await parseWorkflow(example[".github/workflows/release.yml"]!, ".github/workflows/release.yml", { ...ctx, owner: "acme", repository: "acme/gateway" }, async (p) => example[p] ?? null);
+    expect(wf.notVerified).toEqual([]);
+    expect(shapes(wf)).toEqual([
+      { ref: "ghcr.io/acme/gateway", tags: ["1.4.0", "v1.4.0", "sha-0123456", "latest"], platforms: ["linux/amd64"], attest: true, job: "gateway" },
+      { ref: "ghcr.io/acme/admin-ui", tags: ["v1.4.0", "latest"], platforms: ["linux/amd64", "linux/arm64"], attest: true, job: "admin-ui" },
+    ]);
+    expect(wf.artifacts.map((a) => [a.ref, a.tag, a.kind])).toEqual([["ghcr.io/acme/charts/gateway", "1.4.0", "helm"]]);
   });
 });
 

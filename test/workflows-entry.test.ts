@@ -192,6 +192,33 @@ describe("release:preflight tag-triggers with several workflow files", () => {
   }, 120_000);
 });
 
+describe("a YAML alias bomb in a workflow (issue 14)", () => {
+  it("is a configuration error with a clear message: preflight's config check fails, verify stops with exit 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rk-bomb-"));
+    try {
+      const clone = join(dir, "gateway");
+      await gitAsync(dir, "clone", "-q", sb.repoPath!, clone);
+      for (const [k, v] of [["user.name", "Test"], ["user.email", "test@example.com"], ["commit.gpgsign", "false"]]) await gitAsync(clone, "config", k!, v!);
+      let anchors = "  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+      for (let i = 1; i < 9; i++) anchors += `  a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(", ")}]\n`;
+      writeFileSync(join(clone, ".github/workflows/lol.yml"), `on:\n  push:\n    tags: ["v*"]\nenv:\n${anchors}jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n`);
+      await gitAsync(clone, "add", ".");
+      await gitAsync(clone, "commit", "-qm", "ci: lol");
+      await gitAsync(clone, "tag", "v0.9.0");
+      const [pre, ver] = await Promise.all([kitIn(sb, "preflight", ["--json"], { repo: clone }), kitIn(sb, "verify", ["--json", "--tag", "v0.9.0"], { repo: clone })]);
+      const config = check(pre, "config");
+      expect(config.status).toBe("fail");
+      expect(config.detail).toMatch(/\.github\/workflows\/lol\.yml cannot be read: .*alias.*\(YAML aliases that expand to a huge document\)/);
+      expect(config.detail).not.toMatch(/release-kit bug|the check itself failed/);
+      expect(check(pre, "tag-triggers")).toMatchObject({ status: "skip", detail: expect.stringContaining("lol.yml cannot be read (see config)") });
+      expect(ver.code).toBe(2);
+      expect(ver.json.error).toEqual({ message: expect.stringMatching(/lol\.yml cannot be read: .*\(at v0\.9\.0\)/), fix: expect.stringContaining("without nested YAML aliases") });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
 describe("the precompiled launcher path (plain Node, no tsx)", () => {
   const dir = mkdtempSync(join(tmpdir(), "rk-built-kit-"));
   const kit = join(dir, "kit");
