@@ -37,7 +37,7 @@ function rawFilters(on: unknown): TagFilters | null {
 }
 
 /**
- * Parses a workflow file. Throws WorkflowError for what GitHub would refuse, unless `unlessFilters`
+ * Parses a workflow file. Throws WorkflowError for what GitHub would refuse, unless `concerns`
  * says, from what can still be read of `on:`, that the file does not concern this push anyway.
  */
 export async function checkWorkflow(text: string, path: string, concerns?: (filters: TagFilters) => boolean): Promise<CheckedWorkflow> {
@@ -130,7 +130,7 @@ function shellOf(step: Table, job: Table, root: Table): string | null {
   return /windows/i.test(runsOn) ? "pwsh" : null;
 }
 
-async function readRunStep(step: Table, job: Table, root: Table, scope: ExpressionScope, place: Place, commandCtx: CommandContext): Promise<Found[]> {
+async function readRunStep(step: Table, job: Table, root: Table, scope: ExpressionScope, commandCtx: CommandContext): Promise<Found[]> {
   const run = String(step.run);
   const shell = shellOf(step, job, root);
   if (shell && shell !== "bash" && shell !== "sh") {
@@ -163,13 +163,11 @@ async function readRunStep(step: Table, job: Table, root: Table, scope: Expressi
   }
   const found: Found[] = [];
   for (const command of commands) found.push(...(await publishedBy(command, commandCtx)));
-  void place;
   return found;
 }
 
 async function readJob(jobId: string, job: Table, input: JobInput, workflowEnv: Map<string, string | null>, into: Collected): Promise<void> {
   const { ctx, workflow, readFile } = input;
-  const jobPlace: Place = { workflow, job: jobId, step: "(job)" };
   const base: ExpressionScope = { push: ctx, env: new Map(workflowEnv), envComplete: true, steps: new Map(), inputs: input.inputs };
   const runs = condition(job.if, base);
   if (runs === false) return;
@@ -199,7 +197,7 @@ async function readJob(jobId: string, job: Table, input: JobInput, workflowEnv: 
       // An action may export variables for the steps after it.
       envComplete = false;
     } else if (typeof step.run === "string") {
-      found = await readRunStep(step, job, input.root, scope, place, commandCtx);
+      found = await readRunStep(step, job, input.root, scope, commandCtx);
       if (/GITHUB_ENV/.test(step.run)) envComplete = false;
     }
     for (const f of found) {
@@ -233,7 +231,6 @@ async function readCalledWorkflow(jobId: string, job: Table, input: JobInput, sc
     const value = name in given ? valueOf(given[name], scope) : (asTable(spec)?.default ?? "");
     inputs.set(name, value instanceof Unknown ? null : (value as string | boolean | number | null));
   }
-  const before = into.notVerified.length;
   const firstImage = into.images.length;
   const firstArtifact = into.artifacts.length;
   await readJobs(called.root, { ...input, workflow: input.workflow, root: called.root, inputs, depth: input.depth + 1 }, into, `${jobId}/`);
@@ -241,7 +238,6 @@ async function readCalledWorkflow(jobId: string, job: Table, input: JobInput, sc
     for (const image of into.images.splice(firstImage)) into.notVerified.push({ ...image, what: `image ${image.ref}`, why: jobCondition });
     for (const a of into.artifacts.splice(firstArtifact)) into.notVerified.push({ ...a, what: `${a.kind} ${a.ref}:${a.tag}`, why: jobCondition });
   }
-  void before;
 }
 
 async function readJobs(root: Table, input: JobInput, into: Collected, prefix = ""): Promise<string[]> {
