@@ -422,6 +422,59 @@ jobs:
   });
 });
 
+describe("matrix jobs", () => {
+  it("a written-out matrix is read once per combination (product, exclude, include)", async () => {
+    const wf = await read(`
+on: { push: { tags: ["v*"] } }
+jobs:
+  images:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        image: [gateway, admin-ui, worker]
+        variant: [full, slim]
+        exclude:
+          - image: worker
+            variant: slim
+        include:
+          - image: admin-ui
+            platforms: linux/amd64,linux/arm64
+          - image: docs
+            variant: full
+    steps:
+      - uses: docker/build-push-action@v6
+        with:
+          push: true
+          platforms: \${{ matrix.platforms || 'linux/amd64' }}
+          tags: ghcr.io/acme/\${{ matrix.image }}:\${{ github.ref_name }}-\${{ matrix.variant }}
+`);
+    expect(shapes(wf)).toEqual([
+      { ref: "ghcr.io/acme/gateway", tags: ["v1.4.0-full", "v1.4.0-slim"], platforms: ["linux/amd64"], attest: false, job: "images" },
+      { ref: "ghcr.io/acme/admin-ui", tags: ["v1.4.0-full", "v1.4.0-slim"], platforms: ["linux/amd64", "linux/arm64"], attest: false, job: "images" },
+      { ref: "ghcr.io/acme/worker", tags: ["v1.4.0-full"], platforms: ["linux/amd64"], attest: false, job: "images" },
+      { ref: "ghcr.io/acme/docs", tags: ["v1.4.0-full"], platforms: ["linux/amd64"], attest: false, job: "images" },
+    ]);
+    expect(wf.notVerified).toEqual([]);
+  });
+
+  it("a matrix decided at run time leaves matrix unknown: named once, not guessed", async () => {
+    const wf = await read(`
+on: { push: { tags: ["v*"] } }
+jobs:
+  images:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        image: \${{ fromJSON(needs.plan.outputs.images) }}
+    steps:
+      - name: Push
+        run: docker push ghcr.io/acme/\${{ matrix.image }}:\${GITHUB_REF_NAME}
+`);
+    expect(wf.images).toEqual([]);
+    expect(reasons(wf)).toEqual([expect.stringMatching(/^images\/Push: `docker push ghcr\.io\/acme\/\$\{\{ matrix\.image \}\}:\$\{GITHUB_REF_NAME\}`: \$\{\{ matrix\.image \}\} is decided at run time/)]);
+  });
+});
+
 describe("tag filters", () => {
   const filtersOf = async (on: string) => (await read(`on:\n${on}\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo\n`, {}, "r.yml")).filters;
   it.each([

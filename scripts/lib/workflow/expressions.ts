@@ -44,6 +44,8 @@ export interface ExpressionScope {
   steps: Map<string, Record<string, string>>;
   /** A reusable workflow's inputs, as its caller passed them; null outside one. */
   inputs: Map<string, string | boolean | number | null> | null;
+  /** This matrix combination, when the job's matrix is written out; null: none, or decided at run time. */
+  matrix?: Record<string, unknown> | null;
 }
 
 const str = (value: string) => new data.StringData(value);
@@ -74,6 +76,16 @@ function scalar(value: string | boolean | number | null, what: string): data.Exp
   return str(value);
 }
 
+/** A plain value (from YAML) as expression data. */
+function toData(value: unknown): data.ExpressionData {
+  if (value === null || value === undefined) return new data.Null();
+  if (typeof value === "boolean") return new data.BooleanData(value);
+  if (typeof value === "number") return new data.NumberData(value);
+  if (typeof value === "string") return str(value);
+  if (Array.isArray(value)) return new data.Array(...value.map(toData));
+  return new data.Dictionary(...Object.entries(value as Record<string, unknown>).map(([k, v]) => pair(k, toData(v))));
+}
+
 function contextOf(scope: ExpressionScope): data.Dictionary {
   const env = [...scope.env].map(([k, v]) => pair(k, scalar(v, `env.${k}`)));
   const steps = [...scope.steps].map(([id, outputs]) => pair(id, new Partial(`steps.${id}`, [pair("outputs", new Partial(`steps.${id}.outputs`, Object.entries(outputs).map(([k, v]) => pair(k, str(v)))))])));
@@ -83,6 +95,7 @@ function contextOf(scope: ExpressionScope): data.Dictionary {
     pair("env", scope.envComplete ? new data.Dictionary(...env) : new Partial("env", env)),
     pair("steps", new Partial("steps", steps)),
     ...(scope.inputs ? [pair("inputs", new data.Dictionary(...inputs))] : []),
+    ...(scope.matrix ? [pair("matrix", toData(scope.matrix))] : []),
   );
 }
 

@@ -103,7 +103,7 @@ interface JobInput {
 }
 
 interface Collected {
-  images: (ImageSpec & { attestable: boolean })[];
+  images: ImageSpec[];
   artifacts: ArtifactSpec[];
   notVerified: NotVerified[];
   attests: { place: Place; subject: string | null; why?: string }[];
@@ -166,9 +166,62 @@ async function readRunStep(step: Table, job: Table, root: Table, scope: Expressi
   return found;
 }
 
+const MAX_COMBINATIONS = 256;
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The combinations of a job's matrix, as GitHub makes them (product, then exclude, then include);
+ * undefined when the job has no matrix, null when the matrix is decided at run time.
+ */
+export function matrixOf(job: Table, scope: ExpressionScope): Record<string, unknown>[] | null | undefined {
+  const matrix = asTable(asTable(job.strategy)?.matrix);
+  if (!asTable(job.strategy)?.matrix) return undefined;
+  if (!matrix) return null;
+  const resolve = (value: unknown): unknown => {
+    if (typeof value === "string") {
+      const v = valueOf(value, scope);
+      if (v instanceof Unknown) throw v;
+      return v;
+    }
+    if (Array.isArray(value)) return value.map(resolve);
+    const table = asTable(value);
+    return table ? Object.fromEntries(Object.entries(table).map(([k, v]) => [k, resolve(v)])) : value;
+  };
+  try {
+    const keys = Object.keys(matrix).filter((k) => k !== "include" && k !== "exclude");
+    let combos: Record<string, unknown>[] = keys.length ? [{}] : [];
+    for (const key of keys) {
+      const values = resolve(matrix[key]);
+      if (!Array.isArray(values)) return null;
+      combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
+    }
+    const exclude = resolve(matrix.exclude ?? []);
+    const include = resolve(matrix.include ?? []);
+    if (!Array.isArray(exclude) || !Array.isArray(include)) return null;
+    combos = combos.filter((c) => !exclude.some((e) => Object.entries(asTable(e) ?? {}).every(([k, v]) => same(c[k], v))));
+    for (const entry of include.map((e) => asTable(e) ?? {})) {
+      // Added to every combination whose own values it does not change; else a combination of its own.
+      const fits = combos.filter((c) => Object.entries(entry).every(([k, v]) => !keys.includes(k) || same(c[k], v)));
+      if (keys.length && fits.length) for (const c of fits) Object.assign(c, entry);
+      else combos.push({ ...entry });
+    }
+    return combos.length <= MAX_COMBINATIONS ? combos : null;
+  } catch (error) {
+    if (error instanceof Unknown) return null;
+    throw error;
+  }
+}
+
 async function readJob(jobId: string, job: Table, input: JobInput, workflowEnv: Map<string, string | null>, into: Collected): Promise<void> {
+  const scope: ExpressionScope = { push: input.ctx, env: new Map(workflowEnv), envComplete: true, steps: new Map(), inputs: input.inputs };
+  const combos = matrixOf(job, scope);
+  // A written-out matrix runs the job once per combination; one decided at run time leaves `matrix` unknown.
+  for (const matrix of combos?.length ? combos : [null]) await readJobOnce(jobId, job, input, workflowEnv, into, matrix);
+}
+
+async function readJobOnce(jobId: string, job: Table, input: JobInput, workflowEnv: Map<string, string | null>, into: Collected, matrix: Record<string, unknown> | null): Promise<void> {
   const { ctx, workflow, readFile } = input;
-  const base: ExpressionScope = { push: ctx, env: new Map(workflowEnv), envComplete: true, steps: new Map(), inputs: input.inputs };
+  const base: ExpressionScope = { push: ctx, env: new Map(workflowEnv), envComplete: true, steps: new Map(), inputs: input.inputs, matrix };
   const runs = condition(job.if, base);
   if (runs === false) return;
   const jobCondition = runs instanceof Unknown ? `the job runs only ${runs.what.replace(/^if: /, "if ")}, which is not known before the run` : null;
@@ -203,7 +256,7 @@ async function readJob(jobId: string, job: Table, input: JobInput, workflowEnv: 
     for (const f of found) {
       if ("notVerified" in f) into.notVerified.push({ ...place, ...f.notVerified });
       else if (why) into.notVerified.push({ ...place, what: "image" in f ? `image ${f.image.ref}` : `${f.artifact.kind} ${f.artifact.ref}:${f.artifact.tag}`, why });
-      else if ("image" in f) into.images.push({ ...place, ...f.image, attest: false, attestable: true });
+      else if ("image" in f) into.images.push({ ...place, ...f.image, attest: false });
       else into.artifacts.push({ ...place, ...f.artifact });
     }
   }
@@ -259,8 +312,14 @@ export async function readWorkflow(checked: CheckedWorkflow, ctx: WorkflowContex
     if (target.length) for (const image of target) image.attest = true;
     else into.notVerified.push({ ...a.place, what: `a provenance attestation${a.subject ? ` of ${a.subject}` : ""}`, why: a.why ?? (a.subject ? `no step of this workflow was read to push ${a.subject}` : "it does not say which image it attests") });
   }
+  // A matrix job reads its steps once per combination: say each thing not verified once.
+  const said = new Set<string>();
+  const notVerified = into.notVerified.filter((n) => {
+    const key = JSON.stringify([n.workflow, n.job, n.step, n.what, n.why]);
+    return !said.has(key) && said.add(key);
+  });
   const images = new Map<string, ImageSpec>();
-  for (const { attestable: _, ...image } of into.images) {
+  for (const image of into.images) {
     const seen = images.get(image.ref);
     if (!seen) images.set(image.ref, { ...image, tags: [...image.tags] });
     else {
@@ -270,5 +329,5 @@ export async function readWorkflow(checked: CheckedWorkflow, ctx: WorkflowContex
     }
   }
   const name = typeof checked.root.name === "string" ? checked.root.name : null;
-  return { path: checked.path, name, jobs, filters: checked.filters, images: [...images.values()], artifacts: into.artifacts, notVerified: into.notVerified };
+  return { path: checked.path, name, jobs, filters: checked.filters, images: [...images.values()], artifacts: into.artifacts.filter((a, i, all) => all.findIndex((b) => b.ref === a.ref && b.tag === a.tag) === i), notVerified };
 }
