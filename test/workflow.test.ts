@@ -422,6 +422,45 @@ jobs:
   });
 });
 
+describe("composite actions of this repository", () => {
+  it("are read step by step with the inputs they are given", async () => {
+    files[".github/actions/publish/action.yml"] = `
+name: Publish
+inputs:
+  image:
+    required: true
+  registry:
+    default: ghcr.io/acme
+runs:
+  using: composite
+  steps:
+    - name: Push
+      shell: bash
+      run: |
+        docker buildx build --push -t "\${{ inputs.registry }}/\${{ inputs.image }}:\${GITHUB_REF_NAME#v}" .
+    - name: Crates
+      shell: bash
+      run: cargo publish
+`;
+    files[".github/actions/node/action.yml"] = "name: Node\nruns:\n  using: node20\n  main: index.js\n";
+    const wf = await read(`
+on: { push: { tags: ["v*"] } }
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    steps:
+      - name: Gateway
+        uses: ./.github/actions/publish
+        with:
+          image: gateway
+      - uses: ./.github/actions/node
+`);
+    expect(shapes(wf)).toEqual([{ ref: "ghcr.io/acme/gateway", tags: ["1.4.0"], platforms: null, attest: false, job: "publish" }]);
+    expect(wf.images[0]!.step).toBe("Gateway / Push");
+    expect(reasons(wf)).toEqual(["publish/Gateway / Crates: `cargo publish`: crates.io is not checked by release-kit"]);
+  });
+});
+
 describe("matrix jobs", () => {
   it("a written-out matrix is read once per combination (product, exclude, include)", async () => {
     const wf = await read(`

@@ -229,20 +229,41 @@ async function readJobOnce(jobId: string, job: Table, input: JobInput, workflowE
   if (typeof job.uses === "string") return readCalledWorkflow(jobId, job, input, base, jobCondition, into);
 
   resolveEnv(job.env, base);
-  const packaged = new Map<string, PackagedChart>();
-  const commandCtx: CommandContext = { readFile, packaged };
+  const commandCtx: CommandContext = { readFile, packaged: new Map<string, PackagedChart>() };
   const steps = Array.isArray(job.steps) ? job.steps : [];
-  let envComplete = true;
+  await readSteps(steps, { input, job, jobId, base, jobCondition, commandCtx, into, prefix: "", depth: 0 });
+}
+
+interface StepsInput {
+  input: JobInput;
+  job: Table;
+  jobId: string;
+  /** What the steps see: env so far, earlier steps' outputs, inputs (of a composite action). */
+  base: ExpressionScope;
+  jobCondition: string | null;
+  commandCtx: CommandContext;
+  into: Collected;
+  /** "<step> / " inside a composite action, so its steps are named by the step that uses it. */
+  prefix: string;
+  depth: number;
+}
+
+async function readSteps(steps: unknown[], s: StepsInput): Promise<void> {
+  const { input, job, jobId, base, jobCondition, commandCtx, into } = s;
+  let envComplete = base.envComplete;
   for (const [index, value] of steps.entries()) {
     const step = asTable(value) ?? {};
-    const place: Place = { workflow, job: jobId, step: stepName(step, index) };
+    const place: Place = { workflow: input.workflow, job: jobId, step: `${s.prefix}${stepName(step, index)}` };
     const scope: ExpressionScope = { ...base, env: new Map(base.env), envComplete, steps: base.steps };
     resolveEnv(step.env, scope);
     const stepRuns = condition(step.if, scope);
     if (stepRuns === false) continue;
     const why = jobCondition ?? (stepRuns instanceof Unknown ? `the step runs only ${stepRuns.what.replace(/^if: /, "if ")}, which is not known before the run` : null);
     let found: Found[] = [];
-    if (typeof step.uses === "string") {
+    if (typeof step.uses === "string" && step.uses.startsWith("./")) {
+      found = await readLocalAction(step, scope, place, { ...s, base: scope, jobCondition: why });
+      envComplete = false;
+    } else if (typeof step.uses === "string") {
       const reading = readAction(step.uses, asTable(step.with) ?? {}, scope, typeof step.id === "string" ? step.id : null);
       found = reading.found;
       if (reading.outputs && typeof step.id === "string" && !why) base.steps.set(step.id, reading.outputs);
@@ -260,6 +281,32 @@ async function readJobOnce(jobId: string, job: Table, input: JobInput, workflowE
       else into.artifacts.push({ ...place, ...f.artifact });
     }
   }
+}
+
+/** A composite action of this repository (`uses: ./path`): its steps are read as the job's, with its inputs. */
+async function readLocalAction(step: Table, scope: ExpressionScope, place: Place, s: StepsInput): Promise<Found[]> {
+  const dir = posix.normalize(String(step.uses).slice(2)).replace(/\/$/, "");
+  const text = (await s.input.readFile(`${dir}/action.yml`)) ?? (await s.input.readFile(`${dir}/action.yaml`));
+  if (text === null) return [];
+  let action: Table | null;
+  try {
+    action = asTable(parseDocument(text).toJS({ maxAliasCount: 100 }));
+  } catch {
+    action = null;
+  }
+  const runs = asTable(action?.runs);
+  // A JavaScript or Docker action is code release-kit does not read; only composite steps can be.
+  if (!action || runs?.using !== "composite" || !Array.isArray(runs.steps)) return [];
+  if (s.depth >= 8) return [{ notVerified: { what: `composite action ${dir}`, why: "composite actions nest too deep to read" } }];
+  const given = asTable(step.with) ?? {};
+  const inputs = new Map<string, string | boolean | number | null>();
+  for (const [name, spec] of Object.entries(asTable(action.inputs) ?? {})) {
+    const value = name in given ? valueOf(given[name], scope) : valueOf(asTable(spec)?.default ?? "", scope);
+    inputs.set(name, value instanceof Unknown ? null : typeof value === "string" || typeof value === "boolean" || typeof value === "number" ? value : "");
+  }
+  const base: ExpressionScope = { ...scope, env: new Map(scope.env), steps: new Map(), inputs };
+  await readSteps(runs.steps, { ...s, base, prefix: `${place.step} / `, depth: s.depth + 1 });
+  return [];
 }
 
 /** A job that calls a reusable workflow: one in this repository is read with the inputs it is given. */
