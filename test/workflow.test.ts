@@ -334,6 +334,25 @@ ${body}`;
     ]);
   });
 
+  it("a test of known values decides the branch, as it will in the run", async () => {
+    const wf = await read(
+      steps(`      - name: Push
+        run: |
+          if [ \${{ contains(github.ref, '-') }} = "true" ]; then
+            docker push ghcr.io/acme/app:rc
+          elif test -n "$GITHUB_REF_NAME"; then
+            docker push ghcr.io/acme/app:stable
+          else
+            docker push ghcr.io/acme/app:never
+          fi
+          [ "$GITHUB_REF_TYPE" != tag ] || docker push ghcr.io/acme/app:tagged
+          [ -z "$GITHUB_SHA" ] && docker push ghcr.io/acme/app:nosha
+`),
+    );
+    expect(shapes(wf)).toEqual([{ ref: "ghcr.io/acme/app", tags: ["stable", "tagged"], platforms: null, attest: false, job: "publish" }]);
+    expect(wf.notVerified).toEqual([]);
+  });
+
   it("recognises other publishing by name: cargo, npm, cosign, goreleaser, release assets, PyPI", async () => {
     const wf = await read(
       steps(`      - name: Crates

@@ -64,6 +64,18 @@ export function readAction(uses: string, inputs: Inputs, scope: ExpressionScope,
       return { found: [nv("crates (katyo/publish-crates)", "crates.io is not checked by release-kit")] };
     case "actions-rs/cargo":
       return { found: inputs.command === "publish" ? [nv("cargo publish", "crates.io is not checked by release-kit")] : [] };
+    case "pyo3/maturin-action":
+      return { found: ["upload", "publish"].includes(String(inputs.command)) ? [nv(`maturin ${inputs.command}`, "PyPI is not checked by release-kit")] : [] };
+    case "taiki-e/upload-rust-binary-action":
+      return { found: [nv("release assets (taiki-e/upload-rust-binary-action)", "release assets are not checked by release-kit (its release check covers the release, not its files)")] };
+    case "mislav/bump-homebrew-formula-action":
+    case "dawidd6/action-homebrew-bump-formula":
+      return { found: [nv("a Homebrew formula bump", "Homebrew taps are not checked by release-kit")] };
+    case "vedantmgoyal9/winget-releaser":
+    case "vedantmgoyal2009/winget-releaser":
+      return { found: [nv("a winget manifest", "winget is not checked by release-kit")] };
+    case "snapcore/action-publish":
+      return { found: [nv("a snap (snapcore/action-publish)", "the Snap Store is not checked by release-kit")] };
     case "helm/chart-releaser-action":
       return { found: [nv("Helm charts (helm/chart-releaser-action)", "a chart repository on GitHub Pages is not checked by release-kit")] };
     default:

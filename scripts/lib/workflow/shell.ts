@@ -134,7 +134,7 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
         const what = unknownWhat(value);
         if (what) return { fields: null, value: null, split: false, unknowns: [what] };
         // Unquoted globs and brace lists expand to names only the run's file system knows.
-        if (!quoted && /[*?[]|\{[^}]*(,|\.\.)[^}]*\}/.test(value)) return { fields: null, value: null, split: true, unknowns: [value] };
+        if (!quoted && /[*?]|\[[^\]]*\]|\{[^}]*(,|\.\.)[^}]*\}/.test(value)) return { fields: null, value: null, split: true, unknowns: [value] };
         return { fields: [value], value, split: false, unknowns: [] };
       }
       case "SglQuoted": {
@@ -243,13 +243,19 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
         return;
       }
       case "BinaryCmd": {
-        runStmt(cmd.X, state);
         const op = cmd.Op as number;
+        const known = op === sh.ops.and || op === sh.ops.or ? knownTest(cmd.X, state) : null;
+        if (known === null) runStmt(cmd.X, state);
+        if (known !== null) return known === (op === sh.ops.and) ? runStmt(cmd.Y, state) : undefined;
         if (op === sh.ops.or) return runStmt(cmd.Y, conditional(state, `only if \`${source(cmd.X)}\` fails`));
         if (op === sh.ops.and && isTest(cmd.X)) return runStmt(cmd.Y, conditional(state, `only if \`${source(cmd.X)}\` holds`));
         return runStmt(cmd.Y, state);
       }
       case "IfClause": {
+        // A test of known values decides the branch here, as it will in the run.
+        const known = (cmd.Cond as ShNode[]).length === 1 ? knownTest(cmd.Cond[0], state) : null;
+        if (known === true) return runStmts(cmd.Then, state);
+        if (known === false) return cmd.Else ? runStmt({ Cmd: cmd.Else }, state) : undefined;
         runStmts(cmd.Cond, state);
         const why = `only if \`${(cmd.Cond as ShNode[]).map(source).join("; ")}\` holds`;
         const branch = conditional(state, why);
@@ -327,6 +333,34 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
       }
     };
     walk(stmts);
+  }
+
+  /** `[ ... ]` or `test ...` over known words: its result; null when it cannot be known here. */
+  function knownTest(stmt: ShNode, state: State): boolean | null {
+    const cmd = stmt.Cmd as ShNode | null;
+    if (!cmd || type(cmd) !== "CallExpr" || (cmd.Assigns as ShNode[]).length) return null;
+    const words: string[] = [];
+    for (const w of cmd.Args as ShNode[]) {
+      const e = expandWord(w, state);
+      if (!e.fields) return null;
+      words.push(...e.fields);
+    }
+    let args = words;
+    if (args[0] === "[" && args.at(-1) === "]") args = args.slice(1, -1);
+    else if (args[0] === "test") args = args.slice(1);
+    else return null;
+    let negate = stmt.Negated === true;
+    if (args[0] === "!") {
+      negate = !negate;
+      args = args.slice(1);
+    }
+    let result: boolean | null = null;
+    if (args.length === 1) result = args[0] !== "";
+    else if (args.length === 2 && args[0] === "-n") result = args[1] !== "";
+    else if (args.length === 2 && args[0] === "-z") result = args[1] === "";
+    else if (args.length === 3 && (args[1] === "=" || args[1] === "==")) result = args[0] === args[2];
+    else if (args.length === 3 && args[1] === "!=") result = args[0] !== args[2];
+    return result === null ? null : result !== negate;
   }
 
   function isTest(stmt: ShNode): boolean {
