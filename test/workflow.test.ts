@@ -345,11 +345,12 @@ ${body}`;
           else
             docker push ghcr.io/acme/app:never
           fi
+          if [ "$GITHUB_REF_TYPE" = branch ]; then docker push ghcr.io/acme/app:branch; else docker push ghcr.io/acme/app:else; fi
           [ "$GITHUB_REF_TYPE" != tag ] || docker push ghcr.io/acme/app:tagged
           [ -z "$GITHUB_SHA" ] && docker push ghcr.io/acme/app:nosha
 `),
     );
-    expect(shapes(wf)).toEqual([{ ref: "ghcr.io/acme/app", tags: ["stable", "tagged"], platforms: null, attest: false, job: "publish" }]);
+    expect(shapes(wf)).toEqual([{ ref: "ghcr.io/acme/app", tags: ["stable", "else", "tagged"], platforms: null, attest: false, job: "publish" }]);
     expect(wf.notVerified).toEqual([]);
   });
 

@@ -252,6 +252,8 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
         return runStmt(cmd.Y, state);
       }
       case "IfClause": {
+        // A plain `else` (reached when the conditions before it were decided) runs as its parent would.
+        if (!(cmd.Cond as ShNode[]).length) return runStmts(cmd.Then, state);
         // A test of known values decides the branch here, as it will in the run.
         const known = (cmd.Cond as ShNode[]).length === 1 ? knownTest(cmd.Cond[0], state) : null;
         if (known === true) return runStmts(cmd.Then, state);
