@@ -169,6 +169,17 @@ jobs:
     expect((await read(docker(push))).images).toMatchObject([{ ref: "ghcr.io/acme/app", tags: ["v1.4.0"] }]);
   });
 
+  it("a push run has no inputs: `inputs.x || github.ref_name` is the tag", async () => {
+    const wf = await read(docker("true").replace("tags: ghcr.io/acme/app:${{ github.ref_name }}", "tags: ghcr.io/acme/app:${{ inputs.tag_name || github.ref_name }}"));
+    expect(wf.images).toMatchObject([{ ref: "ghcr.io/acme/app", tags: ["v1.4.0"] }]);
+  });
+
+  it("env an earlier step may have set at run time is unknown, and said so", async () => {
+    const wf = await read(docker("true", "").replace("tags: ghcr.io/acme/app:${{ github.ref_name }}", "tags: ghcr.io/acme/app:${{ env.DOCKER_TAG }}").replace("      - name: Build", '      - run: echo "DOCKER_TAG=$GITHUB_REF_NAME" >> "$GITHUB_ENV"\n      - name: Build'));
+    expect(wf.images).toEqual([]);
+    expect(wf.notVerified[0]!.why).toMatch(/env\.DOCKER_TAG, not set in the workflow: an earlier step may set it at run time/);
+  });
+
   it("push decided by vars, secrets or inputs is reported by name, never dropped", async () => {
     for (const [push, names] of [["${{ vars.PUBLISH == 'true' }}", "vars"], ["${{ secrets.PUSH && 'true' }}", "secrets"], ["${{ github.actor == 'bot' }}", "github.actor"]] as const) {
       const wf = await read(docker(push));

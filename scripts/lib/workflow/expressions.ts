@@ -42,7 +42,7 @@ export interface ExpressionScope {
   envComplete: boolean;
   /** Outputs of earlier steps the reader knows (metadata-action's tags), by step id. */
   steps: Map<string, Record<string, string>>;
-  /** A reusable workflow's inputs, as its caller passed them; null outside one. */
+  /** The inputs context: a reusable workflow's or composite action's, as its caller passed them (empty for a push). */
   inputs: Map<string, string | boolean | number | null> | null;
   /** This matrix combination, when the job's matrix is written out; null: none, or decided at run time. */
   matrix?: Record<string, unknown> | null;
@@ -116,7 +116,10 @@ class TagPushEvaluator extends Evaluator {
     if (ia.index instanceof Star) return object instanceof Partial ? new Unknown(`${object.label}.*`) : super.visitIndexAccess(ia);
     const index = this.eval(ia.index);
     if (index instanceof Unknown) return index;
-    if (object instanceof Partial && object.get(index.coerceString()) === undefined) return new Unknown(`${object.label}.${index.coerceString()}`);
+    if (object instanceof Partial && object.get(index.coerceString()) === undefined) {
+      const name = `${object.label}.${index.coerceString()}`;
+      return new Unknown(object.label === "env" ? `${name}, not set in the workflow: an earlier step may set it at run time` : name);
+    }
     return super.visitIndexAccess(ia);
   }
 

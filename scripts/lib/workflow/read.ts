@@ -351,7 +351,8 @@ async function readJobs(root: Table, input: JobInput, into: Collected, prefix = 
 /** Reads what a workflow publishes for this push. */
 export async function readWorkflow(checked: CheckedWorkflow, ctx: WorkflowContext, readFile: FileReader): Promise<Workflow> {
   const into: Collected = { images: [], artifacts: [], notVerified: [], attests: [] };
-  const jobs = await readJobs(checked.root, { ctx, workflow: checked.path, root: checked.root, readFile, inputs: null, depth: 0 }, into);
+  // A run started by a push has an empty inputs context: `inputs.x` is null, not unknown.
+  const jobs = await readJobs(checked.root, { ctx, workflow: checked.path, root: checked.root, readFile, inputs: new Map(), depth: 0 }, into);
   // Attestations name their image; one in a job with a single image may leave it implied.
   for (const a of into.attests) {
     const sameJob = into.images.filter((i) => i.job === a.place.job);
