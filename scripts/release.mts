@@ -77,15 +77,16 @@ Run it again after any failure: it continues at the first step not done. mise ru
       }
     }
 
+    // Numbered in the order they run; the runbook's own step is cited beside each.
     const run = new ReleaseRun({
-      preflight: "Release Preflight (1. update main locally; every check at once)",
-      version: "The next version (cog, or --version/--bump/--pre)",
-      bump: "cog bump --skip-untracked (its pre-bump hooks: git-cliff -o CHANGELOG.md, cargo release version)",
-      "check-commit": "Check the release commit: changelog section and versions",
-      review: "3. review the generated version changes and CHANGELOG.md",
-      push: "5. push the release commit and tag (git push --atomic)",
-      "confirm-tag": "Confirm GitHub has the tag at the release commit",
-      "github-release": "4. create the GitHub release for the new tag",
+      preflight: "preflight: every check at once (runbook: Release Preflight; step 1, update main locally)",
+      version: "version: cog's next version, or --version/--bump/--pre (runbook: What mise run release Does, 1)",
+      bump: "bump: cog bump --skip-untracked, its pre-bump hooks write CHANGELOG.md and the versions (runbook: What mise run release Does, 1, 2 and 4)",
+      "check-commit": "check-commit: the release commit holds the changelog section and the versions",
+      review: "review: the gate (runbook: step 3, review the generated version changes and CHANGELOG.md)",
+      push: "push: git push --atomic, the release commit and its tag together (runbook: step 5)",
+      "confirm-tag": "confirm-tag: GitHub shows the tag at the release commit",
+      "github-release": "github-release: the GitHub release for the new tag (runbook: step 4, after the push)",
     });
     // Current Release Flow. 1. update main locally
     await run.step("preflight", () => steps.preflightStep(release));

@@ -5,12 +5,24 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { KIT_ROOT } from "./kit-root.ts";
 
+// A command inside a message is marked (two private-use characters no outside text holds once it is
+// sanitized), so the printer can keep it whole on a line of its own; every output strips the marks.
+export const COMMAND_OPEN = "\u{E001}";
+export const COMMAND_CLOSE = "\u{E002}";
+const MARKS = /[\u{E001}\u{E002}]/gu;
+
+/** Marks `text` as a command to paste. */
+export const asCommand = (text: string): string => `${COMMAND_OPEN}${text.replace(MARKS, "")}${COMMAND_CLOSE}`;
+
+/** The text as a person or a JSON reader gets it: command marks removed. */
+export const plain = (text: string): string => text.replace(MARKS, "");
+
 export function shellWord(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /** A shell command from its words, each quoted as needed. */
-export const sh = (...words: string[]): string => words.map(shellWord).join(" ");
+export const sh = (...words: string[]): string => asCommand(words.map(shellWord).join(" "));
 
 export type KitTask = "release" | "release:preflight" | "release:verify" | "release:recover" | "release:rehearse" | "sandbox";
 

@@ -1,6 +1,7 @@
 // The kit's small output vocabulary. Human lines go to stderr, always; stdout is reserved for the
 // one JSON document `--json` asks for, so `--json | jq` works while the human report still shows.
 import { randomBytes } from "node:crypto";
+import { COMMAND_CLOSE, COMMAND_OPEN, plain } from "./hint.ts";
 import { redact, redactDeep } from "./redact.ts";
 
 export type CheckStatus = "pass" | "fail" | "warn" | "skip";
@@ -39,7 +40,7 @@ export function sanitize(text: string): string {
 
 /** A line as the terminal gets it: outside text escaped, our own styling applied, secrets hidden. */
 export function render(line: string): string {
-  return redact(sanitize(line)).replaceAll(MARK, "\u001b[");
+  return plain(redact(sanitize(line))).replaceAll(MARK, "\u001b[");
 }
 
 export function write(line = ""): void {
@@ -58,7 +59,7 @@ export const say = {
 
 /** Prints the one JSON document of a `--json` run on stdout, redacted. */
 export function emitJson(doc: unknown): void {
-  process.stdout.write(JSON.stringify(redactDeep(doc), null, 2) + "\n");
+  process.stdout.write(plain(JSON.stringify(redactDeep(doc), null, 2)) + "\n");
 }
 
 const VERDICT: Record<CheckStatus, (t: string) => string> = {
@@ -68,40 +69,60 @@ const VERDICT: Record<CheckStatus, (t: string) => string> = {
   skip: (t) => dim(t),
 };
 
-function wrap(text: string, width: number): string[] {
+/** How wide our lines may be: the terminal's width, or 100 columns when stderr is not a terminal. */
+export function lineWidth(): number {
+  return process.stderr.isTTY && process.stderr.columns ? Math.max(60, process.stderr.columns) : 100;
+}
+
+/** Prose wrapped to `width`; a marked command is never broken: it gets a line of its own, whole,
+ *  indented by `commandIndent` more (a command longer than the line overflows rather than breaks). */
+export function wrap(text: string, width: number, commandIndent = 0): string[] {
   const lines: string[] = [];
   for (const paragraph of text.split("\n")) {
     let line = "";
-    for (const word of paragraph.split(" ")) {
-      if (line && line.length + 1 + word.length > width) {
-        lines.push(line);
-        line = word;
-      } else {
+    const flush = () => {
+      if (line) lines.push(line);
+      line = "";
+    };
+    const parts = paragraph.split(new RegExp(`(${COMMAND_OPEN}[^${COMMAND_CLOSE}]*${COMMAND_CLOSE})`, "u"));
+    for (const part of parts) {
+      if (part.startsWith(COMMAND_OPEN)) {
+        flush();
+        lines.push(`${" ".repeat(commandIndent)}${plain(part)}`);
+        continue;
+      }
+      for (const word of part.split(" ").filter(Boolean)) {
+        if (line && line.length + 1 + word.length > width) flush();
         line = line ? `${line} ${word}` : word;
       }
     }
-    lines.push(line);
+    flush();
+    if (!paragraph) lines.push("");
   }
-  return lines;
+  return lines.length ? lines : [""];
 }
 
-/** One table: check, verdict, detail, what to do. Long cells wrap instead of being cut. */
+/**
+ * One table (check, result, detail) fitted to the terminal, then what to do for each check that did
+ * not pass, its commands whole on lines of their own so they can be copied.
+ */
 export function printCheckTable(checks: CheckResult[]): void {
+  const width = lineWidth();
   const idWidth = Math.max(5, ...checks.map((c) => c.id.length));
-  const total = process.stderr.isTTY ? Math.max(100, process.stderr.columns ?? 0) : 150;
-  const rest = total - idWidth - 12;
-  const detailWidth = Math.max(30, Math.floor(rest * 0.55));
-  const fixWidth = Math.max(24, rest - detailWidth);
-  const row = (id: string, verdict: string, verdictText: string, detail: string, fix: string) =>
-    `  ${id.padEnd(idWidth)}  ${verdict}${" ".repeat(Math.max(0, 6 - verdictText.length))}  ${detail.padEnd(detailWidth)}  ${fix}`.trimEnd();
-  write(dim(row("check", "result", "result", "detail", "what to do")));
+  const detailWidth = Math.max(30, width - idWidth - 14);
+  const row = (id: string, verdict: string, verdictText: string, detail: string) => `  ${id.padEnd(idWidth)}  ${verdict}${" ".repeat(Math.max(0, 6 - verdictText.length))}  ${detail}`.trimEnd();
+  write(dim(row("check", "result", "result", "detail")));
   for (const c of checks) {
-    const details = wrap(c.detail, detailWidth);
-    const fixes = c.status === "pass" ? [""] : wrap(c.fix, fixWidth);
     const label = c.status === "fail" ? "FAIL" : c.status;
-    for (let i = 0; i < Math.max(details.length, fixes.length); i++) {
-      write(row(i === 0 ? c.id : "", i === 0 ? VERDICT[c.status](label) : "", i === 0 ? label : "", details[i] ?? "", fixes[i] ?? ""));
-    }
+    wrap(c.detail, detailWidth, 2).forEach((line, i) => write(row(i === 0 ? c.id : "", i === 0 ? VERDICT[c.status](label) : "", i === 0 ? label : "", line)));
+  }
+  const todo = checks.filter((c) => c.status !== "pass" && c.status !== "skip" && c.fix);
+  if (!todo.length) return;
+  write();
+  write(`  ${bold("what to do")}`);
+  for (const c of todo) {
+    const lines = wrap(c.fix, width - idWidth - 6, 2);
+    lines.forEach((line, i) => write(`  ${(i === 0 ? c.id : "").padEnd(idWidth)}  ${line}`.trimEnd()));
   }
 }
 

@@ -1,6 +1,8 @@
 // The RELEASE_* settings: the process environment wins, then the target's mise.toml [env], then
 // what the kit derived. A bad value names the setting, where it came from, and what was expected.
 
+import { parseRegistryMap } from "./registry.ts";
+
 export interface Problem {
   /** The file or variable the problem is in. */
   file: string;
@@ -83,12 +85,8 @@ function validate(name: SettingName, value: string): string | null {
       return globs.every((g) => g && !g.startsWith("/")) ? null : "comma-separated globs inside the repository, such as docs/**/*.md,README.md";
     }
     case "RELEASE_REGISTRY_URL": {
-      try {
-        const url = new URL(value);
-        return url.protocol === "http:" || url.protocol === "https:" ? null : "an http(s) URL";
-      } catch {
-        return "an http(s) URL, such as https://ghcr.io";
-      }
+      const parsed = parseRegistryMap(value);
+      return "problem" in parsed ? parsed.problem : null;
     }
     case "RELEASE_POLL_SECONDS": {
       // A floor, so a typo like 0.000001 cannot turn a wait into a flood of requests.

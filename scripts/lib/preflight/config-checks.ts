@@ -7,6 +7,7 @@ import { fail, pass, skip, warn, type Check } from "../checks.ts";
 import { headSha, showFile } from "../git.ts";
 import { describeLooked, describeNotVerified, readTagWorkflows, WorkflowError, type TagWorkflows } from "../workflow/index.ts";
 import type { PreflightContext } from "./context.ts";
+import { placeholderFindings } from "./hook-placeholders.ts";
 
 interface Finding {
   level: "fail" | "warn";
@@ -79,12 +80,15 @@ function hookFindings(ctx: PreflightContext): Finding[] {
       found.push({ level: "fail", text: `cliff.toml's tag_pattern ${pattern} is not a valid regular expression`, fix: "fix tag_pattern in cliff.toml" });
     }
   }
+  found.push(...placeholderFindings(cog.preBumpHooks, "pre_bump_hooks"), ...placeholderFindings(cog.postBumpHooks, "post_bump_hooks"));
   if (config.workspace.kind === "cargo") {
     const hook = cog.preBumpHooks.find((h) => /\bcargo(\s+|-)release\b/.test(h));
     if (!hook) found.push({ level: "fail", text: "no pre_bump_hook sets the Cargo versions: the release commit would not hold them", fix: 'add "cargo release version {{version}} --execute --no-confirm" to pre_bump_hooks in cog.toml' });
     else {
       if (!/--no-confirm\b/.test(hook)) found.push({ level: "fail", text: `the cargo-release hook (${hook}) lacks --no-confirm: it asks y/N, reads end-of-input and silently changes nothing`, fix: "add --no-confirm to the cargo-release hook" });
       if (!/(--execute|\s-x)\b/.test(hook)) found.push({ level: "fail", text: `the cargo-release hook (${hook}) lacks --execute: cargo-release only dry-runs by default`, fix: "add --execute to the cargo-release hook" });
+      // The real binary is clap's `cargo` > `release` > steps (cargo-release src/bin/cargo-release.rs).
+      if (/\bcargo-release\s+(?!\s|release\b)/.test(hook)) found.push({ level: "fail", text: `the cargo-release hook (${hook}) calls cargo-release without its \`release\` subcommand: the real binary refuses that (exit 2)`, fix: "write the hook as cargo runs it: cargo release version {{version}} --execute --no-confirm" });
       if (/\{\{\s*version_tag\s*\}\}/.test(hook)) found.push({ level: "fail", text: `the cargo-release hook (${hook}) passes {{version_tag}}: cargo-release rejects a prefixed version`, fix: "pass {{version}} to cargo-release" });
     }
   } else if (config.workspace.kind === "npm" && !cog.preBumpHooks.some((h) => /\{\{\s*version\s*\}\}/.test(h))) {

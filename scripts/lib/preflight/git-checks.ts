@@ -1,10 +1,11 @@
 // "main is up to date locally" and "the intended release state is already merged", plus the push
 // that `mise run release` will make, asked of git with --dry-run.
-import { fail, pass, type Check } from "../checks.ts";
+import { fail, pass, warn, type Check } from "../checks.ts";
 import { countBetween, currentBranch, isAncestor, statusLines } from "../git.ts";
 import { kitCommand, sh } from "../hint.ts";
 import { say } from "../output.ts";
 import type { PreflightContext } from "./context.ts";
+import { PUSH_RULES_FIX, readPushRules } from "./push-rules.ts";
 
 export const releaseBranch: Check<PreflightContext> = {
   id: "release-branch",
@@ -65,7 +66,7 @@ export const upToDate: Check<PreflightContext> = {
     if (!local) return fail(`there is no local ${branch} branch`, sh("git", "switch", branch));
     const [behind, ahead] = await Promise.all([countBetween(r, `refs/heads/${branch}`, `origin/${branch}`), countBetween(r, `origin/${branch}`, `refs/heads/${branch}`)]);
     if (!behind && !ahead) return pass(`${branch} equals origin/${branch}`);
-    if (behind && !ahead) return fail(`origin/${branch} has ${behind} commit${behind > 1 ? "s" : ""} you do not have`, "git pull --ff-only");
+    if (behind && !ahead) return fail(`origin/${branch} has ${behind} commit${behind > 1 ? "s" : ""} you do not have`, sh("git", "pull", "--ff-only"));
     const untagged = await untaggedReleaseCommits(r, `origin/${branch}..refs/heads/${branch}`);
     if (untagged.length) return untaggedFail(untagged);
     if (ahead && !behind) return fail(`${branch} has ${ahead} commit${ahead > 1 ? "s" : ""} that origin/${branch} does not`, `merge them through the normal review (or ${sh("git", "push", "origin", branch)}) so the release is cut from what origin has`);
@@ -85,21 +86,39 @@ export const merged: Check<PreflightContext> = {
     const untagged = await untaggedReleaseCommits(r, `${remote}..HEAD`);
     if (untagged.length) return untaggedFail(untagged);
     const count = await countBetween(r, remote, "HEAD");
-    return fail(`HEAD has ${count} commit${count > 1 ? "s" : ""} that origin/${config.branch} does not: the state to release is not merged`, `merge the change into ${config.branch} on GitHub (or push it), then git pull --ff-only`);
+    return fail(`HEAD has ${count} commit${count > 1 ? "s" : ""} that origin/${config.branch} does not: the state to release is not merged`, `merge the change into ${config.branch} on GitHub (or push it), then ${sh("git", "pull", "--ff-only")}`);
   },
 };
 
 export const push: Check<PreflightContext> = {
   id: "push",
-  async run({ r, config }) {
+  // The tag the release will push is the next version's.
+  needs: ["next-version"],
+  async run({ r, config, github }, deps) {
+    const tag = (deps["next-version"]?.data as { tag?: string } | undefined)?.tag ?? null;
+    // git's dry run proves credentials and fast-forward; only GitHub's API knows its server-side rules.
+    const rulesRead = github().then((gh) => readPushRules(gh, config.branch, tag)).then(
+      (rules) => rules,
+      (error: unknown) => ({ blocked: [] as string[], unknown: [`cannot read GitHub's rules: ${(error as Error).message}`] }),
+    );
     const out = await r.with({ timeout: "60s" }).probe`git push --dry-run --atomic --porcelain origin ${`HEAD:refs/heads/${config.branch}`}`;
-    if (out.exitCode === 0) return pass(`git push --dry-run --atomic origin ${config.branch} is accepted`);
-    const said = `${out.stdout}\n${out.stderr}`;
-    const line = said.split("\n").map((l) => l.trim()).filter((l) => /rejected|denied|error|fatal|protected|Authentication|could not/i.test(l))[0] ?? said.trim().split("\n").pop();
-    if (/non-fast-forward|fetch first|rejected/i.test(said) && !/protected|denied/i.test(said)) {
-      return fail(`a push to ${config.branch} would be rejected: ${line}`, `git pull --ff-only so ${config.branch} contains origin/${config.branch}`);
+    const rules = await rulesRead;
+    if (out.exitCode !== 0) {
+      const said = `${out.stdout}\n${out.stderr}`;
+      const line = said.split("\n").map((l) => l.trim()).filter((l) => /rejected|denied|error|fatal|protected|Authentication|could not/i.test(l))[0] ?? said.trim().split("\n").pop();
+      if (/non-fast-forward|fetch first|rejected/i.test(said) && !/protected|denied/i.test(said)) {
+        return fail(`a push to ${config.branch} would be rejected: ${line}`, `${sh("git", "pull", "--ff-only")} so ${config.branch} contains origin/${config.branch}`);
+      }
+      if (/protected|GH006|GH013|declined|hook/i.test(said)) return fail(`origin refuses pushes to ${config.branch}: ${line}`, PUSH_RULES_FIX);
+      return fail(`git cannot push to origin: ${line}`, "check git's credentials for origin (a credential helper, ssh key, or gh auth setup-git), then run preflight again");
     }
-    if (/protected|GH006|declined|hook/i.test(said)) return fail(`origin refuses pushes to ${config.branch}: ${line}`, "a branch protection rule or hook blocks direct pushes: allow the release pusher (or release from CI with a token that may push)");
-    return fail(`git cannot push to origin: ${line}`, "check git's credentials for origin (a credential helper, ssh key, or gh auth setup-git), then run preflight again");
+    if (rules.blocked.length) {
+      return fail(`git push --dry-run is accepted, but GitHub will refuse the release: ${rules.blocked.join("; ")}`, PUSH_RULES_FIX);
+    }
+    const what = `pushing ${config.branch}${tag ? ` or creating ${tag}` : ""}`;
+    if (rules.unknown.length) {
+      return warn(`git push --dry-run --atomic origin ${config.branch} is accepted, but GitHub's rules for ${what} could not be read: ${rules.unknown.join("; ")}`, "a branch protection or ruleset may still refuse the push; check the repository's rules (Settings → Rules), then run preflight again");
+    }
+    return pass(`git push --dry-run --atomic origin ${config.branch} is accepted, and no GitHub rule blocks ${what}`);
   },
 };

@@ -57,7 +57,7 @@ function decodeHeaderToken(header: string): string | null {
 export const tokenTriggers: Check<PreflightContext> = {
   id: "token-triggers",
   async run({ r }) {
-    if (process.env.GITHUB_ACTIONS !== "true") return pass("not running in GitHub Actions: the tag is pushed with your own credentials, which start workflows");
+    if (process.env.GITHUB_ACTIONS !== "true") return skip("not running in GitHub Actions: nothing to check (a tag pushed with your own credentials starts workflows; only the Actions GITHUB_TOKEN's pushes do not)");
     const headers = (await r.probe`git config --get-regexp ${"^http\\..*\\.extraheader$"}`).stdout.split("\n").filter(Boolean);
     const urls = (await r.probe`git config --get-regexp ${"^(remote\\.origin\\.url|url\\..*\\.insteadof)$"}`).stdout;
     const pushTokens = [

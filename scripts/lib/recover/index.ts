@@ -5,7 +5,7 @@ import type { Config } from "../config.ts";
 import { evidence, type Diagnosis } from "../diagnose.ts";
 import { commitOf, remoteTags } from "../git.ts";
 import { describeApiError, type GitHub } from "../github.ts";
-import { bold, dim, green, red, say, write } from "../output.ts";
+import { say, write } from "../output.ts";
 import { diagnoseTag, findReleaseInProgress } from "../release/resume.ts";
 import { CommandError, type Runner } from "../run.ts";
 import { highestTag, versionOf } from "../tags.ts";
@@ -13,6 +13,7 @@ import { findRelease } from "../verify/release-checks.ts";
 import { waitForRun } from "../verify/workflow-checks.ts";
 import { kitCommand } from "../hint.ts";
 import { HumanNeeded, planFor, type Plan } from "./plan.ts";
+import { printDiagnosis } from "./report.ts";
 
 export interface RecoverOptions {
   tag?: string;
@@ -55,19 +56,6 @@ export async function chooseTag(r: Runner, config: Config, gh: GitHub, gitDir: s
   const tag = (await findReleaseInProgress(r, config, gitDir)) ?? (await highestTag(r, config.tagPrefix));
   if (!tag) throw new StartError(`there is no release tag (${config.tagPrefix}X.Y.Z) and no release in progress`, "nothing to recover; release with mise run release");
   return tag;
-}
-
-function printDiagnosis(d: Diagnosis, plan: Plan): void {
-  say.step(`Failure Recovery: ${d.facts.tag} is ${d.state === "complete" ? green(d.state) : red(d.state)}`);
-  write(`  ${d.reason}`);
-  write(`  ${bold("evidence:")}`);
-  for (const [key, value] of Object.entries(evidence(d.facts))) {
-    if (value === null || value === false || (Array.isArray(value) && !value.length)) continue;
-    write(`    ${key}: ${dim(typeof value === "string" ? value : JSON.stringify(value))}`);
-  }
-  write(`  ${bold("next:")} ${plan.action}`);
-  for (const c of plan.commands) write(`    ${c}`);
-  if (plan.human) write(`  ${bold("needs a human:")} ${plan.human}`);
 }
 
 /** What went wrong in an action, in words a maintainer can act on. */
@@ -147,7 +135,8 @@ export async function recover(r: Runner, config: Config, gh: GitHub, gitDir: str
     try {
       await plan.apply!();
     } catch (error) {
-      return report(failureOf(error, plan));
+      const why = failureOf(error, plan);
+      return report(why, undefined, { action: why, commands: [kitCommand("release:recover", ["--tag", tag])] });
     }
     if (r.dryRun) return { ...report(null, `dry run: the commands above would run; nothing was changed`), ok: true };
     history.push({ state: d.state, action: plan.action });

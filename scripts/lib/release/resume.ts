@@ -38,5 +38,5 @@ export async function diagnoseTag(r: Runner, config: Config, gh: GitHub, gitDir:
   const remoteHere = remote && (await commitOf(r, remote));
   const commit = remoteHere || (await commitOf(r, `refs/tags/${tag}`)) || "HEAD";
   const workflows = await tagWorkflowsAt(r, config, tag, commit);
-  return diagnose({ r, config, gh, tag, gitDir, workflows, registry: registryAccess(config.registryUrl, gh.token.token) });
+  return diagnose({ r, config, gh, tag, gitDir, workflows, registry: registryAccess(config, gh.token.token) });
 }

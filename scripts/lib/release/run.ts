@@ -47,7 +47,7 @@ export class ReleaseRun {
       this.steps.push({ name, status: "planned", detail: "not run: an earlier step failed", ms: 0 });
       return false;
     }
-    say.step(this.titles[name]);
+    say.step(`${RELEASE_STEPS.indexOf(name) + 1}/${RELEASE_STEPS.length} ${this.titles[name]}`);
     const began = performance.now();
     try {
       const outcome = await body();

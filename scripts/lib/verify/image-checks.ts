@@ -51,6 +51,12 @@ function describeRegistryError(error: unknown, ref: string, tag: string): { mess
   // The client's messages name the manifest they were reading (ref:tag); others get the ref.
   const message = e.message?.includes(ref) ? e.message : `${ref}: ${e.message ?? String(error)}`;
   const status = e.status ?? 0;
+  if (e.code === "NOT_PUBLISHED") {
+    return { message, fix: `nothing was ever pushed to ${ref}: the release workflow's job did not publish it (see the workflow check); mise run release:recover -- --tag ${tag} --apply re-runs it. If the package exists but is private, give the token read:packages` };
+  }
+  if (e.code === "PRIVATE") {
+    return { message, fix: "the package is private: set GH_TOKEN (or GITHUB_TOKEN) to a classic token with read:packages (fine-grained tokens cannot read GHCR), or make the package public, then verify again" };
+  }
   if (status === 401 || status === 403) {
     return { message, fix: "give the token read access to the package (a classic PAT with read:packages, or packages: read in Actions), or make the package public" };
   }

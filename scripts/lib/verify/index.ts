@@ -78,7 +78,7 @@ export async function verify(r: Runner, config: Config, asked: { tag?: string; w
   const workflows = await tagWorkflowsAt(r, config, tag, commit);
   const gh = await connectGitHub(config.repository);
   const receipt: Receipt = { release_url: null, run_id: null, runs: [], images: [], artifacts: [] };
-  const ctx: VerifyContext = { r, config, tag, version, commit, gh, workflows, registry: registryAccess(config.registryUrl, gh.token.token), waitSeconds: asked.waitSeconds, receipt };
+  const ctx: VerifyContext = { r, config, tag, version, commit, gh, workflows, registry: registryAccess(config, gh.token.token), waitSeconds: asked.waitSeconds, receipt };
   const { results } = await runChecks(ctx, verifyChecks(workflows));
   receipt.images.sort((a, b) => a.ref.localeCompare(b.ref));
   return { ok: !results.some((c) => c.status === "fail"), tag, commit, checks: results, receipt, notVerified: workflows.notVerified };

@@ -4,7 +4,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { basename } from "node:path";
 import { fail, pass, skip, warn, type Check } from "../checks.ts";
-import { describeApiError, type GitHub } from "../github.ts";
+import { ANONYMOUS_LIMIT, describeApiError, type GitHub } from "../github.ts";
+import { say } from "../output.ts";
 import { describeFilters, describeLooked, type TagWorkflows, type Workflow } from "../workflow/index.ts";
 import type { VerifyContext } from "./context.ts";
 
@@ -42,14 +43,44 @@ export async function failedJobs(gh: GitHub, runId: number): Promise<{ name: str
   return jobs.filter((j) => j.conclusion && !["success", "skipped", "neutral"].includes(j.conclusion)).map((j) => ({ name: j.name, conclusion: j.conclusion, url: j.html_url ?? "" }));
 }
 
+// Requests an anonymous wait leaves for the rest of verify (jobs, releases, attestations).
+const ANONYMOUS_RESERVE = 12;
+
+/**
+ * The pause before the next poll. With a token, the configured interval (a 304 is free). Without one
+ * every poll, 304 or not, counts against GitHub's 60 an hour: the polls are spread so that what is
+ * left of the limit, less a reserve for the rest of verify, lasts until the wait ends or the limit
+ * resets; null when nothing is left to spend.
+ */
+function nextPause(gh: GitHub, deadline: number, pollSeconds: number): number | null {
+  const base = gh.pollMs(pollSeconds);
+  if (gh.token.token) return base;
+  const rate = gh.rate();
+  if (!rate) return base;
+  const spare = rate.remaining - ANONYMOUS_RESERVE;
+  if (spare <= 0) return null;
+  const until = Math.min(deadline, rate.reset ? rate.reset * 1000 : deadline) - Date.now();
+  return Math.max(base, Math.ceil(until / spare));
+}
+
 /** Polls until the run exists and has completed, or the bound passes. Returns the last answer. */
 export async function waitForRun(gh: GitHub, workflowPath: string, tag: string, sha: string, seconds: number, pollSeconds: number): Promise<RunFacts | null> {
   const deadline = Date.now() + seconds * 1000;
   const showProgress = Boolean(process.stderr.isTTY) && !process.env.CI;
   let run = await findRun(gh, workflowPath, tag, sha);
+  if (!gh.token.token && (!run || run.status !== "completed")) {
+    const rate = gh.rate();
+    say.warn(`waiting without a GitHub token: every poll counts against GitHub's ${rate?.limit ?? ANONYMOUS_LIMIT} requests an hour for this address (${rate?.remaining ?? "?"} left), so polls are spaced to stay within it; set GH_TOKEN (or GITHUB_TOKEN) to poll freely`);
+  }
   while ((!run || run.status !== "completed") && Date.now() < deadline) {
     if (showProgress) process.stderr.write(`\r  waiting for ${workflowPath} on ${tag}: ${run ? `run ${run.id} ${run.status}` : "no run yet"} (${Math.round((deadline - Date.now()) / 1000)} s left)   `);
-    await sleep(gh.pollMs(pollSeconds));
+    const pause = nextPause(gh, deadline, pollSeconds);
+    if (pause === null) {
+      if (showProgress) process.stderr.write("\r\u001b[K");
+      say.warn(`stopped waiting: the anonymous rate limit is nearly spent (${gh.rate()?.remaining ?? 0} left until ${new Date((gh.rate()?.reset ?? 0) * 1000).toISOString()}); set a token (GH_TOKEN or GITHUB_TOKEN) and run verify --wait again`);
+      break;
+    }
+    await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
     run = await findRun(gh, workflowPath, tag, sha);
   }
   if (showProgress) process.stderr.write("\r\u001b[K");

@@ -1,0 +1,12 @@
+import { createRunner } from "./lib/run.ts";
+import { readTagWorkflows, describeNotVerified } from "./lib/workflow/index.ts";
+const [dir, tag, owner, name] = process.argv.slice(2);
+const r = createRunner(dir!, false);
+const sha = (await r.read`git rev-parse HEAD`).stdout.trim();
+const t0 = performance.now();
+const found = await readTagWorkflows(r, { workflowPaths: null }, "HEAD", { owner: owner!, repository: `${owner}/${name}`, tag: tag!, sha });
+console.log("looked", found.looked.join(" "), (performance.now() - t0).toFixed(0), "ms");
+console.log("started", found.started.map((w) => w.path));
+for (const i of found.images) console.log("image", i.ref, i.tags.join(","), i.platforms?.join(",") ?? "-", i.attest, `${i.workflow}/${i.job}/${i.step}`);
+for (const a of found.artifacts) console.log("artifact", a.ref, a.tag, a.kind);
+for (const n of found.notVerified) console.log("NV", describeNotVerified(n));
