@@ -39,6 +39,7 @@ function facts(over: Partial<Facts> = {}): Facts {
     otherEdits: [],
     journal: null,
     workflowExpected: true,
+    workflowPaths: [".github/workflows/release.yml"],
     ...over,
   };
 }

@@ -171,6 +171,7 @@ describe("release:verify on a clean release", () => {
     expect(res.json.receipt).toEqual({
       release_url: expect.stringMatching(new RegExp(`/acme/gateway/releases/tag/${okTag}$`)),
       run_id: run!.id,
+      runs: [{ workflow: ".github/workflows/release.yml", run_id: run!.id }],
       images: [
         { ref: ADMIN, digest: digest("acme/admin-ui", okTag), platforms: ["linux/amd64", "linux/arm64"], tags: expect.arrayContaining([okTag, "latest"]) },
         { ref: GATEWAY, digest: digest("acme/gateway", okTag), platforms: ["linux/amd64"], tags: expect.arrayContaining(["0.3.0", okTag, `sha-${short}`, "latest"]) },

@@ -15,7 +15,7 @@ import { inspectImage, type ImageFacts } from "./verify/image-checks.ts";
 import { findRelease, type ReleaseFacts } from "./verify/release-checks.ts";
 import type { RegistryAccess } from "./verify/registry-access.ts";
 import { findRun, failedJobs, type RunFacts } from "./verify/workflow-checks.ts";
-import { tagTriggers, type Workflow } from "./workflow.ts";
+import type { TagWorkflows } from "./workflow/index.ts";
 
 export const STATES = [
   "bump-stashed",
@@ -81,6 +81,8 @@ export interface Facts {
   otherEdits: string[];
   journal: Journal | null;
   workflowExpected: boolean;
+  /** The workflows the tag starts (their runs are what `run` sums up). */
+  workflowPaths: string[];
 }
 
 export interface Diagnosis {
@@ -96,7 +98,8 @@ export interface DiagnoseInput {
   gh: GitHub;
   tag: string;
   gitDir: string;
-  workflow: Workflow | null;
+  /** The tag workflows at the tag's commit (tagWorkflowsAt). */
+  workflows: TagWorkflows;
   registry: RegistryAccess;
 }
 
@@ -129,7 +132,7 @@ async function branchOnOrigin(r: Runner, branch: string): Promise<string | null>
   return out.exitCode === 0 ? out.stdout.split(/\s+/)[0] || null : null;
 }
 
-async function registryFacts(input: DiagnoseInput, workflow: Workflow): Promise<Pick<Facts, "images" | "artifacts">> {
+async function registryFacts(input: DiagnoseInput, workflow: TagWorkflows): Promise<Pick<Facts, "images" | "artifacts">> {
   const [images, artifacts] = await Promise.all([
     Promise.all(
       workflow.images.map(async (image) => {
@@ -174,7 +177,7 @@ async function remoteRelease(r: Runner, tag: string, version: string, remoteComm
 }
 
 export async function gatherFacts(input: DiagnoseInput): Promise<Facts> {
-  const { r, config, gh, tag, gitDir, workflow } = input;
+  const { r, config, gh, tag, gitDir, workflows } = input;
   const version = versionOf(tag, config.tagPrefix) ?? tag;
   const journal = readJournal(gitDir, tag);
   const [localCommit, remote, release, dirty, stashList, head, originBranch, untaggedCommit] = await Promise.all([
@@ -206,10 +209,12 @@ export async function gatherFacts(input: DiagnoseInput): Promise<Facts> {
       ? await readTree(r, config, { rev: headIsTag ? ours! : "HEAD", version, tag, latestTag: await latestTag(r, config.tagPrefix, headIsTag ? `${ours}^` : "HEAD") })
       : { hookOutput: [], otherEdits: dirty.map(statusPath), unproven: null };
   const runCommit = remoteCommit ?? localCommit;
-  const workflowExpected = Boolean(workflow && tagTriggers(workflow.filters, tag));
-  const run = runCommit && workflow ? await findRun(gh, workflow.path, tag, runCommit) : null;
+  const workflowExpected = workflows.started.length > 0;
+  const runs = runCommit ? await Promise.all(workflows.started.map((w) => findRun(gh, w.path, tag, runCommit))) : [];
+  // With several tag workflows, the run that says the most: a missing one, then one not done, then a failed one.
+  const run = runs.includes(null) ? null : (runs.find((x) => x!.status !== "completed") ?? runs.find((x) => x!.conclusion !== "success") ?? runs[0] ?? null);
   const failed = run && run.status === "completed" && run.conclusion !== "success" ? await failedJobs(gh, run.id) : [];
-  const published = run?.status === "completed" && run.conclusion === "success" && workflow ? await registryFacts(input, workflow) : { images: [], artifacts: [] };
+  const published = run?.status === "completed" && run.conclusion === "success" && runs.every((x) => x?.conclusion === "success") ? await registryFacts(input, workflows) : { images: [], artifacts: [] };
   return {
     tag,
     version,
@@ -233,6 +238,7 @@ export async function gatherFacts(input: DiagnoseInput): Promise<Facts> {
     otherEdits: tree.otherEdits,
     journal,
     workflowExpected,
+    workflowPaths: workflows.started.map((w) => w.path),
   };
 }
 

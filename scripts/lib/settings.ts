@@ -72,10 +72,12 @@ function validate(name: SettingName, value: string): string | null {
   switch (name) {
     case "RELEASE_BRANCH":
       return BRANCH.test(value) ? null : "a branch name, such as main";
-    case "RELEASE_WORKFLOW":
-      return /\.ya?ml$/.test(value) && !value.startsWith("/") && !value.split("/").includes("..")
+    case "RELEASE_WORKFLOW": {
+      const paths = value.split(",").map((p) => p.trim());
+      return paths.every((p) => /\.ya?ml$/.test(p) && !p.startsWith("/") && !p.split("/").includes(".."))
         ? null
-        : "a workflow file path inside the repository, such as .github/workflows/release.yml";
+        : "workflow file paths inside the repository, comma-separated, such as .github/workflows/release.yml,.github/workflows/docker.yml";
+    }
     case "RELEASE_GENERATE":
       return value.trim() ? null : "the command that regenerates committed artifacts, such as `npm run generate`";
     case "RELEASE_DOCS": {

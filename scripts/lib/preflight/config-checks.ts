@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fail, pass, skip, warn, type Check } from "../checks.ts";
 import { headSha, showFile } from "../git.ts";
-import { WorkflowError, parseWorkflow, type Workflow } from "../workflow.ts";
+import { describeLooked, describeNotVerified, readTagWorkflows, WorkflowError, type TagWorkflows } from "../workflow/index.ts";
 import type { PreflightContext } from "./context.ts";
 import { placeholderFindings } from "./hook-placeholders.ts";
 
@@ -15,13 +15,20 @@ interface Finding {
   fix: string;
 }
 
-/** The release workflow as it is at HEAD; null when there is none (a valid setup: no images). */
-export async function workflowAtHead(ctx: PreflightContext, tag: string): Promise<Workflow | null> {
-  const { r, config } = ctx;
-  const text = await showFile(r, "HEAD", config.workflowPath);
-  if (text === null) return null;
-  const { owner, name } = config.repository;
-  return parseWorkflow(text, config.workflowPath, { owner, repository: `${owner}/${name}`, tag, sha: (await headSha(r)) ?? "0".repeat(40) });
+const atHead = new WeakMap<PreflightContext, Map<string, Promise<TagWorkflows>>>();
+
+/** The workflows a push of `tag` would start, as they are at HEAD (read once per tag and run). */
+export function workflowAtHead(ctx: PreflightContext, tag: string): Promise<TagWorkflows> {
+  const cache = atHead.get(ctx) ?? new Map<string, Promise<TagWorkflows>>();
+  atHead.set(ctx, cache);
+  let found = cache.get(tag);
+  if (!found) {
+    const { r, config } = ctx;
+    const { owner, name } = config.repository;
+    found = headSha(r).then((sha) => readTagWorkflows(r, config, "HEAD", { owner, repository: `${owner}/${name}`, tag, sha: sha ?? "0".repeat(40) }));
+    cache.set(tag, found);
+  }
+  return found;
 }
 
 const words = (hook: string) => hook.split(/\s+/).filter(Boolean);
@@ -96,12 +103,16 @@ export const configCheck: Check<PreflightContext> = {
     const { config } = ctx;
     const found: Finding[] = config.problems.map((p) => ({ level: "fail", text: p.message, fix: p.fix }));
     found.push(...hookFindings(ctx));
-    let workflowNote = `no ${config.workflowPath}: nothing is published by a tag workflow`;
+    let workflowNote = "nothing is published by a tag workflow";
     try {
-      const wf = await workflowAtHead(ctx, `${config.tagPrefix}1.0.0`);
-      if (wf) {
-        workflowNote = `${config.workflowPath}: ${wf.images.length} image${wf.images.length === 1 ? "" : "s"}${wf.artifacts.length ? `, ${wf.artifacts.length} other artifact${wf.artifacts.length === 1 ? "" : "s"}` : ""}`;
-        for (const u of wf.unresolved) found.push({ level: "warn", text: u, fix: "release:verify will skip what it cannot resolve; write it with literals or env values" });
+      const sample = `${config.tagPrefix}1.0.0`;
+      const wf = await workflowAtHead(ctx, sample);
+      const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+      workflowNote = wf.started.length
+        ? `${wf.started.map((w) => w.path).join(", ")}: ${count(wf.images.length, "image")}${wf.artifacts.length ? `, ${count(wf.artifacts.length, "other artifact")}` : ""}`
+        : `no workflow starts on tags like ${sample} (looked at ${describeLooked(wf)}): nothing is published by a tag workflow`;
+      for (const item of wf.notVerified) {
+        found.push({ level: "warn", text: describeNotVerified(item), fix: "release:verify will report it as not verified; docs/workflows.md says what release-kit reads" });
       }
     } catch (error) {
       if (!(error instanceof WorkflowError)) throw error;

@@ -79,7 +79,8 @@ export const token: Check<PreflightContext> = {
     if (!gh.token.token) return fail("no GitHub token: GH_TOKEN and GITHUB_TOKEN are unset and `gh auth token` gave none", NO_TOKEN_FIX);
     const { octokit, owner, repo } = gh;
     const from = `the token from ${gh.token.source}`;
-    const workflow = config.workflowPath.split("/").pop()!;
+    // Any workflow file answers for the actions:read probe; a missing one answers 404, which is ignored below.
+    const workflow = (config.workflowPaths?.[0] ?? ".github/workflows/release.yml").split("/").pop()!;
     // The repository read and the probes go out together: one round trip instead of two.
     const probes: [string, () => Promise<unknown>][] = [
       ["list releases (the tag-free check and the release step)", () => octokit.rest.repos.listReleases({ owner, repo, per_page: 1 })],

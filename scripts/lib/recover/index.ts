@@ -106,9 +106,16 @@ export async function recover(r: Runner, config: Config, gh: GitHub, gitDir: str
       const sha = d.facts.remoteCommit ?? d.facts.localCommit!;
       const bound = d.facts.run ? WAIT_SECONDS : NO_RUN_SECONDS(gh);
       write(`  waiting up to ${bound} s for the tag workflow`);
-      const run = await waitForRun(gh, config.workflowPath, tag, sha, bound, config.pollSeconds);
+      // Each tag workflow in turn; the first without a finished run is the one to report.
+      let waitedFor = d.facts.workflowPaths[0] ?? "the tag workflow";
+      let run = null;
+      for (const path of d.facts.workflowPaths) {
+        waitedFor = path;
+        run = await waitForRun(gh, path, tag, sha, bound, config.pollSeconds);
+        if (!run || run.status !== "completed") break;
+      }
       if (!run) {
-        const why = `no run of ${config.workflowPath} started for ${tag} within ${bound} s`;
+        const why = `no run of ${waitedFor} started for ${tag} within ${bound} s`;
         const next = {
           action: `${why}: a tag pushed with the Actions GITHUB_TOKEN starts no workflow. Start the release workflow for ${tag} by hand, or release the next version with credentials that start workflows (preflight's token-triggers check)`,
           commands: ["mise run release:preflight", "mise run release"],

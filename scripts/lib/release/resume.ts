@@ -12,7 +12,7 @@ import { HOOK_FILES } from "../release-commit.ts";
 import type { Runner } from "../run.ts";
 import { versionOf } from "../tags.ts";
 import { registryAccess } from "../verify/registry-access.ts";
-import { workflowAt } from "../verify/index.ts";
+import { tagWorkflowsAt } from "../verify/index.ts";
 
 export async function findReleaseInProgress(r: Runner, config: Config, gitDir: string): Promise<string | null> {
   const atHead = (await r.read`git tag --points-at HEAD`).stdout.split("\n").map((t) => t.trim()).filter((t) => versionOf(t, config.tagPrefix));
@@ -37,6 +37,6 @@ export async function diagnoseTag(r: Runner, config: Config, gh: GitHub, gitDir:
   const remote = (await remoteTags(r.with({ timeout: "60s" }))).get(tag);
   const remoteHere = remote && (await commitOf(r, remote));
   const commit = remoteHere || (await commitOf(r, `refs/tags/${tag}`)) || "HEAD";
-  const { workflow } = await workflowAt(r, config, tag, commit);
-  return diagnose({ r, config, gh, tag, gitDir, workflow, registry: registryAccess(config, gh.token.token) });
+  const workflows = await tagWorkflowsAt(r, config, tag, commit);
+  return diagnose({ r, config, gh, tag, gitDir, workflows, registry: registryAccess(config, gh.token.token) });
 }

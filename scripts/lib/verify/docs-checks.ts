@@ -4,7 +4,8 @@ import { fail, pass, skip, warn, type Check } from "../checks.ts";
 import { changedFiles, commits, filesAt, showFile } from "../git.ts";
 import { matchAny } from "../glob.ts";
 import { previousTag } from "../tags.ts";
-import type { ImageSpec } from "../workflow.ts";
+import type { ImageSpec } from "../workflow/index.ts";
+import { noTagWorkflow } from "./workflow-checks.ts";
 import type { ImageFacts } from "./image-checks.ts";
 import type { VerifyContext } from "./context.ts";
 
@@ -26,9 +27,9 @@ export function docsCheck(images: ImageSpec[]): Check<VerifyContext> {
   return {
     id: "docs",
     needs: images.map((i) => `image:${i.ref}`),
-    async run({ r, config, commit, tag, workflow, workflowProblem }, deps) {
-      if (!workflow) return skip(workflowProblem ?? `no ${config.workflowPath} at ${tag}: no images to compare the docs with`);
-      if (!images.length) return skip(`${workflow.path} publishes no images`);
+    async run({ r, config, commit, tag, workflows }, deps) {
+      if (!workflows.started.length) return skip(`${noTagWorkflow(workflows, tag)}: no images to compare the docs with`);
+      if (!images.length) return skip(`${workflows.started.map((w) => w.path).join(", ")} publish${workflows.started.length > 1 ? "" : "es"} no images verify could read`);
       const files = (await filesAt(r, commit)).filter((f) => matchAny(config.docs, f));
       if (!files.length) return skip(`no deploy docs at ${tag} (${config.docs.join(", ")})`);
       const same = (a: string[], b: string[]) => a.length === b.length && a.every((p) => b.includes(p));

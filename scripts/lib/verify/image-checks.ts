@@ -4,7 +4,7 @@
 import { fail, pass, skip, type Check } from "../checks.ts";
 import { describeApiError } from "../github.ts";
 import type { ManifestInfo } from "../registry.ts";
-import type { ArtifactSpec, ImageSpec } from "../workflow.ts";
+import type { ArtifactSpec, ImageSpec } from "../workflow/index.ts";
 import type { VerifyContext } from "./context.ts";
 
 const short = (digest: string) => digest.replace(/^sha256:/, "").slice(0, 12);
@@ -68,10 +68,11 @@ function describeRegistryError(error: unknown, ref: string, tag: string): { mess
   return { message, fix: "check that the registry is reachable and that RELEASE_REGISTRY_URL (when set) points at it, then run mise run release:verify again" };
 }
 
-export function imageCheck(image: ImageSpec): Check<VerifyContext> {
+/** `needs`: the check of the workflow run that publishes it. */
+export function imageCheck(image: ImageSpec, needs: string[] = ["workflow"]): Check<VerifyContext> {
   return {
     id: `image:${image.ref}`,
-    needs: ["workflow"],
+    needs,
     async run(ctx) {
       let facts: ImageFacts;
       try {
@@ -120,10 +121,11 @@ export function attestationCheck(image: ImageSpec): Check<VerifyContext> {
   };
 }
 
-export function artifactCheck(artifact: ArtifactSpec): Check<VerifyContext> {
+/** `id`: artifact:<name>, or artifact:<name>:<tag> when two artifacts share a name. */
+export function artifactCheck(artifact: ArtifactSpec, needs: string[] = ["workflow"], id = `artifact:${artifact.name}`): Check<VerifyContext> {
   return {
-    id: `artifact:${artifact.name}`,
-    needs: ["workflow"],
+    id,
+    needs,
     async run(ctx) {
       let manifest;
       try {
