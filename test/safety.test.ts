@@ -352,6 +352,15 @@ describe.concurrent("never leak a credential, never print a lie", () => {
     });
   });
 
+  test("a step summary that cannot be written is a warning, not a failure", { timeout: STORY_MS }, async ({ expect }) => {
+    await withSandbox({ history: true }, async (sb) => {
+      const res = await kitIn(sb, "verify", ["--json", "--tag", "v0.2.0"], { env: { GITHUB_STEP_SUMMARY: join(sb.dir, "no-such-folder", "summary.md") } });
+      expect(res.code, res.stderr.slice(-2000)).toBe(0);
+      expect(res.json.ok).toBe(true);
+      expect(res.stderr).toMatch(/cannot write the step summary to GITHUB_STEP_SUMMARY .*ENOENT/);
+    });
+  });
+
   test("fix hints are quoted for the shell: a branch named main;rm stays one word", { timeout: STORY_MS }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
       const res = await kitIn(sb, "preflight", ["--json"], { env: { RELEASE_BRANCH: "main;rm" } });

@@ -7,6 +7,7 @@ import type { Config } from "../config.ts";
 import { commitOf } from "../git.ts";
 import { connectGitHub } from "../github.ts";
 import { bold, countLine, green, printCheckTable, red, say, write, yellow, type CheckResult } from "../output.ts";
+import { plain } from "../hint.ts";
 import { redact } from "../redact.ts";
 import type { Runner } from "../run.ts";
 import { highestTag, versionOf } from "../tags.ts";
@@ -125,5 +126,10 @@ export function writeStepSummary(report: VerifyReport, file = process.env.GITHUB
   if (report.receipt.images.length) {
     lines.push("| image | digest | platforms |", "|---|---|---|", ...report.receipt.images.map((i) => `| \`${i.ref}\` | \`${i.digest ?? "-"}\` | ${i.platforms.join(", ")} |`), "");
   }
-  appendFileSync(file, redact(lines.join("\n")) + "\n");
+  try {
+    appendFileSync(file, plain(redact(lines.join("\n"))) + "\n");
+  } catch (error) {
+    // The summary is a courtesy to the Actions page: not being able to write it fails nothing.
+    say.warn(`cannot write the step summary to GITHUB_STEP_SUMMARY (${file}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; the report above is complete`);
+  }
 }
