@@ -1,6 +1,7 @@
 // "let the tag-triggered GitHub Actions workflow build, attest, and publish images": the push run
 // of each workflow the tag starts, for the tag's commit, waited for with conditional requests (--wait), so
 // an unchanged poll costs a 304 and no rate limit.
+import { kitCommand } from "../hint.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { basename } from "node:path";
 import { fail, pass, skip, warn, type Check } from "../checks.ts";
@@ -161,18 +162,18 @@ function runCheck(id: string, workflow: Workflow): Check<VerifyContext> {
       try {
         const run = waitSeconds === null ? await findRun(gh, workflow.path, tag, commit) : await waitForRun(gh, workflow.path, tag, commit, waitSeconds, config.pollSeconds);
         if (!run) {
-          return fail(`no push run of ${workflow.path} for ${tag} at ${commit.slice(0, 7)}${waitSeconds === null ? "" : ` after waiting ${waitSeconds} s`}`, "check that the tag was pushed (not created by a GITHUB_TOKEN push) and that Actions is enabled; mise run release:recover diagnoses it");
+          return fail(`no push run of ${workflow.path} for ${tag} at ${commit.slice(0, 7)}${waitSeconds === null ? "" : ` after waiting ${waitSeconds} s`}`, `check that the tag was pushed (not created by a GITHUB_TOKEN push) and that Actions is enabled; ${kitCommand("release:recover")} diagnoses it`);
         }
         receipt.runs.push({ workflow: workflow.path, run_id: run.id });
         receipt.run_id ??= run.id;
         if (run.status !== "completed") {
-          return fail(`run ${run.id} is ${run.status}${waitSeconds === null ? "" : ` after waiting ${waitSeconds} s`}: ${run.url}`, waitSeconds === null ? `wait for it: mise run release:verify -- --tag ${tag} --wait` : `wait longer (mise run release:verify -- --tag ${tag} --wait=SECONDS) or look at the run`);
+          return fail(`run ${run.id} is ${run.status}${waitSeconds === null ? "" : ` after waiting ${waitSeconds} s`}: ${run.url}`, waitSeconds === null ? `wait for it: ${kitCommand("release:verify", ["--tag", tag, "--wait"])}` : `wait longer (${kitCommand("release:verify", ["--tag", tag, "--wait=SECONDS"])}) or look at the run`);
         }
         if (run.conclusion === "success") return pass(`run ${run.id} (attempt ${run.attempt}) succeeded: ${run.url}`, run);
         const jobs = await failedJobs(gh, run.id);
         return fail(
           `run ${run.id} (attempt ${run.attempt}) ended ${run.conclusion}: ${jobs.map((j) => `${j.name} ${j.conclusion} ${j.url}`).join(", ") || run.url}`,
-          `fix the cause, then re-run the failed jobs for the same tag: mise run release:recover -- --tag ${tag} --apply`,
+          `fix the cause, then re-run the failed jobs for the same tag: ${kitCommand("release:recover", ["--tag", tag, "--apply"])}`,
           run,
         );
       } catch (error) {
