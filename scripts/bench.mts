@@ -135,7 +135,7 @@ async function apiFrugality() {
     if ((await kit(slow, "release", ["--yes"])).code !== 0) throw new Error("release failed in the benchmark world");
     const route = "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs";
     const before = new Map(slow.api.requests);
-    await kit(slow, "verify", ["--wait=1"], slow.repoPath!, { RELEASE_POLL_SECONDS: "0.1" });
+    await kit(slow, "verify", ["--wait=1"], slow.repoPath!, { RELEASE_POLL_SECONDS: "1" });
     const polled = requestsSince(slow, before);
     perCommand["verify --wait (unchanged run)"] = polled;
     const count = (keep: (k: string) => boolean) => Object.entries(polled).filter(([k]) => k.startsWith(route) && keep(k)).reduce((a, [, n]) => a + n, 0);
@@ -174,7 +174,7 @@ async function scale() {
 }
 
 try {
-  if (!existsSync(join(KIT, "node_modules/.cache/release-kit/.built"))) log("note: no precompiled build (npm run build): commands start through tsx");
+  if (!existsSync(join(KIT, "node_modules/.cache/release-kit/sources"))) log("note: no precompiled build (npm run build): commands start through tsx");
   log(`release-kit benchmarks (${runs} runs each; medians)`);
   const concurrency = await preflightConcurrency();
   log(`  preflight with 100 ms API latency: wall ${concurrency.preflight_wall_s} s, checks' sum ${concurrency.preflight_checks_sum_s} s, ratio ${concurrency.preflight_ratio} (goal ≤ 0.35), slowest check ${concurrency.slowest_check_s} s`);

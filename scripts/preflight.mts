@@ -13,7 +13,7 @@ const CHECKS = `Checks (ids as in the JSON report):
   next-version          cog computes the next version (or the one asked for)
   versions              the workspace's versions equal the latest tag's
   tag-free              the next tag is unused locally, on origin and by GitHub releases
-  tag-triggers          the next tag matches the release workflow's on.push.tags filters
+  tag-triggers          the next tag starts a workflow (on.push.tags of each file in .github/workflows)
   token-triggers        the tag push will start workflows (not the Actions GITHUB_TOKEN)
   token                 a GitHub token is found, may push, and can read what release and verify need
   push                  git push --dry-run --atomic origin <branch> is accepted

@@ -27,6 +27,7 @@ Run it again after any failure: it continues at the first step not done. mise ru
     const { emitJson, say } = await import("./lib/output.ts");
     const { ReleaseRun, RELEASE_STEPS } = await import("./lib/release/run.ts");
     const { findReleaseInProgress, diagnoseTag } = await import("./lib/release/resume.ts");
+    const { kitCommand } = await import("./lib/hint.ts");
     const steps = await import("./lib/release/steps.ts");
 
     const dryRun = Boolean(ctx.flags["dry-run"]);
@@ -62,28 +63,30 @@ Run it again after any failure: it continues at the first step not done. mise ru
       say.step(`${inProgress}: ${diagnosis.state}`);
       say.info(diagnosis.reason);
       if (diagnosis.state === "complete" || diagnosis.state === "workflow-running") {
-        say.ok(`${inProgress} is already released${diagnosis.state === "workflow-running" ? "; its tag workflow is running (mise run release:verify -- --wait)" : ""}: nothing to do`);
+        say.ok(`${inProgress} is already released${diagnosis.state === "workflow-running" ? `; its tag workflow is running (${kitCommand("release:verify", ["--tag", inProgress, "--wait"])})` : ""}: nothing to do`);
         return report(true, null, `${inProgress} is already released`);
       }
       if (diagnosis.state === "authored-not-pushed" || diagnosis.state === "pushed-no-release") {
         release.resume = diagnosis;
         say.info(`continuing the release of ${inProgress}`);
       } else {
-        say.fail(`${inProgress} is in state ${diagnosis.state}: mise run release will not guess`);
-        say.info(`run: mise run release:recover -- --tag ${inProgress}`);
-        return report(false, null, `${inProgress} is in state ${diagnosis.state}: mise run release:recover -- --tag ${inProgress}`);
+        const recover = kitCommand("release:recover", ["--tag", inProgress]);
+        say.fail(`${inProgress} is in state ${diagnosis.state}: the release will not guess what to do`);
+        say.info(`run: ${recover}`);
+        return report(false, null, `${inProgress} is in state ${diagnosis.state}: ${recover}`);
       }
     }
 
+    // Numbered in the order they run; the runbook's own step is cited beside each.
     const run = new ReleaseRun({
-      preflight: "Release Preflight (1. update main locally; every check at once)",
-      version: "The next version (cog, or --version/--bump/--pre)",
-      bump: "cog bump --skip-untracked (its pre-bump hooks: git-cliff -o CHANGELOG.md, cargo release version)",
-      "check-commit": "Check the release commit: changelog section and versions",
-      review: "3. review the generated version changes and CHANGELOG.md",
-      push: "5. push the release commit and tag (git push --atomic)",
-      "confirm-tag": "Confirm GitHub has the tag at the release commit",
-      "github-release": "4. create the GitHub release for the new tag",
+      preflight: "preflight: every check at once (runbook: Release Preflight; step 1, update main locally)",
+      version: "version: cog's next version, or --version/--bump/--pre (runbook: What mise run release Does, 1)",
+      bump: "bump: cog bump --skip-untracked, its pre-bump hooks write CHANGELOG.md and the versions (runbook: What mise run release Does, 1, 2 and 4)",
+      "check-commit": "check-commit: the release commit holds the changelog section and the versions",
+      review: "review: the gate (runbook: step 3, review the generated version changes and CHANGELOG.md)",
+      push: "push: git push --atomic, the release commit and its tag together (runbook: step 5)",
+      "confirm-tag": "confirm-tag: GitHub shows the tag at the release commit",
+      "github-release": "github-release: the GitHub release for the new tag (runbook: step 4, after the push)",
     });
     // Current Release Flow. 1. update main locally
     await run.step("preflight", () => steps.preflightStep(release));
@@ -102,7 +105,7 @@ Run it again after any failure: it continues at the first step not done. mise ru
     // 6. let the tag-triggered GitHub Actions workflow build, attest, and publish images
     if (run.ok && !dryRun) {
       run.summary(`${release.tag} is released: ${release.releaseUrl}`);
-      say.info(`the tag workflow now builds, attests and publishes; then check it: mise run release:verify -- --tag ${release.tag} --wait`);
+      say.info(`the tag workflow now builds, attests and publishes; then check it: ${kitCommand("release:verify", ["--tag", release.tag!, "--wait"])}`);
     } else if (run.ok) {
       run.summary(`dry run of ${release.tag} complete: nothing was changed`);
     } else {

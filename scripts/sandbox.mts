@@ -21,31 +21,41 @@ await command(
     if (!preset) throw new StartError(`unknown scenario ${name}`, `pick one of: ${Object.keys(PRESETS).join(", ")}`);
 
     const sandbox = await startSandbox({ scenario: preset.scenario, example: preset.example ?? {}, history: true });
-    const stopped = new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
+    // Stops on Ctrl-C, on SIGTERM or SIGHUP, and when whoever started it is gone.
+    const { watchAncestors } = await import("./sandbox/lifeline.ts");
+    const lifeline = watchAncestors();
+    const stopped = new Promise<string>((resolve) => {
+      for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(signal, () => resolve(signal));
+      void lifeline.gone.then((pid) => resolve(`process ${pid}, which started the sandbox, is gone`));
     });
     if (ctx.json) {
       process.stdout.write(
         JSON.stringify({ api_url: sandbox.apiUrl, token: sandbox.token, repository: sandbox.repository, registry_url: sandbox.registryUrl, repo_path: sandbox.repoPath, path_prepend: sandbox.pathPrepend, images: sandbox.images }) + "\n",
       );
     } else {
+      const { sh } = await import("./lib/hint.ts");
+      const { KIT_ROOT } = await import("./lib/kit-root.ts");
+      const { join } = await import("node:path");
       const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-      const lines = [
+      const launcher = join(KIT_ROOT, "scripts", "release-kit");
+      const exports = [
         `export GITHUB_API_URL=${q(sandbox.apiUrl)}`,
         `export GITHUB_TOKEN=${q(sandbox.token)}`,
         `export GITHUB_REPOSITORY=${q(sandbox.repository)}`,
         `export RELEASE_REGISTRY_URL=${q(sandbox.registryUrl)}`,
         ...(sandbox.pathPrepend ? [`export PATH=${q(sandbox.pathPrepend)}:"$PATH"`] : []),
-        `cd ${q(sandbox.repoPath!)}`,
       ];
-      process.stdout.write(lines.join("\n") + "\n");
-      write(`sandbox "${name}" is ready: paste the lines above into another shell, then run the kit's tasks there (--repo is the example).`);
+      process.stdout.write(exports.join("\n") + "\n");
+      write(`sandbox "${name}" is ready. Paste the export lines above into another shell; then, from any folder:`);
+      for (const command of ["preflight", "release", "verify", "recover"]) write(`  ${sh(launcher, command, "--repo", sandbox.repoPath!)}`);
+      write(`(the example repository is ${sandbox.repoPath}; add --help to any command for its flags)`);
       if (sandbox.standins.length) write(`stand-ins in use for ${sandbox.standins.join(", ")} (the real tools are not on PATH)`);
       write("Ctrl-C stops it and removes its scratch folder.");
     }
-    await stopped;
+    const why = await stopped;
+    lifeline.stop();
     await sandbox.stop();
+    if (!ctx.json) write(`sandbox stopped (${why}); its scratch folder is removed`);
     return 0;
   },
 );

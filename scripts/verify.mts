@@ -5,10 +5,13 @@ import { command, StartError } from "./lib/cli.ts";
 const CHECKS = `Checks (ids as in the JSON report):
   release             a published GitHub release exists, and GitHub's tag is the local tag's commit
   notes               the notes equal the version's CHANGELOG.md section, with no template leftovers
-  workflow            the push run of the release workflow for the tag's commit succeeded
+  workflow            the push run of the tag workflow for the tag's commit succeeded
+                      (workflow:<file>, one per workflow, when the tag starts several)
   image:<ref>         every declared tag exists, all on one index digest, with the declared platforms
   attestation:<ref>   a provenance attestation exists for the image's digest
   artifact:<name>     every other OCI artifact (helm push, oras push) exists at its version and media type
+  not-verified:<workflow>/<job>/<step>
+                      (warning) a publishing step release-kit could not read: named, never passed
   docs                deploy doc lines that name an image state its real platforms
   docs-changed        (warning) feat or breaking commits, but no deploy doc changed since the previous tag`;
 
@@ -44,7 +47,7 @@ await command(
 
     printVerify(report, config);
     writeStepSummary(report);
-    if (ctx.json) emitJson({ command: "verify", ok: report.ok, tag: report.tag, commit: report.commit, checks: report.checks, receipt: report.receipt });
+    if (ctx.json) emitJson({ command: "verify", ok: report.ok, tag: report.tag, commit: report.commit, checks: report.checks, receipt: report.receipt, not_verified: report.notVerified });
     return report.ok ? 0 : 1;
   },
 );

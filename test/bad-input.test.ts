@@ -85,7 +85,7 @@ const FRESH: Case[] = [
   { name: "no token at all", command: "preflight", env: () => ({ GITHUB_TOKEN: undefined }), code: 1, says: { check: ["token", /GH_TOKEN and GITHUB_TOKEN are unset/] } },
   { name: "a malformed token", command: "preflight", env: () => ({ GITHUB_TOKEN: "not a token" }), code: 1, says: { check: ["token", /rejected the token \(401/] } },
   { name: "a revoked token (release stops at preflight)", command: "release", args: ["--yes"], env: () => ({ GITHUB_TOKEN: "ghp_revokedrevokedrevokedrevokedrevoked0" }), code: 1, says: { step: ["preflight", /token \(.*rejected the token/] } },
-  { name: "a token without Contents: write", command: "preflight", setup: (sb) => void (sb.scenario.missingPermissions = ["contents:write"]), code: 1, says: { check: ["token", /cannot write to acme\/gateway/] } },
+  { name: "a token of an account that may only read", command: "preflight", setup: (sb) => void (sb.scenario.role = "read"), code: 1, says: { check: ["token", /cannot push to acme\/gateway/] } },
   { name: "a token without Actions: read", command: "preflight", setup: (sb) => void (sb.scenario.missingPermissions = ["actions:read"]), code: 1, says: { check: ["token", /read workflow runs .*actions=read/] } },
   { name: "a token without Checks: read", command: "preflight", setup: (sb) => void (sb.scenario.missingPermissions = ["checks:read"]), code: 1, says: { check: ["ci-green", /not allowed to .*checks=read/] } },
   { name: "the API answering 5xx for everything", command: "preflight", setup: (sb) => void (sb.scenario.faults = [{ kind: "status", status: 503, times: Infinity }]), code: 1, says: { check: ["ci-green", /did not answer \(503/] } },

@@ -50,7 +50,7 @@ describe("loadConfig", () => {
     expect(c.tagPrefix).toBe("v");
     expect(c.cog?.disableChangelog).toBe(true);
     expect(c.cliff).toEqual({ output: null, tagPattern: null });
-    expect(c.workflowPath).toBe(".github/workflows/release.yml");
+    expect(c.workflowPaths).toBeNull();
     expect(c.docs).toEqual(["docs/**/*.md", "README.md"]);
     expect(c.workspace).toEqual({
       kind: "cargo",

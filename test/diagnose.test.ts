@@ -1,7 +1,8 @@
 // decide(): the state table of DESIGN.md ("State comes from the world") over hand-made facts. Each
 // state holds on its own, and where several rows hold at once the one higher in the table wins.
 import { describe, expect, test } from "vitest";
-import { decide, statusPath, STATES, type Facts } from "../scripts/lib/diagnose.ts";
+import { decide, STATES, type Facts } from "../scripts/lib/diagnose.ts";
+import { statusPath } from "../scripts/lib/hook-output.ts";
 import { failedHook } from "../scripts/lib/recover/plan.ts";
 
 const OURS = "a".repeat(40);
@@ -30,9 +31,15 @@ function facts(over: Partial<Facts> = {}): Facts {
     stash: null,
     hooks: ["git-cliff --tag {{version_tag}} -o CHANGELOG.md", "cargo release version {{version}} --execute --no-confirm"],
     commitProblems: [],
+    commitUnexpected: [],
     headIsTag: true,
+    untaggedCommit: null,
+    remoteIsRelease: false,
+    hookOutput: [],
+    otherEdits: [],
     journal: null,
     workflowExpected: true,
+    workflowPaths: [".github/workflows/release.yml"],
     ...over,
   };
 }
@@ -45,7 +52,7 @@ const state = (over: Partial<Facts>) => decide(facts(over)).state;
 
 describe("decide(): each state of the table", () => {
   test("the states are the table's, in its order", () => {
-    expect(STATES).toEqual(["bump-stashed", "local-changes-failed", "tag-mismatch", "release-without-tag", "authored-not-pushed", "pushed-no-release", "workflow-running", "workflow-failed", "images-missing", "complete"]);
+    expect(STATES).toEqual(["bump-stashed", "released-elsewhere", "commit-not-tagged", "local-changes-failed", "tag-mismatch", "release-without-tag", "authored-not-pushed", "pushed-no-release", "workflow-running", "workflow-failed", "images-missing", "complete"]);
   });
 
   test("complete: published, the run succeeded, every image and artifact is there", () => {
@@ -105,18 +112,36 @@ describe("decide(): each state of the table", () => {
     expect(state({ remoteCommit: GITHUBS, release: null, run: null, images: [], artifacts: [] })).toBe("tag-mismatch");
   });
 
-  test("local-changes-failed: the release commit lacks what the hooks write, or their output is left in the tree", () => {
+  test("local-changes-failed: the release commit lacks what the hooks write, or their proven output is left in the tree", () => {
     expect(state({ ...localOnly, commitProblems: ["CHANGELOG.md in the release commit has no section for 0.3.0"] })).toBe("local-changes-failed");
-    // git status lines arrive trimmed: " M CHANGELOG.md" as "M CHANGELOG.md".
-    expect(state({ ...localOnly, dirty: ["M CHANGELOG.md"] })).toBe("local-changes-failed");
-    expect(state({ ...localOnly, dirty: ["?? crates/gateway/Cargo.toml"] })).toBe("local-changes-failed");
-    // Other files in the tree are not hook output; hook output with HEAD elsewhere is not this release's.
-    expect(state({ ...localOnly, dirty: ["M README.md", "?? notes.txt"] })).toBe("authored-not-pushed");
-    expect(state({ ...localOnly, dirty: ["M CHANGELOG.md"], headIsTag: false })).toBe("authored-not-pushed");
-    // Stopped before cog committed: hook output and a journal, no tag.
+    // Only what running the hooks again proves to be their output counts; other edits are not the release's.
+    expect(state({ ...localOnly, hookOutput: ["CHANGELOG.md"], dirty: ["M CHANGELOG.md"] })).toBe("local-changes-failed");
+    expect(state({ ...localOnly, otherEdits: ["crates/gateway/Cargo.toml"], dirty: ["M crates/gateway/Cargo.toml"] })).toBe("authored-not-pushed");
+    expect(state({ ...localOnly, hookOutput: ["CHANGELOG.md"], headIsTag: false })).toBe("authored-not-pushed");
+    // Stopped inside cog bump: hook output and a journal, no tag.
     const journal = { tag: "v0.3.0", version: "0.3.0", base: OURS, started: "2026-01-01T00:00:00Z" };
-    expect(state({ ...localOnly, localCommit: null, headIsTag: false, dirty: ["M Cargo.lock"], journal })).toBe("local-changes-failed");
-    expect(state({ ...localOnly, localCommit: null, headIsTag: false, dirty: ["M Cargo.lock"], journal: null })).toBe("authored-not-pushed");
+    expect(state({ ...localOnly, localCommit: null, headIsTag: false, hookOutput: ["Cargo.lock"], journal })).toBe("local-changes-failed");
+    expect(state({ ...localOnly, localCommit: null, headIsTag: false, hookOutput: ["Cargo.lock"], journal: null })).toBe("authored-not-pushed");
+  });
+
+  test("a finished release stays complete whatever the tree holds later", () => {
+    expect(state({ dirty: ["M CHANGELOG.md", "M crates/gateway/Cargo.toml"], otherEdits: ["CHANGELOG.md", "crates/gateway/Cargo.toml"] })).toBe("complete");
+  });
+
+  test("commit-not-tagged: cog's release commit is HEAD, without its tag (stopped between commit and tag)", () => {
+    const journal = { tag: "v0.3.0", version: "0.3.0", base: GITHUBS, started: "2026-01-01T00:00:00Z" };
+    const d = decide(facts({ ...localOnly, localCommit: null, untaggedCommit: OURS, journal }));
+    expect(d.state).toBe("commit-not-tagged");
+    expect(d.reason).toMatch(/has no tag/);
+  });
+
+  test("released-elsewhere: origin's tag is another release commit of this version, on origin's branch", () => {
+    expect(state({ remoteCommit: GITHUBS, remoteIsRelease: true, run: null, images: [], artifacts: [], commitOnOrigin: false })).toBe("released-elsewhere");
+    // Even when a run used it, and even when the local one is an untagged commit: theirs is the release.
+    expect(state({ remoteCommit: GITHUBS, remoteIsRelease: true, run: running, commitOnOrigin: false })).toBe("released-elsewhere");
+    expect(state({ remoteCommit: GITHUBS, remoteIsRelease: true, localCommit: null, untaggedCommit: OURS, commitOnOrigin: false })).toBe("released-elsewhere");
+    // A tag GitHub made at some other commit is not a release: the older rows decide.
+    expect(state({ remoteCommit: GITHUBS, remoteIsRelease: false, run: null, images: [], artifacts: [] })).toBe("release-without-tag");
   });
 
   test("bump-stashed: cog's stash and no release commit", () => {
@@ -129,7 +154,7 @@ describe("decide(): each state of the table", () => {
 describe("decide(): where several rows hold, the first in the table wins", () => {
   test("bump-stashed before local-changes-failed (the stash and hook output in the tree)", () => {
     const journal = { tag: "v0.3.0", version: "0.3.0", base: OURS, started: "2026-01-01T00:00:00Z" };
-    expect(state({ ...localOnly, localCommit: null, headIsTag: false, dirty: ["M Cargo.lock"], journal, ...stash })).toBe("bump-stashed");
+    expect(state({ ...localOnly, localCommit: null, headIsTag: false, hookOutput: ["Cargo.lock"], journal, ...stash })).toBe("bump-stashed");
   });
 
   test("a stash next to a release commit is not bump-stashed: the commit was made", () => {

@@ -36,7 +36,21 @@ interface Scenario {
   inject(sb: Sandbox): Promise<void>;
   /** The documented fix, run once the fault is gone. */
   fix: "release" | "recover";
+  /** The state recover must name right after the fault, where it is not obvious. */
+  diagnosed?: string;
+  /** Uncommitted edits that are not the release's: they must survive the fix, byte for byte. */
+  edits?: Record<string, string>;
+  /** What else must hold once the fix ran: `base` is origin's main before the fault. */
+  after?(sb: Sandbox, fixed: { stderr: string }, base: string): Promise<void>;
 }
+
+/** Appends `text` to files of the example repository, as someone working in the tree would. */
+async function edit(sb: Sandbox, edits: Record<string, string>): Promise<void> {
+  const { appendFileSync } = await import("node:fs");
+  for (const [file, text] of Object.entries(edits)) appendFileSync(`${sb.repoPath}/${file}`, text);
+}
+
+const EDITS = { "crates/gateway/Cargo.toml": '\n[dependencies.serde]\nversion = "1"\n', "CHANGELOG.md": "\nA note for the next release.\n" };
 
 // The API writes of a release and of its recovery: each meets every kind of fault.
 const WRITES = [
@@ -52,10 +66,18 @@ async function brokenRelease(sb: Sandbox): Promise<void> {
 }
 
 const SCENARIOS: Scenario[] = [
+  // A re-run after a kill ends as an uninterrupted run would: one release commit on the base, its tag, one release.
   ...RELEASE_STEPS.map((step) => ({
     name: `killed after ${step}`,
     fix: "release" as const,
     inject: async (sb: Sandbox) => void (await kitIn(sb, "release", ["--yes"], { env: { RELEASE_KIT_KILL_AFTER: step } })),
+    after: async (sb: Sandbox, fixed: { stderr: string }, base: string) => {
+      if (step !== "preflight" && step !== "version") expect(fixed.stderr).toMatch(/stopped without finishing; taking over its lock/);
+      const head = await gitAsync(sb.remotePath, "rev-parse", "refs/heads/main");
+      expect(await gitAsync(sb.remotePath, "rev-parse", `${head}^`)).toBe(base);
+      expect(await gitAsync(sb.remotePath, "rev-parse", "refs/tags/v0.3.0")).toBe(head);
+      expect(sb.api.state.releases.filter((r) => r.tagName === "v0.3.0" && !r.draft)).toHaveLength(1);
+    },
   })),
   ...WRITES.flatMap((write) =>
     KINDS.map((kind) => ({
@@ -69,6 +91,49 @@ const SCENARIOS: Scenario[] = [
       },
     })),
   ),
+  {
+    name: "someone else released the same version meanwhile",
+    fix: "recover",
+    diagnosed: "released-elsewhere",
+    inject: async (sb) => {
+      await kitIn(sb, "release", []); // the gate refuses without a terminal: authored locally
+      const other = `${sb.dir}/other-clone`;
+      await gitAsync(sb.dir, "clone", "-q", sb.remotePath, other);
+      for (const [k, v] of [["user.name", "B"], ["user.email", "b@example.com"], ["commit.gpgsign", "false"]]) await gitAsync(other, "config", k!, v!);
+      const theirs = await kitIn(sb, "release", ["--yes"], { repo: other });
+      if (theirs.code !== 0) throw new Error(theirs.stderr);
+    },
+  },
+  {
+    name: "uncommitted edits during recover",
+    fix: "recover",
+    diagnosed: "authored-not-pushed",
+    edits: { "crates/gateway/Cargo.toml": EDITS["crates/gateway/Cargo.toml"] },
+    inject: async (sb) => {
+      await kitIn(sb, "release", []);
+      await edit(sb, { "crates/gateway/Cargo.toml": EDITS["crates/gateway/Cargo.toml"] });
+    },
+  },
+  {
+    name: "killed between cog's commit and its tag",
+    fix: "recover",
+    diagnosed: "commit-not-tagged",
+    inject: async (sb) => {
+      await kitIn(sb, "release", ["--yes"], { env: { RELEASE_KIT_KILL_AFTER: "bump" } });
+      await gitAsync(sb.repoPath!, "tag", "-d", "v0.3.0");
+    },
+  },
+  {
+    name: "complete, then an ordinary edit in the tree",
+    fix: "release",
+    diagnosed: "complete",
+    edits: EDITS,
+    inject: async (sb) => {
+      await kitIn(sb, "release", ["--yes"]);
+      await sb.settle();
+      await edit(sb, EDITS);
+    },
+  },
   {
     name: "git push rejected by origin",
     fix: "recover",
@@ -119,10 +184,12 @@ describe.concurrent("fault matrix", () => {
     const sb = await sandbox({ history: true });
     onTestFinished(() => sb.stop());
     const before = await published(sb);
+    const base = await gitAsync(sb.remotePath, "rev-parse", "refs/heads/main");
     await scenario.inject(sb);
     await sb.settle();
     const diagnosis = await kitIn(sb, "recover", ["--json"]);
     const diagnosed: string = diagnosis.json?.state ?? `exit ${diagnosis.code}`;
+    if (scenario.diagnosed) expect(diagnosed, diagnosis.stderr.slice(-2000)).toBe(scenario.diagnosed);
     const during = await published(sb);
 
     const fixed = scenario.fix === "release" ? await kitIn(sb, "release", ["--yes", "--json"]) : await kitIn(sb, "recover", ["--apply", "--yes", "--json"], { timeoutMs: 90_000 });
@@ -140,6 +207,13 @@ describe.concurrent("fault matrix", () => {
     const newest = [...after.tags.keys()].filter((t) => !before.tags.has(t));
     expect(newest.length).toBeGreaterThan(0);
     for (const tag of newest) await assertAgreement(sb, tag);
-    expect(await gitAsync(sb.repoPath!, "status", "--porcelain")).toBe("");
+    await scenario.after?.(sb, fixed, base);
+    // Edits that are not the release's are neither published nor lost: still in the tree, as made.
+    const edited = Object.keys(scenario.edits ?? {});
+    expect(await gitAsync(sb.repoPath!, "status", "--porcelain")).toBe(edited.map((f) => `M ${f}`).sort().join("\n"));
+    for (const file of edited) {
+      expect(await gitAsync(sb.repoPath!, "diff", "--", file)).toContain(scenario.edits![file]!.trim().split("\n").pop());
+      for (const tag of newest) expect(await gitAsync(sb.remotePath, "show", `${tag}:${file}`)).not.toContain(scenario.edits![file]!.trim().split("\n").pop());
+    }
   });
 });

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { acquireLock } from "../scripts/lib/lock.ts";
+import { hostname } from "node:os";
+import { acquireLock, processStart } from "../scripts/lib/lock.ts";
 import { KIT, run, tempDir, until } from "./helpers/kit.ts";
 
 const tmp = tempDir();
@@ -29,7 +30,7 @@ async function race(dir: string, count: number): Promise<string[]> {
   return (await runs).map((r) => r.stdout);
 }
 
-const REFUSED = /^refused another release-kit release \(pid \d+, started [^)]+\) is working on this repository$/m;
+const REFUSED = /^refused another release-kit release \(pid \d+ on [^,]+, started [^)]+\) is working on this repository$/m;
 
 describe("the release lock", () => {
   it("goes to exactly one of several runs that ask for it in the same instant", async () => {
@@ -83,5 +84,48 @@ describe("the release lock", () => {
     writeFileSync(path, JSON.stringify({ pid: 424_242, command: "release", started: "later" }));
     lock.release();
     expect(JSON.parse(readFileSync(path, "utf8")).pid).toBe(424_242);
+  });
+
+  it("takes over a lock whose pid now names another process (pid 1 is always alive), saying which file it was", () => {
+    const dir = gitDir();
+    const path = join(dir, "release-kit", "lock");
+    const init = processStart(1);
+    expect(init, "this machine has a /proc to read start times from").not.toBeNull();
+    writeFileSync(path, JSON.stringify({ pid: 1, pidStart: String(Number(init) + 1), host: hostname(), command: "release", started: new Date(Date.now() - 3 * 3600_000).toISOString() }));
+    const warnings: string[] = [];
+    const lock = acquireLock(dir, "recover", (text) => warnings.push(text));
+    expect(warnings).toEqual([expect.stringMatching(/pid 1,.*stopped without finishing; taking over its lock \(.*release-kit\/lock\)/)]);
+    expect(JSON.parse(readFileSync(path, "utf8"))).toMatchObject({ pid: process.pid, pidStart: processStart(process.pid), host: hostname(), command: "recover" });
+    lock.release();
+  });
+
+  it("refuses, naming the file to remove, when it cannot tell whether the holder still runs: an old lock without a start time, or another host", () => {
+    for (const holder of [
+      { pid: 1, command: "release", started: new Date(Date.now() - 90 * 60_000).toISOString() },
+      { pid: 1, pidStart: processStart(1), host: "build-box-7", command: "release", started: new Date().toISOString() },
+    ]) {
+      const dir = gitDir();
+      const path = join(dir, "release-kit", "lock");
+      writeFileSync(path, JSON.stringify(holder));
+      let refused: (Error & { fix?: string }) | null = null;
+      try {
+        acquireLock(dir, "release", () => {});
+      } catch (error) {
+        refused = error as Error & { fix?: string };
+      }
+      expect(refused?.message).toMatch(/cannot tell whether it still runs/);
+      expect(refused?.message).toMatch(holder.host ? /on build-box-7.*another host/ : /started 90 min ago/);
+      expect(refused?.fix).toMatch(/remove .*release-kit\/lock/);
+      expect(JSON.parse(readFileSync(path, "utf8"))).toEqual(holder);
+    }
+  });
+
+  it("refuses while the holder runs: the same pid and start time", () => {
+    const dir = gitDir();
+    const path = join(dir, "release-kit", "lock");
+    const holder = { pid: 1, pidStart: processStart(1), host: hostname(), command: "release", started: new Date().toISOString() };
+    writeFileSync(path, JSON.stringify(holder));
+    expect(() => acquireLock(dir, "release", () => {})).toThrow(/pid 1 on .* is working on this repository/);
+    expect(JSON.parse(readFileSync(path, "utf8"))).toEqual(holder);
   });
 });

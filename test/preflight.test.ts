@@ -8,10 +8,11 @@
 // independent problems and one preflight run, shared by the tests that each assert one check on
 // it. Worlds run concurrently (a clone's fetch and worktree never touch another's) and never turn
 // the knobs.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { defaultScenario } from "../scripts/sandbox/scenario.ts";
+import { standinDir } from "../scripts/sandbox/standins/index.ts";
 import { KIT, MISE, cleanEnv, run, tempDir, type KitRun } from "./helpers/kit.ts";
 import { gitAsync, kitIn, remoteRefs, sandbox, type Sandbox } from "./helpers/sandbox.ts";
 
@@ -142,7 +143,8 @@ describe("preflight on the releasable example", () => {
     expect(res.json.checks.map((c: { id: string }) => c.id)).toEqual(IDS);
     for (const c of res.json.checks) {
       expect(Object.keys(c).sort()).toEqual(["detail", "fix", "id", "ms", "status"]);
-      expect(c.status, `${c.id}: ${c.detail} / ${c.fix}`).toBe("pass");
+      // Outside GitHub Actions there is no Actions token to check: token-triggers says so (skip).
+      expect(c.status, `${c.id}: ${c.detail} / ${c.fix}`).toBe(c.id === "token-triggers" ? "skip" : "pass");
       expect(typeof c.detail).toBe("string");
       expect(c.detail.length).toBeGreaterThan(0);
       expect(c.fix).toBe("");
@@ -153,7 +155,8 @@ describe("preflight on the releasable example", () => {
     expect(check(res, "next-version").detail).toMatch(/v0\.3\.0.*after v0\.2\.0/);
     expect(check(res, "versions").detail).toMatch(/0\.2\.0/);
     expect(check(res, "tag-triggers").detail).toMatch(/v0\.3\.0 starts \.github\/workflows\/release\.yml/);
-    expect(check(res, "tools").detail).toMatch(/cog .*git-cliff .*cargo-release/);
+    // Each tool with its version and where it came from; cargo-release asked as `cargo release --version`.
+    expect(check(res, "tools").detail).toMatch(/^cog \d+\.\d+\.\d+.* at \/\S+; git-cliff \d+\.\d+\.\d+ at \/\S+; cargo \d+\.\d+\.\d+.* at \/\S+; cargo-release 1\.1\.5.* at \/\S+$/);
 
     expect(await snapshot(repo)).toEqual(before);
     expect(apiWrites()).toEqual(writesBefore);
@@ -193,11 +196,27 @@ describe("preflight on the releasable example", () => {
 
   });
 
-  it("token: a token that cannot write to the repository says the release step would fail", async () => {
-    sb.scenario.missingPermissions = ["contents:write"];
+  it("token: an account that may only read the repository says the release step would fail", async () => {
+    sb.scenario.role = "read";
     const res = await preflight();
     expectFailedReport(res);
-    expectFail(res, "token", /cannot write to acme\/gateway: creating the GitHub release would fail/, /Contents: write/);
+    expectFail(res, "token", /cannot push to acme\/gateway \(its role reads only\): creating the release would fail/, /write access/);
+  });
+
+  it("token: a fine-grained token is not called able to write: the check says what it could not confirm", async () => {
+    // GET /repos reports the account's role, not the token's grants, and fine-grained tokens list
+    // no scopes: nothing tells whether this one may write, so the check warns instead of passing.
+    sb.scenario.missingPermissions = ["contents:write"];
+    const res = await preflight();
+    expect(check(res, "token")).toMatchObject({ status: "warn", detail: expect.stringMatching(/cannot confirm the token may create releases: fine-grained tokens do not list their permissions/) });
+    expect(check(res, "token").detail).not.toMatch(/may push to/);
+    expect(check(res, "token").fix).toMatch(/Contents: write/);
+  });
+
+  it("token: a classic token without the repo scope fails, naming its scopes", async () => {
+    sb.scenario.tokenScopes = ["read:packages"];
+    const res = await preflight();
+    expectFail(res, "token", /classic token without the repo scope \(it has: read:packages\)/, /repo scope/);
   });
 
   it("API down (5xx for every request): the GitHub checks fail after retries and say what to do, no crash", async () => {
@@ -206,7 +225,8 @@ describe("preflight on the releasable example", () => {
     expectFailedReport(res);
     for (const id of ["ci-green", "token", "tag-free"]) expectFail(res, id, /GitHub did not answer \(502 .*after retries/, /githubstatus\.com.*run the command again/);
     expectPass(res, "release-branch");
-    expectPass(res, "push");
+    // git's dry run passes; GitHub's push rules could not be read, which the check says.
+    expect(check(res, "push")).toMatchObject({ status: "warn", detail: expect.stringMatching(/accepted, but GitHub's rules .* could not be read/) });
   });
 
   it("rate limited (429, x-ratelimit-remaining 0): the detail says when the limit resets", async () => {
@@ -392,7 +412,9 @@ describe.concurrent("preflight on repositories that are not ready: every problem
     const manifest = join(repo, "crates/gateway/Cargo.toml");
     writeFileSync(manifest, readFileSync(manifest, "utf8").replace('version = "0.2.0"', 'version = "0.3.0"'));
     const cog = join(repo, "cog.toml");
-    writeFileSync(cog, readFileSync(cog, "utf8").replace(" -o CHANGELOG.md", "").replace(" --no-confirm", ""));
+    writeFileSync(cog, readFileSync(cog, "utf8").replace(" -o CHANGELOG.md", "").replace(" --no-confirm", "").replace("{{version}} --execute", "{{ version }} --execute"));
+    // A mise.toml pinning another cog than the one installed.
+    appendFileSync(join(repo, "mise.toml"), '\n[tools]\ncocogitto = "7.1.0"\ngit-cliff = "2"\n');
     const cliff = join(repo, "cliff.toml");
     writeFileSync(cliff, readFileSync(cliff, "utf8").replace(/^\[changelog\]$/m, '[changelog]\noutput = "CHANGELOG.md"'));
     await gitAsync(repo, "config", "http.https://github.com/.extraheader", actionsHeader(sb.token));
@@ -416,10 +438,10 @@ describe.concurrent("preflight on repositories that are not ready: every problem
   it("config: hooks that would write nothing (git-cliff without -o, cargo-release without --no-confirm), and cliff.toml's output", async () => {
     const c = check(await halfDone(), "config");
     expect(c.status).toBe("fail");
-    expect(c.detail).toMatch(/git-cliff hook .* has no -o\/--output: it prints the changelog to stdout and changes nothing/);
+    expect(c.detail).toMatch(/git-cliff hook .* has no -o\/--output or --prepend: it prints the changelog to stdout and changes nothing/);
     expect(c.detail).toMatch(/cargo-release hook .* lacks --no-confirm/);
     expect(c.detail).toMatch(/cliff\.toml sets \[changelog\] output/);
-    expect(c.fix).toMatch(/add -o CHANGELOG\.md to the git-cliff hook/);
+    expect(c.fix).toMatch(/add -o CHANGELOG\.md \(or --unreleased --prepend CHANGELOG\.md\) to the git-cliff hook/);
     expect(c.fix).toMatch(/add --no-confirm to the cargo-release hook/);
   });
 
@@ -443,6 +465,40 @@ describe.concurrent("preflight on repositories that are not ready: every problem
 
   it("token: none found names GH_TOKEN and GITHUB_TOKEN", async () => {
     expectFail(await bareMachine(), "token", /no GitHub token: GH_TOKEN and GITHUB_TOKEN are unset/, /set GH_TOKEN \(or GITHUB_TOKEN\)/);
+  });
+
+  // cargo-release there, cargo not working: the real cargo-release needs cargo (`cargo metadata`,
+  // and the hook's `cargo release`), and answers only `cargo-release release --version`.
+  const noCargo = world(async () => {
+    const repo = await cloneOrigin();
+    const broken = mkdtempSync(join(sb.dir, "no-cargo-"));
+    writeFileSync(join(broken, "cargo"), "#!/bin/sh\necho 'cargo: not installed' >&2\nexit 127\n", { mode: 0o755 });
+    return preflight([], { repo, env: { PATH: [standinDir("cog"), standinDir("cargo-release"), broken, "/usr/local/bin:/usr/bin:/bin"].join(":") } });
+  });
+
+  it("tools: without a working cargo, cargo-release is still found (asked as `cargo-release release --version`) and cargo is named", async () => {
+    const res = await noCargo();
+    expectFail(res, "tools", /^cargo not found on PATH \(found: cog 7\.0\.0.* at \/\S+; git-cliff .*; cargo-release 1\.1\.5.* at \/\S+\)$/, /install Rust's cargo/);
+  });
+
+  it("config: a hook with spaces inside {{ }} fails (cog's grammar has none), naming the hook and the spelling cog reads", async () => {
+    const res = await halfDone();
+    expectFail(
+      res,
+      "config",
+      /the pre_bump_hooks hook "cargo release version \{\{ version \}\} --execute" has \{\{ version \}\}, which cog cannot parse/,
+      /write it without spaces in cog\.toml: "cargo release version \{\{version\}\} --execute"/,
+    );
+    // The git-cliff hook's valid {{version_tag}} is not reported.
+    expect(check(res, "config").detail).not.toMatch(/hook "git-cliff[^"]*" has/);
+  });
+
+  it("tools: a version other than mise.toml's pin warns naming both; a prefix pin (git-cliff = \"2\") is kept", async () => {
+    const c = check(await halfDone(), "tools");
+    expect(c.status, c.detail).toBe("warn");
+    expect(c.detail).toMatch(/^cog 7\.0\.0 is installed, but mise\.toml pins cocogitto 7\.1\.0 \(found: cog 7\.0\.0/);
+    expect(c.detail).not.toMatch(/git-cliff \S+ is installed/);
+    expect(c.fix).toMatch(/mise install/);
   });
 
   // A cog.toml that does not parse, a token GitHub rejects, and a version that is not one.
@@ -500,6 +556,22 @@ describe.concurrent("preflight on repositories that are not ready: every problem
     expectFail(res, "next-version", /^cog: .+/, /nothing to release; to release anyway.*--bump patch/);
     expect(res.json.version).toBeNull();
     expect(res.json.tag).toBeNull();
+  });
+
+  it("next-version: on 0.x a lone breaking refactor! is nothing to release; the hint lists what was found and why", async () => {
+    // cocogitto conventional/bump.rs: major only off 0.x, so `refactor!` bumps through its type: nothing.
+    const repo = await cloneOrigin();
+    await gitAsync(repo, "reset", "-q", "--hard", "v0.2.0");
+    await commitFile(repo, "NOTES.md", "drop\n", "refactor!: drop the old route table");
+    await commitFile(repo, "TODO.md", "tidy\n", "chore: tidy up");
+    const res = await preflight([], { repo });
+    expectFail(res, "next-version", /^cog: No conventional commits/, /nothing to release; to release anyway, choose it: --bump patch$/);
+    const { fix } = check(res, "next-version");
+    expect(fix).toMatch(/^since v0\.2\.0 there are only /);
+    expect(fix).toMatch(/refactor! \(1\)/);
+    expect(fix).toMatch(/chore \(1\)/);
+    expect(fix).toMatch(/only feat, fix commits bump a version; on 0\.x a breaking change \(!\) bumps only through its type, so a breaking refactor bumps nothing/);
+    expect(fix).not.toMatch(/only chore, docs, ci/);
   });
 
   it("--version chooses the next version; in GitHub Actions, pushing with a release token, everything passes", async () => {

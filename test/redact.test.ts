@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { addSecret, redact, redactDeep } from "../scripts/lib/redact.ts";
 import { KIT, cleanEnv, run, tempDir } from "./helpers/kit.ts";
@@ -33,12 +34,16 @@ describe("redact", () => {
   it("covers zx's verbose echo, child output and uncaught errors in a real process", async () => {
     const token = "ghs_" + "Z".repeat(36);
     const other = "plain-token-from-env-0123456789";
-    const script = join(KIT, "scripts", "lib", `.redact-probe-${process.pid}.mts`);
+    // In a scratch folder, never in the kit's tree; modules by absolute address.
+    const scratch = tempDir("rk-redact-");
+    const script = join(scratch.path, "redact-probe.mts");
+    const zx = import.meta.resolve("zx/core");
+    const redactModule = pathToFileURL(join(KIT, "scripts", "lib", "redact.ts")).href;
     writeFileSync(
       script,
       [
-        'import { $ } from "zx/core";',
-        'import { installRedaction, addEnvironmentSecrets } from "./redact.ts";',
+        `import { $ } from ${JSON.stringify(zx)};`,
+        `import { installRedaction, addEnvironmentSecrets } from ${JSON.stringify(redactModule)};`,
         "installRedaction(); addEnvironmentSecrets();",
         "$.verbose = true;",
         `await $\`echo \${process.env.GH_TOKEN} ${"$"}{process.env.OTHER}\`;`,
@@ -47,7 +52,7 @@ describe("redact", () => {
       ].join("\n"),
     );
     try {
-      const res = await run("node", ["--import", "tsx/esm", script], { cwd: KIT, env: cleanEnv({ GH_TOKEN: token, OTHER: other }) });
+      const res = await run("node", ["--import", pathToFileURL(join(KIT, "node_modules/tsx/dist/esm/index.mjs")).href, script], { cwd: scratch.path, env: cleanEnv({ GH_TOKEN: token, OTHER: other }) });
       const all = res.stdout + res.stderr;
       expect(res.code).not.toBe(0);
       expect(all).toContain("echo"); // zx echoed the command
@@ -55,7 +60,7 @@ describe("redact", () => {
       expect(all).not.toContain(token);
       expect(all).not.toContain("ZZZZZZZZ");
     } finally {
-      (await import("node:fs")).rmSync(script, { force: true });
+      scratch.remove();
     }
   });
 });

@@ -57,11 +57,13 @@ describe("registry client against the sandbox registry", () => {
     }
   });
 
-  it("parses image references, insisting on a host and lowercase names", () => {
+  it("parses image references: Docker Hub when no host is named (as docker does), lowercase names", () => {
     expect(parseImageRef("ghcr.io/acme/gateway")).toEqual({ host: "ghcr.io", name: "acme/gateway" });
     expect(parseImageRef("127.0.0.1:5000/acme/charts/gateway")).toEqual({ host: "127.0.0.1:5000", name: "acme/charts/gateway" });
     expect(() => parseImageRef("ghcr.io/Acme/Gateway")).toThrow(/lowercase.*ghcr\.io\/acme\/gateway/);
-    expect(() => parseImageRef("acme/gateway")).toThrow(/no registry host/);
+    expect(parseImageRef("acme/gateway")).toEqual({ host: "docker.io", name: "acme/gateway" });
+    expect(parseImageRef("nginx")).toEqual({ host: "docker.io", name: "library/nginx" });
+    for (const alias of ["docker.io", "index.docker.io", "registry-1.docker.io"]) expect(parseImageRef(`${alias}/library/redis`)).toEqual({ host: "docker.io", name: "library/redis" });
     expect(() => parseImageRef("ghcr.io/acme/gateway:v1")).toThrow(/tag or digest/);
     expect(parseChallenge('Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:acme/gateway:pull,push"')).toEqual({
       scheme: "bearer",
@@ -105,7 +107,7 @@ describe("registry client against the sandbox registry", () => {
     expect(wrong.message).not.toContain("ghp_wrong");
     const anonymous = await rejection(createRegistryClient({ endpoint: locked.url }).resolve("ghcr.io/acme/private", "v1.0.0"));
     expect(anonymous.status).toBe(401);
-    expect(anonymous.message).toMatch(/may be private.*GH_TOKEN/);
+    expect(anonymous.message).toMatch(/package is private.*GH_TOKEN/);
     expect(count(locked, "GET /token 401")).toBe(2);
   });
 

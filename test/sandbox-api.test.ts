@@ -1,7 +1,7 @@
 // The sandbox's GitHub API driven by the real Octokit client over real HTTP, backed by a real bare
 // repository: every route, the GitHub behaviours the kit leans on, and the scenario's faults.
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -124,8 +124,6 @@ describe("repository and auth", () => {
     expect(data.full_name).toBe(`${OWNER}/${REPO}`);
     expect(data.default_branch).toBe("main");
     expect(data.permissions).toEqual({ admin: true, maintain: true, push: true, triage: true, pull: true });
-    scenario.missingPermissions = ["contents:write"];
-    expect((await octokit.rest.repos.get(repoArgs)).data.permissions?.push).toBe(false);
     expect((await anon.rest.repos.get(repoArgs)).data.permissions).toBeUndefined();
   });
 
@@ -544,5 +542,260 @@ describe("attestations", () => {
     expect(res.data.attestations?.[0]).toMatchObject({ repository_id: repositoryIdOf(OWNER, REPO), bundle: { mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json" } });
     expect(await statusOf(octokit.rest.repos.listAttestations({ ...repoArgs, subject_digest: digest, predicate_type: "sbom" }))).toBe(404);
     expect(await statusOf(octokit.rest.repos.listAttestations({ ...repoArgs, subject_digest: `sha256:${"cd".repeat(32)}` }))).toBe(404);
+  });
+});
+
+// ---- The GitHub the kit will meet: each behaviour below is GitHub's documented (or observed)
+// answer; the source is cited beside each test.
+
+async function pushRefused(...refspecs: string[]): Promise<string> {
+  try {
+    await run("git", ["push", "origin", ...refspecs], { cwd: work, env: gitEnv });
+  } catch (e) {
+    return (e as { stderr: string }).stderr;
+  }
+  throw new Error(`git push ${refspecs.join(" ")} was accepted`);
+}
+
+describe("token permissions: the role, not the token's grants", () => {
+  // https://docs.github.com/rest/repos/repos#get-a-repository: `permissions` is the authenticated
+  // user's access; a fine-grained token's grants are not listed anywhere, and a write it lacks is
+  // refused with 403 and X-Accepted-GitHub-Permissions
+  // (https://docs.github.com/rest/authentication/permissions-required-for-fine-grained-personal-access-tokens).
+  it("reports the user's role whatever a fine-grained token lacks, and refuses the write itself", async () => {
+    scenario.missingPermissions = ["contents:write"];
+    const { data, headers } = await octokit.rest.repos.get(repoArgs);
+    expect(data.permissions?.push).toBe(true);
+    expect(headers["x-oauth-scopes"]).toBeUndefined(); // fine-grained tokens have no scopes
+    const e = await errorOf(octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v8.0.0" }));
+    expect([e.status, e.headers["x-accepted-github-permissions"]]).toEqual([403, "contents=write"]);
+    scenario.missingPermissions = [];
+    scenario.role = "read";
+    expect((await octokit.rest.repos.get(repoArgs)).data.permissions).toEqual({ admin: false, maintain: false, push: false, triage: false, pull: true });
+  });
+
+  it("names a classic token's scopes in X-OAuth-Scopes on every answer", async () => {
+    // https://docs.github.com/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps#checking-for-scopes
+    expect((await octokit.rest.repos.get(repoArgs)).headers["x-oauth-scopes"]).toBe("repo, workflow");
+    expect((await anon.rest.repos.get(repoArgs)).headers["x-oauth-scopes"]).toBeUndefined();
+  });
+});
+
+describe("server-side push rules", () => {
+  it("refuses a direct push to a protected branch with GH006, and shows the protection", async () => {
+    // https://docs.github.com/repositories/configuring-branches-and-merges-in-your-repository/managing-protected-branches/about-protected-branches
+    await server.installPushHook();
+    scenario.branchProtection = { main: { requiredReviews: 1, enforceAdmins: true } };
+    await git(work, "commit", "-q", "--allow-empty", "-m", "chore: direct");
+    const said = await pushRefused("HEAD:refs/heads/main");
+    expect(said).toContain("remote: error: GH006: Protected branch update failed for refs/heads/main.");
+    expect(said).toContain("remote: error: Changes must be made through a pull request.");
+    expect(said).toMatch(/\[remote rejected\] +HEAD -> main/);
+    const branch = await octokit.rest.repos.getBranch({ ...repoArgs, branch: "main" });
+    expect(branch.data.protected).toBe(true);
+    const protection = await octokit.rest.repos.getBranchProtection({ ...repoArgs, branch: "main" });
+    expect(protection.data.required_pull_request_reviews?.required_approving_review_count).toBe(1);
+    expect(protection.data.enforce_admins?.enabled).toBe(true);
+    // Only admins may read protection; an unprotected branch is a 404 "Branch not protected".
+    scenario.role = "write";
+    expect((await errorOf(octokit.rest.repos.getBranchProtection({ ...repoArgs, branch: "main" }))).data.message).toBe("Must have admin rights to Repository.");
+    scenario.role = "admin";
+    scenario.branchProtection = {};
+    expect((await errorOf(octokit.rest.repos.getBranchProtection({ ...repoArgs, branch: "main" }))).data.message).toBe("Branch not protected");
+    await git(work, "reset", "-q", "--hard", "HEAD~1");
+  });
+
+  it("lets an admin through a protection that does not enforce admins", async () => {
+    scenario.branchProtection = { main: { requiredReviews: 1 } };
+    await git(work, "commit", "-q", "--allow-empty", "-m", "chore: admin push");
+    await run("git", ["push", "-q", "origin", "HEAD:refs/heads/main"], { cwd: work, env: gitEnv });
+    scenario.role = "maintain";
+    await git(work, "commit", "-q", "--allow-empty", "-m", "chore: maintainer push");
+    expect(await pushRefused("HEAD:refs/heads/main")).toContain("GH006");
+    await git(work, "reset", "-q", "--hard", "HEAD~1");
+  });
+
+  it("refuses tag creation under a ruleset with GH013, and serves the rules API", async () => {
+    // Observed GH013 text, e.g. opensearch-project/.github#531 and guardian/gha-scala-library-release-workflow#126.
+    scenario.rulesets = [
+      { id: 901, name: "release tags", target: "tag", include: ["refs/tags/v*"], rules: ["creation", "update", "deletion"] },
+      { id: 902, name: "main", target: "branch", include: ["~DEFAULT_BRANCH"], rules: ["pull_request", "non_fast_forward"], bypass: "pull_requests_only" },
+    ];
+    await git(work, "tag", "v6.0.0");
+    const said = await pushRefused("refs/tags/v6.0.0");
+    expect(said).toContain("remote: error: GH013: Repository rule violations found for refs/tags/v6.0.0.");
+    expect(said).toContain(`remote: Review all repository rules at ${server.url}/${OWNER}/${REPO}/rules?ref=refs%2Ftags%2Fv6.0.0`);
+    expect(said).toContain("remote: - Cannot create ref due to creations being restricted.");
+    await git(work, "tag", "other-1");
+    await run("git", ["push", "-q", "origin", "refs/tags/other-1"], { cwd: work, env: gitEnv }); // not covered
+    // The API refuses the same ref, as GitHub does for a release whose tag a ruleset blocks
+    // (googleapis/release-please-action#1194).
+    const e = await errorOf(octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v6.0.0" }));
+    expect(e.status).toBe(422);
+    expect(e.data.errors).toEqual([
+      { resource: "Release", code: "custom", field: "pre_receive", message: "pre_receive Repository rule violations found\n\nCannot create ref due to creations being restricted.\n\n" },
+      { resource: "Release", code: "custom", message: "Published releases must have a valid tag" },
+    ]);
+
+    // https://docs.github.com/rest/repos/rules#get-rules-for-a-branch
+    const rules = await octokit.request("GET /repos/{owner}/{repo}/rules/branches/{branch}", { ...repoArgs, branch: "main" });
+    expect(rules.data.map((x: { type: string }) => x.type)).toEqual(["pull_request", "non_fast_forward"]);
+    expect(rules.data[0]).toMatchObject({ ruleset_id: 902, ruleset_source_type: "Repository", ruleset_source: `${OWNER}/${REPO}` });
+    expect((await octokit.request("GET /repos/{owner}/{repo}/rules/branches/{branch}", { ...repoArgs, branch: "feature/x" })).data).toEqual([]);
+    const sets = await octokit.request("GET /repos/{owner}/{repo}/rulesets", { ...repoArgs, targets: "tag" });
+    expect(sets.data.map((x: { id: number }) => x.id)).toEqual([901]);
+    const one = await octokit.request("GET /repos/{owner}/{repo}/rulesets/{ruleset_id}", { ...repoArgs, ruleset_id: 902 });
+    expect(one.data).toMatchObject({ current_user_can_bypass: "pull_requests_only", conditions: { ref_name: { include: ["~DEFAULT_BRANCH"], exclude: [] } } });
+
+    // The branch ruleset refuses the direct push; bypass "always" lets it through.
+    await git(work, "commit", "-q", "--allow-empty", "-m", "chore: under ruleset");
+    expect(await pushRefused("HEAD:refs/heads/main")).toContain("- Changes must be made through a pull request.");
+    scenario.rulesets[1]!.bypass = "always";
+    await run("git", ["push", "-q", "origin", "HEAD:refs/heads/main"], { cwd: work, env: gitEnv });
+  });
+
+  it("refuses a tag name an immutable release burned, by push and by API", async () => {
+    // A deleted immutable release's tag name is reserved for good: pushing it fails with GH013
+    // "Cannot create ref due to creations being restricted." (observed: ZAAI-com/git-same 3.0.1 notes).
+    await server.installPushHook();
+    scenario.immutableReleases = true;
+    const rel = await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v7.0.0" });
+    scenario.immutableReleases = false;
+    await octokit.rest.repos.deleteRelease({ ...repoArgs, release_id: rel.data.id });
+    await git(bare, "update-ref", "-d", "refs/tags/v7.0.0"); // the tag gone, as after a repository re-creation
+    await git(work, "tag", "v7.0.0");
+    expect(await pushRefused("refs/tags/v7.0.0")).toContain("remote: - Cannot create ref due to creations being restricted.");
+    const e = await errorOf(octokit.rest.git.createRef({ ...repoArgs, ref: "refs/tags/v7.0.0", sha: shas[0] }));
+    expect([e.status, e.data.message]).toEqual([422, "Repository rule violations found\n\nCannot create ref due to creations being restricted.\n\n"]);
+  });
+});
+
+describe("rate limits of conditional requests", () => {
+  it("counts an anonymous 304 against the 60 an hour, never an authorized one", async () => {
+    // https://docs.github.com/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate:
+    // "making a conditional request does not count against your primary rate limit if a 304
+    // response is returned and the request was made while correctly authorized".
+    const first = await anon.rest.repos.get(repoArgs);
+    expect(first.headers["x-ratelimit-limit"]).toBe("60");
+    const e = await errorOf(anon.rest.repos.get({ ...repoArgs, headers: { "if-none-match": first.headers.etag } }));
+    expect(e.status).toBe(304);
+    expect(Number(e.headers["x-ratelimit-remaining"])).toBe(Number(first.headers["x-ratelimit-remaining"]) - 1);
+    expect(e.headers["x-ratelimit-used"]).toBe(String(Number(first.headers["x-ratelimit-used"]) + 1));
+  });
+});
+
+describe("releases as GitHub keeps them", () => {
+  it("refuses notes over 125,000 characters with GitHub's validation message", async () => {
+    // https://docs.github.com/rest/releases/releases#create-a-release (body limit, observed message).
+    const e = await errorOf(octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v9.0.0", body: "x".repeat(125_001) }));
+    expect(e.status).toBe(422);
+    expect(e.data.errors).toEqual([{ resource: "Release", code: "custom", field: "body", message: "body is too long (maximum is 125000 characters)" }]);
+    expect(await git(bare, "tag", "--list", "v9.0.0")).toBe("");
+    const ok = await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v9.0.0", body: "x".repeat(125_000), draft: true });
+    const p = await errorOf(octokit.rest.repos.updateRelease({ ...repoArgs, release_id: ok.data.id, body: "y".repeat(125_001) }));
+    expect(p.status).toBe(422);
+    await octokit.rest.repos.deleteRelease({ ...repoArgs, release_id: ok.data.id });
+  });
+
+  it("marks Latest as make_latest asks: true, false, or legacy (highest version)", async () => {
+    // https://docs.github.com/rest/releases/releases#create-a-release (make_latest) and
+    // #get-the-latest-release.
+    const latest = async () => (await octokit.rest.repos.getLatestRelease(repoArgs)).data.tag_name;
+    await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v20.0.0" });
+    expect(await latest()).toBe("v20.0.0");
+    await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v19.4.1", make_latest: "false" });
+    expect(await latest()).toBe("v20.0.0");
+    await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v19.4.2", make_latest: "legacy" });
+    expect(await latest()).toBe("v20.0.0"); // legacy: the higher version stays Latest
+    await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v21.0.0-rc.1", prerelease: true });
+    expect(await latest()).toBe("v20.0.0"); // prereleases are never Latest
+    await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v19.4.3" }); // default "true"
+    expect(await latest()).toBe("v19.4.3");
+  });
+
+  it("serves annotated tag objects at git/tags/{sha}", async () => {
+    // https://docs.github.com/rest/git/tags#get-a-tag
+    await git(work, "tag", "-a", "v10.0.0", "-m", "release v10.0.0\n\nnotes", shas[0]);
+    const tagSha = await git(work, "rev-parse", "v10.0.0");
+    await run("git", ["push", "-q", "origin", "refs/tags/v10.0.0"], { cwd: work, env: gitEnv });
+    const { data } = await octokit.rest.git.getTag({ ...repoArgs, tag_sha: tagSha });
+    expect(data).toMatchObject({ sha: tagSha, tag: "v10.0.0", message: "release v10.0.0\n\nnotes\n", object: { sha: shas[0], type: "commit" }, tagger: { name: "Ada", email: "ada@example.com" } });
+    expect(await statusOf(octokit.rest.git.getTag({ ...repoArgs, tag_sha: shas[0] }))).toBe(404); // a commit, not a tag
+  });
+});
+
+describe("cursor pagination for attestations", () => {
+  it("pages with after/before cursors in the Link header, as GitHub's cursor-based endpoints do", async () => {
+    // https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api
+    const digest = `sha256:${"5a".repeat(32)}`;
+    for (let i = 0; i < 5; i++) server.state.attestations.push({ digest, predicateType: "https://slsa.dev/provenance/v1", repositoryId: repositoryIdOf(OWNER, REPO), bundle: { mediaType: `m${i}` } });
+    const first = await octokit.rest.repos.listAttestations({ ...repoArgs, subject_digest: digest, per_page: 2 });
+    expect(first.data.attestations?.map((a) => a.bundle?.mediaType)).toEqual(["m0", "m1"]);
+    const next = /<([^>]+)>; rel="next"/.exec(first.headers.link ?? "")?.[1];
+    expect(next).toMatch(/[?&]after=/);
+    expect(next).not.toMatch(/[?&]page=/);
+    const all: string[] = [];
+    for await (const page of octokit.paginate.iterator(octokit.rest.repos.listAttestations, { ...repoArgs, subject_digest: digest, per_page: 2 })) {
+      const data = page.data as { attestations?: { bundle?: { mediaType?: string } }[] };
+      all.push(...(data.attestations ?? []).map((a) => String(a.bundle?.mediaType)));
+    }
+    expect(all).toEqual(["m0", "m1", "m2", "m3", "m4"]);
+    const second = await octokit.request(`GET ${new URL(next!).pathname}${new URL(next!).search}`);
+    const prev = /<([^>]+)>; rel="prev"/.exec(second.headers.link ?? "")?.[1];
+    expect(prev).toMatch(/[?&]before=/);
+    const back = await octokit.request(`GET ${new URL(prev!).pathname}${new URL(prev!).search}`);
+    expect(back.data.attestations.map((a: any) => a.bundle.mediaType)).toEqual(["m0", "m1"]);
+  });
+});
+
+describe("what git-cliff's [remote.github] reads", () => {
+  it("lists commits from a ref, newest first, with the authors GitHub links, and pull requests", async () => {
+    // git-cliff-core/src/remote/github.rs: GET /repos/{o}/{r}/commits?per_page=&page=&sha= and
+    // GET /repos/{o}/{r}/pulls?per_page=&page=&state=closed.
+    scenario.accounts = { "ada@example.com": "ada-l" };
+    const head = await git(work, "rev-parse", "main");
+    const page1 = await octokit.rest.repos.listCommits({ ...repoArgs, sha: "main", per_page: 2 });
+    expect(page1.data[0]!.sha).toBe(head);
+    expect(page1.data[0]!.author?.login).toBe("ada-l");
+    expect(page1.headers.link).toMatch(/rel="next"/);
+    const all = await octokit.paginate(octokit.rest.repos.listCommits, { ...repoArgs, sha: shas[1], per_page: 1 });
+    expect(all.map((c) => c.sha)).toEqual([shas[1], shas[0]]);
+    scenario.accounts = {};
+    expect((await octokit.rest.repos.listCommits({ ...repoArgs, per_page: 1 })).data[0]!.author).toBeNull();
+    expect((await octokit.rest.pulls.list({ ...repoArgs, state: "closed", per_page: 100 })).data).toEqual([]);
+  });
+});
+
+describe("the primary rate limit", () => {
+  it("refuses with 403 and x-ratelimit-remaining 0 once the hour's requests are spent", async () => {
+    // https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit
+    scenario.anonymousLimit = 3;
+    for (let i = 0; i < 3; i++) expect((await anon.rest.repos.get(repoArgs)).status).toBe(200);
+    const e = await errorOf(anon.rest.repos.get(repoArgs));
+    expect([e.status, e.headers["x-ratelimit-remaining"]]).toEqual([403, "0"]);
+    expect(e.data.message).toMatch(/^API rate limit exceeded for 127\.0\.0\.1\./);
+    expect((await octokit.rest.repos.get(repoArgs)).status).toBe(200); // a token has its own 5,000
+  });
+});
+
+describe("the real git-cliff against the sandbox", () => {
+  it("fills GitHub usernames from [remote.github] through GITHUB_API_URL", async () => {
+    // git-cliff honours GITHUB_API_URL (git-cliff-core/src/remote/github.rs: API_URL_ENV) and reads
+    // the commits and pulls lists; commit.remote.username is the author GitHub linked.
+    scenario.accounts = { "ada@example.com": "ada-l" };
+    const config = path.join(dir, "cliff-remote.toml");
+    await writeFile(config, [
+      "[remote.github]", `owner = "${OWNER}"`, `repo = "${REPO}"`, "",
+      "[changelog]",
+      'body = """{% for commit in commits %}- {{ commit.message | split(pat="\\n") | first }} by @{{ commit.remote.username }}\n{% endfor %}"""',
+      "", "[git]", "conventional_commits = false", "filter_unconventional = false", "",
+    ].join("\n"));
+    const { stdout, stderr } = await run(path.resolve("node_modules/.bin/git-cliff"), ["--config", config], {
+      cwd: work, env: { ...gitEnv, GITHUB_API_URL: server.url, GITHUB_TOKEN: TOKEN },
+    });
+    expect(stderr).not.toMatch(/could not get github metadata/i);
+    expect(stdout).toContain("- feat: first by @ada-l");
+    expect(server.requests.get("GET /repos/{owner}/{repo}/commits 200")).toBeGreaterThan(0);
+    expect(server.requests.get("GET /repos/{owner}/{repo}/pulls 200")).toBeGreaterThan(0);
   });
 });

@@ -302,6 +302,7 @@ describe("every route's answers match GitHub's OpenAPI description", () => {
       bundle: { mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json", verificationMaterial: { publicKey: { hint: "x" } }, dsseEnvelope: { payload: "e30=", payloadType: "application/vnd.in-toto+json", signatures: [] } },
     });
     await expectAnswer(`${T}/attestations/{subject_digest}`, "GET", `${R}/attestations/${enc(digest)}?predicate_type=provenance`, 200);
+    await expectAnswer(`${T}/attestations/{subject_digest}`, "GET", `${R}/attestations/${enc(digest)}?per_page=1&after=${Buffer.from("cursor:0").toString("base64url")}`, 200);
     await expectAnswer(`${T}/attestations/{subject_digest}`, "GET", `${R}/attestations/${enc(`sha256:${"00".repeat(32)}`)}`, 404);
     await expectAnswer("/rate_limit", "GET", "/rate_limit", 200);
     await expectAnswer("/rate_limit", "GET", "/rate_limit", 200, { token: null });
@@ -314,6 +315,46 @@ describe("every route's answers match GitHub's OpenAPI description", () => {
     ];
     for (const status of [429, 403, 502]) await expectAnswer(`${T}/releases`, "GET", `${R}/releases`, status);
     scenario.faults = [];
+  });
+
+  it("rules, rulesets, branches and branch protection", async () => {
+    scenario.rulesets = [
+      { id: 11, name: "tags", target: "tag", include: ["refs/tags/v*"], rules: ["creation", "update", "deletion"] },
+      { id: 12, name: "main", target: "branch", include: ["~DEFAULT_BRANCH"], rules: ["pull_request", "update", "non_fast_forward", "required_signatures", "creation", "deletion"], bypass: "always" },
+    ];
+    scenario.branchProtection = { main: { requiredReviews: 2, requiredChecks: ["build"], enforceAdmins: true } };
+    await expectAnswer(`${T}/rules/branches/{branch}`, "GET", `${R}/rules/branches/main`, 200);
+    await expectAnswer(`${T}/rules/branches/{branch}`, "GET", `${R}/rules/branches/${enc("feature/x")}`, 200);
+    await expectAnswer(`${T}/rulesets`, "GET", `${R}/rulesets`, 200);
+    await expectAnswer(`${T}/rulesets`, "GET", `${R}/rulesets?targets=tag`, 200);
+    for (const id of [11, 12]) await expectAnswer(`${T}/rulesets/{ruleset_id}`, "GET", `${R}/rulesets/${id}`, 200);
+    await expectAnswer(`${T}/rulesets/{ruleset_id}`, "GET", `${R}/rulesets/99`, 404);
+    await expectAnswer(`${T}/branches/{branch}`, "GET", `${R}/branches/main`, 200);
+    await expectAnswer(`${T}/branches/{branch}`, "GET", `${R}/branches/nope`, 404);
+    await expectAnswer(`${T}/branches/{branch}/protection`, "GET", `${R}/branches/main/protection`, 200);
+    scenario.branchProtection = {};
+    await expectAnswer(`${T}/branches/{branch}`, "GET", `${R}/branches/main`, 200);
+    await expectAnswer(`${T}/branches/{branch}/protection`, "GET", `${R}/branches/main/protection`, 404);
+    scenario.rulesets = [];
+  });
+
+  it("latest release, annotated tags, commit and pull request lists", async () => {
+    await expectAnswer(`${T}/releases/latest`, "GET", `${R}/releases/latest`, 404, {}, emptyServer.url);
+    await expectAnswer(`${T}/releases`, "POST", `${R}/releases`, 201, { body: { tag_name: "v4.0.0", make_latest: "legacy" } });
+    await expectAnswer(`${T}/releases/latest`, "GET", `${R}/releases/latest`, 200);
+    await expectAnswer(`${T}/releases`, "POST", `${R}/releases`, 422, { body: { tag_name: "v4.1.0", body: "x".repeat(125_001) } });
+    const tagSha = await git(path.join(dir, "work"), "rev-parse", "v0.1.0");
+    await expectAnswer(`${T}/git/tags/{tag_sha}`, "GET", `${R}/git/tags/${tagSha}`, 200);
+    await expectAnswer(`${T}/git/tags/{tag_sha}`, "GET", `${R}/git/tags/${shas[0]}`, 404);
+    await expectAnswer(`${T}/git/tags/{tag_sha}`, "GET", `${R}/git/tags/${tagSha}`, 409, {}, emptyServer.url);
+    scenario.accounts = { "ada@example.com": "ada" };
+    await expectAnswer(`${T}/commits`, "GET", `${R}/commits?per_page=1&page=2&sha=main`, 200);
+    scenario.accounts = {};
+    await expectAnswer(`${T}/commits`, "GET", `${R}/commits`, 200);
+    await expectAnswer(`${T}/commits`, "GET", `${R}/commits?sha=nope`, 404);
+    await expectAnswer(`${T}/commits`, "GET", `${R}/commits`, 409, {}, emptyServer.url);
+    await expectAnswer(`${T}/pulls`, "GET", `${R}/pulls?state=closed&per_page=100&page=1`, 200);
+    await expectAnswer(`${T}/pulls`, "GET", `${R}/pulls?state=merged`, 422);
   });
 
   it("answers a wrong token with 401 on every route", async () => {
@@ -329,8 +370,8 @@ describe("every route's answers match GitHub's OpenAPI description", () => {
   });
 
   it("routes covered", () => {
-    // Every route the sandbox serves for GitHub (21 method + template pairs) was exercised above.
-    expect(routesSeen.size).toBe(22);
+    // Every route the sandbox serves for GitHub (31 method + template pairs) was exercised above.
+    expect(routesSeen.size).toBe(31);
   });
 });
 

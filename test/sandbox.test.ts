@@ -2,12 +2,13 @@
 // which publishes exactly what the workflow declares; stop() leaves nothing behind; `mise run
 // sandbox` prints how to use it once everything is ready and stops cleanly on SIGTERM.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createConnection } from "node:net";
 import { describe, expect, it } from "vitest";
 import { createRegistryClient } from "../scripts/lib/registry.ts";
 import { gitAsync, sandbox } from "./helpers/sandbox.ts";
-import { KIT, MISE, cleanEnv } from "./helpers/kit.ts";
+import { KIT, MISE, cleanEnv, until } from "./helpers/kit.ts";
 
 const listening = (url: string) =>
   new Promise<boolean>((resolve) => {
@@ -129,7 +130,7 @@ describe("mise run sandbox", () => {
     expect(existsSync(info.repo_path)).toBe(false);
   });
 
-  it("prints export lines and a cd for a shell, and lists its scenarios in --help", async () => {
+  it("prints export lines, then the kit's commands for that repository, which work as pasted from any folder", async () => {
     const help = await new Promise<string>((resolve) => {
       const child = spawn(MISE, ["run", "sandbox", "--", "--help"], { cwd: KIT, env: cleanEnv() });
       let out = "";
@@ -138,21 +139,75 @@ describe("mise run sandbox", () => {
     });
     for (const name of ["ci-red", "nothing-to-release", "first-release", "rate-limited", "image-job-fails"]) expect(help).toContain(name);
 
-    const child = spawn(MISE, ["run", "sandbox", "--", "--scenario", "ci-red"], { cwd: KIT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
-    const text = await new Promise<string>((resolve) => {
+    const child = spawn(MISE, ["run", "sandbox"], { cwd: KIT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    await until(() => /Ctrl-C stops it/.test(stderr), "the sandbox to say it is ready");
+    try {
+      expect(stdout).toMatch(/^export GITHUB_API_URL='http:\/\/127\.0\.0\.1:\d+'$/m);
+      expect(stdout).toMatch(/^export GITHUB_TOKEN='sandbox-[0-9a-f]+'$/m);
+      expect(stdout).toMatch(/^export GITHUB_REPOSITORY='acme\/gateway'$/m);
+      expect(stdout).toMatch(/^export RELEASE_REGISTRY_URL='http:\/\/127\.0\.0\.1:\d+'$/m);
+      const commands = [...stderr.matchAll(/^ {2}(\S+release-kit (preflight|release|verify|recover) --repo \S+)$/gm)].map((m) => m[1]!);
+      expect(commands.map((c) => c.split(" ")[1])).toEqual(["preflight", "release", "verify", "recover"]);
+      // Pasted into a shell in another folder, after the export block: the preflight passes there.
+      const shell = spawn("sh", ["-c", `${stdout}\n${commands[0]} --json`], { cwd: tmpdir(), env: cleanEnv() });
       let out = "";
-      child.stdout.on("data", (d) => {
-        out += d;
-        if (/^cd /m.test(out)) resolve(out);
-      });
-    });
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    await exited;
-    expect(text).toMatch(/^export GITHUB_API_URL='http:\/\/127\.0\.0\.1:\d+'$/m);
-    expect(text).toMatch(/^export GITHUB_TOKEN='sandbox-[0-9a-f]+'$/m);
-    expect(text).toMatch(/^export GITHUB_REPOSITORY='acme\/gateway'$/m);
-    expect(text).toMatch(/^export RELEASE_REGISTRY_URL='http:\/\/127\.0\.0\.1:\d+'$/m);
-    expect(text).toMatch(/^cd '.+\/gateway'$/m);
+      shell.stdout.on("data", (d) => (out += d));
+      const code = await new Promise((resolve) => shell.once("exit", resolve));
+      expect(code).toBe(0);
+      expect(JSON.parse(out)).toMatchObject({ command: "preflight", ok: true, tag: "v0.3.0" });
+    } finally {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGINT");
+      await exited;
+    }
+    // A normal stop is not a failed task, and leaves nothing behind.
+    expect(stderr).not.toMatch(/ERROR|task failed/);
+    const repo = /--repo (\S+)$/m.exec(stderr)![1]!;
+    await until(() => !existsSync(repo), "the scratch folder to be removed");
+  });
+
+  it("stops, leaving no process and no folder, when the process that started it is killed (npx mise run sandbox &)", async () => {
+    const npx = spawn("npx", ["--no-install", "mise", "run", "sandbox", "--", "--json"], { cwd: KIT, env: cleanEnv(), stdio: ["ignore", "pipe", "ignore"] });
+    let out = "";
+    npx.stdout.on("data", (d) => (out += d));
+    await until(() => out.includes("\n"), "the sandbox to print its JSON line");
+    const info = JSON.parse(out.split("\n")[0]!);
+    const tree = descendants(npx.pid!);
+    expect(tree.length, "npx started mise, which started the sandbox").toBeGreaterThanOrEqual(2);
+    npx.kill("SIGTERM"); // only npx: mise and the sandbox are not told
+    await until(() => tree.every((pid) => !exists(pid)) && !existsSync(info.repo_path), "every process under npx to be gone, and the folder", 60_000);
+    expect(await listening(info.api_url)).toBe(false);
+    expect(await listening(info.registry_url)).toBe(false);
   });
 });
+
+/** The pids below `pid`, from /proc. */
+function descendants(pid: number): number[] {
+  const children = (p: number): number[] => {
+    try {
+      return readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  const out: number[] = [];
+  for (let queue = children(pid); queue.length; ) {
+    const next = queue.shift()!;
+    out.push(next);
+    queue.push(...children(next));
+  }
+  return out;
+}
+
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

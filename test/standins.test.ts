@@ -1,28 +1,32 @@
-// The cocogitto and cargo-release stand-ins, pinned to the behaviour tools.md §1, §3 and §6 documents
-// (test names in comments are cocogitto's own). Every scenario runs in a real git repository in a
-// temp folder, through whatever `cog` / `cargo-release` PATH resolves: the stand-ins only when the
-// real binaries are absent, so the same scenarios hold the real tools to the same behaviour.
+// The cocogitto, cargo-release and cargo stand-ins, pinned to the behaviour of the real tools' sources
+// (each test cites the file; test names in comments are cocogitto's own) and tools.md §1, §3 and §6.
+// Every scenario runs in a real git repository in a temp folder, through whatever `cog`,
+// `cargo-release` and `cargo` PATH resolves: the real binaries when they are installed, the stand-ins
+// only when they are absent, so the same assertions hold the real tools and the stand-ins to the same
+// behaviour. What only a stand-in has (its log, its refusals) is tested by calling the stand-in by its
+// path, never skipped. cargo's dispatch runs against both the real cargo (when present) and the stand-in.
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { delimiter, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseToml } from "smol-toml";
 import { afterAll, beforeAll, describe, test } from "vitest";
-import { isExecutable, STANDIN_BIN_DIR, standinsNeeded } from "../scripts/sandbox/standins/index.ts";
+import { isExecutable, STANDIN_BIN_DIR, STANDIN_TOOLS, standinDir, standinsNeeded, type StandinTool } from "../scripts/sandbox/standins/index.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 // The real git-cliff, as the kit's hooks run it.
 const BASE_PATH = [join(ROOT, "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter);
 const NEEDED = standinsNeeded({ ...process.env, PATH: BASE_PATH });
 const PATH = NEEDED.tools.length ? [NEEDED.dir, BASE_PATH].join(delimiter) : BASE_PATH;
-const COG_IS_STANDIN = NEEDED.tools.includes("cog");
-const CARGO_RELEASE_IS_STANDIN = NEEDED.tools.includes("cargo-release");
 
 const which = (tool: string, path = PATH) =>
   path.split(delimiter).filter(Boolean).map((d) => join(d, tool)).find(isExecutable) ?? null;
-const CARGO = which("cargo");
+/** A stand-in called by its path, whether or not the real tool is installed. */
+const standin = (tool: StandinTool) => join(standinDir(tool), tool);
+/** The real cargo, when this machine has one (its dispatch is then checked against the stand-in's). */
+const REAL_CARGO = NEEDED.tools.includes("cargo") ? null : which("cargo");
 
 const ENV: NodeJS.ProcessEnv = {
   ...process.env,
@@ -120,11 +124,9 @@ class Repo {
     return run("cog", args, this.dir, input, env);
   }
 
-  /** cargo-release as cargo dispatches it, or called directly when cargo is absent. */
-  cargoRelease(args: string[], input = ""): Promise<Result> {
-    return CARGO
-      ? run("cargo", ["release", "version", ...args], this.dir, input)
-      : run("cargo-release", ["release", "version", ...args], this.dir, input);
+  /** `cargo release version ...`, as the hooks run it: cargo (real or stand-in) dispatches to cargo-release. */
+  cargoRelease(args: string[], input = "", cwd = this.dir): Promise<Result> {
+    return run("cargo", ["release", "version", ...args], cwd, input);
   }
 
   async tags(): Promise<string[]> {
@@ -206,9 +208,7 @@ tag_pattern = "^v[0-9]+\\\\.[0-9]+\\\\.[0-9]+$"
 `,
 };
 
-const CARGO_HOOK = CARGO
-  ? "cargo release version {{version}} --execute --no-confirm"
-  : "cargo-release version {{version}} --execute --no-confirm";
+const CARGO_HOOK = "cargo release version {{version}} --execute --no-confirm";
 
 /** cog.toml as the runbook's projects write it (DESIGN.md, release step 3). */
 function cogToml(preHooks: string[], extra = ""): string {
@@ -311,8 +311,10 @@ describe.concurrent("cog bump: version cases (tools.md §1.9)", () => {
     expect(await repo.cog(["bump", "--auto", "--dry-run"])).toMatchObject({ code: 0, stdout: "1.0.0\n" });
   });
 
-  test("breaking changes on 0.x never reach 1.0.0: feat! is minor, fix! patch, chore! no bump", async ({ expect }) => {
-    const cases: [string, string][] = [["feat!: api", "0.2.0\n"], ["fix!: api", "0.1.1\n"], ["chore!: api", `${NO_BUMP}\n${HOOKS_SKIPPED}\n\n`]];
+  test("breaking changes on 0.x never reach 1.0.0: feat! is minor, fix! patch, chore! and refactor! no bump", async ({ expect }) => {
+    // conventional/bump.rs `version_increment_from_commit_history`: major only when the major is not 0,
+    // so a breaking commit bumps through its type alone: `refactor!` or `chore!` bump nothing.
+    const cases: [string, string][] = [["feat!: api", "0.2.0\n"], ["fix!: api", "0.1.1\n"], ["chore!: api", `${NO_BUMP}\n${HOOKS_SKIPPED}\n\n`], ["refactor!: drop the old api", `${NO_BUMP}\n${HOOKS_SKIPPED}\n\n`]];
     for (const [message, stdout] of cases) {
       const repo = await Repo.create();
       await repo.history(["chore: init"], "0.1.0");
@@ -500,6 +502,60 @@ pre_bump_hooks = []
     expect(fallback.read("latest.txt")).toBe("0.0.0\n");
   });
 
+  test("each hook's placeholders are parsed when it is reached: `{{ version }}` fails after the hooks before it ran, their files stashed", async ({ expect }) => {
+    // command/bump/mod.rs `run_hooks`: only `Hook::from_str` (non-empty) runs first; then each hook's
+    // `insert_versions` parses it (hook/parser.rs, version_dsl.pest: no whitespace rule) just before
+    // it runs. The `HookParseError` (hook/error.rs) goes through `unwrap_or_stash_and_exit` (stash,
+    // `BumpError`, exit 1); pest 2.8.6 reports the furthest position and the rules it expected there.
+    const repo = await Repo.create({ "cog.toml": cogToml(["echo first > first.txt", "cargo release version {{ version }} --execute --no-confirm"]) });
+    await repo.history(["chore: init"], "v0.1.0");
+    await repo.commit("feat: feature");
+    const head = await repo.git("rev-parse", "HEAD");
+    const r = await repo.cog(["bump", "--auto"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "Error: prehook run `failed to parse bump hook\n\n\tcause:  --> 1:25\n  |\n" +
+        "1 | cargo release version {{ version }} --execute --no-confirm\n" +
+        "  |                         ^---\n  |\n" +
+        "  = expected current_version, latest_version, current_tag, latest_tag, or package\n` failed\n" +
+        "\tAll changes made during hook runs have been stashed on `cog_bump_v0.0.0`\n",
+    );
+    expect(await repo.git("stash", "list")).toMatch(/^stash@\{0\}: On main: cog_bump_v0\.0\.0$/);
+    expect(await repo.git("stash", "show", "--include-untracked", "--name-only", "stash@{0}")).toContain("first.txt");
+    expect(await repo.git("rev-parse", "HEAD")).toBe(head);
+    expect(await repo.tags()).toEqual(["v0.1.0"]);
+  });
+
+  test("`{{version }}` is refused too, naming what may follow the token; with nothing written yet, cog panics on the empty stash (101)", async ({ expect }) => {
+    // Same sources; `Repository::stash_failed_version(..).expect("stash")` panics when nothing changed.
+    const repo = await Repo.create({ "cog.toml": cogToml(["touch {{version }}"]) });
+    await repo.history(["chore: init"], "v0.1.0");
+    await repo.commit("feat: feature");
+    const r = await repo.cog(["bump", "--auto"]);
+    expect(r.code).toBe(101);
+    expect(r.stderr).toContain("nothing to stash");
+    expect(await repo.tags()).toEqual(["v0.1.0"]);
+    expect(repo.exists("0.2.0")).toBe(false);
+    // The same hook after a writing one: the parse report, exit 1.
+    repo.write({ "cog.toml": cogToml(["touch written", "touch {{version }}"]) });
+    await repo.commit("chore: hooks");
+    const later = await repo.cog(["bump", "--auto"]);
+    expect(later.code).toBe(1);
+    expect(later.stderr).toContain(`cause:  --> 1:16\n  |\n1 | touch {{version }}\n  | ${" ".repeat(15)}^---\n`);
+    expect(later.stderr).toContain("= expected add, version_access_major, version_access_minor, version_access_patch, pre_release, build_metadata, or default_version");
+  });
+
+  test("every placeholder form of the grammar expands", async ({ expect }) => {
+    // version_dsl.pest and hook/mod.rs `build_version_str`: tokens, `|default`, `+Nunit`, `-pre`, `+build`, `.part`.
+    const repo = await Repo.create({
+      "cog.toml": cogToml(["echo {{version}} {{version_tag}} {{latest}} {{latest_tag}} {{latest|0.0.0}} {{version+1minor}} {{version+2patch}} {{version.major}} {{latest.minor}} {{version-rc.1}} {{version+build.5}} {{version+major-alpha.1}} > out.txt"]),
+    });
+    await repo.history(["chore: init"], "v1.4.2");
+    await repo.commit("fix: bug");
+    expect((await repo.cog(["bump", "--auto"])).code).toBe(0);
+    expect(repo.read("out.txt")).toBe("1.4.3 v1.4.3 1.4.2 v1.4.2 1.4.2 1.5.0 1.4.5 1 4 1.4.3-rc.1 1.4.3+build.5 2.0.0-alpha.1\n");
+  });
+
   test("a failing pre-bump hook stashes the changes as cog_bump_v0.0.0, exits 1, and commits nothing", async ({ expect }) => {
     // The stash is named after `Tag::default()` (0.0.0 with the prefix), not the current v0.1.0.
     const repo = await runbookRepo([`git-cliff --tag {{version_tag}} -o CHANGELOG.md`, "exit 7"]);
@@ -637,15 +693,15 @@ describe.concurrent("cog command line", () => {
     const version = await repo.cog(["--version"]);
     expect(version.code).toBe(0);
     expect(version.stdout).toMatch(/^cog \d+\.\d+\.\d+/);
-    if (COG_IS_STANDIN) expect(version.stdout).toBe("cog 7.0.0 (release-kit stand-in)\n");
   });
 
-  test.skipIf(!COG_IS_STANDIN)("the stand-in logs each call to COG_STANDIN_LOG", async ({ expect }) => {
+  test("the stand-in (called by its path) names itself and logs each call to COG_STANDIN_LOG", async ({ expect }) => {
     const repo = await Repo.create();
     await repo.commit("feat: one");
+    expect(await run(standin("cog"), ["--version"], repo.dir)).toMatchObject({ code: 0, stdout: "cog 7.0.0 (release-kit stand-in)\n" });
     const logFile = join(repo.dir, "..", `${repo.dir.split("/").pop()}.log`);
-    await repo.cog(["bump", "--auto", "--dry-run"], "", { ...ENV, COG_STANDIN_LOG: logFile });
-    await repo.cog(["get-version"], "", { ...ENV, COG_STANDIN_LOG: logFile });
+    await run(standin("cog"), ["bump", "--auto", "--dry-run"], repo.dir, "", { ...ENV, COG_STANDIN_LOG: logFile });
+    await run(standin("cog"), ["get-version"], repo.dir, "", { ...ENV, COG_STANDIN_LOG: logFile });
     const lines = readFileSync(logFile, "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(lines).toEqual([
       { argv: ["bump", "--auto", "--dry-run"], cwd: repo.dir },
@@ -687,6 +743,8 @@ describe.concurrent("cargo release version (tools.md §3)", () => {
   });
 
   test("--execute --no-confirm stamps members, [workspace.package], path dependencies and Cargo.lock", async ({ expect }) => {
+    // src/steps/version.rs `update_versions`, src/ops/cargo.rs `set_workspace_version`,
+    // `set_package_version`, `upgrade_dependency_req`, `update_lock` (cargo metadata).
     const repo = await workspaceRepo();
     const head = await repo.git("rev-parse", "HEAD");
     const r = await repo.cargoRelease(["minor", "--execute", "--no-confirm"]);
@@ -705,11 +763,7 @@ describe.concurrent("cargo release version (tools.md §3)", () => {
     expect((await repo.status()).split("\n").map((l) => l.slice(3)).sort()).toEqual(
       ["Cargo.lock", "Cargo.toml", "crates/admin-ui/Cargo.toml"],
     );
-    if (CARGO) {
-      // cargo itself agrees that the edited lock file matches the manifests.
-      const meta = await run(CARGO, ["metadata", "--offline", "--locked", "--format-version", "1", "--no-deps"], repo.dir);
-      expect(meta.code, meta.stderr).toBe(0);
-    }
+    if (REAL_CARGO) await expectCargoKeepsLock(repo.dir);
   });
 
   test("a `v` prefix is rejected, a downgrade exits 101, the current version is a no-op", async ({ expect }) => {
@@ -745,46 +799,230 @@ describe.concurrent("cargo release version (tools.md §3)", () => {
     expect((parseToml(repo.read("Cargo.toml")) as any).workspace.package.version).toBe("0.1.0");
   });
 
-  test.skipIf(!CARGO_RELEASE_IS_STANDIN)("the stand-in names itself and refuses the steps it does not implement", async ({ expect }) => {
+  test("the command line is clap's: `cargo` > `release` > steps, so `cargo-release --version` is a usage error", async ({ expect }) => {
+    // src/bin/cargo-release.rs: `#[command(name = "cargo")] enum Command { Release(ReleaseOpt) }`, with
+    // `version` on the `release` subcommand only; src/steps/version.rs `VersionStep` for the step's flags.
     const repo = await workspaceRepo();
-    expect(await run("cargo-release", ["release", "--version"], repo.dir)).toMatchObject({
+    const before = snapshot(repo);
+    const top = await run("cargo-release", ["--version"], repo.dir);
+    expect(top).toMatchObject({ code: 2, stdout: "" });
+    expect(top.stderr).toContain("error: unexpected argument '--version' found");
+    expect(top.stderr).toContain("Usage: cargo <COMMAND>");
+    for (const [cmd, ...args] of [["cargo-release", "release", "--version"], ["cargo", "release", "--version"], ["cargo-release", "release", "-V"]]) {
+      const r = await run(cmd!, args, repo.dir);
+      expect(r.code, `${cmd} ${args.join(" ")}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/^cargo-release 1\.1\.5\b/);
+    }
+    const noRelease = await run("cargo-release", ["version", "0.2.0", "--execute", "--no-confirm"], repo.dir);
+    expect(noRelease.code).toBe(2);
+    expect(noRelease.stderr).toContain("unrecognized subcommand 'version'");
+    const stepVersion = await run("cargo", ["release", "version", "--version"], repo.dir);
+    expect(stepVersion.code).toBe(2);
+    expect(stepVersion.stderr).toContain("unexpected argument '--version' found");
+    const missing = await repo.cargoRelease([]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("<LEVEL|VERSION>");
+    const both = await repo.cargoRelease(["0.2.0", "--execute", "--dry-run"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("cannot be used with");
+    expect(snapshot(repo)).toEqual(before);
+    // Called directly as cargo calls it, with -q (global) after the step.
+    expect((await run("cargo-release", ["release", "version", "0.2.0", "-x", "--no-confirm", "-q"], repo.dir)).code).toBe(0);
+    expect((parseToml(repo.read("Cargo.toml")) as any).workspace.package.version).toBe("0.2.0");
+  });
+
+  test("package selection is clap-cargo's: default members, -p, --workspace, --exclude; an unknown -p selects nothing", async ({ expect }) => {
+    // clap-cargo src/workspace.rs `partition_packages` / `Packages::from_flags` (no error for unknown
+    // names), src/steps/version.rs ("no packages selected", exit 2); run from a member, cargo's default
+    // member is that member (cargo's `find_members`, checked with `cargo metadata` 1.95.0).
+    const repo = await workspaceRepo();
+    const upgraded = (r: Result) => [...r.stderr.matchAll(/Upgrading (\S+) from/g)].map((m) => m[1]).sort();
+    expect(upgraded(await repo.cargoRelease(["patch"]))).toEqual(["admin-ui", "gateway"]);
+    expect(upgraded(await repo.cargoRelease(["patch", "--exclude", "admin-ui"]))).toEqual(["gateway"]);
+    expect(upgraded(await repo.cargoRelease(["patch", "--workspace", "-p", "admin-ui"]))).toEqual(["admin-ui", "gateway"]);
+    expect(upgraded(await repo.cargoRelease(["patch", "-p", "admin-ui", "--exclude", "gateway"]))).toEqual(["admin-ui"]);
+    expect(upgraded(await repo.cargoRelease(["patch"], "", join(repo.dir, "crates", "admin-ui")))).toEqual(["admin-ui"]);
+    const unknown = await repo.cargoRelease(["patch", "-p", "no-such-crate"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("no packages selected");
+  });
+
+  test("without Cargo.lock, cargo metadata writes one for path packages, in a dry run too, exactly as cargo does", async ({ expect }) => {
+    // src/steps/version.rs runs `cargo metadata` (no --no-deps, --offline or --locked) before
+    // anything else and again after writing (src/ops/cargo.rs `update_lock`); cargo resolves and
+    // writes the lock each time. A path dependency outside the members is locked too.
+    const adminUi = `${WORKSPACE["crates/admin-ui/Cargo.toml"]}\n[dev-dependencies]\nzeta = { path = "../../vendor/zeta" }\n`;
+    const repo = await Repo.create({
+      ...WORKSPACE,
+      "crates/admin-ui/Cargo.toml": adminUi,
+      "vendor/zeta/Cargo.toml": `[package]\nname = "zeta"\nversion = "2.0.0"\nedition = "2021"\n`,
+      "vendor/zeta/src/lib.rs": "",
+    });
+    rmSync(join(repo.dir, "Cargo.lock"));
+    await repo.commit("chore: init");
+    const dry = await repo.cargoRelease(["minor"]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect((parseToml(repo.read("Cargo.toml")) as any).workspace.package.version).toBe("0.1.0");
+    const lockOf = (a: string, g: string) =>
+      `# This file is automatically @generated by Cargo.\n# It is not intended for manual editing.\nversion = 4\n\n` +
+      `[[package]]\nname = "admin-ui"\nversion = "${a}"\ndependencies = [\n "gateway",\n "zeta",\n]\n\n` +
+      `[[package]]\nname = "gateway"\nversion = "${g}"\n\n[[package]]\nname = "zeta"\nversion = "2.0.0"\n`;
+    expect(repo.read("Cargo.lock")).toBe(lockOf("0.1.0", "0.1.0"));
+    if (REAL_CARGO) await expectCargoKeepsLock(repo.dir);
+    expect((await repo.cargoRelease(["minor", "--execute", "--no-confirm"])).code).toBe(0);
+    expect(repo.read("Cargo.lock")).toBe(lockOf("0.2.0", "0.2.0"));
+    if (REAL_CARGO) await expectCargoKeepsLock(repo.dir);
+  });
+
+  test("without Cargo.lock, a registry dependency needs the network: offline, cargo metadata fails (101) before anything is written", async ({ expect }) => {
+    // src/steps/version.rs: `cargo metadata` runs first; cargo_metadata's error is "`cargo metadata`
+    // exited with an error: <cargo's stderr>", reported with exit 101 (src/error.rs). cargo 1.95.0
+    // offline says "failed to get `serde` as a dependency of package ...". For a real cargo the
+    // network is cut here: an empty CARGO_HOME and a proxy that refuses connections.
+    const adminUi = `${WORKSPACE["crates/admin-ui/Cargo.toml"]}serde = "1"\n`;
+    const repo = await Repo.create({ ...WORKSPACE, "crates/admin-ui/Cargo.toml": adminUi });
+    rmSync(join(repo.dir, "Cargo.lock"));
+    await repo.commit("chore: init");
+    const offline = { ...ENV, CARGO_HOME: mkdtempSync(join(TMP, "cargo-home-")), CARGO_HTTP_PROXY: "http://127.0.0.1:9", CARGO_NET_RETRY: "0" };
+    const r = await run("cargo", ["release", "version", "minor", "--execute", "--no-confirm"], repo.dir, "", offline);
+    expect(r.code).toBe(101);
+    expect(r.stderr).toContain("`cargo metadata` exited with an error");
+    expect(r.stderr).toContain(`failed to get \`serde\` as a dependency of package \`admin-ui v0.1.0`);
+    expect(repo.exists("Cargo.lock")).toBe(false);
+    expect(await repo.status()).toBe("");
+  });
+
+  test("without cargo, cargo-release cannot run `cargo metadata`: exit 101, nothing written", async ({ expect }) => {
+    // cargo_metadata's `MetadataCommand` runs $CARGO or `cargo` from PATH; failing to spawn it is
+    // "failed to start `cargo metadata`: ..." (cargo_metadata src/errors.rs `Error::Io`), exit 101.
+    // The `release --version` probe needs no cargo, so tools can still show cargo-release's version.
+    const repo = await workspaceRepo();
+    const before = snapshot(repo);
+    const bin = mkdtempSync(join(TMP, "no-cargo-"));
+    for (const tool of ["git", "node", "dirname"]) symlinkSync(which(tool)!, join(bin, tool));
+    const env: NodeJS.ProcessEnv = { ...ENV, PATH: [dirname(which("cargo-release")!), bin].join(delimiter) };
+    delete env.CARGO;
+    expect((await run("cargo-release", ["release", "--version"], repo.dir, "", env)).code).toBe(0);
+    const r = await run("cargo-release", ["release", "version", "minor", "--execute", "--no-confirm"], repo.dir, "", env);
+    expect(r.code).toBe(101);
+    expect(r.stderr).toContain("failed to start `cargo metadata`");
+    expect(snapshot(repo)).toEqual(before);
+  });
+
+  test("the stand-in (called by its path) names itself and refuses the steps it does not implement", async ({ expect }) => {
+    const repo = await workspaceRepo();
+    expect(await run(standin("cargo-release"), ["release", "--version"], repo.dir)).toMatchObject({
       code: 0,
       stdout: "cargo-release 1.1.5 (release-kit stand-in)\n",
     });
-    const tag = await run("cargo-release", ["release", "tag", "--execute"], repo.dir);
-    expect(tag.code).toBe(1);
-    expect(tag.stderr).toContain("not supported");
+    for (const args of [["release", "tag", "--execute"], ["release", "--execute"]]) {
+      const r = await run(standin("cargo-release"), args, repo.dir);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("not supported by the release-kit cargo-release stand-in");
+    }
+  });
+});
+
+/** `cargo metadata --locked` fails when cargo would write a different Cargo.lock: passing, it is byte for byte cargo's. */
+async function expectCargoKeepsLock(dir: string): Promise<void> {
+  const meta = await run(REAL_CARGO!, ["metadata", "--offline", "--locked", "--format-version", "1"], dir);
+  if (meta.code !== 0) throw new Error(`cargo would rewrite Cargo.lock in ${dir}: ${meta.stderr}`);
+}
+
+// cargo's external subcommands, against the stand-in and (when installed) the real cargo: the same
+// assertions for both. src/bin/cargo/main.rs `execute_external_subcommand`, `search_directories`,
+// `execute_subcommand`; src/bin/cargo/cli.rs passes `<name> <args...>` on.
+const CARGOS: [string, string][] = [["the cargo stand-in", standin("cargo")], ...(REAL_CARGO ? [["the real cargo", REAL_CARGO] as [string, string]] : [])];
+
+describe.concurrent.each(CARGOS)("cargo's dispatch: %s", (_name, cargo) => {
+  function binWith(script: string): string {
+    const dir = mkdtempSync(join(TMP, "bin-"));
+    writeFileSync(join(dir, "cargo-probe"), `#!/bin/sh\nprintf '%s\\n' "${script}" "$*" "$CARGO"\nexit 7\n`, { mode: 0o755 });
+    return dir;
+  }
+  const envWith = (dirs: string[], cargoHome = mkdtempSync(join(TMP, "cargo-home-"))) =>
+    ({ ...ENV, CARGO_HOME: cargoHome, PATH: [...dirs, ENV.PATH ?? ""].join(delimiter) });
+
+  test("`cargo <name> args` runs cargo-<name> from PATH as `<name> args`, without cargo's own options, with CARGO set, and passes its exit code", async ({ expect }) => {
+    const r = await run(cargo, ["-q", "--color", "never", "probe", "-p", "x", "--execute"], TMP, "", envWith([binWith("path")]));
+    expect(r.code).toBe(7);
+    const [who, argv, cargoEnv] = r.stdout.split("\n");
+    expect([who, argv]).toEqual(["path", "probe -p x --execute"]);
+    expect(isExecutable(cargoEnv!)).toBe(true);
+  });
+
+  test("$CARGO_HOME/bin is searched before PATH", async ({ expect }) => {
+    const home = mkdtempSync(join(TMP, "cargo-home-"));
+    mkdirSync(join(home, "bin"));
+    writeFileSync(join(home, "bin", "cargo-probe"), `#!/bin/sh\necho home\n`, { mode: 0o755 });
+    const r = await run(cargo, ["probe"], TMP, "", envWith([binWith("path")], home));
+    expect(r).toMatchObject({ code: 0, stdout: "home\n" });
+  });
+
+  test("an unknown command: `no such command`, exit 101", async ({ expect }) => {
+    const r = await run(cargo, ["no-such-thing"], TMP, "", envWith([]));
+    expect(r.code).toBe(101);
+    expect(r.stderr).toContain("error: no such command: `no-such-thing`");
+    expect(r.stderr).toContain("cargo search cargo-no-such-thing");
+  });
+
+  test("`cargo release --version` reaches cargo-release on PATH", async ({ expect }) => {
+    const dir = dirname(which("cargo-release")!);
+    const r = await run(cargo, ["release", "--version"], TMP, "", envWith([dir]));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^cargo-release 1\.1\.5\b/);
   });
 });
 
 describe("standinsNeeded", () => {
-  function fakeBin(tools: string[]): string {
-    const dir = mkdtempSync(join(TMP, "bin-"));
+  function fakeBin(tools: string[], dir = mkdtempSync(join(TMP, "bin-"))): string {
     for (const tool of tools) writeFileSync(join(dir, tool), "#!/bin/sh\necho real\n", { mode: 0o755 });
     return dir;
   }
+  const noHome = () => mkdtempSync(join(TMP, "cargo-home-"));
 
-  test("both stand-ins when neither tool is on PATH; its own folder does not count", ({ expect }) => {
-    const path = [STANDIN_BIN_DIR, fakeBin([])].join(delimiter);
-    expect(standinsNeeded({ PATH: path })).toEqual({ dir: STANDIN_BIN_DIR, tools: ["cog", "cargo-release"] });
-    expect(isExecutable(join(STANDIN_BIN_DIR, "cog"))).toBe(true);
-    expect(isExecutable(join(STANDIN_BIN_DIR, "cargo-release"))).toBe(true);
+  test("every stand-in when no tool is on PATH: one committed folder each, its own folders not counting", async ({ expect }) => {
+    const path = [standinDir("cog"), standinDir("cargo"), fakeBin([])].join(delimiter);
+    const needed = standinsNeeded({ PATH: path, CARGO_HOME: noHome() });
+    expect(needed.tools).toEqual(["cog", "cargo-release", "cargo"]);
+    expect(needed.dir.split(delimiter)).toEqual([standinDir("cog"), standinDir("cargo-release"), standinDir("cargo")]);
+    for (const tool of needed.tools as StandinTool[]) {
+      expect(readdirSync(standinDir(tool))).toEqual([tool]);
+      expect(isExecutable(standin(tool))).toBe(true);
+    }
+    // The wrappers are files of this checkout, never written at run time, so two checkouts (or runs)
+    // cannot rewrite each other's.
+    const tracked = (await run("git", ["ls-files", relative(ROOT, STANDIN_BIN_DIR)], ROOT)).stdout.split("\n").filter(Boolean).sort();
+    expect(tracked.map((f) => relative(relative(ROOT, STANDIN_BIN_DIR), f))).toEqual(["cargo-release/cargo-release", "cargo/cargo", "cog/cog"]);
   });
 
-  test("none when both real tools are on PATH", ({ expect }) => {
-    expect(standinsNeeded({ PATH: fakeBin(["cog", "cargo-release"]) }).tools).toEqual([]);
+  test("none when the real tools are on PATH", ({ expect }) => {
+    expect(standinsNeeded({ PATH: fakeBin(["cog", "cargo-release", "cargo"]), CARGO_HOME: noHome() })).toEqual({ dir: "", tools: [] });
   });
 
-  test("one missing tool gets a folder with only its stand-in, so the real other one is not shadowed", async ({ expect }) => {
-    const real = fakeBin(["cog"]);
-    const { dir, tools } = standinsNeeded({ PATH: real });
+  test("only the missing ones, so a real tool is never shadowed", async ({ expect }) => {
+    const real = fakeBin(["cog", "cargo"]);
+    const { dir, tools } = standinsNeeded({ PATH: real, CARGO_HOME: noHome() });
     expect(tools).toEqual(["cargo-release"]);
-    expect(dir).not.toBe(STANDIN_BIN_DIR);
     const path = [dir, real, process.env.PATH ?? ""].join(delimiter);
     expect(which("cog", path)).toBe(join(real, "cog"));
+    expect(which("cargo", path)).toBe(join(real, "cargo"));
     const r = await run("cargo-release", ["release", "--version"], TMP, "", { ...ENV, PATH: path });
     expect(r).toMatchObject({ code: 0, stdout: expect.stringContaining("cargo-release 1.1.5") });
-    // Asked again with that folder on PATH, the answer does not change.
-    expect(standinsNeeded({ PATH: path }).tools).toEqual(["cargo-release"]);
+    // Asked again with those folders on PATH, the answer does not change.
+    expect(standinsNeeded({ PATH: path, CARGO_HOME: noHome() }).tools).toEqual(["cargo-release"]);
+  });
+
+  test("cargo-release in $CARGO_HOME/bin counts when cargo is real (cargo looks there first), not without cargo", ({ expect }) => {
+    const home = noHome();
+    fakeBin(["cargo-release"], (mkdirSync(join(home, "bin")), join(home, "bin")));
+    expect(standinsNeeded({ PATH: fakeBin(["cog", "cargo"]), CARGO_HOME: home }).tools).toEqual([]);
+    expect(standinsNeeded({ PATH: fakeBin(["cog"]), CARGO_HOME: home }).tools).toEqual(["cargo-release", "cargo"]);
+  });
+
+  test("another checkout's stand-in on PATH is not a real tool", ({ expect }) => {
+    const other = mkdtempSync(join(TMP, "other-checkout-"));
+    for (const tool of STANDIN_TOOLS) copyFileSync(standin(tool), join(other, tool));
+    expect(standinsNeeded({ PATH: other, CARGO_HOME: noHome() }).tools).toEqual(["cog", "cargo-release", "cargo"]);
   });
 });

@@ -93,3 +93,39 @@ export function notesProblems(body: string): string[] {
   });
   return problems;
 }
+
+const VERSION_IN_TITLE = /(?:^|[\s[(v])(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)(?=$|[\s\]),:])/;
+
+/**
+ * Every release's section, by version: the headings that name a version, at the level release
+ * headings have in this file (the highest level any of them uses).
+ */
+export function releaseSections(markdown: string): Map<string, string> {
+  const lines = markdown.replace(/\r\n?/g, "\n").split("\n");
+  const headings = headingsOf(lines);
+  const named = headings.map((h) => ({ h, version: VERSION_IN_TITLE.exec(h.title)?.[1] ?? null })).filter((x) => x.version);
+  const sections = new Map<string, string>();
+  if (!named.length) return sections;
+  const level = Math.min(...named.map((x) => x.h.level));
+  for (const { h, version } of named) {
+    if (h.level !== level || sections.has(version!)) continue;
+    const end = headings.find((e) => e.line > h.line && e.level <= level);
+    sections.set(version!, lines.slice(h.line, end?.line ?? lines.length).join("\n").trim());
+  }
+  return sections;
+}
+
+/** What a new CHANGELOG.md did to the sections of earlier releases: removed or rewritten ones, by version. */
+export function earlierSectionsChanged(before: string, after: string, version: string): { removed: string[]; changed: string[] } {
+  const old = releaseSections(before);
+  const now = releaseSections(after);
+  const removed: string[] = [];
+  const changed: string[] = [];
+  for (const [v, text] of old) {
+    if (v === version) continue;
+    const current = now.get(v);
+    if (current === undefined) removed.push(v);
+    else if (normalizeNotes(current) !== normalizeNotes(text)) changed.push(v);
+  }
+  return { removed, changed };
+}

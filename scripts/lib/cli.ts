@@ -113,6 +113,24 @@ function printStartError(spec: CommandSpec, json: boolean, error: StartError): v
 }
 
 /**
+ * Failures of the world, not of the kit: origin or GitHub cannot be reached or refuse. They get the
+ * same clear sentence preflight gives, never "unexpected error ... report it".
+ */
+async function describeFailure(error: unknown): Promise<{ message: string; fix: string } | null> {
+  const e = error as { command?: string; stderr?: string; status?: number; name?: string };
+  if (typeof e.command === "string" && /^git (ls-remote|fetch|push|pull)\b/.test(e.command)) {
+    const said = (e.stderr ?? "").trim().split("\n").filter(Boolean).pop() ?? "";
+    return { message: redact(`cannot reach origin (\`${e.command}\` failed): ${said}`), fix: "check the network and git's credentials for origin (git ls-remote origin shows whether it answers), then run the command again" };
+  }
+  if (typeof e.status === "number" && (e.name === "HttpError" || e.status === 599 || e.status >= 500)) {
+    const { describeApiError } = await import("./github.ts");
+    const { message, fix } = describeApiError(error, "talking to GitHub");
+    return { message: redact(message), fix };
+  }
+  return null;
+}
+
+/**
  * Runs one command: parses flags, answers --help, then runs `body`, whose return value is the exit
  * code. A StartError exits 2; anything unexpected exits 1 with its message and no stack trace
  * (RELEASE_KIT_DEBUG=1 shows it).
@@ -140,6 +158,14 @@ export async function command(spec: CommandSpec, body: (ctx: Context) => Promise
     if (error instanceof StartError) {
       printStartError(spec, json, error);
       process.exitCode = 2;
+      return;
+    }
+    const known = await describeFailure(error);
+    if (known) {
+      write(`release-kit ${spec.name}: ${known.message}`);
+      write(`  what to do: ${known.fix}`);
+      if (json) emitJson({ command: spec.name, ok: false, error: known });
+      process.exitCode = 1;
       return;
     }
     const message = redact(error instanceof Error ? error.message : String(error));

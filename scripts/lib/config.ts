@@ -55,7 +55,8 @@ export interface Config {
   /** null: there is no cog.toml (cog's defaults apply). */
   cog: CogSettings | null;
   cliff: CliffSettings | null;
-  workflowPath: string;
+  /** RELEASE_WORKFLOW: the tag workflows to read; null: every workflow under .github/workflows the tag starts. */
+  workflowPaths: string[] | null;
   docs: string[];
   generate: string | null;
   registryUrl: string | null;
@@ -275,7 +276,7 @@ export async function loadConfig(r: Runner, root: string, env: NodeJS.ProcessEnv
     tagPrefix,
     cog,
     cliff,
-    workflowPath: pick("RELEASE_WORKFLOW", ".github/workflows/release.yml", "default")!,
+    workflowPaths: pick("RELEASE_WORKFLOW", null, "default (every workflow under .github/workflows the tag starts)")?.split(",").map((p) => p.trim()).filter(Boolean) ?? null,
     docs: (pick("RELEASE_DOCS", null, "default") ?? DEFAULT_DOCS.join(",")).split(",").map((g) => g.trim()),
     generate: pick("RELEASE_GENERATE", null, "default (none)"),
     registryUrl: pick("RELEASE_REGISTRY_URL", null, "default (the image's own registry)"),

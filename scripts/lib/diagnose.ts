@@ -4,19 +4,23 @@
 import { parse as parseToml } from "smol-toml";
 import type { Config } from "./config.ts";
 import type { GitHub } from "./github.ts";
-import { commitOf, remoteTags, showFile, statusLines } from "./git.ts";
+import { findSection } from "./changelog.ts";
+import { commitOf, isAncestor, remoteTags, showFile, statusLines } from "./git.ts";
+import { readTree, statusPath } from "./hook-output.ts";
 import { readJournal, type Journal } from "./journal.ts";
 import { reviewReleaseCommit } from "./release-commit.ts";
 import type { Runner } from "./run.ts";
-import { versionOf } from "./tags.ts";
+import { latestTag, versionOf } from "./tags.ts";
 import { inspectImage, type ImageFacts } from "./verify/image-checks.ts";
 import { findRelease, type ReleaseFacts } from "./verify/release-checks.ts";
 import type { RegistryAccess } from "./verify/registry-access.ts";
 import { findRun, failedJobs, type RunFacts } from "./verify/workflow-checks.ts";
-import { tagTriggers, type Workflow } from "./workflow.ts";
+import type { TagWorkflows } from "./workflow/index.ts";
 
 export const STATES = [
   "bump-stashed",
+  "released-elsewhere",
+  "commit-not-tagged",
   "local-changes-failed",
   "tag-mismatch",
   "release-without-tag",
@@ -62,9 +66,23 @@ export interface Facts {
   /** pre_bump_hooks in cog.toml as it is now. */
   hooks: string[];
   commitProblems: string[];
+  /** Files the local release commit changes that no hook writes (swept in, or edited by hand). */
+  commitUnexpected: string[];
   headIsTag: boolean;
+  /** HEAD is cog's release commit of this tag, made after the journal's base, but never tagged
+   *  (the release was stopped between cog's commit and its tag). */
+  untaggedCommit: string | null;
+  /** origin's tag names a release commit of this version on origin's release branch, holding its
+   *  changelog section: someone's release, made from another clone. */
+  remoteIsRelease: boolean;
+  /** Uncommitted changes that are exactly this release's hook output (the hooks were run again to tell). */
+  hookOutput: string[];
+  /** Uncommitted changes no hook made for this release: never committed or discarded by recover. */
+  otherEdits: string[];
   journal: Journal | null;
   workflowExpected: boolean;
+  /** The workflows the tag starts (their runs are what `run` sums up). */
+  workflowPaths: string[];
 }
 
 export interface Diagnosis {
@@ -80,18 +98,10 @@ export interface DiagnoseInput {
   gh: GitHub;
   tag: string;
   gitDir: string;
-  workflow: Workflow | null;
+  /** The tag workflows at the tag's commit (tagWorkflowsAt). */
+  workflows: TagWorkflows;
   registry: RegistryAccess;
 }
-
-/** Files the runbook's hooks write (git-cliff, cargo-release, npm version). */
-export const HOOK_OUTPUT = /^(CHANGELOG\.md|Cargo\.lock|(.*\/)?Cargo\.toml|package\.json|package-lock\.json|npm-shrinkwrap\.json)$/;
-
-/** The path of a `git status --porcelain` line (the new name of a rename). statusLines() trims its
- *  lines, so " M file" arrives as "M file": the status is the first word, not two fixed columns. */
-export const statusPath = (line: string) => line.trim().replace(/^[MADRCUT?!]{1,2}\s+/, "").split(" -> ").pop()!;
-
-export const hookOutputIn = (dirty: string[]) => dirty.map(statusPath).filter((p) => HOOK_OUTPUT.test(p));
 
 async function hooksAt(r: Runner, rev: string): Promise<string[] | null> {
   const text = await showFile(r, rev, "cog.toml");
@@ -122,7 +132,7 @@ async function branchOnOrigin(r: Runner, branch: string): Promise<string | null>
   return out.exitCode === 0 ? out.stdout.split(/\s+/)[0] || null : null;
 }
 
-async function registryFacts(input: DiagnoseInput, workflow: Workflow): Promise<Pick<Facts, "images" | "artifacts">> {
+async function registryFacts(input: DiagnoseInput, workflow: TagWorkflows): Promise<Pick<Facts, "images" | "artifacts">> {
   const [images, artifacts] = await Promise.all([
     Promise.all(
       workflow.images.map(async (image) => {
@@ -146,10 +156,31 @@ async function registryFacts(input: DiagnoseInput, workflow: Workflow): Promise<
   return { images, artifacts };
 }
 
+/** HEAD, when it is cog's release commit of `tag` made on the journal's base and left without its tag. */
+async function untaggedReleaseCommit(r: Runner, tag: string, journal: Journal | null): Promise<string | null> {
+  if (!journal) return null;
+  const out = await r.probe`git log -1 --format=%H%x00%P%x00%s HEAD`;
+  const [sha, parents, subject] = out.stdout.trim().split("\0");
+  return out.exitCode === 0 && parents === journal.base && subject === `chore(version): ${tag}` ? sha! : null;
+}
+
+/** Is origin's tag a release commit of this version on origin's branch? Its objects are fetched (no ref changes) to tell. */
+async function remoteRelease(r: Runner, tag: string, version: string, remoteCommit: string, branchTip: string | null, branch: string): Promise<boolean> {
+  if (!branchTip) return false;
+  const have = async (sha: string) => (await r.probe`git cat-file -e ${`${sha}^{commit}`}`).exitCode === 0;
+  if (!(await have(remoteCommit)) || !(await have(branchTip))) {
+    await r.with({ timeout: "120s" }).probe`git fetch --quiet --no-tags --no-write-fetch-head origin ${`refs/tags/${tag}`} ${`refs/heads/${branch}`}`;
+  }
+  if (!(await have(remoteCommit)) || !(await isAncestor(r, remoteCommit, branchTip))) return false;
+  const changelog = await showFile(r, remoteCommit, "CHANGELOG.md");
+  return Boolean(changelog && findSection(changelog, version));
+}
+
 export async function gatherFacts(input: DiagnoseInput): Promise<Facts> {
-  const { r, config, gh, tag, gitDir, workflow } = input;
+  const { r, config, gh, tag, gitDir, workflows } = input;
   const version = versionOf(tag, config.tagPrefix) ?? tag;
-  const [localCommit, remote, release, dirty, stashList, head, originBranch] = await Promise.all([
+  const journal = readJournal(gitDir, tag);
+  const [localCommit, remote, release, dirty, stashList, head, originBranch, untaggedCommit] = await Promise.all([
     commitOf(r, `refs/tags/${tag}`),
     remoteTags(r.with({ timeout: "60s" })),
     findRelease(gh, tag),
@@ -157,20 +188,33 @@ export async function gatherFacts(input: DiagnoseInput): Promise<Facts> {
     r.read`git stash list --format=%gd%x09%s`,
     commitOf(r, "HEAD"),
     branchOnOrigin(r, config.branch),
+    untaggedReleaseCommit(r, tag, journal),
   ]);
   // ls-remote gives tag objects for annotated tags; the peeled entry (^{}) wins in remoteTags.
   const remoteCommit = remote.get(tag) ?? null;
   const stashes = stashList.stdout.split("\n").filter((l) => /cog_bump_/.test(l));
-  const [commitProblems, stash, commitOnOrigin] = await Promise.all([
-    localCommit ? reviewReleaseCommit(r, config, localCommit, version).then((c) => c.problems) : Promise.resolve([]),
+  const ours = localCommit ?? untaggedCommit;
+  const [review, stash, commitOnOrigin, remoteIsRelease] = await Promise.all([
+    ours ? reviewReleaseCommit(r, config, ours, version) : Promise.resolve(null),
     stashFacts(r, stashes[0]),
-    localCommit && originBranch ? r.probe`git merge-base --is-ancestor ${localCommit} ${originBranch}`.then((o) => o.exitCode === 0) : Promise.resolve(false),
+    ours && originBranch ? r.probe`git merge-base --is-ancestor ${ours} ${originBranch}`.then((o) => o.exitCode === 0) : Promise.resolve(false),
+    remoteCommit && remoteCommit !== ours ? remoteRelease(r, tag, version, remoteCommit, originBranch, config.branch) : Promise.resolve(false),
   ]);
+  // The tree matters only while the release is local: then its hooks are run again to tell their
+  // output from anyone's edits. A finished release is not undone by a later edit.
+  const headIsTag = Boolean(ours && head === ours);
+  const localOnly = !remoteCommit && !commitOnOrigin;
+  const tree =
+    dirty.length && localOnly && (headIsTag || (!ours && journal))
+      ? await readTree(r, config, { rev: headIsTag ? ours! : "HEAD", version, tag, latestTag: await latestTag(r, config.tagPrefix, headIsTag ? `${ours}^` : "HEAD") })
+      : { hookOutput: [], otherEdits: dirty.map(statusPath), unproven: null };
   const runCommit = remoteCommit ?? localCommit;
-  const workflowExpected = Boolean(workflow && tagTriggers(workflow.filters, tag));
-  const run = runCommit && workflow ? await findRun(gh, workflow.path, tag, runCommit) : null;
+  const workflowExpected = workflows.started.length > 0;
+  const runs = runCommit ? await Promise.all(workflows.started.map((w) => findRun(gh, w.path, tag, runCommit))) : [];
+  // With several tag workflows, the run that says the most: a missing one, then one not done, then a failed one.
+  const run = runs.includes(null) ? null : (runs.find((x) => x!.status !== "completed") ?? runs.find((x) => x!.conclusion !== "success") ?? runs[0] ?? null);
   const failed = run && run.status === "completed" && run.conclusion !== "success" ? await failedJobs(gh, run.id) : [];
-  const published = run?.status === "completed" && run.conclusion === "success" && workflow ? await registryFacts(input, workflow) : { images: [], artifacts: [] };
+  const published = run?.status === "completed" && run.conclusion === "success" && runs.every((x) => x?.conclusion === "success") ? await registryFacts(input, workflows) : { images: [], artifacts: [] };
   return {
     tag,
     version,
@@ -185,10 +229,16 @@ export async function gatherFacts(input: DiagnoseInput): Promise<Facts> {
     stashes,
     stash,
     hooks: config.cog?.preBumpHooks ?? [],
-    commitProblems,
-    headIsTag: Boolean(localCommit && head === localCommit),
-    journal: readJournal(gitDir, tag),
+    commitProblems: review?.problems ?? [],
+    commitUnexpected: review?.unexpected ?? [],
+    headIsTag,
+    untaggedCommit: localCommit ? null : untaggedCommit,
+    remoteIsRelease,
+    hookOutput: tree.hookOutput,
+    otherEdits: tree.otherEdits,
+    journal,
     workflowExpected,
+    workflowPaths: workflows.started.map((w) => w.path),
   };
 }
 
@@ -214,14 +264,22 @@ export function registryProblems(f: Facts): string[] {
 /** The state table, in order of precedence. */
 export function decide(f: Facts): Diagnosis {
   const at = (state: State, reason: string): Diagnosis => ({ state, reason, facts: f });
-  const hookOutput = hookOutputIn(f.dirty);
+  const mine = f.localCommit ?? f.untaggedCommit;
 
-  if (f.stashes.length && !f.localCommit) return at("bump-stashed", `a pre-bump hook failed and cog stashed what the hooks had written (${f.stashes[0]!.replace("\t", ": ")}); no release commit was made`);
-  if (f.localCommit && (f.commitProblems.length || (f.headIsTag && hookOutput.length))) {
-    return at("local-changes-failed", f.commitProblems.length ? `the release commit ${short(f.localCommit)} is incomplete: ${f.commitProblems.join("; ")}` : `the tree holds uncommitted hook output (${hookOutput.join(", ")}) next to ${f.tag}`);
+  if (f.stashes.length && !mine) return at("bump-stashed", `a pre-bump hook failed and cog stashed what the hooks had written (${f.stashes[0]!.replace("\t", ": ")}); no release commit was made`);
+  // Someone released this version from another clone: theirs is published, ours is a duplicate.
+  if (f.remoteCommit && mine && f.remoteCommit !== mine && f.remoteIsRelease) {
+    return at("released-elsewhere", `${f.tag} on origin is ${short(f.remoteCommit)}, a release commit of ${f.version} on origin's release branch, made in another clone; the local release commit ${short(mine)} is a duplicate that was never pushed`);
   }
-  if (!f.localCommit && hookOutput.length && !f.remoteCommit && f.journal) {
-    return at("local-changes-failed", `a release of ${f.tag} stopped before cog committed: the tree holds its hook output (${hookOutput.join(", ")})`);
+  if (f.untaggedCommit && !f.remoteCommit) {
+    return at("commit-not-tagged", `HEAD ${short(f.untaggedCommit)} is cog's release commit for ${f.tag}, but it has no tag: the release stopped between cog's commit and its tag`);
+  }
+  if (f.localCommit && f.commitProblems.length) return at("local-changes-failed", `the release commit ${short(f.localCommit)} is incomplete: ${f.commitProblems.join("; ")}`);
+  if (f.localCommit && f.headIsTag && f.hookOutput.length && !f.remoteCommit && !f.commitOnOrigin) {
+    return at("local-changes-failed", `the tree holds ${f.tag}'s uncommitted hook output (${f.hookOutput.join(", ")}) next to its release commit`);
+  }
+  if (!f.localCommit && f.hookOutput.length && !f.remoteCommit && f.journal) {
+    return at("local-changes-failed", `a release of ${f.tag} stopped inside cog bump, after its hooks wrote and before cog committed: the tree holds its hook output (${f.hookOutput.join(", ")})`);
   }
   // A run, or an image built by one, means the tag was used: whatever made it, it is published now.
   const consumed = Boolean(f.run) || f.images.some((i) => i.facts?.digest);
@@ -265,7 +323,12 @@ export function evidence(f: Facts): Record<string, unknown> {
     // The hooks matter when one of them failed.
     pre_bump_hooks: f.stashes.length ? f.hooks : null,
     release_commit_problems: f.commitProblems,
+    release_commit_unexpected_files: f.commitUnexpected,
     head_is_release_commit: f.headIsTag,
+    untagged_release_commit: f.untaggedCommit,
+    remote_tag_is_a_release: f.remoteIsRelease,
+    hook_output: f.hookOutput,
+    other_edits: f.otherEdits,
     workflow_expected: f.workflowExpected,
     journal: f.journal,
   };

@@ -17,10 +17,16 @@ export interface GitHub {
   cachedGet<T>(route: string, params: Record<string, unknown>): Promise<T>;
   /** Poll interval for waits, in ms. */
   pollMs(seconds: number): number;
+  /** The core rate limit as GitHub's last answer stated it (x-ratelimit-*), null before any answer. */
+  rate(): { limit: number; remaining: number; reset: number } | null;
 }
 
 const UNREACHABLE = new Set(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH"]);
 const UNREACHABLE_STATUS = 599;
+/** An answer that is not the JSON a REST route gives: a proxy's page, a captive portal, a wrong URL. */
+const NOT_JSON_STATUS = 598;
+/** GitHub's documented primary limit for unauthenticated requests, per hour and address. */
+export const ANONYMOUS_LIMIT = 60;
 
 export function isLoopback(url: string): boolean {
   try {
@@ -58,13 +64,21 @@ export function describeApiError(error: unknown, what: string): { message: strin
   if (status === 404) {
     return { message: `${what}: not found (404)`, fix: "check GITHUB_REPOSITORY / origin names the right repository, and that the token can see it" };
   }
+  if (status === NOT_JSON_STATUS) {
+    return { message: `${what}: ${apiMessage}`, fix: "GITHUB_API_URL must be GitHub's REST API (https://api.github.com, or https://HOST/api/v3 on GitHub Enterprise Server); check it, and any proxy or captive portal in between" };
+  }
   if (status === UNREACHABLE_STATUS) {
     return { message: `${what}: ${apiMessage}`, fix: "check the network connection and GITHUB_API_URL, then run the command again" };
   }
   if (status >= 500 || status === 0) {
     return { message: `${what}: GitHub did not answer (${status ? `${status} ` : ""}${apiMessage}) after retries`, fix: "GitHub may be down or unreachable: check https://www.githubstatus.com and your connection, then run the command again" };
   }
-  return { message: `${what}: ${status} ${apiMessage}`, fix: "see the message above; run the command again once it is fixed" };
+  // GitHub's own reasons (422 Validation Failed carries them in errors[]), not a pointer elsewhere.
+  const errors = ((e.response?.data as { errors?: ({ message?: string; resource?: string; field?: string; code?: string } | string)[] } | undefined)?.errors ?? []).map((x) =>
+    typeof x === "string" ? x : x.message ?? [x.resource, x.field, x.code].filter(Boolean).join(" "),
+  );
+  const reasons = errors.length ? `: ${errors.join("; ")}` : "";
+  return { message: `${what}: GitHub refused it (${status} ${apiMessage}${reasons})`, fix: `fix what GitHub says${reasons ? ` (${errors.join("; ")})` : ""}, then run the command again` };
 }
 
 export async function connectGitHub(repository: { owner: string; name: string }, env: NodeJS.ProcessEnv = process.env): Promise<GitHub> {
@@ -80,7 +94,8 @@ export async function connectGitHub(repository: { owner: string; name: string },
   const timeoutMs = loopback ? 2_000 : 30_000;
   const timedFetch: typeof fetch = async (input, init) => {
     try {
-      return await fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
+      const res = await fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
+      return await insistOnJson(res, String(input instanceof Request ? input.url : input), init?.method ?? "GET");
     } catch (error) {
       // An API that cannot be reached at all (no DNS, nothing listening) will not answer a retry
       // either: answer with a status plugin-retry leaves alone, so the user hears it at once.
@@ -107,7 +122,7 @@ export async function connectGitHub(repository: { owner: string; name: string },
     // Expected 404s and 304s are answers, not errors: callers report what matters.
     log: { debug() {}, info() {}, warn: (m: string) => say.warn(m), error() {} },
     // 429 is left to throttling, which honours Retry-After; plugin-retry would ignore it.
-    retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451, UNREACHABLE_STATUS], ...(loopback ? { retryAfterBaseValue: 20 } : {}) },
+    retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451, NOT_JSON_STATUS, UNREACHABLE_STATUS], ...(loopback ? { retryAfterBaseValue: 20 } : {}) },
     throttle: {
       id: `release-kit-${baseUrl}`,
       // Every wait has a bound: a reset a minute away is waited for once; an hour away is reported.
@@ -116,6 +131,25 @@ export async function connectGitHub(repository: { owner: string; name: string },
       ...fast,
     },
   }) as unknown as Octokit;
+
+  let rate: { limit: number; remaining: number; reset: number } | null = null;
+  const noteRate = (headers: Record<string, string | number | undefined> | undefined) => {
+    const n = (k: string) => Number(headers?.[k]);
+    if (headers && Number.isFinite(n("x-ratelimit-limit")) && Number.isFinite(n("x-ratelimit-remaining"))) {
+      rate = { limit: n("x-ratelimit-limit"), remaining: n("x-ratelimit-remaining"), reset: n("x-ratelimit-reset") || 0 };
+    }
+  };
+  let announced = false;
+  octokit.hook.before("request", () => {
+    if (token.token || announced) return;
+    announced = true;
+    say.warn(`no GitHub token: reading ${baseUrl} anonymously, within GitHub's limit of ${ANONYMOUS_LIMIT} requests an hour for this address; set GH_TOKEN (or GITHUB_TOKEN) for 5,000`);
+  });
+  octokit.hook.after("request", (res) => noteRate(res.headers as Record<string, string | number | undefined>));
+  octokit.hook.error("request", (error) => {
+    noteRate((error as ApiError).response?.headers);
+    throw error;
+  });
 
   const cache = new Map<string, { etag: string; data: unknown }>();
   return {
@@ -139,5 +173,32 @@ export async function connectGitHub(repository: { owner: string; name: string },
       }
     },
     pollMs: (seconds: number) => (loopback ? Math.min(seconds * 1000, 100) : seconds * 1000),
+    rate: () => rate,
   };
+}
+
+/**
+ * A successful answer from a REST route is JSON. Anything else (an HTML page from a proxy or a
+ * wrong GITHUB_API_URL, a truncated body) must never be read as data: it becomes an error that names
+ * the URL and what came back, with a status no retry repeats.
+ */
+async function insistOnJson(res: Response, url: string, method: string): Promise<Response> {
+  if (res.status < 200 || res.status >= 300 || res.status === 204 || method.toUpperCase() === "HEAD") return res;
+  const type = res.headers.get("content-type") ?? "";
+  // Read a copy: the answer itself goes on untouched (Octokit reads its url and body).
+  const text = await res.clone().text();
+  const jsonType = /^application\/([\w.+-]*\+)?json\b/i.test(type);
+  let problem: string | null = null;
+  if (!jsonType) problem = `answered ${res.status} with ${type || "no content type"}, not JSON`;
+  else {
+    try {
+      JSON.parse(text);
+    } catch {
+      problem = `answered ${res.status} with invalid JSON`;
+    }
+  }
+  if (!problem) return res;
+  const start = text.replace(/\s+/g, " ").trim().slice(0, 60);
+  const message = `${method.toUpperCase()} ${url.split("?")[0]} ${problem}${start ? ` ("${start}${text.length > 60 ? "..." : ""}")` : ""}`;
+  return new Response(JSON.stringify({ message }), { status: NOT_JSON_STATUS, headers: { "content-type": "application/json" } });
 }

@@ -1,5 +1,7 @@
 // The kit's small output vocabulary. Human lines go to stderr, always; stdout is reserved for the
 // one JSON document `--json` asks for, so `--json | jq` works while the human report still shows.
+import { randomBytes } from "node:crypto";
+import { COMMAND_CLOSE, COMMAND_OPEN, plain } from "./hint.ts";
 import { redact, redactDeep } from "./redact.ts";
 
 export type CheckStatus = "pass" | "fail" | "warn" | "skip";
@@ -13,7 +15,11 @@ export interface CheckResult {
 }
 
 const useColor = () => Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
-const paint = (code: number, text: string) => (useColor() ? `\u001b[${code}m${text}\u001b[0m` : text);
+// Our styling is written as a marker no outside text can forge (a private-use character and a
+// per-process nonce), and turned into escape codes only after everything else was escaped: a
+// commit subject holding ESC[8m (conceal) or ESC[31m shows as text, never as styling.
+const MARK = `\u{E000}${randomBytes(6).toString("hex")}[`;
+const paint = (code: number, text: string) => (useColor() ? `${MARK}${code}m${text}${MARK}0m` : text);
 export const bold = (t: string) => paint(1, t);
 export const dim = (t: string) => paint(2, t);
 export const red = (t: string) => paint(31, t);
@@ -23,14 +29,22 @@ export const cyan = (t: string) => paint(36, t);
 
 /**
  * Text from outside (commit messages, tool output, API answers) may hold terminal control
- * sequences: shown escaped, never obeyed. Our own colour codes are the only escapes let through.
+ * sequences or bidirectional overrides: shown escaped, never obeyed. Only newlines and tabs pass.
  */
 export function sanitize(text: string): string {
-  return text.replace(/\u001b(?!\[[0-9;]*m)|[\u0000-\u0008\u000b-\u001a\u001c-\u001f\u007f\u009b]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16).padStart(4, "0")}` : `\\x${code.toString(16).padStart(2, "0")}`;
+  });
+}
+
+/** A line as the terminal gets it: outside text escaped, our own styling applied, secrets hidden. */
+export function render(line: string): string {
+  return plain(redact(sanitize(line))).replaceAll(MARK, "\u001b[");
 }
 
 export function write(line = ""): void {
-  process.stderr.write(redact(sanitize(line)) + "\n");
+  process.stderr.write(render(line) + "\n");
 }
 
 export const say = {
@@ -45,7 +59,7 @@ export const say = {
 
 /** Prints the one JSON document of a `--json` run on stdout, redacted. */
 export function emitJson(doc: unknown): void {
-  process.stdout.write(JSON.stringify(redactDeep(doc), null, 2) + "\n");
+  process.stdout.write(plain(JSON.stringify(redactDeep(doc), null, 2)) + "\n");
 }
 
 const VERDICT: Record<CheckStatus, (t: string) => string> = {
@@ -55,40 +69,60 @@ const VERDICT: Record<CheckStatus, (t: string) => string> = {
   skip: (t) => dim(t),
 };
 
-function wrap(text: string, width: number): string[] {
+/** How wide our lines may be: the terminal's width, or 100 columns when stderr is not a terminal. */
+export function lineWidth(): number {
+  return process.stderr.isTTY && process.stderr.columns ? Math.max(60, process.stderr.columns) : 100;
+}
+
+/** Prose wrapped to `width`; a marked command is never broken: it gets a line of its own, whole,
+ *  indented by `commandIndent` more (a command longer than the line overflows rather than breaks). */
+export function wrap(text: string, width: number, commandIndent = 0): string[] {
   const lines: string[] = [];
   for (const paragraph of text.split("\n")) {
     let line = "";
-    for (const word of paragraph.split(" ")) {
-      if (line && line.length + 1 + word.length > width) {
-        lines.push(line);
-        line = word;
-      } else {
+    const flush = () => {
+      if (line) lines.push(line);
+      line = "";
+    };
+    const parts = paragraph.split(new RegExp(`(${COMMAND_OPEN}[^${COMMAND_CLOSE}]*${COMMAND_CLOSE})`, "u"));
+    for (const part of parts) {
+      if (part.startsWith(COMMAND_OPEN)) {
+        flush();
+        lines.push(`${" ".repeat(commandIndent)}${plain(part)}`);
+        continue;
+      }
+      for (const word of part.split(" ").filter(Boolean)) {
+        if (line && line.length + 1 + word.length > width) flush();
         line = line ? `${line} ${word}` : word;
       }
     }
-    lines.push(line);
+    flush();
+    if (!paragraph) lines.push("");
   }
-  return lines;
+  return lines.length ? lines : [""];
 }
 
-/** One table: check, verdict, detail, what to do. Long cells wrap instead of being cut. */
+/**
+ * One table (check, result, detail) fitted to the terminal, then what to do for each check that did
+ * not pass, its commands whole on lines of their own so they can be copied.
+ */
 export function printCheckTable(checks: CheckResult[]): void {
+  const width = lineWidth();
   const idWidth = Math.max(5, ...checks.map((c) => c.id.length));
-  const total = process.stderr.isTTY ? Math.max(100, process.stderr.columns ?? 0) : 150;
-  const rest = total - idWidth - 12;
-  const detailWidth = Math.max(30, Math.floor(rest * 0.55));
-  const fixWidth = Math.max(24, rest - detailWidth);
-  const row = (id: string, verdict: string, verdictText: string, detail: string, fix: string) =>
-    `  ${id.padEnd(idWidth)}  ${verdict}${" ".repeat(Math.max(0, 6 - verdictText.length))}  ${detail.padEnd(detailWidth)}  ${fix}`.trimEnd();
-  write(dim(row("check", "result", "result", "detail", "what to do")));
+  const detailWidth = Math.max(30, width - idWidth - 14);
+  const row = (id: string, verdict: string, verdictText: string, detail: string) => `  ${id.padEnd(idWidth)}  ${verdict}${" ".repeat(Math.max(0, 6 - verdictText.length))}  ${detail}`.trimEnd();
+  write(dim(row("check", "result", "result", "detail")));
   for (const c of checks) {
-    const details = wrap(c.detail, detailWidth);
-    const fixes = c.status === "pass" ? [""] : wrap(c.fix, fixWidth);
     const label = c.status === "fail" ? "FAIL" : c.status;
-    for (let i = 0; i < Math.max(details.length, fixes.length); i++) {
-      write(row(i === 0 ? c.id : "", i === 0 ? VERDICT[c.status](label) : "", i === 0 ? label : "", details[i] ?? "", fixes[i] ?? ""));
-    }
+    wrap(c.detail, detailWidth, 2).forEach((line, i) => write(row(i === 0 ? c.id : "", i === 0 ? VERDICT[c.status](label) : "", i === 0 ? label : "", line)));
+  }
+  const todo = checks.filter((c) => c.status !== "pass" && c.status !== "skip" && c.fix);
+  if (!todo.length) return;
+  write();
+  write(`  ${bold("what to do")}`);
+  for (const c of todo) {
+    const lines = wrap(c.fix, width - idWidth - 6, 2);
+    lines.forEach((line, i) => write(`  ${(i === 0 ? c.id : "").padEnd(idWidth)}  ${line}`.trimEnd()));
   }
 }
 

@@ -4,6 +4,8 @@
 
 const REPLACEMENT = "***";
 const TOKEN_SHAPES = /\b(?:gh[pousr]_[A-Za-z0-9_]{16,}|github_pat_[A-Za-z0-9_]{20,})/g;
+/** A password in a URL (`https://user:pass@host`, as an origin URL may hold): the user stays. */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):[^\s/@]*@/gi;
 
 const known = new Set<string>();
 
@@ -16,7 +18,7 @@ export function addSecret(value: string | undefined | null): void {
 export function redact(text: string): string {
   let out = text;
   for (const secret of known) out = out.split(secret).join(REPLACEMENT);
-  return out.replace(TOKEN_SHAPES, REPLACEMENT);
+  return out.replace(TOKEN_SHAPES, REPLACEMENT).replace(URL_PASSWORD, `$1:${REPLACEMENT}@`);
 }
 
 /** Redacts every string inside a JSON-able value. */

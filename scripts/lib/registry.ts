@@ -21,12 +21,22 @@ const MAX_INDEX_DEPTH = 4;
 const MAX_REDIRECTS = 5;
 const MAX_TAG_PAGES = 100;
 
+export interface RegistryCredential {
+  username: string;
+  token: string;
+}
+
 export interface RegistryClientOptions {
-  /** Base URL that answers for the image's registry host (RELEASE_REGISTRY_URL); default https://<host>. */
+  /** Base URL that answers for every image's registry host (a bare RELEASE_REGISTRY_URL). */
   endpoint?: string;
-  /** Exchanged (Basic username:token) at the registry's token service; anonymous when absent. */
+  /** Base URL per registry host ("ghcr.io" → URL), from RELEASE_REGISTRY_URL's host=URL form; wins over `endpoint`. */
+  endpoints?: Record<string, string>;
+  /** Exchanged (Basic username:token) at the registry's token service; anonymous when absent. Sent
+   *  only to a token service on the host the registry answered from, never to another host. */
   token?: string;
   username?: string;
+  /** The credential for one registry host, or null to go anonymous there; wins over `token`. */
+  credentialFor?: (host: string) => RegistryCredential | null;
   /** Bound on every request, body included. Default 15 s. */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -68,14 +78,31 @@ export interface RegistryClient {
   fetchManifest(ref: string, reference: string): Promise<FetchedManifest | null>;
 }
 
-/** "ghcr.io/acme/gateway" → { host: "ghcr.io", name: "acme/gateway" }. */
+// Docker Hub answers under several names; its API lives at registry-1.docker.io.
+const DOCKER_HUB = new Set(["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"]);
+const DOCKER_HUB_API = "https://registry-1.docker.io";
+
+/** The name a registry host is known by: Docker Hub's aliases are all "docker.io". */
+export function canonicalHost(host: string): string {
+  const h = host.toLowerCase();
+  return DOCKER_HUB.has(h) ? "docker.io" : h;
+}
+
+/**
+ * "ghcr.io/acme/gateway" → { host: "ghcr.io", name: "acme/gateway" }. As docker does, a reference
+ * whose first part is no host is Docker Hub's ("user/app" → docker.io/user/app, "nginx" →
+ * docker.io/library/nginx), and Docker Hub's aliases are one host.
+ */
 export function parseImageRef(ref: string): { host: string; name: string } {
   const slash = ref.indexOf("/");
-  const host = slash > 0 ? ref.slice(0, slash) : "";
-  const name = ref.slice(slash + 1);
-  if (!/^[A-Za-z0-9.-]+(?::\d+)?$/.test(host) || !(host.includes(".") || host.includes(":") || host === "localhost")) {
-    throw new RegistryError(`image reference "${ref}" names no registry host: write it in full, e.g. ghcr.io/owner/name`, { code: "NAME_INVALID" });
+  const first = slash > 0 ? ref.slice(0, slash) : "";
+  const named = first.includes(".") || first.includes(":") || first === "localhost";
+  const host = named ? canonicalHost(first) : "docker.io";
+  let name = named ? ref.slice(slash + 1) : ref;
+  if (named && !/^[A-Za-z0-9.-]+(?::\d+)?$/.test(first)) {
+    throw new RegistryError(`image reference "${ref}" names no valid registry host: write it in full, e.g. ghcr.io/owner/name`, { code: "NAME_INVALID" });
   }
+  if (host === "docker.io" && name && !name.includes("/") && !/[@:]/.test(name)) name = `library/${name}`;
   if (/[@:]/.test(name)) {
     throw new RegistryError(`image reference "${ref}" carries a tag or digest: name the image alone (${host}/${name.split(/[@:]/)[0]})`, { code: "NAME_INVALID" });
   }
@@ -108,6 +135,45 @@ export function formatPlatform(p: { os?: unknown; architecture?: unknown; varian
   return [p.os, p.architecture, typeof p.variant === "string" && p.variant ? p.variant : null].filter(Boolean).join("/");
 }
 
+/** The base URL answering for a registry host: its mapping, the bare endpoint, else the host itself. */
+export function endpointFor(host: string, opts: Pick<RegistryClientOptions, "endpoint" | "endpoints">): string {
+  const h = canonicalHost(host);
+  const mapped = Object.entries(opts.endpoints ?? {}).find(([k]) => canonicalHost(k) === h)?.[1];
+  return mapped ?? opts.endpoint ?? (h === "docker.io" ? DOCKER_HUB_API : `https://${h}`);
+}
+
+function tokenAdvice(host: string): string {
+  return host === "ghcr.io"
+    ? "set GH_TOKEN or GITHUB_TOKEN to a token with read:packages (a classic PAT; fine-grained tokens cannot read GHCR)"
+    : `give a credential for ${host} in RELEASE_REGISTRY_TOKEN (the GitHub token is only ever sent to ghcr.io)`;
+}
+
+/**
+ * RELEASE_REGISTRY_URL: a bare URL answers for the images' registry (every host); "host=URL,..."
+ * maps each registry host to the URL answering for it.
+ */
+export function parseRegistryMap(value: string): { endpoint: string | null; endpoints: Record<string, string> } | { problem: string } {
+  const parts = value.split(",").map((p) => p.trim()).filter(Boolean);
+  const url = (text: string): boolean => {
+    try {
+      const u = new URL(text);
+      return u.protocol === "http:" || u.protocol === "https:";
+    } catch {
+      return false;
+    }
+  };
+  if (parts.length === 1 && !/^[^=/]+=/.test(parts[0]!)) {
+    return url(parts[0]!) ? { endpoint: parts[0]!, endpoints: {} } : { problem: "an http(s) URL, such as https://ghcr.io, or host=URL pairs, such as ghcr.io=http://127.0.0.1:5000,docker.io=http://127.0.0.1:5001" };
+  }
+  const endpoints: Record<string, string> = {};
+  for (const part of parts) {
+    const m = /^([A-Za-z0-9.-]+(?::\d+)?)=(.+)$/.exec(part);
+    if (!m || !url(m[2]!)) return { problem: `host=URL pairs separated by commas, such as ghcr.io=http://127.0.0.1:5000 (not "${part}")` };
+    endpoints[canonicalHost(m[1]!)] = m[2]!;
+  }
+  return { endpoint: null, endpoints };
+}
+
 function digestOf(bytes: Buffer, algorithm = "sha256"): string {
   return `${algorithm}:${createHash(algorithm).update(bytes).digest("hex")}`;
 }
@@ -137,7 +203,9 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
   const tokens = new Map<string, string>();
   const authFor = new Map<string, string>();
 
-  const baseOf = (host: string) => (opts.endpoint ?? `https://${host}`).replace(/\/+$/, "");
+  const baseOf = (host: string) => endpointFor(host, opts).replace(/\/+$/, "");
+  const credentialOf = (host: string): RegistryCredential | null =>
+    opts.credentialFor ? opts.credentialFor(host) : opts.token ? { username: opts.username ?? "token", token: opts.token } : null;
 
   /** One HTTP exchange, redirects followed by hand so credentials never follow to another origin. */
   async function exchange(url: string, method: string, headers: Record<string, string>, what: string): Promise<Answer> {
@@ -169,19 +237,32 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
     throw new RegistryError(`${what}: more than ${MAX_REDIRECTS} redirects from ${url}`, { code: "REDIRECTS" });
   }
 
-  /** Answers the registry's challenge with a token from its token service (or Basic credentials). */
-  async function authorize(challenge: string | null, what: string, stale?: string): Promise<string> {
+  /**
+   * Answers the registry's challenge with a token from its token service (or Basic credentials).
+   * Credentials go only to a token service on the host that challenged (registry-host, the one
+   * `from` was sent to): a realm elsewhere is asked anonymously, so a registry can never make the
+   * kit hand a GitHub token to a third party.
+   */
+  async function authorize(challenge: string | null, what: string, host: string, from: string, stale?: string): Promise<string> {
     const { scheme, params } = parseChallenge(challenge ?? "");
-    const basic = opts.token ? "Basic " + Buffer.from(`${opts.username ?? "token"}:${opts.token}`).toString("base64") : null;
-    if (scheme === "basic" && basic) return basic;
+    const credential = credentialOf(host);
+    const basicFor = (c: RegistryCredential | null) => (c ? "Basic " + Buffer.from(`${c.username}:${c.token}`).toString("base64") : null);
+    if (scheme === "basic" && credential) return basicFor(credential)!;
     if (scheme !== "bearer" || !params.realm) {
-      throw new RegistryError(`${what}: the registry wants credentials (401) ${opts.token ? "in a form this client does not speak" : "and none were given"}; set GH_TOKEN or GITHUB_TOKEN to a token that may read packages`, { status: 401, code: "UNAUTHORIZED" });
+      throw new RegistryError(`${what}: the registry wants credentials (401) ${credential ? "in a form this client does not speak" : "and none were given"}; ${tokenAdvice(host)}`, { status: 401, code: "UNAUTHORIZED" });
     }
+    let realm: URL;
+    try {
+      realm = new URL(params.realm, from);
+    } catch {
+      throw new RegistryError(`${what}: the registry named a token service that is not a URL (${params.realm})`, { status: 401, code: "UNAUTHORIZED" });
+    }
+    const basic = realm.host === new URL(from).host ? basicFor(credential) : null;
     const key = `${params.realm} ${params.service ?? ""} ${params.scope ?? ""}`;
     const cached = tokens.get(key);
     // A cached token the registry just refused has expired: fetch a new one.
     if (cached && cached !== stale) return cached;
-    const url = new URL(params.realm);
+    const url = realm;
     if (params.service) url.searchParams.set("service", params.service);
     for (const scope of (params.scope ?? "").split(" ").filter(Boolean)) url.searchParams.append("scope", scope);
     // Anonymous means no Authorization header at all: GHCR answers an empty Basic one with 403.
@@ -189,10 +270,10 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
     if (answer.status !== 200) {
       const e = errorOf(answer.body);
       throw new RegistryError(
-        opts.token
-          ? `${what}: the registry's token service refused the credentials (${answer.status}${e.code ? ` ${e.code}` : ""}); the token must be a classic PAT with read:packages or a GITHUB_TOKEN with packages: read`
-          : `${what}: the registry refused an anonymous token (${answer.status}${e.code ? ` ${e.code}` : ""}); the image may be private: set GH_TOKEN or GITHUB_TOKEN`,
-        { status: answer.status, code: e.code ?? "UNAUTHORIZED" },
+        basic
+          ? `${what}: the registry's token service refused the credentials (${answer.status}${e.code ? ` ${e.code}` : ""}); ${host === "ghcr.io" ? "the token must be a classic PAT with read:packages or a GITHUB_TOKEN with packages: read" : "check the registry credential"}`
+          : `${what}: the registry refused an anonymous token (${answer.status}${e.code ? ` ${e.code}` : ""}): the package is private, so a token that may read it is needed; ${tokenAdvice(host)}`,
+        { status: answer.status, code: basic ? (e.code ?? "UNAUTHORIZED") : "PRIVATE" },
       );
     }
     let token: unknown;
@@ -216,13 +297,17 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
     let auth = authFor.get(`${host}/${name}`);
     let answer = await exchange(url, method, headers(auth), what);
     if (answer.status === 401) {
-      auth = await authorize(answer.headers.get("www-authenticate"), what, auth);
+      auth = await authorize(answer.headers.get("www-authenticate"), what, host, answer.url, auth);
       answer = await exchange(url, method, headers(auth), what);
       if (answer.status === 401) {
         const e = errorOf(answer.body);
+        // Docker Hub answers 401 for a repository it does not have, whatever the token says.
+        const absent = host === "docker.io" && !credentialOf(host);
         throw new RegistryError(
-          `${what}: the registry refused access (401${e.code ? ` ${e.code}` : ""}) even with a token; ${opts.token ? "the token may not read this package" : "the image may be private: set GH_TOKEN or GITHUB_TOKEN"}`,
-          { status: 401, code: e.code ?? "UNAUTHORIZED" },
+          absent
+            ? `${what}: Docker Hub refused access (401${e.code ? ` ${e.code}` : ""}): the repository does not exist, or is private; check that the workflow pushed it`
+            : `${what}: the registry refused access (401${e.code ? ` ${e.code}` : ""}) even with a token; ${credentialOf(host) ? "the token may not read this package" : `the image may be private: ${tokenAdvice(host)}`}`,
+          { status: 401, code: absent ? "NOT_PUBLISHED" : (e.code ?? "UNAUTHORIZED") },
         );
       }
       authFor.set(`${host}/${name}`, auth);
@@ -230,14 +315,24 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
     return answer;
   }
 
-  function failure(answer: Answer, what: string): RegistryError {
+  function failure(answer: Answer, what: string, host: string): RegistryError {
     const e = errorOf(answer.body);
     const said = e.code ? ` ${e.code}${e.message ? `: ${e.message}` : ""}` : "";
     const status = answer.status;
+    // GHCR answers DENIED for a package it does not have, once it has given a token for it: a
+    // private package would have been refused at the token service already (see authorize).
+    if (status === 403 && e.code === "DENIED") {
+      return new RegistryError(
+        credentialOf(host)
+          ? `${what}: the registry answered 403 DENIED: the package was never published, or the token may not read it`
+          : `${what}: the registry answered 403 DENIED: the package was never published (GHCR says so for a package it does not have)`,
+        { status, code: "NOT_PUBLISHED" },
+      );
+    }
     const advice =
       status >= 500 ? "the registry is failing; retry later"
       : status === 429 ? "rate limited; retry later"
-      : status === 403 ? (opts.token ? "the token may not read this package" : "the image may be private or missing: set GH_TOKEN or GITHUB_TOKEN")
+      : status === 403 ? (credentialOf(host) ? "the token may not read this package" : `the image may be private or missing: ${tokenAdvice(host)}`)
       : "check the image reference and RELEASE_REGISTRY_URL";
     return new RegistryError(`${what}: the registry answered ${status}${said}; ${advice}`, { status, code: e.code });
   }
@@ -268,7 +363,7 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
       if (code === "MANIFEST_UNKNOWN" || code === "NAME_UNKNOWN") return null;
       throw new RegistryError(`${what}: the registry answered 404 without a registry error (${answer.url}); is RELEASE_REGISTRY_URL a registry?`, { status: 404 });
     }
-    if (answer.status !== 200) throw failure(answer, what);
+    if (answer.status !== 200) throw failure(answer, what, host);
     const digest = checkDigest(answer, byDigest ? reference : null, what);
     let body: unknown;
     try {
@@ -293,7 +388,7 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
     if (!DIGEST.test(config.digest)) throw new RegistryError(`${blobWhat}: not a valid digest`, { code: "DIGEST_INVALID" });
     const answer = await call(name, host, `blobs/${config.digest}`, "GET", null, blobWhat);
     if (answer.status === 404) throw new RegistryError(`${blobWhat}: missing from the registry; the image is incomplete, re-push it`, { status: 404, code: errorOf(answer.body).code ?? "BLOB_UNKNOWN" });
-    if (answer.status !== 200) throw failure(answer, blobWhat);
+    if (answer.status !== 200) throw failure(answer, blobWhat, host);
     checkDigest(answer, config.digest, blobWhat);
     try {
       const platform = formatPlatform(JSON.parse(answer.body.toString("utf8")) as Record<string, unknown>);
@@ -362,7 +457,7 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
       const answer = await call(name, host, `manifests/${tag}`, "HEAD", MANIFEST_ACCEPT, what);
       // A HEAD answer has no body to name the error: any 404 means "not there".
       if (answer.status === 404) return null;
-      if (answer.status !== 200) throw failure(answer, what);
+      if (answer.status !== 200) throw failure(answer, what, host);
       const digest = answer.headers.get("docker-content-digest");
       const mediaType = answer.headers.get("content-type")?.split(";")[0]?.trim() ?? "";
       if (digest && DIGEST.test(digest)) return { digest, mediaType };
@@ -379,7 +474,7 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
       for (let page = 0; page < MAX_TAG_PAGES; page++) {
         const answer = await call(name, host, path, "GET", "application/json", what);
         if (answer.status === 404 && errorOf(answer.body).code === "NAME_UNKNOWN") return tags;
-        if (answer.status !== 200) throw failure(answer, what);
+        if (answer.status !== 200) throw failure(answer, what, host);
         let doc: { tags?: unknown };
         try {
           doc = JSON.parse(answer.body.toString("utf8")) as { tags?: unknown };

@@ -1,15 +1,16 @@
-// Does the release commit hold what the runbook's steps 2 and 4 should have written? Checked before
-// anything leaves the machine: this version's CHANGELOG.md section and, for a Cargo workspace,
-// every member's version and Cargo.lock (DESIGN.md, release step 4).
+// Does the release commit hold what the runbook's steps 2 and 4 should have written, and nothing
+// they should not have destroyed? Checked before anything leaves the machine: this version's
+// CHANGELOG.md section, every earlier release's section as it was, and for a Cargo workspace every
+// member's version in its manifest and in Cargo.lock (DESIGN.md, release step 4).
 import { parse as parseToml } from "smol-toml";
-import { findSection } from "./changelog.ts";
+import { earlierSectionsChanged, findSection } from "./changelog.ts";
 import type { Config } from "./config.ts";
 import { changedFiles, showFile } from "./git.ts";
 import type { Runner } from "./run.ts";
 
 export interface CommitReview {
   ok: boolean;
-  /** What is missing, each with where to look. */
+  /** What is missing or was destroyed, each with where to look. */
   problems: string[];
   files: string[];
   /** Files the release should not touch (swept in by --skip-untracked, or a hook's side effect). */
@@ -17,9 +18,11 @@ export interface CommitReview {
   section: string | null;
 }
 
-const EXPECTED = /^(CHANGELOG\.md|Cargo\.lock|(.*\/)?Cargo\.toml|package\.json|package-lock\.json|npm-shrinkwrap\.json)$/;
+/** The files the runbook's hooks write: git-cliff's CHANGELOG.md, cargo-release's manifests and lock, npm's. */
+export const HOOK_FILES = /^(CHANGELOG\.md|Cargo\.lock|(.*\/)?Cargo\.toml|package\.json|package-lock\.json|npm-shrinkwrap\.json)$/;
 
 const table = (v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const list = (items: string[]) => (items.length > 8 ? `${items.slice(0, 8).join(", ")} and ${items.length - 8} more` : items.join(", "));
 
 async function toml(r: Runner, rev: string, path: string): Promise<Record<string, unknown> | null> {
   const text = await showFile(r, rev, path);
@@ -31,39 +34,73 @@ async function toml(r: Runner, rev: string, path: string): Promise<Record<string
   }
 }
 
-export async function reviewReleaseCommit(r: Runner, config: Config, commit: string, version: string): Promise<CommitReview> {
+async function changelogProblems(r: Runner, commit: string, parent: string, version: string, files: string[]): Promise<{ problems: string[]; section: string | null }> {
+  const changelog = await showFile(r, commit, "CHANGELOG.md");
+  if (!changelog) return { problems: ["the release commit has no CHANGELOG.md: the git-cliff pre_bump_hook did not write it (it needs -o CHANGELOG.md, or --prepend CHANGELOG.md with --unreleased)"], section: null };
+  const section = findSection(changelog, version);
   const problems: string[] = [];
+  if (!section) problems.push(`CHANGELOG.md in the release commit has no section for ${version}: the git-cliff hook needs --tag {{version_tag}} (or it ran after cog committed)`);
+  else if (!files.includes("CHANGELOG.md")) problems.push("the release commit does not change CHANGELOG.md");
+  // Earlier releases' sections must come through as they were: a hook that regenerates the file
+  // from a template that does not match it would silently replace hand-written history.
+  const before = parent ? await showFile(r, parent, "CHANGELOG.md") : null;
+  if (before) {
+    const { removed, changed } = earlierSectionsChanged(before, changelog, version);
+    if (removed.length || changed.length) {
+      problems.push(
+        `the git-cliff hook rewrote CHANGELOG.md's earlier releases (${[removed.length ? `removed: ${list(removed)}` : "", changed.length ? `changed: ${list(changed)}` : ""].filter(Boolean).join("; ")}): ` +
+          "make the hook prepend the new section instead (git-cliff --unreleased --tag {{version_tag}} --prepend CHANGELOG.md), or make cliff.toml render the old sections as they are; " +
+          "if rewriting them is wanted, do it in a reviewed commit of its own before the release",
+      );
+    }
+  }
+  return { problems, section };
+}
+
+async function cargoProblems(r: Runner, config: Config, commit: string, version: string): Promise<string[]> {
+  const ws = config.workspace;
+  if (ws.kind !== "cargo") return [];
+  const problems: string[] = [];
+  const root = await toml(r, commit, "Cargo.toml");
+  const workspaceVersion = table(table(root?.workspace).package).version;
+  for (const member of ws.members) {
+    const data = member.manifest === "Cargo.toml" ? root : await toml(r, commit, member.manifest);
+    const pkg = table(data?.package);
+    const has = table(pkg.version).workspace === true ? workspaceVersion : pkg.version;
+    if (has !== version) problems.push(`${member.inheritsVersion ? "Cargo.toml [workspace.package]" : member.manifest} has version ${String(has)}, not ${version}: the cargo-release pre_bump_hook did not run with --execute --no-confirm`);
+  }
+  // A workspace that ignores Cargo.lock (a library's choice) has none to check; otherwise the lock
+  // must lock every released member at the new version, or `cargo build --locked` fails at the tag.
+  const ignored = (await r.probe`git check-ignore --quiet --no-index -- Cargo.lock`).exitCode === 0;
+  if (ignored) return problems;
+  const lock = await toml(r, commit, "Cargo.lock");
+  if (!lock) {
+    problems.push(`the release commit has no ${(await showFile(r, commit, "Cargo.lock")) === null ? "" : "readable "}Cargo.lock: cargo-release refreshes it when it stamps the versions; commit Cargo.lock, or list it in .gitignore if the workspace does not keep one`);
+    return problems;
+  }
+  const packages = Array.isArray(lock.package) ? (lock.package as Record<string, unknown>[]) : [];
+  for (const member of ws.members) {
+    const entry = packages.find((p) => p.name === member.name && p.source === undefined);
+    if (!entry) problems.push(`Cargo.lock has no entry for ${member.name}: run cargo-release (or cargo metadata) so the lock knows every member`);
+    else if (entry.version !== version) problems.push(`Cargo.lock still locks ${member.name} at ${String(entry.version)}, not ${version}`);
+  }
+  return problems;
+}
+
+export async function reviewReleaseCommit(r: Runner, config: Config, commit: string, version: string): Promise<CommitReview> {
   const parent = (await r.probe`git rev-parse --verify --quiet ${`${commit}^`}`).stdout.trim();
   const files = parent ? await changedFiles(r, parent, commit) : [];
-
-  const changelog = await showFile(r, commit, "CHANGELOG.md");
-  const section = changelog ? findSection(changelog, version) : null;
-  if (!changelog) problems.push("the release commit has no CHANGELOG.md: the git-cliff pre_bump_hook did not write it (it needs -o CHANGELOG.md)");
-  else if (!section) problems.push(`CHANGELOG.md in the release commit has no section for ${version}: the git-cliff hook needs --tag {{version_tag}} (or it ran after cog committed)`);
-  else if (!files.includes("CHANGELOG.md")) problems.push("the release commit does not change CHANGELOG.md");
-
-  const ws = config.workspace;
-  if (ws.kind === "cargo") {
-    const root = await toml(r, commit, "Cargo.toml");
-    const workspaceVersion = table(table(root?.workspace).package).version;
-    for (const member of ws.members) {
-      const data = member.manifest === "Cargo.toml" ? root : await toml(r, commit, member.manifest);
-      const pkg = table(data?.package);
-      const has = table(pkg.version).workspace === true ? workspaceVersion : pkg.version;
-      if (has !== version) problems.push(`${member.inheritsVersion ? "Cargo.toml [workspace.package]" : member.manifest} has version ${String(has)}, not ${version}: the cargo-release pre_bump_hook did not run with --execute --no-confirm`);
-    }
-    const lock = await toml(r, commit, "Cargo.lock");
-    if (lock) {
-      const packages = Array.isArray(lock.package) ? (lock.package as Record<string, unknown>[]) : [];
-      for (const member of ws.members) {
-        const entry = packages.find((p) => p.name === member.name && p.source === undefined);
-        if (entry && entry.version !== version) problems.push(`Cargo.lock still locks ${member.name} at ${String(entry.version)}, not ${version}`);
-      }
-    }
-  } else if (ws.kind === "npm") {
+  const { problems, section } = await changelogProblems(r, commit, parent, version, files);
+  problems.push(...(await cargoProblems(r, config, commit, version)));
+  if (config.workspace.kind === "npm") {
     const pkg = await showFile(r, commit, "package.json");
-    const has = pkg ? (JSON.parse(pkg) as { version?: string }).version : undefined;
+    let has: unknown;
+    try {
+      has = pkg ? (JSON.parse(pkg) as { version?: unknown }).version : undefined;
+    } catch {
+      has = "(unreadable)";
+    }
     if (has !== version) problems.push(`package.json has version ${String(has)}, not ${version}: add a pre_bump_hook that sets it (npm version {{version}} --no-git-tag-version)`);
   }
-  return { ok: problems.length === 0, problems, files, unexpected: files.filter((f) => !EXPECTED.test(f)), section };
+  return { ok: problems.length === 0, problems, files, unexpected: files.filter((f) => !HOOK_FILES.test(f)), section };
 }

@@ -1,6 +1,8 @@
 // The RELEASE_* settings: the process environment wins, then the target's mise.toml [env], then
 // what the kit derived. A bad value names the setting, where it came from, and what was expected.
 
+import { parseRegistryMap } from "./registry.ts";
+
 export interface Problem {
   /** The file or variable the problem is in. */
   file: string;
@@ -70,10 +72,12 @@ function validate(name: SettingName, value: string): string | null {
   switch (name) {
     case "RELEASE_BRANCH":
       return BRANCH.test(value) ? null : "a branch name, such as main";
-    case "RELEASE_WORKFLOW":
-      return /\.ya?ml$/.test(value) && !value.startsWith("/") && !value.split("/").includes("..")
+    case "RELEASE_WORKFLOW": {
+      const paths = value.split(",").map((p) => p.trim());
+      return paths.every((p) => /\.ya?ml$/.test(p) && !p.startsWith("/") && !p.split("/").includes(".."))
         ? null
-        : "a workflow file path inside the repository, such as .github/workflows/release.yml";
+        : "workflow file paths inside the repository, comma-separated, such as .github/workflows/release.yml,.github/workflows/docker.yml";
+    }
     case "RELEASE_GENERATE":
       return value.trim() ? null : "the command that regenerates committed artifacts, such as `npm run generate`";
     case "RELEASE_DOCS": {
@@ -81,16 +85,13 @@ function validate(name: SettingName, value: string): string | null {
       return globs.every((g) => g && !g.startsWith("/")) ? null : "comma-separated globs inside the repository, such as docs/**/*.md,README.md";
     }
     case "RELEASE_REGISTRY_URL": {
-      try {
-        const url = new URL(value);
-        return url.protocol === "http:" || url.protocol === "https:" ? null : "an http(s) URL";
-      } catch {
-        return "an http(s) URL, such as https://ghcr.io";
-      }
+      const parsed = parseRegistryMap(value);
+      return "problem" in parsed ? parsed.problem : null;
     }
     case "RELEASE_POLL_SECONDS": {
+      // A floor, so a typo like 0.000001 cannot turn a wait into a flood of requests.
       const n = Number(value);
-      return Number.isFinite(n) && n > 0 && n <= 3600 ? null : "a number of seconds between 0 and 3600, such as 10";
+      return Number.isFinite(n) && n >= 1 && n <= 3600 ? null : "a number of seconds from 1 to 3600, such as 10";
     }
   }
 }

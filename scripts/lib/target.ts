@@ -14,7 +14,26 @@ export function invokedFrom(env: NodeJS.ProcessEnv = process.env): string {
   return env.MISE_ORIGINAL_CWD || process.cwd();
 }
 
+/** GITHUB_API_URL is checked before anything else: a typo must not cost minutes of retries. */
+export function checkApiUrl(env: NodeJS.ProcessEnv = process.env): void {
+  const value = env.GITHUB_API_URL;
+  if (!value) return;
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || url.search || url.hash) {
+    throw new StartError(
+      `GITHUB_API_URL=${JSON.stringify(value)} is not an http(s) URL of a GitHub API`,
+      "unset GITHUB_API_URL for github.com, or set it to your GitHub Enterprise API (https://HOST/api/v3)",
+    );
+  }
+}
+
 export async function openTarget(ctx: Context, dryRun = false): Promise<Target> {
+  checkApiUrl();
   const asked = typeof ctx.flags.repo === "string" ? ctx.flags.repo : undefined;
   const dir = resolve(invokedFrom(), asked ?? ".");
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {

@@ -1,3 +1,8 @@
+// LEGACY, kept only because scripts/sandbox/workflow-sim.ts (owned by the sandbox, being rewritten
+// to run workflows on its own) still imports it. The kit itself reads workflows with
+// scripts/lib/workflow/ (GitHub's parser and expressions, mvdan/sh); delete this file once the
+// simulator no longer imports it.
+//
 // What the release workflow will publish for a tag, read from the workflow file the way GitHub
 // would run it: its tag filters, its images (docker/build-push-action and docker/metadata-action),
 // their tags and platforms, provenance attestations, and other OCI artifacts (helm push, oras push).

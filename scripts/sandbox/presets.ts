@@ -27,6 +27,18 @@ export const PRESETS: Record<string, Preset> = {
   flaky: { summary: "the API answers 502 to the first few requests", scenario: { faults: [{ kind: "status", status: 502, times: 3 }] } },
   slow: { summary: "100 ms of latency on every API request", scenario: { latencyMs: 100 } },
   immutable: { summary: "releases are immutable: a published tag is final", scenario: { immutableReleases: true } },
+  "protected-branch": {
+    summary: "main is protected (a pull request with 1 review, admins included): direct pushes are refused with GH006",
+    scenario: { branchProtection: { main: { requiredReviews: 1, enforceAdmins: true } } },
+  },
+  "tag-ruleset": {
+    summary: "a tag ruleset restricts creating v* tags, with no bypass for you: the tag push is refused with GH013",
+    scenario: { rulesets: [{ id: 4_200_001, name: "release tags", target: "tag", include: ["refs/tags/v*"], rules: ["creation", "update", "deletion"] }] },
+  },
+  "fine-grained-token": {
+    summary: "a fine-grained token: no scopes header, GET /repos shows your role, writes it lacks are refused",
+    scenario: { tokenKind: "fine-grained" },
+  },
   "actions-token": { summary: "tag pushes start no workflow, as pushes made with the Actions GITHUB_TOKEN", scenario: { pushesStartNoRuns: true } },
 };
 

@@ -2,6 +2,10 @@
 // docker-registry (distribution 2.8.2) does, byte for byte where the kit or a pusher can see it.
 // Every quirk mirrored below was observed on that binary (test/registry-conformance.test.ts runs
 // both); the bearer-token layer in front of it mirrors the same binary configured with `auth: token`.
+// Standing in for a hosted registry (`flavor`), it answers as that one does where it differs from
+// distribution: GHCR (DENIED for a package it does not have, 401 for an anonymous token to a private
+// one, blobs redirected to another host) and Docker Hub (a token service on another host, 401 for a
+// repository it does not have). startRegistries() serves several registry hosts at once.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -355,8 +359,10 @@ export interface RegistryKnobs {
   malformed?: boolean;
   /** Manifest answers carry a Docker-Content-Digest that does not match their body. */
   badDigest?: boolean;
-  /** Blob GETs answer 307 to a storage URL, as GHCR does. */
+  /** Blob GETs answer 307 to a storage URL, as GHCR does (always on for the "ghcr" flavor). */
   redirectBlobs?: boolean;
+  /** Repository names only a credential may read: anonymous token requests for them are refused. */
+  private?: string[];
   /** Added to every answer. */
   latencyMs?: number;
 }
@@ -371,6 +377,10 @@ export interface SandboxRegistry {
   knobs: RegistryKnobs;
   /** The `service` its bearer challenges name. */
   service: string;
+  /** The token service's URL, as the challenges name it. */
+  realm: string;
+  /** Authorization headers received, by the listener that got them ("registry", "token", "storage"). */
+  authorizations: { at: string; path: string; header: string }[];
 }
 
 export interface RegistryOptions {
@@ -380,6 +390,14 @@ export interface RegistryOptions {
   token?: string;
   knobs?: RegistryKnobs;
   store?: RegistryStore;
+  /** Which registry it answers as; "distribution" (the default) is Debian's docker-registry. */
+  flavor?: "distribution" | "ghcr" | "dockerhub";
+  /** Loopback address to listen on (default 127.0.0.1). */
+  address?: string;
+  /** Challenges name this token service instead of its own (a realm on another host). Tokens it
+   *  issues are honoured when it shares `grants`. */
+  realm?: string;
+  grants?: Map<string, Set<string>>;
 }
 
 // distribution's route grammar (reference.NameRegexp): an optional domain-like first component
@@ -434,12 +452,35 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
   const knobs = opts.knobs ?? {};
   const requests = new Map<string, number>();
   const auth = opts.auth ?? "anonymous";
-  const service = "sandbox-registry";
+  const flavor = opts.flavor ?? "distribution";
+  // GHCR names itself; Docker Hub's token service serves "registry.docker.io".
+  const service = flavor === "ghcr" ? "ghcr.io" : flavor === "dockerhub" ? "registry.docker.io" : "sandbox-registry";
   // bearer token → "repository:<name>:<action>" grants
-  const grants = new Map<string, Set<string>>();
+  const grants = opts.grants ?? new Map<string, Set<string>>();
+  const authorizations: SandboxRegistry["authorizations"] = [];
+  const address = opts.address ?? "127.0.0.1";
   let origin = "";
+  let realm = "";
+  let storageOrigin = "";
+  const seen = (at: string, req: IncomingMessage) => {
+    if (req.headers.authorization) authorizations.push({ at, path: req.url ?? "", header: req.headers.authorization });
+  };
+  const isPrivate = (name: string) => (knobs.private ?? []).includes(name);
+  /** A package GHCR has: something was pushed to it and it still has a manifest. */
+  const exists = (name: string) => (store.repos.get(name)?.manifests.size ?? 0) > 0;
+
+  // GHCR and Docker Hub keep blobs and tokens on hosts of their own: one listener each, on this address.
+  const side = createServer((req, res) => {
+    seen(req.url?.startsWith("/token") ? "token" : "storage", req);
+    const url = new URL(req.url ?? "/", storageOrigin);
+    if (url.pathname === "/token") return token(req, res, url);
+    const blob = url.pathname.startsWith("/blobs/") ? store.blobs.get(url.pathname.slice("/blobs/".length)) : undefined;
+    if (!blob) return sendText(res, 404, "404 page not found");
+    send(res, 200, { "Content-Type": "application/octet-stream" }, blob);
+  });
 
   const server = createServer((req, res) => {
+    seen("registry", req);
     let route = "unmatched";
     res.on("finish", () => {
       const key = `${req.method} ${route} ${res.statusCode}`;
@@ -467,6 +508,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
         return sendText(res, 405, "Method not allowed", { Allow: found.r.methods.join(", ") });
       }
       if (!authorized(req, res, name, actionsFor(route, method))) return;
+      if (hostedAnswer(res, name, method, route)) return;
       if (route === "/v2/") return send(res, 200, { "Content-Type": "application/json; charset=utf-8" }, Buffer.from("{}"));
       if (route === "/v2/{name}/manifests/{reference}") {
         if (knobs.failStatus && (knobs.failCount === undefined || knobs.failCount > 0)) {
@@ -500,20 +542,43 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
     const scope = actions.length > 0 ? `,scope="repository:${name}:${actions.join(",")}"` : "";
     const error = bearer && !granted ? `,error="invalid_token"` : granted ? `,error="insufficient_scope"` : "";
     const detail = actions.length > 0 ? actions.map((a) => ({ Type: "repository", Class: "", Name: name, Action: a })) : null;
-    sendErrors(res, 401, [err("UNAUTHORIZED", detail)], { "WWW-Authenticate": `Bearer realm="${origin}/token",service="${service}"${scope}${error}` });
+    sendErrors(res, 401, [err("UNAUTHORIZED", detail)], { "WWW-Authenticate": `Bearer realm="${realm}",service="${service}"${scope}${error}` });
     return false;
   }
 
+  /**
+   * Where a hosted registry answers a read differently from distribution, its answer; else null.
+   * GHCR: a package it does not have is 403 DENIED, a missing tag of one it has MANIFEST_UNKNOWN.
+   * Docker Hub: a repository it does not have is 401 UNAUTHORIZED, token or not.
+   */
+  function hostedAnswer(res: ServerResponse, name: string, method: string, route: string): boolean {
+    if (flavor === "distribution" || route === "/v2/" || route.includes("uploads") || (method !== "GET" && method !== "HEAD")) return false;
+    if (exists(name)) return false;
+    if (flavor === "ghcr") {
+      sendErrors(res, 403, [err("DENIED")]);
+      return true;
+    }
+    sendErrors(res, 401, [err("UNAUTHORIZED", [{ Type: "repository", Class: "", Name: name, Action: "pull" }])], {
+      "WWW-Authenticate": `Bearer realm="${realm}",service="${service}",scope="repository:${name}:pull",error="insufficient_scope"`,
+    });
+    return true;
+  }
+
   function token(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    if (auth === "token") {
-      const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
-      const password = basic ? Buffer.from(basic, "base64").toString("utf8").split(":").slice(1).join(":") : undefined;
-      if (!opts.token || password !== opts.token) {
-        return sendErrors(res, 401, [err("DENIED")]);
-      }
+    const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+    const password = basic ? Buffer.from(basic, "base64").toString("utf8").split(":").slice(1).join(":") : undefined;
+    const credentialed = opts.token !== undefined && password === opts.token;
+    if (auth === "token" && !credentialed) {
+      return sendErrors(res, 401, [err("DENIED")]);
+    }
+    const scopes = url.searchParams.getAll("scope").flatMap((s) => s.split(" "));
+    // GHCR refuses an anonymous token for a private package outright (observed: 401 at /token,
+    // e.g. openai/tunnel-client#75), before any manifest is asked for.
+    if (!credentialed && scopes.some((sc) => isPrivate(/^repository:(.+):[a-z*,]+$/.exec(sc)?.[1] ?? ""))) {
+      return sendErrors(res, 401, [err("UNAUTHORIZED")]);
     }
     const granted = new Set<string>();
-    for (const scope of url.searchParams.getAll("scope").flatMap((s) => s.split(" "))) {
+    for (const scope of scopes) {
       const m = /^repository:(.+):([a-z*,]+)$/.exec(scope);
       for (const action of m ? m[2]!.split(",") : []) granted.add(`repository:${m![1]}:${action}`);
     }
@@ -636,6 +701,10 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
     const cache = { "Cache-Control": "max-age=31536000", "Docker-Content-Digest": digest, Etag: `"${digest}"` };
     const inm = req.headers["if-none-match"];
     if (inm !== undefined && [inm].flat().some((v) => v === digest || v === `"${digest}"`)) return send(res, 304, cache);
+    if (flavor === "ghcr" && method === "GET") {
+      // GHCR sends blob bodies from another host (a signed storage URL): 307 there.
+      return send(res, 307, { Location: `${storageOrigin}/blobs/${digest}`, "Content-Length": "0" });
+    }
     if (knobs.redirectBlobs && method === "GET") {
       return send(res, 307, { Location: `${hostOrigin(req)}/_storage/blobs/${digest}`, "Content-Length": "0" });
     }
@@ -715,21 +784,64 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
     return req.headers.host ? `http://${req.headers.host}` : origin;
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listen = (srv: typeof server) =>
+    new Promise<string>((resolve, reject) => {
+      srv.once("error", reject);
+      srv.listen(0, address, () => resolve(`http://${address}:${(srv.address() as AddressInfo).port}`));
+    });
+  origin = await listen(server);
+  const hosted = flavor !== "distribution";
+  if (hosted) storageOrigin = await listen(side);
+  // Docker Hub's token service is auth.docker.io, not the registry's host; GHCR's is ghcr.io/token.
+  realm = opts.realm ?? (flavor === "dockerhub" ? `${storageOrigin}/token` : `${origin}/token`);
+  const close = (srv: typeof server) =>
+    new Promise<void>((resolve) => {
+      srv.closeAllConnections();
+      srv.close(() => resolve());
+    });
   return {
     url: origin,
     store,
     requests,
     knobs,
     service,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    realm,
+    authorizations,
+    stop: async () => {
+      await close(server);
+      if (hosted) await close(side);
+    },
+  };
+}
+
+export interface RegistryHosts {
+  /** One registry per host name ("ghcr.io", "docker.io", ...). */
+  byHost: Record<string, SandboxRegistry>;
+  /** RELEASE_REGISTRY_URL mapping every host to its registry: "ghcr.io=http://...,docker.io=http://...". */
+  mapping: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Several registry hosts at once, each answering as its kind does: ghcr.io as GHCR, docker.io as
+ * Docker Hub, any other as distribution. `options` apply to every one (per host with `perHost`).
+ */
+export async function startRegistries(hosts: string[], perHost: Record<string, RegistryOptions> = {}): Promise<RegistryHosts> {
+  const byHost: Record<string, SandboxRegistry> = {};
+  try {
+    for (const host of hosts) {
+      const flavor = host === "ghcr.io" ? "ghcr" : ["docker.io", "index.docker.io", "registry-1.docker.io"].includes(host) ? "dockerhub" : "distribution";
+      byHost[host] = await startRegistry({ flavor, ...perHost[host] });
+    }
+  } catch (error) {
+    for (const r of Object.values(byHost)) await r.stop();
+    throw error;
+  }
+  return {
+    byHost,
+    mapping: Object.entries(byHost).map(([host, r]) => `${host}=${r.url}`).join(","),
+    stop: async () => {
+      for (const r of Object.values(byHost)) await r.stop();
+    },
   };
 }

@@ -17,7 +17,8 @@ type StepName = (typeof REHEARSAL_STEPS)[number];
 
 export interface RehearsalStep {
   name: StepName;
-  ok: boolean;
+  /** Whether the step did what this world should make it do; null when it never ran (see skipped). */
+  ok: boolean | null;
   ms: number;
   report: unknown;
   /** Set when the step did not run, and why. */
@@ -140,7 +141,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<{ ok: boolean; t
     let stopped: string | null = null;
     const step = async (name: StepName, heading: string, body: () => Promise<{ ok: boolean; report: unknown }>) => {
       if (stopped) {
-        steps.push({ name, ok: true, ms: 0, report: null, skipped: stopped });
+        steps.push({ name, ok: null, ms: 0, report: null, skipped: stopped });
         return;
       }
       write(`\n${cyan("━━")} ${bold(heading)}`);
@@ -203,7 +204,8 @@ export async function rehearse(opts: RehearsalOptions): Promise<{ ok: boolean; t
       const verdict = s.skipped ? dim("skipped") : s.ok ? green("as expected") : red("NOT as expected");
       write(`  ${s.name.padEnd(15)} ${verdict.padEnd(20)} ${(s.ms / 1000).toFixed(1).padStart(5)} s${s.skipped ? dim(`  ${s.skipped}`) : ""}`);
     }
-    const ok = steps.every((s) => s.ok);
+    // Every step that ran did what it should, and none was left out because an earlier one did not.
+    const ok = steps.every((s) => s.ok === true || (s.ok === null && expect.stopAfter !== undefined && !steps.some((t) => t.ok === false)));
     write(ok ? `\n${green("✔")} ${bold("the rehearsal went as the runbook says it should")}` : `\n${red("✖")} ${bold("the rehearsal did not go as expected")}: see the steps above`);
     if (opts.keep) write(`scratch folder kept: ${scratch}`);
     return { ok, target: opts.repo ?? "built-in example", steps, dir: scratch };

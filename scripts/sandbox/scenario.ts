@@ -20,6 +20,31 @@ export interface Fault {
   times: number;
 }
 
+/** A repository ruleset (https://docs.github.com/rest/repos/rules), as the sandbox enforces it on pushes. */
+export interface RulesetSpec {
+  id: number;
+  name: string;
+  target: "branch" | "tag";
+  /** fnmatch patterns on full ref names ("refs/tags/v*"), or "~DEFAULT_BRANCH" / "~ALL". */
+  include: string[];
+  exclude?: string[];
+  /** Rule types: "creation", "update", "deletion", "pull_request", "non_fast_forward", "required_signatures". */
+  rules: string[];
+  /** What the token's user may do: bypass always, only through pull requests, or never (the default). */
+  bypass?: "always" | "pull_requests_only" | "never";
+  enforcement?: "active" | "evaluate" | "disabled";
+}
+
+/** Classic branch protection (https://docs.github.com/rest/branches/branch-protection). */
+export interface ProtectionSpec {
+  /** Approving reviews a pull request needs; any number (even 0) means changes go through a pull request. */
+  requiredReviews?: number;
+  /** Status checks that must pass on a commit before it can land. */
+  requiredChecks?: string[];
+  /** "Do not allow bypassing": admins are held to the rules too. */
+  enforceAdmins?: boolean;
+}
+
 export interface Scenario {
   /** CI verdict per commit SHA; `ciDefault` for every commit not listed. */
   ci: Record<string, CiState>;
@@ -45,6 +70,23 @@ export interface Scenario {
   holdRuns: boolean;
   /** When set, tag pushes start no workflow run (as pushes made with the Actions GITHUB_TOKEN). */
   pushesStartNoRuns: boolean;
+  /** Classic protection per branch name: direct pushes are refused with GH006. */
+  branchProtection: Record<string, ProtectionSpec>;
+  /** Rulesets: pushes they cover are refused with GH013 unless the user may bypass. */
+  rulesets: RulesetSpec[];
+  /** "classic": a PAT with scopes (X-OAuth-Scopes on every answer); "fine-grained": no scopes header, writes
+   *  refused per `missingPermissions`. A non-empty `missingPermissions` implies fine-grained. */
+  tokenKind: "classic" | "fine-grained";
+  /** Scopes of a classic token. */
+  tokenScopes: string[];
+  /** The token's user's role on the repository: what GET /repos reports in `permissions`. */
+  role: "admin" | "maintain" | "write" | "triage" | "read";
+  /** GitHub accounts by verified e-mail: the commit authors GitHub links to a login (besides
+   *  <id>+<login>@users.noreply.github.com, which always links). */
+  accounts: Record<string, string>;
+  /** Rate limit per hour for anonymous callers (GitHub: 60) and for token callers (5000). */
+  anonymousLimit: number;
+  tokenLimit: number;
 }
 
 export function defaultScenario(): Scenario {
@@ -62,5 +104,13 @@ export function defaultScenario(): Scenario {
     runMs: 400,
     holdRuns: false,
     pushesStartNoRuns: false,
+    branchProtection: {},
+    rulesets: [],
+    tokenKind: "classic",
+    tokenScopes: ["repo", "workflow"],
+    role: "admin",
+    accounts: {},
+    anonymousLimit: 60,
+    tokenLimit: 5000,
   };
 }

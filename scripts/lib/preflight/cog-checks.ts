@@ -1,11 +1,14 @@
 // "changelog-worthy commits are in the expected shape": cog accepts the commits, computes a next
 // version, and the workspace's versions are where the version hook expects them.
 import semver from "semver";
-import { fail, pass, skip, type Check } from "../checks.ts";
+import { sh } from "../hint.ts";
+import { fail, pass, skip, warn, type Check } from "../checks.ts";
 import { nextVersion, validateChoice } from "../cog.ts";
 import { isShallow } from "../git.ts";
 import { latestTag, versionOf } from "../tags.ts";
 import type { PreflightContext } from "./context.ts";
+import { whyNothingToRelease } from "./no-bump.ts";
+import { differs, findTool, pinFor, TOOLS, type Tool } from "./tool-versions.ts";
 
 const UNSHALLOW = "git fetch --unshallow --tags (a shallow clone hides earlier tags, so cog would start from 0.0.0)";
 
@@ -54,11 +57,12 @@ export const nextVersionCheck: Check<PreflightContext> = {
     const next = await nextVersion(r, config.tagPrefix, choice);
     if (next.ok) return pass(`${next.tag} (${latest ? `after ${latest}` : "first release"}${choice.version || choice.bump || choice.pre ? ", as asked" : ", from the commits"})`, { version: next.version, tag: next.tag, latest });
     if (next.nothing) {
-      return fail(`cog: ${next.message}`, `nothing changelog-worthy since ${latest ?? "the first commit"} (only chore, docs, ci...): nothing to release; to release anyway, choose it: --bump patch`);
+      const why = await whyNothingToRelease(r, config.root, latest, (latest ? versionOf(latest, config.tagPrefix) : null) ?? "0.0.0");
+      return fail(`cog: ${next.message}`, `${why}: nothing to release; to release anyway, choose it: --bump patch`);
     }
     // cog's branch_whitelist: cog refuses to bump anywhere but the release branch.
     if (/bump is not allowed/i.test(next.message)) {
-      return fail(`cog refuses to bump here: ${next.message}`, `release from ${config.branch}: git switch ${config.branch} (cog.toml's branch_whitelist allows only ${config.cog?.branchWhitelist.join(", ") || "listed branches"})`);
+      return fail(`cog refuses to bump here: ${next.message}`, `release from ${config.branch}: ${sh("git", "switch", config.branch)} (cog.toml's branch_whitelist allows only ${config.cog?.branchWhitelist.join(", ") || "listed branches"})`);
     }
     return fail(`cog cannot compute a next version: ${next.message}`, "make sure there are conventional commits (feat: / fix: ...) since the last release, or choose the version with --version X.Y.Z");
   },
@@ -96,24 +100,33 @@ export const versions: Check<PreflightContext> = {
   },
 };
 
-async function versionOfTool(r: PreflightContext["r"], ...argv: string[]): Promise<string | null> {
-  const out = await r.probe`${argv} --version`;
-  return out.exitCode === 0 ? out.stdout.trim().split("\n")[0] ?? "" : null;
-}
-
+/**
+ * Every tool the runbook drives answers its version: cog, git-cliff, and for a Cargo workspace
+ * cargo and cargo-release (asked as `cargo release --version`, since the real binary refuses
+ * `cargo-release --version`). Each is shown with where it came from; a version other than the one
+ * mise.toml pins is a warning naming both.
+ */
 export const tools: Check<PreflightContext> = {
   id: "tools",
   async run({ r, config }) {
-    const wanted: [string, string[]][] = [
-      ["cog", ["cog"]],
-      ["git-cliff", ["git-cliff"]],
-    ];
-    if (config.workspace.kind === "cargo") wanted.push(["cargo", ["cargo"]], ["cargo-release", ["cargo-release"]]);
-    const found = await Promise.all(wanted.map(async ([name, argv]) => [name, await versionOfTool(r, ...argv)] as const));
-    const missing = found.filter(([, v]) => v === null).map(([n]) => n);
-    const shown = found.filter(([, v]) => v).map(([, v]) => v).join("; ");
+    const wanted: Tool[] = [TOOLS.cog, TOOLS.gitCliff];
+    if (config.workspace.kind === "cargo") wanted.push(TOOLS.cargo, TOOLS.cargoRelease);
+    const found = await Promise.all(wanted.map((tool) => findTool(r, tool)));
+    const shown = found.filter((f) => f.line).map((f) => `${f.line}${f.path ? ` at ${f.path}` : ""}`).join("; ");
+    const missing = found.filter((f) => !f.line).map((f) => f.tool.name);
     const data = { cog: !missing.includes("cog") };
-    if (!missing.length) return pass(shown, data);
-    return fail(`${missing.join(", ")} not found on PATH${shown ? ` (found: ${shown})` : ""}`, "run `mise install` in the release-kit folder on a connected machine (it installs the pinned cocogitto, git-cliff and cargo-release), or install them yourself", data);
+    if (missing.length) {
+      const fixes = ["run `mise install` in the release-kit folder on a connected machine (it installs the pinned cocogitto, git-cliff and cargo-release), or install them yourself"];
+      if (missing.includes("cargo")) fixes.push("install Rust's cargo (rustup): cargo-release runs `cargo metadata`, and the hook runs `cargo release`");
+      return fail(`${missing.join(", ")} not found on PATH${shown ? ` (found: ${shown})` : ""}`, fixes.join("; "), data);
+    }
+    const off = found.flatMap((f) => {
+      const pin = pinFor(config.root, f.tool);
+      return pin && f.version && differs(f.version, pin.version) ? [`${f.tool.name} ${f.version} is installed, but ${pin.file} pins ${f.tool.mise[0]} ${pin.version}`] : [];
+    });
+    if (off.length) {
+      return warn(`${off.join("; ")} (found: ${shown})`, "run `mise install` where that mise.toml is, so the pinned versions run, or change the pin to the version you mean to release with", data);
+    }
+    return pass(shown, data);
   },
 };

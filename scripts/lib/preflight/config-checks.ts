@@ -5,8 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fail, pass, skip, warn, type Check } from "../checks.ts";
 import { headSha, showFile } from "../git.ts";
-import { WorkflowError, parseWorkflow, type Workflow } from "../workflow.ts";
+import { describeLooked, describeNotVerified, readTagWorkflows, WorkflowError, type TagWorkflows } from "../workflow/index.ts";
 import type { PreflightContext } from "./context.ts";
+import { placeholderFindings } from "./hook-placeholders.ts";
 
 interface Finding {
   level: "fail" | "warn";
@@ -14,13 +15,20 @@ interface Finding {
   fix: string;
 }
 
-/** The release workflow as it is at HEAD; null when there is none (a valid setup: no images). */
-export async function workflowAtHead(ctx: PreflightContext, tag: string): Promise<Workflow | null> {
-  const { r, config } = ctx;
-  const text = await showFile(r, "HEAD", config.workflowPath);
-  if (text === null) return null;
-  const { owner, name } = config.repository;
-  return parseWorkflow(text, config.workflowPath, { owner, repository: `${owner}/${name}`, tag, sha: (await headSha(r)) ?? "0".repeat(40) });
+const atHead = new WeakMap<PreflightContext, Map<string, Promise<TagWorkflows>>>();
+
+/** The workflows a push of `tag` would start, as they are at HEAD (read once per tag and run). */
+export function workflowAtHead(ctx: PreflightContext, tag: string): Promise<TagWorkflows> {
+  const cache = atHead.get(ctx) ?? new Map<string, Promise<TagWorkflows>>();
+  atHead.set(ctx, cache);
+  let found = cache.get(tag);
+  if (!found) {
+    const { r, config } = ctx;
+    const { owner, name } = config.repository;
+    found = headSha(r).then((sha) => readTagWorkflows(r, config, "HEAD", { owner, repository: `${owner}/${name}`, tag, sha: sha ?? "0".repeat(40) }));
+    cache.set(tag, found);
+  }
+  return found;
 }
 
 const words = (hook: string) => hook.split(/\s+/).filter(Boolean);
@@ -49,7 +57,11 @@ function hookFindings(ctx: PreflightContext): Finding[] {
     const w = words(cliffHook);
     const at = w.findIndex((x) => x === "-o" || x === "--output" || x.startsWith("--output=") || /^-o./.test(x));
     const target = at === -1 ? null : w[at]!.includes("=") ? w[at]!.split("=")[1] : /^-o./.test(w[at]!) ? w[at]!.slice(2) : w[at + 1];
-    if (at === -1) found.push({ level: "fail", text: `the git-cliff hook (${cliffHook}) has no -o/--output: it prints the changelog to stdout and changes nothing`, fix: "add -o CHANGELOG.md to the git-cliff hook in cog.toml" });
+    // --prepend FILE writes the new section above the old text; git-cliff requires a range with it.
+    const prepends = w.some((x) => x === "-p" || x === "--prepend" || x.startsWith("--prepend="));
+    const ranged = w.some((x) => ["-u", "--unreleased", "-l", "--latest", "--current"].includes(x) || /\.\./.test(x));
+    if (prepends && !ranged) found.push({ level: "fail", text: `the git-cliff hook (${cliffHook}) uses --prepend without --unreleased: git-cliff refuses --prepend without a range`, fix: "add --unreleased to the git-cliff hook" });
+    else if (at === -1 && !prepends) found.push({ level: "fail", text: `the git-cliff hook (${cliffHook}) has no -o/--output or --prepend: it prints the changelog to stdout and changes nothing`, fix: "add -o CHANGELOG.md (or --unreleased --prepend CHANGELOG.md) to the git-cliff hook in cog.toml" });
     else if (target === "-") found.push({ level: "fail", text: `the git-cliff hook (${cliffHook}) writes to stdout (-o -): CHANGELOG.md is not updated`, fix: "write -o CHANGELOG.md in the git-cliff hook" });
     if (!w.some((x) => x === "--tag" || x === "-t" || x.startsWith("--tag=") || x === "--bump")) {
       found.push({ level: "fail", text: `the git-cliff hook (${cliffHook}) has no --tag {{version_tag}}: the new section would be titled "Unreleased", not the version`, fix: "add --tag {{version_tag}} to the git-cliff hook" });
@@ -68,12 +80,15 @@ function hookFindings(ctx: PreflightContext): Finding[] {
       found.push({ level: "fail", text: `cliff.toml's tag_pattern ${pattern} is not a valid regular expression`, fix: "fix tag_pattern in cliff.toml" });
     }
   }
+  found.push(...placeholderFindings(cog.preBumpHooks, "pre_bump_hooks"), ...placeholderFindings(cog.postBumpHooks, "post_bump_hooks"));
   if (config.workspace.kind === "cargo") {
     const hook = cog.preBumpHooks.find((h) => /\bcargo(\s+|-)release\b/.test(h));
     if (!hook) found.push({ level: "fail", text: "no pre_bump_hook sets the Cargo versions: the release commit would not hold them", fix: 'add "cargo release version {{version}} --execute --no-confirm" to pre_bump_hooks in cog.toml' });
     else {
       if (!/--no-confirm\b/.test(hook)) found.push({ level: "fail", text: `the cargo-release hook (${hook}) lacks --no-confirm: it asks y/N, reads end-of-input and silently changes nothing`, fix: "add --no-confirm to the cargo-release hook" });
       if (!/(--execute|\s-x)\b/.test(hook)) found.push({ level: "fail", text: `the cargo-release hook (${hook}) lacks --execute: cargo-release only dry-runs by default`, fix: "add --execute to the cargo-release hook" });
+      // The real binary is clap's `cargo` > `release` > steps (cargo-release src/bin/cargo-release.rs).
+      if (/\bcargo-release\s+(?!\s|release\b)/.test(hook)) found.push({ level: "fail", text: `the cargo-release hook (${hook}) calls cargo-release without its \`release\` subcommand: the real binary refuses that (exit 2)`, fix: "write the hook as cargo runs it: cargo release version {{version}} --execute --no-confirm" });
       if (/\{\{\s*version_tag\s*\}\}/.test(hook)) found.push({ level: "fail", text: `the cargo-release hook (${hook}) passes {{version_tag}}: cargo-release rejects a prefixed version`, fix: "pass {{version}} to cargo-release" });
     }
   } else if (config.workspace.kind === "npm" && !cog.preBumpHooks.some((h) => /\{\{\s*version\s*\}\}/.test(h))) {
@@ -88,12 +103,16 @@ export const configCheck: Check<PreflightContext> = {
     const { config } = ctx;
     const found: Finding[] = config.problems.map((p) => ({ level: "fail", text: p.message, fix: p.fix }));
     found.push(...hookFindings(ctx));
-    let workflowNote = `no ${config.workflowPath}: nothing is published by a tag workflow`;
+    let workflowNote = "nothing is published by a tag workflow";
     try {
-      const wf = await workflowAtHead(ctx, `${config.tagPrefix}1.0.0`);
-      if (wf) {
-        workflowNote = `${config.workflowPath}: ${wf.images.length} image${wf.images.length === 1 ? "" : "s"}${wf.artifacts.length ? `, ${wf.artifacts.length} other artifact${wf.artifacts.length === 1 ? "" : "s"}` : ""}`;
-        for (const u of wf.unresolved) found.push({ level: "warn", text: u, fix: "release:verify will skip what it cannot resolve; write it with literals or env values" });
+      const sample = `${config.tagPrefix}1.0.0`;
+      const wf = await workflowAtHead(ctx, sample);
+      const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+      workflowNote = wf.started.length
+        ? `${wf.started.map((w) => w.path).join(", ")}: ${count(wf.images.length, "image")}${wf.artifacts.length ? `, ${count(wf.artifacts.length, "other artifact")}` : ""}`
+        : `no workflow starts on tags like ${sample} (looked at ${describeLooked(wf)}): nothing is published by a tag workflow`;
+      for (const item of wf.notVerified) {
+        found.push({ level: "warn", text: describeNotVerified(item), fix: "release:verify will report it as not verified; docs/workflows.md says what release-kit reads" });
       }
     } catch (error) {
       if (!(error instanceof WorkflowError)) throw error;

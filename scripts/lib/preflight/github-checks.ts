@@ -1,6 +1,7 @@
 // "normal CI is green for that commit", and what the release will ask of GitHub: a token that may
 // push and read, and a tag name that nothing has used yet.
-import { fail, pass, skip, type Check } from "../checks.ts";
+import { kitCommand } from "../hint.ts";
+import { fail, pass, skip, warn, type Check } from "../checks.ts";
 import { ciVerdict } from "../ci.ts";
 import { headSha, remoteTags } from "../git.ts";
 import { describeApiError } from "../github.ts";
@@ -66,6 +67,8 @@ export const ciGreen: Check<PreflightContext> = {
 };
 
 interface Permissions {
+  admin?: boolean;
+  maintain?: boolean;
   push?: boolean;
   pull?: boolean;
 }
@@ -76,7 +79,9 @@ export const token: Check<PreflightContext> = {
     const gh = await github();
     if (!gh.token.token) return fail("no GitHub token: GH_TOKEN and GITHUB_TOKEN are unset and `gh auth token` gave none", NO_TOKEN_FIX);
     const { octokit, owner, repo } = gh;
-    const workflow = config.workflowPath.split("/").pop()!;
+    const from = `the token from ${gh.token.source}`;
+    // Any workflow file answers for the actions:read probe; a missing one answers 404, which is ignored below.
+    const workflow = (config.workflowPaths?.[0] ?? ".github/workflows/release.yml").split("/").pop()!;
     // The repository read and the probes go out together: one round trip instead of two.
     const probes: [string, () => Promise<unknown>][] = [
       ["list releases (the tag-free check and the release step)", () => octokit.rest.repos.listReleases({ owner, repo, per_page: 1 })],
@@ -85,15 +90,26 @@ export const token: Check<PreflightContext> = {
     ];
     const probed = Promise.all(probes.map(([, probe]) => probe().then(() => null, (error: unknown) => error)));
     let permissions: Permissions | undefined;
+    let scopes: string[] | null;
     try {
-      permissions = (await octokit.rest.repos.get({ owner, repo })).data.permissions as Permissions | undefined;
+      const res = await octokit.rest.repos.get({ owner, repo });
+      if (!res.data || typeof res.data !== "object" || typeof (res.data as { full_name?: unknown }).full_name !== "string") {
+        await probed;
+        return fail(`reading ${owner}/${repo} with ${from}: ${gh.baseUrl} answered without a repository`, "GITHUB_API_URL must be GitHub's REST API (https://api.github.com, or https://HOST/api/v3 on GitHub Enterprise Server)");
+      }
+      permissions = res.data.permissions as Permissions | undefined;
+      // Classic tokens (and gh's OAuth tokens) list their scopes on every answer; fine-grained
+      // tokens and app tokens list nothing anywhere.
+      const header = res.headers["x-oauth-scopes"];
+      scopes = typeof header === "string" ? header.split(",").map((x) => x.trim()).filter(Boolean) : null;
     } catch (error) {
       await probed;
-      return apiFail(error, `reading ${owner}/${repo} with the token from ${gh.token.source}`);
+      return apiFail(error, `reading ${owner}/${repo} with ${from}`);
     }
     const outcomes = await probed;
+    // `permissions` is the user's role on the repository, not what this token may do.
     if (permissions && !permissions.push) {
-      return fail(`the token from ${gh.token.source} cannot write to ${owner}/${repo}: creating the GitHub release would fail`, "use a token with Contents: write (classic: repo) on the repository");
+      return fail(`${from} belongs to an account that cannot push to ${owner}/${repo} (its role reads only): creating the release would fail`, "use a token of an account with write access (the Write, Maintain or Admin role) on the repository");
     }
     const failures: string[] = [];
     const fixes: string[] = [];
@@ -105,8 +121,17 @@ export const token: Check<PreflightContext> = {
       failures.push(message);
       fixes.push(fix);
     });
-    if (failures.length) return fail(`the token from ${gh.token.source} can push, but: ${failures.join("; ")}`, [...new Set(fixes)].join("; "));
-    return pass(`token from ${gh.token.source} may push to ${owner}/${repo} and read releases, checks and workflow runs`);
+    const confirmed = `${from} reads ${owner}/${repo}'s releases, checks and workflow runs${permissions?.push ? ", and its account may push there" : ""}`;
+    if (failures.length) return fail(`${from} cannot do all the release needs: ${failures.join("; ")}`, [...new Set(fixes)].join("; "));
+    if (scopes !== null) {
+      const writes = scopes.includes("repo") || scopes.includes("public_repo");
+      if (!writes) return fail(`${from} is a classic token without the repo scope (it has: ${scopes.join(", ") || "none"}): creating the release would fail`, "create a classic token with the repo scope, or a fine-grained one with Contents: write and Actions: read/write");
+      return pass(`${confirmed}; its scopes (${scopes.join(", ")}) allow creating releases`);
+    }
+    return warn(
+      `${confirmed}; cannot confirm the token may create releases: fine-grained tokens do not list their permissions`,
+      "make sure the token has Contents: write and Actions: read/write on the repository; the release step will say so if it has not",
+    );
   },
 };
 
@@ -136,8 +161,8 @@ export const tagFree: Check<PreflightContext> = {
     return fail(
       `${tag} is already used ${used.join(", ")}`,
       used.length === 1 && used[0] === "as a local tag"
-        ? `a release of ${tag} was started here: run mise run release:recover -- --tag ${tag} to see its state and the next step`
-        : `${tag} was (partly) released already: run mise run release:recover -- --tag ${tag}; never retag a published version`,
+        ? `a release of ${tag} was started here: run ${kitCommand("release:recover", ["--tag", tag])} to see its state and the next step`
+        : `${tag} was (partly) released already: run ${kitCommand("release:recover", ["--tag", tag])}; never retag a published version`,
     );
   },
 };

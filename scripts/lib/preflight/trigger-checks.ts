@@ -1,7 +1,7 @@
 // Will the tag push really start distribution? Two ways it silently does not: a tag the workflow's
 // filters do not match, and a push made with the Actions GITHUB_TOKEN, which starts no workflow.
 import { fail, pass, skip, warn, type Check } from "../checks.ts";
-import { describeFilters, tagTriggers as triggers, WorkflowError } from "../workflow.ts";
+import { describeFilters, describeLooked, tagTriggers as triggers, WorkflowError, type TagFilters } from "../workflow/index.ts";
 import { cogTomlBroken } from "./cog-checks.ts";
 import { workflowAtHead } from "./config-checks.ts";
 import type { PreflightContext } from "./context.ts";
@@ -18,27 +18,30 @@ export const tagTriggers: Check<PreflightContext> = {
     try {
       wf = await workflowAtHead(ctx, tag);
     } catch (error) {
-      if (error instanceof WorkflowError) return skip(`${ctx.config.workflowPath} does not parse (see config)`);
+      if (error instanceof WorkflowError) return skip(`${error.message.split(":")[0]} (see config)`);
       throw error;
     }
-    if (!wf) return skip(`no ${ctx.config.workflowPath}: no tag workflow to start`);
-    const filters = describeFilters(wf.filters);
     const named = next ? tag : `tags like ${tag}`;
-    if (triggers(wf.filters, tag)) return pass(`${named} start${next ? "s" : ""} ${wf.path} (${filters})`);
-    if (!wf.filters.onTagPush) {
-      return fail(`no tag push starts ${wf.path} (${filters}): the tag push would publish nothing`, `add a tag trigger to ${wf.path}: on: push: tags: ['${ctx.config.tagPrefix}*']`);
+    if (wf.started.length) return pass(`${named} start${next ? "s" : ""} ${wf.started.map((w) => `${w.path} (${describeFilters(w.filters)})`).join(", ")}`);
+    const present = wf.notStarted.filter((w): w is { path: string; filters: TagFilters } => w.filters !== null);
+    if (!present.length) return skip(`${wf.chosenBy === "setting" ? `no ${wf.looked.join(", ")}` : `no workflow file under .github/workflows`}: no tag workflow to start`);
+    const phrases: string[] = [];
+    const fixes: string[] = [];
+    const prefix = ctx.config.tagPrefix;
+    for (const { path, filters } of present) {
+      if (!filters.onTagPush) {
+        phrases.push(`${path} (${describeFilters(filters)})`);
+      } else if (filters.tagsIgnore && triggers({ ...filters, tagsIgnore: null }, tag)) {
+        // Matched by on.push.tags (or none given), but excluded by tags-ignore.
+        phrases.push(`${path}: tags-ignore (${filters.tagsIgnore.join(", ")}) excludes it`);
+        fixes.push(`remove the pattern that matches ${tag} from on.push.tags-ignore in ${path}, or release a version it does not exclude (--version)`);
+      } else {
+        phrases.push(`${path} (${describeFilters(filters)})`);
+        fixes.push(`make cog's tags and the workflow agree: set tag_prefix in cog.toml (now "${prefix}") to match, or add '${prefix}*' to on.push.tags in ${path}`);
+      }
     }
-    // Matched by on.push.tags (or none given), but excluded by tags-ignore.
-    if (wf.filters.tagsIgnore && triggers({ ...wf.filters, tagsIgnore: null }, tag)) {
-      return fail(
-        `${named} would not start ${wf.path}: tags-ignore (${wf.filters.tagsIgnore.join(", ")}) excludes it, so the tag push would publish nothing`,
-        `remove the pattern that matches ${tag} from on.push.tags-ignore in ${wf.path}, or release a version it does not exclude (--version)`,
-      );
-    }
-    return fail(
-      `${named} would not start ${wf.path} (${filters}): the tag push would publish nothing`,
-      `make cog's tags and the workflow agree: set tag_prefix in cog.toml (now "${ctx.config.tagPrefix}") to match, or add '${ctx.config.tagPrefix}*' to on.push.tags in ${wf.path}`,
-    );
+    if (!fixes.length) fixes.push(`add a tag trigger to the workflow that publishes: on: push: tags: ['${prefix}*'] (looked at ${describeLooked(wf)})`);
+    return fail(`${named} would not start ${phrases.join(", ")}: the tag push would publish nothing`, [...new Set(fixes)].join("; "));
   },
 };
 
@@ -54,7 +57,7 @@ function decodeHeaderToken(header: string): string | null {
 export const tokenTriggers: Check<PreflightContext> = {
   id: "token-triggers",
   async run({ r }) {
-    if (process.env.GITHUB_ACTIONS !== "true") return pass("not running in GitHub Actions: the tag is pushed with your own credentials, which start workflows");
+    if (process.env.GITHUB_ACTIONS !== "true") return skip("not running in GitHub Actions: nothing to check (a tag pushed with your own credentials starts workflows; only the Actions GITHUB_TOKEN's pushes do not)");
     const headers = (await r.probe`git config --get-regexp ${"^http\\..*\\.extraheader$"}`).stdout.split("\n").filter(Boolean);
     const urls = (await r.probe`git config --get-regexp ${"^(remote\\.origin\\.url|url\\..*\\.insteadof)$"}`).stdout;
     const pushTokens = [

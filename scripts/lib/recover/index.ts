@@ -2,18 +2,18 @@
 // repeat until the release is complete or a human has to decide.
 import { StartError } from "../cli.ts";
 import type { Config } from "../config.ts";
-import { diagnose, evidence, hookOutputIn, type Diagnosis } from "../diagnose.ts";
+import { evidence, type Diagnosis } from "../diagnose.ts";
 import { commitOf, remoteTags } from "../git.ts";
 import { describeApiError, type GitHub } from "../github.ts";
-import { bold, dim, green, red, say, write } from "../output.ts";
-import { findReleaseInProgress } from "../release/resume.ts";
+import { say, write } from "../output.ts";
+import { diagnoseTag, findReleaseInProgress } from "../release/resume.ts";
 import { CommandError, type Runner } from "../run.ts";
 import { highestTag, versionOf } from "../tags.ts";
-import { registryAccess } from "../verify/registry-access.ts";
 import { findRelease } from "../verify/release-checks.ts";
 import { waitForRun } from "../verify/workflow-checks.ts";
-import { workflowAt } from "../verify/index.ts";
+import { kitCommand } from "../hint.ts";
 import { HumanNeeded, planFor, type Plan } from "./plan.ts";
+import { printDiagnosis } from "./report.ts";
 
 export interface RecoverOptions {
   tag?: string;
@@ -50,40 +50,12 @@ export async function chooseTag(r: Runner, config: Config, gh: GitHub, gitDir: s
   if (asked) {
     if (!versionOf(asked, config.tagPrefix)) throw new StartError(`${asked} is not a release tag (${config.tagPrefix}X.Y.Z)`, `pass --tag ${config.tagPrefix}1.2.3`);
     const known = (await commitOf(r, `refs/tags/${asked}`)) || (await remoteTags(r.with({ timeout: "60s" }))).has(asked) || (await findRelease(gh, asked));
-    if (!known) throw new StartError(`${asked} exists neither locally, nor on origin, nor as a GitHub release: nothing to recover`, "check the name (git tag --list), or release it with mise run release");
+    if (!known) throw new StartError(`${asked} exists neither locally, nor on origin, nor as a GitHub release: nothing to recover`, `check the name (git tag --list), or release it with ${kitCommand("release")}`);
     return asked;
   }
   const tag = (await findReleaseInProgress(r, config, gitDir)) ?? (await highestTag(r, config.tagPrefix));
-  if (!tag) throw new StartError(`there is no release tag (${config.tagPrefix}X.Y.Z) and no release in progress`, "nothing to recover; release with mise run release");
+  if (!tag) throw new StartError(`there is no release tag (${config.tagPrefix}X.Y.Z) and no release in progress`, `nothing to recover; release with ${kitCommand("release")}`);
   return tag;
-}
-
-async function diagnoseTag(r: Runner, config: Config, gh: GitHub, gitDir: string, tag: string): Promise<Diagnosis> {
-  // The workflow that counts is the one at the tag GitHub has (the run used it), when we have that commit.
-  const remote = (await remoteTags(r.with({ timeout: "60s" }))).get(tag);
-  const remoteHere = remote && (await commitOf(r, remote));
-  const commit = remoteHere || (await commitOf(r, `refs/tags/${tag}`)) || "HEAD";
-  const { workflow } = await workflowAt(r, config, tag, commit);
-  return diagnose({ r, config, gh, tag, gitDir, workflow, registry: registryAccess(config.registryUrl, gh.token.token) });
-}
-
-function printDiagnosis(d: Diagnosis, plan: Plan): void {
-  say.step(`Failure Recovery: ${d.facts.tag} is ${d.state === "complete" ? green(d.state) : red(d.state)}`);
-  write(`  ${d.reason}`);
-  write(`  ${bold("evidence:")}`);
-  for (const [key, value] of Object.entries(evidence(d.facts))) {
-    if (value === null || value === false || (Array.isArray(value) && !value.length)) continue;
-    write(`    ${key}: ${dim(typeof value === "string" ? value : JSON.stringify(value))}`);
-  }
-  write(`  ${bold("next:")} ${plan.action}`);
-  for (const c of plan.commands) write(`    ${c}`);
-  if (plan.human) write(`  ${bold("needs a human:")} ${plan.human}`);
-}
-
-/** Nothing of the release is left anywhere: what an abandon or a dropped stash leaves behind. */
-function gone(d: Diagnosis): boolean {
-  const f = d.facts;
-  return !f.localCommit && !f.remoteCommit && !f.release && !f.stashes.length && !hookOutputIn(f.dirty).length;
 }
 
 /** What went wrong in an action, in words a maintainer can act on. */
@@ -92,8 +64,8 @@ function failureOf(error: unknown, plan: Plan): string {
   if (error instanceof CommandError) return `${plan.action}: \`${error.command}\` failed: ${(error.stderr || error.stdout).trim().split("\n").slice(-3).join(" ")}`;
   const e = error as { status?: number; response?: { data?: { message?: string; errors?: { message?: string }[] } } };
   const said = [e.response?.data?.message, ...(e.response?.data?.errors ?? []).map((x) => x.message)].filter(Boolean).join("; ");
-  if (e.status === 422 && /immutable/i.test(said)) return `${plan.action}: GitHub refuses (${said}): a tag an immutable release used is final; release the next version (mise run release)`;
-  if (e.status === 403 && /cannot be retried|already running/i.test(said)) return `${plan.action}: GitHub refuses (${said}); release the next version instead (mise run release)`;
+  if (e.status === 422 && /immutable/i.test(said)) return `${plan.action}: GitHub refuses (${said}): a tag an immutable release used is final; release the next version (${kitCommand("release")})`;
+  if (e.status === 403 && /cannot be retried|already running/i.test(said)) return `${plan.action}: GitHub refuses (${said}); release the next version instead (${kitCommand("release")})`;
   const status = e.status;
   if (status) {
     const { message, fix } = describeApiError(error, plan.action);
@@ -107,12 +79,6 @@ export async function recover(r: Runner, config: Config, gh: GitHub, gitDir: str
   const history: RecoverReport["history"] = [];
   for (let round = 0; ; round++) {
     const d = await diagnoseTag(r, config, gh, gitDir, tag);
-    if (history.length && gone(d) && (opts.abandon || history.some((h) => h.state === "bump-stashed"))) {
-      // The action left nothing of the release behind: there is nothing more to recover.
-      say.step(`Failure Recovery: nothing of ${tag} is left`);
-      const next = [{ action: `none here: nothing of ${tag} remains; fix what failed, then release again`, commands: ["mise run release"] }];
-      return { ok: true, tag, state: d.state, evidence: evidence(d.facts), next, history, human: null, summary: `${tag} was ${opts.abandon ? "abandoned" : "cleaned up"}: release again with mise run release` };
-    }
     const plan = await planFor({ r, config, gh, gitDir, diagnosis: d, deleteRelease: opts.deleteRelease, abandon: opts.abandon && !history.length });
     printDiagnosis(d, plan);
     const report = (human: string | null, summary?: string, next?: RecoverReport["next"][number]): RecoverReport => ({
@@ -135,23 +101,30 @@ export async function recover(r: Runner, config: Config, gh: GitHub, gitDir: str
     if (plan.human) return report(plan.human);
     if (round >= MAX_ROUNDS) return report(`recover took ${MAX_ROUNDS} actions without reaching complete; the last state was ${d.state}`);
     if (plan.waits) {
-      if (r.dryRun) return report(null, `dry run: would wait up to ${WAIT_SECONDS} s for the tag workflow of ${tag}, then go on`);
+      if (r.dryRun) return { ...report(null, `dry run: would wait up to ${WAIT_SECONDS} s for the tag workflow of ${tag}, then go on`), ok: true };
       history.push({ state: d.state, action: plan.action });
       const sha = d.facts.remoteCommit ?? d.facts.localCommit!;
       const bound = d.facts.run ? WAIT_SECONDS : NO_RUN_SECONDS(gh);
       write(`  waiting up to ${bound} s for the tag workflow`);
-      const run = await waitForRun(gh, config.workflowPath, tag, sha, bound, config.pollSeconds);
+      // Each tag workflow in turn; the first without a finished run is the one to report.
+      let waitedFor = d.facts.workflowPaths[0] ?? "the tag workflow";
+      let run = null;
+      for (const path of d.facts.workflowPaths) {
+        waitedFor = path;
+        run = await waitForRun(gh, path, tag, sha, bound, config.pollSeconds);
+        if (!run || run.status !== "completed") break;
+      }
       if (!run) {
-        const why = `no run of ${config.workflowPath} started for ${tag} within ${bound} s`;
+        const why = `no run of ${waitedFor} started for ${tag} within ${bound} s`;
         const next = {
           action: `${why}: a tag pushed with the Actions GITHUB_TOKEN starts no workflow. Start the release workflow for ${tag} by hand, or release the next version with credentials that start workflows (preflight's token-triggers check)`,
-          commands: ["mise run release:preflight", "mise run release"],
+          commands: [kitCommand("release:preflight"), kitCommand("release")],
         };
         return report(why, undefined, next);
       }
       if (run.status !== "completed") {
         const why = `run ${run.id} of ${tag} is still ${run.status} after ${bound} s`;
-        return report(why, undefined, { action: `${why}: look at ${run.url}, then run recover again`, commands: [`mise run release:verify -- --tag ${tag} --wait`, `mise run release:recover -- --tag ${tag} --apply`] });
+        return report(why, undefined, { action: `${why}: look at ${run.url}, then run recover again`, commands: [kitCommand("release:verify", ["--tag", tag, "--wait"]), kitCommand("release:recover", ["--tag", tag, "--apply"])] });
       }
       continue;
     }
@@ -162,9 +135,17 @@ export async function recover(r: Runner, config: Config, gh: GitHub, gitDir: str
     try {
       await plan.apply!();
     } catch (error) {
-      return report(failureOf(error, plan));
+      const why = failureOf(error, plan);
+      return report(why, undefined, { action: why, commands: [kitCommand("release:recover", ["--tag", tag])] });
     }
-    if (r.dryRun) return report(null, `dry run: the commands above would run; nothing was changed`);
+    if (r.dryRun) return { ...report(null, `dry run: the commands above would run; nothing was changed`), ok: true };
     history.push({ state: d.state, action: plan.action });
+    if (plan.ends) {
+      // Abandoned, or set back: nothing of the release is left here to take further.
+      const after = await diagnoseTag(r, config, gh, gitDir, tag);
+      say.step(`Failure Recovery: ${tag}: ${plan.action}`);
+      const next = [{ action: `none here: ${tag} was ${opts.abandon ? "abandoned" : "set back"}; fix what failed, then release again`, commands: [kitCommand("release")] }];
+      return { ok: true, tag, state: after.state, evidence: evidence(after.facts), next, history, human: null, summary: `${tag} was ${opts.abandon ? "abandoned" : "set back"}: release again with ${kitCommand("release")}` };
+    }
   }
 }

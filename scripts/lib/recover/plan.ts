@@ -1,15 +1,20 @@
 // The one safe next action for each state of a release (DESIGN.md, "State comes from the world"),
 // as the exact commands and API requests it makes. Writes go through the runner's gate, so
 // --dry-run prints what --apply would do. What needs a human says what to do and why.
+// Two rules shape every plan: recover publishes only what the reviewed release commit holds (or
+// what it regenerated itself from the hooks), and it never discards what it cannot regenerate.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import semver from "semver";
-import { findSection, normalizeNotes } from "../changelog.ts";
 import type { Config } from "../config.ts";
-import { hookOutputIn, HOOK_OUTPUT, type Diagnosis, type Facts } from "../diagnose.ts";
-import { showFile } from "../git.ts";
+import type { Diagnosis, Facts } from "../diagnose.ts";
 import type { GitHub } from "../github.ts";
+import { kitCommand, sh } from "../hint.ts";
+import { proveHookOutput } from "../hook-output.ts";
+import { HOOK_FILES } from "../release-commit.ts";
 import { formatRequest, type ApiRequest, type Runner } from "../run.ts";
+import { makeLatest, notesAt, releaseWrite } from "../release/github-release.ts";
+import { branchPushRefusal, pushCommandLine, pushRelease } from "../release/push.ts";
+import { latestTag } from "../tags.ts";
 
 export interface Plan {
   /** What to do next, in a sentence (for a human step: what, and why recover does not). */
@@ -22,6 +27,8 @@ export interface Plan {
   apply?: () => Promise<void>;
   /** The action waits for GitHub rather than writing. */
   waits?: boolean;
+  /** After this action nothing of the release is left to recover here (it was abandoned). */
+  ends?: boolean;
 }
 
 export interface PlanInput {
@@ -39,28 +46,30 @@ const DAY = 24 * 3600 * 1000;
 export const RERUN_DAYS = 30;
 export const RERUN_ATTEMPTS = 50;
 
-const recoverCmd = (tag: string, extra: string) => `mise run release:recover -- --tag ${tag} ${extra}`;
+const recoverCmd = (tag: string, ...extra: string[]) => kitCommand("release:recover", ["--tag", tag, ...extra]);
 /** The next version: cog picks it from the commits since the tag, so the fix must be on main first
  *  (a HEAD that still carries the tag has nothing new to release). */
-const NEXT_VERSION = "mise run release";
+const NEXT_VERSION = kitCommand("release");
+const short = (sha: string) => sha.slice(0, 7);
+
+/** Thrown by an action that found, at the last moment, that the world changed under it. */
+export class HumanNeeded extends Error {}
 
 function api(gh: GitHub, method: string, path: string, body?: unknown): ApiRequest {
   return { method, url: `${gh.baseUrl}/repos/${gh.owner}/${gh.repo}${path}`, ...(body === undefined ? {} : { body }) };
-}
-
-function pushCommand(r: Runner, branch: string, tag: string) {
-  return r.with({ timeout: "120s" }).write`git push --atomic origin ${`refs/heads/${branch}:refs/heads/${branch}`} ${`refs/tags/${tag}:refs/tags/${tag}`}`;
 }
 
 function human(action: string, commands: string[], why: string): Plan {
   return { action, commands, human: why };
 }
 
+const journalPath = (gitDir: string, tag: string) => join(gitDir, "release-kit", `${encodeURIComponent(tag)}.json`);
+
 /** The hook that failed: cog runs them in order and stops at the first failure, so it is the
  *  first one whose output is not in the stash. Null when the hooks' outputs cannot be told. */
 export function failedHook(hooks: string[], stashFiles: string[]): string | null {
   const writes = (hook: string): RegExp | null => {
-    if (/\bgit-cliff\b/.test(hook)) return new RegExp(`^${(/(?:-o|--output)[ =](\S+)/.exec(hook)?.[1] ?? "CHANGELOG.md").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+    if (/\bgit-cliff\b/.test(hook)) return new RegExp(`^${(/(?:-o|--output|-p|--prepend)[ =](\S+)/.exec(hook)?.[1] ?? "CHANGELOG.md").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
     if (/\bcargo[- ]release\b|\bcargo set-version\b/.test(hook)) return /(^|\/)Cargo\.(toml|lock)$/;
     if (/\bnpm version\b/.test(hook)) return /^package(-lock)?\.json$/;
     return null;
@@ -73,71 +82,134 @@ export function failedHook(hooks: string[], stashFiles: string[]): string | null
   return null;
 }
 
-/** bump-stashed: show the stash and the failed hook; drop the stash once the hook is fixed. */
-function stashPlan({ r, diagnosis, abandon }: PlanInput): Plan {
+/** Moves edits nobody reviewed out of the way under a named stash, and says where they went. */
+async function saveEdits(r: Runner, tag: string, files: string[], why: string): Promise<void> {
+  if (!files.length) return;
+  await r.write`git stash push --include-untracked --message ${`release-kit: ${why} (${tag}): ${files.join(", ")}`} -- ${files}`;
+}
+
+/** bump-stashed: show the stash and the failed hook; drop the stash once the hook is fixed and its
+ *  content is proven to be what the hooks write again. */
+async function stashPlan({ r, config, diagnosis, abandon }: PlanInput): Promise<Plan> {
   const f = diagnosis.facts;
   const s = f.stash!;
-  const failed = failedHook(s.hooksAtBase ?? f.hooks, s.files);
-  const stray = s.files.filter((p) => !HOOK_OUTPUT.test(p));
+  const hooks = s.hooksAtBase ?? f.hooks;
+  const failed = failedHook(hooks, s.files);
   const show = `git stash show --stat ${s.ref}`;
-  if (stray.length) {
+  const keep = (why: string, extra = "") =>
+    human(
+      `keep cog's stash ${s.ref}: ${why}. Look at it (${show}), take back what is yours (git stash pop ${s.ref}), fix the failed pre_bump_hook${failed ? ` (${failed})` : ""}${extra}, then release again`,
+      [show, `git stash pop ${s.ref}`, NEXT_VERSION],
+      `dropping the stash would lose what cannot be written again: ${why}`,
+    );
+  const stray = s.files.filter((p) => !HOOK_FILES.test(p));
+  if (stray.length) return keep(`it also holds ${stray.join(", ")}, which no hook writes`);
+  const fixed = s.hooksAtBase !== null && JSON.stringify(s.hooksAtBase) !== JSON.stringify(f.hooks);
+  if (!fixed && !abandon) {
     return human(
-      `cog's stash ${s.ref} also holds ${stray.join(", ")}, which no hook writes: take them back (git stash pop), fix the failed pre_bump_hook${failed ? ` (${failed})` : ""}, then release again`,
-      [show, `git stash pop ${s.ref}`, "mise run release"],
-      `the stash holds more than hook output; dropping it would lose ${stray.join(", ")}`,
+      `fix the failed pre_bump_hook in cog.toml${failed ? ` (\`${failed}\`: the hooks before it left their output in the stash)` : ""} and commit the fix; then drop cog's stash ${s.ref} (${recoverCmd(f.tag, "--apply")} does once cog.toml's hooks changed) and release again`,
+      [show, `git stash drop ${s.ref}`, NEXT_VERSION],
+      `cog.toml's pre_bump_hooks are the ones that failed: the hook must be fixed before the stash is dropped`,
     );
   }
-  const fixed = s.hooksAtBase !== null && JSON.stringify(s.hooksAtBase) !== JSON.stringify(f.hooks);
-  const drop: Plan = {
-    action: `drop cog's stash ${s.ref} (${s.files.join(", ") || "empty"}: what the hooks wrote before ${failed ? `\`${failed}\`` : "one"} failed; the fixed hooks write it again), then release again`,
-    commands: [show, `git stash drop ${s.ref}`, "mise run release"],
+  // Only what the hooks before the failed one write again, for this version, may be dropped.
+  if (!failed || !s.base || !f.journal) return keep(failed ? "release-kit has no record of the version that was being released" : "which hook failed cannot be told");
+  const ran = hooks.slice(0, hooks.indexOf(failed));
+  const proof = await proveHookOutput(
+    r,
+    config,
+    { rev: s.base, version: f.journal.version, tag: f.tag, latestTag: await latestTag(r, config.tagPrefix, s.base), hooks: ran },
+    s.files,
+    async (path) => {
+      const out = await r.probe`git show ${`${s.ref}:${path}`}`;
+      return out.exitCode === 0 ? Buffer.from(out.stdout) : null;
+    },
+  );
+  if (proof.otherEdits.length) return keep(`${proof.otherEdits.join(", ")} in it ${proof.unproven ? `cannot be checked (${proof.unproven})` : "differ from what the hooks write again"}`);
+  return {
+    action: `drop cog's stash ${s.ref} (${s.files.join(", ") || "empty"}: what the hooks wrote before \`${failed}\` failed, which they write again), then release again`,
+    commands: [show, `git stash drop ${s.ref}`, NEXT_VERSION],
     apply: async () => {
       await r.write`git stash drop ${s.ref}`;
     },
+    ends: true,
   };
-  if (fixed || abandon) return drop;
-  return human(
-    `fix the failed pre_bump_hook in cog.toml${failed ? ` (\`${failed}\`: the hooks before it left their output in the stash)` : ""} and commit the fix; then drop cog's stash ${s.ref} (${recoverCmd(f.tag, "--apply")} does once cog.toml's hooks changed) and release again`,
-    [show, `git stash drop ${s.ref}`, "mise run release"],
-    `cog.toml's pre_bump_hooks are the ones that failed: the hook must be fixed before the stash is dropped`,
-  );
 }
 
-/** Drops the local release commit and tag: only ever a commit that exists nowhere else. */
-function abandonPlan({ r, gitDir, diagnosis }: PlanInput): Plan {
+/**
+ * Drops the local release (its tag, and its commit when HEAD is it and origin never had it),
+ * setting back the tree's proven hook output and stashing every other edit under a named stash.
+ * With `takeOrigins`, origin's tag of that name is then fetched in its place.
+ */
+function dropLocalPlan({ r, gitDir, diagnosis }: PlanInput, opts: { takeOrigins: boolean; why: string; goOn?: boolean }): Plan {
   const f = diagnosis.facts;
-  const tracked = f.dirty.filter((l) => !l.startsWith("??"));
-  const hookFiles = hookOutputIn(tracked);
-  const reset = Boolean(f.localCommit && f.headIsTag && !f.commitOnOrigin);
-  const commands: string[] = [];
-  if (hookFiles.length) commands.push(`git restore --staged --worktree -- ${hookFiles.join(" ")}`);
-  if (f.localCommit) commands.push(`git tag -d ${f.tag}`);
-  if (reset) commands.push(`git reset --keep ${f.localCommit!.slice(0, 12)}^`);
+  const commit = f.localCommit ?? f.untaggedCommit;
+  if (commit && (f.commitOnOrigin || f.remoteCommit === commit)) {
+    return human(
+      `${f.tag}'s release commit ${short(commit)} is on origin already: a pushed commit or tag is never dropped. Run without --abandon to see the next step`,
+      [recoverCmd(f.tag)],
+      "--abandon drops only what exists nowhere but here",
+    );
+  }
+  if (commit && f.headIsTag && f.commitUnexpected.length) {
+    return human(
+      `the local release commit ${short(commit)} also changes ${f.commitUnexpected.join(", ")}, which no hook writes: dropping it would lose that work. Take those changes into a commit of their own first (git show ${short(commit)} -- <file>), then run recover again`,
+      [`git show --stat ${short(commit)}`, recoverCmd(f.tag, opts.takeOrigins ? "--apply" : "--abandon", ...(opts.takeOrigins ? [] : ["--apply"]))],
+      `${short(commit)} holds more than the release's own output`,
+    );
+  }
+  const reset = Boolean(commit && f.headIsTag);
+  const restore = f.hookOutput;
+  const save = f.otherEdits;
+  const commands = [
+    ...(save.length ? [sh("git", "stash", "push", "--include-untracked", "--message", `release-kit: ${opts.why} (${f.tag})`, "--", ...save)] : []),
+    ...(restore.length ? [sh("git", "restore", "--staged", "--worktree", "--", ...restore)] : []),
+    ...(f.localCommit ? [sh("git", "tag", "-d", f.tag)] : []),
+    ...(reset ? [sh("git", "reset", "--keep", `${commit!.slice(0, 12)}^`)] : []),
+    ...(opts.takeOrigins ? [sh("git", "fetch", "origin", "tag", f.tag)] : []),
+  ];
+  const parts = [
+    save.length ? `stash ${save.join(", ")} (edits no hook made) under a named stash` : "",
+    restore.length ? `set back the hook output in the tree (${restore.join(", ")}), which the hooks write again` : "",
+    f.localCommit ? `delete the local tag ${f.tag}` : "",
+    reset ? `drop the release commit ${short(commit!)} (it stays in git reflog)` : "",
+    opts.takeOrigins ? `take origin's ${f.tag} (${short(f.remoteCommit!)})` : "",
+  ].filter(Boolean);
   return {
-    action: `abandon ${f.tag}: ${[hookFiles.length ? "restore the hook output in the tree" : "", f.localCommit ? `delete the local tag${reset ? " and drop the release commit" : ""}` : ""].filter(Boolean).join(", ")} (nothing of it was pushed)`,
+    action: `${opts.why}: ${parts.join(", ")}; nothing on origin or GitHub changes`,
     commands,
     apply: async () => {
-      if (hookFiles.length) await r.write`git restore --staged --worktree -- ${hookFiles}`;
+      await saveEdits(r, f.tag, save, opts.why);
+      if (restore.length) await r.write`git restore --staged --worktree -- ${restore}`;
       if (f.localCommit) await r.write`git tag -d ${f.tag}`;
-      if (reset) await r.write`git reset --keep ${`${f.localCommit}^`}`;
-      if (!r.dryRun) rmSync(join(gitDir, "release-kit", `${encodeURIComponent(f.tag)}.json`), { force: true });
+      if (reset) await r.write`git reset --keep ${`${commit}^`}`;
+      if (opts.takeOrigins) await r.with({ timeout: "120s" }).write`git fetch --quiet --no-tags origin ${`refs/tags/${f.tag}:refs/tags/${f.tag}`}`;
+      if (!r.dryRun && !opts.goOn) rmSync(journalPath(gitDir, f.tag), { force: true });
     },
+    ends: !opts.goOn,
   };
 }
 
-/** local-changes-failed with the hooks' output in the tree: commit it into the local release commit. */
+/** local-changes-failed with the hooks' proven output in the tree: commit it into the local release commit. */
 function finishPlan({ r, diagnosis }: PlanInput): Plan {
   const f = diagnosis.facts;
-  const files = hookOutputIn(f.dirty);
+  const files = f.hookOutput;
+  if (f.otherEdits.length) {
+    return human(
+      `the tree also holds edits no hook made for ${f.tag} (${f.otherEdits.join(", ")}): nobody reviewed them for this release, so recover will not commit them. Move them out of the way, then run recover again`,
+      [sh("git", "stash", "push", "--include-untracked", "--", ...f.otherEdits), recoverCmd(f.tag, "--apply")],
+      `only the hooks' own output (proven by running them again: ${files.join(", ")}) may be committed into the release`,
+    );
+  }
   return {
-    action: `finish ${f.tag}: commit the hook output (${files.join(", ")}) into the local release commit and move the local tag onto it (nothing was pushed; --abandon drops it instead)`,
-    commands: ["git status --short", `git add -- ${files.join(" ")}`, "git commit --amend --no-edit --no-verify", `git tag -f ${f.tag}`],
+    action: `finish ${f.tag}: commit the hook output (${files.join(", ")}: exactly what the hooks write again for ${f.version}) into the local release commit and move the local tag onto it (nothing was pushed; --abandon drops it instead)`,
+    commands: ["git status --short", sh("git", "add", "--", ...files), "git commit --amend --no-edit --no-verify", sh("git", "tag", "-f", f.tag)],
     apply: async () => {
       const annotated = (await r.probe`git cat-file -t ${`refs/tags/${f.tag}`}`).stdout.trim() === "tag";
       const message = annotated ? (await r.read`git tag --list --format=%(contents) ${f.tag}`).stdout.trim() : "";
       await r.write`git add -- ${files}`;
-      // cog commits without git hooks; the amended commit must not run them either.
-      await r.write`git -c core.hooksPath=/dev/null commit --amend --no-edit --no-verify --quiet`;
+      // cog commits without git hooks; the amended commit must not run them either. --only: exactly these files.
+      await r.write`git -c core.hooksPath=/dev/null commit --amend --no-edit --no-verify --quiet --only -- ${files}`;
       if (annotated) await r.write`git tag -f -a ${f.tag} -m ${message}`;
       else await r.write`git tag -f ${f.tag}`;
     },
@@ -145,40 +217,80 @@ function finishPlan({ r, diagnosis }: PlanInput): Plan {
 }
 
 function localChangesPlan(input: PlanInput): Plan {
-  const f = input.diagnosis.facts;
+  const { diagnosis, gitDir, r } = input;
+  const f = diagnosis.facts;
   const tag = f.tag;
   if (f.localCommit && (f.remoteCommit || f.commitOnOrigin)) {
     return human(
-      `leave ${tag} as it is and release the next version once the hooks are fixed: the incomplete release commit ${f.localCommit.slice(0, 7)} is on origin already, and a pushed commit or tag is never rewritten`,
-      ["mise run release:preflight", NEXT_VERSION],
-      `${tag}'s release commit is pushed but incomplete (${f.commitProblems.join("; ") || input.diagnosis.reason})`,
+      `leave ${tag} as it is and release the next version once the hooks are fixed: the incomplete release commit ${short(f.localCommit)} is on origin already, and a pushed commit or tag is never rewritten`,
+      [kitCommand("release:preflight"), NEXT_VERSION],
+      `${tag}'s release commit is pushed but incomplete (${f.commitProblems.join("; ") || diagnosis.reason})`,
     );
   }
-  if (input.abandon) return abandonPlan(input);
-  if (f.localCommit && f.headIsTag && hookOutputIn(f.dirty).length) return finishPlan(input);
+  if (input.abandon) return dropLocalPlan(input, { takeOrigins: false, why: `abandon ${tag}` });
+  if (f.localCommit && f.headIsTag && f.hookOutput.length) return finishPlan(input);
+  if (!f.localCommit) {
+    // Stopped inside cog bump (killed, or the machine went down): the hooks wrote, cog never committed.
+    // Their output is proven regenerable, so setting it back loses nothing; other edits are not touched.
+    return {
+      action: `set back ${tag}'s hook output in the tree (${f.hookOutput.join(", ")}: exactly what the hooks write again; the release stopped inside cog bump, before cog committed), then release again`,
+      commands: [sh("git", "restore", "--staged", "--worktree", "--", ...f.hookOutput), NEXT_VERSION],
+      apply: async () => {
+        await r.write`git restore --staged --worktree -- ${f.hookOutput}`;
+        if (!r.dryRun) rmSync(journalPath(gitDir, tag), { force: true });
+      },
+      ends: true,
+    };
+  }
   return human(
-    `drop the incomplete local release of ${tag} (${recoverCmd(tag, "--abandon --apply")}), fix the hooks in cog.toml (mise run release:preflight checks them), then release again`,
-    ["git status --short", ...(f.localCommit ? [`git show --stat ${tag}`] : []), recoverCmd(tag, "--abandon --apply"), "mise run release"],
-    `${input.diagnosis.reason}: only a new release commit can hold what the hooks should have written`,
+    `drop the incomplete local release of ${tag} (${recoverCmd(tag, "--abandon", "--apply")}), fix the pre_bump_hooks in cog.toml that should have written it (${kitCommand("release:preflight")} checks them), then release again`,
+    ["git status --short", `git show --stat ${tag}`, recoverCmd(tag, "--abandon", "--apply"), NEXT_VERSION],
+    `${diagnosis.reason}: only a new release commit can hold what the hooks should have written`,
   );
 }
 
-function tagMismatchPlan({ diagnosis }: PlanInput): Plan {
+/** commit-not-tagged: cog made the release commit and was stopped before its tag. */
+function untaggedPlan(input: PlanInput): Plan {
+  const { r, diagnosis } = input;
   const f = diagnosis.facts;
+  const commit = f.untaggedCommit!;
+  if (input.abandon) return dropLocalPlan(input, { takeOrigins: false, why: `abandon ${f.tag}` });
+  if (f.commitProblems.length) {
+    return human(
+      `drop the untagged release commit ${short(commit)} (${recoverCmd(f.tag, "--abandon", "--apply")}): it is incomplete (${f.commitProblems.join("; ")}); fix the hooks, then release again`,
+      [`git show --stat ${short(commit)}`, recoverCmd(f.tag, "--abandon", "--apply"), NEXT_VERSION],
+      "an incomplete release commit is never tagged",
+    );
+  }
+  return {
+    action: `tag the release commit ${short(commit)} as ${f.tag}, as cog would have (it holds the ${f.version} changelog section and versions: checked again just now); then push them together`,
+    commands: [sh("git", "tag", f.tag, commit)],
+    apply: async () => {
+      await r.write`git tag ${f.tag} ${commit}`;
+    },
+  };
+}
+
+/** released-elsewhere: origin's tag is someone's release of this version; ours is a duplicate. */
+function releasedElsewherePlan(input: PlanInput): Plan {
+  const f = input.diagnosis.facts;
+  const plan = dropLocalPlan(input, { takeOrigins: true, why: `${f.tag} was released from another clone`, goOn: true });
+  if (plan.human) return plan;
+  return { ...plan, action: `${f.tag} is already released: origin has it at ${short(f.remoteCommit!)}, a release commit of ${f.version}; never delete or move it. ${plan.action}; then recover goes on with origin's ${f.tag}` };
+}
+
+function tagMismatchPlan(input: PlanInput): Plan {
+  const f = input.diagnosis.facts;
   const tag = f.tag;
-  const commands = [`git tag -d ${tag}`, ...(f.headIsTag && !f.commitOnOrigin ? [`git reset --keep ${f.localCommit!.slice(0, 12)}^`] : []), `git fetch origin tag ${tag}`, "mise run release:preflight", NEXT_VERSION];
+  if (input.abandon) return dropLocalPlan(input, { takeOrigins: true, why: `abandon the local ${tag}` });
+  const commands = [sh("git", "tag", "-d", tag), ...(f.headIsTag && !f.commitOnOrigin ? [sh("git", "reset", "--keep", `${f.localCommit!.slice(0, 12)}^`)] : []), sh("git", "fetch", "origin", "tag", tag), kitCommand("release:preflight"), NEXT_VERSION];
   const used = f.run ? `run ${f.run.id} (${f.run.url}) already built from it` : "it is published";
   const final = f.release?.immutable ? `; its immutable release ${f.release.url} makes the tag final` : "";
   return human(
-    `stop: ${tag} on origin is ${f.remoteCommit!.slice(0, 7)}, not the local release commit ${f.localCommit!.slice(0, 7)}, and ${used}${final}. A published tag is never moved: take origin's ${tag}, drop the local release commit, and release the next version once the fix is on main (preflight says what else it needs: ${tag}'s commit may lack its version stamps)`,
+    `stop: ${tag} on origin is ${short(f.remoteCommit!)}, not the local release commit ${short(f.localCommit!)}, and ${used}${final}. A published tag is never moved: take origin's ${tag} and drop the local release commit (${recoverCmd(tag, "--abandon", "--apply")} does exactly that), and release the next version once the fix is on main (preflight says what else it needs: ${tag}'s commit may lack its version stamps)`,
     commands,
-    `a published tag is never moved (${diagnosis.reason})`,
+    `a published tag is never moved (${input.diagnosis.reason})`,
   );
-}
-
-async function notesFor(r: Runner, commit: string, version: string): Promise<string> {
-  const changelog = await showFile(r, commit, "CHANGELOG.md");
-  return (changelog && findSection(changelog, version)) ?? "";
 }
 
 async function releaseWithoutTagPlan(input: PlanInput): Promise<Plan> {
@@ -189,11 +301,12 @@ async function releaseWithoutTagPlan(input: PlanInput): Promise<Plan> {
   const branch = config.branch;
   if (release.immutable) {
     return human(
-      `stop: the GitHub release ${release.url} is immutable, so ${tag} is final: it can be neither deleted nor moved. Drop the local release (${recoverCmd(tag, "--abandon --apply")}), take GitHub's ${tag}, and release the next version`,
-      [recoverCmd(tag, "--abandon --apply"), `git fetch origin tag ${tag}`, NEXT_VERSION],
+      `stop: the GitHub release ${release.url} is immutable, so ${tag} is final: it can be neither deleted nor moved. Drop the local release (${recoverCmd(tag, "--abandon", "--apply")}), take GitHub's ${tag}, and release the next version`,
+      [recoverCmd(tag, "--abandon", "--apply"), sh("git", "fetch", "origin", "tag", tag), NEXT_VERSION],
       `an immutable release's tag is final`,
     );
   }
+  if (input.abandon) return dropLocalPlan(input, { takeOrigins: false, why: `abandon the local ${tag} (the GitHub release ${release.url} stays: delete it deliberately if it is not wanted)` });
   if (!f.localCommit) {
     return human(
       `there is no local ${tag} to push: run recover in the clone that made the release commit, or delete the release ${release.url} deliberately`,
@@ -201,28 +314,28 @@ async function releaseWithoutTagPlan(input: PlanInput): Promise<Plan> {
       `the release commit of ${tag} is not in this repository`,
     );
   }
-  const push = `git push --atomic origin ${branch} ${tag}`;
+  const push = pushCommandLine(branch, tag);
   if (!f.remoteCommit) {
     // Nothing stands in the way: push ours, and the release (draft or not) is reused with our notes.
-    const notes = await notesFor(r, f.localCommit, f.version);
-    const patch = normalizeNotes(release.body) === normalizeNotes(notes) ? null : api(gh, "PATCH", `/releases/${release.id}`, { body: notes });
+    const { body } = await notesAt(r, gh, f.localCommit, tag, f.version);
+    const patch = body.trim() === release.body.trim() ? null : api(gh, "PATCH", `/releases/${release.id}`, { body });
     return {
       action: `push the release commit and ${tag}, and reuse the existing GitHub release ${release.url}${patch ? " with the CHANGELOG.md section as its notes" : ""}`,
       commands: [push, ...(patch ? [formatRequest(patch)] : [])],
       apply: async () => {
-        await pushCommand(r, branch, tag);
-        if (patch) await r.api(patch, () => gh.octokit.rest.repos.updateRelease({ owner: gh.owner, repo: gh.repo, release_id: release.id, body: notes }));
+        await pushRelease(r, branch, tag);
+        if (patch) await r.api(patch, () => gh.octokit.rest.repos.updateRelease({ owner: gh.owner, repo: gh.repo, release_id: release.id, body }));
       },
     };
   }
   const deleteReq = api(gh, "DELETE", `/releases/${release.id}`);
   const refReq = api(gh, "DELETE", `/git/refs/tags/${tag}`);
   const commands = [formatRequest(deleteReq), formatRequest(refReq), push];
-  const action = `delete the GitHub release ${tag} (${release.url}) and the ${tag} GitHub made at ${f.remoteCommit.slice(0, 7)}, which nothing used; then push ours (${f.localCommit.slice(0, 7)})`;
+  const action = `delete the GitHub release ${tag} (${release.url}) and the ${tag} GitHub made at ${short(f.remoteCommit)}, which nothing used; then push ours (${short(f.localCommit)})`;
   if (!release.draft && deleteRelease !== tag) {
     return human(
       `${action}: deleting a published release needs its name, so run again with --delete-release ${tag} (--yes never implies it)`,
-      [recoverCmd(tag, `--apply --delete-release ${tag}`), ...commands],
+      [recoverCmd(tag, "--apply", "--delete-release", tag), ...commands],
       `deleting the published release ${release.url} needs --delete-release ${tag}${deleteRelease ? ` (--delete-release named ${deleteRelease})` : ""}`,
     );
   }
@@ -230,6 +343,10 @@ async function releaseWithoutTagPlan(input: PlanInput): Promise<Plan> {
     action,
     commands,
     apply: async () => {
+      // Nothing is deleted unless the push that follows will be taken: else the release would be
+      // gone and ours still not published.
+      const refusal = await branchPushRefusal(r, branch, f.localCommit!);
+      if (refusal) throw new HumanNeeded(`nothing was deleted: ${refusal}. ${recoverCmd(tag)} says what to do once origin's ${branch} is in the release commit`);
       await r.api(deleteReq, () => gh.octokit.rest.repos.deleteRelease({ owner: gh.owner, repo: gh.repo, release_id: release.id }));
       await r.api(refReq, async () => {
         try {
@@ -238,34 +355,23 @@ async function releaseWithoutTagPlan(input: PlanInput): Promise<Plan> {
           if ((error as { status?: number }).status !== 422) throw error; // already gone
         }
       });
-      await pushCommand(r, branch, tag);
+      await pushRelease(r, branch, tag);
     },
   };
 }
 
-async function createReleasePlan({ r, gh, diagnosis }: PlanInput): Promise<Plan> {
+async function createReleasePlan({ r, gh, config, diagnosis }: PlanInput): Promise<Plan> {
   const f = diagnosis.facts;
   const tag = f.tag;
-  const notes = await notesFor(r, f.remoteCommit!, f.version);
-  const prerelease = Boolean(semver.prerelease(f.version));
-  const makeLatest = prerelease ? ("false" as const) : ("true" as const);
-  if (f.release?.draft) {
-    const req = api(gh, "PATCH", `/releases/${f.release.id}`, { draft: false, name: tag, body: notes, make_latest: makeLatest });
-    return {
-      action: `publish the draft GitHub release of ${tag} with the ${f.version} section of CHANGELOG.md as its notes`,
-      commands: [formatRequest(req)],
-      apply: async () => {
-        await r.api(req, () => gh.octokit.rest.repos.updateRelease({ owner: gh.owner, repo: gh.repo, release_id: f.release!.id, draft: false, name: tag, body: notes, make_latest: makeLatest }));
-      },
-    };
-  }
-  const body = { tag_name: tag, name: tag, body: notes, draft: false, prerelease, make_latest: makeLatest };
-  const req = api(gh, "POST", "/releases", body);
+  const { body } = await notesAt(r, gh, f.remoteCommit!, tag, f.version);
+  const write = releaseWrite(gh, { tag, version: f.version, body, makeLatest: await makeLatest(r, config.tagPrefix, f.version), ...(f.release?.draft ? { draftId: f.release.id } : {}) });
   return {
-    action: `create the GitHub release for ${tag} (on GitHub at ${f.remoteCommit!.slice(0, 7)}) with the ${f.version} section of CHANGELOG.md as its notes`,
-    commands: [formatRequest(req)],
+    action: f.release?.draft
+      ? `publish the draft GitHub release of ${tag} with the ${f.version} section of CHANGELOG.md as its notes`
+      : `create the GitHub release for ${tag} (on GitHub at ${short(f.remoteCommit!)}) with the ${f.version} section of CHANGELOG.md as its notes`,
+    commands: [formatRequest(write.request)],
     apply: async () => {
-      await r.api(req, () => gh.octokit.rest.repos.createRelease({ owner: gh.owner, repo: gh.repo, ...body }));
+      await r.api(write.request, write.send);
     },
   };
 }
@@ -276,13 +382,14 @@ function rerunRefusal(f: Facts): string | null {
   const age = Date.now() - Date.parse(run.createdAt);
   if (age > RERUN_DAYS * DAY) return `run ${run.id} is ${Math.floor(age / DAY)} days old, and GitHub re-runs a run only within ${RERUN_DAYS} days`;
   if (run.attempt >= RERUN_ATTEMPTS) return `run ${run.id} has run ${run.attempt} times, and GitHub allows at most ${RERUN_ATTEMPTS} attempts`;
+  if (run.conclusion === "startup_failure") return `run ${run.id} never started (startup_failure: the workflow file is invalid at ${f.tag}), so there are no jobs to re-run`;
   return null;
 }
 
 function cannotRerun(f: Facts, why: string): Plan {
   return human(
     `release the next version: ${why}. Fix the cause in the workflow first; ${f.tag} stays as it is (a published tag is never moved)`,
-    ["mise run release:preflight", NEXT_VERSION],
+    [kitCommand("release:preflight"), NEXT_VERSION],
     why,
   );
 }
@@ -290,8 +397,8 @@ function cannotRerun(f: Facts, why: string): Plan {
 /** Re-reads the run right before a re-run: someone may have re-run it meanwhile. */
 async function runIsStill(gh: GitHub, runId: number, conclusion: "failure" | "success"): Promise<string | null> {
   const { data } = await gh.octokit.rest.actions.getWorkflowRun({ owner: gh.owner, repo: gh.repo, run_id: runId });
-  if (data.status !== "completed") return `run ${runId} is ${data.status} again (attempt ${data.run_attempt ?? "?"}): someone re-ran it; wait for it (mise run release:verify -- --wait)`;
-  if (conclusion === "failure" && data.conclusion === "success") return `run ${runId} already succeeded (attempt ${data.run_attempt ?? "?"}): there are no failed jobs to re-run; check the result with mise run release:verify`;
+  if (data.status !== "completed") return `run ${runId} is ${data.status} again (attempt ${data.run_attempt ?? "?"}): someone re-ran it; wait for it (${kitCommand("release:verify", ["--wait"])})`;
+  if (conclusion === "failure" && data.conclusion === "success") return `run ${runId} already succeeded (attempt ${data.run_attempt ?? "?"}): there are no failed jobs to re-run; check the result with ${kitCommand("release:verify")}`;
   return null;
 }
 
@@ -329,11 +436,8 @@ function imagesMissingPlan({ r, gh, diagnosis }: PlanInput): Plan {
   };
 }
 
-/** Thrown by an action that found, at the last moment, that the world changed under it. */
-export class HumanNeeded extends Error {}
-
-/** --abandon drops only what exists nowhere else. */
-const ABANDONABLE = new Set(["bump-stashed", "local-changes-failed", "authored-not-pushed"]);
+/** --abandon drops only what exists nowhere else; in these states there is a local part to drop. */
+const ABANDONABLE = new Set(["bump-stashed", "commit-not-tagged", "local-changes-failed", "released-elsewhere", "tag-mismatch", "release-without-tag", "authored-not-pushed"]);
 
 export async function planFor(input: PlanInput): Promise<Plan> {
   const { r, config, diagnosis, abandon } = input;
@@ -342,8 +446,8 @@ export async function planFor(input: PlanInput): Promise<Plan> {
 
   if (abandon && !ABANDONABLE.has(diagnosis.state)) {
     return human(
-      `${tag} cannot be abandoned: it is ${diagnosis.state}, so something of it is on GitHub already, and a published tag or release is never dropped. Run without --abandon to see the next step`,
-      [`mise run release:recover -- --tag ${tag}`],
+      `${tag} cannot be abandoned: it is ${diagnosis.state}, so it is on GitHub already, and a published tag or release is never dropped. Run without --abandon to see the next step`,
+      [recoverCmd(tag)],
       "--abandon drops only a release that exists nowhere but here",
     );
   }
@@ -353,6 +457,10 @@ export async function planFor(input: PlanInput): Promise<Plan> {
       return { action: "none: the release is complete", commands: [] };
     case "bump-stashed":
       return stashPlan(input);
+    case "released-elsewhere":
+      return releasedElsewherePlan(input);
+    case "commit-not-tagged":
+      return untaggedPlan(input);
     case "local-changes-failed":
       return localChangesPlan(input);
     case "tag-mismatch":
@@ -360,19 +468,19 @@ export async function planFor(input: PlanInput): Promise<Plan> {
     case "release-without-tag":
       return releaseWithoutTagPlan(input);
     case "authored-not-pushed":
-      if (!f.localCommit) return human(`nothing of ${tag} exists yet: start the release with mise run release`, ["mise run release"], `there is no release of ${tag} to recover`);
-      if (abandon) return abandonPlan(input);
+      if (!f.localCommit) return human(`nothing of ${tag} exists yet: start the release with ${NEXT_VERSION}`, [NEXT_VERSION], `there is no release of ${tag} to recover`);
+      if (abandon) return dropLocalPlan(input, { takeOrigins: false, why: `abandon ${tag}` });
       return {
-        action: `push the release commit ${f.localCommit.slice(0, 7)} and ${tag} in one atomic push (or --abandon to drop them)`,
-        commands: [`git push --atomic origin ${config.branch} ${tag}`],
+        action: `push the release commit ${short(f.localCommit)} and ${tag} in one atomic push (or --abandon to drop them)${f.otherEdits.length ? `; the uncommitted edits in the tree (${f.otherEdits.join(", ")}) are not part of it and stay where they are` : ""}`,
+        commands: [pushCommandLine(config.branch, tag)],
         apply: async () => {
-          await pushCommand(r, config.branch, tag);
+          await pushRelease(r, config.branch, tag);
         },
       };
     case "pushed-no-release":
       return createReleasePlan(input);
     case "workflow-running":
-      return { action: `wait for the tag workflow of ${tag}${f.run ? ` (run ${f.run.id})` : ""} to finish`, commands: [`mise run release:verify -- --tag ${tag} --wait`], waits: true };
+      return { action: `wait for the tag workflow of ${tag}${f.run ? ` (run ${f.run.id})` : ""} to finish`, commands: [kitCommand("release:verify", ["--tag", tag, "--wait"])], waits: true };
     case "workflow-failed":
       return workflowFailedPlan(input);
     case "images-missing":

@@ -1,30 +1,42 @@
 // Is a release already under way here? HEAD carrying a release tag says so; so does a journal whose
-// release stopped inside `cog bump` (a stash, or hook output in the tree). diagnose() says where.
-import { commitOf, statusLines } from "../git.ts";
+// release stopped inside `cog bump` (a stash, or hook output in the tree) or between cog's commit
+// and its tag. diagnose() says where it stands.
+import semver from "semver";
 import type { Config } from "../config.ts";
 import { diagnose, type Diagnosis } from "../diagnose.ts";
+import { commitOf, remoteTags, statusLines } from "../git.ts";
 import type { GitHub } from "../github.ts";
+import { statusPath } from "../hook-output.ts";
 import { journaledTags } from "../journal.ts";
+import { HOOK_FILES } from "../release-commit.ts";
 import type { Runner } from "../run.ts";
 import { versionOf } from "../tags.ts";
 import { registryAccess } from "../verify/registry-access.ts";
-import { workflowAt } from "../verify/index.ts";
-import semver from "semver";
+import { tagWorkflowsAt } from "../verify/index.ts";
 
 export async function findReleaseInProgress(r: Runner, config: Config, gitDir: string): Promise<string | null> {
   const atHead = (await r.read`git tag --points-at HEAD`).stdout.split("\n").map((t) => t.trim()).filter((t) => versionOf(t, config.tagPrefix));
   if (atHead.length) return atHead.sort((a, b) => semver.rcompare(versionOf(a, config.tagPrefix)!, versionOf(b, config.tagPrefix)!))[0]!;
+  const journaled = journaledTags(gitDir).filter((t) => versionOf(t, config.tagPrefix));
+  if (!journaled.length) return null;
+  const subject = (await r.probe`git log -1 --format=%s HEAD`).stdout.trim();
+  const untagged = journaled.find((t) => subject === `chore(version): ${t}`);
+  if (untagged && !(await commitOf(r, `refs/tags/${untagged}`))) return untagged;
   const stashed = (await r.read`git stash list --format=%s`).stdout.includes("cog_bump_");
-  const hookOutput = (await statusLines(r)).some((l) => /(CHANGELOG\.md|Cargo\.(toml|lock)|package\.json)$/.test(l));
-  if (!stashed && !hookOutput) return null;
-  for (const tag of journaledTags(gitDir)) {
-    if (versionOf(tag, config.tagPrefix) && !(await commitOf(r, `refs/tags/${tag}`))) return tag;
+  const hookFiles = (await statusLines(r)).some((l) => HOOK_FILES.test(statusPath(l)));
+  if (!stashed && !hookFiles) return null;
+  for (const tag of journaled) {
+    if (!(await commitOf(r, `refs/tags/${tag}`))) return tag;
   }
   return null;
 }
 
+/** Where the release of `tag` stands. The workflow that counts is the one at the tag GitHub has
+ *  (the run used it), when that commit is here; else at the local tag, else at HEAD. */
 export async function diagnoseTag(r: Runner, config: Config, gh: GitHub, gitDir: string, tag: string): Promise<Diagnosis> {
-  const commit = (await commitOf(r, `refs/tags/${tag}`)) ?? "HEAD";
-  const { workflow } = await workflowAt(r, config, tag, commit);
-  return diagnose({ r, config, gh, tag, gitDir, workflow, registry: registryAccess(config.registryUrl, gh.token.token) });
+  const remote = (await remoteTags(r.with({ timeout: "60s" }))).get(tag);
+  const remoteHere = remote && (await commitOf(r, remote));
+  const commit = remoteHere || (await commitOf(r, `refs/tags/${tag}`)) || "HEAD";
+  const workflows = await tagWorkflowsAt(r, config, tag, commit);
+  return diagnose({ r, config, gh, tag, gitDir, workflows, registry: registryAccess(config, gh.token.token) });
 }

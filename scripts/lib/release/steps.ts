@@ -1,7 +1,6 @@
 // The steps of `mise run release`, in DESIGN.md's safe order. Each checks the world first: a step
 // already done is skipped (a re-run continues where the last one stopped), never repeated.
 import { setTimeout as sleep } from "node:timers/promises";
-import semver from "semver";
 import { findSection } from "../changelog.ts";
 import { bumpArgs, type VersionChoice } from "../cog.ts";
 import type { Config } from "../config.ts";
@@ -17,6 +16,9 @@ import { findRelease, tagOnGitHub } from "../verify/release-checks.ts";
 import { Skipped, StepFailed } from "./run.ts";
 import { printReview } from "./review.ts";
 import { reviewGate } from "../gate.ts";
+import { kitCommand } from "../hint.ts";
+import { makeLatest, NOTES_LIMIT, notesAt, releaseWrite } from "./github-release.ts";
+import { pushCommandLine, pushRelease } from "./push.ts";
 
 export interface ReleaseContext {
   r: Runner;
@@ -35,7 +37,7 @@ export interface ReleaseContext {
   releaseUrl: string | null;
 }
 
-const RECOVER = "mise run release:recover";
+const RECOVER = kitCommand("release:recover");
 const done = (ctx: ReleaseContext, past: Diagnosis["state"][]) => Boolean(ctx.resume && !past.includes(ctx.resume.state));
 
 /** 1. update main locally: every preflight check, all at once. */
@@ -110,7 +112,8 @@ export async function checkCommitStep(ctx: ReleaseContext): Promise<string | Ski
       `nothing was pushed. Fix the hook in cog.toml, drop this commit and tag (${RECOVER} -- --abandon --apply), then run mise run release again`,
     );
   }
-  return `${review.files.length} files changed, CHANGELOG.md has ${ctx.version}${ctx.config.workspace.kind === "cargo" ? ", every crate and Cargo.lock at " + ctx.version : ""}${review.unexpected.length ? `; also changed: ${review.unexpected.join(", ")}` : ""}`;
+  const long = review.section && review.section.length > NOTES_LIMIT ? `; the ${ctx.version} section is ${review.section.length.toLocaleString("en-US")} characters, more than GitHub's ${NOTES_LIMIT.toLocaleString("en-US")}: the release notes will be its head and a link to the whole section` : "";
+  return `${review.files.length} files changed, CHANGELOG.md has ${ctx.version}${ctx.config.workspace.kind === "cargo" ? ", every crate and Cargo.lock at " + ctx.version : ""}${review.unexpected.length ? `; also changed: ${review.unexpected.join(", ")}` : ""}${long}`;
 }
 
 /** 3. review the generated version changes and CHANGELOG.md: the gate, after local authoring. */
@@ -145,23 +148,24 @@ export async function pushStep(ctx: ReleaseContext): Promise<string | Skipped> {
   const tag = ctx.tag!;
   const branch = config.branch;
   if (done(ctx, ["authored-not-pushed"])) return new Skipped("skipped", `done: ${tag} is on origin`);
-  const pushCmd = () => r.with({ timeout: "120s" }).write`git push --atomic origin ${`refs/heads/${branch}:refs/heads/${branch}`} ${`refs/tags/${tag}:refs/tags/${tag}`}`;
   if (ctx.dryRun) {
-    await pushCmd();
-    return new Skipped("planned", `git push --atomic origin ${branch} ${tag}`);
+    await pushRelease(r, branch, tag);
+    return new Skipped("planned", pushCommandLine(branch, tag));
   }
+  // What recover makes of a push that cannot be made depends on why: it diagnoses and says.
+  const diagnoseIt = `nothing was pushed: ${kitCommand("release:recover", ["--tag", tag])} says what state the release is in and the one next step`;
   // The cheap checks again: the gate may have waited, and origin may have moved meanwhile.
   const fetched = await r.with({ timeout: "120s" }).probe`git fetch --quiet --no-tags origin ${`+refs/heads/${branch}:refs/remotes/origin/${branch}`}`;
-  if (fetched.exitCode !== 0) throw new StepFailed(`cannot fetch origin before pushing: ${fetched.stderr.trim()}`, "check the network and git's credentials for origin, then mise run release again");
+  if (fetched.exitCode !== 0) throw new StepFailed(`cannot fetch origin before pushing: ${fetched.stderr.trim()}`, `check the network and git's credentials for origin, then ${kitCommand("release")} again`);
+  if ((await remoteTags(r.with({ timeout: "60s" }))).has(tag)) throw new StepFailed(`origin already has a tag ${tag}: someone released or tagged it meanwhile`, diagnoseIt);
   if (!(await isAncestor(r, `refs/remotes/origin/${branch}`, ctx.commit!))) {
-    throw new StepFailed(`origin/${branch} moved since preflight and is not contained in the release commit: the push would be rejected`, `nothing was pushed. Drop the local release (${RECOVER} -- --abandon --apply), git pull --ff-only, and release again`);
+    throw new StepFailed(`origin/${branch} moved since preflight and is not contained in the release commit: the push would be rejected`, diagnoseIt);
   }
-  if ((await remoteTags(r.with({ timeout: "60s" }))).has(tag)) throw new StepFailed(`origin already has a tag ${tag}`, `${RECOVER} -- --tag ${tag}`);
   try {
-    await pushCmd();
+    await pushRelease(r, branch, tag);
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
-    throw new StepFailed(`git push was refused; nothing was pushed (--atomic): ${error.message.split("\n").slice(-3).join(" ")}`, `fix what git says (credentials, branch protection), then run mise run release again: it continues from here`);
+    throw new StepFailed(`git push was refused; nothing was pushed (--atomic): ${error.message.split("\n").slice(-3).join(" ")}`, `fix what git says (credentials, branch protection), then run ${kitCommand("release")} again: it continues from here`);
   }
   return `pushed ${branch} and ${tag} to origin`;
 }
@@ -193,19 +197,18 @@ function isValidation(error: unknown, code: string): boolean {
   return e.status === 422 && Boolean(e.response?.data?.errors?.some((x) => x.code === code || x.message?.includes(code)));
 }
 
-/** 4. confirm the GitHub release was created for the new tag: created here, not a draft, latest. */
+/** 4. confirm the GitHub release was created for the new tag: created here, not a draft, latest
+ *  only when no higher version is released. */
 export async function githubReleaseStep(ctx: ReleaseContext): Promise<string | Skipped> {
   const { r, gh } = ctx;
   const tag = ctx.tag!;
-  const commit = ctx.commit ?? "HEAD";
-  const changelog = ctx.commit ? await showFile(r, ctx.commit, "CHANGELOG.md") : await previewNotes(ctx);
-  const notes = (changelog && findSection(changelog, ctx.version!)) ?? "";
-  const prerelease = Boolean(semver.prerelease(ctx.version!));
-  const params = { owner: gh.owner, repo: gh.repo, tag_name: tag, name: tag, body: notes, draft: false, prerelease, make_latest: (prerelease ? "false" : "true") as "true" | "false" };
-  const request = { method: "POST", url: `${gh.baseUrl}/repos/${gh.owner}/${gh.repo}/releases`, body: { tag_name: tag, name: tag, body: notes, draft: false, prerelease, make_latest: params.make_latest } };
+  const version = ctx.version!;
+  const notes = ctx.commit ? (await notesAt(r, gh, ctx.commit, tag, version)).body : ((await previewNotes(ctx)) ?? "");
+  const latest = await makeLatest(r, ctx.config.tagPrefix, version);
   if (ctx.dryRun) {
-    await r.api(request, async () => null);
-    return new Skipped("planned", `POST /repos/${gh.owner}/${gh.repo}/releases for ${tag} (${commit === "HEAD" ? "the release commit" : commit.slice(0, 7)}), notes: the ${ctx.version} section of CHANGELOG.md`);
+    const write = releaseWrite(gh, { tag, version, body: notes, makeLatest: latest });
+    await r.api(write.request, write.send);
+    return new Skipped("planned", `POST /repos/${gh.owner}/${gh.repo}/releases for ${tag} (${ctx.commit ? ctx.commit.slice(0, 7) : "the release commit"}), notes: the ${version} section of CHANGELOG.md${latest === "false" ? "; not marked latest (a higher version is released)" : ""}`);
   }
   try {
     const existing = await findRelease(gh, tag);
@@ -214,15 +217,9 @@ export async function githubReleaseStep(ctx: ReleaseContext): Promise<string | S
       if (existing.body.trim() === notes.trim()) return new Skipped("skipped", `done: the GitHub release ${existing.url} exists with these notes`);
       throw new StepFailed(`a published GitHub release for ${tag} exists with other notes: ${existing.url}`, `${RECOVER} -- --tag ${tag}; release:verify compares the notes with CHANGELOG.md`);
     }
-    if (existing?.draft) {
-      const updated = await r.api({ method: "PATCH", url: `${gh.baseUrl}/repos/${gh.owner}/${gh.repo}/releases/${existing.id}`, body: { draft: false, body: notes, name: tag, make_latest: params.make_latest } }, () =>
-        gh.octokit.rest.repos.updateRelease({ owner: gh.owner, repo: gh.repo, release_id: existing.id, draft: false, body: notes, name: tag, make_latest: params.make_latest }),
-      );
-      ctx.releaseUrl = updated?.data.html_url ?? existing.url;
-      return `published the draft release: ${ctx.releaseUrl}`;
-    }
-    const created = await r.api(request, () => gh.octokit.rest.repos.createRelease(params));
-    ctx.releaseUrl = created?.data.html_url ?? null;
+    const write = releaseWrite(gh, { tag, version, body: notes, makeLatest: latest, ...(existing?.draft ? { draftId: existing.id } : {}) });
+    ctx.releaseUrl = await r.api(write.request, write.send);
+    if (existing?.draft) return `published the draft release: ${ctx.releaseUrl}`;
   } catch (error) {
     if (error instanceof StepFailed) throw error;
     if (isValidation(error, "already_exists")) {
@@ -233,12 +230,12 @@ export async function githubReleaseStep(ctx: ReleaseContext): Promise<string | S
       }
     }
     if (isValidation(error, "immutable")) {
-      throw new StepFailed(`GitHub refuses ${tag}: the name was used by an immutable release, so this tag is final`, `never retag a published version: release the next version (mise run release -- --bump patch) after dropping this one with ${RECOVER}`);
+      throw new StepFailed(`GitHub refuses ${tag}: the name was used by an immutable release, so this tag is final`, `never retag a published version: release the next version (${kitCommand("release", ["--bump", "patch"])}) after dropping this one with ${RECOVER}`);
     }
     const { message, fix } = describeApiError(error, `creating the GitHub release for ${tag}`);
-    throw new StepFailed(message, `${fix}; then mise run release again: it continues from here`);
+    throw new StepFailed(message, `${fix}; then ${kitCommand("release")} again: it continues from here`);
   }
   const journal = readJournal(ctx.gitDir, tag);
   if (journal) writeJournal(ctx.gitDir, { ...journal, releaseUrl: ctx.releaseUrl ?? undefined });
-  return `created ${ctx.releaseUrl}`;
+  return `created ${ctx.releaseUrl}${latest === "false" ? " (not marked latest: a higher version is released)" : ""}`;
 }

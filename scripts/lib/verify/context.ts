@@ -1,10 +1,10 @@
-// What every verify check is given: the tag and its commit, the workflow as it was at that commit
-// (the file the run used), GitHub, the registry, and the receipt the checks fill in.
+// What every verify check is given: the tag and its commit, the tag workflows as they were at that
+// commit (the files the runs used), GitHub, the registry, and the receipt the checks fill in.
 import type { Config } from "../config.ts";
 import type { GitHub } from "../github.ts";
 import type { RegistryAccess } from "./registry-access.ts";
 import type { Runner } from "../run.ts";
-import type { Workflow } from "../workflow.ts";
+import type { TagWorkflows } from "../workflow/index.ts";
 
 export interface ImageReceipt {
   ref: string;
@@ -15,7 +15,10 @@ export interface ImageReceipt {
 
 export interface Receipt {
   release_url: string | null;
+  /** The run of the tag workflow (the first, when several start). */
   run_id: number | null;
+  /** Every tag workflow's run, by workflow file. */
+  runs: { workflow: string; run_id: number }[];
   images: ImageReceipt[];
   artifacts: { name: string; ref: string; tag: string; digest: string | null; media_type: string | null }[];
 }
@@ -28,9 +31,8 @@ export interface VerifyContext {
   /** The local tag's commit. */
   commit: string;
   gh: GitHub;
-  /** null: no workflow file at the tag's commit (its checks skip). */
-  workflow: Workflow | null;
-  workflowProblem: string | null;
+  /** The workflows the tag started, read at the tag's commit (the files the runs used). */
+  workflows: TagWorkflows;
   registry: RegistryAccess;
   /** --wait: seconds to wait for the run; null: do not wait. */
   waitSeconds: number | null;

@@ -1,10 +1,12 @@
 // "the deploy docs still match the image reality", and the runbook's "If the release changed
 // admin- or user-visible behavior, update the canonical docs in the same pass".
+import { kitCommand } from "../hint.ts";
 import { fail, pass, skip, warn, type Check } from "../checks.ts";
 import { changedFiles, commits, filesAt, showFile } from "../git.ts";
 import { matchAny } from "../glob.ts";
 import { previousTag } from "../tags.ts";
-import type { ImageSpec } from "../workflow.ts";
+import type { ImageSpec } from "../workflow/index.ts";
+import { noTagWorkflow } from "./workflow-checks.ts";
 import type { ImageFacts } from "./image-checks.ts";
 import type { VerifyContext } from "./context.ts";
 
@@ -26,9 +28,9 @@ export function docsCheck(images: ImageSpec[]): Check<VerifyContext> {
   return {
     id: "docs",
     needs: images.map((i) => `image:${i.ref}`),
-    async run({ r, config, commit, tag, workflow, workflowProblem }, deps) {
-      if (!workflow) return skip(workflowProblem ?? `no ${config.workflowPath} at ${tag}: no images to compare the docs with`);
-      if (!images.length) return skip(`${workflow.path} publishes no images`);
+    async run({ r, config, commit, tag, workflows }, deps) {
+      if (!workflows.started.length) return skip(`${noTagWorkflow(workflows, tag)}: no images to compare the docs with`);
+      if (!images.length) return skip(`${workflows.started.map((w) => w.path).join(", ")} publish${workflows.started.length > 1 ? "" : "es"} no images verify could read`);
       const files = (await filesAt(r, commit)).filter((f) => matchAny(config.docs, f));
       if (!files.length) return skip(`no deploy docs at ${tag} (${config.docs.join(", ")})`);
       const same = (a: string[], b: string[]) => a.length === b.length && a.every((p) => b.includes(p));
@@ -57,7 +59,7 @@ export function docsCheck(images: ImageSpec[]): Check<VerifyContext> {
         const byPlace = (a: { file: string; line: number }, b: { file: string; line: number }) => a.file.localeCompare(b.file) || a.line - b.line;
         const fixes = [
           ...(docsWrong.length ? ["correct the deploy docs to the platforms the workflow builds, in the same pass as the release"] : []),
-          ...(registryWrong.length ? [`the docs match the workflow but not the registry: re-run the image's job (mise run release:recover -- --tag ${tag} --apply)`] : []),
+          ...(registryWrong.length ? [`the docs match the workflow but not the registry: re-run the image's job (${kitCommand("release:recover", ["--tag", tag, "--apply"])})`] : []),
         ];
         return fail([...docsWrong, ...registryWrong].sort(byPlace).map((w) => w.text).join("; "), fixes.join("; "));
       }

@@ -1,22 +1,24 @@
 // Post-Release Verification, as checks over the tag as it is: the release and its notes, the tag
 // workflow's run, every image and artifact it declares, their attestations, and the deploy docs.
+import { kitCommand } from "../hint.ts";
 import { appendFileSync } from "node:fs";
 import { StartError } from "../cli.ts";
 import { runChecks, type Check } from "../checks.ts";
 import type { Config } from "../config.ts";
-import { commitOf, showFile } from "../git.ts";
+import { commitOf } from "../git.ts";
 import { connectGitHub } from "../github.ts";
-import { bold, countLine, green, printCheckTable, red, say, write, type CheckResult } from "../output.ts";
+import { bold, countLine, green, printCheckTable, red, say, write, yellow, type CheckResult } from "../output.ts";
+import { plain } from "../hint.ts";
 import { redact } from "../redact.ts";
 import type { Runner } from "../run.ts";
 import { highestTag, versionOf } from "../tags.ts";
-import { parseWorkflow, WorkflowError, type Workflow } from "../workflow.ts";
+import { readTagWorkflows, WorkflowError, type NotVerified, type TagWorkflows } from "../workflow/index.ts";
 import type { Receipt, VerifyContext } from "./context.ts";
 import { docsChanged, docsCheck } from "./docs-checks.ts";
 import { artifactCheck, attestationCheck, imageCheck } from "./image-checks.ts";
 import { registryAccess } from "./registry-access.ts";
 import { notesCheck, releaseCheck } from "./release-checks.ts";
-import { workflowCheck } from "./workflow-checks.ts";
+import { notVerifiedChecks, workflowCheckId, workflowChecks } from "./workflow-checks.ts";
 
 export interface VerifyReport {
   ok: boolean;
@@ -24,15 +26,15 @@ export interface VerifyReport {
   commit: string;
   checks: CheckResult[];
   receipt: Receipt;
+  /** Publishing steps of the tag workflows that verify could not read (each is also a warn row). */
+  notVerified: NotVerified[];
 }
 
-/** The workflow file the tag's run used: as it is at the tag's commit. */
-export async function workflowAt(r: Runner, config: Config, tag: string, commit: string): Promise<{ workflow: Workflow | null; problem: string | null }> {
-  const text = await showFile(r, commit, config.workflowPath);
-  if (text === null) return { workflow: null, problem: `no ${config.workflowPath} at ${tag}: nothing was meant to run` };
+/** The tag workflows as they are at the tag's commit: the files the runs used. */
+export async function tagWorkflowsAt(r: Runner, config: Config, tag: string, commit: string): Promise<TagWorkflows> {
   const { owner, name } = config.repository;
   try {
-    return { workflow: parseWorkflow(text, config.workflowPath, { owner, repository: `${owner}/${name}`, tag, sha: commit }), problem: null };
+    return await readTagWorkflows(r, config, commit, { owner, repository: `${owner}/${name}`, tag, sha: commit });
   } catch (error) {
     if (error instanceof WorkflowError) throw new StartError(`${error.message} (at ${tag})`, error.fix);
     throw error;
@@ -42,7 +44,7 @@ export async function workflowAt(r: Runner, config: Config, tag: string, commit:
 /** The tag to verify: --tag, else the highest semver tag with the configured prefix. */
 export async function resolveTag(r: Runner, config: Config, asked: string | undefined): Promise<{ tag: string; version: string; commit: string }> {
   const tag = asked ?? (await highestTag(r, config.tagPrefix));
-  if (!tag) throw new StartError(`there is no release tag (${config.tagPrefix}X.Y.Z) to verify`, "release first (mise run release), or pass --tag TAG");
+  if (!tag) throw new StartError(`there is no release tag (${config.tagPrefix}X.Y.Z) to verify`, `release first (${kitCommand("release")}), or pass --tag TAG`);
   const version = versionOf(tag, config.tagPrefix);
   if (!version) throw new StartError(`${tag} is not a release tag: expected ${config.tagPrefix}X.Y.Z (cog's tag_prefix is "${config.tagPrefix}")`, "pass --tag with a release tag, e.g. --tag " + `${config.tagPrefix}1.0.0`);
   const commit = await commitOf(r, `refs/tags/${tag}`);
@@ -50,18 +52,22 @@ export async function resolveTag(r: Runner, config: Config, asked: string | unde
   return { tag, version, commit };
 }
 
-export function verifyChecks(workflow: Workflow | null): Check<VerifyContext>[] {
-  const images = workflow?.images ?? [];
+export function verifyChecks(workflows: TagWorkflows): Check<VerifyContext>[] {
+  const { images, artifacts } = workflows;
+  const needs = (path: string) => [workflowCheckId(workflows, path)];
+  const names = artifacts.map((a) => a.name);
   return [
     // the GitHub release exists for the pushed tag
     releaseCheck,
     // the release notes look sane
     notesCheck,
-    // the tag-triggered workflow built, attested and published
-    workflowCheck,
+    // the tag-triggered workflows built, attested and published
+    ...workflowChecks(workflows),
     // the expected image tags were published (Current Image Reality)
-    ...images.flatMap((image) => [imageCheck(image), attestationCheck(image)]),
-    ...(workflow?.artifacts ?? []).map(artifactCheck),
+    ...images.flatMap((image) => [imageCheck(image, needs(image.workflow)), attestationCheck(image)]),
+    ...artifacts.map((a) => artifactCheck(a, needs(a.workflow), names.filter((n) => n === a.name).length > 1 ? `artifact:${a.name}:${a.tag}` : `artifact:${a.name}`)),
+    // what the workflows publish that verify cannot read: said, never passed over
+    ...notVerifiedChecks(workflows),
     // the deploy docs still match the image reality
     docsCheck(images),
     // if the release changed visible behaviour, the canonical docs were updated in the same pass
@@ -71,21 +77,36 @@ export function verifyChecks(workflow: Workflow | null): Check<VerifyContext>[] 
 
 export async function verify(r: Runner, config: Config, asked: { tag?: string; waitSeconds: number | null }): Promise<VerifyReport> {
   const { tag, version, commit } = await resolveTag(r, config, asked.tag);
-  const { workflow, problem } = await workflowAt(r, config, tag, commit);
+  const workflows = await tagWorkflowsAt(r, config, tag, commit);
   const gh = await connectGitHub(config.repository);
-  const receipt: Receipt = { release_url: null, run_id: null, images: [], artifacts: [] };
-  const ctx: VerifyContext = { r, config, tag, version, commit, gh, workflow, workflowProblem: problem, registry: registryAccess(config.registryUrl, gh.token.token), waitSeconds: asked.waitSeconds, receipt };
-  const { results } = await runChecks(ctx, verifyChecks(workflow));
+  const receipt: Receipt = { release_url: null, run_id: null, runs: [], images: [], artifacts: [] };
+  const ctx: VerifyContext = { r, config, tag, version, commit, gh, workflows, registry: registryAccess(config, gh.token.token), waitSeconds: asked.waitSeconds, receipt };
+  const { results } = await runChecks(ctx, verifyChecks(workflows));
   receipt.images.sort((a, b) => a.ref.localeCompare(b.ref));
-  return { ok: !results.some((c) => c.status === "fail"), tag, commit, checks: results, receipt };
+  return { ok: !results.some((c) => c.status === "fail"), tag, commit, checks: results, receipt, notVerified: workflows.notVerified };
+}
+
+/** What is not verified, in a line: "cargo publish (release.yml, job crates)". */
+function notVerifiedList(items: NotVerified[]): string {
+  return items.map((i) => `${i.what} (${i.workflow}, job ${i.job})`).join("; ");
+}
+
+/** The verdict: released as the docs promise, released with what was not verified, or not fully released. */
+export function verdict(report: VerifyReport): string {
+  const n = report.notVerified.length;
+  if (!report.ok) return `${report.tag} is not fully released`;
+  if (n) return `${report.tag} is released; ${n} artifact${n === 1 ? "" : "s"} not verified: ${notVerifiedList(report.notVerified)}`;
+  return `${report.tag} is released as the docs promise`;
 }
 
 export function printVerify(report: VerifyReport, config: Config): void {
   say.step(`Post-Release Verification: ${config.repository.owner}/${config.repository.name} ${report.tag} (${report.commit.slice(0, 7)})`);
   printCheckTable(report.checks);
   write();
-  if (report.ok) write(`${green("✔")} ${bold(`${report.tag} is released as the docs promise`)} (${countLine(report.checks)})`);
-  else write(`${red("✖")} ${bold(`${report.tag} is not fully released`)} (${countLine(report.checks)}): mise run release:recover -- --tag ${report.tag} says what state it is in`);
+  const line = `${bold(verdict(report))} (${countLine(report.checks)})`;
+  if (!report.ok) write(`${red("✖")} ${line}: ${kitCommand("release:recover", ["--tag", report.tag])} says what state it is in`);
+  else if (report.notVerified.length) write(`${yellow("⚠")} ${line}: check those by hand`);
+  else write(`${green("✔")} ${line}`);
 }
 
 /** Appends a Markdown summary to the Actions step summary, when there is one. */
@@ -94,7 +115,9 @@ export function writeStepSummary(report: VerifyReport, file = process.env.GITHUB
   const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
   const icon = { pass: "✅", fail: "❌", warn: "⚠️", skip: "➖" } as const;
   const lines = [
-    `### release:verify ${report.tag} ${report.ok ? "✅" : "❌"}`,
+    `### release:verify ${report.tag} ${!report.ok ? "❌" : report.notVerified.length ? "⚠️" : "✅"}`,
+    "",
+    `**${cell(verdict(report))}**`,
     "",
     "| check | result | detail |",
     "|---|---|---|",
@@ -104,5 +127,10 @@ export function writeStepSummary(report: VerifyReport, file = process.env.GITHUB
   if (report.receipt.images.length) {
     lines.push("| image | digest | platforms |", "|---|---|---|", ...report.receipt.images.map((i) => `| \`${i.ref}\` | \`${i.digest ?? "-"}\` | ${i.platforms.join(", ")} |`), "");
   }
-  appendFileSync(file, redact(lines.join("\n")) + "\n");
+  try {
+    appendFileSync(file, plain(redact(lines.join("\n"))) + "\n");
+  } catch (error) {
+    // The summary is a courtesy to the Actions page: not being able to write it fails nothing.
+    say.warn(`cannot write the step summary to GITHUB_STEP_SUMMARY (${file}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; the report above is complete`);
+  }
 }

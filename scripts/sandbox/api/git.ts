@@ -31,6 +31,18 @@ export interface Comparison {
   commits: CommitInfo[];
 }
 
+export interface TagObject {
+  sha: string;
+  tag: string;
+  objectSha: string;
+  objectType: string;
+  taggerName: string;
+  taggerEmail: string;
+  /** ISO 8601. */
+  taggerDate: string;
+  message: string;
+}
+
 export type CreateRefResult = "created" | "exists" | "bad-object";
 
 export interface BareGit {
@@ -44,6 +56,12 @@ export interface BareGit {
   /** Null when the two commits share no history. */
   compare(baseSha: string, headSha: string, limit: number): Promise<Comparison | null>;
   isValidRefName(fullRef: string): Promise<boolean>;
+  /** An annotated tag object by its SHA; null when the SHA names no tag object. */
+  tagObject(sha: string): Promise<TagObject | null>;
+  /** Commits reachable from `headSha`, newest first (git log order), `skip` then at most `limit`. */
+  log(headSha: string, skip: number, limit: number): Promise<CommitInfo[]>;
+  /** Whether `ancestor` is reachable from `descendant`. */
+  isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   /** Creates the ref only if it does not exist yet (atomic in git). */
   createRef(fullRef: string, sha: string): Promise<CreateRefResult>;
   /** Deletes the ref if it still points at oldSha. */
@@ -149,6 +167,30 @@ export function openBareRepo(dir: string): BareGit {
     async isValidRefName(fullRef) {
       if (!fullRef.startsWith("refs/")) return false;
       return (await git(["check-ref-format", fullRef])).code === 0;
+    },
+    async tagObject(sha) {
+      if (!FULL_SHA.test(sha)) return null;
+      const type = await git(["cat-file", "-t", sha]);
+      if (type.code !== 0 || type.stdout.trim() !== "tag") return null;
+      const raw = await must(["cat-file", "tag", sha]);
+      const split = raw.indexOf("\n\n");
+      const head = split < 0 ? raw : raw.slice(0, split);
+      const field = (name: string) => head.split("\n").find((l) => l.startsWith(`${name} `))?.slice(name.length + 1) ?? "";
+      const tagger = /^(.*) <([^>]*)> (\d+) ([+-]\d{4})$/.exec(field("tagger"));
+      const message = split < 0 ? "" : raw.slice(split + 2).replace(/-----BEGIN [A-Z ]*SIGNATURE-----[\s\S]*$/, "");
+      return {
+        sha, tag: field("tag"), objectSha: field("object"), objectType: field("type"),
+        taggerName: tagger?.[1] ?? "", taggerEmail: tagger?.[2] ?? "",
+        taggerDate: tagger ? new Date(Number(tagger[3]) * 1000).toISOString() : new Date(0).toISOString(),
+        message,
+      };
+    },
+    async log(headSha, skip, limit) {
+      const out = await must(["rev-list", `--skip=${skip}`, `--max-count=${limit}`, headSha, "--"]);
+      return commits(out.split("\n").filter(Boolean));
+    },
+    async isAncestor(ancestor, descendant) {
+      return (await git(["merge-base", "--is-ancestor", ancestor, descendant])).code === 0;
     },
     async createRef(fullRef, sha) {
       if (!FULL_SHA.test(sha)) return "bad-object";

@@ -2,7 +2,8 @@
 // @octokit/openapi-types declares for that schema, so the compiler holds every required field.
 import { createHash } from "node:crypto";
 import type { components, operations } from "@octokit/openapi-types";
-import type { CommitInfo, Comparison, RefInfo } from "./git.ts";
+import type { CommitInfo, Comparison, RefInfo, TagObject } from "./git.ts";
+import type { ProtectionSpec, RulesetSpec } from "../scenario.ts";
 import type { AttestationRecord, JobRecord, ReleaseRecord, RunRecord } from "./state.ts";
 
 type Schemas = components["schemas"];
@@ -24,6 +25,8 @@ export interface RenderContext {
   workflowId: number;
   /** When the repository was created (fixed at server start). */
   createdAt: string;
+  /** The GitHub account a commit author's e-mail belongs to, or null (GitHub matches verified e-mails). */
+  accountOf?: (email: string) => { login: string; id: number } | null;
 }
 
 export const ACTIONS_APP_ID = 15368;
@@ -140,6 +143,10 @@ export function gitRef(c: RenderContext, ref: RefInfo): Schemas["git-ref"] {
 
 export function commit(c: RenderContext, g: CommitInfo): Schemas["commit"] {
   const api = repoApi(c);
+  const account = (email: string) => {
+    const a = c.accountOf?.(email);
+    return a ? user(c, a.login, a.id) : null;
+  };
   return {
     url: `${api}/commits/${g.sha}`, sha: g.sha, node_id: nodeId("Commit", g.sha),
     html_url: `${repoHtml(c)}/commit/${g.sha}`, comments_url: `${api}/commits/${g.sha}/comments`,
@@ -151,8 +158,8 @@ export function commit(c: RenderContext, g: CommitInfo): Schemas["commit"] {
       tree: { sha: g.tree, url: `${api}/git/trees/${g.tree}` },
       verification: { verified: false, reason: "unsigned", payload: null, signature: null, verified_at: null },
     },
-    // Commit authors are matched to GitHub accounts by e-mail; the sandbox has no accounts.
-    author: null, committer: null,
+    // GitHub links a commit's author and committer to the accounts whose verified e-mails they used.
+    author: account(g.authorEmail), committer: account(g.committerEmail),
     parents: g.parents.map((p) => ({ sha: p, url: `${api}/commits/${p}`, html_url: `${repoHtml(c)}/commit/${p}` })),
   };
 }
@@ -325,4 +332,75 @@ export function validationError(message: string, errors: Schemas["validation-err
   const body: Schemas["validation-error"] & { status: string } = { message, documentation_url: docs, status: "422" };
   if (errors) body.errors = errors;
   return body;
+}
+
+export function gitTag(c: RenderContext, t: TagObject): Schemas["git-tag"] {
+  const api = repoApi(c);
+  const kind = t.objectType === "tag" ? "tags" : t.objectType === "commit" ? "commits" : `${t.objectType}s`;
+  return {
+    node_id: nodeId("Tag", t.sha), tag: t.tag, sha: t.sha, url: `${api}/git/tags/${t.sha}`, message: t.message,
+    tagger: { date: isoSeconds(t.taggerDate), email: t.taggerEmail, name: t.taggerName },
+    object: { sha: t.objectSha, type: t.objectType, url: `${api}/git/${kind}/${t.objectSha}` },
+    verification: { verified: false, reason: "unsigned", payload: null, signature: null, verified_at: null },
+  };
+}
+
+export function ruleset(c: RenderContext, rs: RulesetSpec, withDetails: boolean, rules: { type: string; parameters?: Record<string, unknown> }[]): Schemas["repository-ruleset"] {
+  const out: Schemas["repository-ruleset"] = {
+    id: rs.id, name: rs.name, target: rs.target, source_type: "Repository", source: `${c.owner}/${c.repo}`,
+    enforcement: rs.enforcement ?? "active", node_id: nodeId("RepositoryRuleset", rs.id),
+    _links: { self: { href: `${repoApi(c)}/rulesets/${rs.id}` }, html: { href: `${repoHtml(c)}/rules/${rs.id}` } },
+    created_at: c.createdAt, updated_at: c.createdAt,
+  };
+  if (withDetails) {
+    out.current_user_can_bypass = rs.bypass ?? "never";
+    out.conditions = { ref_name: { include: rs.include, exclude: rs.exclude ?? [] } };
+    out.rules = rules as Schemas["repository-ruleset"]["rules"];
+  }
+  return out;
+}
+
+export function ruleDetailed(c: RenderContext, rs: RulesetSpec, type: string, parameters?: Record<string, unknown>): Schemas["repository-rule-detailed"] {
+  return { type, ...(parameters ? { parameters } : {}), ruleset_source_type: "Repository", ruleset_source: `${c.owner}/${c.repo}`, ruleset_id: rs.id } as Schemas["repository-rule-detailed"];
+}
+
+export function branchProtection(c: RenderContext, branch: string, p: ProtectionSpec): Schemas["branch-protection"] {
+  const url = `${repoApi(c)}/branches/${encodeURIComponent(branch)}/protection`;
+  const flag = (enabled: boolean) => ({ enabled });
+  const out: Schemas["branch-protection"] = {
+    url, enabled: true,
+    enforce_admins: { url: `${url}/enforce_admins`, enabled: p.enforceAdmins === true },
+    required_linear_history: flag(false), allow_force_pushes: flag(false), allow_deletions: flag(false),
+    block_creations: flag(false), required_conversation_resolution: flag(false), lock_branch: flag(false),
+    allow_fork_syncing: flag(false), required_signatures: { url: `${url}/required_signatures`, enabled: false },
+  };
+  if (p.requiredChecks?.length) {
+    out.required_status_checks = {
+      url: `${url}/required_status_checks`, enforcement_level: p.enforceAdmins ? "everyone" : "non_admins", strict: false,
+      contexts: p.requiredChecks, checks: p.requiredChecks.map((context) => ({ context, app_id: null })),
+      contexts_url: `${url}/required_status_checks/contexts`,
+    };
+  }
+  if (p.requiredReviews !== undefined) {
+    out.required_pull_request_reviews = {
+      url: `${url}/required_pull_request_reviews`, dismiss_stale_reviews: false, require_code_owner_reviews: false,
+      required_approving_review_count: p.requiredReviews, require_last_push_approval: false,
+    };
+  }
+  return out;
+}
+
+export function branch(c: RenderContext, name: string, head: CommitInfo, p: ProtectionSpec | undefined): Schemas["branch-with-protection"] {
+  const url = `${repoApi(c)}/branches/${encodeURIComponent(name)}`;
+  const checks = p?.requiredChecks ?? [];
+  return {
+    name, commit: commit(c, head),
+    _links: { html: `${repoHtml(c)}/tree/${encodeURIComponent(name)}`, self: url },
+    protected: p !== undefined,
+    protection: {
+      enabled: p !== undefined,
+      required_status_checks: { enforcement_level: checks.length ? (p?.enforceAdmins ? "everyone" : "non_admins") : "off", contexts: checks, checks: checks.map((context) => ({ context, app_id: null })) },
+    },
+    protection_url: `${url}/protection`,
+  };
 }

@@ -7,10 +7,12 @@ import http from "node:http";
 import type { Socket } from "node:net";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import semver from "semver";
 import type { Fault, Scenario } from "../scenario.ts";
 import { openBareRepo } from "./git.ts";
 import type { CommitInfo } from "./git.ts";
 import * as render from "./render.ts";
+import { judge, refusalText, ruleParameters, rulesFor, type RefChange } from "./rules.ts";
 import type { CheckRunSpec, RenderContext, StatusSpec } from "./render.ts";
 import { createState, repositoryIdOf } from "./state.ts";
 import type { JobRecord, ReleaseRecord, RunRecord, SandboxState } from "./state.ts";
@@ -53,7 +55,8 @@ export interface ApiServer {
   requests: Map<string, number>;
   /** Requests being answered right now, and the most at once (a test may reset peak to 0). */
   inFlight: { now: number; peak: number };
-  /** Writes hooks/post-receive into remotePath, so pushes reach onRefUpdate before `git push` returns. */
+  /** Writes hooks/pre-receive (GitHub's push rules: protected branches, rulesets, burned tag names) and
+   *  hooks/post-receive (pushes reach onRefUpdate before `git push` returns) into remotePath. */
   installPushHook(): Promise<void>;
   /** Closes the server and every open socket (hung requests included). */
   stop(): Promise<void>;
@@ -103,6 +106,11 @@ class HttpError extends Error {
 
 const DOCS = {
   refs: "https://docs.github.com/rest/git/refs",
+  tags: "https://docs.github.com/rest/git/tags",
+  rules: "https://docs.github.com/rest/repos/rules",
+  branches: "https://docs.github.com/rest/branches/branches",
+  protection: "https://docs.github.com/rest/branches/branch-protection",
+  pulls: "https://docs.github.com/rest/pulls/pulls",
   releases: "https://docs.github.com/rest/releases/releases",
   commits: "https://docs.github.com/rest/commits/commits",
   runs: "https://docs.github.com/rest/actions/workflow-runs",
@@ -113,6 +121,17 @@ const MAX_COMPARE_COMMITS = 250;
 const RERUN_WINDOW_MS = 30 * 24 * 3600 * 1000;
 const MAX_ATTEMPTS = 50;
 const AUTHOR = { login: "sandbox-maintainer", id: 583_231 };
+// https://docs.github.com/rest/releases/releases#create-a-release: GitHub refuses longer notes with 422.
+const MAX_RELEASE_BODY = 125_000;
+// Roles and what GET /repos reports for them: the user's access, whatever the token may do.
+// https://docs.github.com/organizations/managing-user-access-to-your-organizations-repositories/managing-repository-roles/repository-roles-for-an-organization
+const ROLE_PERMISSIONS: Record<string, render.RepoPermissions> = {
+  admin: { admin: true, maintain: true, push: true, triage: true, pull: true },
+  maintain: { admin: false, maintain: true, push: true, triage: true, pull: true },
+  write: { admin: false, maintain: false, push: true, triage: true, pull: true },
+  triage: { admin: false, maintain: false, push: false, triage: true, pull: true },
+  read: { admin: false, maintain: false, push: false, triage: false, pull: true },
+};
 
 const fail = (status: number, message: string, docs?: string): HttpError =>
   new HttpError(status, render.errorBody(message, status, docs));
@@ -144,21 +163,24 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     return p;
   }
 
+  const fineGrained = (): boolean => scenario.tokenKind === "fine-grained" || scenario.missingPermissions.length > 0;
+
   function lacks(perm: string): boolean {
     const [scope, level] = perm.split(":");
     const missing = scenario.missingPermissions;
     return missing.includes(perm) || (level === "write" && missing.includes(`${scope}:read`));
   }
 
-  const canPush = (c: Caller): boolean => c.token !== null && !lacks("contents:write");
+  const canPush = (c: Caller): boolean => c.token !== null && !lacks("contents:write") && ROLE_PERMISSIONS[scenario.role]!.push;
 
   // ---- rate limits (real clock: clients compare reset with their own Date.now()) ----
 
   function rateOf(c: Caller): render.RateCounter {
     const nowS = Math.floor(Date.now() / 1000);
     let r = rates.get(c.key);
-    if (!r || nowS >= r.reset) {
-      const limit = c.token ? 5000 : 60;
+    const limit = c.token ? scenario.tokenLimit : scenario.anonymousLimit;
+    // A test that changes the limit starts a new window, as if an hour had passed.
+    if (!r || nowS >= r.reset || r.limit !== limit) {
       r = { limit, remaining: limit, used: 0, reset: nowS + 3600 };
       rates.set(c.key, r);
     }
@@ -186,9 +208,57 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (await git.getRef(ref)) return;
     const sha = await git.resolveCommit(target);
     if (!sha) throw invalid("Validation Failed", DOCS.releases, [{ resource: "Release", code: "invalid", field: "target_commitish" }]);
+    const refused = judgeChange({ ref, oldSha: null, newSha: sha });
+    if (refused) {
+      // As GitHub answers when a ruleset stops the tag a release would create (observed, e.g.
+      // googleapis/release-please-action#1194).
+      throw invalid("Validation Failed", DOCS.releases, [
+        { resource: "Release", code: "custom", field: "pre_receive", message: `pre_receive Repository rule violations found\n\n${refused.reasons.join("\n")}\n\n` },
+        { resource: "Release", code: "custom", message: "Published releases must have a valid tag" },
+      ]);
+    }
     const made = await git.createRef(ref, sha);
     if (made !== "created") throw invalid("Validation Failed", DOCS.releases, [{ resource: "Release", code: "invalid", field: "target_commitish" }]);
     opts.onRefUpdate?.({ ref, oldSha: null, newSha: sha, via: "api" });
+  }
+
+  function judgeChange(change: RefChange) {
+    return judge(scenario, change, opts.defaultBranch, state.burnedTags);
+  }
+
+  // ---- releases: which one is Latest ----
+  // https://docs.github.com/rest/releases/releases: make_latest defaults to true for newly published
+  // releases; drafts and prereleases cannot be latest; "legacy" picks by creation date and higher
+  // semantic version. GET /releases/latest: the most recent non-prerelease, non-draft release.
+  let latestId: number | null = null;
+
+  const latestCandidates = () => state.releases.filter((x) => !x.draft && !x.prerelease);
+
+  function legacyLatest(): number | null {
+    const ranked = latestCandidates().slice().sort((a, b) => {
+      const [va, vb] = [semver.valid(semver.clean(a.tagName) ?? a.tagName.replace(/^[^\d]*/, "")), semver.valid(semver.clean(b.tagName) ?? b.tagName.replace(/^[^\d]*/, ""))];
+      if (va && vb && semver.neq(va, vb)) return semver.rcompare(va, vb);
+      return b.createdAt.localeCompare(a.createdAt) || b.id - a.id;
+    });
+    return ranked[0]?.id ?? null;
+  }
+
+  function onPublished(rel: ReleaseRecord): void {
+    if (rel.draft || rel.prerelease) return;
+    if (rel.makeLatest === "true") latestId = rel.id;
+    else if (rel.makeLatest === "legacy") latestId = legacyLatest();
+  }
+
+  function currentLatest(): ReleaseRecord | null {
+    const marked = latestCandidates().find((x) => x.id === latestId);
+    if (marked) return marked;
+    return latestCandidates().slice().sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id)[0] ?? null;
+  }
+
+  function checkBody(body: unknown): void {
+    if (typeof body === "string" && body.length > MAX_RELEASE_BODY) {
+      throw invalid("Validation Failed", DOCS.releases, [{ resource: "Release", code: "custom", field: "body", message: `body is too long (maximum is ${MAX_RELEASE_BODY} characters)` }]);
+    }
   }
 
   // ---- pagination ----
@@ -206,6 +276,42 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (page > 1) links.push(link(page - 1, "prev"), link(1, "first"));
     if (page < last) links.push(link(page + 1, "next"), link(last, "last"));
     return { page: items.slice((page - 1) * perPage, page * perPage), headers: links.length ? { link: links.join(", ") } : {} };
+  }
+
+  /**
+   * Cursor pagination (https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api):
+   * `before`/`after` take opaque cursors from the Link header; `page` is not accepted.
+   */
+  function paginateByCursor<T>(r: Req, items: T[]): { page: T[]; headers: Record<string, string> } {
+    const perPage = Math.min(100, Math.max(1, intParam(r.query, "per_page") ?? 30));
+    const cursor = (i: number) => Buffer.from(`cursor:${i}`).toString("base64url");
+    const position = (c: string | null): number | null => {
+      if (c === null) return null;
+      const m = /^cursor:(\d+)$/.exec(Buffer.from(c, "base64url").toString("utf8"));
+      if (!m) throw fail(400, "Invalid cursor", "https://docs.github.com/rest/repos/repos#list-attestations");
+      return Number(m[1]);
+    };
+    const after = position(r.query.get("after"));
+    const before = position(r.query.get("before"));
+    let start = after !== null ? after + 1 : 0;
+    let end = start + perPage;
+    if (before !== null && after === null) {
+      end = before;
+      start = Math.max(0, end - perPage);
+    }
+    end = Math.min(end, items.length);
+    const page = items.slice(start, end);
+    const links: string[] = [];
+    const link = (key: "after" | "before", i: number, rel: string) => {
+      const q = new URLSearchParams(r.query);
+      q.delete("after");
+      q.delete("before");
+      q.set(key, cursor(i));
+      return `<${ctx.apiUrl}${r.url.pathname}?${q}>; rel="${rel}"`;
+    };
+    if (end < items.length && page.length) links.push(link("after", end - 1, "next"));
+    if (start > 0 && page.length) links.push(link("before", start, "prev"));
+    return { page, headers: links.length ? { link: links.join(", ") } : {} };
   }
 
   // ---- releases ----
@@ -242,6 +348,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     expectTypes(b, { target_commitish: "string", name: "string?", body: "string?", draft: "boolean", prerelease: "boolean", generate_release_notes: "boolean", make_latest: "string" });
     const makeLatest = typeof b.make_latest === "string" ? b.make_latest : "true";
     if (!["true", "false", "legacy"].includes(makeLatest)) throw invalid(`Invalid request.\n\nFor 'properties/make_latest', "${makeLatest}" is not a valid value.`, DOCS.releases);
+    checkBody(b.body);
     await checkTagName(tag);
     checkTagFree(tag, null);
     const draft = b.draft === true;
@@ -256,6 +363,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       makeLatest, createdAt: at, publishedAt: draft ? null : at, authorLogin: AUTHOR.login,
     };
     state.releases.push(rel);
+    onPublished(rel);
     const out = renderRelease(rel);
     return { status: 201, body: out, headers: { location: out.url } };
   }
@@ -264,6 +372,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const rel = findRelease(r);
     const b = r.body;
     expectTypes(b, { tag_name: "string", target_commitish: "string", name: "string?", body: "string?", draft: "boolean", prerelease: "boolean", make_latest: "string" });
+    checkBody(b.body);
     if (rel.immutable && !rel.draft) {
       // Only the title and notes of a published immutable release may change.
       const current: Record<string, unknown> = { tag_name: rel.tagName, target_commitish: rel.targetCommitish, draft: rel.draft, prerelease: rel.prerelease, make_latest: rel.makeLatest };
@@ -294,7 +403,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     } else {
       next.publishedAt = null;
     }
+    const published = rel.draft && !next.draft;
     Object.assign(rel, next);
+    if (published || typeof b.make_latest === "string") onPublished(rel);
     return { status: 200, body: renderRelease(rel) };
   }
 
@@ -373,9 +484,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       async handle(r) {
         const head = await git.resolveCommit(`refs/heads/${opts.defaultBranch}`);
         const pushedAt = head ? render.isoSeconds((await git.commit(head)).committerDate) : ctx.createdAt;
-        const perms = r.caller.token
-          ? { admin: canPush(r.caller), maintain: canPush(r.caller), push: canPush(r.caller), triage: true, pull: true }
-          : undefined;
+        // The user's role, not the token's grants: a fine-grained token without Contents: write still
+        // reports push: true for a maintainer (only its writes are refused).
+        const perms = r.caller.token ? { ...ROLE_PERMISSIONS[scenario.role]! } : undefined;
         return { status: 200, body: render.fullRepository(ctx, perms, pushedAt) };
       },
     },
@@ -407,6 +518,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
           throw invalid(`Invalid request.\n\n${missing.join(", ")} ${missing.length > 1 ? "weren't" : "wasn't"} supplied.`, DOCS.refs);
         }
         if (ref.split("/").length < 3 || !(await git.isValidRefName(ref))) throw invalid("Reference name must start with 'refs/' and have at least two slashes.", DOCS.refs);
+        const refused = judgeChange({ ref, oldSha: null, newSha: sha });
+        if (refused) throw invalid(`Repository rule violations found\n\n${refused.reasons.join("\n")}\n\n`, DOCS.refs);
         const made = await git.createRef(ref, sha);
         if (made === "exists") throw invalid("Reference already exists", DOCS.refs);
         if (made === "bad-object") throw invalid("Object does not exist", DOCS.refs);
@@ -428,6 +541,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         if (tag !== null && state.releases.some((x) => x.immutable && !x.draft && x.tagName === tag)) {
           throw invalid(`Cannot delete tag ${tag}: it belongs to an immutable release`, DOCS.refs);
         }
+        const refused = judgeChange({ ref: full, oldSha: ref.sha, newSha: null });
+        if (refused) throw invalid(`Repository rule violations found\n\n${refused.reasons.join("\n")}\n\n`, DOCS.refs);
         if (!(await git.deleteRef(full, ref.sha))) throw invalid("Reference does not exist", DOCS.refs);
         opts.onRefUpdate?.({ ref: full, oldSha: ref.sha, newSha: null, via: "api" });
         return { status: 204 };
@@ -495,6 +610,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       async handle(r) {
         // Drafts are never found by tag, whoever asks.
         const rel = state.releases.find((x) => !x.draft && x.tagName === r.params.tag);
+        if (!rel) throw notFound(DOCS.releases);
+        return { status: 200, body: renderRelease(rel) };
+      },
+    },
+    {
+      method: "GET", template: "/repos/{owner}/{repo}/releases/latest", perm: "contents:read",
+      async handle() {
+        const rel = currentLatest();
         if (!rel) throw notFound(DOCS.releases);
         return { status: 200, body: renderRelease(rel) };
       },
@@ -576,9 +699,98 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
           .filter((a) => a.digest === r.params.subject_digest)
           .filter((a) => !wanted || predicateMatches(wanted, a.predicateType));
         if (found.length === 0) throw notFound("https://docs.github.com/rest/repos/repos#list-attestations");
-        const { page, headers } = paginate(r, found);
+        const { page, headers } = paginateByCursor(r, found);
         const body: render.AttestationList = { attestations: page.map((a) => render.attestation(ctx, a, state.attestations.indexOf(a))) };
         return { status: 200, body, headers };
+      },
+    },
+    {
+      method: "GET", template: "/repos/{owner}/{repo}/git/tags/{tag_sha}", perm: "contents:read",
+      async handle(r) {
+        const refs = await git.listRefs();
+        if (refs.length === 0) throw fail(409, "Git Repository is empty.", DOCS.tags);
+        const tag = await git.tagObject(r.params.tag_sha);
+        if (!tag) throw notFound(DOCS.tags);
+        return { status: 200, body: render.gitTag(ctx, tag) };
+      },
+    },
+    {
+      // What git-cliff's [remote.github] reads (git-cliff-core/src/remote/github.rs: per_page, page, sha).
+      method: "GET", template: "/repos/{owner}/{repo}/commits", perm: "contents:read",
+      async handle(r) {
+        const refs = await git.listRefs();
+        if (refs.length === 0) throw fail(409, "Git Repository is empty.", DOCS.commits);
+        const start = r.query.get("sha") || opts.defaultBranch;
+        const head = await git.resolveCommit(start);
+        if (!head) throw notFound(DOCS.commits);
+        const perPage = Math.min(100, Math.max(1, intParam(r.query, "per_page") ?? 30));
+        const page = Math.max(1, intParam(r.query, "page") ?? 1);
+        const commits = await git.log(head, (page - 1) * perPage, perPage + 1);
+        const more = commits.length > perPage;
+        const links: string[] = [];
+        const link = (n: number, rel: string) => {
+          const q = new URLSearchParams(r.query);
+          q.set("page", String(n));
+          return `<${ctx.apiUrl}${r.url.pathname}?${q}>; rel="${rel}"`;
+        };
+        if (more) links.push(link(page + 1, "next"));
+        if (page > 1) links.push(link(page - 1, "prev"), link(1, "first"));
+        return { status: 200, body: commits.slice(0, perPage).map((c) => render.commit(ctx, c)), headers: links.length ? { link: links.join(", ") } : {} };
+      },
+    },
+    {
+      // The sandbox has no pull requests: every list is empty, as on a repository that never had one.
+      method: "GET", template: "/repos/{owner}/{repo}/pulls", perm: "pull_requests:read",
+      async handle(r) {
+        const st = r.query.get("state");
+        if (st !== null && !["open", "closed", "all"].includes(st)) throw invalid(`Invalid request.\n\nFor 'properties/state', "${st}" is not a valid value.`, DOCS.pulls);
+        return { status: 200, body: [] };
+      },
+    },
+    {
+      method: "GET", template: "/repos/{owner}/{repo}/branches/{branch}/protection", perm: "administration:read",
+      async handle(r) {
+        // Reading protection is an admin's: others hear so (as GitHub words it), whatever the branch.
+        if (scenario.role !== "admin") throw fail(403, "Must have admin rights to Repository.", DOCS.protection);
+        const p = scenario.branchProtection[r.params.branch];
+        if (!p) throw fail(404, "Branch not protected", DOCS.protection);
+        return { status: 200, body: render.branchProtection(ctx, r.params.branch, p) };
+      },
+    },
+    {
+      method: "GET", template: "/repos/{owner}/{repo}/branches/{branch}", perm: "contents:read",
+      async handle(r) {
+        const head = await git.resolveCommit(`refs/heads/${r.params.branch}`);
+        if (!head) throw fail(404, "Branch not found", DOCS.branches);
+        return { status: 200, body: render.branch(ctx, r.params.branch, await git.commit(head), scenario.branchProtection[r.params.branch]) };
+      },
+    },
+    {
+      // https://docs.github.com/rest/repos/rules#get-rules-for-a-branch: every active rule that would
+      // apply to a branch of that name (it need not exist), with the ruleset it comes from.
+      method: "GET", template: "/repos/{owner}/{repo}/rules/branches/{branch}", perm: "metadata:read",
+      async handle(r) {
+        const rules = rulesFor(scenario, `refs/heads/${r.params.branch}`, opts.defaultBranch)
+          .map(({ type, ruleset }) => render.ruleDetailed(ctx, ruleset, type, ruleParameters(type)));
+        const { page, headers } = paginate(r, rules);
+        return { status: 200, body: page, headers };
+      },
+    },
+    {
+      method: "GET", template: "/repos/{owner}/{repo}/rulesets", perm: "metadata:read",
+      async handle(r) {
+        const targets = (r.query.get("targets") ?? "branch,tag,push").split(",").map((t) => t.trim());
+        const list = scenario.rulesets.filter((rs) => targets.includes(rs.target)).map((rs) => render.ruleset(ctx, rs, false, []));
+        const { page, headers } = paginate(r, list);
+        return { status: 200, body: page, headers };
+      },
+    },
+    {
+      method: "GET", template: "/repos/{owner}/{repo}/rulesets/{ruleset_id}", perm: "metadata:read",
+      async handle(r) {
+        const rs = scenario.rulesets.find((x) => String(x.id) === r.params.ruleset_id);
+        if (!rs) throw notFound(DOCS.rules);
+        return { status: 200, body: render.ruleset(ctx, rs, true, rs.rules.map((type) => ({ type, ...(ruleParameters(type) ? { parameters: ruleParameters(type) } : {}) }))) };
       },
     },
     {
@@ -634,6 +846,20 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     return { status, body, headers };
   }
 
+  /** A spent primary limit: 403 until the window resets, as GitHub answers
+   *  (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit). */
+  function exhausted(caller: Caller, template: string): Reply | null {
+    if (template === "/rate_limit" || caller.bad) return null;
+    const rate = rateOf(caller);
+    if (rate.remaining > 0) return null;
+    const who = caller.token ? `user ID ${AUTHOR.id}` : "127.0.0.1";
+    return {
+      status: 403,
+      body: render.errorBody(`API rate limit exceeded for ${who}. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)`, 403, `${DOCS.rate}#about-the-primary-rate-limit`),
+      headers: rateHeaders(rate),
+    };
+  }
+
   async function dispatch(req: http.IncomingMessage, url: URL, method: string, match: Match | null, caller: Caller): Promise<Reply> {
     if (caller.bad) throw fail(401, "Bad credentials");
     if (!match?.route) throw notFound();
@@ -663,9 +889,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     };
     const text = reply.body === undefined ? null : typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
     const etag = text === null ? null : `W/"${createHash("sha256").update(text).digest("hex")}"`;
+    if (caller.token && !fineGrained()) headers["x-oauth-scopes"] = scenario.tokenScopes.join(", ");
     const rate = rateOf(caller);
     if (etag && req.method === "GET" && reply.status === 200 && etagMatches(req.headers["if-none-match"], etag)) {
-      // A 304 costs nothing against the rate limit.
+      // A conditional request answered 304 is free only when it is authorized; anonymous ones count.
+      // https://docs.github.com/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate
+      if (countRate && !caller.token) {
+        rate.used += 1;
+        rate.remaining = Math.max(0, rate.limit - rate.used);
+      }
       res.writeHead(304, { ...headers, ...rateHeaders(rate), etag });
       res.end();
       return 304;
@@ -703,10 +935,27 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     count(`POST /_sandbox/refs ${status}`);
   }
 
+  /** The pre-receive hook asks here whether GitHub would take a push; a refusal is GitHub's text. */
+  async function handlePreReceive(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const texts: string[] = [];
+    for (const line of raw.split("\n")) {
+      const [oldSha, newSha, ref, forced] = line.trim().split(/\s+/);
+      if (!ref) continue;
+      const refused = judgeChange({ ref, oldSha: ZERO_SHA.test(oldSha) ? null : oldSha, newSha: ZERO_SHA.test(newSha) ? null : newSha, forced: forced === "1" });
+      if (refused) texts.push(refusalText(refused, `${ctx.htmlUrl}/${opts.owner}/${opts.repo}`));
+    }
+    const status = texts.length ? 403 : 204;
+    res.writeHead(status, texts.length ? { "content-type": "text/plain; charset=utf-8" } : {});
+    res.end(texts.join(""));
+    count(`POST /_sandbox/pre-receive ${status}`);
+  }
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const method = (req.method ?? "GET").toUpperCase();
     const url = new URL(req.url ?? "/", ctx.apiUrl);
     if (method === "POST" && url.pathname === "/_sandbox/refs") return handleRefsHook(req, res);
+    if (method === "POST" && url.pathname === "/_sandbox/pre-receive") return handlePreReceive(req, res);
     const match = matchRoute(compiled, method, url.pathname);
     const template = match?.template ?? url.pathname;
     const key = (status: number) => `${method} ${template} ${status}`;
@@ -730,7 +979,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       let reply: Reply;
       try {
-        reply = fault ? faultReply(fault, caller) : await dispatch(req, url, method, match, caller);
+        reply = fault ? faultReply(fault, caller) : exhausted(caller, template) ?? (await dispatch(req, url, method, match, caller));
       } catch (e) {
         if (e instanceof HttpError) reply = { status: e.status, body: e.body, headers: e.headers };
         else {
@@ -739,7 +988,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         }
       }
       if (res.destroyed || res.writableEnded) return;
-      count(key(send(req, res, reply, caller, template !== "/rate_limit")));
+      count(key(send(req, res, reply, caller, template !== "/rate_limit" && !(reply.status === 403 && rateOf(caller).remaining === 0))));
     } finally {
       inFlight.now--;
     }
@@ -768,6 +1017,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   ctx = {
     apiUrl: url, htmlUrl: url, owner: opts.owner, repo: opts.repo, repoId: repositoryIdOf(opts.owner, opts.repo),
     defaultBranch: opts.defaultBranch, workflowId: state.workflowId, createdAt: render.isoSeconds(now()),
+    accountOf: (email) => {
+      const login = scenario.accounts[email.toLowerCase()] ?? /^(?:\d+\+)?([A-Za-z0-9-]+)@users\.noreply\.github\.com$/i.exec(email)?.[1];
+      return login ? { login, id: render.derivedId("user", login) % 100_000_000 } : null;
+    },
   };
 
   return {
@@ -778,6 +1031,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     async installPushHook() {
       const hooks = path.join(opts.remotePath, "hooks");
       await mkdir(hooks, { recursive: true });
+      await writeFile(path.join(hooks, "pre-receive"), preReceiveScript(`${url}/_sandbox/pre-receive`), { mode: 0o755 });
       await writeFile(path.join(hooks, "post-receive"), pushHookScript(`${url}/_sandbox/refs`), { mode: 0o755 });
     },
     async stop() {
@@ -799,7 +1053,7 @@ interface Match {
 }
 
 // Parameters that may hold slashes: Octokit sends them as one %2F-encoded segment, curl as several.
-const MULTI = new Set(["ref", "tag", "basehead", "subject_digest"]);
+const MULTI = new Set(["ref", "tag", "basehead", "subject_digest", "branch"]);
 
 function matchParts(tpl: string[], segs: string[], i: number, j: number, params: Record<string, string>): Record<string, string> | null {
   if (i === tpl.length) return j === segs.length ? params : null;
@@ -907,6 +1161,39 @@ const HOOK_JS = [
   "    .catch((e) => console.error('sandbox: ref notification failed: ' + e.message));",
   "});",
 ].join("\n");
+
+// Asks the server about every ref; a refusal is printed (git shows it after "remote: ") and fails the
+// push, as GitHub's own pre-receive does. An unreachable server lets the push through, loudly.
+const PRE_RECEIVE_JS = [
+  "let input = '';",
+  "process.stdin.setEncoding('utf8');",
+  "process.stdin.on('data', (d) => { input += d; });",
+  "process.stdin.on('end', () => {",
+  "  fetch(process.argv[1], { method: 'POST', body: input, signal: AbortSignal.timeout(15000) })",
+  "    .then(async (r) => { const t = await r.text(); if (r.status === 403) { process.stderr.write(t); process.exitCode = 1; } })",
+  "    .catch((e) => console.error('sandbox: push rules not checked: ' + e.message));",
+  "});",
+].join("\n");
+
+function preReceiveScript(endpoint: string): string {
+  // The new objects are quarantined until the hook succeeds: only the hook itself can ask git
+  // whether an update is a fast-forward, so it adds that to each line.
+  return [
+    "#!/bin/sh",
+    "# release-kit sandbox: GitHub's push rules (protected branches, rulesets, burned tag names).",
+    "unset NODE_OPTIONS",
+    "zero=0000000000000000000000000000000000000000",
+    "lines=''",
+    "while read -r old new ref; do",
+    "  forced=0",
+    '  if [ "$old" != "$zero" ] && [ "$new" != "$zero" ] && ! git merge-base --is-ancestor "$old" "$new" 2>/dev/null; then forced=1; fi',
+    '  lines="$lines$old $new $ref $forced',
+    '"',
+    "done",
+    `printf '%s' "$lines" | exec ${shQuote(process.execPath)} -e ${shQuote(PRE_RECEIVE_JS)} ${shQuote(endpoint)}`,
+    "",
+  ].join("\n");
+}
 
 function pushHookScript(endpoint: string): string {
   return [

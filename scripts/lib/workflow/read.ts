@@ -1,0 +1,381 @@
+// One workflow file, read as GitHub runs it for a push of the tag: GitHub's own parser says whether
+// it is valid and which events start it; then every job and step is read in order, with the env
+// and `${{ }}` values a tag push gives, and what each step publishes is either read (an image or
+// artifact verify checks) or named as not verified, with why.
+import { posix } from "node:path";
+import { parseDocument } from "yaml";
+import { readAction } from "./actions.ts";
+import { publishedBy, type CommandContext, type Found, type PackagedChart } from "./commands.ts";
+import { condition, splitExpressions, evaluate, Unknown, valueOf, type ExpressionScope } from "./expressions.ts";
+import { tagFiltersOf } from "./filters.ts";
+import { shellSyntax, workflowParsers } from "./libraries.ts";
+import { readScript, UNKNOWN_MARK } from "./shell.ts";
+import { WorkflowError, type ArtifactSpec, type ImageSpec, type NotVerified, type Place, type TagFilters, type Workflow, type WorkflowContext } from "./types.ts";
+
+type Table = Record<string, unknown>;
+const asTable = (v: unknown): Table | null => (v && typeof v === "object" && !Array.isArray(v) ? (v as Table) : null);
+
+/** Reads another file of the repository at the same commit (a Chart.yaml, a called workflow). */
+export type FileReader = (path: string) => Promise<string | null>;
+
+/** A file checked by YAML and by GitHub's parser: its data and the tag filters it declares. */
+export interface CheckedWorkflow {
+  path: string;
+  root: Table;
+  filters: TagFilters;
+}
+
+/** GitHub's filters from a document its parser refused: enough to tell whether the tag concerns it. */
+function rawFilters(on: unknown): TagFilters | null {
+  if (on === "push" || (Array.isArray(on) && on.includes("push"))) return { onTagPush: true, tags: null, tagsIgnore: null };
+  const events = asTable(on);
+  if (!events) return on === undefined ? null : { onTagPush: false, tags: null, tagsIgnore: null };
+  if (!("push" in events)) return { onTagPush: false, tags: null, tagsIgnore: null };
+  const push = asTable(events.push);
+  const list = (v: unknown) => (typeof v === "string" ? [v] : Array.isArray(v) ? v.map(String) : undefined);
+  return tagFiltersOf({ tags: list(push?.tags), "tags-ignore": list(push?.["tags-ignore"]), branches: list(push?.branches), "branches-ignore": list(push?.["branches-ignore"]) }, true);
+}
+
+/**
+ * Parses a workflow file. Throws WorkflowError for what GitHub would refuse, unless `concerns`
+ * says, from what can still be read of `on:`, that the file does not concern this push anyway.
+ */
+export async function checkWorkflow(text: string, path: string, concerns?: (filters: TagFilters) => boolean): Promise<CheckedWorkflow> {
+  const doc = parseDocument(text, { uniqueKeys: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0]?.line;
+    throw new WorkflowError(`${path} is not valid YAML${line ? ` (line ${line})` : ""}: ${e.message.split("\n")[0]}`, `fix the YAML syntax of ${path}${line ? ` at line ${line}` : ""}`);
+  }
+  let root: Table | null;
+  try {
+    // yaml refuses aliases that expand exponentially (a "billion laughs" document), before GitHub's parser sees them.
+    root = asTable(doc.toJS({ maxAliasCount: 100 }));
+  } catch (error) {
+    throw new WorkflowError(`${path} cannot be read: ${(error as Error).message} (YAML aliases that expand to a huge document)`, `write ${path} without nested YAML aliases (&anchor / *alias) that multiply each other`);
+  }
+  if (!root) throw new WorkflowError(`${path} is not a workflow: its top level is not a mapping`, `check that ${path} is a GitHub Actions workflow`);
+  const { parser } = await workflowParsers();
+  const parsed = parser.parseWorkflow({ name: path, content: text }, new parser.NoOperationTraceWriter());
+  const errors = parsed.context.errors.getErrors();
+  const template = !errors.length && parsed.value ? await parser.convertWorkflowTemplate(parsed.context, parsed.value) : null;
+  const problems = [...errors.map((e) => e.message), ...(template?.errors ?? []).map((e) => e.Message)];
+  if (problems.length) {
+    const filters = rawFilters(root.on);
+    if (filters && concerns && !concerns(filters)) return { path, root, filters };
+    const first = problems[0]!.replace(`${path} `, "");
+    const line = /\(Line: (\d+)/.exec(first)?.[1];
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+    throw new WorkflowError(`${path} is not a valid workflow: ${first.replace(/^\(Line: (\d+), Col: (\d+)\): /, "line $1, column $2: ")}${more}`, `fix ${path}${line ? ` at line ${line}` : ""}: GitHub would refuse to run it`);
+  }
+  const events = (template?.events ?? {}) as Record<string, unknown>;
+  const push = events.push as Parameters<typeof tagFiltersOf>[0];
+  return { path, root, filters: tagFiltersOf(push, "push" in events) };
+}
+
+/** GitHub's default variables of a step, for a push of the tag. */
+function defaultShellEnv(ctx: WorkflowContext): [string, string][] {
+  return [
+    ["CI", "true"],
+    ["GITHUB_ACTIONS", "true"],
+    ["GITHUB_EVENT_NAME", "push"],
+    ["GITHUB_REF", `refs/tags/${ctx.tag}`],
+    ["GITHUB_REF_NAME", ctx.tag],
+    ["GITHUB_REF_TYPE", "tag"],
+    ["GITHUB_SHA", ctx.sha],
+    ["GITHUB_REPOSITORY", ctx.repository],
+    ["GITHUB_REPOSITORY_OWNER", ctx.owner],
+    ["GITHUB_SERVER_URL", "https://github.com"],
+    ["GITHUB_HEAD_REF", ""],
+    ["GITHUB_BASE_REF", ""],
+  ];
+}
+
+const PUBLISHING_WORDS = /\b(helm|oras|docker|podman|crane|skopeo|regctl|cosign|cargo|npm|pnpm|yarn|twine|poetry|goreleaser|gh)\b[^\n]*\b(push|publish|upload|release|copy|cp|sign|attest|tag|create)\b/;
+
+interface JobInput {
+  ctx: WorkflowContext;
+  workflow: string;
+  root: Table;
+  readFile: FileReader;
+  inputs: Map<string, string | boolean | number | null> | null;
+  depth: number;
+}
+
+interface Collected {
+  images: ImageSpec[];
+  artifacts: ArtifactSpec[];
+  notVerified: NotVerified[];
+  attests: { place: Place; subject: string | null; why?: string }[];
+}
+
+/** Resolves an env mapping in order; each value sees the ones before it. */
+function resolveEnv(table: unknown, scope: ExpressionScope): void {
+  for (const [key, raw] of Object.entries(asTable(table) ?? {})) {
+    const v = valueOf(raw, scope);
+    scope.env.set(key, v instanceof Unknown || v === null ? (v === null ? "" : null) : String(v));
+  }
+}
+
+function stepName(step: Table, index: number): string {
+  const name = typeof step.name === "string" ? step.name : typeof step.id === "string" ? step.id : null;
+  return name ?? `step ${index + 1}`;
+}
+
+function shellOf(step: Table, job: Table, root: Table): string | null {
+  const defaults = (t: Table | null) => asTable(asTable(t?.defaults)?.run);
+  const shell = step.shell ?? defaults(job)?.shell ?? defaults(root)?.shell;
+  if (typeof shell === "string") return shell.trim().split(/\s+/)[0]!;
+  const runsOn = JSON.stringify(job["runs-on"] ?? "");
+  return /windows/i.test(runsOn) ? "pwsh" : null;
+}
+
+async function readRunStep(step: Table, job: Table, root: Table, scope: ExpressionScope, commandCtx: CommandContext): Promise<Found[]> {
+  const run = String(step.run);
+  const shell = shellOf(step, job, root);
+  if (shell && shell !== "bash" && shell !== "sh") {
+    return PUBLISHING_WORDS.test(run) ? [{ notVerified: { what: `a ${shell} script`, why: `release-kit reads bash and sh scripts only; this one seems to publish` } }] : [];
+  }
+  // `${{ }}` is replaced before the shell runs; one whose value is not known marks the words it is in.
+  const marks = new Map<string, string>();
+  let script = "";
+  for (const part of splitExpressions(run)) {
+    if ("text" in part) {
+      script += part.text;
+      continue;
+    }
+    const value = evaluate(part.expression, scope);
+    if (value instanceof Unknown) {
+      const mark = `${UNKNOWN_MARK}${marks.size}__`;
+      marks.set(mark, part.source.replace(/\s+/g, " "));
+      script += mark;
+    } else script += value.coerceString();
+  }
+  const env = new Map<string, string | null>([...defaultShellEnv(scope.push), ...scope.env]);
+  const dir = valueOf(step["working-directory"] ?? asTable(asTable(job.defaults)?.run)?.["working-directory"] ?? asTable(asTable(root.defaults)?.run)?.["working-directory"], scope);
+  const cwd = dir === null ? "" : dir instanceof Unknown ? null : posix.normalize(String(dir)).replace(/^\.\/?$/, "").replace(/\/$/, "");
+  const sh = await shellSyntax();
+  let commands;
+  try {
+    commands = readScript(sh, script, env, cwd, marks);
+  } catch (error) {
+    return PUBLISHING_WORDS.test(run) ? [{ notVerified: { what: "its script", why: `the script does not parse as bash (${(error as Error).message}); it seems to publish` } }] : [];
+  }
+  const found: Found[] = [];
+  for (const command of commands) found.push(...(await publishedBy(command, commandCtx)));
+  return found;
+}
+
+const MAX_COMBINATIONS = 256;
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The combinations of a job's matrix, as GitHub makes them (product, then exclude, then include);
+ * undefined when the job has no matrix, null when the matrix is decided at run time.
+ */
+export function matrixOf(job: Table, scope: ExpressionScope): Record<string, unknown>[] | null | undefined {
+  const matrix = asTable(asTable(job.strategy)?.matrix);
+  if (!asTable(job.strategy)?.matrix) return undefined;
+  if (!matrix) return null;
+  const resolve = (value: unknown): unknown => {
+    if (typeof value === "string") {
+      const v = valueOf(value, scope);
+      if (v instanceof Unknown) throw v;
+      return v;
+    }
+    if (Array.isArray(value)) return value.map(resolve);
+    const table = asTable(value);
+    return table ? Object.fromEntries(Object.entries(table).map(([k, v]) => [k, resolve(v)])) : value;
+  };
+  try {
+    const keys = Object.keys(matrix).filter((k) => k !== "include" && k !== "exclude");
+    let combos: Record<string, unknown>[] = keys.length ? [{}] : [];
+    for (const key of keys) {
+      const values = resolve(matrix[key]);
+      if (!Array.isArray(values)) return null;
+      combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
+    }
+    const exclude = resolve(matrix.exclude ?? []);
+    const include = resolve(matrix.include ?? []);
+    if (!Array.isArray(exclude) || !Array.isArray(include)) return null;
+    combos = combos.filter((c) => !exclude.some((e) => Object.entries(asTable(e) ?? {}).every(([k, v]) => same(c[k], v))));
+    for (const entry of include.map((e) => asTable(e) ?? {})) {
+      // Added to every combination whose own values it does not change; else a combination of its own.
+      const fits = combos.filter((c) => Object.entries(entry).every(([k, v]) => !keys.includes(k) || same(c[k], v)));
+      if (keys.length && fits.length) for (const c of fits) Object.assign(c, entry);
+      else combos.push({ ...entry });
+    }
+    return combos.length <= MAX_COMBINATIONS ? combos : null;
+  } catch (error) {
+    if (error instanceof Unknown) return null;
+    throw error;
+  }
+}
+
+async function readJob(jobId: string, job: Table, input: JobInput, workflowEnv: Map<string, string | null>, into: Collected): Promise<void> {
+  const scope: ExpressionScope = { push: input.ctx, env: new Map(workflowEnv), envComplete: true, steps: new Map(), inputs: input.inputs };
+  const combos = matrixOf(job, scope);
+  // A written-out matrix runs the job once per combination; one decided at run time leaves `matrix` unknown.
+  for (const matrix of combos?.length ? combos : [null]) await readJobOnce(jobId, job, input, workflowEnv, into, matrix);
+}
+
+async function readJobOnce(jobId: string, job: Table, input: JobInput, workflowEnv: Map<string, string | null>, into: Collected, matrix: Record<string, unknown> | null): Promise<void> {
+  const { ctx, workflow, readFile } = input;
+  const base: ExpressionScope = { push: ctx, env: new Map(workflowEnv), envComplete: true, steps: new Map(), inputs: input.inputs, matrix };
+  const runs = condition(job.if, base);
+  if (runs === false) return;
+  const jobCondition = runs instanceof Unknown ? `the job runs only ${runs.what.replace(/^if: /, "if ")}, which is not known before the run` : null;
+
+  if (typeof job.uses === "string") return readCalledWorkflow(jobId, job, input, base, jobCondition, into);
+
+  resolveEnv(job.env, base);
+  const commandCtx: CommandContext = { readFile, packaged: new Map<string, PackagedChart>() };
+  const steps = Array.isArray(job.steps) ? job.steps : [];
+  await readSteps(steps, { input, job, jobId, base, jobCondition, commandCtx, into, prefix: "", depth: 0 });
+}
+
+interface StepsInput {
+  input: JobInput;
+  job: Table;
+  jobId: string;
+  /** What the steps see: env so far, earlier steps' outputs, inputs (of a composite action). */
+  base: ExpressionScope;
+  jobCondition: string | null;
+  commandCtx: CommandContext;
+  into: Collected;
+  /** "<step> / " inside a composite action, so its steps are named by the step that uses it. */
+  prefix: string;
+  depth: number;
+}
+
+async function readSteps(steps: unknown[], s: StepsInput): Promise<void> {
+  const { input, job, jobId, base, jobCondition, commandCtx, into } = s;
+  let envComplete = base.envComplete;
+  for (const [index, value] of steps.entries()) {
+    const step = asTable(value) ?? {};
+    const place: Place = { workflow: input.workflow, job: jobId, step: `${s.prefix}${stepName(step, index)}` };
+    const scope: ExpressionScope = { ...base, env: new Map(base.env), envComplete, steps: base.steps };
+    resolveEnv(step.env, scope);
+    const stepRuns = condition(step.if, scope);
+    if (stepRuns === false) continue;
+    const why = jobCondition ?? (stepRuns instanceof Unknown ? `the step runs only ${stepRuns.what.replace(/^if: /, "if ")}, which is not known before the run` : null);
+    let found: Found[] = [];
+    if (typeof step.uses === "string" && step.uses.startsWith("./")) {
+      found = await readLocalAction(step, scope, place, { ...s, base: scope, jobCondition: why });
+      envComplete = false;
+    } else if (typeof step.uses === "string") {
+      const reading = readAction(step.uses, asTable(step.with) ?? {}, scope, typeof step.id === "string" ? step.id : null);
+      found = reading.found;
+      if (reading.outputs && typeof step.id === "string" && !why) base.steps.set(step.id, reading.outputs);
+      if (reading.attests) into.attests.push({ place, subject: why ? null : reading.attests.subject, why: why ?? reading.attests.why });
+      // An action may export variables for the steps after it.
+      envComplete = false;
+    } else if (typeof step.run === "string") {
+      found = await readRunStep(step, job, input.root, scope, commandCtx);
+      if (/GITHUB_ENV/.test(step.run)) envComplete = false;
+    }
+    for (const f of found) {
+      if ("notVerified" in f) into.notVerified.push({ ...place, ...f.notVerified });
+      else if (why) into.notVerified.push({ ...place, what: "image" in f ? `image ${f.image.ref}` : `${f.artifact.kind} ${f.artifact.ref}:${f.artifact.tag}`, why });
+      else if ("image" in f) into.images.push({ ...place, ...f.image, attest: false });
+      else into.artifacts.push({ ...place, ...f.artifact });
+    }
+  }
+}
+
+/** A composite action of this repository (`uses: ./path`): its steps are read as the job's, with its inputs. */
+async function readLocalAction(step: Table, scope: ExpressionScope, place: Place, s: StepsInput): Promise<Found[]> {
+  const dir = posix.normalize(String(step.uses).slice(2)).replace(/\/$/, "");
+  const text = (await s.input.readFile(`${dir}/action.yml`)) ?? (await s.input.readFile(`${dir}/action.yaml`));
+  if (text === null) return [];
+  let action: Table | null;
+  try {
+    action = asTable(parseDocument(text).toJS({ maxAliasCount: 100 }));
+  } catch {
+    action = null;
+  }
+  const runs = asTable(action?.runs);
+  // A JavaScript or Docker action is code release-kit does not read; only composite steps can be.
+  if (!action || runs?.using !== "composite" || !Array.isArray(runs.steps)) return [];
+  if (s.depth >= 8) return [{ notVerified: { what: `composite action ${dir}`, why: "composite actions nest too deep to read" } }];
+  const given = asTable(step.with) ?? {};
+  const inputs = new Map<string, string | boolean | number | null>();
+  for (const [name, spec] of Object.entries(asTable(action.inputs) ?? {})) {
+    const value = name in given ? valueOf(given[name], scope) : valueOf(asTable(spec)?.default ?? "", scope);
+    inputs.set(name, value instanceof Unknown ? null : typeof value === "string" || typeof value === "boolean" || typeof value === "number" ? value : "");
+  }
+  const base: ExpressionScope = { ...scope, env: new Map(scope.env), steps: new Map(), inputs };
+  await readSteps(runs.steps, { ...s, base, prefix: `${place.step} / `, depth: s.depth + 1 });
+  return [];
+}
+
+/** A job that calls a reusable workflow: one in this repository is read with the inputs it is given. */
+async function readCalledWorkflow(jobId: string, job: Table, input: JobInput, scope: ExpressionScope, jobCondition: string | null, into: Collected): Promise<void> {
+  const uses = String(job.uses);
+  const place: Place = { workflow: input.workflow, job: jobId, step: "(uses)" };
+  if (!uses.startsWith("./") || input.depth >= 4) {
+    into.notVerified.push({ ...place, what: `reusable workflow ${uses}`, why: input.depth >= 4 ? "reusable workflows nest deeper than GitHub allows" : "reusable workflows of other repositories are not read by release-kit" });
+    return;
+  }
+  const path = uses.slice(2).split("@")[0]!;
+  const text = await input.readFile(path);
+  if (text === null) {
+    into.notVerified.push({ ...place, what: `reusable workflow ${path}`, why: `there is no ${path} at the tag` });
+    return;
+  }
+  const called = await checkWorkflow(text, path);
+  const declared = asTable(asTable(asTable(called.root.on)?.workflow_call)?.inputs) ?? {};
+  const given = asTable(job.with) ?? {};
+  const inputs = new Map<string, string | boolean | number | null>();
+  for (const [name, spec] of Object.entries(declared)) {
+    const value = name in given ? valueOf(given[name], scope) : (asTable(spec)?.default ?? "");
+    inputs.set(name, value instanceof Unknown ? null : (value as string | boolean | number | null));
+  }
+  const firstImage = into.images.length;
+  const firstArtifact = into.artifacts.length;
+  await readJobs(called.root, { ...input, workflow: input.workflow, root: called.root, inputs, depth: input.depth + 1 }, into, `${jobId}/`);
+  if (jobCondition) {
+    for (const image of into.images.splice(firstImage)) into.notVerified.push({ ...image, what: `image ${image.ref}`, why: jobCondition });
+    for (const a of into.artifacts.splice(firstArtifact)) into.notVerified.push({ ...a, what: `${a.kind} ${a.ref}:${a.tag}`, why: jobCondition });
+  }
+}
+
+async function readJobs(root: Table, input: JobInput, into: Collected, prefix = ""): Promise<string[]> {
+  const scope: ExpressionScope = { push: input.ctx, env: new Map(), envComplete: true, steps: new Map(), inputs: input.inputs };
+  resolveEnv(root.env, scope);
+  const jobs = asTable(root.jobs) ?? {};
+  for (const [id, job] of Object.entries(jobs)) await readJob(`${prefix}${id}`, asTable(job) ?? {}, input, scope.env, into);
+  return Object.keys(jobs);
+}
+
+/** Reads what a workflow publishes for this push. */
+export async function readWorkflow(checked: CheckedWorkflow, ctx: WorkflowContext, readFile: FileReader): Promise<Workflow> {
+  const into: Collected = { images: [], artifacts: [], notVerified: [], attests: [] };
+  // A run started by a push has an empty inputs context: `inputs.x` is null, not unknown.
+  const jobs = await readJobs(checked.root, { ctx, workflow: checked.path, root: checked.root, readFile, inputs: new Map(), depth: 0 }, into);
+  // Attestations name their image; one in a job with a single image may leave it implied.
+  for (const a of into.attests) {
+    const sameJob = into.images.filter((i) => i.job === a.place.job);
+    const target = a.subject ? into.images.filter((i) => i.ref === a.subject) : a.why ? [] : sameJob.length === 1 ? sameJob : [];
+    if (target.length) for (const image of target) image.attest = true;
+    else into.notVerified.push({ ...a.place, what: `a provenance attestation${a.subject ? ` of ${a.subject}` : ""}`, why: a.why ?? (a.subject ? `no step of this workflow was read to push ${a.subject}` : "it does not say which image it attests") });
+  }
+  // A matrix job reads its steps once per combination: say each thing not verified once.
+  const said = new Set<string>();
+  const notVerified = into.notVerified.filter((n) => {
+    const key = JSON.stringify([n.workflow, n.job, n.step, n.what, n.why]);
+    return !said.has(key) && said.add(key);
+  });
+  const images = new Map<string, ImageSpec>();
+  for (const image of into.images) {
+    const seen = images.get(image.ref);
+    if (!seen) images.set(image.ref, { ...image, tags: [...image.tags] });
+    else {
+      seen.tags = [...new Set([...seen.tags, ...image.tags])];
+      seen.attest ||= image.attest;
+      seen.platforms ??= image.platforms;
+    }
+  }
+  const name = typeof checked.root.name === "string" ? checked.root.name : null;
+  return { path: checked.path, name, jobs, filters: checked.filters, images: [...images.values()], artifacts: into.artifacts.filter((a, i, all) => all.findIndex((b) => b.ref === a.ref && b.tag === a.tag) === i), notVerified };
+}
