@@ -12,6 +12,7 @@ import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import type { RunRecord } from "../scripts/sandbox/api/state.ts";
 import { PRESETS } from "../scripts/sandbox/presets.ts";
+import { rebuildRepository } from "./realworld/rebuild.ts";
 import type { Scenario } from "../scripts/sandbox/scenario.ts";
 import { KIT, git, initRepo, tempDir, until } from "./helpers/kit.ts";
 import { gitAsync, sandbox, type Sandbox } from "./helpers/sandbox.ts";
@@ -326,6 +327,77 @@ describe("the worlds whose knobs reach the workflow, through real execution", ()
         await check(sb, sb.api.state.runs.filter((r) => r.headBranch === "v9.0.0"));
       } finally {
         await sb.stop();
+      }
+    });
+  }
+});
+
+// Real repositories' tag workflows (test/realworld, with hand-checked expectations written for the
+// kit) run in the sandbox and publish what their expect.json says: the oracle agrees with a reading
+// made by hand. The extracts hold no source code, so each image build gets a stub Dockerfile where
+// its workflow names one, and the workflows' secrets get stand-in values.
+const REAL_WORLD: Record<string, string[]> = {
+  orhun__rustypaste: ["Dockerfile"],
+  jdx__mise: ["Dockerfile", ...["alpine", "deb", "e2e", "rpm", "copr"].map((p) => `packaging/${p}/Dockerfile`)],
+  lycheeverse__lychee: ["Dockerfile-CI.Dockerfile", "Dockerfile-CI.alpine.Dockerfile"],
+  "ahstn__oceans-llm": ["crates/gateway/Dockerfile", "crates/admin-ui/web/Dockerfile"],
+  atuinsh__atuin: ["Dockerfile"],
+  "juspay__hyperswitch-card-vault": ["Dockerfile"],
+};
+
+describe("real repositories' tag workflows publish what their hand-checked expectation says", () => {
+  for (const [name, dockerfiles] of Object.entries(REAL_WORLD)) {
+    it(name, async () => {
+      const dir = join(KIT, "test", "realworld", name);
+      const expected = JSON.parse(readFileSync(join(dir, "expect.json"), "utf8"));
+      const source = JSON.parse(readFileSync(join(dir, "source.json"), "utf8"));
+      const [owner, repo] = String(expected.repository).split("/");
+      const work = tempDir("rk-realworld-");
+      const built = rebuildRepository(dir, join(work.path, "repo"));
+      for (const file of dockerfiles) writeFiles(built.path, { [file]: "FROM scratch\nCOPY . /\n" });
+      git(built.path, "add", "-A");
+      git(built.path, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "test: stub Dockerfiles");
+      const workflows = readdirSync(join(built.path, ".github", "workflows")).map((f) => readFileSync(join(built.path, ".github", "workflows", f), "utf8")).join("\n");
+      const secrets = Object.fromEntries([...workflows.matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => [m[1]!, `stand-in-${m[1]!.toLowerCase()}`]));
+      delete secrets.GITHUB_TOKEN;
+      const sb = await sandbox({
+        example: false,
+        owner,
+        name: repo,
+        secrets,
+        scenario: { queuedMs: 0, runMs: 0 },
+        seed: async (remote) => void git(built.path, "push", "-q", remote, `HEAD:refs/heads/${source.default_branch}`),
+      });
+      try {
+        const sha = git(built.path, "rev-parse", "HEAD");
+        await gitAsync(built.path, "tag", expected.next_tag);
+        await gitAsync(built.path, "push", "-q", sb.remotePath, `refs/tags/${expected.next_tag}`);
+        await sb.settle();
+        for (const image of expected.images) {
+          const registryName = image.ref.slice(image.ref.indexOf("/") + 1);
+          const tags = image.tags.map((t: string) => t.replace("{sha7}", sha.slice(0, 7)).replace("{sha}", sha).replace("{version}", expected.next_version));
+          const found = await Promise.all(tags.map((t: string) => manifest(sb, registryName, t)));
+          const missing = tags.filter((_t: string, i: number) => !found[i]);
+          expect(missing, `${image.ref}: tags not published`).toEqual([]);
+          // Per tag: jdx/mise lists five single-platform images (alpine, deb, ...) as one entry.
+          for (const [i, top] of found.entries()) {
+            const shown = top!.body.manifests
+              ? top!.body.manifests.filter((m: any) => m.platform?.os !== "unknown").map((m: any) => [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join("/"))
+              : [await (async () => {
+                  const config = JSON.parse((await registry(sb, registryName, `blobs/${top!.body.config.digest}`)).bytes.toString("utf8"));
+                  return `${config.os}/${config.architecture}`;
+                })()];
+            expect(shown.sort(), `${image.ref}:${tags[i]}: platforms`).toEqual([...image.platforms].sort());
+            expect(sb.api.state.attestations.some((a) => a.digest === top!.digest), `${image.ref}:${tags[i]}: attested`).toBe(image.attested);
+          }
+        }
+        for (const artifact of (expected.artifacts ?? []).filter((a: any) => a.kind === "helm")) {
+          const chart = await manifest(sb, artifact.ref.slice(artifact.ref.indexOf("/") + 1), artifact.version);
+          expect(chart?.body.config.mediaType, `${artifact.ref}:${artifact.version}`).toBe("application/vnd.cncf.helm.config.v1+json");
+        }
+      } finally {
+        await sb.stop();
+        work.remove();
       }
     });
   }
@@ -772,8 +844,13 @@ jobs:
     await w.sb.settle();
     expect(run.conclusion).toBe("success");
 
+    // A job reports completion no sooner than runMs after its run started.
+    w.sb.scenario.runMs = 300;
+    const [timed] = await w.push("v1.0.1");
+    expect(Date.parse(timed!.jobs[0]!.completedAt!) - Date.parse(timed!.createdAt)).toBeGreaterThanOrEqual(300);
+
     w.sb.scenario.pushesStartNoRuns = true;
-    expect(await w.push("v1.0.1")).toEqual([]);
+    expect(await w.push("v1.0.2")).toEqual([]);
   });
 });
 

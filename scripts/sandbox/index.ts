@@ -29,6 +29,8 @@ export interface SandboxOptions {
   token?: string;
   /** Give the remote's existing release tags their GitHub releases and finished runs (the past). */
   history?: boolean;
+  /** Repository secrets the simulated workflows see besides GITHUB_TOKEN. */
+  secrets?: Record<string, string>;
 }
 
 export interface Sandbox {
@@ -107,7 +109,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       rerunJobs: (run, all) => simulator?.rerunJobs(run, all) ?? [],
     });
     started.push(api);
-    simulator = createSimulator({ owner, repo: name, remotePath, defaultBranch: "main", dir, registryUrl: registry.url, scenario, state: api.state });
+    simulator = createSimulator({ owner, repo: name, remotePath, defaultBranch: "main", dir, registryUrl: registry.url, scenario, state: api.state, secrets: options.secrets });
     started.push(simulator);
     // The example is pushed before the hook exists: its history is the past, not new releases.
     const example = options.example === false ? null : await createExample(join(dir, name), { owner, name, remote: remotePath, ...options.example });

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import type { RefUpdate } from "./api/server.ts";
 import { repositoryIdOf, type JobRecord, type RunRecord, type SandboxState } from "./api/state.ts";
 import type { Scenario } from "./scenario.ts";
-import { ACTOR, SERVER_URL, defaultEnv, githubContext, permissionsOf, repositoryPayload, tagPushEvent, type Repo, type RunEvent } from "./runner/context.ts";
+import { ACTOR, SERVER_URL, defaultEnv, githubContext, permissionsOf, repositoryPayload, runnerArch, runnerOs, tagPushEvent, type Repo, type RunEvent } from "./runner/context.ts";
 import { condition, interpolateDeep, interpolateString, type Json, type Scope } from "./runner/expressions.ts";
 import { evaluateEnv, runJob, type JobOutcome } from "./runner/job.ts";
 import { combinationLabel, expandMatrix, type Combination } from "./runner/matrix.ts";
@@ -32,6 +32,8 @@ export interface SimulatorOptions {
   registryUrl: string;
   scenario: Scenario;
   state: SandboxState;
+  /** Repository secrets besides GITHUB_TOKEN (none by default, as in a fresh repository). */
+  secrets?: Record<string, string>;
 }
 
 export interface Simulator {
@@ -458,8 +460,19 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     const key = randomBytes(16).toString("hex");
     const server = await toolServer();
     const created = String((rs.event.payload.head_commit as Record<string, Json> | undefined)?.timestamp ?? now());
+    let arch: "amd64" | "arm64" = "amd64";
+    let os: "Linux" | "macOS" | "Windows" = "Linux";
+    try {
+      const runsOn = interpolateDeep(job.raw["runs-on"], { contexts: { ...contexts, matrix: (combo ?? {}) as Json } });
+      arch = runnerArch(runsOn);
+      os = runnerOs(runsOn);
+    } catch {
+      // an expression GitHub would fail on fails the job later, in its steps' context
+    }
     const rt: JobRuntime = {
       key,
+      arch,
+      os,
       runId: run.id,
       attempt,
       jobId: job.id,
@@ -496,10 +509,11 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     server.register(rt);
     let outcome: JobOutcome;
     try {
-      const secrets: Record<string, Json> = { GITHUB_TOKEN: token };
+      const secrets: Record<string, Json> = { ...opts.secrets, GITHUB_TOKEN: token };
+      for (const value of Object.values(opts.secrets ?? {})) masks.add(value);
       const base: Record<string, Json> = { ...contexts, github, secrets, matrix: (combo ?? {}) as Json, strategy: { "fail-fast": strategy["fail-fast"] !== false, "job-index": index, "job-total": total, "max-parallel": Number(strategy["max-parallel"] ?? total) } };
       const workflowEnv = evaluateEnv(rs.workflow.root.env, { contexts: { github, secrets, inputs: {}, vars: {} } });
-      const processEnv = { ...defaultEnv(github, dirs), SANDBOX_RUNNER_PORT: String(server.port), SANDBOX_RUNNER_KEY: key };
+      const processEnv = { ...defaultEnv(github, dirs, arch, os), SANDBOX_RUNNER_PORT: String(server.port), SANDBOX_RUNNER_KEY: key };
       const minutes = Number(job.raw["timeout-minutes"] ?? 360);
       outcome = await runJob(rt, {
         workflow: rs.workflow,

@@ -8,6 +8,7 @@ import { isAbsolute, join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { MEDIA, OciError, parseRef, type ImageRef } from "./oci/client.ts";
 import { indexOf, parsePlatform, platformImage, provenanceManifest, pushTagged, type PlatformImage, type Pushable } from "./oci/image.ts";
+import { splitCsv } from "./actions/types.ts";
 import { BuildFailure, type JobRuntime } from "./runtime.ts";
 
 const execFileAsync = promisify(execFile);
@@ -25,6 +26,8 @@ export interface BuildOptions {
   annotations: string[];
   push: boolean;
   load: boolean;
+  /** --output entries: type=registry, type=image,name=...,push=true,push-by-digest=true, type=docker. */
+  outputs: string[];
   /** --provenance: null for buildx's default, "false" to disable, or attributes like "mode=max". */
   provenance: string | null;
 }
@@ -36,7 +39,6 @@ export interface BuildResult {
   metadata: Record<string, unknown>;
 }
 
-const NATIVE = new Set(["amd64", "386"]);
 
 async function readDockerfile(rt: JobRuntime, opts: BuildOptions): Promise<{ text: string; shown: string }> {
   const git = /^(?:https:\/\/github\.com\/[^#]+|git@[^#]+)(?:#([^:]*)(?::(.*))?)?$/.exec(opts.context);
@@ -98,7 +100,8 @@ function byRepository(tags: string[]): Map<string, { ref: ImageRef; tags: string
 }
 
 export async function build(rt: JobRuntime, opts: BuildOptions, print: (line: string) => void): Promise<BuildResult> {
-  const platforms = [...new Set(opts.platforms.length ? opts.platforms : ["linux/amd64"])];
+  const platforms = [...new Set(opts.platforms.length ? opts.platforms : [`linux/${rt.arch}`])];
+  const native = new Set(rt.arch === "arm64" ? ["arm64", "arm"] : ["amd64", "386"]);
   for (const p of platforms) {
     try {
       parsePlatform(p);
@@ -110,12 +113,26 @@ export async function build(rt: JobRuntime, opts: BuildOptions, print: (line: st
   if (!containerBuilder && platforms.length > 1) {
     throw new BuildFailure("ERROR: failed to build: Multi-platform build is not supported for the docker driver.\nSwitch to a different driver, or turn on the containerd image store, and try again.");
   }
-  if (opts.push && opts.tags.length === 0) throw new BuildFailure("ERROR: failed to build: tag is needed when pushing to registry");
-  const repos = byRepository(opts.tags);
+  let push = opts.push;
+  let load = opts.load;
+  let byDigest = false;
+  let outputNames: string[] | null = null;
+  for (const output of opts.outputs) {
+    const attrs = Object.fromEntries(splitCsv(output).map((f) => [f.slice(0, f.indexOf("=") === -1 ? f.length : f.indexOf("=")).trim(), f.slice(f.indexOf("=") + 1).trim()]));
+    if (attrs.type === "registry") push = true;
+    else if (attrs.type === "image" || attrs.type === "oci") {
+      if (attrs.push === "true") push = true;
+      if (attrs["push-by-digest"] === "true") byDigest = true;
+      if (attrs.name) outputNames = attrs.name.split(",").map((n) => n.trim()).filter(Boolean);
+    } else if (attrs.type === "docker") load = true;
+    else rt.log(`sandbox: --output ${output} is not simulated: nothing is written for it`);
+  }
+  if (push && !byDigest && (outputNames ?? opts.tags).length === 0) throw new BuildFailure("ERROR: failed to build: tag is needed when pushing to registry");
+  const repos = byRepository(outputNames ?? opts.tags);
   const dockerfile = await readDockerfile(rt, opts);
   print(`#1 [internal] load build definition from ${dockerfile.shown}`);
   const run = emulatedRun(dockerfile.text);
-  const foreign = platforms.find((p) => !NATIVE.has(parsePlatform(p).architecture));
+  const foreign = platforms.find((p) => !native.has(parsePlatform(p).architecture));
   if (run && foreign && !rt.docker.qemu) {
     throw new BuildFailure(`exec /bin/sh: exec format error\nERROR: failed to build: failed to solve: process "/bin/sh -c ${run}" did not complete successfully: exit code: 255 (${foreign} needs QEMU: docker/setup-qemu-action)`);
   }
@@ -166,18 +183,18 @@ export async function build(rt: JobRuntime, opts: BuildOptions, print: (line: st
     }
     top = indexOf(entries, { mediaType: MEDIA.ociIndex, annotations: indexAnnotations });
   }
-  if (opts.push) {
+  if (push) {
     for (const { ref, tags } of repos.values()) {
       try {
-        await pushTagged(rt.oci, ref, top, tags);
+        await pushTagged(rt.oci, ref, top, byDigest ? [] : tags);
       } catch (error) {
         if (error instanceof OciError) throw new BuildFailure(`ERROR: failed to build: failed to push ${ref.base}:${tags[0]}: ${error.message}`);
         throw error;
       }
-      print(`#9 pushing manifest for ${ref.base}:${tags[0]}@${top.digest} done`);
+      print(`#9 pushing manifest for ${ref.base}${byDigest ? "" : `:${tags[0]}`}@${top.digest} done`);
     }
   }
-  if (opts.load || !containerBuilder) {
+  if (load || !containerBuilder) {
     if (images.length === 1) for (const name of names) rt.docker.images.set(name, { image: images[0]! });
   }
   const imageId = images.length === 1 ? images[0]!.configDigest : top.digest;

@@ -150,7 +150,7 @@ export function githubContext(i: GithubContextInput): Record<string, Json> {
 }
 
 /** The default environment variables GitHub sets for every step. */
-export function defaultEnv(github: Record<string, Json>, dirs: { home: string; tmp: string; temp: string; toolCache: string; runnerWorkspace: string }): Record<string, string> {
+export function defaultEnv(github: Record<string, Json>, dirs: { home: string; tmp: string; temp: string; toolCache: string; runnerWorkspace: string }, arch: "amd64" | "arm64", os: string): Record<string, string> {
   const g = (k: string) => String(github[k] ?? "");
   return {
     HOME: dirs.home,
@@ -186,10 +186,10 @@ export function defaultEnv(github: Record<string, Json>, dirs: { home: string; t
     GITHUB_WORKFLOW_REF: g("workflow_ref"),
     GITHUB_WORKFLOW_SHA: g("workflow_sha"),
     GITHUB_WORKSPACE: g("workspace"),
-    RUNNER_ARCH: "X64",
+    RUNNER_ARCH: arch === "arm64" ? "ARM64" : "X64",
     RUNNER_ENVIRONMENT: "github-hosted",
     RUNNER_NAME: "GitHub Actions 1",
-    RUNNER_OS: "Linux",
+    RUNNER_OS: os,
     RUNNER_TEMP: dirs.temp,
     RUNNER_TOOL_CACHE: dirs.toolCache,
     RUNNER_WORKSPACE: dirs.runnerWorkspace,
@@ -212,4 +212,18 @@ export function permissionsOf(workflowValue: unknown, jobValue: unknown): Record
   const out = all("none");
   for (const [scope, p] of Object.entries(table ?? {})) if (p === "read" || p === "write" || p === "none") out[scope] = p;
   return out;
+}
+
+/** The runner architecture a job's `runs-on` asks for: GitHub's arm64 runners carry "arm" in their label. */
+export function runnerArch(runsOn: unknown): "amd64" | "arm64" {
+  const labels = typeof runsOn === "string" ? [runsOn] : Array.isArray(runsOn) ? runsOn.map(String) : [];
+  return labels.some((l) => /(^|-)arm(64)?($|-)/i.test(l) || /^macos-(1[4-9]|[2-9]\d)/.test(l) || l === "macos-latest") ? "arm64" : "amd64";
+}
+
+/** The runner OS a job's `runs-on` asks for (GitHub's hosted labels: ubuntu-*, macos-*, windows-*). */
+export function runnerOs(runsOn: unknown): "Linux" | "macOS" | "Windows" {
+  const labels = typeof runsOn === "string" ? [runsOn] : Array.isArray(runsOn) ? runsOn.map(String) : [];
+  if (labels.some((l) => /^windows/i.test(l))) return "Windows";
+  if (labels.some((l) => /^macos/i.test(l))) return "macOS";
+  return "Linux";
 }

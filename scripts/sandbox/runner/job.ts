@@ -133,7 +133,7 @@ export async function runJob(rt: JobRuntime, plan: JobPlan): Promise<JobOutcome>
 }
 
 function runnerContext(rt: JobRuntime): Record<string, Json> {
-  return { os: "Linux", arch: "X64", name: `GitHub Actions ${rt.runId % 1000}`, environment: "github-hosted", temp: rt.temp, tool_cache: join(rt.root, "toolcache"), debug: "" };
+  return { os: rt.os, arch: rt.arch === "arm64" ? "ARM64" : "X64", name: `GitHub Actions ${rt.runId % 1000}`, environment: "github-hosted", temp: rt.temp, tool_cache: join(rt.root, "toolcache"), debug: "" };
 }
 
 function scopeOf(frame: Frame, env: Record<string, string>, rt: JobRuntime, statusOf?: { failed: boolean }): Scope {
@@ -241,7 +241,8 @@ async function executeStep(rt: JobRuntime, plan: JobPlan, state: JobState, frame
 
 async function runStep(rt: JobRuntime, plan: JobPlan, state: JobState, frame: Frame, step: Table, id: string, env: Record<string, string>, scope: Scope, defaults: Table): Promise<{ ok: boolean; outputs: Record<string, string> }> {
   const script = interpolateString(step.run, scope);
-  const shellRaw = step.shell ?? (frame.actionPath ? undefined : defaults.shell);
+  // On Windows runners a run step without a shell is PowerShell, which the sandbox does not have.
+  const shellRaw = step.shell ?? (frame.actionPath ? undefined : (defaults.shell ?? (rt.os === "Windows" ? "pwsh" : undefined)));
   if (frame.actionPath && shellRaw === undefined) throw new ActionFailure("Required property is missing: shell (a composite action's run steps must name their shell)");
   const shell = shellRaw === undefined ? undefined : interpolateString(shellRaw, scope);
   const wdRaw = step["working-directory"] ?? (frame.actionPath ? undefined : defaults["working-directory"]);

@@ -34,6 +34,10 @@ export interface JobRuntime {
   workspace: string;
   temp: string;
   home: string;
+  /** The runner's architecture, from its `runs-on` labels (an "-arm" runner is arm64). */
+  arch: "amd64" | "arm64";
+  /** Linux, or the OS a macos-* / windows-* label names (steps still run on this machine's bash). */
+  os: "Linux" | "macOS" | "Windows";
   /** The sandbox's folder for this job; nothing the job writes goes outside it. */
   root: string;
   /** The run's artifacts (upload-artifact / download-artifact), shared by its jobs. */

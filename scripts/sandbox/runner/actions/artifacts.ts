@@ -22,7 +22,8 @@ export function artifactActions(): { upload: Action; download: Action } {
   const upload: Action = async (call): Promise<ActionResult> => {
     const store = () => call.rt.artifacts;
     const name = input(call, "name", "artifact");
-    const lines = (call.inputs.path ?? "").split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    // "Supports basic tilde expansion" (the actions' READMEs).
+    const lines = (call.inputs.path ?? "").split(/\r?\n/).map((l) => l.trim().replace(/^~(?=\/|$)/, call.rt.home)).filter(Boolean);
     const include = lines.filter((l) => !l.startsWith("!"));
     const exclude = lines.filter((l) => l.startsWith("!")).map((l) => resolve(call.rt.workspace, l.slice(1)));
     const files = new Set<string>();
@@ -59,7 +60,7 @@ export function artifactActions(): { upload: Action; download: Action } {
     const name = input(call, "name");
     const pattern = input(call, "pattern");
     const merge = booleanInput(call, "merge-multiple", false);
-    const path = resolve(call.rt.workspace, input(call, "path", "."));
+    const path = resolve(call.rt.workspace, input(call, "path", ".").replace(/^~(?=\/|$)/, call.rt.home));
     if (!call.rt.inside(path)) throw new ActionFailure(`${path} is outside the runner's folders`);
     const available = existsSync(store()) ? readdirSync(store()).sort() : [];
     if (name) {

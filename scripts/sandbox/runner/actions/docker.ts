@@ -71,6 +71,7 @@ export const buildPushAction: Action = async (call) => {
         annotations: listInput(call, "annotations", { ignoreComma: true }),
         push: booleanInput(call, "push", false),
         load,
+        outputs: listInput(call, "outputs", { ignoreComma: true }),
         provenance,
       },
       call.log,
@@ -85,5 +86,22 @@ export const buildPushAction: Action = async (call) => {
     throw error;
   } finally {
     rt.docker.builder = saved;
+  }
+};
+
+/**
+ * depot/build-push-action: documented as a drop-in for docker/build-push-action (same inputs and
+ * outputs) that builds on Depot's remote BuildKit builders, native for amd64 and arm64. In the
+ * sandbox it builds like build-push-action on such a builder.
+ */
+export const depotBuildPushAction: Action = async (call) => {
+  const docker = call.rt.docker;
+  const saved = { builder: docker.builder, qemu: docker.qemu };
+  docker.builder = "docker-container";
+  docker.qemu = true;
+  try {
+    return await buildPushAction(call);
+  } finally {
+    Object.assign(docker, saved);
   }
 };

@@ -4,7 +4,7 @@
 import { artifactActions } from "./artifacts.ts";
 import { attestAction, attestBuildProvenanceAction } from "./attest.ts";
 import { checkoutAction } from "./checkout.ts";
-import { buildPushAction, loginAction, setupBuildxAction, setupQemuAction } from "./docker.ts";
+import { buildPushAction, depotBuildPushAction, loginAction, setupBuildxAction, setupQemuAction } from "./docker.ts";
 import { metadataAction } from "./metadata.ts";
 import type { Action } from "./types.ts";
 
@@ -22,6 +22,8 @@ export const ACTIONS: Record<string, Action> = {
   "docker/login-action": loginAction,
   "docker/metadata-action": metadataAction,
   "docker/build-push-action": buildPushAction,
+  "depot/build-push-action": depotBuildPushAction,
+  "depot/setup-action": installer("depot"),
   "actions/attest-build-provenance": attestBuildProvenanceAction,
   "actions/attest": attestAction,
   "actions/upload-artifact": upload,

@@ -28,14 +28,6 @@ async function buildCommand(call: ToolCall, args: string[], buildx: boolean): Pr
   const p = parseArgs(args, BUILD_SPEC);
   const context = p.positionals[0];
   if (!context) throw new UsageError('"docker buildx build" requires exactly 1 argument.');
-  let push = p.flags.has("push");
-  let load = p.flags.has("load");
-  for (const output of all(p, "output")) {
-    const attrs = keyValues(output.split(","));
-    const type = attrs.type ?? "";
-    if (type === "registry" || ((type === "image" || type === "oci") && attrs.push === "true")) push = true;
-    if (type === "docker") load = true;
-  }
   const provenance = last(p, "provenance") ?? all(p, "attest").map((a) => keyValues(a.split(","))).filter((a) => a.type === "provenance").map((a) => (a.disabled === "true" ? "false" : `mode=${a.mode ?? "min"}`))[0] ?? null;
   const rt = call.rt;
   const saved = rt.docker.builder;
@@ -49,8 +41,9 @@ async function buildCommand(call: ToolCall, args: string[], buildx: boolean): Pr
       tags: all(p, "tag"),
       labels: keyValues(all(p, "label")),
       annotations: all(p, "annotation"),
-      push,
-      load,
+      push: p.flags.has("push"),
+      load: p.flags.has("load"),
+      outputs: all(p, "output"),
       provenance,
     }, (line) => call.err(line));
     const metadataFile = first(p, "metadataFile");
@@ -124,13 +117,21 @@ async function imagetools(call: ToolCall, args: string[]): Promise<number> {
     const sources = [...(p.flags.has("append") ? [tags[0]!] : []), ...p.positionals];
     if (sources.length === 0) throw new UsageError("imagetools create: no sources specified");
     rt.produce(`imagetools create ${tags[0]}`);
-    const target = parseRef(tags[0]!);
+    const targets = new Map<string, { ref: ImageRef; tags: string[] }>();
+    for (const tag of tags) {
+      const ref = parseRef(tag);
+      const entry = targets.get(ref.base) ?? { ref, tags: [] };
+      entry.tags.push(ref.tag ?? "latest");
+      targets.set(ref.base, entry);
+    }
     const descriptors: Descriptor[] = [];
+    const found: { ref: ImageRef; descriptor: Descriptor }[] = [];
     for (const source of sources) {
-      const { ref, descriptors: found } = await descriptorsOf(rt, source);
-      for (const d of found) {
-        await copyManifest(rt, ref, target, d.digest);
-        if (!descriptors.some((x) => x.digest === d.digest)) descriptors.push(d);
+      const { ref, descriptors: entries } = await descriptorsOf(rt, source);
+      for (const d of entries) {
+        if (descriptors.some((x) => x.digest === d.digest)) continue;
+        descriptors.push(d);
+        found.push({ ref, descriptor: d });
       }
     }
     const annotations = Object.fromEntries(all(p, "annotation").map((a) => a.replace(/^index:/, "")).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]));
@@ -139,11 +140,12 @@ async function imagetools(call: ToolCall, args: string[]): Promise<number> {
       call.out(index.bytes.toString("utf8"));
       return 0;
     }
-    for (const tag of tags) {
-      const ref = parseRef(tag);
-      await pushTagged(rt.oci, ref, index, [ref.tag ?? "latest"]);
+    // Every target repository gets the manifests the index names, then its tags.
+    for (const { ref, tags: refTags } of targets.values()) {
+      for (const { ref: from, descriptor } of found) await copyManifest(rt, from, ref, descriptor.digest);
+      await pushTagged(rt.oci, ref, index, refTags);
+      call.err(`#1 pushing ${index.digest} to ${ref.base}`);
     }
-    call.err(`#1 pushing ${index.digest} to ${target.base}`);
     return 0;
   }
   if (sub === "inspect") {
