@@ -596,7 +596,7 @@ jobs:
     }
   });
 
-  it("a job's `name:`, defaults, working-directory, a local composite action, and expressions GitHub's evaluator answers", async () => {
+  it("a job's `name:`, defaults, working-directory, a local composite action, parallel steps, and expressions GitHub's evaluator answers", async () => {
     const w = await world({
       ".github/actions/greet/action.yml": `name: greet
 inputs:
@@ -639,6 +639,15 @@ jobs:
           test "$PWD" = "$GITHUB_WORKSPACE/sub"
       - run: test "$PWD" = "$GITHUB_WORKSPACE/sub/dir"
         working-directory: sub/dir
+      - parallel:
+          - run: echo a > par-a.txt
+          - run: echo b > par-b.txt
+      - run: test "$(cat par-a.txt par-b.txt)" = "$(printf 'a\\nb')"
+      - id: bg
+        background: true
+        run: echo started > bg.txt
+      - wait: bg
+      - run: test "$(cat bg.txt)" = started
       - name: Expressions
         run: |
           test '\${{ format('{0}-{1}', 'a', github.run_attempt) }}' = a-1

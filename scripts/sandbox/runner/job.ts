@@ -145,58 +145,107 @@ function scopeOf(frame: Frame, env: Record<string, string>, rt: JobRuntime, stat
   };
 }
 
+/** A step's id: its own, or the runner's generated one (__run, __owner_repo, with _N after the first). */
+function stepId(step: Table, index: number): string {
+  if (typeof step.id === "string") return step.id;
+  return `__${typeof step.uses === "string" ? step.uses.split("@")[0]!.replace(/[^A-Za-z0-9]/g, "_") : "run"}${index ? `_${index + 1}` : ""}`;
+}
+
+const asIds = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined || value === null ? [] : [String(value)]);
+
+/**
+ * The steps in order. Parallel steps (GitHub, 2026): `background: true` starts a step and goes on,
+ * `wait:` / `wait-all:` wait for background steps, `cancel:` stops one, and `parallel:` runs a group
+ * at once and waits for all of it. Background steps still running when the job's steps end are cancelled.
+ */
 async function executeSteps(rt: JobRuntime, plan: JobPlan, state: JobState, frame: Frame, steps: Table[], defaults: Table, records: StepRecord[] | null): Promise<void> {
+  const background = new Map<string, { done: Promise<void>; cancel(): void }>();
+  const start = (step: Table, id: string) => {
+    const kills = new Set<() => void>();
+    const done = runOneStep(rt, { ...plan, track: (kill) => {
+      kills.add(kill);
+      const untrack = plan.track(kill);
+      return () => {
+        kills.delete(kill);
+        untrack();
+      };
+    } }, state, frame, step, id, defaults, records);
+    return { done, cancel: () => { for (const kill of kills) kill(); } };
+  };
   for (const [index, step] of steps.entries()) {
-    const id = typeof step.id === "string" ? step.id : `__${typeof step.uses === "string" ? step.uses.split("@")[0]!.replace(/[^A-Za-z0-9]/g, "_") : "run"}${index ? `_${index + 1}` : ""}`;
-    const envContext = { ...frame.env, ...state.exported };
-    let scope = scopeOf(frame, envContext, rt);
-    let name = stepDisplayName(step, scope);
-    let stepEnv: Record<string, string> = {};
-    let run = false;
-    let continueOnError = false;
-    try {
-      stepEnv = evaluateEnv(step.env, scope);
-      scope = scopeOf(frame, { ...envContext, ...stepEnv }, rt);
-      name = stepDisplayName(step, scope);
-      run = condition(step.if, scope);
-      const coe = step["continue-on-error"];
-      if (typeof coe === "string") {
-        const value = interpolate(coe.includes("${{") ? coe : `\${{ ${coe} }}`, scope);
-        continueOnError = value === true || value === "true";
-      } else continueOnError = coe === true;
-    } catch (error) {
-      rt.log(`Error: ${name}: ${(error as Error).message}`);
-      frame.failed = true;
-      frame.steps[id] = { outputs: {}, outcome: "failure", conclusion: "failure" };
-      records?.push({ name, conclusion: "failure" });
-      continue;
+    if (Array.isArray(step.parallel)) {
+      const group = step.parallel.map((s, i) => asTable(s) ?? {}).map((s, i) => start(s, stepId(s, index * 100 + i)));
+      await Promise.all(group.map((g) => g.done));
+    } else if (step.wait !== undefined || step["wait-all"] !== undefined) {
+      const ids = step["wait-all"] !== undefined ? [...background.keys()] : asIds(step.wait);
+      await Promise.all(ids.map((id) => background.get(id)?.done));
+    } else if (step.cancel !== undefined) {
+      for (const id of asIds(step.cancel)) {
+        background.get(id)?.cancel();
+        await background.get(id)?.done;
+      }
+    } else if (step.background === true) {
+      const id = stepId(step, index);
+      background.set(id, start(step, id));
+    } else {
+      await start(step, stepId(step, index)).done;
     }
-    if (!run) {
-      frame.steps[id] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
-      records?.push({ name, conclusion: "skipped" });
-      continue;
-    }
-    rt.log(`##[group]${name}`);
-    let ok: boolean;
-    let outputs: Record<string, string> = {};
-    try {
-      const result = await executeStep(rt, plan, state, frame, step, id, { ...envContext, ...stepEnv }, scope, defaults);
-      ok = result.ok;
-      outputs = result.outputs;
-    } catch (error) {
-      if (error instanceof ExpressionFailure || error instanceof ActionFailure || error instanceof CommandFileError) rt.log(`Error: ${error.message}`);
-      else rt.log(`Error: sandbox: the step failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      ok = false;
-    }
-    await collectSkipped(rt, plan, state);
-    const outcome = ok ? "success" : "failure";
-    const conclusion = ok || continueOnError ? "success" : "failure";
-    if (!ok && continueOnError) rt.log(`sandbox: ${name} failed; continue-on-error keeps the job going`);
-    if (conclusion === "failure") frame.failed = true;
-    frame.steps[id] = { outputs, outcome, conclusion };
-    records?.push({ name, conclusion: outcome === "failure" ? "failure" : "success" });
-    rt.log("##[endgroup]");
   }
+  for (const b of background.values()) b.cancel();
+  await Promise.all([...background.values()].map((b) => b.done));
+}
+
+async function runOneStep(rt: JobRuntime, plan: JobPlan, state: JobState, frame: Frame, step: Table, id: string, defaults: Table, records: StepRecord[] | null): Promise<void> {
+  const envContext = { ...frame.env, ...state.exported };
+  let scope = scopeOf(frame, envContext, rt);
+  let name = stepDisplayName(step, scope);
+  let stepEnv: Record<string, string> = {};
+  let run = false;
+  let continueOnError = false;
+  // The record keeps its place in the job's list even when steps finish out of order.
+  const record: StepRecord = { name, conclusion: "skipped" };
+  records?.push(record);
+  try {
+    stepEnv = evaluateEnv(step.env, scope);
+    scope = scopeOf(frame, { ...envContext, ...stepEnv }, rt);
+    name = record.name = stepDisplayName(step, scope);
+    run = condition(step.if, scope);
+    const coe = step["continue-on-error"];
+    if (typeof coe === "string") {
+      const value = interpolate(coe.includes("${{") ? coe : `\${{ ${coe} }}`, scope);
+      continueOnError = value === true || value === "true";
+    } else continueOnError = coe === true;
+  } catch (error) {
+    rt.log(`Error: ${name}: ${(error as Error).message}`);
+    frame.failed = true;
+    frame.steps[id] = { outputs: {}, outcome: "failure", conclusion: "failure" };
+    record.conclusion = "failure";
+    return;
+  }
+  if (!run) {
+    frame.steps[id] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
+    return;
+  }
+  rt.log(`##[group]${name}`);
+  let ok: boolean;
+  let outputs: Record<string, string> = {};
+  try {
+    const result = await executeStep(rt, plan, state, frame, step, id, { ...envContext, ...stepEnv }, scope, defaults);
+    ok = result.ok;
+    outputs = result.outputs;
+  } catch (error) {
+    if (error instanceof ExpressionFailure || error instanceof ActionFailure || error instanceof CommandFileError) rt.log(`Error: ${error.message}`);
+    else rt.log(`Error: sandbox: the step failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    ok = false;
+  }
+  await collectSkipped(rt, plan, state);
+  const outcome = ok ? "success" : "failure";
+  const conclusion = ok || continueOnError ? "success" : "failure";
+  if (!ok && continueOnError) rt.log(`sandbox: ${name} failed; continue-on-error keeps the job going`);
+  if (conclusion === "failure") frame.failed = true;
+  frame.steps[id] = { outputs, outcome, conclusion };
+  record.conclusion = outcome === "failure" ? "failure" : "success";
+  rt.log("##[endgroup]");
 }
 
 async function collectSkipped(rt: JobRuntime, plan: JobPlan, state: JobState): Promise<void> {

@@ -80,10 +80,13 @@ function parseWorkflow(path: string, text: string): LoadedWorkflow {
       if (raw["runs-on"] === undefined) return invalid(path, name, on, `Job '${id}': Required property is missing: runs-on`);
       if (!Array.isArray(raw.steps) || raw.steps.length === 0) return invalid(path, name, on, `Job '${id}': Required property is missing: steps`);
       const ids = new Set<string>();
-      for (const [index, stepValue] of raw.steps.entries()) {
+      const flat = raw.steps.flatMap((s) => (Array.isArray(asTable(s)?.parallel) ? (asTable(s)!.parallel as unknown[]) : [s]));
+      for (const [index, stepValue] of flat.entries()) {
         const step = asTable(stepValue);
         if (!step) return invalid(path, name, on, `Job '${id}', step ${index + 1}: a step is a mapping`);
-        if ((step.run === undefined) === (step.uses === undefined)) return invalid(path, name, on, `Job '${id}', step ${index + 1}: a step has either \`run\` or \`uses\`, and only one of them`);
+        // A step runs something (run, uses) or, with parallel steps, controls others (wait, wait-all, cancel).
+        const kinds = ["run", "uses", "wait", "wait-all", "cancel"].filter((k) => step[k] !== undefined);
+        if (kinds.length !== 1) return invalid(path, name, on, `Job '${id}', step ${index + 1}: a step has one of \`run\`, \`uses\`, \`parallel\`, \`wait\`, \`wait-all\` or \`cancel\`${kinds.length ? `, not ${kinds.join(" and ")}` : ""}`);
         for (const key of ["with", "env"] as const) {
           const problem = scalarMapProblem(step[key]);
           if (problem) return invalid(path, name, on, `Job '${id}', step ${index + 1}, ${key}: ${problem}`);
