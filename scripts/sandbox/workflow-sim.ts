@@ -4,20 +4,18 @@
 // tools on PATH, and the marketplace actions implemented from their documentation (runner/). What
 // lands in the registry and in the API's state is what the workflow really did. This is the
 // project's test oracle: it never imports the kit's own reading of a workflow (scripts/lib).
-import { randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { RefUpdate } from "./api/server.ts";
 import { repositoryIdOf, type JobRecord, type RunRecord, type SandboxState } from "./api/state.ts";
 import type { Scenario } from "./scenario.ts";
-import { ACTOR, SERVER_URL, defaultEnv, githubContext, permissionsOf, repositoryPayload, runnerArch, runnerOs, tagPushEvent, type Repo, type RunEvent } from "./runner/context.ts";
+import { ACTOR, githubContext, repositoryPayload, tagPushEvent, workflowRunPayload, type Repo, type RunEvent } from "./runner/context.ts";
 import { condition, interpolateDeep, interpolateString, type Json, type Scope } from "./runner/expressions.ts";
-import { evaluateEnv, runJob, type JobOutcome } from "./runner/job.ts";
+import { runOnRunner, type RunnerHost } from "./runner/leg.ts";
 import { combinationLabel, expandMatrix, type Combination } from "./runner/matrix.ts";
-import { BuildFailure, createOciClient, type JobRuntime } from "./runner/runtime.ts";
 import { makeBinDir } from "./runner/shell.ts";
-import { startToolServer, type ToolServer } from "./runner/tools/server.ts";
 import { sourceCache, workflowReader } from "./runner/source.ts";
+import { startToolServer, type ToolServer } from "./runner/tools/server.ts";
 import { asTable, loadWorkflow, tagPushTriggers, workflowRunTriggers, type JobDef, type LoadedWorkflow, type Workflow } from "./runner/workflow-file.ts";
 
 export interface SimulatorOptions {
@@ -87,8 +85,6 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
   let tools: Promise<ToolServer> | null = null;
   let binDir: string | null = null;
 
-  const toolServer = () => (tools ??= startToolServer());
-  const bin = () => (binDir ??= makeBinDir(join(root, "bin")));
   const busy = () => state.runs.some((r) => r.status !== "completed");
   const wake = () => {
     if (busy()) return;
@@ -104,8 +100,23 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       }, ms);
       timers.add(t);
     });
-  const source = sourceCache(remotePath);
   const reader = workflowReader(remotePath);
+  const host: RunnerHost = {
+    root,
+    repo,
+    gitDir: remotePath,
+    registryUrl: opts.registryUrl,
+    secrets: opts.secrets ?? {},
+    scenario,
+    source: sourceCache(remotePath),
+    attest: (a) => state.attestations.push({ ...a, repositoryId: repo.id }),
+    toolServer: () => (tools ??= startToolServer()),
+    binDir: () => (binDir ??= makeBinDir(join(root, "bin"))),
+    track: (kill) => {
+      kills.add(kill);
+      return () => kills.delete(kill);
+    },
+  };
 
   // ---- runs and their job records --------------------------------------------------------------
 
@@ -230,7 +241,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
         sha: head,
         payload: {
           action: activity,
-          workflow_run: workflowRunPayload(source),
+          workflow_run: workflowRunPayload(repo, source.run, state.workflowId),
           workflow: { id: state.workflowId, name: source.workflow.name, path: source.workflow.path, state: "active" },
           repository: repositoryPayload(repo),
           sender: { login: ACTOR.login, id: ACTOR.id, type: "User" },
@@ -240,32 +251,6 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       const rs = createRun(loaded, event, repo.defaultBranch, source.depth + 1, source.fast);
       if (rs) void execute(rs);
     }
-  }
-
-  function workflowRunPayload(rs: RunState): Record<string, Json> {
-    const r = rs.run;
-    const full = `${owner}/${repoName}`;
-    return {
-      id: r.id,
-      name: r.name,
-      path: r.workflowPath,
-      display_title: r.name,
-      event: r.event,
-      status: r.status,
-      conclusion: r.conclusion,
-      head_branch: r.headBranch,
-      head_sha: r.headSha,
-      run_number: r.runNumber,
-      run_attempt: r.runAttempt,
-      workflow_id: state.workflowId,
-      html_url: `${SERVER_URL}/${full}/actions/runs/${r.id}`,
-      url: `https://api.github.com/repos/${full}/actions/runs/${r.id}`,
-      created_at: r.createdAt,
-      updated_at: r.updatedAt,
-      run_started_at: r.runStartedAt,
-      repository: repositoryPayload(repo),
-      head_repository: repositoryPayload(repo),
-    };
   }
 
   // ---- execution ---------------------------------------------------------------------------------
@@ -428,118 +413,14 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     rs.jobResults.set(job.id, { result, outputs });
   }
 
-  function failingKnob(job: JobDef, declaredName: string, shownName: string, attempt: number) {
-    return scenario.failJobs.find((f) => (f.job === job.id || f.job === declaredName || f.job === shownName) && attempt <= f.attempts);
-  }
-
   async function runLeg(rs: RunState, job: JobDef, combo: Combination | null, index: number, total: number, strategy: Record<string, unknown>, record: JobRecord, contexts: Record<string, Json>, startedAt: number): Promise<LegResult> {
     const run = rs.run;
     const attempt = run.runAttempt;
     Object.assign(record, { status: "in_progress", conclusion: null, startedAt: now(), completedAt: null, runAttempt: attempt, steps: [] });
-    const jobRoot = join(root, `run-${run.id}-${attempt}`, `job-${record.id}`);
-    const workspace = join(jobRoot, "work", repoName, repoName);
-    const dirs = { home: join(jobRoot, "home"), tmp: join(jobRoot, "tmp"), temp: join(jobRoot, "temp"), toolCache: join(jobRoot, "toolcache"), runnerWorkspace: join(jobRoot, "work", repoName) };
-    const artifacts = join(root, `run-${run.id}`, "artifacts");
-    await Promise.all([workspace, dirs.home, dirs.tmp, join(dirs.temp, "_runner_file_commands"), join(dirs.temp, "_github_workflow"), dirs.toolCache, artifacts].map((d) => mkdir(d, { recursive: true })));
     const lines: string[] = logs.get(record.id) ?? [];
     logs.set(record.id, lines);
-    const token = `ghs_${randomBytes(18).toString("base64url")}`;
-    const masks = new Set<string>([token]);
-    const log = (line: string) => {
-      let text = line;
-      for (const m of masks) if (m.length >= 4) text = text.split(m).join("***");
-      lines.push(text);
-    };
-    const declaredName = String(job.raw.name ?? job.id);
-    const knob = failingKnob(job, declaredName, record.name, attempt);
-    let failedByKnob = false;
-    const eventPath = join(dirs.temp, "_github_workflow", "event.json");
-    await writeFile(eventPath, JSON.stringify(rs.event.payload, null, 2));
-    const github = githubContext({ repo, event: rs.event, workflowName: rs.workflow.name, workflowPath: rs.workflow.path, runId: run.id, runNumber: run.runNumber, runAttempt: attempt, jobId: job.id, workspace, eventPath, token });
-    const logins = new Map<string, { username: string; password: string }>();
-    const key = randomBytes(16).toString("hex");
-    const server = await toolServer();
-    const created = String((rs.event.payload.head_commit as Record<string, Json> | undefined)?.timestamp ?? now());
-    let arch: "amd64" | "arm64" = "amd64";
-    let os: "Linux" | "macOS" | "Windows" = "Linux";
-    try {
-      const runsOn = interpolateDeep(job.raw["runs-on"], { contexts: { ...contexts, matrix: (combo ?? {}) as Json } });
-      arch = runnerArch(runsOn);
-      os = runnerOs(runsOn);
-    } catch {
-      // an expression GitHub would fail on fails the job later, in its steps' context
-    }
-    const rt: JobRuntime = {
-      key,
-      arch,
-      os,
-      runId: run.id,
-      attempt,
-      jobId: job.id,
-      jobName: record.name,
-      workspace,
-      temp: dirs.temp,
-      home: dirs.home,
-      root: jobRoot,
-      artifacts,
-      owner,
-      repository: `${owner}/${repoName}`,
-      repositoryId: repo.id,
-      sha: rs.event.sha,
-      ref: rs.event.ref,
-      created: new Date(created).toISOString().replace(/\.\d{3}Z$/, "Z"),
-      serverUrl: SERVER_URL,
-      gitDir: remotePath,
-      source,
-      scenario,
-      oci: createOciClient(opts.registryUrl, logins),
-      logins,
-      docker: { builder: "docker", qemu: false, images: new Map(), lists: new Map() },
-      permissions: permissionsOf(rs.workflow.root.permissions, job.raw.permissions),
-      log,
-      mask: (value) => masks.add(value),
-      produce(what) {
-        if (!knob) return;
-        failedByKnob = true;
-        throw new BuildFailure(`ERROR: failed to build: ${what} failed: the sandbox fails job ${job.id} on attempt ${attempt} of ${knob.attempts} (scenario failJobs)`);
-      },
-      attest: (a) => state.attestations.push({ ...a, repositoryId: repo.id }),
-      inside: (path) => resolve(path).startsWith(jobRoot + "/") || resolve(path) === jobRoot || resolve(path).startsWith(artifacts),
-    };
-    server.register(rt);
-    let outcome: JobOutcome;
-    try {
-      const secrets: Record<string, Json> = { ...opts.secrets, GITHUB_TOKEN: token };
-      for (const value of Object.values(opts.secrets ?? {})) masks.add(value);
-      const base: Record<string, Json> = { ...contexts, github, secrets, matrix: (combo ?? {}) as Json, strategy: { "fail-fast": strategy["fail-fast"] !== false, "job-index": index, "job-total": total, "max-parallel": Number(strategy["max-parallel"] ?? total) } };
-      const workflowEnv = evaluateEnv(rs.workflow.root.env, { contexts: { github, secrets, inputs: {}, vars: {} } });
-      const processEnv = { ...defaultEnv(github, dirs, arch, os), SANDBOX_RUNNER_PORT: String(server.port), SANDBOX_RUNNER_KEY: key };
-      const minutes = Number(job.raw["timeout-minutes"] ?? 360);
-      outcome = await runJob(rt, {
-        workflow: rs.workflow,
-        job,
-        contexts: base,
-        workflowEnv,
-        processEnv,
-        binDir: bin(),
-        skippedLog: join(jobRoot, "skipped-commands.log"),
-        timeoutMs: (Number.isFinite(minutes) && minutes > 0 ? minutes : 360) * 60_000,
-        track: (kill) => {
-          kills.add(kill);
-          return () => kills.delete(kill);
-        },
-      });
-    } catch (error) {
-      log(`Error: ${(error as Error).message}`);
-      outcome = { result: "failure", outputs: {}, steps: [{ name: "Set up job", conclusion: "failure" }], skippedCommands: [] };
-    } finally {
-      server.unregister(key);
-    }
-    if (knob && !failedByKnob && outcome.result === "success") {
-      // The scenario fails this job, yet no step built anything: it fails at its end instead.
-      log(`Error: the sandbox fails job ${job.id} on attempt ${attempt} of ${knob.attempts} (scenario failJobs)`);
-      outcome = { ...outcome, result: "failure", steps: outcome.steps.map((s, i) => (i === outcome.steps.length - 2 ? { ...s, conclusion: "failure" as const } : s)) };
-    }
+    const knob = scenario.failJobs.find((f) => (f.job === job.id || f.job === String(job.raw.name ?? job.id) || f.job === record.name) && attempt <= f.attempts);
+    const { outcome, jobRoot } = await runOnRunner(host, { workflow: rs.workflow, event: rs.event, runId: run.id, runNumber: run.runNumber, attempt, job, combo, index, total, strategy, recordId: record.id, name: record.name, contexts, lines, knob });
     const coe = job.raw["continue-on-error"];
     const forgiven = outcome.result === "failure" && (coe === true || (typeof coe === "string" && interpolateString(coe.includes("${{") ? coe : `\${{ ${coe} }}`, { contexts: { ...contexts, matrix: (combo ?? {}) as Json } }) === "true"));
     // The run's timing knobs: a job reports completion no sooner than runMs after the run started,

@@ -227,3 +227,29 @@ export function runnerOs(runsOn: unknown): "Linux" | "macOS" | "Windows" {
   if (labels.some((l) => /^macos/i.test(l))) return "macOS";
   return "Linux";
 }
+
+/** A run as a workflow_run event's payload names it. */
+export function workflowRunPayload(repo: Repo, r: { id: number; name: string; workflowPath: string; event: string; status: string; conclusion: string | null; headBranch: string; headSha: string; runNumber: number; runAttempt: number; createdAt: string; updatedAt: string; runStartedAt: string }, workflowId: number): Record<string, Json> {
+  const full = `${repo.owner}/${repo.name}`;
+  return {
+    id: r.id,
+    name: r.name,
+    path: r.workflowPath,
+    display_title: r.name,
+    event: r.event,
+    status: r.status,
+    conclusion: r.conclusion,
+    head_branch: r.headBranch,
+    head_sha: r.headSha,
+    run_number: r.runNumber,
+    run_attempt: r.runAttempt,
+    workflow_id: workflowId,
+    html_url: `${SERVER_URL}/${full}/actions/runs/${r.id}`,
+    url: `${API_URL}/repos/${full}/actions/runs/${r.id}`,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+    run_started_at: r.runStartedAt,
+    repository: repositoryPayload(repo),
+    head_repository: repositoryPayload(repo),
+  };
+}

@@ -174,7 +174,7 @@ async function executeSteps(rt: JobRuntime, plan: JobPlan, state: JobState, fram
   };
   for (const [index, step] of steps.entries()) {
     if (Array.isArray(step.parallel)) {
-      const group = step.parallel.map((s, i) => asTable(s) ?? {}).map((s, i) => start(s, stepId(s, index * 100 + i)));
+      const group = step.parallel.map((s) => asTable(s) ?? {}).map((s, i) => start(s, stepId(s, index * 100 + i)));
       await Promise.all(group.map((g) => g.done));
     } else if (step.wait !== undefined || step["wait-all"] !== undefined) {
       const ids = step["wait-all"] !== undefined ? [...background.keys()] : asIds(step.wait);
