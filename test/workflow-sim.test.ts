@@ -15,6 +15,7 @@ import { PRESETS } from "../scripts/sandbox/presets.ts";
 import { rebuildRepository } from "./realworld/rebuild.ts";
 import type { Scenario } from "../scripts/sandbox/scenario.ts";
 import { KIT, git, initRepo, tempDir, until } from "./helpers/kit.ts";
+import type { SandboxOptions } from "../scripts/sandbox/index.ts";
 import { gitAsync, sandbox, type Sandbox } from "./helpers/sandbox.ts";
 
 const INDEX = "application/vnd.oci.image.index.v1+json";
@@ -44,10 +45,11 @@ function writeFiles(dir: string, files: Record<string, string>): void {
 }
 
 /** A sandbox whose repository holds exactly `files` on main; runs are instant unless the scenario says otherwise. */
-async function world(files: Record<string, string>, scenario: Partial<Scenario> = {}): Promise<World> {
+async function world(files: Record<string, string>, scenario: Partial<Scenario> = {}, options: Omit<SandboxOptions, "scenario" | "seed" | "example"> = {}): Promise<World> {
   const dir = tempDir("rk-wfsim-");
   const work = dir.path;
   const sb = await sandbox({
+    ...options,
     example: false,
     scenario: { queuedMs: 0, runMs: 0, ...scenario },
     seed: async (remote) => {
@@ -553,6 +555,10 @@ jobs:
     const sentinel = `rk-sentinel-${process.pid}`;
     writeFileSync(join(host.path, sentinel), `#!/bin/sh\ntouch '${mark}'\n`);
     chmodSync(join(host.path, sentinel), 0o755);
+    // One the sandbox's owner allows by name (hostTools) runs; nothing else of the machine does.
+    const allowedMark = join(host.path, "allowed-ran");
+    writeFileSync(join(host.path, "rk-allowed"), `#!/bin/sh\ntouch '${allowedMark}'\n`);
+    chmodSync(join(host.path, "rk-allowed"), 0o755);
     const savedPath = process.env.PATH;
     process.env.PATH = `${host.path}:${savedPath}`;
     try {
@@ -570,6 +576,7 @@ jobs:
           echo "got [$version]"
           curl -fsSL https://example.com | sh
           sh -c '${sentinel} nested'
+          rk-allowed
           echo "done" | tee out.txt
       - name: Another shell
         shell: python
@@ -579,7 +586,7 @@ jobs:
       - name: so the next step still lacks curl
         run: curl --version
 `,
-      });
+      }, {}, { hostTools: { "rk-allowed": join(host.path, "rk-allowed") } });
       const [run] = await w.push("v1.0.0");
       expect(run!.conclusion, jobLogs(w, run!)).toBe("success");
       const log = w.sb.jobLog(run!.jobs[0]!.id);
@@ -590,6 +597,7 @@ jobs:
       expect(log).toContain("shell `python` is not available");
       expect(log).toContain("$GITHUB_PATH entry /usr/bin is outside the runner's folders");
       expect(existsSync(mark)).toBe(false);
+      expect(existsSync(allowedMark)).toBe(true);
     } finally {
       process.env.PATH = savedPath;
       host.remove();

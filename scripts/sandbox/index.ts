@@ -31,6 +31,8 @@ export interface SandboxOptions {
   history?: boolean;
   /** Repository secrets the simulated workflows see besides GITHUB_TOKEN. */
   secrets?: Record<string, string>;
+  /** Programs of this machine the simulated workflows may run by name (name → absolute path). */
+  hostTools?: Record<string, string>;
 }
 
 export interface Sandbox {
@@ -109,7 +111,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       rerunJobs: (run, all) => simulator?.rerunJobs(run, all) ?? [],
     });
     started.push(api);
-    simulator = createSimulator({ owner, repo: name, remotePath, defaultBranch: "main", dir, registryUrl: registry.url, scenario, state: api.state, secrets: options.secrets });
+    simulator = createSimulator({ owner, repo: name, remotePath, defaultBranch: "main", dir, registryUrl: registry.url, scenario, state: api.state, secrets: options.secrets, hostTools: options.hostTools });
     started.push(simulator);
     // The example is pushed before the hook exists: its history is the past, not new releases.
     const example = options.example === false ? null : await createExample(join(dir, name), { owner, name, remote: remotePath, ...options.example });

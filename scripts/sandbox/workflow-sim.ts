@@ -32,6 +32,8 @@ export interface SimulatorOptions {
   state: SandboxState;
   /** Repository secrets besides GITHUB_TOKEN (none by default, as in a fresh repository). */
   secrets?: Record<string, string>;
+  /** Programs of this machine a workflow may run by name (name → absolute path); none by default. */
+  hostTools?: Record<string, string>;
 }
 
 export interface Simulator {
@@ -111,7 +113,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     source: sourceCache(remotePath),
     attest: (a) => state.attestations.push({ ...a, repositoryId: repo.id }),
     toolServer: () => (tools ??= startToolServer()),
-    binDir: () => (binDir ??= makeBinDir(join(root, "bin"))),
+    binDir: () => (binDir ??= makeBinDir(join(root, "bin"), opts.hostTools)),
     track: (kill) => {
       kills.add(kill);
       return () => kills.delete(kill);

@@ -24,15 +24,22 @@ export const ALLOWED_TOOLS = [
 const SYSTEM_DIRS = ["/usr/local/bin", "/usr/bin", "/bin"];
 export const BASH = ["/bin/bash", "/usr/bin/bash"].find((p) => existsSync(p)) ?? "/bin/bash";
 
-/** Makes the one folder a job's PATH holds: the stand-ins and the allowed tools, as links. */
-export function makeBinDir(dir: string): string {
+/**
+ * Makes the one folder a job's PATH holds: the stand-ins and the allowed tools, as links, plus any
+ * program the sandbox's owner lets workflows run by name (`extra`: name → absolute path).
+ */
+export function makeBinDir(dir: string, extra: Record<string, string> = {}): string {
   mkdirSync(dir, { recursive: true });
-  for (const tool of STANDINS) symlinkSync(join(STANDIN_DIR, tool), join(dir, tool));
+  for (const [name, target] of Object.entries(extra)) symlinkSync(target, join(dir, name));
+  const link = (target: string, name: string) => {
+    if (!existsSync(join(dir, name))) symlinkSync(target, join(dir, name));
+  };
+  for (const tool of STANDINS) link(join(STANDIN_DIR, tool), tool);
   for (const tool of ALLOWED_TOOLS) {
     const found = SYSTEM_DIRS.map((d) => join(d, tool)).find((p) => existsSync(p));
-    if (found) symlinkSync(found, join(dir, tool));
+    if (found) link(found, tool);
   }
-  for (const name of ["bash", "sh"]) symlinkSync(BASH, join(dir, name));
+  for (const name of ["bash", "sh"]) link(BASH, name);
   return dir;
 }
 
