@@ -36,7 +36,7 @@ await command(
     more: CHECKS,
   },
   async (ctx) => {
-    const { preflight, printPreflight } = await import("./lib/preflight/index.ts");
+    const { describeConfig, preflight, printPreflight } = await import("./lib/preflight/index.ts");
     const { openTarget } = await import("./lib/target.ts");
     const { loadConfig } = await import("./lib/config.ts");
     const { emitJson } = await import("./lib/output.ts");
@@ -52,7 +52,7 @@ await command(
     const report = await preflight(r, config, choice);
 
     printPreflight(report, config);
-    if (ctx.json) emitJson({ command: "preflight", ok: report.ok, version: report.version, tag: report.tag, checks: report.checks });
+    if (ctx.json) emitJson({ command: "preflight", ok: report.ok, version: report.version, tag: report.tag, checks: report.checks, config: describeConfig(config) });
     return report.ok ? 0 : 1;
   },
 );
