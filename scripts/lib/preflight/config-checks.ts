@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fail, pass, skip, warn, type Check } from "../checks.ts";
 import { headSha, showFile } from "../git.ts";
 import { describeLooked, describeNotVerified, readTagWorkflows, WorkflowError, type TagWorkflows } from "../workflow/index.ts";
+import { summarise } from "../output.ts";
 import type { PreflightContext } from "./context.ts";
 import { setupFindings, type Finding } from "./setup-findings.ts";
 
@@ -47,6 +48,8 @@ export const configCheck: Check<PreflightContext> = {
       if (!(error instanceof WorkflowError)) throw error;
       found.push({ level: "fail", text: error.message, fix: error.fix });
     }
+    // What the runbook's flow cannot do here comes first: it is why the rest may not matter.
+    found.sort((a, b) => Number(b.text.startsWith("not supported:")) - Number(a.text.startsWith("not supported:")));
     const failures = found.filter((f) => f.level === "fail");
     const fixes = [...new Set(found.map((f) => f.fix))].join("; ");
     if (failures.length) return fail(found.map((f) => f.text).join("; "), fixes);
@@ -78,7 +81,7 @@ export const artifactsCurrent: Check<PreflightContext> = {
       }
       const changed = (await r.with({ cwd: tree }).read`git status --porcelain=v1 --untracked-files=all`).stdout.split("\n").map((l) => l.slice(3).trim()).filter(Boolean);
       if (!changed.length) return pass(`\`${config.generate}\` leaves a checkout of HEAD unchanged`);
-      return fail(`the committed artifacts are stale: \`${config.generate}\` changes ${changed.slice(0, 5).join(", ")}${changed.length > 5 ? ` and ${changed.length - 5} more` : ""}`, `run \`${config.generate}\` and commit the result (through review), then run preflight again`);
+      return fail(`the committed artifacts are stale: \`${config.generate}\` changes ${summarise(changed)}`, `run \`${config.generate}\` and commit the result (through review), then run preflight again`);
     } finally {
       await r.probe`git worktree remove --force ${tree}`;
       rmSync(scratch, { recursive: true, force: true });

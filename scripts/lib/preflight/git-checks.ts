@@ -47,7 +47,7 @@ async function untaggedReleaseCommits(r: PreflightContext["r"], range: string): 
 
 const untaggedFail = (found: string[]) =>
   fail(
-    `${found.join(", ")}: cog's release commit without its tag, a release stopped between its commit and its tag; it must never be pushed on its own`,
+    `${summarise(found)}: cog's release commit without its tag, a release stopped between its commit and its tag; it must never be pushed on its own`,
     `${kitCommand("release:recover")} tags it after checking it, or drops it (--abandon --apply)`,
   );
 

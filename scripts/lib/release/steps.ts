@@ -1,5 +1,6 @@
 // The steps of `mise run release`, in DESIGN.md's safe order. Each checks the world first: a step
 // already done is skipped (a re-run continues where the last one stopped), never repeated.
+import { summarise } from "../output.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { findSection } from "../changelog.ts";
 import { bumpArgs, failedHookOutput, type VersionChoice } from "../cog.ts";
@@ -116,7 +117,7 @@ export async function checkCommitStep(ctx: ReleaseContext): Promise<string | Ski
     );
   }
   const long = review.section && review.section.length > NOTES_LIMIT ? `; the ${ctx.version} section is ${review.section.length.toLocaleString("en-US")} characters, more than GitHub's ${NOTES_LIMIT.toLocaleString("en-US")}: the release notes will be its head and a link to the whole section` : "";
-  return `${review.files.length} files changed, CHANGELOG.md has ${ctx.version}${ctx.config.workspace.kind === "cargo" ? ", every crate and Cargo.lock at " + ctx.version : ""}${review.unexpected.length ? `; also changed: ${review.unexpected.join(", ")}` : ""}${long}`;
+  return `${review.files.length} files changed, CHANGELOG.md has ${ctx.version}${ctx.config.workspace.kind === "cargo" ? ", every crate and Cargo.lock at " + ctx.version : ""}${review.unexpected.length ? `; also changed: ${summarise(review.unexpected)}` : ""}${long}`;
 }
 
 /** 3. review the generated version changes and CHANGELOG.md: the gate, after local authoring. */
