@@ -92,8 +92,14 @@ export function cogGlobalArgs(config: { root: string; inferredPrefix: { prefix: 
  */
 export function failedHookOutput(stderr: string, max = 6): { hook: string | null; lines: string[] } {
   const all = stderr.split("\n").map((l) => l.trimEnd());
-  let end = all.findIndex((l) => /^Error: |^thread '.*' panicked/.test(l));
-  if (end === -1) end = all.length;
+  // cog's own error is the last one: a hook may print "Error: ..." lines of its own before it.
+  let end = all.length;
+  for (let i = all.length - 1; i >= 0; i--) {
+    if (/^Error: |^thread '.*' panicked/.test(all[i]!)) {
+      end = i;
+      break;
+    }
+  }
   const named = /(?:prehook|posthook|hook) run `(.+?)` failed/.exec(stderr)?.[1] ?? null;
   let start = -1;
   for (let i = end - 1; i >= 0; i--) {
@@ -103,7 +109,11 @@ export function failedHookOutput(stderr: string, max = 6): { hook: string | null
       break;
     }
   }
-  const hook = named ?? (start === -1 ? null : all[start]!.trim().slice(1, -1));
-  const lines = all.slice(start + 1, end).map((l) => l.trim()).filter(Boolean);
-  return { hook, lines: start === -1 && named === null ? [] : lines.slice(-max) };
+  if (start === -1 && named === null) return { hook: null, lines: [] };
+  const hook = named ?? all[start]!.trim().slice(1, -1);
+  let lines = all.slice(start + 1, end);
+  // A Node wrapper (git-cliff's npm package) adds its own stack trace after the tool's error.
+  const trace = lines.findIndex((l) => /^(file:\/\/\/|node:internal\/)|^\/\S+\.[cm]?js:\d+$/.test(l));
+  if (trace !== -1) lines = lines.slice(0, trace);
+  return { hook, lines: lines.map((l) => l.trim()).filter(Boolean).slice(-max) };
 }

@@ -116,6 +116,10 @@ export const push: Check<PreflightContext> = {
       if (/protected|GH006|GH013|declined|hook/i.test(said)) return fail(`origin refuses pushes to ${config.branch}: ${line}`, PUSH_RULES_FIX);
       return fail(`git cannot push to origin: ${line}`, "check git's credentials for origin (a credential helper, ssh key, or gh auth setup-git), then run preflight again");
     }
+    // A new branch: origin has no such branch, so this is not origin's release branch.
+    if (out.stdout.split("\n").some((l) => l.startsWith("*") && l.includes(`:refs/heads/${config.branch}\t`))) {
+      return fail(`origin has no branch ${config.branch}: the push would create it`, `release from origin's default branch (preflight reads it from origin, then GitHub), or set RELEASE_BRANCH to the branch origin releases from`);
+    }
     if (rules.blocked.length) {
       return fail(`git push --dry-run is accepted, but GitHub will refuse the release: ${rules.blocked.join("; ")}`, PUSH_RULES_FIX);
     }
