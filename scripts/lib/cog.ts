@@ -112,8 +112,11 @@ export function failedHookOutput(stderr: string, max = 6): { hook: string | null
   if (start === -1 && named === null) return { hook: null, lines: [] };
   const hook = named ?? all[start]!.trim().slice(1, -1);
   let lines = all.slice(start + 1, end);
-  // A Node wrapper (git-cliff's npm package) adds its own stack trace after the tool's error.
-  const trace = lines.findIndex((l) => /^(file:\/\/\/|node:internal\/)|^\/\S+\.[cm]?js:\d+$/.test(l));
+  // Stack traces follow the tool's own words: a Rust backtrace, or the Node wrapper's (git-cliff's npm package).
+  const trace = lines.findIndex((l) => /^(file:\/\/\/|node:internal\/)|^\/\S+\.[cm]?js:\d+$|^\s*(Stack|stack) backtrace:/.test(l));
   if (trace !== -1) lines = lines.slice(0, trace);
-  return { hook, lines: lines.map((l) => l.trim()).filter(Boolean).slice(-max) };
+  lines = lines.map((l) => l.trim()).filter(Boolean);
+  // From the first line that says what went wrong; else the hook's last lines.
+  const first = lines.findIndex((l) => /error|panicked|fail|could not|cannot|not found|denied|refused|invalid/i.test(l));
+  return { hook, lines: first === -1 ? lines.slice(-max) : lines.slice(first, first + max) };
 }
