@@ -122,13 +122,21 @@ export const versions: Check<PreflightContext> = {
       );
     }
     // Never advise lowering a version: name what may hide the releases, and the honest choice.
-    const version = ahead[0]?.version ?? unique[0]!.version!;
-    const cause = await aheadCause(r, config, version);
+    const shown = ahead.length ? ahead : unique;
+    const top = shown.map((f) => f.version!).filter((v) => semver.valid(v)).reduce((h, v) => (semver.gt(v, h) ? v : h), "0.0.0");
     const above = expected ? `the latest release ${latest} is ${expected}` : `cog sees no release tag ${config.tagPrefix}<version>${next ? ` and would make ${next} the first release` : ""}`;
-    const aboveNext = next && semver.valid(version) && semver.gt(version, next) ? `: the version hook would refuse to go down to ${next}` : "";
+    const cause = await aheadCause(r, config, top);
+    if (next && semver.valid(top) && semver.lte(top, next)) {
+      // The release stamps every manifest with the next version: nothing breaks, but someone raised it early.
+      return warn(
+        `${says(shown)}, but ${above}: a commit raised ${shown.length > 1 ? "them" : "it"} outside a release commit; releasing ${next} stamps every manifest with ${next}`,
+        `nothing to do for this release; versions move only in release commits (git log -p -- ${shown[0]!.file.split(" ")[0]} shows which commit raised it)`,
+      );
+    }
+    const refuses = next ? `: the version hook would refuse to go down to ${next}` : "";
     return fail(
-      `${says(ahead.length ? ahead : unique)}, but ${above}${aboveNext}${cause ? `; ${cause.why}` : `; a commit raised ${ahead.length > 1 ? "them" : "it"} outside a release commit`}`,
-      `${cause ? `${cause.fix}; ` : ""}if ${version} is the version you mean to release, choose it: ${kitCommand("release", ["--version", version])}`,
+      `${says(shown)}, but ${above}${refuses}${cause ? `; ${cause.why}` : `; a commit raised ${shown.length > 1 ? "them" : "it"} outside a release commit`}`,
+      `${cause ? `${cause.fix}; ` : ""}if ${top} is the version you mean to release, choose it: ${kitCommand("release", ["--version", top])}`,
     );
   },
 };
