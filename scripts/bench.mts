@@ -174,7 +174,7 @@ async function scale() {
 }
 
 try {
-  if (!existsSync(join(KIT, "node_modules/.cache/release-kit/.built"))) log("note: no precompiled build (npm run build): commands start through tsx");
+  if (!existsSync(join(KIT, "node_modules/.cache/release-kit/sources"))) log("note: no precompiled build (npm run build): commands start through tsx");
   log(`release-kit benchmarks (${runs} runs each; medians)`);
   const concurrency = await preflightConcurrency();
   log(`  preflight with 100 ms API latency: wall ${concurrency.preflight_wall_s} s, checks' sum ${concurrency.preflight_checks_sum_s} s, ratio ${concurrency.preflight_ratio} (goal ≤ 0.35), slowest check ${concurrency.slowest_check_s} s`);

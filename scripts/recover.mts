@@ -42,7 +42,8 @@ await command(
     const apply = Boolean(ctx.flags.apply);
     const dryRun = Boolean(ctx.flags["dry-run"]);
     const deleteRelease = (ctx.flags["delete-release"] as string | undefined) ?? null;
-    if (deleteRelease && !apply) throw new StartError("--delete-release only matters with --apply", `add --apply: mise run release:recover -- --apply --delete-release ${deleteRelease}`);
+    const { kitCommand } = await import("./lib/hint.ts");
+    if (deleteRelease && !apply) throw new StartError("--delete-release only matters with --apply", `add --apply: ${kitCommand("release:recover", ["--apply", "--delete-release", deleteRelease])}`);
     if (ctx.flags.abandon && !apply) say.info("--abandon takes effect with --apply; showing what it would do");
     const { root, r } = await openTarget(ctx, dryRun || !apply);
     const config = await loadConfig(r, root);

@@ -40,6 +40,8 @@ interface Scenario {
   diagnosed?: string;
   /** Uncommitted edits that are not the release's: they must survive the fix, byte for byte. */
   edits?: Record<string, string>;
+  /** What else must hold once the fix ran: `base` is origin's main before the fault. */
+  after?(sb: Sandbox, fixed: { stderr: string }, base: string): Promise<void>;
 }
 
 /** Appends `text` to files of the example repository, as someone working in the tree would. */
@@ -64,10 +66,18 @@ async function brokenRelease(sb: Sandbox): Promise<void> {
 }
 
 const SCENARIOS: Scenario[] = [
+  // A re-run after a kill ends as an uninterrupted run would: one release commit on the base, its tag, one release.
   ...RELEASE_STEPS.map((step) => ({
     name: `killed after ${step}`,
     fix: "release" as const,
     inject: async (sb: Sandbox) => void (await kitIn(sb, "release", ["--yes"], { env: { RELEASE_KIT_KILL_AFTER: step } })),
+    after: async (sb: Sandbox, fixed: { stderr: string }, base: string) => {
+      if (step !== "preflight" && step !== "version") expect(fixed.stderr).toMatch(/stopped without finishing; taking over its lock/);
+      const head = await gitAsync(sb.remotePath, "rev-parse", "refs/heads/main");
+      expect(await gitAsync(sb.remotePath, "rev-parse", `${head}^`)).toBe(base);
+      expect(await gitAsync(sb.remotePath, "rev-parse", "refs/tags/v0.3.0")).toBe(head);
+      expect(sb.api.state.releases.filter((r) => r.tagName === "v0.3.0" && !r.draft)).toHaveLength(1);
+    },
   })),
   ...WRITES.flatMap((write) =>
     KINDS.map((kind) => ({
@@ -174,6 +184,7 @@ describe.concurrent("fault matrix", () => {
     const sb = await sandbox({ history: true });
     onTestFinished(() => sb.stop());
     const before = await published(sb);
+    const base = await gitAsync(sb.remotePath, "rev-parse", "refs/heads/main");
     await scenario.inject(sb);
     await sb.settle();
     const diagnosis = await kitIn(sb, "recover", ["--json"]);
@@ -196,6 +207,7 @@ describe.concurrent("fault matrix", () => {
     const newest = [...after.tags.keys()].filter((t) => !before.tags.has(t));
     expect(newest.length).toBeGreaterThan(0);
     for (const tag of newest) await assertAgreement(sb, tag);
+    await scenario.after?.(sb, fixed, base);
     // Edits that are not the release's are neither published nor lost: still in the tree, as made.
     const edited = Object.keys(scenario.edits ?? {});
     expect(await gitAsync(sb.repoPath!, "status", "--porcelain")).toBe(edited.map((f) => `M ${f}`).sort().join("\n"));

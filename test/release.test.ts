@@ -217,26 +217,7 @@ describe("resume", () => {
     expect(second.code, second.stderr).toBe(0);
     expect(sb.api.state.releases.filter((r) => r.tagName === "v0.3.0")).toHaveLength(1);
   });
-
-  describe.concurrent("killed after each step, a re-run ends as an uninterrupted run would", () => {
-    it.for([...RELEASE_STEPS])("killed after %s", async (step, { onTestFinished }) => {
-      // Concurrent tests: each stops its own sandbox.
-      const sb = await sandbox();
-      onTestFinished(() => sb.stop());
-      const base = await gitAsync(sb.remotePath, "rev-parse", "refs/heads/main");
-      const killed = await kitIn(sb, "release", ["--yes", "--json"], { env: { RELEASE_KIT_KILL_AFTER: step } });
-      expect(killed.code).not.toBe(0);
-      const again = await kitIn(sb, "release", ["--yes", "--json"]);
-      expect(again.code, again.stderr).toBe(0);
-      if (step !== "preflight" && step !== "version") expect(again.stderr).toMatch(/stopped without finishing; taking over its lock/);
-      const head = await gitAsync(sb.remotePath, "rev-parse", "refs/heads/main");
-      expect(await gitAsync(sb.remotePath, "rev-parse", `${head}^`)).toBe(base);
-      expect(await gitAsync(sb.remotePath, "rev-parse", "refs/tags/v0.3.0")).toBe(head);
-      expect(await gitAsync(sb.remotePath, "tag", "--list", "v*")).toBe("v0.1.0\nv0.2.0\nv0.3.0");
-      expect(sb.api.state.releases.filter((r) => r.tagName === "v0.3.0" && !r.draft)).toHaveLength(1);
-      expect(await gitAsync(sb.repoPath!, "status", "--porcelain")).toBe("");
-    });
-  });
+  // Killed after each step: the fault matrix (test/faults.test.ts) covers every step once.
 });
 
 describe("locking", () => {

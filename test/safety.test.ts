@@ -275,6 +275,29 @@ describe.concurrent("every state has an end", () => {
     });
   });
 
+  test("stopped inside cog bump after the hooks wrote: recover sets the tree back (the hooks are fine), and the release goes again", { timeout: STORY_MS }, async ({ expect }) => {
+    await withSandbox({}, async (sb) => {
+      // The release chose v0.3.0 and recorded it, then died while cog's hooks ran: their output is in the tree.
+      await kitIn(sb, "release", ["--yes"], { env: { RELEASE_KIT_KILL_AFTER: "version" } });
+      await tool(sb, "git-cliff", "--tag", "v0.3.0", "-o", "CHANGELOG.md");
+      await tool(sb, "cargo", "release", "version", "0.3.0", "--execute", "--no-confirm");
+      const base = await head(sb);
+
+      const d = await recover(sb);
+      expect(d.json.state).toBe("local-changes-failed");
+      expect(d.json.evidence.hook_output).toEqual(expect.arrayContaining(["CHANGELOG.md", "Cargo.lock", "crates/gateway/Cargo.toml"]));
+      expect(d.json.next[0].action).toMatch(/stopped inside cog bump/);
+      expect(d.json.next[0].action).not.toMatch(/fix the .*hooks/);
+      const applied = await recover(sb, "--apply", "--yes");
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(await gitAsync(sb.repoPath!, "status", "--porcelain")).toBe("");
+      expect(await head(sb)).toBe(base);
+      const again = await release(sb, "--yes");
+      expect(again.code, again.stderr.slice(-2000)).toBe(0);
+      expect(again.json.tag).toBe("v0.3.0");
+    });
+  });
+
   test("a complete release stays complete whatever the tree holds later", { timeout: STORY_MS }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
       expect((await release(sb, "--yes")).code).toBe(0);
@@ -349,6 +372,15 @@ describe.concurrent("never leak a credential, never print a lie", () => {
       expect(noApi.code).toBe(1);
       expect(noApi.stderr).toContain(`cannot reach http://127.0.0.1:${closed}`);
       expect(noApi.stderr).not.toMatch(/unexpected error/);
+    });
+  });
+
+  test("a step summary that cannot be written is a warning, not a failure", { timeout: STORY_MS }, async ({ expect }) => {
+    await withSandbox({ history: true }, async (sb) => {
+      const res = await kitIn(sb, "verify", ["--json", "--tag", "v0.2.0"], { env: { GITHUB_STEP_SUMMARY: join(sb.dir, "no-such-folder", "summary.md") } });
+      expect(res.code, res.stderr.slice(-2000)).toBe(0);
+      expect(res.json.ok).toBe(true);
+      expect(res.stderr).toMatch(/cannot write the step summary to GITHUB_STEP_SUMMARY .*ENOENT/);
     });
   });
 

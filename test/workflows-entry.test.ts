@@ -4,7 +4,7 @@
 // step it could not read; preflight's tag-triggers names the workflows the tag starts, or every
 // file it looked at. Last, the precompiled launcher path reads a workflow on plain Node, and --help
 // loads no parser.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, utimesSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -236,9 +236,17 @@ describe("the precompiled launcher path (plain Node, no tsx)", () => {
       symlinkSync(join(KIT, "node_modules", entry), join(kit, "node_modules", entry));
     }
     mkdirSync(join(kit, "node_modules", "tsx"));
-    const built = await run(process.execPath, [join(KIT, "node_modules/typescript/bin/tsc"), "-p", join(kit, "scripts/tsconfig.build.json")], { cwd: kit, timeoutMs: 300_000 });
-    if (built.code !== 0) throw new Error(`build failed:\n${built.stdout}\n${built.stderr}`);
-    writeFileSync(join(kit, "node_modules/.cache/release-kit/.built"), new Date().toISOString());
+    // The kit's own build, when it matches its sources (as after npm ci); else a build of the copy.
+    const cache = join(KIT, "node_modules/.cache/release-kit");
+    const current = await run(join(KIT, "scripts/release-kit"), ["--sources"]);
+    if (existsSync(join(cache, "sources")) && readFileSync(join(cache, "sources"), "utf8") === current.stdout) {
+      cpSync(cache, join(kit, "node_modules/.cache/release-kit"), { recursive: true });
+    } else {
+      const built = await run(process.execPath, [join(KIT, "node_modules/typescript/bin/tsc"), "-p", join(kit, "scripts/tsconfig.build.json")], { cwd: kit, timeoutMs: 300_000 });
+      if (built.code !== 0) throw new Error(`build failed:\n${built.stdout}\n${built.stderr}`);
+      const recorded = await run(join(kit, "scripts/release-kit"), ["--record-build"]);
+      if (recorded.code !== 0) throw new Error(recorded.stderr);
+    }
     writeFileSync(
       logHook,
       `import { register } from "node:module";\nregister("data:text/javascript," + encodeURIComponent(${JSON.stringify(
@@ -269,5 +277,36 @@ describe("the precompiled launcher path (plain Node, no tsx)", () => {
     const loaded = readFileSync(log, "utf8");
     expect(loaded).toContain("/node_modules/.cache/release-kit/scripts/verify.mjs");
     expect(loaded).not.toMatch(/@actions\/workflow-parser|@actions\/expressions|mvdan-sh/);
+  });
+
+  it("keeps the precompiled path while every source's content matches the build (a touch is not a change), and leaves it on an edit", async () => {
+    const source = join(kit, "scripts/lib/glob.ts");
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(source, later, later);
+    rmSync(log, { force: true });
+    const touched = await launch(["verify", "--help"], { NODE_OPTIONS: `--import=${logHook}` });
+    expect(touched.code, touched.stderr).toBe(0);
+    expect(readFileSync(log, "utf8")).toContain("/node_modules/.cache/release-kit/scripts/verify.mjs");
+    const text = readFileSync(source, "utf8");
+    writeFileSync(source, `${text}\n// an edit\n`);
+    try {
+      // This copy's tsx is an empty folder: the fallback the edit calls for cannot start here.
+      const edited = await launch(["verify", "--help"]);
+      expect(edited.code).not.toBe(0);
+      expect(edited.stderr).toMatch(/tsx/);
+    } finally {
+      writeFileSync(source, text);
+    }
+  });
+
+  it("puts the kit's own node_modules/.bin last on PATH, so the maintainer's tools win even when npx put it first", async () => {
+    const bin = join(dir, "maintainer-bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, "git-cliff"), "#!/bin/sh\necho 'git-cliff 9.9.9'\n", { mode: 0o755 });
+    const env = sandboxEnv(sb);
+    const res = await launch(["preflight", "--json", "--repo", sb.repoPath!], { PATH: `${join(kit, "node_modules/.bin")}:${bin}:${env.PATH}` });
+    const tools = res.json.checks.find((c: any) => c.id === "tools");
+    expect(tools.detail).toContain("git-cliff 9.9.9");
+    expect(tools.detail).toContain(bin);
   });
 });

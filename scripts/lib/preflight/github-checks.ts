@@ -1,5 +1,6 @@
 // "normal CI is green for that commit", and what the release will ask of GitHub: a token that may
 // push and read, and a tag name that nothing has used yet.
+import { kitCommand } from "../hint.ts";
 import { fail, pass, skip, warn, type Check } from "../checks.ts";
 import { ciVerdict } from "../ci.ts";
 import { headSha, remoteTags } from "../git.ts";
@@ -160,8 +161,8 @@ export const tagFree: Check<PreflightContext> = {
     return fail(
       `${tag} is already used ${used.join(", ")}`,
       used.length === 1 && used[0] === "as a local tag"
-        ? `a release of ${tag} was started here: run mise run release:recover -- --tag ${tag} to see its state and the next step`
-        : `${tag} was (partly) released already: run mise run release:recover -- --tag ${tag}; never retag a published version`,
+        ? `a release of ${tag} was started here: run ${kitCommand("release:recover", ["--tag", tag])} to see its state and the next step`
+        : `${tag} was (partly) released already: run ${kitCommand("release:recover", ["--tag", tag])}; never retag a published version`,
     );
   },
 };

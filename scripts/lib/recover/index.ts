@@ -50,11 +50,11 @@ export async function chooseTag(r: Runner, config: Config, gh: GitHub, gitDir: s
   if (asked) {
     if (!versionOf(asked, config.tagPrefix)) throw new StartError(`${asked} is not a release tag (${config.tagPrefix}X.Y.Z)`, `pass --tag ${config.tagPrefix}1.2.3`);
     const known = (await commitOf(r, `refs/tags/${asked}`)) || (await remoteTags(r.with({ timeout: "60s" }))).has(asked) || (await findRelease(gh, asked));
-    if (!known) throw new StartError(`${asked} exists neither locally, nor on origin, nor as a GitHub release: nothing to recover`, "check the name (git tag --list), or release it with mise run release");
+    if (!known) throw new StartError(`${asked} exists neither locally, nor on origin, nor as a GitHub release: nothing to recover`, `check the name (git tag --list), or release it with ${kitCommand("release")}`);
     return asked;
   }
   const tag = (await findReleaseInProgress(r, config, gitDir)) ?? (await highestTag(r, config.tagPrefix));
-  if (!tag) throw new StartError(`there is no release tag (${config.tagPrefix}X.Y.Z) and no release in progress`, "nothing to recover; release with mise run release");
+  if (!tag) throw new StartError(`there is no release tag (${config.tagPrefix}X.Y.Z) and no release in progress`, `nothing to recover; release with ${kitCommand("release")}`);
   return tag;
 }
 
@@ -64,8 +64,8 @@ function failureOf(error: unknown, plan: Plan): string {
   if (error instanceof CommandError) return `${plan.action}: \`${error.command}\` failed: ${(error.stderr || error.stdout).trim().split("\n").slice(-3).join(" ")}`;
   const e = error as { status?: number; response?: { data?: { message?: string; errors?: { message?: string }[] } } };
   const said = [e.response?.data?.message, ...(e.response?.data?.errors ?? []).map((x) => x.message)].filter(Boolean).join("; ");
-  if (e.status === 422 && /immutable/i.test(said)) return `${plan.action}: GitHub refuses (${said}): a tag an immutable release used is final; release the next version (mise run release)`;
-  if (e.status === 403 && /cannot be retried|already running/i.test(said)) return `${plan.action}: GitHub refuses (${said}); release the next version instead (mise run release)`;
+  if (e.status === 422 && /immutable/i.test(said)) return `${plan.action}: GitHub refuses (${said}): a tag an immutable release used is final; release the next version (${kitCommand("release")})`;
+  if (e.status === 403 && /cannot be retried|already running/i.test(said)) return `${plan.action}: GitHub refuses (${said}); release the next version instead (${kitCommand("release")})`;
   const status = e.status;
   if (status) {
     const { message, fix } = describeApiError(error, plan.action);
@@ -118,13 +118,13 @@ export async function recover(r: Runner, config: Config, gh: GitHub, gitDir: str
         const why = `no run of ${waitedFor} started for ${tag} within ${bound} s`;
         const next = {
           action: `${why}: a tag pushed with the Actions GITHUB_TOKEN starts no workflow. Start the release workflow for ${tag} by hand, or release the next version with credentials that start workflows (preflight's token-triggers check)`,
-          commands: ["mise run release:preflight", "mise run release"],
+          commands: [kitCommand("release:preflight"), kitCommand("release")],
         };
         return report(why, undefined, next);
       }
       if (run.status !== "completed") {
         const why = `run ${run.id} of ${tag} is still ${run.status} after ${bound} s`;
-        return report(why, undefined, { action: `${why}: look at ${run.url}, then run recover again`, commands: [`mise run release:verify -- --tag ${tag} --wait`, `mise run release:recover -- --tag ${tag} --apply`] });
+        return report(why, undefined, { action: `${why}: look at ${run.url}, then run recover again`, commands: [kitCommand("release:verify", ["--tag", tag, "--wait"]), kitCommand("release:recover", ["--tag", tag, "--apply"])] });
       }
       continue;
     }

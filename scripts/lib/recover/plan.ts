@@ -244,7 +244,7 @@ function localChangesPlan(input: PlanInput): Plan {
     };
   }
   return human(
-    `drop the incomplete local release of ${tag} (${recoverCmd(tag, "--abandon", "--apply")}), fix the pre_bump_hooks in cog.toml that should have written it (mise run release:preflight checks them), then release again`,
+    `drop the incomplete local release of ${tag} (${recoverCmd(tag, "--abandon", "--apply")}), fix the pre_bump_hooks in cog.toml that should have written it (${kitCommand("release:preflight")} checks them), then release again`,
     ["git status --short", `git show --stat ${tag}`, recoverCmd(tag, "--abandon", "--apply"), NEXT_VERSION],
     `${diagnosis.reason}: only a new release commit can hold what the hooks should have written`,
   );

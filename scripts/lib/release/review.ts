@@ -1,5 +1,6 @@
 // What the maintainer sees at the review gate: the version, the commits it includes, the changelog
 // section, the files the release commit changes, and what happens next.
+import { kitCommand } from "../hint.ts";
 import type { CommitInfo } from "../git.ts";
 import { bold, dim, summarise, write } from "../output.ts";
 import type { ReleaseContext } from "./steps.ts";
@@ -18,5 +19,5 @@ export function printReview(ctx: ReleaseContext, included: CommitInfo[], section
   write(`  ${bold("Next:")}`);
   write(`    1. git push --atomic origin ${config.branch} ${tag}`);
   write(`    2. create the GitHub release ${tag} on ${owner}/${name}, once GitHub shows the tag at the release commit (not a draft, marked latest)`);
-  write(`    3. the tag starts ${config.workflowPaths?.join(", ") ?? "its tag workflows (.github/workflows)"}, which builds, attests and publishes; then: mise run release:verify -- --wait`);
+  write(`    3. the tag starts ${config.workflowPaths?.join(", ") ?? "its tag workflows (.github/workflows)"}, which builds, attests and publishes; then: ${kitCommand("release:verify", ["--wait"])}`);
 }

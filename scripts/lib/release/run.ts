@@ -1,6 +1,7 @@
 // Bookkeeping for `mise run release`: each runbook step is announced, timed and recorded for the
 // JSON report; a step already done in the world is skipped with a line saying so; after a failure
 // the remaining steps are not run.
+import { kitCommand } from "../hint.ts";
 import { bold, dim, red, say, write } from "../output.ts";
 
 export const RELEASE_STEPS = ["preflight", "version", "bump", "check-commit", "review", "push", "confirm-tag", "github-release"] as const;
@@ -60,7 +61,7 @@ export class ReleaseRun {
         say.ok(outcome);
       }
     } catch (error) {
-      const failure = error instanceof StepFailed ? error : new StepFailed((error as Error).message ?? String(error), "mise run release:recover says what state the release is in and what to do next");
+      const failure = error instanceof StepFailed ? error : new StepFailed((error as Error).message ?? String(error), `${kitCommand("release:recover")} says what state the release is in and what to do next`);
       this.failed = failure;
       this.steps.push({ name, status: "failed", detail: failure.message, ms: Math.round(performance.now() - began) });
       say.fail(failure.message);

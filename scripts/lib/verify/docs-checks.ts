@@ -1,5 +1,6 @@
 // "the deploy docs still match the image reality", and the runbook's "If the release changed
 // admin- or user-visible behavior, update the canonical docs in the same pass".
+import { kitCommand } from "../hint.ts";
 import { summarise } from "../output.ts";
 import { fail, pass, skip, warn, type Check } from "../checks.ts";
 import { changedFiles, commits, filesAt, showFile } from "../git.ts";
@@ -59,7 +60,7 @@ export function docsCheck(images: ImageSpec[]): Check<VerifyContext> {
         const byPlace = (a: { file: string; line: number }, b: { file: string; line: number }) => a.file.localeCompare(b.file) || a.line - b.line;
         const fixes = [
           ...(docsWrong.length ? ["correct the deploy docs to the platforms the workflow builds, in the same pass as the release"] : []),
-          ...(registryWrong.length ? [`the docs match the workflow but not the registry: re-run the image's job (mise run release:recover -- --tag ${tag} --apply)`] : []),
+          ...(registryWrong.length ? [`the docs match the workflow but not the registry: re-run the image's job (${kitCommand("release:recover", ["--tag", tag, "--apply"])})`] : []),
         ];
         return fail([...docsWrong, ...registryWrong].sort(byPlace).map((w) => w.text).join("; "), fixes.join("; "));
       }

@@ -1,6 +1,7 @@
 // "the expected image tags were published" and "Current Image Reality": every tag the workflow
 // declares, one index digest for all of them, exactly the declared platforms, a provenance
 // attestation for that digest, and every other OCI artifact (a Helm chart) at its version.
+import { kitCommand } from "../hint.ts";
 import { fail, pass, skip, type Check } from "../checks.ts";
 import { describeApiError } from "../github.ts";
 import type { ManifestInfo } from "../registry.ts";
@@ -52,7 +53,7 @@ function describeRegistryError(error: unknown, ref: string, tag: string): { mess
   const message = e.message?.includes(ref) ? e.message : `${ref}: ${e.message ?? String(error)}`;
   const status = e.status ?? 0;
   if (e.code === "NOT_PUBLISHED") {
-    return { message, fix: `nothing was ever pushed to ${ref}: the release workflow's job did not publish it (see the workflow check); mise run release:recover -- --tag ${tag} --apply re-runs it. If the package exists but is private, give the token read:packages` };
+    return { message, fix: `nothing was ever pushed to ${ref}: the release workflow's job did not publish it (see the workflow check); ${kitCommand("release:recover", ["--tag", tag, "--apply"])} re-runs it. If the package exists but is private, give the token read:packages` };
   }
   if (e.code === "PRIVATE") {
     return { message, fix: "the package is private: set GH_TOKEN (or GITHUB_TOKEN) to a classic token with read:packages (fine-grained tokens cannot read GHCR), or make the package public, then verify again" };
@@ -61,11 +62,11 @@ function describeRegistryError(error: unknown, ref: string, tag: string): { mess
     return { message, fix: "give the token read access to the package (a classic PAT with read:packages, or packages: read in Actions), or make the package public" };
   }
   if (e.code === "MANIFEST_INVALID" || e.code === "DIGEST_MISMATCH" || e.code === "BLOB_INVALID" || e.code === "DIGEST_INVALID") {
-    return { message, fix: `the registry holds a broken image: re-run the job that pushed it (mise run release:recover -- --tag ${tag} --apply), then verify again` };
+    return { message, fix: `the registry holds a broken image: re-run the job that pushed it (${kitCommand("release:recover", ["--tag", tag, "--apply"])}), then verify again` };
   }
   if (e.code === "NAME_INVALID") return { message, fix: "fix the image name in the release workflow, then release the next version" };
-  if (status >= 500 || status === 429 || e.code === "TIMEOUT") return { message, fix: "the registry is failing or busy: run mise run release:verify again in a few minutes" };
-  return { message, fix: "check that the registry is reachable and that RELEASE_REGISTRY_URL (when set) points at it, then run mise run release:verify again" };
+  if (status >= 500 || status === 429 || e.code === "TIMEOUT") return { message, fix: `the registry is failing or busy: run ${kitCommand("release:verify")} again in a few minutes` };
+  return { message, fix: `check that the registry is reachable and that RELEASE_REGISTRY_URL (when set) points at it, then run ${kitCommand("release:verify")} again` };
 }
 
 /** `needs`: the check of the workflow run that publishes it. */
@@ -84,14 +85,14 @@ export function imageCheck(image: ImageSpec, needs: string[] = ["workflow"]): Ch
       ctx.receipt.images.push({ ref: image.ref, digest: facts.digest, platforms: facts.platforms, tags: Object.keys(facts.digests) });
       const problems: string[] = [];
       if (facts.missingTags.length === image.tags.length) {
-        return fail(`${image.ref} has none of its tags (${image.tags.join(", ")})`, `the ${image.job} job did not publish it: mise run release:recover -- --tag ${ctx.tag} --apply re-runs it`, facts);
+        return fail(`${image.ref} has none of its tags (${image.tags.join(", ")})`, `the ${image.job} job did not publish it: ${kitCommand("release:recover", ["--tag", ctx.tag, "--apply"])} re-runs it`, facts);
       }
       if (facts.missingTags.length) problems.push(`missing tag${facts.missingTags.length > 1 ? "s" : ""} ${facts.missingTags.join(", ")}`);
       const distinct = [...new Set(Object.values(facts.digests))];
       if (distinct.length > 1) problems.push(`tags point at different digests (${Object.entries(facts.digests).map(([t, d]) => `${t} → ${short(d)}`).join(", ")})`);
       if (facts.missingPlatforms.length) problems.push(`missing platform${facts.missingPlatforms.length > 1 ? "s" : ""} ${facts.missingPlatforms.join(", ")}`);
       if (facts.extraPlatforms.length) problems.push(`platform${facts.extraPlatforms.length > 1 ? "s" : ""} ${facts.extraPlatforms.join(", ")} the workflow does not declare`);
-      if (problems.length) return fail(`${image.ref}: ${problems.join("; ")}`, `re-run the ${image.job} job for ${ctx.tag} (mise run release:recover -- --tag ${ctx.tag} --apply); if the workflow itself is wrong, fix it and release the next version`, facts);
+      if (problems.length) return fail(`${image.ref}: ${problems.join("; ")}`, `re-run the ${image.job} job for ${ctx.tag} (${kitCommand("release:recover", ["--tag", ctx.tag, "--apply"])}); if the workflow itself is wrong, fix it and release the next version`, facts);
       const declared = image.platforms ? "" : " (the workflow names no platforms)";
       return pass(`${image.tags.length} tag${image.tags.length > 1 ? "s" : ""} → ${short(facts.digest!)}, ${facts.platforms.join(", ")}${declared}`, facts);
     },
@@ -116,7 +117,7 @@ export function attestationCheck(image: ImageSpec): Check<VerifyContext> {
           return fail(message, fix);
         }
       }
-      return fail(`no provenance attestation for ${image.ref}@${short(digest)}`, `re-run the ${image.job} job for ${tag} (mise run release:recover -- --tag ${tag} --apply)`);
+      return fail(`no provenance attestation for ${image.ref}@${short(digest)}`, `re-run the ${image.job} job for ${tag} (${kitCommand("release:recover", ["--tag", tag, "--apply"])})`);
     },
   };
 }
@@ -136,7 +137,7 @@ export function artifactCheck(artifact: ArtifactSpec, needs: string[] = ["workfl
       }
       const receipt = { name: artifact.name, ref: artifact.ref, tag: artifact.tag, digest: manifest?.digest ?? null, media_type: null as string | null };
       ctx.receipt.artifacts.push(receipt);
-      if (!manifest) return fail(`${artifact.ref}:${artifact.tag} is not in the registry`, `the ${artifact.job} job did not push it: mise run release:recover -- --tag ${ctx.tag} --apply re-runs it`);
+      if (!manifest) return fail(`${artifact.ref}:${artifact.tag} is not in the registry`, `the ${artifact.job} job did not push it: ${kitCommand("release:recover", ["--tag", ctx.tag, "--apply"])} re-runs it`);
       const type: string | null = artifact.kind === "helm" ? manifest.body?.config?.mediaType ?? null : manifest.body?.artifactType ?? manifest.body?.config?.mediaType ?? null;
       receipt.media_type = type;
       if (artifact.mediaType && type !== artifact.mediaType) {

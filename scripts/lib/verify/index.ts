@@ -1,5 +1,6 @@
 // Post-Release Verification, as checks over the tag as it is: the release and its notes, the tag
 // workflow's run, every image and artifact it declares, their attestations, and the deploy docs.
+import { kitCommand } from "../hint.ts";
 import { appendFileSync } from "node:fs";
 import { StartError } from "../cli.ts";
 import { runChecks, type Check } from "../checks.ts";
@@ -7,6 +8,7 @@ import type { Config } from "../config.ts";
 import { commitOf } from "../git.ts";
 import { connectGitHub } from "../github.ts";
 import { bold, countLine, green, printCheckTable, red, say, write, yellow, type CheckResult } from "../output.ts";
+import { plain } from "../hint.ts";
 import { redact } from "../redact.ts";
 import type { Runner } from "../run.ts";
 import { highestTag, versionOf } from "../tags.ts";
@@ -42,7 +44,7 @@ export async function tagWorkflowsAt(r: Runner, config: Config, tag: string, com
 /** The tag to verify: --tag, else the highest semver tag with the configured prefix. */
 export async function resolveTag(r: Runner, config: Config, asked: string | undefined): Promise<{ tag: string; version: string; commit: string }> {
   const tag = asked ?? (await highestTag(r, config.tagPrefix));
-  if (!tag) throw new StartError(`there is no release tag (${config.tagPrefix}X.Y.Z) to verify`, "release first (mise run release), or pass --tag TAG");
+  if (!tag) throw new StartError(`there is no release tag (${config.tagPrefix}X.Y.Z) to verify`, `release first (${kitCommand("release")}), or pass --tag TAG`);
   const version = versionOf(tag, config.tagPrefix);
   if (!version) throw new StartError(`${tag} is not a release tag: expected ${config.tagPrefix}X.Y.Z (cog's tag_prefix is "${config.tagPrefix}")`, "pass --tag with a release tag, e.g. --tag " + `${config.tagPrefix}1.0.0`);
   const commit = await commitOf(r, `refs/tags/${tag}`);
@@ -102,7 +104,7 @@ export function printVerify(report: VerifyReport, config: Config): void {
   printCheckTable(report.checks);
   write();
   const line = `${bold(verdict(report))} (${countLine(report.checks)})`;
-  if (!report.ok) write(`${red("✖")} ${line}: mise run release:recover -- --tag ${report.tag} says what state it is in`);
+  if (!report.ok) write(`${red("✖")} ${line}: ${kitCommand("release:recover", ["--tag", report.tag])} says what state it is in`);
   else if (report.notVerified.length) write(`${yellow("⚠")} ${line}: check those by hand`);
   else write(`${green("✔")} ${line}`);
 }
@@ -125,5 +127,10 @@ export function writeStepSummary(report: VerifyReport, file = process.env.GITHUB
   if (report.receipt.images.length) {
     lines.push("| image | digest | platforms |", "|---|---|---|", ...report.receipt.images.map((i) => `| \`${i.ref}\` | \`${i.digest ?? "-"}\` | ${i.platforms.join(", ")} |`), "");
   }
-  appendFileSync(file, redact(lines.join("\n")) + "\n");
+  try {
+    appendFileSync(file, plain(redact(lines.join("\n"))) + "\n");
+  } catch (error) {
+    // The summary is a courtesy to the Actions page: not being able to write it fails nothing.
+    say.warn(`cannot write the step summary to GITHUB_STEP_SUMMARY (${file}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; the report above is complete`);
+  }
 }

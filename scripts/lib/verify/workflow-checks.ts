@@ -1,6 +1,7 @@
 // "let the tag-triggered GitHub Actions workflow build, attest, and publish images": the push run
 // of each workflow the tag starts, for the tag's commit, waited for with conditional requests (--wait), so
 // an unchanged poll costs a 304 and no rate limit.
+import { kitCommand } from "../hint.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { basename } from "node:path";
 import { fail, pass, skip, warn, type Check } from "../checks.ts";
@@ -64,26 +65,62 @@ function nextPause(gh: GitHub, deadline: number, pollSeconds: number): number | 
 }
 
 /** Polls until the run exists and has completed, or the bound passes. Returns the last answer. */
+interface JobsPage {
+  total_count: number;
+  jobs: { status: string }[];
+}
+
+/** What a wait shows: elapsed time, the run's status and its jobs done. On a terminal one line kept
+ *  up to date; elsewhere (CI, a log file) a line when the wait starts and then once a minute. */
+function progress(gh: GitHub, workflowPath: string, tag: string, seconds: number) {
+  const began = Date.now();
+  const terminal = Boolean(process.stderr.isTTY);
+  let printed = 0;
+  return {
+    async show(run: RunFacts | null): Promise<void> {
+      if (!terminal && printed && Date.now() - printed < 60_000) return;
+      let jobs = "";
+      // Jobs cost a request per poll (a 304 when unchanged): only with a token, which makes 304s free.
+      if (run && gh.token.token) {
+        try {
+          const page = await gh.cachedGet<JobsPage>("GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs", { owner: gh.owner, repo: gh.repo, run_id: run.id, per_page: 100 });
+          jobs = `, ${page.jobs.filter((j) => j.status === "completed").length}/${page.total_count} jobs done`;
+        } catch {
+          // progress is a courtesy; the wait goes on
+        }
+      }
+      const elapsed = Math.round((Date.now() - began) / 1000);
+      const line = `waiting for ${workflowPath} on ${tag}: ${run ? `run ${run.id} ${run.status}${jobs}` : "no run yet"}, ${elapsed >= 60 ? `${Math.floor(elapsed / 60)} min ${elapsed % 60} s` : `${elapsed} s`} of at most ${seconds} s`;
+      if (terminal) process.stderr.write(`\r  ${line}\u001b[K`);
+      else say.info(line);
+      printed = Date.now();
+    },
+    end(): void {
+      if (terminal && printed) process.stderr.write("\r\u001b[K");
+    },
+  };
+}
+
 export async function waitForRun(gh: GitHub, workflowPath: string, tag: string, sha: string, seconds: number, pollSeconds: number): Promise<RunFacts | null> {
   const deadline = Date.now() + seconds * 1000;
-  const showProgress = Boolean(process.stderr.isTTY) && !process.env.CI;
+  const shown = progress(gh, workflowPath, tag, seconds);
   let run = await findRun(gh, workflowPath, tag, sha);
   if (!gh.token.token && (!run || run.status !== "completed")) {
     const rate = gh.rate();
     say.warn(`waiting without a GitHub token: every poll counts against GitHub's ${rate?.limit ?? ANONYMOUS_LIMIT} requests an hour for this address (${rate?.remaining ?? "?"} left), so polls are spaced to stay within it; set GH_TOKEN (or GITHUB_TOKEN) to poll freely`);
   }
   while ((!run || run.status !== "completed") && Date.now() < deadline) {
-    if (showProgress) process.stderr.write(`\r  waiting for ${workflowPath} on ${tag}: ${run ? `run ${run.id} ${run.status}` : "no run yet"} (${Math.round((deadline - Date.now()) / 1000)} s left)   `);
+    await shown.show(run);
     const pause = nextPause(gh, deadline, pollSeconds);
     if (pause === null) {
-      if (showProgress) process.stderr.write("\r\u001b[K");
+      shown.end();
       say.warn(`stopped waiting: the anonymous rate limit is nearly spent (${gh.rate()?.remaining ?? 0} left until ${new Date((gh.rate()?.reset ?? 0) * 1000).toISOString()}); set a token (GH_TOKEN or GITHUB_TOKEN) and run verify --wait again`);
       break;
     }
     await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
     run = await findRun(gh, workflowPath, tag, sha);
   }
-  if (showProgress) process.stderr.write("\r\u001b[K");
+  shown.end();
   return run;
 }
 
@@ -125,18 +162,18 @@ function runCheck(id: string, workflow: Workflow): Check<VerifyContext> {
       try {
         const run = waitSeconds === null ? await findRun(gh, workflow.path, tag, commit) : await waitForRun(gh, workflow.path, tag, commit, waitSeconds, config.pollSeconds);
         if (!run) {
-          return fail(`no push run of ${workflow.path} for ${tag} at ${commit.slice(0, 7)}${waitSeconds === null ? "" : ` after waiting ${waitSeconds} s`}`, "check that the tag was pushed (not created by a GITHUB_TOKEN push) and that Actions is enabled; mise run release:recover diagnoses it");
+          return fail(`no push run of ${workflow.path} for ${tag} at ${commit.slice(0, 7)}${waitSeconds === null ? "" : ` after waiting ${waitSeconds} s`}`, `check that the tag was pushed (not created by a GITHUB_TOKEN push) and that Actions is enabled; ${kitCommand("release:recover")} diagnoses it`);
         }
         receipt.runs.push({ workflow: workflow.path, run_id: run.id });
         receipt.run_id ??= run.id;
         if (run.status !== "completed") {
-          return fail(`run ${run.id} is ${run.status}${waitSeconds === null ? "" : ` after waiting ${waitSeconds} s`}: ${run.url}`, waitSeconds === null ? `wait for it: mise run release:verify -- --tag ${tag} --wait` : `wait longer (mise run release:verify -- --tag ${tag} --wait=SECONDS) or look at the run`);
+          return fail(`run ${run.id} is ${run.status}${waitSeconds === null ? "" : ` after waiting ${waitSeconds} s`}: ${run.url}`, waitSeconds === null ? `wait for it: ${kitCommand("release:verify", ["--tag", tag, "--wait"])}` : `wait longer (${kitCommand("release:verify", ["--tag", tag, "--wait=SECONDS"])}) or look at the run`);
         }
         if (run.conclusion === "success") return pass(`run ${run.id} (attempt ${run.attempt}) succeeded: ${run.url}`, run);
         const jobs = await failedJobs(gh, run.id);
         return fail(
           `run ${run.id} (attempt ${run.attempt}) ended ${run.conclusion}: ${jobs.map((j) => `${j.name} ${j.conclusion} ${j.url}`).join(", ") || run.url}`,
-          `fix the cause, then re-run the failed jobs for the same tag: mise run release:recover -- --tag ${tag} --apply`,
+          `fix the cause, then re-run the failed jobs for the same tag: ${kitCommand("release:recover", ["--tag", tag, "--apply"])}`,
           run,
         );
       } catch (error) {
