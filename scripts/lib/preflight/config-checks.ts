@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fail, pass, skip, warn, type Check } from "../checks.ts";
-import { headSha, showFile } from "../git.ts";
+import { headSha } from "../git.ts";
 import { describeLooked, describeNotVerified, readTagWorkflows, WorkflowError, type TagWorkflows } from "../workflow/index.ts";
 import { summarise } from "../output.ts";
 import type { PreflightContext } from "./context.ts";
