@@ -3,7 +3,7 @@
 import { command } from "./lib/cli.ts";
 
 const CHECKS = `Checks (ids as in the JSON report):
-  release-branch        HEAD is on the release branch
+  release-branch        HEAD is on the release branch (origin's default branch, or RELEASE_BRANCH)
   clean-tree            no modified, staged or untracked files
   up-to-date            after fetching origin, the branch equals origin's
   merged                the commit to release is on origin's release branch
@@ -18,7 +18,8 @@ const CHECKS = `Checks (ids as in the JSON report):
   token                 a GitHub token is found, may push, and can read what release and verify need
   push                  git push --dry-run --atomic origin <branch> is accepted
   tools                 cog, git-cliff (and cargo, cargo-release for a Cargo workspace) are on PATH
-  config                cog.toml, cliff.toml, the hooks and the workflow parse and agree
+  config                cog.toml, cliff.toml, the hooks and the workflow parse and agree; what the
+                        runbook's flow cannot do here is said as "not supported: why"
 
 A configuration file that does not parse fails the config check (exit 1, not 2), so that one run
 shows every problem. Preflight changes nothing in the repository but one \`git fetch\` of origin.`;
@@ -36,7 +37,7 @@ await command(
     more: CHECKS,
   },
   async (ctx) => {
-    const { preflight, printPreflight } = await import("./lib/preflight/index.ts");
+    const { describeConfig, preflight, printPreflight } = await import("./lib/preflight/index.ts");
     const { openTarget } = await import("./lib/target.ts");
     const { loadConfig } = await import("./lib/config.ts");
     const { emitJson } = await import("./lib/output.ts");
@@ -52,7 +53,7 @@ await command(
     const report = await preflight(r, config, choice);
 
     printPreflight(report, config);
-    if (ctx.json) emitJson({ command: "preflight", ok: report.ok, version: report.version, tag: report.tag, checks: report.checks });
+    if (ctx.json) emitJson({ command: "preflight", ok: report.ok, version: report.version, tag: report.tag, checks: report.checks, config: describeConfig(config) });
     return report.ok ? 0 : 1;
   },
 );

@@ -137,8 +137,11 @@ describe("preflight on the releasable example", () => {
     const writesBefore = apiWrites();
     const res = await preflight();
     expect(res.code, res.stderr).toBe(0);
-    // Exactly { command, ok, version, tag, checks: [{ id, status, detail, fix, ms }] }.
-    expect(Object.keys(res.json).sort()).toEqual(["checks", "command", "ok", "tag", "version"]);
+    // Exactly { command, ok, version, tag, checks: [{ id, status, detail, fix, ms }], config }.
+    expect(Object.keys(res.json).sort()).toEqual(["checks", "command", "config", "ok", "tag", "version"]);
+    // What preflight derived, and from where: origin's default branch, cog.toml's prefix, nothing unsupported.
+    expect(res.json.config).toMatchObject({ branch: "main", default_branch: "main", tag_prefix: "v", tag_scheme: "single", changelog: "git-cliff", unsupported: [] });
+    expect(res.json.config.sources).toMatchObject({ RELEASE_BRANCH: expect.stringMatching(/^origin's default branch/), tag_prefix: "cog.toml tag_prefix" });
     expect(res.json).toMatchObject({ command: "preflight", ok: true, version: "0.3.0", tag: "v0.3.0" });
     expect(res.json.checks.map((c: { id: string }) => c.id)).toEqual(IDS);
     for (const c of res.json.checks) {
@@ -431,8 +434,11 @@ describe.concurrent("preflight on repositories that are not ready: every problem
     expectFail(await halfDone(), "tag-triggers", /v0\.3\.0 would not start \.github\/workflows\/release\.yml: tags-ignore \(v0\.\*\) excludes it/, /remove the pattern that matches v0\.3\.0 from on\.push\.tags-ignore/);
   });
 
-  it("versions: a member whose version moved outside a release commit", async () => {
-    expectFail(await halfDone(), "versions", /crates\/gateway\/Cargo\.toml says 0\.3\.0, but the latest release v0\.2\.0 is 0\.2\.0/, /set them back to 0\.2\.0.*cargo release version 0\.2\.0 --execute --no-confirm/);
+  it("versions: a member whose version moved outside a release commit warns, and never advises lowering it", async () => {
+    const c = check(await halfDone(), "versions");
+    expect(c.status).toBe("warn");
+    expect(c.detail).toMatch(/crates\/gateway\/Cargo\.toml says 0\.3\.0, but the latest release v0\.2\.0 is 0\.2\.0: a commit raised it outside a release commit; releasing 0\.3\.0 stamps every manifest with 0\.3\.0/);
+    expect(c.fix).not.toMatch(/back|lower|0\.2\.0/);
   });
 
   it("config: hooks that would write nothing (git-cliff without -o, cargo-release without --no-confirm), and cliff.toml's output", async () => {

@@ -366,6 +366,7 @@ describe("real repositories' tag workflows publish what their hand-checked expec
         example: false,
         owner,
         name: repo,
+        defaultBranch: source.default_branch,
         secrets,
         scenario: { queuedMs: 0, runMs: 0 },
         seed: async (remote) => void git(built.path, "push", "-q", remote, `HEAD:refs/heads/${source.default_branch}`),

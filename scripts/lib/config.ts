@@ -7,7 +7,10 @@ import { parse as parseToml } from "smol-toml";
 import { StartError } from "./cli.ts";
 import { configValue } from "./git.ts";
 import type { Runner } from "./run.ts";
+import { originDefaultBranch } from "./branch.ts";
 import { pickSettings, type Problem, type SettingName } from "./settings.ts";
+import { inferTagPrefix, type PrefixGuess } from "./tag-prefix.ts";
+import { readTopology, type Topology } from "./topology.ts";
 
 export type { Problem } from "./settings.ts";
 
@@ -20,10 +23,22 @@ export interface Repository {
 
 export interface CogSettings {
   tagPrefix: string;
+  /** cog.toml sets tag_prefix (else cog's default, no prefix, applies). */
+  tagPrefixSet: boolean;
   preBumpHooks: string[];
   postBumpHooks: string[];
   disableChangelog: boolean;
   branchWhitelist: string[];
+  /** `[changelog] path`: the file cog writes its changelog into (CHANGELOG.md by default). */
+  changelogPath: string;
+  /** `skip_untracked = true`: cog never checks the tree before a bump. */
+  skipUntracked: boolean;
+  /** cog 7's `[monorepo.packages]`: per-package tags. */
+  packages: string[];
+  /** cog 6's top-level `[packages]`, which cog 7 rejects. */
+  legacyPackages: string[];
+  /** Top-level keys cog 7 does not know: it refuses the whole file (deny_unknown_fields). */
+  unknownKeys: string[];
 }
 
 export interface CliffSettings {
@@ -51,7 +66,13 @@ export interface Config {
   root: string;
   repository: Repository;
   branch: string;
+  /** origin's default branch, when git (or GitHub, in preflight) told it; null when unknown. */
+  defaultBranch: string | null;
   tagPrefix: string;
+  /** Set when cog.toml does not set tag_prefix but the history's release tags carry one. */
+  inferredPrefix: PrefixGuess | null;
+  /** How this repository releases, read from its own files, and what the runbook's flow cannot do here. */
+  topology: Topology;
   /** null: there is no cog.toml (cog's defaults apply). */
   cog: CogSettings | null;
   cliff: CliffSettings | null;
@@ -150,6 +171,15 @@ function stringList(value: unknown, file: string, key: string, problems: Problem
   return [];
 }
 
+// cog 7's top-level settings (cocogitto crates/cocogitto/src/settings/mod.rs, deny_unknown_fields).
+const COG_KEYS = new Set([
+  "from_latest_tag", "ignore_merge_commits", "ignore_fixup_commits", "disable_changelog", "disable_bump_commit",
+  "generate_mono_repository_global_tag", "generate_mono_repository_package_tags", "monorepo_version_separator",
+  "branch_whitelist", "tag_prefix", "pre", "skip_ci", "skip_untracked", "pre_bump_hooks", "post_bump_hooks",
+  "pre_package_bump_hooks", "post_package_bump_hooks", "git_hooks", "commit_types", "changelog", "bump_profiles",
+  "monorepo", "scopes",
+]);
+
 function readCog(root: string, problems: Problem[]): CogSettings | null {
   const { data, problem } = readToml(root, "cog.toml");
   if (problem) problems.push(problem);
@@ -162,12 +192,19 @@ function readCog(root: string, problems: Problem[]): CogSettings | null {
   if (typeof disable !== "boolean") {
     problems.push({ file: "cog.toml", key: "disable_changelog", message: "disable_changelog in cog.toml must be true or false", fix: "set disable_changelog = true in cog.toml" });
   }
+  const changelogPath = asTable(data.changelog)?.path;
   return {
     tagPrefix: typeof prefix === "string" ? prefix : "",
+    tagPrefixSet: data.tag_prefix !== undefined,
     preBumpHooks: stringList(data.pre_bump_hooks, "cog.toml", "pre_bump_hooks", problems),
     postBumpHooks: stringList(data.post_bump_hooks, "cog.toml", "post_bump_hooks", problems),
     disableChangelog: disable === true,
     branchWhitelist: stringList(data.branch_whitelist, "cog.toml", "branch_whitelist", problems),
+    changelogPath: typeof changelogPath === "string" ? changelogPath : "CHANGELOG.md",
+    skipUntracked: data.skip_untracked === true,
+    packages: Object.keys(asTable(asTable(data.monorepo)?.packages) ?? {}),
+    legacyPackages: Object.keys(asTable(data.packages) ?? {}),
+    unknownKeys: Object.keys(data).filter((k) => !COG_KEYS.has(k)),
   };
 }
 
@@ -267,13 +304,17 @@ export async function loadConfig(r: Runner, root: string, env: NodeJS.ProcessEnv
     sources[name] = setting?.source ?? fallbackSource;
     return setting?.value ?? fallback;
   };
-  const tagPrefix = cog?.tagPrefix ?? "";
-  sources.tag_prefix = cog ? "cog.toml tag_prefix" : "default (no cog.toml: no prefix)";
+  const { branch, defaultBranch } = await releaseBranch(r, settings.values.RELEASE_BRANCH, sources);
+  const { tagPrefix, inferredPrefix } = await tagPrefixOf(r, cog, cliff, sources);
+  const topology = await readTopology(r, { root, cog, cliff, workspace, tagPrefix, branch, defaultBranch });
   return {
     root,
     repository,
-    branch: pick("RELEASE_BRANCH", "main", "default")!,
+    branch,
+    defaultBranch,
     tagPrefix,
+    inferredPrefix,
+    topology,
     cog,
     cliff,
     workflowPaths: pick("RELEASE_WORKFLOW", null, "default (every workflow under .github/workflows the tag starts)")?.split(",").map((p) => p.trim()).filter(Boolean) ?? null,
@@ -285,6 +326,43 @@ export async function loadConfig(r: Runner, root: string, env: NodeJS.ProcessEnv
     sources,
     problems,
   };
+}
+
+/** RELEASE_BRANCH, else origin's default branch, else `main` (preflight then asks GitHub). */
+async function releaseBranch(r: Runner, setting: { value: string; source: string } | undefined, sources: Record<string, string>): Promise<{ branch: string; defaultBranch: string | null }> {
+  const found = await originDefaultBranch(r);
+  const defaultBranch = found.branch;
+  if (setting) {
+    sources.RELEASE_BRANCH = setting.source;
+    return { branch: setting.value, defaultBranch };
+  }
+  if (found.branch !== null) {
+    sources.RELEASE_BRANCH = (found as { source: string }).source;
+    return { branch: found.branch, defaultBranch };
+  }
+  sources.RELEASE_BRANCH = `${DEFAULT_BRANCH_SOURCE} (${(found as { why: string }).why})`;
+  return { branch: "main", defaultBranch: null };
+}
+
+/** Where the fallback branch name came from: preflight replaces it with GitHub's default branch. */
+export const DEFAULT_BRANCH_SOURCE = "default: main, as origin's default branch is not known";
+
+/** cog.toml's tag_prefix; when it sets none, the prefix the history's release tags carry. */
+async function tagPrefixOf(r: Runner, cog: CogSettings | null, cliff: CliffSettings | null, sources: Record<string, string>): Promise<{ tagPrefix: string; inferredPrefix: PrefixGuess | null }> {
+  if (cog?.tagPrefixSet) {
+    sources.tag_prefix = "cog.toml tag_prefix";
+    return { tagPrefix: cog.tagPrefix, inferredPrefix: null };
+  }
+  const guess = await inferTagPrefix(r, cliff?.tagPattern ?? null);
+  const where = cog ? "cog.toml sets no tag_prefix" : "there is no cog.toml";
+  if (!guess || guess.prefix === "") {
+    sources.tag_prefix = cog
+      ? `cog.toml (no tag_prefix: cog's default, no prefix${guess ? `, as the history's ${guess.tags} release tags have` : ""})`
+      : `default: no prefix, cog's (there is no cog.toml${guess ? `; the history's ${guess.tags} release tags have none` : ""})`;
+    return { tagPrefix: "", inferredPrefix: null };
+  }
+  sources.tag_prefix = `inferred from the history: ${guess.tags} release tags ${guess.prefix}<version> reachable from HEAD, ${guess.highest} the highest (${where})`;
+  return { tagPrefix: guess.prefix, inferredPrefix: guess };
 }
 
 /** For release, verify and recover: a configuration that does not parse stops the command (exit 2). */

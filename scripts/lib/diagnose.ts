@@ -1,6 +1,7 @@
 // Where a release stands, decided from the world (DESIGN.md, "State comes from the world"): the
 // local and remote tag, the GitHub release, the tag workflow's run, the registry, the working tree
 // and cog's stashes. The first state in the table that holds wins.
+import { summarise } from "./output.ts";
 import { parse as parseToml } from "smol-toml";
 import type { Config } from "./config.ts";
 import type { GitHub } from "./github.ts";
@@ -276,10 +277,10 @@ export function decide(f: Facts): Diagnosis {
   }
   if (f.localCommit && f.commitProblems.length) return at("local-changes-failed", `the release commit ${short(f.localCommit)} is incomplete: ${f.commitProblems.join("; ")}`);
   if (f.localCommit && f.headIsTag && f.hookOutput.length && !f.remoteCommit && !f.commitOnOrigin) {
-    return at("local-changes-failed", `the tree holds ${f.tag}'s uncommitted hook output (${f.hookOutput.join(", ")}) next to its release commit`);
+    return at("local-changes-failed", `the tree holds ${f.tag}'s uncommitted hook output (${summarise(f.hookOutput)}) next to its release commit`);
   }
   if (!f.localCommit && f.hookOutput.length && !f.remoteCommit && f.journal) {
-    return at("local-changes-failed", `a release of ${f.tag} stopped inside cog bump, after its hooks wrote and before cog committed: the tree holds its hook output (${f.hookOutput.join(", ")})`);
+    return at("local-changes-failed", `a release of ${f.tag} stopped inside cog bump, after its hooks wrote and before cog committed: the tree holds its hook output (${summarise(f.hookOutput)})`);
   }
   // A run, or an image built by one, means the tag was used: whatever made it, it is published now.
   const consumed = Boolean(f.run) || f.images.some((i) => i.facts?.digest);

@@ -134,3 +134,8 @@ export function countLine(checks: CheckResult[]): string {
   if (n("skip")) parts.push(`${n("skip")} skipped`);
   return parts.join(", ");
 }
+
+/** A list short enough to read: "a, b, c, d, e and 95 more". */
+export function summarise(items: string[], max = 5): string {
+  return items.length > max ? `${items.slice(0, max).join(", ")} and ${items.length - max} more` : items.join(", ");
+}

@@ -3,9 +3,11 @@
 // CHANGELOG.md section, every earlier release's section as it was, and for a Cargo workspace every
 // member's version in its manifest and in Cargo.lock (DESIGN.md, release step 4).
 import { parse as parseToml } from "smol-toml";
-import { earlierSectionsChanged, findSection } from "./changelog.ts";
+import { earlierSectionsChanged, findSection, releaseSections } from "./changelog.ts";
 import type { Config } from "./config.ts";
 import { changedFiles, showFile } from "./git.ts";
+import { cliffHookOf, parseHooks } from "./hooks.ts";
+import { summarise } from "./output.ts";
 import type { Runner } from "./run.ts";
 
 export interface CommitReview {
@@ -22,7 +24,7 @@ export interface CommitReview {
 export const HOOK_FILES = /^(CHANGELOG\.md|Cargo\.lock|(.*\/)?Cargo\.toml|package\.json|package-lock\.json|npm-shrinkwrap\.json)$/;
 
 const table = (v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
-const list = (items: string[]) => (items.length > 8 ? `${items.slice(0, 8).join(", ")} and ${items.length - 8} more` : items.join(", "));
+const list = (items: string[]) => summarise(items, 8);
 
 async function toml(r: Runner, rev: string, path: string): Promise<Record<string, unknown> | null> {
   const text = await showFile(r, rev, path);
@@ -34,21 +36,39 @@ async function toml(r: Runner, rev: string, path: string): Promise<Record<string
   }
 }
 
-async function changelogProblems(r: Runner, commit: string, parent: string, version: string, files: string[]): Promise<{ problems: string[]; section: string | null }> {
+/** Why the release commit's CHANGELOG.md has no section for the version, from who writes it. */
+async function missingSectionCause(config: Config, version: string): Promise<string> {
+  if (config.topology.changelog === "cog") return `cog did not write a section for ${version} (check [changelog] in cog.toml and its template)`;
+  const cliff = (await parseHooks(config.cog?.preBumpHooks ?? [])).map(cliffHookOf).find((c) => c !== null);
+  if (!cliff) return "no pre_bump_hook runs git-cliff, so nothing wrote it (or it ran after cog committed)";
+  if (cliff.output === null || cliff.output === "-") return `the git-cliff hook (${cliff.hook}) writes no file: it needs -o CHANGELOG.md`;
+  if (!cliff.tagged) return `the git-cliff hook (${cliff.hook}) titles the new section "Unreleased": it needs --tag {{version_tag}}`;
+  return `the git-cliff hook (${cliff.hook}) rendered no section for it: run it by hand to see why (cliff.toml's tag_pattern, commit_parsers or filters may leave every commit out)`;
+}
+
+async function changelogProblems(r: Runner, config: Config, commit: string, parent: string, version: string, files: string[]): Promise<{ problems: string[]; section: string | null }> {
+  const writer = config.topology.changelog === "cog" ? "cog" : "the git-cliff pre_bump_hook";
   const changelog = await showFile(r, commit, "CHANGELOG.md");
-  if (!changelog) return { problems: ["the release commit has no CHANGELOG.md: the git-cliff pre_bump_hook did not write it (it needs -o CHANGELOG.md, or --prepend CHANGELOG.md with --unreleased)"], section: null };
+  if (!changelog) return { problems: [`the release commit has no CHANGELOG.md: ${writer} did not write it${writer === "cog" ? "" : " (it needs -o CHANGELOG.md, or --prepend CHANGELOG.md with --unreleased)"}`], section: null };
   const section = findSection(changelog, version);
   const problems: string[] = [];
-  if (!section) problems.push(`CHANGELOG.md in the release commit has no section for ${version}: the git-cliff hook needs --tag {{version_tag}} (or it ran after cog committed)`);
+  const before = parent ? await showFile(r, parent, "CHANGELOG.md") : null;
+  const earlier = before ? releaseSections(before) : new Map<string, string>();
+  // A hook that fails quietly (git-cliff that could not reach GitHub, a range with nothing in it)
+  // can leave the file as its header alone: every release's notes gone at once.
+  if (!section && earlier.size && !releaseSections(changelog).size) {
+    problems.push(`CHANGELOG.md was emptied: the release commit leaves only its header (${earlier.size} earlier release${earlier.size === 1 ? "" : "s"}' sections and no ${version} section); ${writer} wrote no release at all: run it by hand to see why`);
+    return { problems, section };
+  }
+  if (!section) problems.push(`CHANGELOG.md in the release commit has no section for ${version}: ${await missingSectionCause(config, version)}`);
   else if (!files.includes("CHANGELOG.md")) problems.push("the release commit does not change CHANGELOG.md");
   // Earlier releases' sections must come through as they were: a hook that regenerates the file
   // from a template that does not match it would silently replace hand-written history.
-  const before = parent ? await showFile(r, parent, "CHANGELOG.md") : null;
   if (before) {
     const { removed, changed } = earlierSectionsChanged(before, changelog, version);
     if (removed.length || changed.length) {
       problems.push(
-        `the git-cliff hook rewrote CHANGELOG.md's earlier releases (${[removed.length ? `removed: ${list(removed)}` : "", changed.length ? `changed: ${list(changed)}` : ""].filter(Boolean).join("; ")}): ` +
+        `${writer === "cog" ? "cog" : "the git-cliff hook"} rewrote CHANGELOG.md's earlier releases (${[removed.length ? `removed: ${list(removed)}` : "", changed.length ? `changed: ${list(changed)}` : ""].filter(Boolean).join("; ")}): ` +
           "make the hook prepend the new section instead (git-cliff --unreleased --tag {{version_tag}} --prepend CHANGELOG.md), or make cliff.toml render the old sections as they are; " +
           "if rewriting them is wanted, do it in a reviewed commit of its own before the release",
       );
@@ -90,7 +110,7 @@ async function cargoProblems(r: Runner, config: Config, commit: string, version:
 export async function reviewReleaseCommit(r: Runner, config: Config, commit: string, version: string): Promise<CommitReview> {
   const parent = (await r.probe`git rev-parse --verify --quiet ${`${commit}^`}`).stdout.trim();
   const files = parent ? await changedFiles(r, parent, commit) : [];
-  const { problems, section } = await changelogProblems(r, commit, parent, version, files);
+  const { problems, section } = await changelogProblems(r, config, commit, parent, version, files);
   problems.push(...(await cargoProblems(r, config, commit, version)));
   if (config.workspace.kind === "npm") {
     const pkg = await showFile(r, commit, "package.json");

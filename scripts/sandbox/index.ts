@@ -20,6 +20,8 @@ export interface SandboxOptions {
   keep?: boolean;
   owner?: string;
   name?: string;
+  /** The remote's default branch (its HEAD, and GitHub's default_branch); "main" by default. */
+  defaultBranch?: string;
   /** The example repository to create, or false for a bare remote only (the caller pushes into it). */
   example?: ExampleOptions | false;
   scenario?: Partial<Scenario>;
@@ -66,8 +68,9 @@ export interface Sandbox {
  * The repository's earlier releases happened: each release tag already on the remote gets its
  * published GitHub release (notes from CHANGELOG.md) and its finished run with published images.
  */
-async function recordHistory(remotePath: string, api: ApiServer, simulator: Simulator): Promise<void> {
-  const git = (...args: string[]) => execFileSync("git", ["--git-dir", remotePath, ...args], { encoding: "utf8" }).trim();
+async function recordHistory(remotePath: string, api: ApiServer, simulator: Simulator, defaultBranch: string): Promise<void> {
+  // stderr is read, not inherited: a tag without CHANGELOG.md is an answer, not a line for the terminal.
+  const git = (...args: string[]) => execFileSync("git", ["--git-dir", remotePath, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
   const tags = git("for-each-ref", "--sort=creatordate", "--format=%(refname:short) %(*objectname)%(objectname)", "refs/tags").split("\n").filter(Boolean);
   for (const line of tags) {
     const [tag] = line.split(" ");
@@ -81,7 +84,7 @@ async function recordHistory(remotePath: string, api: ApiServer, simulator: Simu
       // no changelog at that tag
     }
     const at = git("log", "-1", "--format=%cI", sha);
-    api.state.releases.push({ id: api.state.nextId(), tagName: tag!, targetCommitish: "main", name: tag!, body: findSection(changelog, version) ?? "", draft: false, prerelease: version.includes("-"), immutable: false, makeLatest: "true", createdAt: at, publishedAt: at, authorLogin: "maintainer" });
+    api.state.releases.push({ id: api.state.nextId(), tagName: tag!, targetCommitish: defaultBranch, name: tag!, body: findSection(changelog, version) ?? "", draft: false, prerelease: version.includes("-"), immutable: false, makeLatest: "true", createdAt: at, publishedAt: at, authorLogin: "maintainer" });
     await simulator.backfill(tag!, sha);
   }
 }
@@ -95,7 +98,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const token = options.token ?? `sandbox-${randomBytes(24).toString("hex")}`;
   const started: { stop(): unknown }[] = [];
   try {
-    const remotePath = await createBareRemote(join(dir, "remote", owner, `${name}.git`));
+    const defaultBranch = options.defaultBranch ?? "main";
+    const remotePath = await createBareRemote(join(dir, "remote", owner, `${name}.git`), defaultBranch);
     const registry = await startRegistry({ auth: "anonymous" });
     started.push(registry);
     let simulator: Simulator | null = null;
@@ -103,7 +107,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       owner,
       repo: name,
       remotePath,
-      defaultBranch: "main",
+      defaultBranch,
       token,
       scenario,
       onRefUpdate: (u) => simulator?.onRefUpdate(u),
@@ -111,12 +115,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       rerunJobs: (run, all) => simulator?.rerunJobs(run, all) ?? [],
     });
     started.push(api);
-    simulator = createSimulator({ owner, repo: name, remotePath, defaultBranch: "main", dir, registryUrl: registry.url, scenario, state: api.state, secrets: options.secrets, hostTools: options.hostTools });
+    simulator = createSimulator({ owner, repo: name, remotePath, defaultBranch, dir, registryUrl: registry.url, scenario, state: api.state, secrets: options.secrets, hostTools: options.hostTools });
     started.push(simulator);
     // The example is pushed before the hook exists: its history is the past, not new releases.
     const example = options.example === false ? null : await createExample(join(dir, name), { owner, name, remote: remotePath, ...options.example });
     await options.seed?.(remotePath);
-    if (options.history) await recordHistory(remotePath, api, simulator);
+    if (options.history) await recordHistory(remotePath, api, simulator, defaultBranch);
     await api.installPushHook();
     const standins = standinsNeeded();
     const pathPrepend = standins.tools.length ? standins.dir : "";

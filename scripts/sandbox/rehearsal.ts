@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { StartError } from "../lib/cli.ts";
 import { parseRemoteUrl } from "../lib/config.ts";
 import { KIT_ROOT, TSX_LOADER } from "../lib/kit-root.ts";
 import { bold, cyan, dim, green, red, write } from "../lib/output.ts";
@@ -121,16 +122,25 @@ export async function rehearse(opts: RehearsalOptions): Promise<{ ok: boolean; t
   const expect = EXPECTATIONS[opts.scenario] ?? {};
   const scratch = mkdtempSync(join(tmpdir(), "release-kit-rehearsal-"));
   let repoPath = "";
-  const who = opts.repo ? await ownerOf(opts.repo) : { owner: "acme", name: "gateway" };
-  const sandbox = await startSandbox({
-    dir: scratch,
-    keep: opts.keep,
-    history: true,
-    ...who,
-    scenario: preset.scenario,
-    example: opts.repo ? false : preset.example ?? {},
-    seed: opts.repo ? async (remote) => void (repoPath = await seedFromRepo(opts.repo!, scratch, remote)) : undefined,
-  });
+  let sandbox: Sandbox;
+  try {
+    const who = opts.repo ? await ownerOf(opts.repo) : { owner: "acme", name: "gateway" };
+    sandbox = await startSandbox({
+      dir: scratch,
+      keep: opts.keep,
+      history: true,
+      ...who,
+      scenario: preset.scenario,
+      example: opts.repo ? false : preset.example ?? {},
+      seed: opts.repo ? async (remote) => void (repoPath = await seedFromRepo(opts.repo!, scratch, remote)) : undefined,
+    });
+  } catch (error) {
+    // Nothing was rehearsed: nothing of it stays behind, --keep or not.
+    rmSync(scratch, { recursive: true, force: true });
+    const said = String((error as { stderr?: string }).stderr ?? "").trim().split("\n").filter(Boolean).pop() ?? (error as Error).message.split("\n")[0];
+    if (opts.repo) throw new StartError(`cannot make the rehearsal's scratch clone of ${opts.repo}: ${said}`, "the rehearsal clones the repository and pushes its branch and tags to the sandbox: it needs at least one commit on the checked-out branch; fix what git says, then run it again");
+    throw error;
+  }
   repoPath ||= sandbox.repoPath!;
   const steps: RehearsalStep[] = [];
   try {

@@ -3,7 +3,7 @@
 import { fail, pass, warn, type Check } from "../checks.ts";
 import { countBetween, currentBranch, isAncestor, statusLines } from "../git.ts";
 import { kitCommand, sh } from "../hint.ts";
-import { say } from "../output.ts";
+import { say, summarise } from "../output.ts";
 import type { PreflightContext } from "./context.ts";
 import { PUSH_RULES_FIX, readPushRules } from "./push-rules.ts";
 
@@ -22,7 +22,7 @@ export const cleanTree: Check<PreflightContext> = {
   async run({ r }) {
     const dirty = await statusLines(r);
     if (!dirty.length) return pass("no modified, staged or untracked files");
-    const shown = dirty.slice(0, 5).join(", ") + (dirty.length > 5 ? ` and ${dirty.length - 5} more` : "");
+    const shown = summarise(dirty);
     return fail(
       `${dirty.length} uncommitted or untracked file${dirty.length > 1 ? "s" : ""} (${shown}); cog's --skip-untracked would sweep them into the release commit`,
       "commit them, stash them (git stash --include-untracked), or add them to .gitignore",
@@ -47,7 +47,7 @@ async function untaggedReleaseCommits(r: PreflightContext["r"], range: string): 
 
 const untaggedFail = (found: string[]) =>
   fail(
-    `${found.join(", ")}: cog's release commit without its tag, a release stopped between its commit and its tag; it must never be pushed on its own`,
+    `${summarise(found)}: cog's release commit without its tag, a release stopped between its commit and its tag; it must never be pushed on its own`,
     `${kitCommand("release:recover")} tags it after checking it, or drops it (--abandon --apply)`,
   );
 
@@ -60,7 +60,7 @@ export const upToDate: Check<PreflightContext> = {
     const fetched = await r.with({ timeout: "120s" }).probe`git fetch --quiet --no-tags origin ${`+refs/heads/${branch}:refs/remotes/origin/${branch}`}`;
     if (fetched.exitCode !== 0) {
       const why = fetched.stderr.trim().split("\n").pop() ?? "";
-      return fail(`cannot fetch ${branch} from origin: ${why}`, "check the network and your git credentials for origin (git fetch origin), then run preflight again");
+      return fail(`cannot fetch ${branch} from origin: ${why}`, "check the network and your git credentials for origin (git fetch origin), then run preflight again", { fetched: false });
     }
     const local = (await r.probe`git rev-parse --verify --quiet ${`refs/heads/${branch}`}`).exitCode === 0;
     if (!local) return fail(`there is no local ${branch} branch`, sh("git", "switch", branch));
@@ -77,8 +77,12 @@ export const upToDate: Check<PreflightContext> = {
 export const merged: Check<PreflightContext> = {
   id: "merged",
   needs: ["up-to-date"],
-  async run({ r, config }) {
+  async run({ r, config }, deps) {
     const remote = `refs/remotes/origin/${config.branch}`;
+    // A failed fetch leaves origin/<branch> as an earlier fetch saw it: that answer may be stale.
+    if ((deps["up-to-date"]?.data as { fetched?: boolean } | undefined)?.fetched === false) {
+      return fail(`cannot tell: fetching ${config.branch} from origin failed (see up-to-date), so origin/${config.branch} here may be stale`, "fix the fetch (network, git's credentials for origin), then run preflight again");
+    }
     if ((await r.probe`git rev-parse --verify --quiet ${remote}`).exitCode !== 0) {
       return fail(`origin has no ${config.branch} branch (or it was not fetched)`, `push ${config.branch} to origin first, or set RELEASE_BRANCH`);
     }
@@ -111,6 +115,10 @@ export const push: Check<PreflightContext> = {
       }
       if (/protected|GH006|GH013|declined|hook/i.test(said)) return fail(`origin refuses pushes to ${config.branch}: ${line}`, PUSH_RULES_FIX);
       return fail(`git cannot push to origin: ${line}`, "check git's credentials for origin (a credential helper, ssh key, or gh auth setup-git), then run preflight again");
+    }
+    // A new branch: origin has no such branch, so this is not origin's release branch.
+    if (out.stdout.split("\n").some((l) => l.startsWith("*") && l.includes(`:refs/heads/${config.branch}\t`))) {
+      return fail(`origin has no branch ${config.branch}: the push would create it`, `release from origin's default branch (preflight reads it from origin, then GitHub), or set RELEASE_BRANCH to the branch origin releases from`);
     }
     if (rules.blocked.length) {
       return fail(`git push --dry-run is accepted, but GitHub will refuse the release: ${rules.blocked.join("; ")}`, PUSH_RULES_FIX);

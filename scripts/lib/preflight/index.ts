@@ -1,7 +1,7 @@
 // The runbook's Release Preflight list, in its order, as checks that run at once.
 import { runChecks, type Check } from "../checks.ts";
 import type { VersionChoice } from "../cog.ts";
-import type { Config } from "../config.ts";
+import { DEFAULT_BRANCH_SOURCE, type Config } from "../config.ts";
 import { bold, countLine, green, printCheckTable, red, say, write, type CheckResult } from "../output.ts";
 import type { Runner } from "../run.ts";
 import { artifactsCurrent, configCheck } from "./config-checks.ts";
@@ -48,9 +48,44 @@ export async function preflight(r: Runner, config: Config, choice: VersionChoice
   const ctx = preflightContext(r, config, choice);
   // Loading Octokit and finding the token take a moment: start now, while the git checks run.
   void ctx.github().catch(() => {});
+  await branchFromGitHub(ctx);
   const { results, outcomes } = await runChecks(ctx, checks);
   const next = outcomes["next-version"]?.data as { version: string; tag: string } | undefined;
   return { ok: !results.some((c) => c.status === "fail"), version: next?.version ?? null, tag: next?.tag ?? null, checks: results };
+}
+
+/**
+ * When git could not tell origin's default branch, GitHub can: the release branch is that, `main`
+ * only when GitHub cannot say either (config.sources says which).
+ */
+async function branchFromGitHub(ctx: PreflightContext): Promise<void> {
+  const { config } = ctx;
+  if (!config.sources.RELEASE_BRANCH?.startsWith(DEFAULT_BRANCH_SOURCE)) return;
+  const { owner, name } = config.repository;
+  try {
+    const gh = await ctx.github();
+    const { data } = await gh.octokit.rest.repos.get({ owner, repo: name });
+    if (typeof data.default_branch === "string" && data.default_branch) {
+      config.branch = data.default_branch;
+      config.defaultBranch = data.default_branch;
+      config.sources.RELEASE_BRANCH = `GitHub's default branch (GET /repos/${owner}/${name})`;
+    }
+  } catch (error) {
+    config.sources.RELEASE_BRANCH += `; GitHub did not say either (${(error as Error).message.split("\n")[0]})`;
+  }
+}
+
+/** What preflight derived about the repository, for --json: where each value came from, and what is not supported. */
+export function describeConfig(config: Config) {
+  return {
+    branch: config.branch,
+    default_branch: config.defaultBranch,
+    tag_prefix: config.tagPrefix,
+    tag_scheme: config.topology.tagScheme,
+    changelog: config.topology.changelog,
+    sources: config.sources,
+    unsupported: config.topology.unsupported,
+  };
 }
 
 export function printPreflight(report: PreflightReport, config: Config): void {

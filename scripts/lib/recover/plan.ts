@@ -3,6 +3,7 @@
 // --dry-run prints what --apply would do. What needs a human says what to do and why.
 // Two rules shape every plan: recover publishes only what the reviewed release commit holds (or
 // what it regenerated itself from the hooks), and it never discards what it cannot regenerate.
+import { summarise } from "../output.ts";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config.ts";
@@ -103,7 +104,7 @@ async function stashPlan({ r, config, diagnosis, abandon }: PlanInput): Promise<
       `dropping the stash would lose what cannot be written again: ${why}`,
     );
   const stray = s.files.filter((p) => !HOOK_FILES.test(p));
-  if (stray.length) return keep(`it also holds ${stray.join(", ")}, which no hook writes`);
+  if (stray.length) return keep(`it also holds ${summarise(stray)}, which no hook writes`);
   const fixed = s.hooksAtBase !== null && JSON.stringify(s.hooksAtBase) !== JSON.stringify(f.hooks);
   if (!fixed && !abandon) {
     return human(
@@ -125,9 +126,9 @@ async function stashPlan({ r, config, diagnosis, abandon }: PlanInput): Promise<
       return out.exitCode === 0 ? Buffer.from(out.stdout) : null;
     },
   );
-  if (proof.otherEdits.length) return keep(`${proof.otherEdits.join(", ")} in it ${proof.unproven ? `cannot be checked (${proof.unproven})` : "differ from what the hooks write again"}`);
+  if (proof.otherEdits.length) return keep(`${summarise(proof.otherEdits)} in it ${proof.unproven ? `cannot be checked (${proof.unproven})` : "differ from what the hooks write again"}`);
   return {
-    action: `drop cog's stash ${s.ref} (${s.files.join(", ") || "empty"}: what the hooks wrote before \`${failed}\` failed, which they write again), then release again`,
+    action: `drop cog's stash ${s.ref} (${summarise(s.files) || "empty"}: what the hooks wrote before \`${failed}\` failed, which they write again), then release again`,
     commands: [show, `git stash drop ${s.ref}`, NEXT_VERSION],
     apply: async () => {
       await r.write`git stash drop ${s.ref}`;
@@ -153,7 +154,7 @@ function dropLocalPlan({ r, gitDir, diagnosis }: PlanInput, opts: { takeOrigins:
   }
   if (commit && f.headIsTag && f.commitUnexpected.length) {
     return human(
-      `the local release commit ${short(commit)} also changes ${f.commitUnexpected.join(", ")}, which no hook writes: dropping it would lose that work. Take those changes into a commit of their own first (git show ${short(commit)} -- <file>), then run recover again`,
+      `the local release commit ${short(commit)} also changes ${summarise(f.commitUnexpected)}, which no hook writes: dropping it would lose that work. Take those changes into a commit of their own first (git show ${short(commit)} -- <file>), then run recover again`,
       [`git show --stat ${short(commit)}`, recoverCmd(f.tag, opts.takeOrigins ? "--apply" : "--abandon", ...(opts.takeOrigins ? [] : ["--apply"]))],
       `${short(commit)} holds more than the release's own output`,
     );
@@ -169,8 +170,8 @@ function dropLocalPlan({ r, gitDir, diagnosis }: PlanInput, opts: { takeOrigins:
     ...(opts.takeOrigins ? [sh("git", "fetch", "origin", "tag", f.tag)] : []),
   ];
   const parts = [
-    save.length ? `stash ${save.join(", ")} (edits no hook made) under a named stash` : "",
-    restore.length ? `set back the hook output in the tree (${restore.join(", ")}), which the hooks write again` : "",
+    save.length ? `stash ${summarise(save)} (edits no hook made) under a named stash` : "",
+    restore.length ? `set back the hook output in the tree (${summarise(restore)}), which the hooks write again` : "",
     f.localCommit ? `delete the local tag ${f.tag}` : "",
     reset ? `drop the release commit ${short(commit!)} (it stays in git reflog)` : "",
     opts.takeOrigins ? `take origin's ${f.tag} (${short(f.remoteCommit!)})` : "",
@@ -196,13 +197,13 @@ function finishPlan({ r, diagnosis }: PlanInput): Plan {
   const files = f.hookOutput;
   if (f.otherEdits.length) {
     return human(
-      `the tree also holds edits no hook made for ${f.tag} (${f.otherEdits.join(", ")}): nobody reviewed them for this release, so recover will not commit them. Move them out of the way, then run recover again`,
+      `the tree also holds edits no hook made for ${f.tag} (${summarise(f.otherEdits)}): nobody reviewed them for this release, so recover will not commit them. Move them out of the way, then run recover again`,
       [sh("git", "stash", "push", "--include-untracked", "--", ...f.otherEdits), recoverCmd(f.tag, "--apply")],
-      `only the hooks' own output (proven by running them again: ${files.join(", ")}) may be committed into the release`,
+      `only the hooks' own output (proven by running them again: ${summarise(files)}) may be committed into the release`,
     );
   }
   return {
-    action: `finish ${f.tag}: commit the hook output (${files.join(", ")}: exactly what the hooks write again for ${f.version}) into the local release commit and move the local tag onto it (nothing was pushed; --abandon drops it instead)`,
+    action: `finish ${f.tag}: commit the hook output (${summarise(files)}: exactly what the hooks write again for ${f.version}) into the local release commit and move the local tag onto it (nothing was pushed; --abandon drops it instead)`,
     commands: ["git status --short", sh("git", "add", "--", ...files), "git commit --amend --no-edit --no-verify", sh("git", "tag", "-f", f.tag)],
     apply: async () => {
       const annotated = (await r.probe`git cat-file -t ${`refs/tags/${f.tag}`}`).stdout.trim() === "tag";
@@ -233,7 +234,7 @@ function localChangesPlan(input: PlanInput): Plan {
     // Stopped inside cog bump (killed, or the machine went down): the hooks wrote, cog never committed.
     // Their output is proven regenerable, so setting it back loses nothing; other edits are not touched.
     return {
-      action: `set back ${tag}'s hook output in the tree (${f.hookOutput.join(", ")}: exactly what the hooks write again; the release stopped inside cog bump, before cog committed), then release again`,
+      action: `set back ${tag}'s hook output in the tree (${summarise(f.hookOutput)}: exactly what the hooks write again; the release stopped inside cog bump, before cog committed), then release again`,
       commands: [sh("git", "restore", "--staged", "--worktree", "--", ...f.hookOutput), NEXT_VERSION],
       apply: async () => {
         await r.write`git restore --staged --worktree -- ${f.hookOutput}`;
@@ -471,7 +472,7 @@ export async function planFor(input: PlanInput): Promise<Plan> {
       if (!f.localCommit) return human(`nothing of ${tag} exists yet: start the release with ${NEXT_VERSION}`, [NEXT_VERSION], `there is no release of ${tag} to recover`);
       if (abandon) return dropLocalPlan(input, { takeOrigins: false, why: `abandon ${tag}` });
       return {
-        action: `push the release commit ${short(f.localCommit)} and ${tag} in one atomic push (or --abandon to drop them)${f.otherEdits.length ? `; the uncommitted edits in the tree (${f.otherEdits.join(", ")}) are not part of it and stay where they are` : ""}`,
+        action: `push the release commit ${short(f.localCommit)} and ${tag} in one atomic push (or --abandon to drop them)${f.otherEdits.length ? `; the uncommitted edits in the tree (${summarise(f.otherEdits)}) are not part of it and stay where they are` : ""}`,
         commands: [pushCommandLine(config.branch, tag)],
         apply: async () => {
           await pushRelease(r, config.branch, tag);

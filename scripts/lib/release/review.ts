@@ -2,7 +2,7 @@
 // section, the files the release commit changes, and what happens next.
 import { kitCommand } from "../hint.ts";
 import type { CommitInfo } from "../git.ts";
-import { bold, dim, write } from "../output.ts";
+import { bold, dim, summarise, write } from "../output.ts";
 import type { ReleaseContext } from "./steps.ts";
 
 export function printReview(ctx: ReleaseContext, included: CommitInfo[], section: string | null, files: string[]): void {
@@ -14,7 +14,7 @@ export function printReview(ctx: ReleaseContext, included: CommitInfo[], section
   if (shown.length > 30) write(`    … and ${shown.length - 30} more`);
   write(`  ${bold("Changelog:")}`);
   for (const line of (section ?? "(no section rendered)").split("\n")) write(`    ${line}`);
-  if (files.length) write(`  ${bold("Files changed by the release commit:")} ${files.join(", ")}`);
+  if (files.length) write(`  ${bold("Files changed by the release commit:")} ${summarise(files, 10)}`);
   const { owner, name } = config.repository;
   write(`  ${bold("Next:")}`);
   write(`    1. git push --atomic origin ${config.branch} ${tag}`);

@@ -1,8 +1,9 @@
 // The steps of `mise run release`, in DESIGN.md's safe order. Each checks the world first: a step
 // already done is skipped (a re-run continues where the last one stopped), never repeated.
+import { summarise } from "../output.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { findSection } from "../changelog.ts";
-import { bumpArgs, type VersionChoice } from "../cog.ts";
+import { bumpArgs, failedHookOutput, type VersionChoice } from "../cog.ts";
 import type { Config } from "../config.ts";
 import type { Diagnosis } from "../diagnose.ts";
 import { commitOf, commits, headSha, isAncestor, remoteTags, showFile } from "../git.ts";
@@ -83,8 +84,11 @@ export async function bumpStep(ctx: ReleaseContext): Promise<string | Skipped> {
     const stashed = /cog_bump_/.test(said);
     // cog panics when the first hook fails before anything was written: there is nothing to stash.
     const nothingWritten = /nothing to stash/i.test(said);
+    // The hook's own words say why it failed; cog's last lines only say that it did.
+    const hook = failedHookOutput(error.stderr);
+    const hookSaid = hook.hook && hook.lines.length ? `; the hook \`${hook.hook}\` said: ${hook.lines.join(" / ")}` : "";
     throw new StepFailed(
-      `cog bump failed${stashed ? "; a pre_bump_hook failed and cog stashed its changes" : nothingWritten ? "; the first pre_bump_hook failed before writing anything" : ""}: ${error.message.split("\n").slice(-3).join(" ")}`,
+      `cog bump failed${stashed ? "; a pre_bump_hook failed and cog stashed its changes" : nothingWritten ? "; the first pre_bump_hook failed before writing anything" : ""}: ${error.message.split("\n").slice(-3).join(" ")}${hookSaid}`,
       stashed
         ? `${RECOVER} shows the stash and the failed hook; fix the hook in cog.toml, then drop the stash and run mise run release again`
         : nothingWritten
@@ -113,7 +117,7 @@ export async function checkCommitStep(ctx: ReleaseContext): Promise<string | Ski
     );
   }
   const long = review.section && review.section.length > NOTES_LIMIT ? `; the ${ctx.version} section is ${review.section.length.toLocaleString("en-US")} characters, more than GitHub's ${NOTES_LIMIT.toLocaleString("en-US")}: the release notes will be its head and a link to the whole section` : "";
-  return `${review.files.length} files changed, CHANGELOG.md has ${ctx.version}${ctx.config.workspace.kind === "cargo" ? ", every crate and Cargo.lock at " + ctx.version : ""}${review.unexpected.length ? `; also changed: ${review.unexpected.join(", ")}` : ""}${long}`;
+  return `${review.files.length} files changed, CHANGELOG.md has ${ctx.version}${ctx.config.workspace.kind === "cargo" ? ", every crate and Cargo.lock at " + ctx.version : ""}${review.unexpected.length ? `; also changed: ${summarise(review.unexpected)}` : ""}${long}`;
 }
 
 /** 3. review the generated version changes and CHANGELOG.md: the gate, after local authoring. */

@@ -1,6 +1,7 @@
 // "the deploy docs still match the image reality", and the runbook's "If the release changed
 // admin- or user-visible behavior, update the canonical docs in the same pass".
 import { kitCommand } from "../hint.ts";
+import { summarise } from "../output.ts";
 import { fail, pass, skip, warn, type Check } from "../checks.ts";
 import { changedFiles, commits, filesAt, showFile } from "../git.ts";
 import { matchAny } from "../glob.ts";
@@ -63,7 +64,7 @@ export function docsCheck(images: ImageSpec[]): Check<VerifyContext> {
         ];
         return fail([...docsWrong, ...registryWrong].sort(byPlace).map((w) => w.text).join("; "), fixes.join("; "));
       }
-      if (!checked) return skip(`no line in ${files.join(", ")} names an image with its platforms`);
+      if (!checked) return skip(`no line in ${summarise(files)} names an image with its platforms`);
       return pass(`${checked} line${checked > 1 ? "s" : ""} in ${files.length} doc${files.length > 1 ? "s" : ""} state the platforms the workflow builds and the registry holds`);
     },
   };
@@ -78,7 +79,7 @@ export const docsChanged: Check<VerifyContext> = {
     if (!visible.length) return pass(`no feat or breaking commits ${previous ? `since ${previous}` : "in this release"}`);
     const changed = previous ? await changedFiles(r, previous, tag) : await filesAt(r, tag);
     const docs = changed.filter((f) => matchAny(config.docs, f));
-    if (docs.length) return pass(`${visible.length} feat/breaking commit${visible.length > 1 ? "s" : ""}, and ${docs.join(", ")} changed`);
+    if (docs.length) return pass(`${visible.length} feat/breaking commit${visible.length > 1 ? "s" : ""}, and ${summarise(docs)} changed`);
     return warn(
       `${tag} holds ${visible.length} feat or breaking commit${visible.length > 1 ? "s" : ""} (${visible.slice(0, 3).map((c) => c.subject).join("; ")}), but no deploy doc changed ${previous ? `since ${previous}` : ""}`.trim(),
       "if the release changed admin- or user-visible behaviour, update the canonical docs in the same pass",
