@@ -59,7 +59,8 @@ export interface Sandbox {
   env(base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Resolves when no simulated run is queued or in progress. */
   settle(): Promise<void>;
-  /** What a simulated job printed, and what the sandbox skipped in it, by job id. */
+  /** What a simulated job printed, and what the sandbox skipped in it, by job id (for a run that
+   *  failed at startup, by the run's id: why GitHub would refuse the file). */
   jobLog(jobId: number): string;
   stop(): Promise<void>;
 }

@@ -46,7 +46,8 @@ export interface Simulator {
   /** Resolves when no run is queued or in progress. */
   settle(): Promise<void>;
   stop(): Promise<void>;
-  /** What a job printed and what the sandbox noted (skipped commands and actions), by job id. */
+  /** What a job printed and what the sandbox noted (skipped commands and actions), by job id; for a
+   *  run that failed at startup, by the run's id. */
   jobLog(jobId: number): string;
 }
 
