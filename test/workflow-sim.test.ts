@@ -493,6 +493,7 @@ describe("a workflow's jobs, steps and files, as GitHub runs them", () => {
       good: ["completed", "success", 1],
     });
     const broken = runs.find((r) => r.name === "unknown needs")!;
+    expect(w.sb.jobLog(broken.id)).toContain("Job 'a' depends on unknown job 'missing'");
     const rerun = await api(w.sb, `/repos/acme/gateway/actions/runs/${broken.id}/rerun-failed-jobs`, { method: "POST" });
     expect(rerun.status).toBe(403);
   });
