@@ -219,22 +219,21 @@ describe.concurrent("never publish or discard work nobody reviewed", () => {
 
   test("a backport released after a higher version never becomes GitHub's Latest release", { timeout: STORY_MS }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
-      // 1.0.0 was released from a branch of its own; main still releases the 0.x line.
       const repo = sb.repoPath!;
-      const base = await head(sb);
-      await gitAsync(repo, "switch", "-q", "-c", "next");
-      await commitFile(sb, "NOTES.md", "feat!: the 1.0 line\n", "feat!: the 1.0 line", false);
-      await gitAsync(repo, "tag", "v1.0.0");
-      await gitAsync(repo, "push", "-q", "origin", "refs/heads/next:refs/heads/next", "refs/tags/v1.0.0");
-      const one = await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases`, { method: "POST", headers: { authorization: `token ${sb.token}` }, body: JSON.stringify({ tag_name: "v1.0.0", name: "v1.0.0", make_latest: "true" }) });
-      expect(one.status).toBe(201);
-      await gitAsync(repo, "switch", "-q", "main");
-      expect(await head(sb)).toBe(base);
-
-      const res = await release(sb, "--yes");
+      // main moved on and released 1.0.0 ...
+      await landCommit(sb, "feat!: the 1.0 line");
+      expect((await release(sb, "--yes", "--version", "1.0.0")).code).toBe(0);
+      await sb.settle();
+      // ... while a maintenance branch from v0.2.0 gets a fix, released from there as 0.2.1.
+      await gitAsync(repo, "switch", "-q", "-c", "release/0.2", "v0.2.0");
+      const cog = (await readFile(join(repo, "cog.toml"), "utf8")).replace('branch_whitelist = ["main"]', 'branch_whitelist = ["main", "release/0.2"]');
+      await commitFile(sb, "cog.toml", cog, "chore: release 0.2.x from its maintenance branch", false);
+      await commitFile(sb, "NOTES.md", "fix: a backported fix\n", "fix(gateway): a backported fix", false);
+      await gitAsync(repo, "push", "-q", "origin", "HEAD:refs/heads/release/0.2");
+      const res = await kitIn(sb, "release", ["--json", "--yes"], { env: { RELEASE_BRANCH: "release/0.2" }, timeoutMs: 90_000 });
       expect(res.code, res.stderr.slice(-2000)).toBe(0);
-      expect(res.json.tag).toBe("v0.3.0");
-      expect(sb.api.state.releases.find((r) => r.tagName === "v0.3.0")!.makeLatest).toBe("false");
+      expect(res.json.tag).toBe("v0.2.1");
+      expect(sb.api.state.releases.find((r) => r.tagName === "v0.2.1")!.makeLatest).toBe("false");
       const latest = (await (await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases/latest`, { headers: { authorization: `token ${sb.token}` } })).json()) as { tag_name: string };
       expect(latest.tag_name).toBe("v1.0.0");
     });
