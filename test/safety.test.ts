@@ -297,6 +297,29 @@ describe.concurrent("every state has an end", () => {
     });
   });
 
+  test("a pushed tag whose workflow GitHub cannot run: recover names it and leads to the next version, never exit 2 or a re-run", { timeout: STORY_MS }, async ({ expect }) => {
+    await withSandbox({}, async (sb) => {
+      const repo = sb.repoPath!;
+      const workflow = await readFile(join(repo, ".github/workflows/release.yml"), "utf8");
+      const broken = workflow.replace(/^jobs:\n/m, "jobs:\n  notify:\n    needs: [no-such-job]\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo done\n");
+      expect(broken).not.toBe(workflow);
+      await commitFile(sb, ".github/workflows/release.yml", broken, "ci: notify after the release");
+      await tool(sb, "cog", "bump", "--auto", "--skip-untracked");
+      await gitAsync(repo, "push", "-q", "--atomic", "origin", "HEAD:refs/heads/main", "refs/tags/v0.3.0");
+      await sb.settle();
+      const created = await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases`, { method: "POST", headers: { authorization: `token ${sb.token}` }, body: JSON.stringify({ tag_name: "v0.3.0", name: "v0.3.0" }) });
+      expect(created.status).toBe(201);
+
+      const d = await recover(sb);
+      expect(d.code, d.stderr).toBe(1);
+      expect(d.json).toMatchObject({ state: "workflow-failed", evidence: { workflow_invalid: expect.stringMatching(/no-such-job/) } });
+      const applied = await recover(sb, "--apply", "--yes");
+      expect(applied.code).toBe(1);
+      expect(applied.json.next[0].action).toMatch(/release the next version/);
+      expect(writes(sb).filter((w) => /rerun/.test(w))).toEqual([]);
+    });
+  });
+
   test("a complete release stays complete whatever the tree holds later", { timeout: STORY_MS }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
       expect((await release(sb, "--yes")).code).toBe(0);
