@@ -33,7 +33,7 @@ Run it again after any failure: it continues at the first step not done. mise ru
     const dryRun = Boolean(ctx.flags["dry-run"]);
     const choice = { version: ctx.flags.version as string | undefined, bump: ctx.flags.bump as string | undefined, pre: ctx.flags.pre as string | undefined };
     const invalid = validateChoice(choice);
-    if (invalid) throw new StartError(invalid, "see mise run release -- --help");
+    if (invalid) throw new StartError(invalid, `see ${(await import("./lib/hint.ts")).kitCommand("release", ["--help"])}`);
     const { root, r } = await openTarget(ctx, dryRun);
     const config = await loadConfig(r, root);
     requireValidConfig(config);
