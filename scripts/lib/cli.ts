@@ -1,7 +1,7 @@
 // Flags, help and the exit-code rule every command shares (DESIGN.md, "Commands").
 // This module imports nothing heavy: `--help` must print at node's start-up speed.
 import { kitCommand, setInvocation, type KitTask } from "./hint.ts";
-import { emitJson, write } from "./output.ts";
+import { emitJson, write, writeProse } from "./output.ts";
 import { addEnvironmentSecrets, installRedaction, redact } from "./redact.ts";
 
 export interface Flag {
@@ -109,7 +109,7 @@ export function helpText(spec: CommandSpec): string {
 
 function printStartError(spec: CommandSpec, json: boolean, error: StartError): void {
   write(`release-kit ${spec.name}: ${error.message}`);
-  if (error.fix) write(`  what to do: ${error.fix}`);
+  if (error.fix) writeProse("what to do:", error.fix);
   if (json) emitJson({ command: spec.name, ok: false, error: { message: error.message, fix: error.fix } });
 }
 
@@ -167,7 +167,7 @@ export async function command(spec: CommandSpec, body: (ctx: Context) => Promise
     const known = await describeFailure(error);
     if (known) {
       write(`release-kit ${spec.name}: ${known.message}`);
-      write(`  what to do: ${known.fix}`);
+      writeProse("what to do:", known.fix);
       if (json) emitJson({ command: spec.name, ok: false, error: known });
       process.exitCode = 1;
       return;
