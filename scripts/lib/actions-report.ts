@@ -75,7 +75,8 @@ export interface ReportDocument {
  */
 export function writeOutputs(doc: ReportDocument, env: NodeJS.ProcessEnv = process.env): void {
   if (!env.GITHUB_OUTPUT) return;
-  const safe = redactDeep(doc);
+  // What --json prints: secrets redacted, command marks removed.
+  const safe = JSON.parse(plain(JSON.stringify(redactDeep(doc)))) as ReportDocument;
   const dir = mkdtempSync(join(env.RUNNER_TEMP || tmpdir(), "release-kit-"));
   const report = join(dir, `${doc.command}.json`);
   writeFileSync(report, JSON.stringify(safe, null, 2) + "\n");

@@ -58,9 +58,12 @@ export const say = {
   skipped: (text: string) => write(`  ${yellow("[dry-run]")} ${text}`),
 };
 
-/** Prints the one JSON document of a `--json` run on stdout, redacted. */
+/**
+ * Prints the one JSON document of a `--json` run on stdout, redacted. `[` after `##` is written as
+ * its JSON escape: the same document, in which a GitHub Actions runner finds no `##[command]`.
+ */
 export function emitJson(doc: unknown): void {
-  process.stdout.write(plain(JSON.stringify(redactDeep(doc), null, 2)) + "\n");
+  process.stdout.write(plain(JSON.stringify(redactDeep(doc), null, 2)).replaceAll("##[", "##\\u005b") + "\n");
 }
 
 const VERDICT: Record<CheckStatus, (t: string) => string> = {

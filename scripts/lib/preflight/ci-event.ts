@@ -1,6 +1,5 @@
 // Preflight as a check in GitHub Actions (docs/github-actions/release-preflight.yml). A pull_request
-// run checks out the pull request's merge commit, a push run the pushed branch, and neither run
-// releases. The checks of the commit run as everywhere; those that need a checkout of the release
+// run checks out the pull request (detached), a push run the pushed branch, and neither run releases. The checks of the commit run as everywhere; those that need a checkout of the release
 // branch, or that belong to whoever releases (their token, their push, the token that pushes the
 // tag) or to CI itself, skip and say why. Only the preflight command does this, and only where
 // GITHUB_EVENT_NAME says so: a release run from Actions checks everything.
@@ -21,7 +20,7 @@ const LATER = "checked when you release";
 type Reason = (event: Exclude<CiEvent, null>, ctx: PreflightContext) => string | null;
 
 const merging = (event: string) => event !== "push";
-const mergeCommit = (event: string) => (event === "merge_group" ? "the merge queue's merge commit" : "the pull request's merge commit");
+const mergeCommit = (event: string) => (event === "merge_group" ? "the merge queue's commit" : "the pull request");
 
 const REASONS: Record<string, Reason> = {
   "release-branch": (e, { config }) => (merging(e) ? `a ${e} run checks out ${mergeCommit(e)}, not ${config.branch}: ${LATER}` : null),
