@@ -328,6 +328,30 @@ describe("against the sandbox", () => {
       expect(w.summary).toContain(`### release:verify ${w.tag} ❌`);
       expect(w.summary).toContain(`**${w.tag} is not fully released**`);
     });
+
+    it("the kit reads with the job's own token, holding only what permissions: grants", async () => {
+      // The same workflow without actions: read, and the tag workflow's run re-run: the verification
+      // that runs after it is refused the run's details, and says so.
+      const { sb } = complete;
+      const repo = sb.repoPath!;
+      const file = join(repo, ".github", "workflows", "release-verify.yml");
+      writeFileSync(file, readFileSync(file, "utf8").replace("  actions: read # the tag workflow's run and its jobs\n", ""));
+      await gitAsync(repo, "commit", "-q", "-am", "ci: verify without reading Actions");
+      await gitAsync(repo, "push", "-q", "origin", "HEAD:refs/heads/main");
+      const release = sb.api.state.runs.find((r) => r.name === "Release")!;
+      const rerun = await fetch(`${sb.apiUrl}/repos/acme/gateway/actions/runs/${release.id}/rerun`, { method: "POST", headers: { authorization: `Bearer ${sb.token}` } });
+      expect(rerun.status).toBe(201);
+      await sb.settle();
+      const run = sb.api.state.runs.filter((r) => r.name === "Release verify").at(-1)!;
+      expect(run.id).not.toBe(complete.run.id);
+      expect(run.conclusion).toBe("failure");
+      const commands = runnerCommands(kitLines(sb.jobLog(run.jobs[0]!.id)));
+      const errors = commands.filter((c) => c.name === "error").map((c) => `${c.props.title}: ${c.data}`);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^workflow: .*403 Resource not accessible by integration.*What to do: give the token the actions=read permission/);
+      // Everything the other permissions allow still passed: the release, its notes, the images.
+      expect(commands.some((c) => c.name === "error" && /^(release|notes|image:)/.test(c.props.title ?? ""))).toBe(false);
+    });
   });
 
   /** The lines the kit printed in the job, without the sandbox runner's own `##[group]` markers. */
