@@ -77,13 +77,21 @@ export function writeOutputs(doc: ReportDocument, env: NodeJS.ProcessEnv = proce
   if (!env.GITHUB_OUTPUT) return;
   // What --json prints: secrets redacted, command marks removed.
   const safe = JSON.parse(plain(JSON.stringify(redactDeep(doc)))) as ReportDocument;
-  const dir = mkdtempSync(join(env.RUNNER_TEMP || tmpdir(), "release-kit-"));
-  const report = join(dir, `${doc.command}.json`);
-  writeFileSync(report, JSON.stringify(safe, null, 2) + "\n");
+  // The report printed above is complete: failing to write either file is said, and fails nothing.
+  const warn = (what: string, file: string, error: unknown) => say.warn(`cannot write ${what} (${file}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  let report = "";
+  const base = env.RUNNER_TEMP || tmpdir();
+  try {
+    report = join(mkdtempSync(join(base, "release-kit-")), `${doc.command}.json`);
+    writeFileSync(report, JSON.stringify(safe, null, 2) + "\n");
+  } catch (error) {
+    warn("the JSON report under RUNNER_TEMP", base, error);
+    report = "";
+  }
   try {
     setOutputs({ ok: String(doc.ok), tag: doc.tag ?? "", receipt: safe.receipt === undefined ? "" : JSON.stringify(safe.receipt), report }, env.GITHUB_OUTPUT);
   } catch (error) {
-    say.warn(`cannot write the step outputs to GITHUB_OUTPUT (${env.GITHUB_OUTPUT}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; the report is in ${report}`);
+    warn("the step outputs to GITHUB_OUTPUT", env.GITHUB_OUTPUT, error);
   }
 }
 
