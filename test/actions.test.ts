@@ -255,7 +255,7 @@ describe("against the sandbox", () => {
   }, 240_000);
 
   describe("release-verify.yml runs itself when the tag workflow completes, and the action reports on the run", () => {
-    it("runs the composite action's steps in order, on the workflow_run event, with the job's own token", () => {
+    it("runs the composite action's steps in order, on the workflow_run event, against GITHUB_API_URL", () => {
       for (const w of [complete, broken]) {
         expect(w.run).toMatchObject({
           event: "workflow_run",
@@ -274,12 +274,12 @@ describe("against the sandbox", () => {
         expect(w.log).toContain("skipped `npm ci --no-audit --no-fund`");
         // preflight's tools step is not a verify step.
         expect(w.log).not.toContain("##[group]Install the runbook's tools");
-        // The kit read GitHub with the job's GITHUB_TOKEN, which the runner masks, at the sandbox's API.
+        // From inside the job the kit read the release at GITHUB_API_URL, the sandbox's API.
         expect(w.report.checks.find((c: any) => c.id === "release").status).toBe("pass");
       }
     });
 
-    it("a complete release: the run succeeds; ok, tag, receipt and report outputs; the summary; no annotation", async () => {
+    it("a complete release: the run succeeds; ok, tag, receipt and report outputs; the summary; no error annotation", async () => {
       const w = complete;
       expect(w.run.conclusion, w.log).toBe("success");
       expect(w.outputs.ok).toBe("true");
@@ -299,7 +299,9 @@ describe("against the sandbox", () => {
       expect(w.report.receipt.images.map((i: any) => i.ref)).toEqual(["ghcr.io/acme/admin-ui", "ghcr.io/acme/gateway"]);
       expect(w.summary).toContain(`### release:verify ${w.tag} ✅`);
       for (const c of w.report.checks) expect(w.summary).toMatch(new RegExp(`^\\| \`${c.id.replace(/[.]/g, "\\.")}\` \\| .* ${c.status} \\| `, "m"));
-      expectAnnotations(runnerCommands(kitLines(w.log)), w.report.checks);
+      const commands = runnerCommands(kitLines(w.log));
+      expectAnnotations(commands, w.report.checks);
+      expect(commands.filter((c) => c.name === "error")).toEqual([]);
     });
 
     it("the image job failed: the run fails; annotations name the failed job and the missing image tags, with what to do", async () => {
