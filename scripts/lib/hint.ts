@@ -37,12 +37,6 @@ let invocation: Invocation = { via: "mise", repo: null };
 
 /** Called once at start-up with the command's environment and its --repo flag. */
 export function setInvocation(env: NodeJS.ProcessEnv, repoFlag: string | undefined, cwd: string): void {
-  // In a GitHub Actions run the reader is on the run's page and runs the kit from their own clone,
-  // not from the runner's folders: the hint is the task as they would type it.
-  if (env.GITHUB_ACTIONS === "true") {
-    invocation = { via: "mise", repo: null };
-    return;
-  }
   const via = env.MISE_TASK_NAME ? (env.npm_command === "exec" || env.npm_lifecycle_event === "npx" ? "npx mise" : "mise") : "launcher";
   invocation = { via, repo: repoFlag === undefined ? null : isAbsolute(repoFlag) ? repoFlag : resolve(cwd, repoFlag) };
 }
