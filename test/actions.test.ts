@@ -171,6 +171,56 @@ async function adopt(scenario: Partial<Scenario>): Promise<World> {
 let complete: World;
 let broken: World;
 
+// ---- helpers for the stories below --------------------------------------------------------------
+
+/** The lines the kit printed in the job, without the sandbox runner's own `##[group]` markers. */
+function kitLines(log: string): string {
+  return log
+    .split("\n")
+    .filter((l) => !/^##\[(end)?group\]/.test(l))
+    .join("\n");
+}
+
+/** A pull request's checkout, as release-preflight.yml asks actions/checkout for it: the pull
+ *  request's head commit, detached, with every branch of origin and every tag. */
+async function pullRequestCheckout(sb: Sandbox, subject: string): Promise<{ path: string; remove(): void }> {
+  const dir = tempDir("rk-pr-");
+  const path = join(dir.path, "repo");
+  await gitAsync(dir.path, "clone", "-q", sb.remotePath, path);
+  for (const [k, v] of [
+    ["user.name", "Contributor"],
+    ["user.email", "contributor@example.com"],
+    ["commit.gpgsign", "false"],
+  ])
+    await gitAsync(path, "config", k!, v!);
+  await gitAsync(path, "switch", "-q", "-c", "feature");
+  writeFileSync(join(path, "NOTES.md"), "a change\n");
+  await gitAsync(path, "add", "NOTES.md");
+  await gitAsync(path, "commit", "-q", "-m", subject);
+  await gitAsync(path, "switch", "-q", "--detach", "feature");
+  await gitAsync(path, "branch", "-q", "-D", "main", "feature");
+  return { path, remove: dir.remove };
+}
+
+function actionsEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
+  mkdirSync(dir, { recursive: true });
+  for (const f of ["output", "summary.md"]) writeFileSync(join(dir, f), "");
+  return {
+    GITHUB_ACTIONS: "true",
+    CI: "true",
+    GITHUB_OUTPUT: join(dir, "output"),
+    GITHUB_STEP_SUMMARY: join(dir, "summary.md"),
+    RUNNER_TEMP: dir,
+    ...extra,
+  };
+}
+
+function outputsOf(dir: string): Record<string, string> {
+  return Object.fromEntries(parseKeyValueFile(readFileSync(join(dir, "output"), "utf8"), "GITHUB_OUTPUT"));
+}
+
+const SKIPPED_IN_A_PULL_REQUEST = ["release-branch", "up-to-date", "merged", "next-version", "ci-green", "token", "push", "token-triggers"];
+
 // ---- GitHub's parser ------------------------------------------------------------------------------
 
 describe("action.yml and the example workflows, as GitHub reads them", () => {
@@ -191,7 +241,9 @@ describe("action.yml and the example workflows, as GitHub reads them", () => {
   const actionErrors = async (text: string) => {
     const { parser } = await workflowParsers();
     const { parseAction } = await import("@actions/workflow-parser/actions/index");
-    return parseAction({ name: "action.yml", content: text }, new parser.NoOperationTraceWriter()).context.errors.getErrors().map((e) => e.message);
+    return parseAction({ name: "action.yml", content: text }, new parser.NoOperationTraceWriter())
+      .context.errors.getErrors()
+      .map((e) => e.message);
   };
 
   it("parse with @actions/workflow-parser without errors (and its errors show when there are some)", async () => {
@@ -356,50 +408,7 @@ describe("against the sandbox", () => {
     });
   });
 
-  /** The lines the kit printed in the job, without the sandbox runner's own `##[group]` markers. */
-  function kitLines(log: string): string {
-    return log
-      .split("\n")
-      .filter((l) => !/^##\[(end)?group\]/.test(l))
-      .join("\n");
-  }
-
-  // ---- preflight as a pull request's check ----------------------------------------------------------
-
-  /** A pull request's checkout, as release-preflight.yml asks actions/checkout for it: the pull
- *  request's head commit, detached, with every branch of origin and every tag. */
-async function pullRequestCheckout(sb: Sandbox, subject: string): Promise<{ path: string; remove(): void }> {
-  const dir = tempDir("rk-pr-");
-  const path = join(dir.path, "repo");
-  await gitAsync(dir.path, "clone", "-q", sb.remotePath, path);
-  for (const [k, v] of [["user.name", "Contributor"], ["user.email", "contributor@example.com"], ["commit.gpgsign", "false"]]) await gitAsync(path, "config", k!, v!);
-  await gitAsync(path, "switch", "-q", "-c", "feature");
-  writeFileSync(join(path, "NOTES.md"), "a change\n");
-  await gitAsync(path, "add", "NOTES.md");
-  await gitAsync(path, "commit", "-q", "-m", subject);
-  await gitAsync(path, "switch", "-q", "--detach", "feature");
-  await gitAsync(path, "branch", "-q", "-D", "main", "feature");
-  return { path, remove: dir.remove };
-}
-
-function actionsEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
-    mkdirSync(dir, { recursive: true });
-    for (const f of ["output", "summary.md"]) writeFileSync(join(dir, f), "");
-    return {
-      GITHUB_ACTIONS: "true",
-      CI: "true",
-      GITHUB_OUTPUT: join(dir, "output"),
-      GITHUB_STEP_SUMMARY: join(dir, "summary.md"),
-      RUNNER_TEMP: dir,
-      ...extra,
-    };
-  }
-
-  function outputsOf(dir: string): Record<string, string> {
-    return Object.fromEntries(parseKeyValueFile(readFileSync(join(dir, "output"), "utf8"), "GITHUB_OUTPUT"));
-  }
-
-  const SKIPPED_IN_A_PULL_REQUEST = ["release-branch", "up-to-date", "merged", "next-version", "ci-green", "token", "push", "token-triggers"];
+  // ---- preflight as a pull request's check --------------------------------------------------------
 
   describe("release-preflight.yml: preflight as a check", () => {
     it("in a pull_request run, the checks of the commit run and those that need a checkout of main skip with the reason", async () => {
@@ -485,50 +494,52 @@ function actionsEnv(dir: string, extra: Record<string, string> = {}): Record<str
         temp.remove();
       }
     });
+  });
+});
 
-    it("the review gate never waits for an answer", async () => {
-      const saved = process.env.GITHUB_ACTIONS;
-      process.env.GITHUB_ACTIONS = "true";
-      try {
-        expect(await reviewGate("Publish?", false)).toEqual({
-          ok: false,
-          reason: "in GitHub Actions there is no one to answer the review gate, and --yes was not given",
-        });
-        expect(await reviewGate("Publish?", true)).toEqual({
-          ok: true,
-          reason: "--yes",
-        });
-      } finally {
-        if (saved === undefined) delete process.env.GITHUB_ACTIONS;
-        else process.env.GITHUB_ACTIONS = saved;
-      }
-    });
-
-    it("commands and outputs are escaped as the Actions toolkit escapes them, and the runner reads them back whole", () => {
-      const data = "50% done\r\nline two: a, b";
-      expect(escapeData(data)).toBe("50%25 done%0D%0Aline two: a, b");
-      expect(escapeProperty("image:ghcr.io/a,b%")).toBe("image%3Aghcr.io/a%2Cb%25");
-      const [read] = runnerCommands(workflowCommand("error", { title: "image:ghcr.io/acme/x, y" }, data));
-      expect(read).toEqual({
-        name: "error",
-        props: { title: "image:ghcr.io/acme/x, y" },
-        data,
+describe("in a GitHub Actions run, without the sandbox", () => {
+  it("the review gate never waits for an answer", async () => {
+    const saved = process.env.GITHUB_ACTIONS;
+    process.env.GITHUB_ACTIONS = "true";
+    try {
+      expect(await reviewGate("Publish?", false)).toEqual({
+        ok: false,
+        reason: "in GitHub Actions there is no one to answer the review gate, and --yes was not given",
       });
-      // Outside text, defused, is no command at all, and reads the same but for zero-width spaces.
-      const hostile = ["::add-mask::main", "  ::error::forged", "\u0085::warning::x", "text ##[add-mask]main", "a\r::group::g"].join("\n");
-      expect(runnerCommands(hostile).length).toBe(5);
-      expect(runnerCommands(defuse(hostile))).toEqual([]);
-      expect(defuse(hostile).replaceAll("\u200B", "")).toBe(hostile);
-      // Outputs in the runner's file syntax, multi-line values whole.
-      const dir = tempDir("rk-output-");
-      try {
-        const file = join(dir.path, "output");
-        writeFileSync(file, "");
-        setOutputs({ ok: "true", receipt: '{\n  "a": "b=c"\n}', empty: "" }, file);
-        expect(Object.fromEntries(parseKeyValueFile(readFileSync(file, "utf8"), "GITHUB_OUTPUT"))).toEqual({ ok: "true", receipt: '{\n  "a": "b=c"\n}', empty: "" });
-      } finally {
-        dir.remove();
-      }
+      expect(await reviewGate("Publish?", true)).toEqual({
+        ok: true,
+        reason: "--yes",
+      });
+    } finally {
+      if (saved === undefined) delete process.env.GITHUB_ACTIONS;
+      else process.env.GITHUB_ACTIONS = saved;
+    }
+  });
+
+  it("commands and outputs are escaped as the Actions toolkit escapes them, and the runner reads them back whole", () => {
+    const data = "50% done\r\nline two: a, b";
+    expect(escapeData(data)).toBe("50%25 done%0D%0Aline two: a, b");
+    expect(escapeProperty("image:ghcr.io/a,b%")).toBe("image%3Aghcr.io/a%2Cb%25");
+    const [read] = runnerCommands(workflowCommand("error", { title: "image:ghcr.io/acme/x, y" }, data));
+    expect(read).toEqual({
+      name: "error",
+      props: { title: "image:ghcr.io/acme/x, y" },
+      data,
     });
+    // Outside text, defused, is no command at all, and reads the same but for zero-width spaces.
+    const hostile = ["::add-mask::main", "  ::error::forged", "\u0085::warning::x", "text ##[add-mask]main", "a\r::group::g"].join("\n");
+    expect(runnerCommands(hostile).length).toBe(5);
+    expect(runnerCommands(defuse(hostile))).toEqual([]);
+    expect(defuse(hostile).replaceAll("\u200B", "")).toBe(hostile);
+    // Outputs in the runner's file syntax, multi-line values whole.
+    const dir = tempDir("rk-output-");
+    try {
+      const file = join(dir.path, "output");
+      writeFileSync(file, "");
+      setOutputs({ ok: "true", receipt: '{\n  "a": "b=c"\n}', empty: "" }, file);
+      expect(Object.fromEntries(parseKeyValueFile(readFileSync(file, "utf8"), "GITHUB_OUTPUT"))).toEqual({ ok: "true", receipt: '{\n  "a": "b=c"\n}', empty: "" });
+    } finally {
+      dir.remove();
+    }
   });
 });
