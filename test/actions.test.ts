@@ -446,6 +446,28 @@ describe("against the sandbox", () => {
       }
     });
 
+    it("in a push run of main, the release-branch checks run too; CI's and the releaser's still skip", async () => {
+      // A feat lands on main, and the push's checkout is main at that commit (actions/checkout's -B main).
+      const dir = tempDir("rk-push-");
+      const path = join(dir.path, "repo");
+      try {
+        await gitAsync(dir.path, "clone", "-q", complete.sb.remotePath, path);
+        for (const [k, v] of [["user.name", "Maintainer"], ["user.email", "maintainer@example.com"], ["commit.gpgsign", "false"]]) await gitAsync(path, "config", k!, v!);
+        writeFileSync(join(path, "NOTES.md"), "merged\n");
+        await gitAsync(path, "add", "NOTES.md");
+        await gitAsync(path, "commit", "-q", "-m", "feat: a merged feature");
+        await gitAsync(path, "push", "-q", "origin", "HEAD:refs/heads/main");
+        const res = await kitIn(complete.sb, "preflight", ["--json"], { repo: path, env: actionsEnv(join(dir.path, "runner-temp"), { GITHUB_EVENT_NAME: "push" }) });
+        expect(res.code, res.stderr).toBe(0);
+        const status = Object.fromEntries(res.json.checks.map((c: any) => [c.id, c.status]));
+        for (const id of ["release-branch", "up-to-date", "merged", "next-version", "tag-free"]) expect(status[id], id).toBe("pass");
+        for (const id of ["ci-green", "token", "push", "token-triggers"]) expect(status[id], id).toBe("skip");
+        expect(res.json.checks.find((c: any) => c.id === "ci-green").detail).toBe("this push run is part of the commit's CI, which runs alongside it: checked when you release");
+      } finally {
+        dir.remove();
+      }
+    });
+
     it("a failing check is an annotation with what to do; text from outside issues no workflow command", async () => {
       // A commit subject written to mask a word of the log and forge an annotation, if printed raw.
       const forged = "##[add-mask]main ::error title=forged::all good";
