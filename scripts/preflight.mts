@@ -22,7 +22,11 @@ const CHECKS = `Checks (ids as in the JSON report):
                         runbook's flow cannot do here is said as "not supported: why"
 
 A configuration file that does not parse fails the config check (exit 1, not 2), so that one run
-shows every problem. Preflight changes nothing in the repository but one \`git fetch\` of origin.`;
+shows every problem. Preflight changes nothing in the repository but one \`git fetch\` of origin.
+
+In a GitHub Actions run whose GITHUB_EVENT_NAME is pull_request, merge_group or push (preflight as a
+check: docs/github-actions/release-preflight.yml), the checks that need a checkout of the release
+branch, or belong to whoever releases or to CI itself, skip with the reason.`;
 
 await command(
   {
