@@ -54,7 +54,10 @@ await command(
     }
     const why = await stopped;
     lifeline.stop();
-    await sandbox.stop();
+    // Stopping is bounded: whatever still holds on, the scratch folder goes and the process ends.
+    const { rmSync } = await import("node:fs");
+    await Promise.race([sandbox.stop(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    rmSync(sandbox.dir, { recursive: true, force: true });
     if (!ctx.json) write(`sandbox stopped (${why}); its scratch folder is removed`);
     return 0;
   },
