@@ -58,6 +58,8 @@ await command(
     const { rmSync } = await import("node:fs");
     await Promise.race([sandbox.stop(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     rmSync(sandbox.dir, { recursive: true, force: true });
+    // A connection some client left open must not keep the process alive once everything is stopped.
+    setTimeout(() => process.exit(0), 1_000).unref();
     if (!ctx.json) write(`sandbox stopped (${why}); its scratch folder is removed`);
     return 0;
   },
