@@ -210,7 +210,8 @@ describe.concurrent("fault matrix", () => {
     await scenario.after?.(sb, fixed, base);
     // Edits that are not the release's are neither published nor lost: still in the tree, as made.
     const edited = Object.keys(scenario.edits ?? {});
-    expect(await gitAsync(sb.repoPath!, "status", "--porcelain")).toBe(edited.map((f) => `M ${f}`).sort().join("\n"));
+    const status = (await gitAsync(sb.repoPath!, "status", "--porcelain")).split("\n").map((l) => l.trim()).filter(Boolean).sort();
+    expect(status).toEqual(edited.map((f) => `M ${f}`).sort());
     for (const file of edited) {
       expect(await gitAsync(sb.repoPath!, "diff", "--", file)).toContain(scenario.edits![file]!.trim().split("\n").pop());
       for (const tag of newest) expect(await gitAsync(sb.remotePath, "show", `${tag}:${file}`)).not.toContain(scenario.edits![file]!.trim().split("\n").pop());

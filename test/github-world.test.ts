@@ -124,7 +124,7 @@ describe("verify and recover against GHCR's answers, anonymously and with the to
     const registry = await ghcr({ store: storeWith(sb.registry.store, ["acme/admin-ui", "acme/charts/gateway"]), knobs: { private: ["acme/admin-ui"] }, token: sb.token });
     const res = await kitIn(sb, "verify", ["--json"], { env: { RELEASE_REGISTRY_URL: registry.url, GITHUB_TOKEN: undefined } });
     expect(res.code).toBe(1);
-    expect(check(res, `image:${GATEWAY}`)).toMatchObject({ status: "fail", detail: expect.stringMatching(/403 DENIED: the package was never published/), fix: expect.stringMatching(/nothing was ever pushed to ghcr\.io\/acme\/gateway.*release:recover -- --tag v0\.3\.0 --apply/) });
+    expect(check(res, `image:${GATEWAY}`)).toMatchObject({ status: "fail", detail: expect.stringMatching(/403 DENIED: the package was never published/), fix: expect.stringMatching(/nothing was ever pushed to ghcr\.io\/acme\/gateway.*release-kit recover --tag v0\.3\.0 --apply/) });
     expect(check(res, `image:${ADMIN}`)).toMatchObject({ status: "fail", detail: expect.stringMatching(/package is private/), fix: expect.stringMatching(/read:packages/) });
     // Anonymous, said once, with the limit.
     expect(occurrences(res.stderr, /no GitHub token: reading .* anonymously, within GitHub's limit of 60 requests an hour/)).toBe(1);
