@@ -53,6 +53,9 @@ await command(
       write("Ctrl-C stops it and removes its scratch folder.");
     }
     const why = await stopped;
+    // Whoever read our output may be gone already (mise exits on Ctrl-C before we do): a write to a
+    // closed pipe must not stop the cleanup half-way.
+    for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
     lifeline.stop();
     // Stopping is bounded: whatever still holds on, the scratch folder goes and the process ends.
     const { rmSync } = await import("node:fs");

@@ -167,7 +167,7 @@ describe("mise run sandbox", () => {
     // A normal stop is not a failed task, and leaves nothing behind.
     expect(stderr).not.toMatch(/ERROR|task failed/);
     const repo = /--repo (\S+)$/m.exec(stderr)![1]!;
-    await until(() => !existsSync(repo), "the scratch folder to be removed");
+    await until(() => !existsSync(repo), `the scratch folder ${repo} to be removed; the sandbox said:\n${stderr}`);
   });
 
   it("stops, leaving no process and no folder, when the process that started it is killed (npx mise run sandbox &)", async () => {

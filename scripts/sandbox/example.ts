@@ -5,9 +5,9 @@
 // options give the same commit ids.
 
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { appendFile, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
-import { devNull } from "node:os";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFile, cp, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { devNull, tmpdir } from "node:os";
 import path from "node:path";
 import { KIT_ROOT } from "../lib/kit-root.ts";
 import {
@@ -127,6 +127,20 @@ interface Builder {
   cliff: string;
 }
 
+// Building an example takes dozens of git and git-cliff processes; the result depends only on the
+// options, so each distinct set is built once per process and copied (ids and all) after that.
+const templates = new Map<string, Promise<{ dir: string; version: string }>>();
+let templateRoot: string | null = null;
+
+function templateDir(): string {
+  if (!templateRoot) {
+    templateRoot = mkdtempSync(path.join(tmpdir(), "release-kit-examples-"));
+    const root = templateRoot;
+    process.once("exit", () => rmSync(root, { recursive: true, force: true }));
+  }
+  return path.join(templateRoot, String(templates.size));
+}
+
 export async function createExample(dir: string, opts: ExampleOptions = {}): Promise<Example> {
   const owner = opts.owner ?? "acme";
   const name = opts.name ?? "gateway";
@@ -135,8 +149,47 @@ export async function createExample(dir: string, opts: ExampleOptions = {}): Pro
   if (!/^[A-Za-z0-9._-]{1,100}$/.test(name) || name === "." || name === "..") throw new Error(`createExample: invalid name ${JSON.stringify(name)}`);
   const at = path.resolve(dir);
   if (existsSync(at) && (await readdir(at)).length > 0) throw new Error(`createExample: ${at} exists and is not empty`);
-  await mkdir(at, { recursive: true });
 
+  const { remote: _remote, dirty: _dirty, ...shape } = opts;
+  const key = JSON.stringify({ ...shape, owner, name });
+  let template = templates.get(key);
+  if (!template) {
+    template = buildExample(templateDir(), { ...shape, owner, name });
+    templates.set(key, template);
+    template.catch(() => templates.delete(key));
+  }
+  const built = await template;
+  await mkdir(path.dirname(at), { recursive: true });
+  await cp(built.dir, at, { recursive: true });
+
+  const tags = opts.tags ?? true;
+  const githubUrl = `https://github.com/${owner}/${name}.git`;
+  const remote = opts.remote === undefined ? null : path.resolve(opts.remote);
+  if (remote !== null) {
+    await appendFile(path.join(at, ".git", "config"), remoteConfig(githubUrl, remote));
+    // One push for the branch and every tag; -u records origin/main as main's upstream.
+    await run("git", ["push", "-q", "-u", "origin", "main", "--tags"], at, cleanEnv());
+  }
+  if (opts.dirty) {
+    await appendFile(path.join(at, "README.md"), "\nLocal notes, not committed yet.\n");
+    await writeFile(path.join(at, "notes.txt"), "scratch notes\n");
+  }
+  const workflow = !(opts.noWorkflow ?? false);
+  return {
+    path: at,
+    owner,
+    name,
+    latestTag: tags ? "v0.2.0" : null,
+    version: built.version,
+    images: workflow ? images(owner) : [],
+    chart: workflow && (opts.helmChart ?? true) ? chartRef(owner) : null,
+  };
+}
+
+/** The example's working tree and history, with no remote: what every copy starts from. */
+async function buildExample(at: string, opts: ExampleOptions & { owner: string; name: string }): Promise<{ dir: string; version: string }> {
+  const { owner, name } = opts;
+  await mkdir(at, { recursive: true });
   const tags = opts.tags ?? true;
   const b: Builder = {
     dir: at,
@@ -168,32 +221,10 @@ export async function createExample(dir: string, opts: ExampleOptions = {}): Pro
     env: cleanEnv(),
     cliff: gitCliffPath(),
   };
-
-  const githubUrl = `https://github.com/${owner}/${name}.git`;
-  const remote = opts.remote === undefined ? null : path.resolve(opts.remote);
   await git(b, ["init", "-q", "-b", "main", at]);
-  await appendFile(path.join(at, ".git", "config"), localConfig(githubUrl, remote));
-
+  await appendFile(path.join(at, ".git", "config"), localConfig());
   await history(b, tags, opts);
-
-  if (remote !== null) {
-    // One push for the branch and every tag; -u records origin/main as main's upstream.
-    await git(b, ["push", "-q", "-u", "origin", "main", "--tags"]);
-  }
-  if (opts.dirty) {
-    await appendFile(path.join(at, "README.md"), "\nLocal notes, not committed yet.\n");
-    await writeFile(path.join(at, "notes.txt"), "scratch notes\n");
-  }
-
-  return {
-    path: at,
-    owner,
-    name,
-    latestTag: tags ? "v0.2.0" : null,
-    version: b.state.version,
-    images: b.config.workflow ? images(owner) : [],
-    chart: b.config.workflow && b.config.helmChart ? chartRef(owner) : null,
-  };
+  return { dir: at, version: b.state.version };
 }
 
 async function history(b: Builder, tags: boolean, opts: ExampleOptions): Promise<void> {
@@ -307,8 +338,8 @@ function git(b: Builder, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Prom
 }
 
 /** The repository's local git config, written in one go instead of one `git config` per key. */
-function localConfig(githubUrl: string, remote: string | null): string {
-  let text = `[user]
+function localConfig(): string {
+  return `[user]
 \tname = Example Maintainer
 \temail = maintainer@example.com
 [commit]
@@ -318,15 +349,16 @@ function localConfig(githubUrl: string, remote: string | null): string {
 [init]
 \tdefaultBranch = main
 `;
-  if (remote !== null) {
-    text += `[remote "origin"]
+}
+
+/** origin, GitHub-shaped, rewritten to the local bare repository. */
+function remoteConfig(githubUrl: string, remote: string): string {
+  return `[remote "origin"]
 \turl = ${configValue(githubUrl)}
 \tfetch = +refs/heads/*:refs/remotes/origin/*
 [url ${configValue(remote)}]
 \tinsteadOf = ${configValue(githubUrl)}
 `;
-  }
-  return text;
 }
 
 /** A quoted git config value (or subsection name): backslash and double quote escaped. */
