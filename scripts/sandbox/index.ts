@@ -10,7 +10,7 @@ import { startApiServer, type ApiServer } from "./api/server.ts";
 import { findSection } from "../lib/changelog.ts";
 import { createBareRemote, createExample, type Example, type ExampleOptions } from "./example.ts";
 import { defaultScenario, type Scenario } from "./scenario.ts";
-import { startRegistry, type SandboxRegistry } from "./registry.ts";
+import { startRegistries, startRegistry, type RegistryHosts, type SandboxRegistry } from "./registry.ts";
 import { standinsNeeded } from "./standins/index.ts";
 import { createSimulator, type Simulator } from "./workflow-sim.ts";
 
@@ -35,13 +35,23 @@ export interface SandboxOptions {
   secrets?: Record<string, string>;
   /** Programs of this machine the simulated workflows may run by name (name → absolute path). */
   hostTools?: Record<string, string>;
+  /**
+   * Registry hosts to serve each with a registry of its own, answering as that host does (ghcr.io as
+   * GHCR, docker.io as Docker Hub, any other as distribution; see startRegistries), and named to the
+   * kit in RELEASE_REGISTRY_URL as host=URL pairs. Without it, one registry answers for every host.
+   */
+  registryHosts?: string[];
 }
+
+/** Docker Hub's other names are docker.io. */
+const hostName = (host: string) => (["index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"].includes(host.toLowerCase()) ? "docker.io" : host.toLowerCase());
 
 export interface Sandbox {
   dir: string;
   apiUrl: string;
   token: string;
   repository: string;
+  /** The registry answering for every host (with registryHosts: for the hosts not listed). */
   registryUrl: string;
   remotePath: string;
   /** The example repository, or null with `example: false`. */
@@ -55,6 +65,10 @@ export interface Sandbox {
   scenario: Scenario;
   api: ApiServer;
   registry: SandboxRegistry;
+  /** With registryHosts: the registry serving each host, by host name. */
+  registries: Record<string, SandboxRegistry>;
+  /** What RELEASE_REGISTRY_URL says to the kit: one URL, or host=URL pairs with registryHosts. */
+  registryMapping: string;
   /** The environment a kit command needs to work against this sandbox. */
   env(base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Resolves when no simulated run is queued or in progress. */
@@ -103,6 +117,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const remotePath = await createBareRemote(join(dir, "remote", owner, `${name}.git`), defaultBranch);
     const registry = await startRegistry({ auth: "anonymous" });
     started.push(registry);
+    const hosts: RegistryHosts | null = options.registryHosts?.length ? await startRegistries([...new Set(options.registryHosts.map(hostName))]) : null;
+    if (hosts) started.push(hosts);
+    const registryFor = (host: string) => hosts?.byHost[hostName(host)]?.url ?? registry.url;
     let simulator: Simulator | null = null;
     const api = await startApiServer({
       owner,
@@ -116,7 +133,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       rerunJobs: (run, all) => simulator?.rerunJobs(run, all) ?? [],
     });
     started.push(api);
-    simulator = createSimulator({ owner, repo: name, remotePath, defaultBranch, dir, registryUrl: registry.url, scenario, state: api.state, secrets: options.secrets, hostTools: options.hostTools });
+    simulator = createSimulator({ owner, repo: name, remotePath, defaultBranch, dir, registryUrl: hosts ? registryFor : registry.url, scenario, state: api.state, secrets: options.secrets, hostTools: options.hostTools });
     started.push(simulator);
     // The example is pushed before the hook exists: its history is the past, not new releases.
     const example = options.example === false ? null : await createExample(join(dir, name), { owner, name, remote: remotePath, ...options.example });
@@ -140,13 +157,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       scenario,
       api,
       registry,
+      registries: hosts?.byHost ?? {},
+      registryMapping: hosts?.mapping ?? registry.url,
       env(base = process.env) {
         return {
           ...base,
           GITHUB_API_URL: api.url,
           GITHUB_TOKEN: token,
           GITHUB_REPOSITORY: `${owner}/${name}`,
-          RELEASE_REGISTRY_URL: registry.url,
+          RELEASE_REGISTRY_URL: hosts?.mapping ?? registry.url,
           PATH: pathPrepend ? `${pathPrepend}${delimiter}${base.PATH ?? ""}` : base.PATH,
         };
       },

@@ -26,8 +26,8 @@ export interface SimulatorOptions {
   defaultBranch?: string;
   /** Scratch folder for the runners' checkouts, homes and temporary files. */
   dir: string;
-  /** The sandbox registry every image host maps to. */
-  registryUrl: string;
+  /** The sandbox registry every image host maps to, or the one answering for a host. */
+  registryUrl: string | ((host: string) => string);
   scenario: Scenario;
   state: SandboxState;
   /** Repository secrets besides GITHUB_TOKEN (none by default, as in a fresh repository). */

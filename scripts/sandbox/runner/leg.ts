@@ -21,7 +21,8 @@ export interface RunnerHost {
   root: string;
   repo: Repo;
   gitDir: string;
-  registryUrl: string;
+  /** The registry answering for every host, or for the host given. */
+  registryUrl: string | ((host: string) => string);
   secrets: Record<string, string>;
   scenario: Scenario;
   source(sha: string): Promise<TarEntry[]>;

@@ -72,6 +72,6 @@ export interface JobRuntime {
 
 export class BuildFailure extends Error {}
 
-export function createOciClient(registryUrl: string, logins: Map<string, Credentials>): OciClient {
+export function createOciClient(registryUrl: string | ((host: string) => string), logins: Map<string, Credentials>): OciClient {
   return new OciClient(registryUrl, (host) => logins.get(host) ?? logins.get(host === "docker.io" ? "https://index.docker.io/v1/" : host));
 }

@@ -1,5 +1,5 @@
-// The stand-ins' registry client: the distribution API over HTTP against the sandbox registry,
-// whatever host a reference names (ghcr.io, docker.io, ...), with the bearer-token challenge
+// The stand-ins' registry client: the distribution API over HTTP against the sandbox registry that
+// answers for the host a reference names (ghcr.io, docker.io, ...), with the bearer-token challenge
 // (Basic credentials from a login when there is one), monolithic blob uploads in two requests as
 // distribution 2.8 wants them, and manifests by tag or digest.
 import { createHash } from "node:crypto";
@@ -91,26 +91,29 @@ export interface Manifest {
 
 export class OciClient {
   private tokens = new Map<string, Promise<string | undefined>>();
-  private endpoint: string;
+  private endpoint: (host: string) => string;
   private login: (host: string) => Credentials | undefined;
 
-  /** `endpoint`: the sandbox registry's URL, answering for every host; `login`: credentials by host. */
-  constructor(endpoint: string, login: (host: string) => Credentials | undefined) {
-    this.endpoint = endpoint;
+  /** `endpoint`: the sandbox registry's URL answering for every host, or the URL answering for a
+   *  host; `login`: credentials by host. */
+  constructor(endpoint: string | ((host: string) => string), login: (host: string) => Credentials | undefined) {
+    this.endpoint = typeof endpoint === "string" ? () => endpoint : endpoint;
     this.login = login;
   }
 
   private async request(ref: ImageRef, method: string, path: string, init: { body?: Buffer; headers?: Record<string, string>; scope: string }): Promise<Response> {
-    const url = path.startsWith("http") ? path : `${this.endpoint}${path}`;
+    const url = path.startsWith("http") ? path : `${this.endpoint(ref.host)}${path}`;
     const send = (token?: string) =>
       fetch(url, { method, body: init.body, headers: { ...init.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) }, redirect: "follow" });
-    const known = this.tokens.get(init.scope);
+    // Tokens are per registry: the same repository name on two hosts is two scopes.
+    const key = `${this.endpoint(ref.host)} ${init.scope}`;
+    const known = this.tokens.get(key);
     if (known) {
       const res = await send(await known.catch(() => undefined));
       if (res.status !== 401) return res;
       await res.arrayBuffer();
       const fresh = this.fetchToken(ref, method, res.headers.get("www-authenticate") ?? "", init.scope);
-      this.tokens.set(init.scope, fresh);
+      this.tokens.set(key, fresh);
       return send(await fresh);
     }
     // The first request for a scope finds out whether it needs a token; the others wait for it.
@@ -121,7 +124,7 @@ export class OciClient {
       fail = reject;
     });
     probe.catch(() => undefined);
-    this.tokens.set(init.scope, probe);
+    this.tokens.set(key, probe);
     const res = await send();
     if (res.status !== 401) {
       settle(undefined);
@@ -133,7 +136,7 @@ export class OciClient {
       settle(token);
       return send(token);
     } catch (error) {
-      this.tokens.delete(init.scope);
+      this.tokens.delete(key);
       fail(error);
       throw error;
     }
@@ -177,7 +180,7 @@ export class OciClient {
     const started = await this.request(ref, "POST", `/v2/${ref.name}/blobs/uploads/`, { scope });
     if (started.status !== 202) await OciClient.fail(started, `starting an upload to ${ref.base}`);
     await started.arrayBuffer();
-    const location = new URL(started.headers.get("location") ?? "", this.endpoint);
+    const location = new URL(started.headers.get("location") ?? "", this.endpoint(ref.host));
     location.searchParams.set("digest", digest);
     const done = await this.request(ref, "PUT", location.toString(), { body: bytes, headers: { "content-type": "application/octet-stream" }, scope });
     if (done.status !== 201) await OciClient.fail(done, `uploading ${digest.slice(0, 19)} to ${ref.base}`);
