@@ -5,7 +5,7 @@
 // same repository with only those defects fixed (FIXES: in a copy; the rehearsal fixes nothing
 // itself) must pass every step. The extracts hold no source code: each build's Dockerfile is a stub
 // committed on top (DOCKERFILES), as the real repository has its own.
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REHEARSAL_STEPS } from "../scripts/sandbox/rehearsal.ts";
@@ -53,7 +53,7 @@ const FIXES: Record<string, { message: string; fix: (repo: string) => void }> = 
 /** The names a finding's `what` must appear under: its quoted hooks, else its setting. */
 const namesOf = (what: string) => [...what.matchAll(/"([^"]+)"/g)].map((m) => m[1]!).concat(/^([\w.]+)\s*=/.exec(what)?.[1] ?? []);
 
-const rehearse = (repo: string): Promise<KitRun> => run(MISE, ["run", "release:rehearse", "--", "--json", "--repo", repo], { cwd: KIT, env: cleanEnv(), timeoutMs: 240_000 });
+const rehearse = (repo: string, ...args: string[]): Promise<KitRun> => run(MISE, ["run", "release:rehearse", "--", "--json", "--repo", repo, ...args], { cwd: KIT, env: cleanEnv(), timeoutMs: 240_000 });
 
 const noise = (res: KitRun) => {
   expect(res.stderr).not.toMatch(/(^|│ )fatal: /m);
@@ -76,11 +76,15 @@ describe.each(rehearsable)("release:rehearse -- --repo on %s", (name) => {
     await gitAsync(repo, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "build: the images' Dockerfiles");
     await gitAsync(repo, "remote", "add", "origin", `https://github.com/${e.repository}.git`);
     const before = fileHashes(repo);
-    const res = await rehearse(repo);
+    const res = await rehearse(repo, "--keep");
     noise(res);
     expect(res.json, res.stderr.slice(-3000)).toMatchObject({ command: "rehearse", target: repo });
     expect(res.json.steps.map((s: { name: string }) => s.name)).toEqual([...REHEARSAL_STEPS]);
     expect(fileHashes(repo)).toEqual(before);
+    // --keep keeps the scratch folder (the clone the rehearsal released from) and says where.
+    const kept = /scratch folder kept: (\S+)/.exec(res.stderr)?.[1];
+    expect(kept && existsSync(join(kept, name, ".git"))).toBe(true);
+    rmSync(kept!, { recursive: true, force: true });
     if (!defects.length) {
       expect(res.code, res.stderr.slice(-3000)).toBe(0);
       return;
