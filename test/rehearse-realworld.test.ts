@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REHEARSAL_STEPS } from "../scripts/sandbox/rehearsal.ts";
+import { publishingOf, releaseBranchOf } from "../scripts/sandbox/rehearsal-repo.ts";
 import { KIT, MISE, cleanEnv, fileHashes, run, tempDir, type KitRun } from "./helpers/kit.ts";
 import { gitAsync } from "./helpers/sandbox.ts";
 import { rebuildRepository } from "./realworld/rebuild.ts";
@@ -20,6 +21,7 @@ afterAll(() => work.remove());
 interface Expectation {
   repository: string;
   next_tag: string;
+  tag_workflows: { file: string }[];
   config_findings: { what: string; level?: "warn" }[];
   rehearsable?: boolean;
 }
@@ -119,7 +121,7 @@ describe.each(rehearsable)("release:rehearse -- --repo on %s", (name) => {
     expect(release).toMatchObject({ ok: true, tag: e.next_tag });
     // Every workflow the tag started ran, and verify checked what they published.
     expect(workflow).toMatchObject({ tag: e.next_tag, conclusion: "success" });
-    expect(workflow.runs.length).toBeGreaterThan(0);
+    expect(workflow.runs.map((r: { workflow: string }) => r.workflow).sort()).toEqual(e.tag_workflows.map((w) => w.file).sort());
     expect(verify).toMatchObject({ command: "verify", ok: true, tag: e.next_tag });
     const images = verify.checks.filter((c: { id: string }) => c.id.startsWith("image:"));
     expect(images.length).toBeGreaterThan(0);
@@ -132,5 +134,37 @@ describe.each(rehearsable)("release:rehearse -- --repo on %s", (name) => {
     expect(res.stderr).not.toContain("admin-ui job fails");
     expect(recover).toMatchObject({ command: "recover", ok: true, state: "complete" });
     expect(again).toMatchObject({ command: "verify", ok: true });
+  }, 300_000);
+});
+
+describe("what the rehearsal reads of a repository before the sandbox starts", () => {
+  const built = (name: string) => rebuildRepository(join(CORPUS, name), join(work.path, `read-${name}`)).path;
+
+  it("the release branch, every registry host its tag workflows publish to, and the first job that pushes an image", async () => {
+    const oceans = built("ahstn__oceans-llm");
+    expect(await releaseBranchOf(oceans)).toBe("main");
+    expect(await publishingOf(oceans, "ahstn", "oceans-llm")).toEqual({ hosts: ["ghcr.io"], job: { workflow: ".github/workflows/release.yml", job: "build-gateway" }, why: null });
+    const kmon = built("orhun__kmon");
+    expect(await releaseBranchOf(kmon)).toBe("master");
+    expect(await publishingOf(kmon, "orhun", "kmon")).toMatchObject({ hosts: ["docker.io", "ghcr.io"], job: { workflow: ".github/workflows/docker.yml", job: "docker" } });
+  });
+
+  it("a repository whose tag workflow publishes nothing the kit verifies has no job to break, and says why", async () => {
+    const bombadil = built("oknozor__toml-bombadil");
+    expect(await publishingOf(bombadil, "oknozor", "toml-bombadil")).toEqual({ hosts: [], job: null, why: ".github/workflows/CD.yaml publishes no image or chart the kit verifies" });
+  });
+
+  it("a master repository is rehearsed on master: preflight checks that branch against the sandbox's origin", async () => {
+    const repo = built("orhun__rustypaste");
+    await gitAsync(repo, "remote", "add", "origin", "https://github.com/orhun/rustypaste.git");
+    const res = await rehearse(repo);
+    noise(res);
+    expect(res.stderr).toContain("(release branch master)");
+    const checks = res.json.steps[0].report.checks as { id: string; status: string; detail: string }[];
+    expect(checks.find((c) => c.id === "release-branch")).toMatchObject({ status: "pass", detail: "on master" });
+    expect(checks.find((c) => c.id === "push")?.detail).toMatch(/^git push --dry-run --atomic origin master is accepted/);
+    // Its flow is not the runbook's (no cog.toml): the rehearsal stops there, saying so.
+    expect(res.code).toBe(1);
+    expect(checks.find((c) => c.id === "config")?.detail).toContain("not supported: the cocogitto release flow");
   }, 300_000);
 });
