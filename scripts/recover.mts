@@ -36,7 +36,7 @@ await command(
     const { connectGitHub } = await import("./lib/github.ts");
     const { acquireLock } = await import("./lib/lock.ts");
     const { reviewGate } = await import("./lib/gate.ts");
-    const { emitJson, say, write, bold, green, red } = await import("./lib/output.ts");
+    const { emitJson, say, write, writeProse, green, red } = await import("./lib/output.ts");
     const { recover } = await import("./lib/recover/index.ts");
 
     const apply = Boolean(ctx.flags.apply);
@@ -64,7 +64,7 @@ await command(
     }).finally(() => lock?.release());
 
     write();
-    write(report.ok ? `${green("✔")} ${bold(report.summary)}` : `${red("✖")} ${bold(report.summary)}`);
+    writeProse(report.ok ? green("✔") : red("✖"), report.summary, "");
     if (ctx.json) emitJson({ command: "recover", ok: report.ok, tag: report.tag, state: report.state, evidence: report.evidence, next: report.next });
     return report.ok ? 0 : 1;
   },

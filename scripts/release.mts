@@ -24,7 +24,7 @@ Run it again after any failure: it continues at the first step not done. mise ru
     const { validateChoice } = await import("./lib/cog.ts");
     const { acquireLock } = await import("./lib/lock.ts");
     const { connectGitHub } = await import("./lib/github.ts");
-    const { emitJson, say } = await import("./lib/output.ts");
+    const { emitJson, say, writeProse } = await import("./lib/output.ts");
     const { ReleaseRun, RELEASE_STEPS } = await import("./lib/release/run.ts");
     const { findReleaseInProgress, diagnoseTag } = await import("./lib/release/resume.ts");
     const { kitCommand } = await import("./lib/hint.ts");
@@ -33,7 +33,7 @@ Run it again after any failure: it continues at the first step not done. mise ru
     const dryRun = Boolean(ctx.flags["dry-run"]);
     const choice = { version: ctx.flags.version as string | undefined, bump: ctx.flags.bump as string | undefined, pre: ctx.flags.pre as string | undefined };
     const invalid = validateChoice(choice);
-    if (invalid) throw new StartError(invalid, "see mise run release -- --help");
+    if (invalid) throw new StartError(invalid, `see ${(await import("./lib/hint.ts")).kitCommand("release", ["--help"])}`);
     const { root, r } = await openTarget(ctx, dryRun);
     const config = await loadConfig(r, root);
     requireValidConfig(config);
@@ -72,7 +72,7 @@ Run it again after any failure: it continues at the first step not done. mise ru
       } else {
         const recover = kitCommand("release:recover", ["--tag", inProgress]);
         say.fail(`${inProgress} is in state ${diagnosis.state}: the release will not guess what to do`);
-        say.info(`run: ${recover}`);
+        writeProse("run:", recover);
         return report(false, null, `${inProgress} is in state ${diagnosis.state}: ${recover}`);
       }
     }
@@ -105,7 +105,7 @@ Run it again after any failure: it continues at the first step not done. mise ru
     // 6. let the tag-triggered GitHub Actions workflow build, attest, and publish images
     if (run.ok && !dryRun) {
       run.summary(`${release.tag} is released: ${release.releaseUrl}`);
-      say.info(`the tag workflow now builds, attests and publishes; then check it: ${kitCommand("release:verify", ["--tag", release.tag!, "--wait"])}`);
+      writeProse("", `the tag workflow now builds, attests and publishes; then check it: ${kitCommand("release:verify", ["--tag", release.tag!, "--wait"])}`);
     } else if (run.ok) {
       run.summary(`dry run of ${release.tag} complete: nothing was changed`);
     } else {

@@ -12,7 +12,7 @@ await command(
     more: presetHelp(),
   },
   async (ctx) => {
-    if (ctx.flags.repo) throw new StartError("the sandbox always starts on a fresh example repository", "to rehearse your own repository: mise run release:rehearse -- --repo PATH");
+    if (ctx.flags.repo) throw new StartError("the sandbox always starts on a fresh example repository", `to rehearse your own repository: ${(await import("./lib/hint.ts")).kitCommand("release:rehearse", ["--repo", "PATH"])}`);
     const { PRESETS } = await import("./sandbox/presets.ts");
     const { startSandbox } = await import("./sandbox/index.ts");
     const { write } = await import("./lib/output.ts");

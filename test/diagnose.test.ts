@@ -37,6 +37,7 @@ function facts(over: Partial<Facts> = {}): Facts {
     remoteIsRelease: false,
     hookOutput: [],
     otherEdits: [],
+    workflowInvalid: null,
     journal: null,
     workflowExpected: true,
     workflowPaths: [".github/workflows/release.yml"],
@@ -79,6 +80,12 @@ describe("decide(): each state of the table", () => {
     expect(d.state).toBe("workflow-failed");
     expect(d.reason).toContain("admin-ui failed");
     expect(state({ run: { ...failed, conclusion: "cancelled" }, images: [] })).toBe("workflow-failed");
+  });
+
+  test("workflow-failed: a tag workflow GitHub cannot run (invalid at the tag) published nothing", () => {
+    const d = decide(facts({ run: null, images: [], artifacts: [], workflowExpected: false, workflowInvalid: "release.yml is not a valid workflow: line 12: Job 'publish' depends on unknown job 'biuld'" }));
+    expect(d.state).toBe("workflow-failed");
+    expect(d.reason).toMatch(/invalid, so GitHub cannot run it \(startup_failure\)/);
   });
 
   test("workflow-running: the run is queued or in progress, or has not started yet", () => {

@@ -262,7 +262,7 @@ describe("preflight on the releasable example", () => {
     try {
       const res = await preflight();
       expectFailedReport(res);
-      expectFail(res, "tag-free", /v0\.3\.0 is already used by a draft GitHub release/, /mise run release:recover -- --tag v0\.3\.0/);
+      expectFail(res, "tag-free", /v0\.3\.0 is already used by a draft GitHub release/, /scripts\/release-kit recover --tag v0\.3\.0 --repo /);
       expectFail(res, "token", /read workflow runs \(release:verify\).*403/, /actions=read/);
     } finally {
       await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${sb.token}` } });
@@ -427,7 +427,7 @@ describe.concurrent("preflight on repositories that are not ready: every problem
   it("tag-free: a local tag left by an abandoned release attempt", async () => {
     const res = await halfDone();
     expectFailedReport(res);
-    expectFail(res, "tag-free", /v0\.3\.0 is already used as a local tag/, /mise run release:recover -- --tag v0\.3\.0/);
+    expectFail(res, "tag-free", /v0\.3\.0 is already used as a local tag/, /scripts\/release-kit recover --tag v0\.3\.0 --repo /);
   });
 
   it("tag-triggers: the next tag excluded by tags-ignore, naming the filter", async () => {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, test } from "vitest";
 import { deleteTag } from "../scripts/sandbox/registry.ts";
 import { until } from "./helpers/kit.ts";
-import { gitAsync, kitIn, landCommit, remoteRefs, sandboxEnv } from "./helpers/sandbox.ts";
+import { gitAsync, hintIn, kitIn, landCommit, remoteRefs, sandboxEnv } from "./helpers/sandbox.ts";
 import { CARGO_HOOK, CLIFF_HOOK, commitFile, cogToml, createReleaseThroughApi, diagnosed, exec, expectKept, head, localTag, published, recover, release, remoteTag, runOf, STORY_MS, tool, withSandbox, worldOf, writes } from "./helpers/world.ts";
 
 describe.concurrent("mise run release:recover: every state of the table, built for real", () => {
@@ -22,7 +22,7 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       // The held run is still building: the workflow itself publishes while recover looks.
       const running = await diagnosed(expect, sb, "workflow-running", { runInProgress: true });
       expect(running.evidence.run).toMatchObject({ status: expect.stringMatching(/queued|in_progress/) });
-      expect(running.next[0].commands).toEqual(["mise run release:verify -- --tag v0.3.0 --wait"]);
+      expect(running.next[0].commands).toEqual([hintIn(sb, "release:verify", ["--tag", "v0.3.0", "--wait"])]);
 
       sb.scenario.holdRuns = false;
       await sb.settle();
@@ -46,7 +46,7 @@ describe.concurrent("mise run release:recover: every state of the table, built f
         expect(res.json.state).toBe("workflow-failed");
         expect(res.json.next[0].action).toMatch(says);
         expect(res.json.next[0].action).toMatch(/release the next version/);
-        expect(res.json.next[0].commands).toContain("mise run release");
+        expect(res.json.next[0].commands).toContain(hintIn(sb, "release"));
         expect(await worldOf(sb)).toEqual(before);
         run!.createdAt = created;
         run!.runAttempt = 1;
@@ -127,7 +127,7 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       const d = await diagnosed(expect, sb, "tag-mismatch");
       expect(d.evidence).toMatchObject({ local_tag_commit: ours, remote_tag_commit: base, release: { id, draft: false }, run: { id: runOf(sb, base)[0]!.id } });
       expect(d.next[0].action).toMatch(/never moved/);
-      expect(d.next[0].commands).toEqual(["git tag -d v0.3.0", `git reset --keep '${ours!.slice(0, 12)}^'`, "git fetch origin tag v0.3.0", "mise run release:preflight", "mise run release"]);
+      expect(d.next[0].commands).toEqual(["git tag -d v0.3.0", `git reset --keep '${ours!.slice(0, 12)}^'`, "git fetch origin tag v0.3.0", hintIn(sb, "release:preflight"), hintIn(sb, "release")]);
 
       // --apply stops, even when told it may delete the release: a consumed tag is final.
       const before = await worldOf(sb);
@@ -191,7 +191,7 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       expect(d.evidence).toMatchObject({ local_tag_commit: ours, remote_tag_commit: originHead, release: { id, draft: false }, run: null });
       const deleteRelease = `DELETE ${sb.apiUrl}/repos/${sb.repository}/releases/${id}`;
       const deleteRef = `DELETE ${sb.apiUrl}/repos/${sb.repository}/git/refs/tags/v0.3.0`;
-      expect(d.next[0].commands).toEqual(["mise run release:recover -- --tag v0.3.0 --apply --delete-release v0.3.0", deleteRelease, deleteRef, "git push --atomic origin main v0.3.0"]);
+      expect(d.next[0].commands).toEqual([hintIn(sb, "release:recover", ["--tag", "v0.3.0", "--apply", "--delete-release", "v0.3.0"]), deleteRelease, deleteRef, "git push --atomic origin main v0.3.0"]);
 
       // --yes never implies deleting a published release: exit 1, the flag named, nothing deleted.
       const before = await worldOf(sb);
@@ -327,7 +327,7 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       const noChangelog = await diagnosed(expect, sb, "local-changes-failed");
       expect(noChangelog.evidence.release_commit_problems).toEqual([expect.stringMatching(/CHANGELOG\.md in the release commit has no section for 0\.3\.0/)]);
       expect(noChangelog.evidence.dirty_files).toEqual([]);
-      expect(noChangelog.next[0].commands).toContain("mise run release:recover -- --tag v0.3.0 --abandon --apply");
+      expect(noChangelog.next[0].commands).toContain(hintIn(sb, "release:recover", ["--tag", "v0.3.0", "--abandon", "--apply"]));
       expect((await recover(sb, "--abandon", "--apply", "--yes")).code).toBe(0);
       expect(await head(sb)).toBe(cargoOnly);
       expect(await localTag(sb, "v0.3.0")).toBeNull();
@@ -368,7 +368,7 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       expect(d.evidence.local_tag_commit).toBeNull();
       // The failed hook is named, and the commands show and drop the stash.
       expect(d.next[0].action).toContain(`${CLIFF_HOOK} --repository missing`);
-      expect(d.next[0].commands).toEqual(expect.arrayContaining(["git stash show --stat stash@{0}", "git stash drop stash@{0}", "mise run release"]));
+      expect(d.next[0].commands).toEqual(expect.arrayContaining(["git stash show --stat stash@{0}", "git stash drop stash@{0}", hintIn(sb, "release")]));
 
       // The hook is not fixed yet: --apply refuses to drop the stash.
       const before = await worldOf(sb);
@@ -383,7 +383,7 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       const remoteBefore = await remoteRefs(sb);
       const dropped = await recover(sb, "--apply", "--yes");
       expect(dropped.code, dropped.stderr).toBe(0);
-      expect(dropped.json).toMatchObject({ ok: true, tag: "v0.3.0", next: [{ commands: ["mise run release"] }] });
+      expect(dropped.json).toMatchObject({ ok: true, tag: "v0.3.0", next: [{ commands: [hintIn(sb, "release")] }] });
       expect(await gitAsync(sb.repoPath!, "stash", "list")).toBe("");
       expect(await gitAsync(sb.repoPath!, "status", "--porcelain")).toBe("");
       expect(await head(sb)).toBe(fixed);

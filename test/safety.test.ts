@@ -219,22 +219,21 @@ describe.concurrent("never publish or discard work nobody reviewed", () => {
 
   test("a backport released after a higher version never becomes GitHub's Latest release", { timeout: STORY_MS }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
-      // 1.0.0 was released from a branch of its own; main still releases the 0.x line.
       const repo = sb.repoPath!;
-      const base = await head(sb);
-      await gitAsync(repo, "switch", "-q", "-c", "next");
-      await commitFile(sb, "NOTES.md", "feat!: the 1.0 line\n", "feat!: the 1.0 line", false);
-      await gitAsync(repo, "tag", "v1.0.0");
-      await gitAsync(repo, "push", "-q", "origin", "refs/heads/next:refs/heads/next", "refs/tags/v1.0.0");
-      const one = await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases`, { method: "POST", headers: { authorization: `token ${sb.token}` }, body: JSON.stringify({ tag_name: "v1.0.0", name: "v1.0.0", make_latest: "true" }) });
-      expect(one.status).toBe(201);
-      await gitAsync(repo, "switch", "-q", "main");
-      expect(await head(sb)).toBe(base);
-
-      const res = await release(sb, "--yes");
+      // main moved on and released 1.0.0 ...
+      await landCommit(sb, "feat!: the 1.0 line");
+      expect((await release(sb, "--yes", "--version", "1.0.0")).code).toBe(0);
+      await sb.settle();
+      // ... while a maintenance branch from v0.2.0 gets a fix, released from there as 0.2.1.
+      await gitAsync(repo, "switch", "-q", "-c", "release/0.2", "v0.2.0");
+      const cog = (await readFile(join(repo, "cog.toml"), "utf8")).replace('branch_whitelist = ["main"]', 'branch_whitelist = ["main", "release/0.2"]');
+      await commitFile(sb, "cog.toml", cog, "chore: release 0.2.x from its maintenance branch", false);
+      await commitFile(sb, "NOTES.md", "fix: a backported fix\n", "fix(gateway): a backported fix", false);
+      await gitAsync(repo, "push", "-q", "origin", "HEAD:refs/heads/release/0.2");
+      const res = await kitIn(sb, "release", ["--json", "--yes"], { env: { RELEASE_BRANCH: "release/0.2" }, timeoutMs: 90_000 });
       expect(res.code, res.stderr.slice(-2000)).toBe(0);
-      expect(res.json.tag).toBe("v0.3.0");
-      expect(sb.api.state.releases.find((r) => r.tagName === "v0.3.0")!.makeLatest).toBe("false");
+      expect(res.json.tag).toBe("v0.2.1");
+      expect(sb.api.state.releases.find((r) => r.tagName === "v0.2.1")!.makeLatest).toBe("false");
       const latest = (await (await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases/latest`, { headers: { authorization: `token ${sb.token}` } })).json()) as { tag_name: string };
       expect(latest.tag_name).toBe("v1.0.0");
     });
@@ -295,6 +294,29 @@ describe.concurrent("every state has an end", () => {
       const again = await release(sb, "--yes");
       expect(again.code, again.stderr.slice(-2000)).toBe(0);
       expect(again.json.tag).toBe("v0.3.0");
+    });
+  });
+
+  test("a pushed tag whose workflow GitHub cannot run: recover names it and leads to the next version, never exit 2 or a re-run", { timeout: STORY_MS }, async ({ expect }) => {
+    await withSandbox({}, async (sb) => {
+      const repo = sb.repoPath!;
+      const workflow = await readFile(join(repo, ".github/workflows/release.yml"), "utf8");
+      const broken = workflow.replace(/^jobs:\n/m, "jobs:\n  notify:\n    needs: [no-such-job]\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo done\n");
+      expect(broken).not.toBe(workflow);
+      await commitFile(sb, ".github/workflows/release.yml", broken, "ci: notify after the release");
+      await tool(sb, "cog", "bump", "--auto", "--skip-untracked");
+      await gitAsync(repo, "push", "-q", "--atomic", "origin", "HEAD:refs/heads/main", "refs/tags/v0.3.0");
+      await sb.settle();
+      const created = await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases`, { method: "POST", headers: { authorization: `token ${sb.token}` }, body: JSON.stringify({ tag_name: "v0.3.0", name: "v0.3.0" }) });
+      expect(created.status).toBe(201);
+
+      const d = await recover(sb);
+      expect(d.code, d.stderr).toBe(1);
+      expect(d.json).toMatchObject({ state: "workflow-failed", evidence: { workflow_invalid: expect.stringMatching(/no-such-job/) } });
+      const applied = await recover(sb, "--apply", "--yes");
+      expect(applied.code).toBe(1);
+      expect(applied.json.next[0].action).toMatch(/release the next version/);
+      expect(writes(sb).filter((w) => /rerun/.test(w))).toEqual([]);
     });
   });
 

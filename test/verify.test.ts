@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSection } from "../scripts/lib/changelog.ts";
 import { deleteTag, publishArtifact, publishIndex } from "../scripts/sandbox/registry.ts";
 import { LAUNCHER, fileHashes, run, type KitRun, until } from "./helpers/kit.ts";
-import { gitAsync, kitIn, landCommit, remoteRefs, sandbox, sandboxEnv, type Sandbox } from "./helpers/sandbox.ts";
+import { gitAsync, hintIn, kitIn, landCommit, remoteRefs, sandbox, sandboxEnv, type Sandbox } from "./helpers/sandbox.ts";
 
 const GATEWAY = "ghcr.io/acme/gateway";
 const ADMIN = "ghcr.io/acme/admin-ui";
@@ -300,7 +300,7 @@ describe("release:verify: each failure, on the clean release broken one way (the
     const res = await verifyBroken(ok, () => ok.api.state.releases.splice(0));
     expect(res.code).toBe(1);
     expect(res.json.ok).toBe(false);
-    expect(check(res, "release")).toMatchObject({ status: "fail", detail: `no GitHub release for ${okTag}`, fix: expect.stringContaining("release:recover") });
+    expect(check(res, "release")).toMatchObject({ status: "fail", detail: `no GitHub release for ${okTag}`, fix: expect.stringMatching(/release-kit recover --tag/) });
     expect(check(res, "notes").status).toBe("fail");
     expect(res.json.receipt.release_url).toBeNull();
     // The rest of the report is still there, in full.
@@ -435,7 +435,7 @@ describe("release:verify: the registry misbehaving (exit 1, a clear message for 
   it("404 on every manifest: the images and the chart are reported missing", async () => {
     const res = await verifyBroken(ok, () => Object.assign(ok.registry.knobs, { failStatus: 404 }));
     expect(res.code).toBe(1);
-    for (const id of images) expect(check(res, id)).toMatchObject({ status: "fail", detail: expect.stringContaining("has none of its tags"), fix: expect.stringContaining("release:recover") });
+    for (const id of images) expect(check(res, id)).toMatchObject({ status: "fail", detail: expect.stringContaining("has none of its tags"), fix: expect.stringMatching(/release-kit recover --tag/) });
     expect(check(res, "artifact:gateway")).toMatchObject({ status: "fail", detail: `${CHART}:0.3.0 is not in the registry` });
   });
 
@@ -495,7 +495,7 @@ describe("release:verify on a release whose workflow partly failed", () => {
 describe("release:verify --wait on a run still in progress", () => {
   it("without --wait: the run in progress fails the workflow check, and the fix is --wait", () => {
     expect(slow.noWait.code).toBe(1);
-    expect(check(slow.noWait, "workflow")).toMatchObject({ status: "fail", detail: expect.stringMatching(/^run \d+ is (queued|in_progress): /), fix: `wait for it: mise run release:verify -- --tag ${slow.tag} --wait` });
+    expect(check(slow.noWait, "workflow")).toMatchObject({ status: "fail", detail: expect.stringMatching(/^run \d+ is (queued|in_progress): /), fix: `wait for it: ${hintIn(slow.sb, "release:verify", ["--tag", slow.tag, "--wait"])}` });
   });
 
   it("with --wait: polls with conditional requests (unchanged polls answered 304) and ends ok once the run completes", () => {

@@ -1,6 +1,7 @@
 // Flags, help and the exit-code rule every command shares (DESIGN.md, "Commands").
 // This module imports nothing heavy: `--help` must print at node's start-up speed.
-import { emitJson, write } from "./output.ts";
+import { kitCommand, setInvocation, type KitTask } from "./hint.ts";
+import { emitJson, write, writeProse } from "./output.ts";
 import { addEnvironmentSecrets, installRedaction, redact } from "./redact.ts";
 
 export interface Flag {
@@ -58,12 +59,12 @@ export function parseFlags(spec: CommandSpec, argv: string[]): Flags {
       continue;
     }
     if (!arg.startsWith("--") || arg === "--") {
-      throw new StartError(`unexpected argument '${arg}'`, `flags start with --; see: mise run ${taskName(spec)} -- --help`);
+      throw new StartError(`unexpected argument '${arg}'`, `flags start with --; see: ${kitCommand(taskName(spec) as KitTask, ["--help"])}`);
     }
     const eq = arg.indexOf("=");
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     const flag = known.get(name);
-    if (!flag) throw new StartError(`unknown flag --${name}`, `see the flags with: mise run ${taskName(spec)} -- --help`);
+    if (!flag) throw new StartError(`unknown flag --${name}`, `see the flags with: ${kitCommand(taskName(spec) as KitTask, ["--help"])}`);
     if (flag.type === "boolean") {
       if (eq !== -1) throw new StartError(`--${name} takes no value`, `write --${name} alone`);
       flags[name] = true;
@@ -108,7 +109,7 @@ export function helpText(spec: CommandSpec): string {
 
 function printStartError(spec: CommandSpec, json: boolean, error: StartError): void {
   write(`release-kit ${spec.name}: ${error.message}`);
-  if (error.fix) write(`  what to do: ${error.fix}`);
+  if (error.fix) writeProse("what to do:", error.fix);
   if (json) emitJson({ command: spec.name, ok: false, error: { message: error.message, fix: error.fix } });
 }
 
@@ -140,6 +141,7 @@ export async function command(spec: CommandSpec, body: (ctx: Context) => Promise
   addEnvironmentSecrets();
   const argv = process.argv.slice(2);
   const json = argv.includes("--json");
+  setInvocation(process.env, undefined, process.env.MISE_ORIGINAL_CWD || process.cwd());
   let flags: Flags;
   try {
     flags = parseFlags(spec, argv);
@@ -152,6 +154,8 @@ export async function command(spec: CommandSpec, body: (ctx: Context) => Promise
     process.stdout.write(helpText(spec));
     return;
   }
+  // From here on, every hint names the kit's commands the way this one was started.
+  setInvocation(process.env, typeof flags.repo === "string" ? flags.repo : undefined, process.env.MISE_ORIGINAL_CWD || process.cwd());
   try {
     process.exitCode = await body({ command: spec.name, flags, json });
   } catch (error) {
@@ -163,7 +167,7 @@ export async function command(spec: CommandSpec, body: (ctx: Context) => Promise
     const known = await describeFailure(error);
     if (known) {
       write(`release-kit ${spec.name}: ${known.message}`);
-      write(`  what to do: ${known.fix}`);
+      writeProse("what to do:", known.fix);
       if (json) emitJson({ command: spec.name, ok: false, error: known });
       process.exitCode = 1;
       return;

@@ -84,6 +84,8 @@ export interface Facts {
   workflowExpected: boolean;
   /** The workflows the tag starts (their runs are what `run` sums up). */
   workflowPaths: string[];
+  /** Why the tag's workflows cannot be read (GitHub refuses to run an invalid workflow: startup_failure). */
+  workflowInvalid: string | null;
 }
 
 export interface Diagnosis {
@@ -101,6 +103,8 @@ export interface DiagnoseInput {
   gitDir: string;
   /** The tag workflows at the tag's commit (tagWorkflowsAt). */
   workflows: TagWorkflows;
+  /** Set when a tag workflow at that commit is invalid: what is wrong with it. */
+  workflowInvalid?: string | null;
   registry: RegistryAccess;
 }
 
@@ -240,6 +244,7 @@ export async function gatherFacts(input: DiagnoseInput): Promise<Facts> {
     journal,
     workflowExpected,
     workflowPaths: workflows.started.map((w) => w.path),
+    workflowInvalid: input.workflowInvalid ?? null,
   };
 }
 
@@ -293,6 +298,7 @@ export function decide(f: Facts): Diagnosis {
   if (f.localCommit && !f.remoteCommit) return at("authored-not-pushed", `the release commit ${short(f.localCommit)} and ${f.tag} exist only locally`);
   if (!f.localCommit && !f.remoteCommit) return at("authored-not-pushed", `there is no ${f.tag} yet, locally or on origin`);
   if (!f.release || f.release.draft) return at("pushed-no-release", `${f.tag} is on origin at ${short(f.remoteCommit)}, but ${f.release ? "its GitHub release is a draft" : "there is no GitHub release"}`);
+  if (f.workflowInvalid) return at("workflow-failed", `the tag workflow at ${f.tag} is invalid, so GitHub cannot run it (startup_failure) and nothing was published: ${f.workflowInvalid}`);
   if (f.workflowExpected) {
     if (!f.run) return at("workflow-running", `no run of the release workflow for ${f.tag} has started yet`);
     if (f.run.status !== "completed") return at("workflow-running", `run ${f.run.id} (attempt ${f.run.attempt}) is ${f.run.status}`);
@@ -331,6 +337,7 @@ export function evidence(f: Facts): Record<string, unknown> {
     hook_output: f.hookOutput,
     other_edits: f.otherEdits,
     workflow_expected: f.workflowExpected,
+    workflow_invalid: f.workflowInvalid,
     journal: f.journal,
   };
 }

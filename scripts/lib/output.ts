@@ -102,6 +102,12 @@ export function wrap(text: string, width: number, commandIndent = 0): string[] {
   return lines.length ? lines : [""];
 }
 
+/** A paragraph after a label ("what to do:"), wrapped to the terminal, its commands whole on lines of their own. */
+export function writeProse(label: string, text: string, indent = "  "): void {
+  const lines = wrap(text, lineWidth() - indent.length - 2, 2);
+  lines.forEach((line, i) => write(i === 0 ? `${indent}${label ? `${label} ` : ""}${line}` : `${indent}  ${line}`));
+}
+
 /**
  * One table (check, result, detail) fitted to the terminal, then what to do for each check that did
  * not pass, its commands whole on lines of their own so they can be copied.

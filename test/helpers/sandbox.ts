@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../scripts/sandbox/index.ts";
-import { cleanEnv, kit, type KitRun } from "./kit.ts";
+import { cleanEnv, kit, LAUNCHER, type KitRun } from "./kit.ts";
 
 const exec = promisify(execFile);
 
@@ -48,4 +48,11 @@ export async function landCommit(sb: Sandbox, message: string, file = "NOTES.md"
 /** The bare remote's refs, for "nothing changed" assertions. */
 export async function remoteRefs(sb: Sandbox): Promise<string> {
   return gitAsync(sb.remotePath, "for-each-ref", "--format=%(refname) %(objectname)");
+}
+
+/** A hint to run one of the kit's commands, as the kit prints it for a command started the way
+ *  kitIn starts them: by the launcher's path, with --repo. */
+export function hintIn(sb: Sandbox, task: string, args: string[] = [], repo = sb.repoPath!): string {
+  const command = task === "release" || task === "sandbox" ? task : task.slice("release:".length);
+  return [LAUNCHER, command, ...args, "--repo", repo].join(" ");
 }

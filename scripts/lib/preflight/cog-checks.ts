@@ -63,7 +63,7 @@ export const nextVersionCheck: Check<PreflightContext> = {
   needs: ["tools"],
   async run({ r, config, choice }, deps) {
     const invalid = validateChoice(choice);
-    if (invalid) return fail(invalid, "see mise run release:preflight -- --help");
+    if (invalid) return fail(invalid, `see ${kitCommand("release:preflight", ["--help"])}`);
     if (noCog(deps)) return skip("cog is not installed (see tools)");
     if (cogTomlBroken(config)) return skip("cog cannot read cog.toml (see config)");
     const unsupported = cogNotSupported(config);

@@ -2,6 +2,7 @@
 // ("not supported: why"), cog.toml as cog 7 reads it, the tag prefix, and the hooks, each parsed as
 // the shell command cog runs: the changelog they write, the versions they stamp, and anything that
 // pushes, publishes or creates a release before the review gate.
+import { kitCommand } from "../hint.ts";
 import { showFile } from "../git.ts";
 import { cargoReleaseCommand, cliffHookOf, gateBypasses, parseHooks, stampsVersions, type ParsedHook } from "../hooks.ts";
 import { summarise } from "../output.ts";
@@ -42,7 +43,7 @@ function cogTomlFindings(ctx: PreflightContext): Finding[] {
     found.push({
       level: "warn",
       text: "cog.toml sets skip_untracked = true: cog never checks the tree before a bump, so a plain `cog bump` commits whatever it holds into the release; release-kit's clean-tree check is what keeps stray files out",
-      fix: "remove skip_untracked from cog.toml (release-kit passes --skip-untracked itself, after its clean-tree check), and release through mise run release",
+      fix: `remove skip_untracked from cog.toml (release-kit passes --skip-untracked itself, after its clean-tree check), and release through ${kitCommand("release")}`,
     });
   }
   return found;

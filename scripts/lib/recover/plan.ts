@@ -405,6 +405,7 @@ async function runIsStill(gh: GitHub, runId: number, conclusion: "failure" | "su
 
 function workflowFailedPlan({ r, gh, diagnosis }: PlanInput): Plan {
   const f = diagnosis.facts;
+  if (f.workflowInvalid) return cannotRerun(f, `the tag workflow at ${f.tag} is invalid (${f.workflowInvalid}): GitHub cannot run it for this tag, so there is nothing to re-run; fix the workflow on the release branch and release the next version`);
   const run = f.run!;
   const refusal = rerunRefusal(f);
   if (refusal) return cannotRerun(f, refusal);

@@ -1,7 +1,7 @@
 // recover's human report: the state, why, the evidence as short labelled lines (the whole of it
 // stays in --json), and the one next action with its commands, each on a line of its own.
 import type { Diagnosis, Facts } from "../diagnose.ts";
-import { bold, dim, green, red, say, write } from "../output.ts";
+import { bold, dim, green, red, say, write, writeProse } from "../output.ts";
 import type { Plan } from "./plan.ts";
 
 const short = (sha: string | null) => (sha ? sha.slice(0, 7) : "none");
@@ -29,11 +29,11 @@ export function evidenceLines(f: Facts): [string, string][] {
 
 export function printDiagnosis(d: Diagnosis, plan: Plan): void {
   say.step(`Failure Recovery: ${d.facts.tag} is ${d.state === "complete" ? green(d.state) : red(d.state)}`);
-  write(`  ${d.reason}`);
+  writeProse("", d.reason);
   const lines = evidenceLines(d.facts);
   const width = Math.max(...lines.map(([label]) => label.length));
   for (const [label, text] of lines) write(`    ${dim(label.padEnd(width))}  ${text}`);
-  write(`  ${bold("next:")} ${plan.action}`);
+  writeProse(bold("next:"), plan.action);
   for (const c of plan.commands) write(`    ${c}`);
-  if (plan.human) write(`  ${bold("needs a human:")} ${plan.human}`);
+  if (plan.human) writeProse(bold("needs a human:"), plan.human);
 }

@@ -2,6 +2,7 @@
 // release stopped inside `cog bump` (a stash, or hook output in the tree) or between cog's commit
 // and its tag. diagnose() says where it stands.
 import semver from "semver";
+import { StartError } from "../cli.ts";
 import type { Config } from "../config.ts";
 import { diagnose, type Diagnosis } from "../diagnose.ts";
 import { commitOf, remoteTags, statusLines } from "../git.ts";
@@ -10,6 +11,7 @@ import { statusPath } from "../hook-output.ts";
 import { journaledTags } from "../journal.ts";
 import { HOOK_FILES } from "../release-commit.ts";
 import type { Runner } from "../run.ts";
+import type { TagWorkflows } from "../workflow/index.ts";
 import { versionOf } from "../tags.ts";
 import { registryAccess } from "../verify/registry-access.ts";
 import { tagWorkflowsAt } from "../verify/index.ts";
@@ -31,12 +33,21 @@ export async function findReleaseInProgress(r: Runner, config: Config, gitDir: s
   return null;
 }
 
+/** No workflow read: what diagnose gets when the tag's workflow is invalid. */
+const noWorkflows = (rev: string): TagWorkflows => ({ rev, looked: [], chosenBy: "found", started: [], notStarted: [], images: [], artifacts: [], notVerified: [] });
+
 /** Where the release of `tag` stands. The workflow that counts is the one at the tag GitHub has
  *  (the run used it), when that commit is here; else at the local tag, else at HEAD. */
 export async function diagnoseTag(r: Runner, config: Config, gh: GitHub, gitDir: string, tag: string): Promise<Diagnosis> {
   const remote = (await remoteTags(r.with({ timeout: "60s" }))).get(tag);
   const remoteHere = remote && (await commitOf(r, remote));
   const commit = remoteHere || (await commitOf(r, `refs/tags/${tag}`)) || "HEAD";
-  const workflows = await tagWorkflowsAt(r, config, tag, commit);
-  return diagnose({ r, config, gh, tag, gitDir, workflows, registry: registryAccess(config, gh.token.token) });
+  // An invalid workflow is a fact about the release (GitHub would not run it), not a reason to stop.
+  let workflowInvalid: string | null = null;
+  const workflows = await tagWorkflowsAt(r, config, tag, commit).catch((error: unknown) => {
+    if (!(error instanceof StartError)) throw error;
+    workflowInvalid = error.message;
+    return noWorkflows(commit);
+  });
+  return diagnose({ r, config, gh, tag, gitDir, workflows, workflowInvalid, registry: registryAccess(config, gh.token.token) });
 }

@@ -2,7 +2,7 @@
 // JSON report; a step already done in the world is skipped with a line saying so; after a failure
 // the remaining steps are not run.
 import { kitCommand } from "../hint.ts";
-import { bold, dim, red, say, write } from "../output.ts";
+import { bold, dim, red, say, write, writeProse } from "../output.ts";
 
 export const RELEASE_STEPS = ["preflight", "version", "bump", "check-commit", "review", "push", "confirm-tag", "github-release"] as const;
 export type StepName = (typeof RELEASE_STEPS)[number];
@@ -65,7 +65,7 @@ export class ReleaseRun {
       this.failed = failure;
       this.steps.push({ name, status: "failed", detail: failure.message, ms: Math.round(performance.now() - began) });
       say.fail(failure.message);
-      write(`  ${bold("what to do:")} ${failure.fix}`);
+      writeProse(bold("what to do:"), failure.fix);
       return false;
     }
     // A seam for the fault matrix: stop dead right after a step, as a killed process would.

@@ -38,7 +38,8 @@ export interface ReleaseContext {
   releaseUrl: string | null;
 }
 
-const RECOVER = kitCommand("release:recover");
+const recover = (...args: string[]) => kitCommand("release:recover", args);
+const again = () => kitCommand("release");
 const done = (ctx: ReleaseContext, past: Diagnosis["state"][]) => Boolean(ctx.resume && !past.includes(ctx.resume.state));
 
 /** 1. update main locally: every preflight check, all at once. */
@@ -57,7 +58,7 @@ export async function preflightStep(ctx: ReleaseContext): Promise<string | Skipp
 
 /** The version: cog's, or the maintainer's choice passed through to cog. */
 export async function versionStep(ctx: ReleaseContext): Promise<string | Skipped> {
-  if (!ctx.tag || !ctx.version) throw new StepFailed("no next version was computed", "see the next-version check: mise run release:preflight");
+  if (!ctx.tag || !ctx.version) throw new StepFailed("no next version was computed", `see the next-version check: ${kitCommand("release:preflight")}`);
   if (ctx.resume) return new Skipped("skipped", `continuing the release of ${ctx.tag}`);
   ctx.base = await headSha(ctx.r);
   if (!ctx.dryRun) writeJournal(ctx.gitDir, { tag: ctx.tag, version: ctx.version, base: ctx.base!, started: new Date().toISOString() });
@@ -90,16 +91,16 @@ export async function bumpStep(ctx: ReleaseContext): Promise<string | Skipped> {
     throw new StepFailed(
       `cog bump failed${stashed ? "; a pre_bump_hook failed and cog stashed its changes" : nothingWritten ? "; the first pre_bump_hook failed before writing anything" : ""}: ${error.message.split("\n").slice(-3).join(" ")}${hookSaid}`,
       stashed
-        ? `${RECOVER} shows the stash and the failed hook; fix the hook in cog.toml, then drop the stash and run mise run release again`
+        ? `${recover()} shows the stash and the failed hook; fix the hook in cog.toml, then drop the stash and run ${again()} again`
         : nothingWritten
-          ? "nothing was changed: run the pre_bump_hooks of cog.toml by hand to see which fails, fix it, then mise run release again"
-          : `${RECOVER} shows what state the repository is in`,
+          ? `nothing was changed: run the pre_bump_hooks of cog.toml by hand to see which fails, fix it, then run ${again()} again`
+          : `${recover()} shows what state the repository is in`,
     );
   }
   const commit = await commitOf(ctx.r, `refs/tags/${tag}`);
   const head = await headSha(ctx.r);
   if (!commit || commit !== head) {
-    throw new StepFailed(`cog bump finished, but ${tag} ${commit ? `is on ${commit.slice(0, 7)}, not HEAD` : "does not exist"}: cog chose another version than preflight`, `${RECOVER} -- --tag ${tag}`);
+    throw new StepFailed(`cog bump finished, but ${tag} ${commit ? `is on ${commit.slice(0, 7)}, not HEAD` : "does not exist"}: cog chose another version than preflight`, recover("--tag", tag));
   }
   ctx.commit = commit;
   return `${tag} tagged on the release commit ${commit.slice(0, 7)}`;
@@ -113,7 +114,7 @@ export async function checkCommitStep(ctx: ReleaseContext): Promise<string | Ski
   if (!review.ok) {
     throw new StepFailed(
       `the release commit ${ctx.commit.slice(0, 7)} is not complete: ${review.problems.join("; ")}`,
-      `nothing was pushed. Fix the hook in cog.toml, drop this commit and tag (${RECOVER} -- --abandon --apply), then run mise run release again`,
+      `nothing was pushed. Fix the hook in cog.toml, drop this commit and tag (${recover("--abandon", "--apply")}), then run ${again()} again`,
     );
   }
   const long = review.section && review.section.length > NOTES_LIMIT ? `; the ${ctx.version} section is ${review.section.length.toLocaleString("en-US")} characters, more than GitHub's ${NOTES_LIMIT.toLocaleString("en-US")}: the release notes will be its head and a link to the whole section` : "";
@@ -134,7 +135,7 @@ export async function reviewStep(ctx: ReleaseContext): Promise<string | Skipped>
   if (!answer.ok) {
     throw new StepFailed(
       `not confirmed (${answer.reason}): the release commit and ${ctx.tag} stay local, nothing was pushed`,
-      `to push: mise run release again (with --yes when no terminal can answer) or ${RECOVER} -- --apply; to abandon: ${RECOVER} -- --abandon --apply`,
+      `to push: run ${again()} again (with --yes when no terminal can answer) or ${recover("--apply")}; to abandon: ${recover("--abandon", "--apply")}`,
     );
   }
   return `confirmed (${answer.reason})`;
@@ -189,10 +190,10 @@ export async function confirmTagStep(ctx: ReleaseContext): Promise<string | Skip
     }
   } catch (error) {
     const { message, fix } = describeApiError(error, `reading ${tag} on GitHub`);
-    throw new StepFailed(message, `${fix}; then mise run release again (it continues from here)`);
+    throw new StepFailed(message, `${fix}; then run ${again()} again (it continues from here)`);
   }
-  if (!onGitHub) throw new StepFailed(`GitHub does not show ${tag} although it was pushed`, "wait a minute and run mise run release again; it continues from here");
-  if (onGitHub !== ctx.commit) throw new StepFailed(`GitHub has ${tag} at ${onGitHub.slice(0, 7)}, not the release commit ${ctx.commit!.slice(0, 7)}`, `${RECOVER} -- --tag ${tag}: a published tag is never moved`);
+  if (!onGitHub) throw new StepFailed(`GitHub does not show ${tag} although it was pushed`, `wait a minute and run ${again()} again; it continues from here`);
+  if (onGitHub !== ctx.commit) throw new StepFailed(`GitHub has ${tag} at ${onGitHub.slice(0, 7)}, not the release commit ${ctx.commit!.slice(0, 7)}`, `${recover("--tag", tag)}: a published tag is never moved`);
   return `GitHub has ${tag} at ${onGitHub.slice(0, 7)}`;
 }
 
@@ -219,7 +220,7 @@ export async function githubReleaseStep(ctx: ReleaseContext): Promise<string | S
     if (existing && !existing.draft) {
       ctx.releaseUrl = existing.url;
       if (existing.body.trim() === notes.trim()) return new Skipped("skipped", `done: the GitHub release ${existing.url} exists with these notes`);
-      throw new StepFailed(`a published GitHub release for ${tag} exists with other notes: ${existing.url}`, `${RECOVER} -- --tag ${tag}; release:verify compares the notes with CHANGELOG.md`);
+      throw new StepFailed(`a published GitHub release for ${tag} exists with other notes: ${existing.url}`, `${recover("--tag", tag)}; ${kitCommand("release:verify")} compares the notes with CHANGELOG.md`);
     }
     const write = releaseWrite(gh, { tag, version, body: notes, makeLatest: latest, ...(existing?.draft ? { draftId: existing.id } : {}) });
     ctx.releaseUrl = await r.api(write.request, write.send);
@@ -234,7 +235,7 @@ export async function githubReleaseStep(ctx: ReleaseContext): Promise<string | S
       }
     }
     if (isValidation(error, "immutable")) {
-      throw new StepFailed(`GitHub refuses ${tag}: the name was used by an immutable release, so this tag is final`, `never retag a published version: release the next version (${kitCommand("release", ["--bump", "patch"])}) after dropping this one with ${RECOVER}`);
+      throw new StepFailed(`GitHub refuses ${tag}: the name was used by an immutable release, so this tag is final`, `never retag a published version: release the next version (${kitCommand("release", ["--bump", "patch"])}) after dropping this one with ${recover("--tag", tag, "--abandon", "--apply")}`);
     }
     const { message, fix } = describeApiError(error, `creating the GitHub release for ${tag}`);
     throw new StepFailed(message, `${fix}; then ${kitCommand("release")} again: it continues from here`);

@@ -7,7 +7,7 @@ import { runChecks, type Check } from "../checks.ts";
 import type { Config } from "../config.ts";
 import { commitOf } from "../git.ts";
 import { connectGitHub } from "../github.ts";
-import { bold, countLine, green, printCheckTable, red, say, write, yellow, type CheckResult } from "../output.ts";
+import { bold, countLine, green, printCheckTable, red, say, write, writeProse, yellow, type CheckResult } from "../output.ts";
 import { plain } from "../hint.ts";
 import { redact } from "../redact.ts";
 import type { Runner } from "../run.ts";
@@ -104,7 +104,7 @@ export function printVerify(report: VerifyReport, config: Config): void {
   printCheckTable(report.checks);
   write();
   const line = `${bold(verdict(report))} (${countLine(report.checks)})`;
-  if (!report.ok) write(`${red("✖")} ${line}: ${kitCommand("release:recover", ["--tag", report.tag])} says what state it is in`);
+  if (!report.ok) writeProse(red("✖"), `${line}: ${kitCommand("release:recover", ["--tag", report.tag])} says what state it is in`, "");
   else if (report.notVerified.length) write(`${yellow("⚠")} ${line}: check those by hand`);
   else write(`${green("✔")} ${line}`);
 }
