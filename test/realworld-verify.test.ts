@@ -2,9 +2,10 @@
 // workflow really runs (the simulator never reads the kit's reading), and verify must agree with what
 // it published. The extracts hold no source code, so each build gets a stub Dockerfile and the
 // workflows' secrets stand-in values; the release commit gets its CHANGELOG.md section and the
-// release its notes, as a release would have made them. Every registry host the workflow names is
-// served as that host answers (ghcr.io as GHCR, docker.io as Docker Hub) and named to the kit in
-// RELEASE_REGISTRY_URL as host=URL pairs.
+// release its notes, as a release would have made them. Every registry host the workflow pushes to
+// gets a registry of its own, answering as that host does (ghcr.io as GHCR, docker.io as Docker Hub),
+// named to the kit in RELEASE_REGISTRY_URL as host=URL pairs (the sandbox's registryHosts "each", as
+// the rehearsal uses it).
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -26,7 +27,7 @@ interface Published {
 }
 
 /** Rebuilds an extract, adds stub Dockerfiles, pushes it and its next tag to a sandbox serving `hosts`, and lets the tag workflows run. */
-async function published(name: string, dockerfiles: string[], hosts: string[], story: (p: Published) => Promise<void>): Promise<void> {
+async function published(name: string, dockerfiles: string[], story: (p: Published) => Promise<void>): Promise<void> {
   const dir = join(CORPUS, name);
   const expected = JSON.parse(readFileSync(join(dir, "expect.json"), "utf8"));
   const source = JSON.parse(readFileSync(join(dir, "source.json"), "utf8"));
@@ -45,7 +46,7 @@ async function published(name: string, dockerfiles: string[], hosts: string[], s
   const workflows = readdirSync(join(repo, ".github/workflows")).map((f) => readFileSync(join(repo, ".github/workflows", f), "utf8")).join("\n");
   const secrets = Object.fromEntries([...workflows.matchAll(/secrets\.([A-Za-z_]\w*)/g)].filter((m) => m[1] !== "GITHUB_TOKEN").map((m) => [m[1]!, `stand-in-${m[1]!.toLowerCase()}`]));
   const seed = async (remote: string) => void (await gitAsync(repo, "push", "-q", remote, `HEAD:refs/heads/${source.default_branch}`));
-  await withSandbox({ example: false, owner, name: repoName, defaultBranch: source.default_branch, secrets, registryHosts: hosts, scenario: { queuedMs: 0, runMs: 0 }, seed }, async (sb) => {
+  await withSandbox({ example: false, owner, name: repoName, defaultBranch: source.default_branch, secrets, registryHosts: "each", scenario: { queuedMs: 0, runMs: 0 }, seed }, async (sb) => {
     await gitAsync(repo, "remote", "add", "origin", sb.remotePath);
     await gitAsync(repo, "tag", expected.next_tag);
     await gitAsync(repo, "push", "-q", "origin", `refs/tags/${expected.next_tag}`);
@@ -67,7 +68,7 @@ const noise = (res: KitRun) => expect(`${res.stdout}\n${res.stderr}`).not.toMatc
 describe("release:verify after a real repository's tag workflow ran in the sandbox", () => {
   it("jdx/mise: five matrix legs push five images under ghcr.io/jdx/mise, each verified on its own (their digests rightly differ)", async () => {
     const flavors = ["alpine", "deb", "e2e", "rpm", "copr"];
-    await published("jdx__mise", ["Dockerfile", ...flavors.map((f) => `packaging/${f}/Dockerfile`)], ["ghcr.io", "docker.io"], async (p) => {
+    await published("jdx__mise", ["Dockerfile", ...flavors.map((f) => `packaging/${f}/Dockerfile`)], async (p) => {
       const res = await verify(p, ".github/workflows/docker.yml");
       expect(res.json?.command, res.stderr).toBe("verify");
       noise(res);
@@ -90,7 +91,7 @@ describe("release:verify after a real repository's tag workflow ran in the sandb
   }, 300_000);
 
   it("orhun/kmon: one build pushes docker.io/orhunp/kmon and ghcr.io/orhun/kmon/kmon; the Docker Hub image is verified like the GHCR one, through Docker Hub's token realm", async () => {
-    await published("orhun__kmon", ["Dockerfile"], ["ghcr.io", "docker.io"], async (p) => {
+    await published("orhun__kmon", ["Dockerfile"], async (p) => {
       const res = await verify(p, ".github/workflows/docker.yml");
       expect(res.json?.command, res.stderr).toBe("verify");
       noise(res);
@@ -98,6 +99,11 @@ describe("release:verify after a real repository's tag workflow ran in the sandb
       for (const ref of ["docker.io/orhunp/kmon", "ghcr.io/orhun/kmon/kmon"]) {
         expect(check(res, `image:${ref}`), ref).toMatchObject({ status: "pass", detail: expect.stringMatching(/^3 tags → [0-9a-f]{12}, linux\/amd64, linux\/arm64$/) });
       }
+      // Both hosts the workflow pushed to are served, each as itself, and the kit was pointed at both.
+      expect(Object.keys(p.sb.registries).sort()).toEqual(["docker.io", "ghcr.io"]);
+      expect(p.sb.registryMapping.split(",").map((pair) => pair.split("=")[0]).sort()).toEqual(["docker.io", "ghcr.io"]);
+      expect(p.sb.registries["ghcr.io"]!.service).toBe("ghcr.io");
+      expect(p.sb.registries["docker.io"]!.service).toBe("registry.docker.io");
       const hub = p.sb.registries["docker.io"]!;
       // The kit asked Docker Hub's registry for the image, with a token from its own token service (another host).
       expect([...hub.requests.keys()].some((k) => /^(GET|HEAD) \/v2\/\{name\}\/manifests\/\{reference\} 200$/.test(k))).toBe(true);

@@ -1,7 +1,10 @@
 // The rehearsal, run as a new user runs it: through mise, with no token and no network.
 import { describe, expect, it } from "vitest";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { REHEARSAL_STEPS } from "../scripts/sandbox/rehearsal.ts";
-import { KIT, MISE, cleanEnv, run } from "./helpers/kit.ts";
+import { createBareRemote, createExample } from "../scripts/sandbox/example.ts";
+import { KIT, MISE, cleanEnv, git, run, tempDir } from "./helpers/kit.ts";
 
 const rehearse = (args: string[]) => run(MISE, ["run", "release:rehearse", "--", "--json", ...args], { cwd: KIT, env: cleanEnv(), timeoutMs: 120_000 });
 
@@ -50,6 +53,26 @@ describe("mise run release:rehearse", () => {
   });
 
   // --repo on a real repository, left byte for byte unchanged, and --keep: test/rehearse-realworld.test.ts.
+
+  it("on a repository whose tag workflow pushes nothing, skips the broken release (and what follows it), saying why, and passes", async () => {
+    const dir = tempDir("rk-rehearse-");
+    try {
+      const remote = await createBareRemote(join(dir.path, "remote.git"));
+      const repo = (await createExample(join(dir.path, "tested"), { remote, owner: "octo", name: "tested" })).path;
+      writeFileSync(join(repo, ".github/workflows/release.yml"), 'name: release\non:\n  push:\n    tags: ["v*"]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "tested, nothing published"\n');
+      git(repo, "commit", "-qam", "ci: the tag workflow only tests");
+      const res = await rehearse(["--repo", repo]);
+      expect(res.code, res.stderr.slice(-3000)).toBe(0);
+      const byName = Object.fromEntries(res.json.steps.map((s: any) => [s.name, s]));
+      for (const name of ["preflight", "release", "workflow", "verify"]) expect(byName[name], name).toMatchObject({ ok: true });
+      for (const name of ["broken-release", "recover", "verify-again"]) {
+        expect(byName[name], name).toMatchObject({ ok: null, report: null, skipped: "not run: v0.3.0's tag workflows pushed nothing to a registry, so there is no publishing job to break" });
+      }
+      expect(res.json.ok).toBe(true);
+    } finally {
+      dir.remove();
+    }
+  });
 
   it("refuses an unknown world with exit 2 and the list of worlds", async () => {
     const res = await rehearse(["--scenario", "no-such-world"]);

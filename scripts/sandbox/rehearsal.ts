@@ -11,7 +11,8 @@ import { KIT_ROOT, TSX_LOADER } from "../lib/kit-root.ts";
 import { bold, cyan, dim, green, red, write } from "../lib/output.ts";
 import { startSandbox, type Sandbox } from "./index.ts";
 import { PRESETS } from "./presets.ts";
-import { git, publishingOf, releaseBranchOf, seedFromRepo, type Publishing } from "./rehearsal-repo.ts";
+import { git, releaseBranchOf, seedFromRepo } from "./rehearsal-repo.ts";
+import type { PushRecord } from "./runner/leg.ts";
 
 export const REHEARSAL_STEPS = ["preflight", "release", "workflow", "verify", "broken-release", "recover", "verify-again"] as const;
 type StepName = (typeof REHEARSAL_STEPS)[number];
@@ -100,8 +101,15 @@ function checkFailed(doc: any, id: string | RegExp): boolean {
 /** verify's run check of a workflow: `workflow`, or `workflow:<file>` when several start. */
 const runCheckOf = (path: string) => new RegExp(`^workflow(:${basename(path).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")})?$`);
 
-/** The built-in example's release workflow and the job its broken release fails. */
-const EXAMPLE_PUBLISHING: Publishing = { hosts: ["ghcr.io"], job: { workflow: ".github/workflows/release.yml", job: "admin-ui" }, why: null };
+/**
+ * The job the broken release fails: of what the release's own runs pushed, the first job (in its
+ * workflow's order) that pushed an image, else a chart or another artifact; null when they pushed nothing.
+ */
+function publishingJob(pushes: PushRecord[]): { workflow: string; job: string } | null {
+  const images = pushes.filter((p) => p.kind === "image");
+  const [first] = [...(images.length ? images : pushes)].sort((a, b) => a.workflow.localeCompare(b.workflow) || a.jobIndex - b.jobIndex);
+  return first ? { workflow: first.workflow, job: first.job } : null;
+}
 
 /** What stopped a step, in a line: the checks or the release step that failed, or the error. */
 function whatFailed(report: any): string | null {
@@ -125,21 +133,17 @@ export async function rehearse(opts: RehearsalOptions): Promise<{ ok: boolean; t
   let repoPath = "";
   let sandbox: Sandbox;
   let branch = "main";
-  let publishing = EXAMPLE_PUBLISHING;
   try {
     const who = opts.repo ? await ownerOf(opts.repo) : { owner: "acme", name: "gateway" };
-    if (opts.repo) {
-      branch = await releaseBranchOf(opts.repo);
-      publishing = await publishingOf(opts.repo, who.owner, who.name);
-    }
+    if (opts.repo) branch = await releaseBranchOf(opts.repo);
     sandbox = await startSandbox({
       dir: scratch,
       keep: opts.keep,
       history: true,
       ...who,
       defaultBranch: branch,
-      // Every registry host the tag workflows publish to, each answering as that host does.
-      registryHosts: publishing.hosts,
+      // Every registry host the tag workflows push to, each answering as that host does.
+      registryHosts: "each",
       scenario: preset.scenario,
       example: opts.repo ? false : preset.example ?? {},
       seed: opts.repo ? async (remote) => void (repoPath = await seedFromRepo(opts.repo!, scratch, remote)) : undefined,
@@ -155,7 +159,7 @@ export async function rehearse(opts: RehearsalOptions): Promise<{ ok: boolean; t
   const steps: RehearsalStep[] = [];
   try {
     write(`${bold("Rehearsal")} of the release runbook on ${opts.repo ? `a scratch clone of ${opts.repo}` : "the built-in example repository"} (${repoPath}), world "${opts.scenario}"`);
-    write(dim(`GitHub sandbox ${sandbox.apiUrl}, registries ${sandbox.registryMapping}, origin ${sandbox.remotePath} (release branch ${branch})`));
+    write(dim(`GitHub sandbox ${sandbox.apiUrl}, a registry for each host the workflows push to, origin ${sandbox.remotePath} (release branch ${branch})`));
     if (sandbox.standins.length) write(dim(`stand-ins for ${sandbox.standins.join(" and ")} (the real tools are not on PATH)`));
 
     let stopped: string | null = null;
@@ -200,14 +204,17 @@ export async function rehearse(opts: RehearsalOptions): Promise<{ ok: boolean; t
       };
       for (const run of runs) write(`  ${run.workflowPath} run ${run.id} for ${run.headBranch}: ${run.conclusion} (${run.jobs.map((j) => `${j.name} ${j.conclusion}`).join(", ")})`);
       if (!runs.length) write(`  no run started for ${released ?? "the release"}`);
+      write(dim(`  registries the kit is pointed at: RELEASE_REGISTRY_URL=${sandbox.registryMapping}`));
       return { ok, report };
     });
     await step("verify", "Post-Release Verification", async () => {
       const run = await runKit(sandbox, repoPath, "verify", ["--wait=120"]);
       return { ok: judge("verify", run), report: run.json };
     });
-    const broken = publishing.job;
-    if (!broken && !stopped) notApplicable = `not run: there is no publishing job to break (${publishing.why})`;
+    // Chosen from what the release's runs really pushed, not from a name.
+    const releaseRuns = sandbox.api.state.runs.filter((r) => r.headBranch === released).map((r) => r.id);
+    const broken = publishingJob(sandbox.published().filter((p) => releaseRuns.includes(p.runId)));
+    if (!broken && !stopped) notApplicable = `not run: ${released ?? "the release"}'s tag workflows pushed nothing to a registry, so there is no publishing job to break`;
     await step("broken-release", `A second release, whose ${broken?.job ?? "publishing"} job fails`, async () => {
       const { workflow, job } = broken!;
       appendFileSync(join(repoPath, "REHEARSAL.md"), `A second release, whose ${job} job fails once.\n`);

@@ -91,22 +91,25 @@ export interface Manifest {
 
 export class OciClient {
   private tokens = new Map<string, Promise<string | undefined>>();
-  private endpoint: (host: string) => string;
+  private endpoint: (host: string) => Promise<string>;
   private login: (host: string) => Credentials | undefined;
+  private onPush: ((ref: ImageRef, reference: string, bytes: Buffer) => void) | undefined;
 
   /** `endpoint`: the sandbox registry's URL answering for every host, or the URL answering for a
-   *  host; `login`: credentials by host. */
-  constructor(endpoint: string | ((host: string) => string), login: (host: string) => Credentials | undefined) {
-    this.endpoint = typeof endpoint === "string" ? () => endpoint : endpoint;
+   *  host; `login`: credentials by host; `onPush`: told of every manifest stored. */
+  constructor(endpoint: string | ((host: string) => Promise<string>), login: (host: string) => Credentials | undefined, onPush?: (ref: ImageRef, reference: string, bytes: Buffer) => void) {
+    this.endpoint = typeof endpoint === "string" ? async () => endpoint : endpoint;
     this.login = login;
+    this.onPush = onPush;
   }
 
   private async request(ref: ImageRef, method: string, path: string, init: { body?: Buffer; headers?: Record<string, string>; scope: string }): Promise<Response> {
-    const url = path.startsWith("http") ? path : `${this.endpoint(ref.host)}${path}`;
+    const base = await this.endpoint(ref.host);
+    const url = path.startsWith("http") ? path : `${base}${path}`;
     const send = (token?: string) =>
       fetch(url, { method, body: init.body, headers: { ...init.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) }, redirect: "follow" });
     // Tokens are per registry: the same repository name on two hosts is two scopes.
-    const key = `${this.endpoint(ref.host)} ${init.scope}`;
+    const key = `${base} ${init.scope}`;
     const known = this.tokens.get(key);
     if (known) {
       const res = await send(await known.catch(() => undefined));
@@ -180,7 +183,7 @@ export class OciClient {
     const started = await this.request(ref, "POST", `/v2/${ref.name}/blobs/uploads/`, { scope });
     if (started.status !== 202) await OciClient.fail(started, `starting an upload to ${ref.base}`);
     await started.arrayBuffer();
-    const location = new URL(started.headers.get("location") ?? "", this.endpoint(ref.host));
+    const location = new URL(started.headers.get("location") ?? "", await this.endpoint(ref.host));
     location.searchParams.set("digest", digest);
     const done = await this.request(ref, "PUT", location.toString(), { body: bytes, headers: { "content-type": "application/octet-stream" }, scope });
     if (done.status !== 201) await OciClient.fail(done, `uploading ${digest.slice(0, 19)} to ${ref.base}`);
@@ -199,6 +202,7 @@ export class OciClient {
     const res = await this.request(ref, "PUT", `/v2/${ref.name}/manifests/${reference}`, { body: bytes, headers: { "content-type": mediaType }, scope: `repository:${ref.name}:pull,push` });
     if (res.status !== 201) await OciClient.fail(res, `pushing ${ref.base}:${reference}`);
     await res.arrayBuffer();
+    this.onPush?.(ref, reference, bytes);
     return res.headers.get("docker-content-digest") ?? sha256(bytes);
   }
 
