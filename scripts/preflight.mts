@@ -22,7 +22,11 @@ const CHECKS = `Checks (ids as in the JSON report):
                         runbook's flow cannot do here is said as "not supported: why"
 
 A configuration file that does not parse fails the config check (exit 1, not 2), so that one run
-shows every problem. Preflight changes nothing in the repository but one \`git fetch\` of origin.`;
+shows every problem. Preflight changes nothing in the repository but one \`git fetch\` of origin.
+
+In a GitHub Actions run whose GITHUB_EVENT_NAME is pull_request, merge_group or push (preflight as a
+check: docs/github-actions/release-preflight.yml), the checks that need a checkout of the release
+branch, or belong to whoever releases or to CI itself, skip with the reason.`;
 
 await command(
   {
@@ -37,7 +41,9 @@ await command(
     more: CHECKS,
   },
   async (ctx) => {
-    const { describeConfig, preflight, printPreflight } = await import("./lib/preflight/index.ts");
+    const { describeConfig, preflight, printPreflight, writePreflightSummary } = await import("./lib/preflight/index.ts");
+    const { ciEvent } = await import("./lib/preflight/ci-event.ts");
+    const { reportToActions } = await import("./lib/actions-report.ts");
     const { openTarget } = await import("./lib/target.ts");
     const { loadConfig } = await import("./lib/config.ts");
     const { emitJson } = await import("./lib/output.ts");
@@ -50,10 +56,15 @@ await command(
     //   main is up to date locally · the intended release state is already merged ·
     //   normal CI is green for that commit · generated admin contract artifacts are current ·
     //   changelog-worthy commits are in the expected shape
-    const report = await preflight(r, config, choice);
+    // In a pull_request or push run of GitHub Actions, the checks of the commit run; those that
+    // need a release-branch checkout or belong to whoever releases skip, saying why.
+    const report = await preflight(r, config, choice, undefined, ciEvent());
 
     printPreflight(report, config);
-    if (ctx.json) emitJson({ command: "preflight", ok: report.ok, version: report.version, tag: report.tag, checks: report.checks, config: describeConfig(config) });
+    writePreflightSummary(report, config);
+    const doc = { command: "preflight", ok: report.ok, version: report.version, tag: report.tag, checks: report.checks, config: describeConfig(config) };
+    if (ctx.json) emitJson(doc);
+    reportToActions(doc);
     return report.ok ? 0 : 1;
   },
 );

@@ -31,6 +31,7 @@ await command(
     const { loadConfig, requireValidConfig } = await import("./lib/config.ts");
     const { verify, printVerify, writeStepSummary } = await import("./lib/verify/index.ts");
     const { emitJson } = await import("./lib/output.ts");
+    const { reportToActions } = await import("./lib/actions-report.ts");
 
     const wait = ctx.flags.wait;
     const waitSeconds = wait === undefined ? null : wait === true ? 1800 : Number(wait);
@@ -47,7 +48,9 @@ await command(
 
     printVerify(report, config);
     writeStepSummary(report);
-    if (ctx.json) emitJson({ command: "verify", ok: report.ok, tag: report.tag, commit: report.commit, checks: report.checks, receipt: report.receipt, not_verified: report.notVerified });
+    const doc = { command: "verify", ok: report.ok, tag: report.tag, commit: report.commit, checks: report.checks, receipt: report.receipt, not_verified: report.notVerified };
+    if (ctx.json) emitJson(doc);
+    reportToActions(doc);
     return report.ok ? 0 : 1;
   },
 );

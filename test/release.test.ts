@@ -150,7 +150,7 @@ describe("the review gate", () => {
     const review = res.json.steps.find((s: any) => s.name === "review");
     expect(review.status).toBe("failed");
     expect(review.detail).toMatch(/no terminal/);
-    expect(res.stderr).toMatch(/scripts\/release-kit release --repo \S+ again/);
+    expect(res.stderr).toMatch(/scripts\/release-kit release --repo \S+\s+again/);
     expect(res.stderr).toMatch(/--abandon --apply/);
     // The gate came after local authoring: commit and tag exist here, nothing left the machine.
     expect(await gitAsync(sb.repoPath!, "rev-parse", "refs/tags/v0.3.0")).toBe(await gitAsync(sb.repoPath!, "rev-parse", "HEAD"));
@@ -212,7 +212,7 @@ describe("resume", () => {
     const first = await kitIn(sb, "release", ["--yes", "--json"]);
     expect(first.code).toBe(1);
     expect(first.json.steps.find((s: any) => s.status === "failed").name).toBe("github-release");
-    expect(first.stderr).toMatch(/scripts\/release-kit release --repo \S+ again/);
+    expect(first.stderr).toMatch(/scripts\/release-kit release --repo \S+\s+again/);
     const second = await kitIn(sb, "release", ["--yes", "--json"]);
     expect(second.code, second.stderr).toBe(0);
     expect(sb.api.state.releases.filter((r) => r.tagName === "v0.3.0")).toHaveLength(1);

@@ -260,7 +260,7 @@ describe.concurrent("every state has an end", () => {
       const pre = await kitIn(sb, "preflight", ["--json"]);
       const fixes = pre.json.checks.map((c: any) => c.fix).join(" ");
       expect(fixes).not.toMatch(/git push/);
-      expect(pre.json.checks.find((c: any) => c.id === "up-to-date")).toMatchObject({ status: "fail", detail: expect.stringMatching(/release commit without its tag/), fix: expect.stringMatching(/release:recover/) });
+      expect(pre.json.checks.find((c: any) => c.id === "up-to-date")).toMatchObject({ status: "fail", detail: expect.stringMatching(/release commit without its tag/), fix: expect.stringMatching(/release-kit recover/) });
       const again = await release(sb, "--yes");
       expect(again.code).toBe(1);
       expect(again.stderr).toMatch(/commit-not-tagged/);

@@ -1,5 +1,7 @@
 // Flags, help and the exit-code rule every command shares (DESIGN.md, "Commands").
 // This module imports nothing heavy: `--help` must print at node's start-up speed.
+import { guardWorkflowCommands, inActions } from "./actions.ts";
+import { annotateError, writeOutputs } from "./actions-report.ts";
 import { kitCommand, setInvocation, type KitTask } from "./hint.ts";
 import { emitJson, write, writeProse } from "./output.ts";
 import { addEnvironmentSecrets, installRedaction, redact } from "./redact.ts";
@@ -111,6 +113,13 @@ function printStartError(spec: CommandSpec, json: boolean, error: StartError): v
   write(`release-kit ${spec.name}: ${error.message}`);
   if (error.fix) writeProse("what to do:", error.fix);
   if (json) emitJson({ command: spec.name, ok: false, error: { message: error.message, fix: error.fix } });
+  reportFailure(spec.name, { message: error.message, fix: error.fix });
+}
+
+/** In a GitHub Actions run, a command that did not finish still says why on the run's page, and in its outputs. */
+function reportFailure(command: string, error: { message: string; fix: string }): void {
+  annotateError(command, error.message, error.fix);
+  writeOutputs({ command, ok: false, error });
 }
 
 /**
@@ -139,6 +148,7 @@ async function describeFailure(error: unknown): Promise<{ message: string; fix: 
 export async function command(spec: CommandSpec, body: (ctx: Context) => Promise<number>): Promise<void> {
   installRedaction();
   addEnvironmentSecrets();
+  if (inActions()) guardWorkflowCommands();
   const argv = process.argv.slice(2);
   const json = argv.includes("--json");
   setInvocation(process.env, undefined, process.env.MISE_ORIGINAL_CWD || process.cwd());
@@ -169,6 +179,7 @@ export async function command(spec: CommandSpec, body: (ctx: Context) => Promise
       write(`release-kit ${spec.name}: ${known.message}`);
       writeProse("what to do:", known.fix);
       if (json) emitJson({ command: spec.name, ok: false, error: known });
+      reportFailure(spec.name, known);
       process.exitCode = 1;
       return;
     }
@@ -177,6 +188,7 @@ export async function command(spec: CommandSpec, body: (ctx: Context) => Promise
     if (process.env.RELEASE_KIT_DEBUG && error instanceof Error) write(redact(error.stack ?? ""));
     else write("  what to do: re-run with RELEASE_KIT_DEBUG=1 for the stack trace, and report it");
     if (json) emitJson({ command: spec.name, ok: false, error: { message, fix: "report this error with RELEASE_KIT_DEBUG=1 output" } });
+    reportFailure(spec.name, { message: `unexpected error: ${message}`, fix: "re-run with RELEASE_KIT_DEBUG=1 for the stack trace, and report it" });
     process.exitCode = 1;
   }
 }

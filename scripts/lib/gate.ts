@@ -1,6 +1,7 @@
 // The review gate: one question, asked after everything local is ready and before anything leaves
 // the machine. It never hangs: without a terminal and without --yes it refuses.
 import { createInterface } from "node:readline/promises";
+import { inActions } from "./actions.ts";
 
 export interface GateAnswer {
   ok: boolean;
@@ -10,6 +11,8 @@ export interface GateAnswer {
 
 export async function reviewGate(question: string, yes: boolean): Promise<GateAnswer> {
   if (yes) return { ok: true, reason: "--yes" };
+  // A GitHub Actions run has no one to answer, whatever its stdin is.
+  if (inActions()) return { ok: false, reason: "in GitHub Actions there is no one to answer the review gate, and --yes was not given" };
   if (!process.stdin.isTTY) {
     return { ok: false, reason: "no terminal to answer the review gate, and --yes was not given" };
   }

@@ -37,6 +37,12 @@ let invocation: Invocation = { via: "mise", repo: null };
 
 /** Called once at start-up with the command's environment and its --repo flag. */
 export function setInvocation(env: NodeJS.ProcessEnv, repoFlag: string | undefined, cwd: string): void {
+  // In GitHub Actions a hint is read on the run's page by a maintainer who acts in their own clone:
+  // the runner's paths mean nothing there, the documented task does.
+  if (env.GITHUB_ACTIONS === "true") {
+    invocation = { via: "mise", repo: null };
+    return;
+  }
   const via = env.MISE_TASK_NAME ? (env.npm_command === "exec" || env.npm_lifecycle_event === "npx" ? "npx mise" : "mise") : "launcher";
   invocation = { via, repo: repoFlag === undefined ? null : isAbsolute(repoFlag) ? repoFlag : resolve(cwd, repoFlag) };
 }

@@ -1,6 +1,7 @@
 // The kit's small output vocabulary. Human lines go to stderr, always; stdout is reserved for the
 // one JSON document `--json` asks for, so `--json | jq` works while the human report still shows.
 import { randomBytes } from "node:crypto";
+import { endGroup, startGroup } from "./actions.ts";
 import { COMMAND_CLOSE, COMMAND_OPEN, plain } from "./hint.ts";
 import { redact, redactDeep } from "./redact.ts";
 
@@ -57,9 +58,12 @@ export const say = {
   skipped: (text: string) => write(`  ${yellow("[dry-run]")} ${text}`),
 };
 
-/** Prints the one JSON document of a `--json` run on stdout, redacted. */
+/**
+ * Prints the one JSON document of a `--json` run on stdout, redacted. `[` after `##` is written as
+ * its JSON escape: the same document, in which a GitHub Actions runner finds no `##[command]`.
+ */
 export function emitJson(doc: unknown): void {
-  process.stdout.write(plain(JSON.stringify(redactDeep(doc), null, 2)) + "\n");
+  process.stdout.write(plain(JSON.stringify(redactDeep(doc), null, 2)).replaceAll("##[", "##\\u005b") + "\n");
 }
 
 const VERDICT: Record<CheckStatus, (t: string) => string> = {
@@ -117,11 +121,14 @@ export function printCheckTable(checks: CheckResult[]): void {
   const idWidth = Math.max(5, ...checks.map((c) => c.id.length));
   const detailWidth = Math.max(30, width - idWidth - 14);
   const row = (id: string, verdict: string, verdictText: string, detail: string) => `  ${id.padEnd(idWidth)}  ${verdict}${" ".repeat(Math.max(0, 6 - verdictText.length))}  ${detail}`.trimEnd();
+  // In a GitHub Actions run the table folds under its counts; what to do stays in view.
+  startGroup(`${checks.length} checks: ${countLine(checks)}`);
   write(dim(row("check", "result", "result", "detail")));
   for (const c of checks) {
     const label = c.status === "fail" ? "FAIL" : c.status;
     wrap(c.detail, detailWidth, 2).forEach((line, i) => write(row(i === 0 ? c.id : "", i === 0 ? VERDICT[c.status](label) : "", i === 0 ? label : "", line)));
   }
+  endGroup();
   const todo = checks.filter((c) => c.status !== "pass" && c.status !== "skip" && c.fix);
   if (!todo.length) return;
   write();

@@ -156,7 +156,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       rerunJobs: (run, all) => simulator?.rerunJobs(run, all) ?? [],
     });
     started.push(api);
-    simulator = createSimulator({ owner, repo: name, remotePath, defaultBranch, dir, registryUrl: options.registryHosts ? registryFor : registry.url, scenario, state: api.state, secrets: options.secrets, hostTools: options.hostTools });
+    simulator = createSimulator({ owner, repo: name, remotePath, defaultBranch, dir, registryUrl: options.registryHosts ? registryFor : registry.url, scenario, state: api.state, secrets: options.secrets, hostTools: options.hostTools, apiUrl: api.url });
     started.push(simulator);
     // The example is pushed before the hook exists: its history is the past, not new releases.
     const example = options.example === false ? null : await createExample(join(dir, name), { owner, name, remote: remotePath, ...options.example });

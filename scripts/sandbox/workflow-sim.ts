@@ -34,6 +34,8 @@ export interface SimulatorOptions {
   secrets?: Record<string, string>;
   /** Programs of this machine a workflow may run by name (name → absolute path); none by default. */
   hostTools?: Record<string, string>;
+  /** The sandbox's REST API: jobs get it as github.api_url and GITHUB_API_URL. */
+  apiUrl?: string;
 }
 
 export interface Simulator {
@@ -78,7 +80,7 @@ const now = () => new Date().toISOString();
 
 export function createSimulator(opts: SimulatorOptions): Simulator {
   const { owner, repo: repoName, remotePath, scenario, state } = opts;
-  const repo: Repo = { owner, name: repoName, id: repositoryIdOf(owner, repoName), ownerId: repositoryIdOf(owner, owner), defaultBranch: opts.defaultBranch ?? "main" };
+  const repo: Repo = { owner, name: repoName, id: repositoryIdOf(owner, repoName), ownerId: repositoryIdOf(owner, owner), defaultBranch: opts.defaultBranch ?? "main", apiUrl: opts.apiUrl };
   const root = resolve(opts.dir, "actions-runner");
   const runs = new Map<number, RunState>();
   const runNumbers = new Map<string, number>();
@@ -117,6 +119,10 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     scenario,
     source: sourceCache(remotePath),
     attest: (a) => state.attestations.push({ ...a, repositoryId: repo.id }),
+    issueToken: (token, permissions) => {
+      state.jobTokens.set(token, permissions);
+      return () => state.jobTokens.delete(token);
+    },
     toolServer: () => (tools ??= startToolServer()),
     binDir: () => (binDir ??= makeBinDir(join(root, "bin"), opts.hostTools)),
     track: (kill) => {

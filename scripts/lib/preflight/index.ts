@@ -1,4 +1,5 @@
 // The runbook's Release Preflight list, in its order, as checks that run at once.
+import { appendStepSummary, checksMarkdown, verdictIcon } from "../actions-report.ts";
 import { runChecks, type Check } from "../checks.ts";
 import type { VersionChoice } from "../cog.ts";
 import { DEFAULT_BRANCH_SOURCE, type Config } from "../config.ts";
@@ -6,6 +7,7 @@ import { bold, countLine, green, printCheckTable, red, say, write, type CheckRes
 import type { Runner } from "../run.ts";
 import { artifactsCurrent, configCheck } from "./config-checks.ts";
 import { conventionalCommits, nextVersionCheck, tools, versions } from "./cog-checks.ts";
+import { forCiEvent, type CiEvent } from "./ci-event.ts";
 import { preflightContext, type PreflightContext } from "./context.ts";
 import { cleanTree, merged, push, releaseBranch, upToDate } from "./git-checks.ts";
 import { ciGreen, tagFree, token } from "./github-checks.ts";
@@ -43,8 +45,9 @@ export interface PreflightReport {
   checks: CheckResult[];
 }
 
-export async function preflight(r: Runner, config: Config, choice: VersionChoice, only?: string[]): Promise<PreflightReport> {
-  const checks = only ? PREFLIGHT_CHECKS.filter((c) => only.includes(c.id)) : PREFLIGHT_CHECKS;
+export async function preflight(r: Runner, config: Config, choice: VersionChoice, only?: string[], event: CiEvent = null): Promise<PreflightReport> {
+  const chosen = only ? PREFLIGHT_CHECKS.filter((c) => only.includes(c.id)) : PREFLIGHT_CHECKS;
+  const checks = event ? forCiEvent(chosen, event) : chosen;
   const ctx = preflightContext(r, config, choice);
   // Loading Octokit and finding the token take a moment: start now, while the git checks run.
   void ctx.github().catch(() => {});
@@ -88,10 +91,20 @@ export function describeConfig(config: Config) {
   };
 }
 
+const verdictOf = (report: PreflightReport) => (report.ok ? `releasable${report.tag ? `: ${report.tag}` : ""}` : "not releasable");
+
 export function printPreflight(report: PreflightReport, config: Config): void {
   say.step(`Release Preflight: ${config.repository.owner}/${config.repository.name}, branch ${config.branch}`);
   printCheckTable(report.checks);
   write();
-  if (report.ok) write(`${green("✔")} ${bold(`releasable${report.tag ? `: ${report.tag}` : ""}`)} (${countLine(report.checks)})`);
-  else write(`${red("✖")} ${bold("not releasable")} (${countLine(report.checks)}): fix what failed, then run preflight again`);
+  if (report.ok) write(`${green("✔")} ${bold(verdictOf(report))} (${countLine(report.checks)})`);
+  else write(`${red("✖")} ${bold(verdictOf(report))} (${countLine(report.checks)}): fix what failed, then run preflight again`);
+}
+
+/** Appends the report to the Actions step summary, when there is one. */
+export function writePreflightSummary(report: PreflightReport, config: Config, file = process.env.GITHUB_STEP_SUMMARY): void {
+  if (!file) return;
+  const warned = report.checks.some((c) => c.status === "warn");
+  const heading = `release:preflight ${config.repository.owner}/${config.repository.name} ${verdictIcon(report.ok, warned)}`;
+  appendStepSummary(checksMarkdown(heading, `${verdictOf(report)} (${countLine(report.checks)})`, report.checks), file);
 }

@@ -54,10 +54,16 @@ function decodeHeaderToken(header: string): string | null {
   return /authorization:\s*(?:bearer|token)\s+(\S+)/i.exec(header)?.[1] ?? null;
 }
 
+// GitHub's rule (docs: "Triggering a workflow from a workflow"): events made with a workflow's
+// GITHUB_TOKEN start no workflow run, except workflow_dispatch and repository_dispatch. A tag push
+// is such an event, so a release pushed with it publishes nothing, silently.
+const NO_RUN = "a tag pushed with it starts no workflow (GitHub starts none for events made with a workflow's GITHUB_TOKEN, workflow_dispatch and repository_dispatch aside), so the release workflow would not run and nothing would be published";
+const OTHER_TOKEN_FIX = "push with a GitHub App installation token or a PAT that may write contents: give it to actions/checkout (`with: token: ${{ secrets.RELEASE_TOKEN }}`) so git's pushes use it";
+
 export const tokenTriggers: Check<PreflightContext> = {
   id: "token-triggers",
   async run({ r }) {
-    if (process.env.GITHUB_ACTIONS !== "true") return skip("not running in GitHub Actions: nothing to check (a tag pushed with your own credentials starts workflows; only the Actions GITHUB_TOKEN's pushes do not)");
+    if (process.env.GITHUB_ACTIONS !== "true") return skip("not running in GitHub Actions: a tag pushed with your own credentials starts workflows (only a push made with a workflow's GITHUB_TOKEN starts none)");
     const headers = (await r.probe`git config --get-regexp ${"^http\\..*\\.extraheader$"}`).stdout.split("\n").filter(Boolean);
     const urls = (await r.probe`git config --get-regexp ${"^(remote\\.origin\\.url|url\\..*\\.insteadof)$"}`).stdout;
     const pushTokens = [
@@ -66,13 +72,13 @@ export const tokenTriggers: Check<PreflightContext> = {
     ].filter((t): t is string => Boolean(t));
     const actionsToken = process.env.GITHUB_TOKEN;
     if (!pushTokens.length) {
-      return warn("running in GitHub Actions, and git's push credential for origin is not a persisted token (ssh or a credential helper)", "if the push uses the Actions GITHUB_TOKEN, the tag will start no workflow: push with a GitHub App token or a PAT (actions/checkout `token:`)");
+      return warn(
+        "running in GitHub Actions, and git's push credential for origin is not a token preflight can see (ssh, or a credential helper)",
+        `if the push uses the workflow's GITHUB_TOKEN, ${NO_RUN}: ${OTHER_TOKEN_FIX}`,
+      );
     }
     if (actionsToken && pushTokens.includes(actionsToken)) {
-      return fail(
-        "running in GitHub Actions with the workflow's GITHUB_TOKEN as git's push credential: a tag pushed with it starts no workflow, so nothing would be published",
-        "give actions/checkout a GitHub App installation token or a PAT (`with: token: ${{ secrets.RELEASE_TOKEN }}`) so the tag push starts the release workflow",
-      );
+      return fail(`running in GitHub Actions with the workflow's GITHUB_TOKEN as git's push credential: ${NO_RUN}`, OTHER_TOKEN_FIX);
     }
     return pass("running in GitHub Actions, pushing with a token other than the workflow's GITHUB_TOKEN: the tag push starts workflows");
   },

@@ -1,15 +1,13 @@
 // Post-Release Verification, as checks over the tag as it is: the release and its notes, the tag
 // workflow's run, every image and artifact it declares, their attestations, and the deploy docs.
+import { appendStepSummary, checksMarkdown, verdictIcon } from "../actions-report.ts";
 import { kitCommand } from "../hint.ts";
-import { appendFileSync } from "node:fs";
 import { StartError } from "../cli.ts";
 import { runChecks, type Check } from "../checks.ts";
 import type { Config } from "../config.ts";
 import { commitOf } from "../git.ts";
 import { connectGitHub } from "../github.ts";
 import { bold, countLine, green, printCheckTable, red, say, write, writeProse, yellow, type CheckResult } from "../output.ts";
-import { plain } from "../hint.ts";
-import { redact } from "../redact.ts";
 import type { Runner } from "../run.ts";
 import { highestTag, versionOf } from "../tags.ts";
 import { readTagWorkflows, WorkflowError, type NotVerified, type TagWorkflows } from "../workflow/index.ts";
@@ -112,25 +110,9 @@ export function printVerify(report: VerifyReport, config: Config): void {
 /** Appends a Markdown summary to the Actions step summary, when there is one. */
 export function writeStepSummary(report: VerifyReport, file = process.env.GITHUB_STEP_SUMMARY): void {
   if (!file) return;
-  const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
-  const icon = { pass: "✅", fail: "❌", warn: "⚠️", skip: "➖" } as const;
-  const lines = [
-    `### release:verify ${report.tag} ${!report.ok ? "❌" : report.notVerified.length ? "⚠️" : "✅"}`,
-    "",
-    `**${cell(verdict(report))}**`,
-    "",
-    "| check | result | detail |",
-    "|---|---|---|",
-    ...report.checks.map((c) => `| \`${c.id}\` | ${icon[c.status]} ${c.status} | ${cell(c.detail)} |`),
-    "",
-  ];
+  const lines = checksMarkdown(`release:verify ${report.tag} ${verdictIcon(report.ok, report.notVerified.length > 0)}`, verdict(report), report.checks);
   if (report.receipt.images.length) {
     lines.push("| image | digest | platforms |", "|---|---|---|", ...report.receipt.images.map((i) => `| \`${i.ref}\` | \`${i.digest ?? "-"}\` | ${i.platforms.join(", ")} |`), "");
   }
-  try {
-    appendFileSync(file, plain(redact(lines.join("\n"))) + "\n");
-  } catch (error) {
-    // The summary is a courtesy to the Actions page: not being able to write it fails nothing.
-    say.warn(`cannot write the step summary to GITHUB_STEP_SUMMARY (${file}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; the report above is complete`);
-  }
+  appendStepSummary(lines, file);
 }

@@ -68,6 +68,8 @@ interface Caller {
   /** A token was sent and it is not the valid one. */
   bad: boolean;
   key: string;
+  /** A running job's GITHUB_TOKEN: an installation token holding only what the job's `permissions:` grant. */
+  grants?: Record<string, string>;
 }
 
 interface Reply {
@@ -165,13 +167,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const fineGrained = (): boolean => scenario.tokenKind === "fine-grained" || scenario.missingPermissions.length > 0;
 
-  function lacks(perm: string): boolean {
+  function lacks(perm: string, caller?: Caller): boolean {
     const [scope, level] = perm.split(":");
+    if (caller?.grants) {
+      // Every GITHUB_TOKEN reads metadata; the workflow file writes pull-requests for pull_requests.
+      if (scope === "metadata") return false;
+      const granted = caller.grants[scope!.replace(/_/g, "-")];
+      return level === "write" ? granted !== "write" : granted !== "read" && granted !== "write";
+    }
     const missing = scenario.missingPermissions;
     return missing.includes(perm) || (level === "write" && missing.includes(`${scope}:read`));
   }
 
-  const canPush = (c: Caller): boolean => c.token !== null && !lacks("contents:write") && ROLE_PERMISSIONS[scenario.role]!.push;
+  const canPush = (c: Caller): boolean => c.token !== null && !lacks("contents:write", c) && ROLE_PERMISSIONS[scenario.role]!.push;
 
   // ---- rate limits (real clock: clients compare reset with their own Date.now()) ----
 
@@ -812,6 +820,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const basic = /^basic\s+(\S+)\s*$/i.exec(header);
     if (basic) sent = Buffer.from(basic[1], "base64").toString("utf8").split(":").slice(1).join(":");
     const ok = sent === opts.token;
+    const grants = !ok && sent ? state.jobTokens.get(sent) : undefined;
+    if (grants) return { token: sent, bad: false, key: `token:${sent}`, grants };
     return { token: ok ? sent : null, bad: !ok, key: ok ? `token:${sent}` : `anon:${req.socket.remoteAddress}` };
   }
 
@@ -868,7 +878,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const write = method !== "GET" && method !== "HEAD";
     if (write && !caller.token) throw fail(401, "Requires authentication");
     const accepted = route.perm ? { "x-accepted-github-permissions": route.perm.replace(":", "=") } : undefined;
-    if (route.perm && caller.token && lacks(route.perm)) throw new HttpError(403, render.errorBody("Resource not accessible by personal access token", 403), accepted);
+    if (route.perm && caller.token && lacks(route.perm, caller)) throw new HttpError(403, render.errorBody(`Resource not accessible by ${caller.grants ? "integration" : "personal access token"}`, 403), accepted);
     const raw = await readBody(req);
     let body: Record<string, unknown> = {};
     if (write && raw.trim() !== "") {
@@ -889,7 +899,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     };
     const text = reply.body === undefined ? null : typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
     const etag = text === null ? null : `W/"${createHash("sha256").update(text).digest("hex")}"`;
-    if (caller.token && !fineGrained()) headers["x-oauth-scopes"] = scenario.tokenScopes.join(", ");
+    if (caller.token && !caller.grants && !fineGrained()) headers["x-oauth-scopes"] = scenario.tokenScopes.join(", ");
     const rate = rateOf(caller);
     if (etag && req.method === "GET" && reply.status === 200 && etagMatches(req.headers["if-none-match"], etag)) {
       // A conditional request answered 304 is free only when it is authorized; anonymous ones count.

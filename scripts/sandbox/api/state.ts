@@ -65,6 +65,8 @@ export interface SandboxState {
   nextId(): number;
   /** Numeric id of release.yml. */
   workflowId: number;
+  /** The GITHUB_TOKEN of each running simulated job, with what its `permissions:` grant ("contents" → "read"). */
+  jobTokens: Map<string, Record<string, string>>;
 }
 
 export function createState(): SandboxState {
@@ -77,6 +79,7 @@ export function createState(): SandboxState {
     burnedTags: new Set(),
     nextId: () => ++last,
     workflowId: 71_000_001,
+    jobTokens: new Map(),
   };
 }
 

@@ -33,6 +33,9 @@ export interface Repo {
   id: number;
   ownerId: number;
   defaultBranch: string;
+  /** The sandbox's REST API, as github.api_url and GITHUB_API_URL give it to jobs (GitHub Enterprise
+   *  Server gives its own the same way); GitHub's when absent. */
+  apiUrl?: string;
 }
 
 export const ACTOR = { login: "sandbox-maintainer", id: 583_231 };
@@ -109,6 +112,7 @@ export function githubContext(i: GithubContextInput): Record<string, Json> {
   const ref = i.event.ref;
   const refType = ref.startsWith("refs/tags/") ? "tag" : "branch";
   const refName = ref.replace(/^refs\/(tags|heads)\//, "");
+  const apiUrl = i.repo.apiUrl ?? API_URL;
   return {
     action: "",
     action_path: "",
@@ -116,12 +120,12 @@ export function githubContext(i: GithubContextInput): Record<string, Json> {
     action_repository: "",
     actor: ACTOR.login,
     actor_id: String(ACTOR.id),
-    api_url: API_URL,
+    api_url: apiUrl,
     base_ref: "",
     event: i.event.payload,
     event_name: i.event.name,
     event_path: i.eventPath,
-    graphql_url: `${API_URL}/graphql`,
+    graphql_url: `${apiUrl}/graphql`,
     head_ref: "",
     job: i.jobId,
     ref,

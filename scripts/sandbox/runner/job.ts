@@ -373,7 +373,9 @@ async function compositeStep(rt: JobRuntime, plan: JobPlan, state: JobState, fra
     return { ok: true, outputs: {} };
   }
   const inputContext: Record<string, Json> = {};
-  const baseScope: Scope = { contexts: { github: scope.contexts.github!, vars: scope.contexts.vars!, secrets: scope.contexts.secrets!, env: scope.contexts.env!, job: scope.contexts.job!, runner: scope.contexts.runner!, strategy: scope.contexts.strategy!, matrix: scope.contexts.matrix!, steps: {}, inputs: {} } };
+  // Inside a composite action, github.action_path is its folder (GitHub's "Contexts reference").
+  const github = { ...(scope.contexts.github as Record<string, Json>), action_path: dir };
+  const baseScope: Scope = { contexts: { github, vars: scope.contexts.vars!, secrets: scope.contexts.secrets!, env: scope.contexts.env!, job: scope.contexts.job!, runner: scope.contexts.runner!, strategy: scope.contexts.strategy!, matrix: scope.contexts.matrix!, steps: {}, inputs: {} } };
   for (const [name, def] of Object.entries(asTable(action.inputs) ?? {})) {
     const given = inputs[name.toLowerCase()];
     const d = asTable(def) ?? {};
@@ -383,7 +385,7 @@ async function compositeStep(rt: JobRuntime, plan: JobPlan, state: JobState, fra
     else inputContext[name] = "";
   }
   const inner: Frame = {
-    contexts: { github: scope.contexts.github!, vars: scope.contexts.vars!, secrets: scope.contexts.secrets!, job: scope.contexts.job!, runner: scope.contexts.runner!, strategy: scope.contexts.strategy!, matrix: scope.contexts.matrix!, needs: scope.contexts.needs!, inputs: inputContext },
+    contexts: { github, vars: scope.contexts.vars!, secrets: scope.contexts.secrets!, job: scope.contexts.job!, runner: scope.contexts.runner!, strategy: scope.contexts.strategy!, matrix: scope.contexts.matrix!, needs: scope.contexts.needs!, inputs: inputContext },
     env,
     steps: {},
     failed: false,

@@ -3,6 +3,7 @@
 // stand-ins share, then its steps (job.ts). The scenario may fail it (failJobs): its first build
 // fails, or its end when it builds nothing.
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { AttestationRecord } from "../api/state.ts";
@@ -29,6 +30,8 @@ export interface RunnerHost {
   scenario: Scenario;
   source(sha: string): Promise<TarEntry[]>;
   attest(record: Omit<AttestationRecord, "repositoryId">): void;
+  /** Makes a job's GITHUB_TOKEN valid at the API with its permissions, until the returned revoke. */
+  issueToken(token: string, permissions: Record<string, string>): () => void;
   toolServer(): Promise<ToolServer>;
   binDir(): string;
   track(kill: () => void): () => void;
@@ -154,9 +157,12 @@ export async function runOnRunner(host: RunnerHost, leg: Leg): Promise<{ outcome
       throw new BuildFailure(`ERROR: failed to build: ${what} failed: the sandbox fails job ${job.id} on attempt ${attempt} of ${leg.knob.attempts} (scenario failJobs)`);
     },
     attest: host.attest,
+    hasTool: (name) => existsSync(join(host.binDir(), name)),
     inside: (path) => resolve(path).startsWith(`${jobRoot}/`) || resolve(path) === jobRoot || resolve(path).startsWith(artifacts),
   };
   server.register(rt);
+  // The token works at the API while the job runs, as GitHub's expires when the job ends.
+  const revoke = host.issueToken(token, rt.permissions);
   let outcome: JobOutcome;
   try {
     const secrets: Record<string, Json> = { ...host.secrets, GITHUB_TOKEN: token };
@@ -179,6 +185,7 @@ export async function runOnRunner(host: RunnerHost, leg: Leg): Promise<{ outcome
     outcome = { result: "failure", outputs: {}, steps: [{ name: "Set up job", conclusion: "failure" }], skippedCommands: [] };
   } finally {
     server.unregister(key);
+    revoke();
   }
   if (leg.knob && !failedByKnob && outcome.result === "success") {
     // The scenario fails this job, yet no step built anything: it fails at its end instead.

@@ -68,6 +68,8 @@ export interface JobRuntime {
   attest(record: Omit<AttestationRecord, "repositoryId">): void;
   /** Files under the job's scratch folders only. */
   inside(path: string): boolean;
+  /** Whether the job's PATH has this program (a stand-in, an allowed tool, or one of hostTools). */
+  hasTool(name: string): boolean;
 }
 
 export class BuildFailure extends Error {}

@@ -15,7 +15,7 @@ export const STANDINS = ["docker", "helm", "oras", "crane", "cosign"];
 
 /** Tools a step may run from the machine: they read and write files, and reach nothing else. */
 export const ALLOWED_TOOLS = [
-  "awk", "base64", "basename", "cat", "chmod", "cmp", "comm", "cp", "cut", "date", "diff", "dirname", "env", "expr", "false",
+  "awk", "base64", "basename", "cat", "chmod", "cksum", "cmp", "comm", "cp", "cut", "date", "diff", "dirname", "env", "expr", "false",
   "find", "fold", "grep", "gunzip", "gzip", "head", "id", "jq", "join", "ls", "md5sum", "mkdir", "mv", "nl", "od", "paste",
   "printenv", "printf", "readlink", "realpath", "rev", "sed", "seq", "sha1sum", "sha256sum", "sha512sum", "sort", "stat",
   "tac", "tail", "tar", "tee", "test", "touch", "tr", "true", "uname", "uniq", "wc", "whoami", "xargs", "zcat",
