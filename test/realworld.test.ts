@@ -2,8 +2,8 @@
 // repository, pushed to the sandbox's bare remote, and cloned from its GitHub URL (rewritten to that
 // remote with url.<remote>.insteadOf, as a maintainer's clone of GitHub would be); then preflight
 // runs through the kit's launcher and its --json report is held to the extract's hand-checked
-// expect.json. One test per extract, one block per concern: the workflow reader's concerns (tag
-// workflows, images, artifacts, not verified) are the last block, to be filled in there.
+// expect.json. One test per extract, one block per concern; the last block holds the kit's reading
+// of the tag workflows (tag workflows, images, artifacts, not verified) to the same file.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,8 @@ import type { KitRun } from "./helpers/kit.ts";
 import { gitAsync, kitIn, type Sandbox } from "./helpers/sandbox.ts";
 import { withSandbox } from "./helpers/world.ts";
 import { rebuildRepository } from "./realworld/rebuild.ts";
+import { createRunner } from "../scripts/lib/run.ts";
+import { readTagWorkflows } from "../scripts/lib/workflow/index.ts";
 
 const CORPUS = fileURLToPath(new URL("./realworld", import.meta.url));
 const extracts = readdirSync(CORPUS)
@@ -33,6 +35,12 @@ const TOPOLOGY_IDS: Record<string, string> = {
 /** Unsupported flows only a workflow's reading shows: the workflow reader reports these. */
 const WORKFLOW_CONCERNS = new Set(["release in CI", "release by workflow_dispatch", "the tag workflow creates the GitHub release", "publishing triggered by the release, not the tag"]);
 
+interface Placed {
+  workflow: string;
+  job: string;
+  step: string;
+}
+
 interface Expectation {
   repository: string;
   release_branch: string;
@@ -44,6 +52,12 @@ interface Expectation {
   next_tag: string | null;
   config_findings: { what: string; why: string; level?: "warn" }[];
   unsupported: { what: string; why: string }[];
+  tag_workflows: { file: string; filters: { tags: string[] | null } }[];
+  other_workflows: { file: string; why: string }[];
+  images: (Placed & { ref: string; tags: string[]; platforms: string[]; attested: boolean; verifiable: boolean })[];
+  artifacts: { kind: string; ref?: string; name: string; version: string; workflow: string | null; job: string | null; step: string }[];
+  not_verified: (Placed & { why: string })[];
+  rehearsable: boolean;
 }
 
 /** The names a config finding's `what` must appear under in the config check: its cog.toml key, each quoted hook, or the setting. */
@@ -121,7 +135,41 @@ describe.each(extracts)("%s", (name) => {
       // -- noise: no git stderr leaks into the report
       expect(res.stderr).not.toMatch(/^(fatal|error|warning): /m);
 
-      // -- tag workflows, images, artifacts, not verified: the workflow reader's assertions go here
+      // -- tag workflows, images, artifacts, not verified: the reader's reading for the next tag
+      // (the API gives the structure; preflight's report shows the same reading to the maintainer)
+      const tag = e.next_tag ?? `${e.tag_prefix}1.0.0`;
+      const fill = (text: string) => text.replaceAll("{sha7}", built.head.slice(0, 7)).replaceAll("{sha}", built.head).replaceAll("{version}", e.next_version ?? "1.0.0");
+      const wf = await readTagWorkflows(createRunner(clone, false), { workflowPaths: null }, "HEAD", { owner, repository: source.repository, tag, sha: built.head });
+      const byFile = (a: { file: string }, b: { file: string }) => a.file.localeCompare(b.file);
+      expect(wf.started.map((w) => ({ file: w.path, tags: w.filters.tags })).sort(byFile)).toEqual(e.tag_workflows.map((w) => ({ file: w.file, tags: w.filters.tags })).sort(byFile));
+      expect([...wf.started.map((w) => w.path), ...wf.notStarted.map((w) => w.path)].sort()).toEqual([...e.tag_workflows.map((w) => w.file), ...e.other_workflows.map((w) => w.file)].sort());
+      const triggers = check(res, "tag-triggers");
+      if (e.tag_workflows.length) for (const w of e.tag_workflows) expect(triggers.detail).toContain(w.file);
+      else expect(triggers.status).not.toBe("pass");
+
+      const sorted = <T>(items: T[]) => items.map((i) => JSON.stringify(i)).sort();
+      const image = (i: { ref: string; tags: string[]; platforms: string[] | null; workflow: string; job: string; step: string }, attested: boolean) => ({ ref: i.ref, tags: [...i.tags].sort(), platforms: i.platforms && [...i.platforms].sort(), attested, at: [i.workflow, i.job, i.step] });
+      expect(sorted(wf.images.map((i) => image(i, i.attest)))).toEqual(sorted(e.images.filter((i) => i.verifiable).map((i) => image({ ...i, tags: i.tags.map(fill) }, i.attested))));
+      // One check per image: image:<ref>, or image:<ref>:<first tag> where several builds push <ref>.
+      expect(new Set(wf.images.map((i) => i.id)).size).toBe(wf.images.length);
+      for (const i of wf.images) expect(i.id).toBe(wf.images.filter((j) => j.ref === i.ref).length > 1 ? `image:${i.ref}:${i.tags[0]}` : `image:${i.ref}`);
+
+      const READ_ARTIFACTS = ["helm", "oras"];
+      const artifact = (a: { kind: string; ref: string; tag: string; workflow: string | null; job: string | null; step: string }) => ({ kind: a.kind, ref: a.ref, tag: a.tag, at: [a.workflow, a.job, a.step] });
+      expect(sorted(wf.artifacts.map(artifact))).toEqual(sorted(e.artifacts.filter((a) => READ_ARTIFACTS.includes(a.kind)).map((a) => artifact({ ...a, ref: a.ref!, tag: fill(a.version) }))));
+
+      // Everything else published by a tag workflow is named as not verified, by workflow, job and
+      // step, and nothing else is: what expect.json says is not verified, the artifacts the kit does
+      // not check, the images a reader cannot resolve. "<step> (N steps)" is N steps of that name.
+      const place = (p: { workflow: string | null; job: string | null; step: string }) => JSON.stringify([p.workflow, p.job, p.step.replace(/ \(\d+ steps\)$/, "")]);
+      const unread = [...e.not_verified, ...e.artifacts.filter((a) => a.workflow && !READ_ARTIFACTS.includes(a.kind)), ...e.images.filter((i) => !i.verifiable)];
+      expect([...new Set(wf.notVerified.map(place))].sort()).toEqual([...new Set(unread.map(place))].sort());
+      for (const { step, ...at } of unread) {
+        const steps = /\((\d+) steps\)$/.exec(step)?.[1];
+        if (steps) expect(wf.notVerified.filter((n) => place(n) === place({ ...at, step }))).toHaveLength(Number(steps));
+      }
+      const said = check(res, "config").detail;
+      for (const n of wf.notVerified) expect(said).toContain(`${n.workflow}, job ${n.job}, step "${n.step}"`);
     });
   }, 240_000);
 });

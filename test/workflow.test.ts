@@ -80,7 +80,7 @@ describe("parseWorkflow", async () => {
       { ref: "ghcr.io/acme/gateway", tags: ["1.4.0", "1.4", "v1.4.0", "sha-0123456", "latest"], platforms: ["linux/amd64"], attest: true, job: "gateway" },
       { ref: "ghcr.io/acme/admin-ui", tags: ["v1.4.0", "latest"], platforms: ["linux/amd64", "linux/arm64"], attest: false, job: "admin-ui" },
     ]);
-    expect(wf.images[0]).toMatchObject({ workflow: ".github/workflows/release.yml", step: "build" });
+    expect(wf.images[0]).toMatchObject({ workflow: ".github/workflows/release.yml", step: "docker/build-push-action@v6" });
     expect(wf.notVerified).toEqual([]);
   });
 
@@ -96,9 +96,10 @@ describe("parseWorkflow", async () => {
     const out = await read(text);
     expect(out.images.map((i) => i.ref)).toEqual(["ghcr.io/acme/admin-ui"]);
     const said = reasons(out).join("\n");
-    expect(said).toMatch(/gateway\/meta: docker\/metadata-action images: images is \$\{\{ matrix\.flavour \}\} \(matrix\)/);
-    // The build that would have pushed the gateway is named, and so is the attestation of it.
-    expect(said).toMatch(/gateway\/build: an image \(docker\/build-push-action\).*steps\.meta/);
+    // metadata-action publishes nothing: the build that would have pushed its tags is named, with
+    // why they are not known, and so is the attestation of it.
+    expect(said).toMatch(/gateway\/docker\/build-push-action@v6: an image \(docker\/build-push-action\): its tags are \$\{\{ steps\.meta\.outputs\.tags \}\} \(docker\/metadata-action's images is \$\{\{ matrix\.flavour \}\} \(matrix\)\)/);
+    expect(said).not.toMatch(/^gateway\/meta:/m);
     expect(said).toMatch(/a provenance attestation of ghcr\.io\/acme\/gateway/);
   });
 
@@ -218,8 +219,8 @@ jobs:
           tags: \${{ env.REGISTRY }}/\${{ env.IMAGE }}:\${{ github.sha }},\${{ env.FULL }}:stable
 `);
     expect(shapes(wf)).toEqual([
-      { ref: "quay.io/acme/tools", tags: [ctx.sha], platforms: null, attest: false, job: "image" },
-      { ref: "example.org/acme/tools", tags: ["stable"], platforms: null, attest: false, job: "image" },
+      { ref: "quay.io/acme/tools", tags: [ctx.sha], platforms: ["linux/amd64"], attest: false, job: "image" },
+      { ref: "example.org/acme/tools", tags: ["stable"], platforms: ["linux/amd64"], attest: false, job: "image" },
     ]);
   });
 
@@ -252,8 +253,8 @@ jobs:
             \${{ steps.slim.outputs.tags }}
 `);
     expect(shapes(wf)).toEqual([
-      { ref: "docker.io/acme/app", tags: ["v1.4.0", "latest"], platforms: null, attest: false, job: "image" },
-      { ref: "ghcr.io/acme/app", tags: ["1.4-slim", "latest"], platforms: null, attest: false, job: "image" },
+      { ref: "docker.io/acme/app", tags: ["v1.4.0", "latest"], platforms: ["linux/amd64"], attest: false, job: "image" },
+      { ref: "ghcr.io/acme/app", tags: ["1.4-slim", "latest"], platforms: ["linux/amd64"], attest: false, job: "image" },
     ]);
   });
 });
@@ -389,9 +390,10 @@ ${body}`;
       ["Crates", "crates.io is not checked by release-kit"],
       ["npm", "the npm registry is not checked by release-kit"],
       ["Sign", expect.stringMatching(/cosign sign: signatures and attestations/)],
-      ["step 5", expect.stringMatching(/\.goreleaser\.yaml/)],
-      ["step 6", expect.stringMatching(/release assets are not checked/)],
-      ["step 8", "PyPI is not checked by release-kit"],
+      // An unnamed step is named as GitHub shows it: by what it uses (or the first line it runs).
+      ["goreleaser/goreleaser-action@v6", expect.stringMatching(/\.goreleaser\.yaml/)],
+      ["softprops/action-gh-release@v2", expect.stringMatching(/release assets are not checked/)],
+      ["pypa/gh-action-pypi-publish@release/v1", "PyPI is not checked by release-kit"],
     ]);
   });
 
@@ -447,7 +449,7 @@ jobs:
 `);
     expect(shapes(wf)).toEqual([{ ref: "ghcr.io/acme/gateway", tags: ["v1.4.0"], platforms: ["linux/amd64"], attest: false, job: "gateway/build" }]);
     expect(reasons(wf)).toEqual([
-      expect.stringMatching(/^tools\/build\/step 1: an image \(docker\/build-push-action\): its tags are .*inputs\.image/),
+      expect.stringMatching(/^tools\/build\/docker\/build-push-action@v6: an image \(docker\/build-push-action\): its tags are .*inputs\.image/),
       expect.stringMatching(/^remote\/\(uses\): reusable workflow acme\/shared.*other repositories are not read/),
     ]);
   });
@@ -486,9 +488,96 @@ jobs:
           image: gateway
       - uses: ./.github/actions/node
 `);
-    expect(shapes(wf)).toEqual([{ ref: "ghcr.io/acme/gateway", tags: ["1.4.0"], platforms: null, attest: false, job: "publish" }]);
+    expect(shapes(wf)).toEqual([{ ref: "ghcr.io/acme/gateway", tags: ["1.4.0"], platforms: ["linux/amd64"], attest: false, job: "publish" }]);
     expect(wf.images[0]!.step).toBe("Gateway / Push");
     expect(reasons(wf)).toEqual(["publish/Gateway / Crates: `cargo publish`: crates.io is not checked by release-kit"]);
+  });
+});
+
+describe("what real repositories' workflows taught the reader (test/realworld)", () => {
+  const job = (steps: string, runsOn = "ubuntu-latest") => `
+on: { push: { tags: ["v*"] } }
+jobs:
+  publish:
+    runs-on: ${runsOn}
+    steps:
+${steps}`;
+
+  it("github.actor is whoever pushes the tag: a test against dependabot is known, one against a login is not", async () => {
+    const push = (expr: string) => read(job(`      - name: Build
+        uses: docker/build-push-action@v6
+        with:
+          push: \${{ ${expr} }}
+          tags: ghcr.io/acme/app:v1`));
+    expect((await push("github.event_name != 'pull_request' && github.actor != 'dependabot[bot]'")).images).toHaveLength(1);
+    for (const expr of ["github.actor == 'octocat'", "endsWith(github.actor, '[bot]')"]) {
+      const wf = await push(expr);
+      expect(wf.images).toEqual([]);
+      expect(wf.notVerified[0]!.why).toContain("github.actor, whoever pushes the tag");
+    }
+  });
+
+  it("a build that names no platform is the runner's own on GitHub's runners, and not known elsewhere", async () => {
+    const build = (runsOn: string) => read(job("      - uses: docker/build-push-action@v6\n        with: { push: true, tags: ghcr.io/acme/app:v1 }", runsOn));
+    expect((await build("ubuntu-24.04")).images[0]!.platforms).toEqual(["linux/amd64"]);
+    expect((await build("ubuntu-24.04-arm")).images[0]!.platforms).toEqual(["linux/arm64"]);
+    expect((await build("[self-hosted, linux]")).images[0]!.platforms).toBeNull();
+  });
+
+  it("metadata-action: semver match= takes the version out of a prefixed tag; {{is_default_branch}} is false on a tag", async () => {
+    const wf = await read(
+      job(`      - id: meta
+        uses: docker/metadata-action@v5
+        with:
+          images: acme/app
+          flavor: latest=false
+          tags: |
+            type=semver,pattern={{version}},value=\${{ github.ref_name }},match=app-v(\\d+.\\d+.\\d+)$
+            type=raw,value=nightly,enable={{is_default_branch}}
+      - uses: depot/build-push-action@v1
+        with: { push: true, platforms: linux/amd64, tags: "\${{ steps.meta.outputs.tags }}" }`),
+      { tag: "app-v1.4.0" },
+    );
+    expect(shapes(wf)).toEqual([{ ref: "docker.io/acme/app", tags: ["1.4.0"], platforms: ["linux/amd64"], attest: false, job: "publish" }]);
+    expect(wf.notVerified).toEqual([]);
+  });
+
+  it("a push by digest (outputs: type=image,...,push-by-digest=true,push=true) is named: it has no tag to check", async () => {
+    const wf = await read(job(`      - name: Build by digest
+        uses: docker/build-push-action@v6
+        with:
+          outputs: type=image,"name=acme/app,ghcr.io/acme/app",push-by-digest=true,name-canonical=true,push=true`));
+    expect(reasons(wf)).toEqual(["publish/Build by digest: an image (docker/build-push-action): it pushes without a tag (by digest), so there is no tag to check"]);
+  });
+
+  it("names steps whose publishing it cannot read: scripts and local actions named for it, release edits decided at run time, known actions", async () => {
+    const wf = await read(
+      job(`      - run: ./scripts/get-version.sh
+      - run: mise x -- scripts/release.sh
+      - run: make publish
+      - uses: ./.github/actions/deploy-docs
+      - uses: ./.github/actions/setup
+      - name: Publish the draft
+        run: gh release edit "$(./scripts/get-version.sh)" --draft=false
+      - run: gh release edit "$GITHUB_REF_NAME" --draft=false
+      - uses: anchore/sbom-action@v0
+        with: { image: ghcr.io/acme/app }
+      - uses: anchore/sbom-action@v0
+        with: { image: ghcr.io/acme/app, upload-release-assets: false }
+      - uses: svenstaro/upload-release-action@v2
+        with: { file: a.tar.gz }
+      - uses: svenstaro/upload-release-action@v2
+        with: { file: b.tar.gz }`),
+    );
+    expect(wf.notVerified.map((n) => [n.step, n.what])).toEqual([
+      ["mise x -- scripts/release.sh", "`mise x -- scripts/release.sh`"],
+      ["make publish", "`make publish`"],
+      ["./.github/actions/deploy-docs", "local action .github/actions/deploy-docs"],
+      ["Publish the draft", '`gh release edit "$(./scripts/get-version.sh)" --draft=false`'],
+      ["anchore/sbom-action@v0", "an SBOM (anchore/sbom-action)"],
+      ["svenstaro/upload-release-action@v2", "release assets a.tar.gz"],
+      ["svenstaro/upload-release-action@v2", "release assets b.tar.gz"],
+    ]);
   });
 });
 
@@ -518,11 +607,23 @@ jobs:
           platforms: \${{ matrix.platforms || 'linux/amd64' }}
           tags: ghcr.io/acme/\${{ matrix.image }}:\${{ github.ref_name }}-\${{ matrix.variant }}
 `);
+    // One image per combination: what one build pushes (its tags may rightly have a digest of their own).
     expect(shapes(wf)).toEqual([
-      { ref: "ghcr.io/acme/gateway", tags: ["v1.4.0-full", "v1.4.0-slim"], platforms: ["linux/amd64"], attest: false, job: "images" },
-      { ref: "ghcr.io/acme/admin-ui", tags: ["v1.4.0-full", "v1.4.0-slim"], platforms: ["linux/amd64", "linux/arm64"], attest: false, job: "images" },
+      { ref: "ghcr.io/acme/gateway", tags: ["v1.4.0-full"], platforms: ["linux/amd64"], attest: false, job: "images" },
+      { ref: "ghcr.io/acme/gateway", tags: ["v1.4.0-slim"], platforms: ["linux/amd64"], attest: false, job: "images" },
+      { ref: "ghcr.io/acme/admin-ui", tags: ["v1.4.0-full"], platforms: ["linux/amd64", "linux/arm64"], attest: false, job: "images" },
+      { ref: "ghcr.io/acme/admin-ui", tags: ["v1.4.0-slim"], platforms: ["linux/amd64", "linux/arm64"], attest: false, job: "images" },
       { ref: "ghcr.io/acme/worker", tags: ["v1.4.0-full"], platforms: ["linux/amd64"], attest: false, job: "images" },
       { ref: "ghcr.io/acme/docs", tags: ["v1.4.0-full"], platforms: ["linux/amd64"], attest: false, job: "images" },
+    ]);
+    // A reference one build pushes keeps image:<ref>; one several builds push adds the first tag.
+    expect(wf.images.map((i) => i.id)).toEqual([
+      "image:ghcr.io/acme/gateway:v1.4.0-full",
+      "image:ghcr.io/acme/gateway:v1.4.0-slim",
+      "image:ghcr.io/acme/admin-ui:v1.4.0-full",
+      "image:ghcr.io/acme/admin-ui:v1.4.0-slim",
+      "image:ghcr.io/acme/worker",
+      "image:ghcr.io/acme/docs",
     ]);
     expect(wf.notVerified).toEqual([]);
   });

@@ -10,9 +10,10 @@ import { startApiServer, type ApiServer } from "./api/server.ts";
 import { findSection } from "../lib/changelog.ts";
 import { createBareRemote, createExample, type Example, type ExampleOptions } from "./example.ts";
 import { defaultScenario, type Scenario } from "./scenario.ts";
-import { startRegistry, type SandboxRegistry } from "./registry.ts";
+import { startRegistries, startRegistry, type RegistryHosts, type SandboxRegistry } from "./registry.ts";
 import { standinsNeeded } from "./standins/index.ts";
 import { createSimulator, type Simulator } from "./workflow-sim.ts";
+import type { PushRecord } from "./runner/leg.ts";
 
 export interface SandboxOptions {
   /** Scratch folder; a fresh temporary one by default (removed by stop() unless `keep`). */
@@ -35,13 +36,25 @@ export interface SandboxOptions {
   secrets?: Record<string, string>;
   /** Programs of this machine the simulated workflows may run by name (name → absolute path). */
   hostTools?: Record<string, string>;
+  /**
+   * Registry hosts served each by a registry of its own, answering as that host does (ghcr.io as
+   * GHCR, docker.io as Docker Hub, any other as distribution; see startRegistries) and named to the
+   * kit in RELEASE_REGISTRY_URL as host=URL pairs: the hosts listed, from the start; with "each", every
+   * host a simulated workflow pushes to, from its first push. Without it, one registry answers for
+   * every host.
+   */
+  registryHosts?: string[] | "each";
 }
+
+/** Docker Hub's other names are docker.io. */
+const hostName = (host: string) => (["index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"].includes(host.toLowerCase()) ? "docker.io" : host.toLowerCase());
 
 export interface Sandbox {
   dir: string;
   apiUrl: string;
   token: string;
   repository: string;
+  /** The registry answering for every host (with registryHosts: for the hosts it does not serve). */
   registryUrl: string;
   remotePath: string;
   /** The example repository, or null with `example: false`. */
@@ -55,6 +68,10 @@ export interface Sandbox {
   scenario: Scenario;
   api: ApiServer;
   registry: SandboxRegistry;
+  /** With registryHosts: the registry serving each host, by host name (live: "each" adds to it). */
+  registries: Record<string, SandboxRegistry>;
+  /** What RELEASE_REGISTRY_URL says to the kit now: one URL, or host=URL pairs for the hosts served. */
+  readonly registryMapping: string;
   /** The environment a kit command needs to work against this sandbox. */
   env(base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Resolves when no simulated run is queued or in progress. */
@@ -62,6 +79,8 @@ export interface Sandbox {
   /** What a simulated job printed, and what the sandbox skipped in it, by job id (for a run that
    *  failed at startup, by the run's id: why GitHub would refuse the file). */
   jobLog(jobId: number): string;
+  /** Every tagged manifest the simulated runs pushed, with the run and job that pushed it. */
+  published(): PushRecord[];
   stop(): Promise<void>;
 }
 
@@ -103,6 +122,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const remotePath = await createBareRemote(join(dir, "remote", owner, `${name}.git`), defaultBranch);
     const registry = await startRegistry({ auth: "anonymous" });
     started.push(registry);
+    // One registry per host, each started once (a host's first push waits for it).
+    let stopping = false;
+    const byHost: Record<string, SandboxRegistry> = {};
+    const starting = new Map<string, Promise<SandboxRegistry>>();
+    const serve = (host: string): Promise<SandboxRegistry> => {
+      const h = hostName(host);
+      let ready = starting.get(h);
+      if (!ready) {
+        ready = startRegistries([h]).then(async (one: RegistryHosts) => {
+          // Started while the sandbox stops: stopped at once, never left listening.
+          if (stopping) await one.stop();
+          else started.push(one);
+          return (byHost[h] = one.byHost[h]!);
+        });
+        starting.set(h, ready);
+      }
+      return ready;
+    };
+    for (const host of Array.isArray(options.registryHosts) ? options.registryHosts : []) await serve(host);
+    const registryFor = async (host: string) => (options.registryHosts === "each" || byHost[hostName(host)] ? (await serve(host)).url : registry.url);
+    const mapping = () => Object.entries(byHost).map(([host, r]) => `${host}=${r.url}`).join(",") || registry.url;
     let simulator: Simulator | null = null;
     const api = await startApiServer({
       owner,
@@ -116,7 +156,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       rerunJobs: (run, all) => simulator?.rerunJobs(run, all) ?? [],
     });
     started.push(api);
-    simulator = createSimulator({ owner, repo: name, remotePath, defaultBranch, dir, registryUrl: registry.url, scenario, state: api.state, secrets: options.secrets, hostTools: options.hostTools, apiUrl: api.url });
+    simulator = createSimulator({ owner, repo: name, remotePath, defaultBranch, dir, registryUrl: options.registryHosts ? registryFor : registry.url, scenario, state: api.state, secrets: options.secrets, hostTools: options.hostTools, apiUrl: api.url });
     started.push(simulator);
     // The example is pushed before the hook exists: its history is the past, not new releases.
     const example = options.example === false ? null : await createExample(join(dir, name), { owner, name, remote: remotePath, ...options.example });
@@ -140,19 +180,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       scenario,
       api,
       registry,
+      registries: byHost,
+      get registryMapping() {
+        return mapping();
+      },
       env(base = process.env) {
         return {
           ...base,
           GITHUB_API_URL: api.url,
           GITHUB_TOKEN: token,
           GITHUB_REPOSITORY: `${owner}/${name}`,
-          RELEASE_REGISTRY_URL: registry.url,
+          RELEASE_REGISTRY_URL: mapping(),
           PATH: pathPrepend ? `${pathPrepend}${delimiter}${base.PATH ?? ""}` : base.PATH,
         };
       },
       settle: () => simulator!.settle(),
       jobLog: (jobId) => simulator!.jobLog(jobId),
+      published: () => simulator!.published(),
       async stop() {
+        stopping = true;
         for (const s of started.reverse()) await s.stop();
         started.length = 0;
         if (!options.keep && !options.dir) rmSync(dir, { recursive: true, force: true });

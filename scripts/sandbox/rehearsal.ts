@@ -1,8 +1,7 @@
 // The rehearsal: the whole runbook, offline, against the sandbox. Each command runs as the user would
 // run it (its own process, its report on the terminal) and is judged against what this world
 // should make it do: a failing step that was meant to fail is a rehearsal that passed.
-import { execFile, spawn } from "node:child_process";
-import { promisify } from "node:util";
+import { spawn } from "node:child_process";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -12,6 +11,8 @@ import { KIT_ROOT, TSX_LOADER } from "../lib/kit-root.ts";
 import { bold, cyan, dim, green, red, write } from "../lib/output.ts";
 import { startSandbox, type Sandbox } from "./index.ts";
 import { PRESETS } from "./presets.ts";
+import { git, releaseBranchOf, seedFromRepo } from "./rehearsal-repo.ts";
+import type { PushRecord } from "./runner/leg.ts";
 
 export const REHEARSAL_STEPS = ["preflight", "release", "workflow", "verify", "broken-release", "recover", "verify-again"] as const;
 type StepName = (typeof REHEARSAL_STEPS)[number];
@@ -42,8 +43,6 @@ export const EXPECTATIONS: Record<string, Expectation> = {
   "stale-artifacts": { stopAfter: "release", fails: { preflight: "artifacts-current", release: "preflight" } },
 };
 
-
-const run = promisify(execFile);
 const KIT = KIT_ROOT;
 const TSX = TSX_LOADER;
 
@@ -83,19 +82,6 @@ function runKit(sandbox: Sandbox, repo: string, command: string, args: string[])
   });
 }
 
-// Asynchronous on purpose: the sandbox's API answers the remote's push hook in this same process.
-const git = async (cwd: string, ...args: string[]) => (await run("git", args, { cwd, encoding: "utf8" })).stdout.trim();
-
-/** A scratch clone of the maintainer's repository, with origin pointed at the sandbox's remote. */
-async function seedFromRepo(source: string, scratch: string, remotePath: string): Promise<string> {
-  const clone = join(scratch, basename(source));
-  await git(scratch, "clone", "--quiet", "--no-local", "--no-hardlinks", source, clone);
-  await git(clone, "remote", "set-url", "origin", remotePath);
-  await git(clone, "fetch", "--quiet", "--tags", source);
-  await git(clone, "push", "--quiet", "origin", "--tags", "HEAD:refs/heads/main");
-  if (!(await git(clone, "config", "--get", "user.email").catch(() => ""))) await git(clone, "config", "user.email", "rehearsal@example.com");
-  return clone;
-}
 
 async function ownerOf(source: string): Promise<{ owner: string; name: string }> {
   try {
@@ -107,8 +93,31 @@ async function ownerOf(source: string): Promise<{ owner: string; name: string }>
   return { owner: "acme", name: basename(source) };
 }
 
-function checkFailed(doc: any, id: string): boolean {
-  return Boolean(doc?.checks?.some((c: any) => c.id === id && c.status === "fail") || doc?.steps?.some((s: any) => s.name === id && s.status === "failed"));
+function checkFailed(doc: any, id: string | RegExp): boolean {
+  const named = (name: string) => (typeof id === "string" ? name === id : id.test(name));
+  return Boolean(doc?.checks?.some((c: any) => named(c.id) && c.status === "fail") || doc?.steps?.some((s: any) => named(s.name) && s.status === "failed"));
+}
+
+/** verify's run check of a workflow: `workflow`, or `workflow:<file>` when several start. */
+const runCheckOf = (path: string) => new RegExp(`^workflow(:${basename(path).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")})?$`);
+
+/**
+ * The job the broken release fails: of what the release's own runs pushed, the first job (in its
+ * workflow's order) that pushed an image, else a chart or another artifact; null when they pushed nothing.
+ */
+function publishingJob(pushes: PushRecord[]): { workflow: string; job: string } | null {
+  const images = pushes.filter((p) => p.kind === "image");
+  const [first] = [...(images.length ? images : pushes)].sort((a, b) => a.workflow.localeCompare(b.workflow) || a.jobIndex - b.jobIndex);
+  return first ? { workflow: first.workflow, job: first.job } : null;
+}
+
+/** What stopped a step, in a line: the checks or the release step that failed, or the error. */
+function whatFailed(report: any): string | null {
+  const failed = (report?.checks ?? []).filter((c: any) => c.status === "fail").map((c: any) => c.id);
+  if (failed.length) return `failed: ${failed.join(", ")}`;
+  const step = (report?.steps ?? []).find((s: any) => s.status === "failed");
+  if (step) return `stopped at ${step.name}`;
+  return typeof report?.error?.message === "string" ? report.error.message : null;
 }
 
 export interface RehearsalOptions {
@@ -123,13 +132,18 @@ export async function rehearse(opts: RehearsalOptions): Promise<{ ok: boolean; t
   const scratch = mkdtempSync(join(tmpdir(), "release-kit-rehearsal-"));
   let repoPath = "";
   let sandbox: Sandbox;
+  let branch = "main";
   try {
     const who = opts.repo ? await ownerOf(opts.repo) : { owner: "acme", name: "gateway" };
+    if (opts.repo) branch = await releaseBranchOf(opts.repo);
     sandbox = await startSandbox({
       dir: scratch,
       keep: opts.keep,
       history: true,
       ...who,
+      defaultBranch: branch,
+      // Every registry host the tag workflows push to, each answering as that host does.
+      registryHosts: "each",
       scenario: preset.scenario,
       example: opts.repo ? false : preset.example ?? {},
       seed: opts.repo ? async (remote) => void (repoPath = await seedFromRepo(opts.repo!, scratch, remote)) : undefined,
@@ -145,13 +159,15 @@ export async function rehearse(opts: RehearsalOptions): Promise<{ ok: boolean; t
   const steps: RehearsalStep[] = [];
   try {
     write(`${bold("Rehearsal")} of the release runbook on ${opts.repo ? `a scratch clone of ${opts.repo}` : "the built-in example repository"} (${repoPath}), world "${opts.scenario}"`);
-    write(dim(`GitHub sandbox ${sandbox.apiUrl}, registry ${sandbox.registryUrl}, origin ${sandbox.remotePath}`));
+    write(dim(`GitHub sandbox ${sandbox.apiUrl}, a registry for each host the workflows push to, origin ${sandbox.remotePath} (release branch ${branch})`));
     if (sandbox.standins.length) write(dim(`stand-ins for ${sandbox.standins.join(" and ")} (the real tools are not on PATH)`));
 
     let stopped: string | null = null;
+    // Steps that cannot run in this repository (it publishes nothing to break), by design: not a failure.
+    let notApplicable: string | null = null;
     const step = async (name: StepName, heading: string, body: () => Promise<{ ok: boolean; report: unknown }>) => {
-      if (stopped) {
-        steps.push({ name, ok: null, ms: 0, report: null, skipped: stopped });
+      if (stopped || notApplicable) {
+        steps.push({ name, ok: null, ms: 0, report: null, skipped: (stopped ?? notApplicable)! });
         return;
       }
       write(`\n${cyan("━━")} ${bold(heading)}`);
@@ -174,29 +190,46 @@ export async function rehearse(opts: RehearsalOptions): Promise<{ ok: boolean; t
       const run = await runKit(sandbox, repoPath, "release", ["--yes"]);
       return { ok: judge("release", run), report: run.json };
     });
-    await step("workflow", "What GitHub Actions Does: the tag workflow", async () => {
+    let released: string | null = null;
+    await step("workflow", "What GitHub Actions Does: the tag workflows", async () => {
       await sandbox.settle();
-      const run = sandbox.api.state.runs.at(-1);
-      const report = run ? { run_id: run.id, tag: run.headBranch, status: run.status, conclusion: run.conclusion, jobs: run.jobs.map((j) => ({ name: j.name, conclusion: j.conclusion })) } : null;
-      write(run ? `  run ${run.id} for ${run.headBranch}: ${run.conclusion} (${run.jobs.map((j) => `${j.name} ${j.conclusion}`).join(", ")})` : "  no run started");
-      return { ok: run?.conclusion === "success", report };
+      released = (steps.find((s) => s.name === "release")?.report as { tag?: string } | null)?.tag ?? null;
+      // Every workflow the tag started, each as GitHub would show its run.
+      const runs = sandbox.api.state.runs.filter((r) => r.headBranch === released);
+      const ok = runs.length > 0 && runs.every((r) => r.conclusion === "success");
+      const report = {
+        tag: released,
+        conclusion: !runs.length ? null : ok ? "success" : "failure",
+        runs: runs.map((run) => ({ run_id: run.id, workflow: run.workflowPath, status: run.status, conclusion: run.conclusion, jobs: run.jobs.map((j) => ({ name: j.name, conclusion: j.conclusion })) })),
+      };
+      for (const run of runs) write(`  ${run.workflowPath} run ${run.id} for ${run.headBranch}: ${run.conclusion} (${run.jobs.map((j) => `${j.name} ${j.conclusion}`).join(", ")})`);
+      if (!runs.length) write(`  no run started for ${released ?? "the release"}`);
+      write(dim(`  registries the kit is pointed at: RELEASE_REGISTRY_URL=${sandbox.registryMapping}`));
+      return { ok, report };
     });
     await step("verify", "Post-Release Verification", async () => {
       const run = await runKit(sandbox, repoPath, "verify", ["--wait=120"]);
       return { ok: judge("verify", run), report: run.json };
     });
-    await step("broken-release", "A second release, whose image job fails", async () => {
-      appendFileSync(join(repoPath, "CHANGELOG-NOTES.md"), "The admin UI shows each release's notes.\n");
-      await git(repoPath, "add", "CHANGELOG-NOTES.md");
-      await git(repoPath, "commit", "--quiet", "-m", "feat(admin-ui): show each release's notes");
-      await git(repoPath, "push", "--quiet", "origin", "HEAD:refs/heads/main");
-      sandbox.scenario.failJobs = [{ job: "admin-ui", attempts: 1 }];
+    // Chosen from what the release's runs really pushed, not from a name.
+    const releaseRuns = sandbox.api.state.runs.filter((r) => r.headBranch === released).map((r) => r.id);
+    const broken = publishingJob(sandbox.published().filter((p) => releaseRuns.includes(p.runId)));
+    if (!broken && !stopped) notApplicable = `not run: ${released ?? "the release"}'s tag workflows pushed nothing to a registry, so there is no publishing job to break`;
+    await step("broken-release", `A second release, whose ${broken?.job ?? "publishing"} job fails`, async () => {
+      const { workflow, job } = broken!;
+      appendFileSync(join(repoPath, "REHEARSAL.md"), `A second release, whose ${job} job fails once.\n`);
+      await git(repoPath, "add", "REHEARSAL.md");
+      await git(repoPath, "commit", "--quiet", "-m", `feat: a second release, whose ${job} job fails`);
+      await git(repoPath, "push", "--quiet", "origin", `HEAD:refs/heads/${branch}`);
+      // A real publishing job of the repository's own workflow fails on its first attempt.
+      sandbox.scenario.failJobs = [{ job, attempts: 1 }];
+      write(dim(`  the sandbox fails ${workflow}'s job ${job} on its first attempt`));
       const released = await runKit(sandbox, repoPath, "release", ["--yes"]);
       if (released.code !== 0) return { ok: false, report: released.json };
       await sandbox.settle();
       const verified = await runKit(sandbox, repoPath, "verify", ["--wait=120"]);
-      // It must fail, and for the right reason: the image workflow failed.
-      return { ok: verified.code === 1 && checkFailed(verified.json, "workflow"), report: verified.json };
+      // It must fail, and for the right reason: that workflow's run failed.
+      return { ok: verified.code === 1 && checkFailed(verified.json, runCheckOf(workflow)), report: verified.json };
     });
     await step("recover", "Failure Recovery: diagnose, then --apply --yes", async () => {
       const diagnosed = await runKit(sandbox, repoPath, "recover", []);
@@ -212,10 +245,12 @@ export async function rehearse(opts: RehearsalOptions): Promise<{ ok: boolean; t
     write(`\n${bold("Summary")}`);
     for (const s of steps) {
       const verdict = s.skipped ? dim("skipped") : s.ok ? green("as expected") : red("NOT as expected");
-      write(`  ${s.name.padEnd(15)} ${verdict.padEnd(20)} ${(s.ms / 1000).toFixed(1).padStart(5)} s${s.skipped ? dim(`  ${s.skipped}`) : ""}`);
+      const why = s.ok === false ? whatFailed(s.report) : null;
+      write(`  ${s.name.padEnd(15)} ${verdict.padEnd(20)} ${(s.ms / 1000).toFixed(1).padStart(5)} s${s.skipped ? dim(`  ${s.skipped}`) : why ? `  ${why}` : ""}`);
     }
-    // Every step that ran did what it should, and none was left out because an earlier one did not.
-    const ok = steps.every((s) => s.ok === true || (s.ok === null && expect.stopAfter !== undefined && !steps.some((t) => t.ok === false)));
+    // Every step that ran did what it should, and none was left out because an earlier one did not
+    // (steps this repository gives nothing to do are left out by design).
+    const ok = !steps.some((s) => s.ok === false) && steps.every((s) => s.ok === true || (s.ok === null && (expect.stopAfter !== undefined || s.skipped === notApplicable)));
     write(ok ? `\n${green("✔")} ${bold("the rehearsal went as the runbook says it should")}` : `\n${red("✖")} ${bold("the rehearsal did not go as expected")}: see the steps above`);
     if (opts.keep) write(`scratch folder kept: ${scratch}`);
     return { ok, target: opts.repo ?? "built-in example", steps, dir: scratch };

@@ -11,7 +11,7 @@ import { repositoryIdOf, type JobRecord, type RunRecord, type SandboxState } fro
 import type { Scenario } from "./scenario.ts";
 import { ACTOR, githubContext, repositoryPayload, tagPushEvent, workflowRunPayload, type Repo, type RunEvent } from "./runner/context.ts";
 import { condition, interpolateDeep, interpolateString, type Json, type Scope } from "./runner/expressions.ts";
-import { runOnRunner, type RunnerHost } from "./runner/leg.ts";
+import { runOnRunner, type PushRecord, type RunnerHost } from "./runner/leg.ts";
 import { combinationLabel, expandMatrix, type Combination } from "./runner/matrix.ts";
 import { makeBinDir } from "./runner/shell.ts";
 import { sourceCache, workflowReader } from "./runner/source.ts";
@@ -26,8 +26,8 @@ export interface SimulatorOptions {
   defaultBranch?: string;
   /** Scratch folder for the runners' checkouts, homes and temporary files. */
   dir: string;
-  /** The sandbox registry every image host maps to. */
-  registryUrl: string;
+  /** The sandbox registry every image host maps to, or the one answering for a host. */
+  registryUrl: string | ((host: string) => Promise<string>);
   scenario: Scenario;
   state: SandboxState;
   /** Repository secrets besides GITHUB_TOKEN (none by default, as in a fresh repository). */
@@ -51,6 +51,8 @@ export interface Simulator {
   /** What a job printed and what the sandbox noted (skipped commands and actions), by job id; for a
    *  run that failed at startup, by the run's id. */
   jobLog(jobId: number): string;
+  /** Every tagged manifest the runs pushed, in order, with the run and job that pushed it. */
+  published(): PushRecord[];
 }
 
 type Result = "success" | "failure" | "cancelled" | "skipped";
@@ -106,11 +108,13 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       timers.add(t);
     });
   const reader = workflowReader(remotePath);
+  const pushes: PushRecord[] = [];
   const host: RunnerHost = {
     root,
     repo,
     gitDir: remotePath,
     registryUrl: opts.registryUrl,
+    pushed: (p) => void pushes.push(p),
     secrets: opts.secrets ?? {},
     scenario,
     source: sourceCache(remotePath),
@@ -506,5 +510,6 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       if (tools) await (await tools).stop();
     },
     jobLog: (jobId) => (logs.get(jobId) ?? []).join("\n"),
+    published: () => [...pushes],
   };
 }

@@ -28,7 +28,7 @@ export function platformClaims(text: string, ref: string): { line: number; platf
 export function docsCheck(images: ImageSpec[]): Check<VerifyContext> {
   return {
     id: "docs",
-    needs: images.map((i) => `image:${i.ref}`),
+    needs: images.map((i) => i.id),
     async run({ r, config, commit, tag, workflows }, deps) {
       if (!workflows.started.length) return skip(`${noTagWorkflow(workflows, tag)}: no images to compare the docs with`);
       if (!images.length) return skip(`${workflows.started.map((w) => w.path).join(", ")} publish${workflows.started.length > 1 ? "" : "es"} no images verify could read`);
@@ -41,7 +41,7 @@ export function docsCheck(images: ImageSpec[]): Check<VerifyContext> {
       for (const file of files) {
         const text = (await showFile(r, commit, file)) ?? "";
         for (const image of images) {
-          const registry = (deps[`image:${image.ref}`]?.data as ImageFacts | undefined)?.platforms ?? [];
+          const registry = (deps[image.id]?.data as ImageFacts | undefined)?.platforms ?? [];
           // The workflow says what must be built; when it does not say, the registry is all we know.
           const truth = image.platforms ?? registry;
           if (!truth.length) continue;
@@ -51,7 +51,7 @@ export function docsCheck(images: ImageSpec[]): Check<VerifyContext> {
             const has = registry.length ? ` and the registry has ${registry.join(", ")}` : "";
             if (!same(claim.platforms, truth)) docsWrong.push({ file, line: claim.line, text: `${says}, but the workflow builds ${truth.join(", ")}${has}` });
             else if (registry.length && !same(claim.platforms, registry)) {
-              registryWrong.push({ file, line: claim.line, text: `${says}, as the workflow builds, but the registry has ${registry.join(", ")} (see image:${image.ref})` });
+              registryWrong.push({ file, line: claim.line, text: `${says}, as the workflow builds, but the registry has ${registry.join(", ")} (see ${image.id})` });
             }
           }
         }

@@ -69,10 +69,17 @@ function describeRegistryError(error: unknown, ref: string, tag: string): { mess
   return { message, fix: `check that the registry is reachable and that RELEASE_REGISTRY_URL (when set) points at it, then run ${kitCommand("release:verify")} again` };
 }
 
-/** `needs`: the check of the workflow run that publishes it. */
+/** The attestation check's id: `attestation:` and what follows `image:` in the image's own id. */
+export const attestationCheckId = (image: ImageSpec) => `attestation:${image.id.slice("image:".length)}`;
+
+/**
+ * `needs`: the check of the workflow run that publishes it. One image is what one build pushes
+ * (see ImageSpec): its tags must agree on one digest; another build's tags of the same reference
+ * are another image, with a check of its own.
+ */
 export function imageCheck(image: ImageSpec, needs: string[] = ["workflow"]): Check<VerifyContext> {
   return {
-    id: `image:${image.ref}`,
+    id: image.id,
     needs,
     async run(ctx) {
       let facts: ImageFacts;
@@ -101,11 +108,11 @@ export function imageCheck(image: ImageSpec, needs: string[] = ["workflow"]): Ch
 
 export function attestationCheck(image: ImageSpec): Check<VerifyContext> {
   return {
-    id: `attestation:${image.ref}`,
-    needs: [`image:${image.ref}`],
+    id: attestationCheckId(image),
+    needs: [image.id],
     async run({ gh, tag }, deps) {
       if (!image.attest) return skip(`the workflow does not attest ${image.ref}`);
-      const digest = (deps[`image:${image.ref}`]?.data as ImageFacts | undefined)?.digest;
+      const digest = (deps[image.id]?.data as ImageFacts | undefined)?.digest;
       if (!digest) return skip(`no single digest for ${image.ref} to look up (see its image check)`);
       try {
         const res = await gh.octokit.rest.repos.listAttestations({ owner: gh.owner, repo: gh.repo, subject_digest: digest, per_page: 10 });

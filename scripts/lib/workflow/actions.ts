@@ -13,7 +13,8 @@ export interface ActionReading {
   found: Found[];
   /** An attestation of an image: its subject, resolved (null: not known, with why). */
   attests?: { subject: string | null; why?: string };
-  outputs?: Record<string, string>;
+  /** Unknown: decided at run time, with why. */
+  outputs?: Record<string, string | Unknown>;
 }
 
 const nv = (what: string, why: string): Found => ({ notVerified: { what, why } });
@@ -31,7 +32,9 @@ export function readAction(uses: string, inputs: Inputs, scope: ExpressionScope,
     case "docker/metadata-action":
       return metadataAction(inputs, scope);
     case "docker/build-push-action":
-      return buildPush(inputs, scope);
+    // Depot's action takes docker/build-push-action's inputs and builds on Depot's builders.
+    case "depot/build-push-action":
+      return buildPush(inputs, scope, name);
     case "redhat-actions/push-to-registry":
       return pushToRegistry(inputs, scope);
     case "actions/attest-build-provenance":
@@ -54,8 +57,12 @@ export function readAction(uses: string, inputs: Inputs, scope: ExpressionScope,
     }
     case "svenstaro/upload-release-action":
     case "actions/upload-release-asset":
-    case "shogo82148/actions-upload-release-asset":
-      return { found: [nv("release assets", "release assets are not checked by release-kit (its release check covers the release, not its files)")] };
+    case "shogo82148/actions-upload-release-asset": {
+      // The asset's name says which of several such steps this is.
+      const asset = text(inputs.asset_name ?? inputs.file ?? inputs.asset_path, scope);
+      const named = typeof asset === "string" && asset.trim() ? ` ${asset.trim().replace(/\s+/g, " ")}` : "";
+      return { found: [nv(`release assets${named}`, "release assets are not checked by release-kit (its release check covers the release, not its files)")] };
+    }
     case "pypa/gh-action-pypi-publish":
       return { found: [nv("a Python package (pypa/gh-action-pypi-publish)", "PyPI is not checked by release-kit")] };
     case "js-devtools/npm-publish":
@@ -78,6 +85,20 @@ export function readAction(uses: string, inputs: Inputs, scope: ExpressionScope,
       return { found: [nv("a snap (snapcore/action-publish)", "the Snap Store is not checked by release-kit")] };
     case "helm/chart-releaser-action":
       return { found: [nv("Helm charts (helm/chart-releaser-action)", "a chart repository on GitHub Pages is not checked by release-kit")] };
+    case "actions/deploy-pages":
+    case "peaceiris/actions-gh-pages":
+    case "jamesives/github-pages-deploy-action":
+      return { found: [nv(`a GitHub Pages site (${name})`, "GitHub Pages sites are not checked by release-kit")] };
+    case "anchore/sbom-action": {
+      const upload = valueOf(inputs["upload-release-assets"], scope);
+      return { found: upload === false || upload === "false" ? [] : [nv("an SBOM (anchore/sbom-action)", "it may attach an SBOM to the GitHub release (upload-release-assets); release assets are not checked by release-kit")] };
+    }
+    case "peter-evans/dockerhub-description":
+      return { found: [nv("a Docker Hub repository description (peter-evans/dockerhub-description)", "repository descriptions are not checked by release-kit")] };
+    case "peter-evans/repository-dispatch":
+      return { found: [nv("a repository_dispatch event (peter-evans/repository-dispatch)", "what the receiving repository publishes is not known to release-kit")] };
+    case "technote-space/toc-generator":
+      return { found: [nv("a table of contents commit (technote-space/toc-generator)", "commits a workflow pushes are not checked by release-kit")] };
     default:
       return { found: [] };
   }
@@ -102,11 +123,18 @@ function parseTagLine(line: string): TagLine {
   return { attrs, line };
 }
 
+/** metadata-action's outputs when an input is decided at run time: unknown, saying why, for the step that uses them. */
+function unknownOutputs(why: string): ActionReading {
+  const unknown = new Unknown(`docker/metadata-action's ${why}`);
+  return { found: [], outputs: Object.fromEntries(["tags", "version", "tag-names", "json", "labels", "annotations"].map((k) => [k, unknown])) };
+}
+
 function metadataAction(inputs: Inputs, scope: ExpressionScope): ActionReading {
   const found: Found[] = [];
   const { push } = scope;
   const imagesText = text(inputs.images, scope);
-  if (imagesText instanceof Unknown) return { found: [nv("docker/metadata-action images", `images is ${imagesText.what}`)] };
+  // It publishes nothing itself: what it cannot tell makes its outputs unknown.
+  if (imagesText instanceof Unknown) return unknownOutputs(`images is ${imagesText.what}`);
   const images: string[] = [];
   for (const entry of listOf(imagesText ?? "")) {
     const attrs = Object.fromEntries(entry.split(",").map((kv) => kv.split("=").map((s) => s.trim())));
@@ -114,14 +142,16 @@ function metadataAction(inputs: Inputs, scope: ExpressionScope): ActionReading {
     images.push(splitImageRef(entry.includes("name=") ? attrs.name : entry).ref);
   }
   const flavorText = text(inputs.flavor, scope);
-  if (flavorText instanceof Unknown) return { found: [nv(`images ${images.join(", ")}`, `flavor is ${flavorText.what}`)] };
+  if (flavorText instanceof Unknown) return unknownOutputs(`flavor is ${flavorText.what}`);
   const flavor = Object.fromEntries(listOf(flavorText ?? "").map((kv) => [kv.slice(0, kv.indexOf("=")).trim(), kv.slice(kv.indexOf("=") + 1).trim()]));
   const tagsText = inputs.tags === undefined ? "type=ref,event=tag" : text(inputs.tags, scope);
-  if (tagsText instanceof Unknown) return { found: [nv(`images ${images.join(", ")}`, `tags is ${tagsText.what}`)] };
+  if (tagsText instanceof Unknown) return unknownOutputs(`tags is ${tagsText.what}`);
   const semver = parseSemver(push.tag, { loose: true });
   const made: { tag: string; priority: number }[] = [];
   let latest = false;
   for (const { attrs, line } of (tagsText ?? "").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#")).map(parseTagLine)) {
+    // A tag push is never on a branch, so never on the default one.
+    if (attrs.enable !== undefined) attrs.enable = attrs.enable.replace(/\{\{\s*is_default_branch\s*\}\}/g, "false");
     if (attrs.enable === "false") continue;
     if (attrs.enable !== undefined && attrs.enable !== "true") {
       found.push(nv(`tag ${line} of ${images.join(", ")}`, `its enable=${attrs.enable} is not true or false`));
@@ -166,7 +196,19 @@ function metadataAction(inputs: Inputs, scope: ExpressionScope): ActionReading {
         break;
       }
       case "semver": {
-        const version = attrs.value === undefined ? semver : parseSemver(attrs.value, { loose: true });
+        // `match` takes the version out of the value (or the tag) with its first group.
+        let raw = attrs.value ?? push.tag;
+        if (attrs.match) {
+          let re: RegExp;
+          try {
+            re = new RegExp(attrs.match);
+          } catch {
+            found.push(nv(`tag ${line} of ${images.join(", ")}`, "its match is not a regular expression"));
+            break;
+          }
+          raw = re.exec(raw)?.[1] ?? raw;
+        }
+        const version = attrs.value === undefined && !attrs.match ? semver : parseSemver(raw, { loose: true });
         if (!version) break; // metadata-action makes no tag from a version that is not semver
         const pattern = version.prerelease.length ? "{{version}}" : (attrs.pattern ?? "{{version}}");
         if (version.major === 0 && /\{\{major\}\}/.test(pattern) && !/\{\{minor\}\}/.test(pattern)) {
@@ -196,13 +238,14 @@ function pushes(inputs: Inputs, scope: ExpressionScope): boolean | Unknown {
   if (push === true || push === "true") return true;
   const outputs = text(inputs.outputs, scope);
   if (outputs instanceof Unknown) return outputs;
-  return listOf(outputs ?? "").some((o) => /type=registry/.test(o) || (/type=image/.test(o) && /push=true/.test(o)));
+  // One output a line: commas separate an output's attributes (type=image,name=...,push=true).
+  return (outputs ?? "").split("\n").map((o) => o.trim()).some((o) => /(^|,)type=registry(,|$)/.test(o) || (/(^|,)type=image(,|$)/.test(o) && /(^|,)push=true(,|$)/.test(o)));
 }
 
-function buildPush(inputs: Inputs, scope: ExpressionScope): ActionReading {
+function buildPush(inputs: Inputs, scope: ExpressionScope, action: string): ActionReading {
   const push = pushes(inputs, scope);
   const tagsText = text(inputs.tags, scope);
-  const what = typeof tagsText === "string" && tagsText.trim() ? `image ${[...new Set(listOf(tagsText).map((t) => splitImageRef(t).ref))].join(", ")}` : "an image (docker/build-push-action)";
+  const what = typeof tagsText === "string" && tagsText.trim() ? `image ${[...new Set(listOf(tagsText).map((t) => splitImageRef(t).ref))].join(", ")}` : `an image (${action})`;
   if (push instanceof Unknown) return { found: [nv(what, `push is ${push.what}, which is not known before the run`)] };
   if (!push) return { found: [] };
   if (tagsText instanceof Unknown) return { found: [nv(what, `its tags are ${tagsText.what}`)] };
@@ -216,7 +259,7 @@ function buildPush(inputs: Inputs, scope: ExpressionScope): ActionReading {
     const { ref, tag } = splitImageRef(t);
     byRef.set(ref, [...(byRef.get(ref) ?? []), tag ?? "latest"]);
   }
-  return { found: [...byRef].map(([ref, tags]) => ({ image: { ref, tags: [...new Set(tags)], platforms } })) };
+  return { found: [...byRef].map(([ref, tags]) => ({ image: { ref, tags: [...new Set(tags)], platforms }, built: action === "docker/build-push-action" })) };
 }
 
 function pushToRegistry(inputs: Inputs, scope: ExpressionScope): ActionReading {

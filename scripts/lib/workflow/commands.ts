@@ -9,7 +9,8 @@ import type { ShellCommand } from "./shell.ts";
 
 /** What a command publishes: read, or reported with a reason. */
 export type Found =
-  | { image: Omit<ImageSpec, keyof Place | "attest"> }
+  /** `built`: built on the job's runner, so with no platform named it is the runner's own. */
+  | { image: Omit<ImageSpec, keyof Place | "attest" | "id">; built?: boolean }
   | { artifact: Omit<ArtifactSpec, keyof Place> }
   | { notVerified: { what: string; why: string } };
 
@@ -78,18 +79,18 @@ export function splitImageRef(full: string): { ref: string; tag: string | null }
 
 const isReference = (v: string) => /^[a-z0-9]/i.test(v) && !/\s/.test(v);
 
-function imagesFromRefs(refs: string[], platforms: string[] | null): Found[] {
+function imagesFromRefs(refs: string[], platforms: string[] | null, built = false): Found[] {
   const byRef = new Map<string, string[]>();
   for (const full of refs) {
     const { ref, tag } = splitImageRef(full);
     if (tag) byRef.set(ref, [...(byRef.get(ref) ?? []), tag]);
   }
-  return [...byRef].map(([ref, tags]) => ({ image: { ref, tags: [...new Set(tags)], platforms } }));
+  return [...byRef].map(([ref, tags]) => ({ image: { ref, tags: [...new Set(tags)], platforms }, ...(built ? { built } : {}) }));
 }
 
 const notVerified = (what: string, why: string): Found[] => [{ notVerified: { what, why } }];
 
-/** The words after a wrapper (sudo, env, time, exec, command, nohup). */
+/** The words after a wrapper (sudo, env, time, exec, command, nohup, `mise x --`). */
 function unwrap(argv: (string | null)[]): (string | null)[] {
   let i = 0;
   for (;;) {
@@ -98,9 +99,24 @@ function unwrap(argv: (string | null)[]): (string | null)[] {
     else if (word === "env") {
       i++;
       while (argv[i] && (/^[A-Za-z_]\w*=/.test(argv[i]!) || argv[i]!.startsWith("-"))) i++;
-    } else break;
+    } else if (word === "mise" && (argv[i + 1] === "x" || argv[i + 1] === "exec") && argv.indexOf("--", i) !== -1) i = argv.indexOf("--", i) + 1;
+    else break;
   }
   return argv.slice(i);
+}
+
+// A script or task whose name says it publishes: release-kit does not read what it runs, so it says so.
+export const PUBLISHING_NAME = /(^|[^a-z])(publish|release|deploy|upload)/i;
+
+/** A script of the repository (`./scripts/release.sh`, `bash ci/publish.sh`) or a task runner's target (`make release`) that says it publishes. */
+function repositoryScript(argv: (string | null)[]): string | null {
+  const [first, second, third] = argv;
+  if (!first) return null;
+  const script = (first === "bash" || first === "sh") && second && !second.startsWith("-") ? second : first;
+  if (script.includes("/") && !script.startsWith("/") && PUBLISHING_NAME.test(posix.basename(script))) return script;
+  if (["make", "just", "task"].includes(first) && second && PUBLISHING_NAME.test(second)) return `${first} ${second}`;
+  if ((first === "mise" || first === "npm" || first === "pnpm" || first === "yarn") && second === "run" && third && PUBLISHING_NAME.test(third)) return `${first} run ${third}`;
+  return null;
 }
 
 const base = (word: string | null) => (word === null ? null : posix.basename(word));
@@ -110,7 +126,8 @@ export async function publishedBy(command: ShellCommand, ctx: CommandContext): P
   const argv = unwrap(command.argv);
   const tool = base(argv[0] ?? null);
   const sub = argv[1] ?? null;
-  const found = await recognise(tool, sub, argv, command, ctx);
+  const script = repositoryScript(argv);
+  const found = script ? notVerified(publishingWhat(command), `${script} is the repository's own; release-kit does not read what it publishes`) : await recognise(tool, sub, argv, command, ctx);
   if (!found.length) return [];
   // Something publishes here, but the script decides at run time whether this line runs.
   if (command.condition) return notVerified(publishingWhat(command), `it runs ${command.condition}, which release-kit does not evaluate`);
@@ -178,12 +195,16 @@ async function recognise(tool: string | null, sub: string | null, argv: (string 
       return (sub === "release" || sub === null || sub?.startsWith("-")) && !argv.includes("--snapshot") && !argv.some((a) => a?.startsWith("--skip=publish"))
         ? notVerified(publishingWhat(command), "what goreleaser publishes is set in .goreleaser.yaml, which release-kit does not read")
         : [];
-    case "gh":
-      if (sub === "release" && argv[2] === "upload") return notVerified(publishingWhat(command), "release assets are not checked by release-kit (its release check covers the release, not its files)");
-      if (sub === "release" && argv[2] === "create" && parseArgs(argv.slice(3), ["-t", "--title", "-n", "--notes", "-F", "--notes-file", "--target", "--discussion-category", "--notes-start-tag", "-R", "--repo"]).positionals.length > 1) {
-        return notVerified(publishingWhat(command), "release assets are not checked by release-kit (its release check covers the release, not its files)");
-      }
+    case "gh": {
+      if (sub !== "release") return [];
+      if (argv[2] === "upload") return notVerified(publishingWhat(command), "release assets are not checked by release-kit (its release check covers the release, not its files)");
+      if (argv[2] !== "create" && argv[2] !== "edit") return [];
+      const { positionals } = parseArgs(argv.slice(3), ["-t", "--title", "-n", "--notes", "-F", "--notes-file", "--target", "--discussion-category", "--notes-start-tag", "-R", "--repo", ...(argv[2] === "edit" ? ["--tag"] : [])]);
+      if (argv[2] === "create" && positionals.length > 1) return notVerified(publishingWhat(command), "release assets are not checked by release-kit (its release check covers the release, not its files)");
+      // The release check covers the tag's own release; one named at run time may be another.
+      if (positionals[0] === null || command.arityUnknown) return notVerified(publishingWhat(command), `which release it ${argv[2] === "create" ? "creates" : "changes"} is ${command.unknowns.join(", ") || "decided at run time"}`);
       return [];
+    }
     default:
       return [];
   }
@@ -283,7 +304,7 @@ function docker(tool: string, args: (string | null)[], command: ShellCommand): F
     if (!tags.length) return notVerified(what, "it pushes without a tag (by digest), so there is no tag to check");
     const platforms = listed(values(p, "--platform"));
     if (platforms === null) return unknownArgs(command);
-    return imagesFromRefs(tags as string[], platforms.length ? [...new Set(platforms)].sort() : null);
+    return imagesFromRefs(tags as string[], platforms.length ? [...new Set(platforms)].sort() : null, true);
   }
   if (sub === "bake") {
     const p = parseArgs(rest.slice(1), ["-f", "--file", "--set", "--progress", "--builder", "--metadata-file", "--provenance", "--sbom", "--call", "--allow"]);

@@ -41,7 +41,7 @@ export interface ExpressionScope {
   /** True when no earlier step could have set more env (through $GITHUB_ENV or an action). */
   envComplete: boolean;
   /** Outputs of earlier steps the reader knows (metadata-action's tags), by step id. */
-  steps: Map<string, Record<string, string>>;
+  steps: Map<string, Record<string, string | Unknown>>;
   /** The inputs context: a reusable workflow's or composite action's, as its caller passed them (empty for a push). */
   inputs: Map<string, string | boolean | number | null> | null;
   /** This matrix combination, when the job's matrix is written out; null: none, or decided at run time. */
@@ -52,9 +52,26 @@ const str = (value: string) => new data.StringData(value);
 type Pair = { key: string; value: data.ExpressionData };
 const pair = (key: string, value: data.ExpressionData): Pair => ({ key, value });
 
-function githubContext(push: WorkflowContext): Partial {
+/**
+ * Who pushes the tag is not known: a person, or an app releasing for them; never a bot that only
+ * opens pull requests, nor the Actions token (whose pushes start no workflow). An expression
+ * reading github.actor is evaluated for a person, an app, and every name it compares with, and is
+ * known only when all agree: `github.actor != 'dependabot[bot]'` is true, `github.actor == 'octocat'`
+ * is not known.
+ */
+const SOME_ACTORS = ["release-kit-maintainer", "release-kit-app[bot]"];
+const NEVER_PUSHERS = ["dependabot[bot]", "renovate[bot]", "github-actions[bot]"];
+
+function actorsFor(expression: string): string[] {
+  const named = [...expression.matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replace(/''/g, "'"));
+  return [...new Set([...SOME_ACTORS, ...named.filter((n) => !NEVER_PUSHERS.includes(n.toLowerCase()))])];
+}
+
+function githubContext(push: WorkflowContext, actor: string | null): Partial {
   const ref = `refs/tags/${push.tag}`;
+  const actors = actor === null ? [] : [pair("actor", str(actor)), pair("triggering_actor", str(actor))];
   return new Partial("github", [
+    ...actors,
     pair("event_name", str("push")),
     pair("ref", str(ref)),
     pair("ref_name", str(push.tag)),
@@ -86,12 +103,12 @@ function toData(value: unknown): data.ExpressionData {
   return new data.Dictionary(...Object.entries(value as Record<string, unknown>).map(([k, v]) => pair(k, toData(v))));
 }
 
-function contextOf(scope: ExpressionScope): data.Dictionary {
+function contextOf(scope: ExpressionScope, actor: string | null): data.Dictionary {
   const env = [...scope.env].map(([k, v]) => pair(k, scalar(v, `env.${k}`)));
-  const steps = [...scope.steps].map(([id, outputs]) => pair(id, new Partial(`steps.${id}`, [pair("outputs", new Partial(`steps.${id}.outputs`, Object.entries(outputs).map(([k, v]) => pair(k, str(v)))))])));
+  const steps = [...scope.steps].map(([id, outputs]) => pair(id, new Partial(`steps.${id}`, [pair("outputs", new Partial(`steps.${id}.outputs`, Object.entries(outputs).map(([k, v]) => pair(k, v instanceof Unknown ? v : str(v)))))])));
   const inputs = scope.inputs ? [...scope.inputs].map(([k, v]) => pair(k, scalar(v, `inputs.${k}`))) : [];
   return new data.Dictionary(
-    pair("github", githubContext(scope.push)),
+    pair("github", githubContext(scope.push, actor)),
     pair("env", scope.envComplete ? new data.Dictionary(...env) : new Partial("env", env)),
     pair("steps", new Partial("steps", steps)),
     ...(scope.inputs ? [pair("inputs", new data.Dictionary(...inputs))] : []),
@@ -171,7 +188,13 @@ export function evaluate(expression: string, scope: ExpressionScope): data.Expre
     return new Unknown(expression.trim());
   }
   if (!tree) return new data.Null();
-  return new TagPushEvaluator(tree, contextOf(scope)).evaluate();
+  if (!/\b(triggering_)?actor\b/.test(expression)) return new TagPushEvaluator(tree, contextOf(scope, null)).evaluate();
+  const results = actorsFor(expression).map((actor) => new TagPushEvaluator(tree, contextOf(scope, actor)).evaluate());
+  const unknown = results.find((r) => r instanceof Unknown);
+  if (unknown) return unknown;
+  const [first] = results;
+  const same = results.every((r) => r.kind === first!.kind && r.coerceString() === first!.coerceString());
+  return same ? first! : new Unknown("github.actor, whoever pushes the tag");
 }
 
 /** The `${{ }}` in a string value, split out; `}}` inside a quoted string does not close one. */

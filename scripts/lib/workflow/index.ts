@@ -5,7 +5,7 @@ import type { Config } from "../config.ts";
 import { showFile } from "../git.ts";
 import type { Runner } from "../run.ts";
 import { tagTriggers } from "./filters.ts";
-import { WorkflowError, type ImageSpec, type TagWorkflows, type Workflow, type WorkflowContext } from "./types.ts";
+import { WorkflowError, type TagWorkflows, type Workflow, type WorkflowContext } from "./types.ts";
 
 export { describeFilters, filterPatternToRegExp, tagTriggers } from "./filters.ts";
 export * from "./types.ts";
@@ -34,7 +34,7 @@ export async function readTagWorkflows(r: Runner, config: Pick<Config, "workflow
   const looked = config.workflowPaths ?? (await workflowFiles(r, rev));
   const result: TagWorkflows = { rev, looked, chosenBy, started: [], notStarted: [], images: [], artifacts: [], notVerified: [] };
   if (!looked.length) return result;
-  const { checkWorkflow, readWorkflow } = await import("./read.ts");
+  const { checkWorkflow, readWorkflow, withIds } = await import("./read.ts");
   const readFile = (path: string) => showFile(r, rev, path);
   for (const path of looked) {
     const text = await readFile(path);
@@ -49,24 +49,10 @@ export async function readTagWorkflows(r: Runner, config: Pick<Config, "workflow
     }
     result.started.push(await readWorkflow(checked, ctx, readFile));
   }
-  result.images = mergeImages(result.started.flatMap((w) => w.images));
+  result.images = withIds(result.started.flatMap((w) => w.images));
   result.artifacts = result.started.flatMap((w) => w.artifacts);
   result.notVerified = result.started.flatMap((w) => w.notVerified);
   return result;
-}
-
-function mergeImages(images: ImageSpec[]): ImageSpec[] {
-  const byRef = new Map<string, ImageSpec>();
-  for (const image of images) {
-    const seen = byRef.get(image.ref);
-    if (!seen) byRef.set(image.ref, { ...image, tags: [...image.tags] });
-    else {
-      seen.tags = [...new Set([...seen.tags, ...image.tags])];
-      seen.attest ||= image.attest;
-      seen.platforms ??= image.platforms;
-    }
-  }
-  return [...byRef.values()];
 }
 
 /** The files looked at, for messages: "release.yml, ci.yml" (or "no file under .github/workflows"). */

@@ -5,7 +5,7 @@
 import { posix } from "node:path";
 import { parseDocument } from "yaml";
 import { readAction } from "./actions.ts";
-import { publishedBy, type CommandContext, type Found, type PackagedChart } from "./commands.ts";
+import { PUBLISHING_NAME, publishedBy, type CommandContext, type Found, type PackagedChart } from "./commands.ts";
 import { condition, splitExpressions, evaluate, Unknown, valueOf, type ExpressionScope } from "./expressions.ts";
 import { tagFiltersOf } from "./filters.ts";
 import { shellSyntax, workflowParsers } from "./libraries.ts";
@@ -107,6 +107,10 @@ interface Collected {
   artifacts: ArtifactSpec[];
   notVerified: NotVerified[];
   attests: { place: Place; subject: string | null; why?: string }[];
+  /** Which run of a job (a matrix combination) each not-verified item was read in. */
+  legs: Map<NotVerified, number>;
+  /** Counts the runs of jobs read so far. */
+  leg: number;
 }
 
 /** Resolves an env mapping in order; each value sees the ones before it. */
@@ -117,9 +121,26 @@ function resolveEnv(table: unknown, scope: ExpressionScope): void {
   }
 }
 
+/** A step's name as GitHub shows it: its `name:`, else what it runs ("Run <uses>" or "Run <first line>", without "Run "). */
 function stepName(step: Table, index: number): string {
-  const name = typeof step.name === "string" ? step.name : typeof step.id === "string" ? step.id : null;
-  return name ?? `step ${index + 1}`;
+  if (typeof step.name === "string" && step.name.trim()) return step.name;
+  if (typeof step.uses === "string") return step.uses;
+  const line = typeof step.run === "string" ? step.run.split("\n").map((l) => l.trim()).find(Boolean) : undefined;
+  if (line) return line;
+  return typeof step.id === "string" ? step.id : `step ${index + 1}`;
+}
+
+/**
+ * The platform a GitHub-hosted runner builds for when a build names none: ubuntu-* runners are
+ * linux/amd64, ubuntu-*-arm ones linux/arm64. Any other runner (self-hosted, larger, a label
+ * decided at run time): null, not known.
+ */
+function runnerPlatform(job: Table, scope: ExpressionScope): string | null {
+  const runsOn = valueOf(typeof job["runs-on"] === "string" ? job["runs-on"] : Array.isArray(job["runs-on"]) && job["runs-on"].length === 1 ? job["runs-on"][0] : null, scope);
+  if (typeof runsOn !== "string") return null;
+  if (/^ubuntu-(latest|\d+\.\d+)$/.test(runsOn)) return "linux/amd64";
+  if (/^ubuntu-\d+\.\d+-arm$/.test(runsOn)) return "linux/arm64";
+  return null;
 }
 
 function shellOf(step: Table, job: Table, root: Table): string | null {
@@ -216,7 +237,10 @@ async function readJob(jobId: string, job: Table, input: JobInput, workflowEnv: 
   const scope: ExpressionScope = { push: input.ctx, env: new Map(workflowEnv), envComplete: true, steps: new Map(), inputs: input.inputs };
   const combos = matrixOf(job, scope);
   // A written-out matrix runs the job once per combination; one decided at run time leaves `matrix` unknown.
-  for (const matrix of combos?.length ? combos : [null]) await readJobOnce(jobId, job, input, workflowEnv, into, matrix);
+  for (const matrix of combos?.length ? combos : [null]) {
+    into.leg++;
+    await readJobOnce(jobId, job, input, workflowEnv, into, matrix);
+  }
 }
 
 async function readJobOnce(jobId: string, job: Table, input: JobInput, workflowEnv: Map<string, string | null>, into: Collected, matrix: Record<string, unknown> | null): Promise<void> {
@@ -231,7 +255,7 @@ async function readJobOnce(jobId: string, job: Table, input: JobInput, workflowE
   resolveEnv(job.env, base);
   const commandCtx: CommandContext = { readFile, packaged: new Map<string, PackagedChart>() };
   const steps = Array.isArray(job.steps) ? job.steps : [];
-  await readSteps(steps, { input, job, jobId, base, jobCondition, commandCtx, into, prefix: "", depth: 0 });
+  await readSteps(steps, { input, job, jobId, base, jobCondition, commandCtx, into, prefix: "", depth: 0, platform: runnerPlatform(job, base) });
 }
 
 interface StepsInput {
@@ -246,6 +270,8 @@ interface StepsInput {
   /** "<step> / " inside a composite action, so its steps are named by the step that uses it. */
   prefix: string;
   depth: number;
+  /** What the job's runner builds for when a build names no platform; null: not known. */
+  platform: string | null;
 }
 
 async function readSteps(steps: unknown[], s: StepsInput): Promise<void> {
@@ -274,11 +300,27 @@ async function readSteps(steps: unknown[], s: StepsInput): Promise<void> {
       found = await readRunStep(step, job, input.root, scope, commandCtx);
       if (/GITHUB_ENV/.test(step.run)) envComplete = false;
     }
+    // One image per reference this step pushes: what one build pushes, in this run of the job.
+    const built = new Map<string, ImageSpec>();
+    const say = (item: NotVerified) => {
+      into.notVerified.push(item);
+      into.legs.set(item, into.leg);
+    };
     for (const f of found) {
-      if ("notVerified" in f) into.notVerified.push({ ...place, ...f.notVerified });
-      else if (why) into.notVerified.push({ ...place, what: "image" in f ? `image ${f.image.ref}` : `${f.artifact.kind} ${f.artifact.ref}:${f.artifact.tag}`, why });
-      else if ("image" in f) into.images.push({ ...place, ...f.image, attest: false });
-      else into.artifacts.push({ ...place, ...f.artifact });
+      if ("notVerified" in f) say({ ...place, ...f.notVerified });
+      else if (why) say({ ...place, what: "image" in f ? `image ${f.image.ref}` : `${f.artifact.kind} ${f.artifact.ref}:${f.artifact.tag}`, why });
+      else if ("image" in f) {
+        const platforms = f.image.platforms ?? (f.built && s.platform ? [s.platform] : null);
+        const seen = built.get(f.image.ref);
+        if (seen) {
+          seen.tags = [...new Set([...seen.tags, ...f.image.tags])];
+          seen.platforms ??= platforms;
+        } else {
+          const image: ImageSpec = { ...place, id: "", ...f.image, tags: [...f.image.tags], platforms, attest: false };
+          built.set(image.ref, image);
+          into.images.push(image);
+        }
+      } else into.artifacts.push({ ...place, ...f.artifact });
     }
   }
 }
@@ -287,7 +329,9 @@ async function readSteps(steps: unknown[], s: StepsInput): Promise<void> {
 async function readLocalAction(step: Table, scope: ExpressionScope, place: Place, s: StepsInput): Promise<Found[]> {
   const dir = posix.normalize(String(step.uses).slice(2)).replace(/\/$/, "");
   const text = (await s.input.readFile(`${dir}/action.yml`)) ?? (await s.input.readFile(`${dir}/action.yaml`));
-  if (text === null) return [];
+  // An action that cannot be read step by step is named when its name says it publishes.
+  const unread = (why: string): Found[] => (PUBLISHING_NAME.test(posix.basename(dir)) ? [{ notVerified: { what: `local action ${dir}`, why } }] : []);
+  if (text === null) return unread(`there is no ${dir}/action.yml at the tag, so what it publishes cannot be read`);
   let action: Table | null;
   try {
     action = asTable(parseDocument(text).toJS({ maxAliasCount: 100 }));
@@ -296,7 +340,7 @@ async function readLocalAction(step: Table, scope: ExpressionScope, place: Place
   }
   const runs = asTable(action?.runs);
   // A JavaScript or Docker action is code release-kit does not read; only composite steps can be.
-  if (!action || runs?.using !== "composite" || !Array.isArray(runs.steps)) return [];
+  if (!action || runs?.using !== "composite" || !Array.isArray(runs.steps)) return unread(`it is ${action ? `a ${String(runs?.using ?? "non-composite")} action` : "not a valid action.yml"}, whose code release-kit does not read`);
   if (s.depth >= 8) return [{ notVerified: { what: `composite action ${dir}`, why: "composite actions nest too deep to read" } }];
   const given = asTable(step.with) ?? {};
   const inputs = new Map<string, string | boolean | number | null>();
@@ -335,8 +379,8 @@ async function readCalledWorkflow(jobId: string, job: Table, input: JobInput, sc
   const firstArtifact = into.artifacts.length;
   await readJobs(called.root, { ...input, workflow: input.workflow, root: called.root, inputs, depth: input.depth + 1 }, into, `${jobId}/`);
   if (jobCondition) {
-    for (const image of into.images.splice(firstImage)) into.notVerified.push({ ...image, what: `image ${image.ref}`, why: jobCondition });
-    for (const a of into.artifacts.splice(firstArtifact)) into.notVerified.push({ ...a, what: `${a.kind} ${a.ref}:${a.tag}`, why: jobCondition });
+    for (const image of into.images.splice(firstImage)) into.notVerified.push({ workflow: image.workflow, job: image.job, step: image.step, what: `image ${image.ref}`, why: jobCondition });
+    for (const a of into.artifacts.splice(firstArtifact)) into.notVerified.push({ workflow: a.workflow, job: a.job, step: a.step, what: `${a.kind} ${a.ref}:${a.tag}`, why: jobCondition });
   }
 }
 
@@ -350,7 +394,7 @@ async function readJobs(root: Table, input: JobInput, into: Collected, prefix = 
 
 /** Reads what a workflow publishes for this push. */
 export async function readWorkflow(checked: CheckedWorkflow, ctx: WorkflowContext, readFile: FileReader): Promise<Workflow> {
-  const into: Collected = { images: [], artifacts: [], notVerified: [], attests: [] };
+  const into: Collected = { images: [], artifacts: [], notVerified: [], attests: [], legs: new Map(), leg: 0 };
   // A run started by a push has an empty inputs context: `inputs.x` is null, not unknown.
   const jobs = await readJobs(checked.root, { ctx, workflow: checked.path, root: checked.root, readFile, inputs: new Map(), depth: 0 }, into);
   // Attestations name their image; one in a job with a single image may leave it implied.
@@ -360,22 +404,34 @@ export async function readWorkflow(checked: CheckedWorkflow, ctx: WorkflowContex
     if (target.length) for (const image of target) image.attest = true;
     else into.notVerified.push({ ...a.place, what: `a provenance attestation${a.subject ? ` of ${a.subject}` : ""}`, why: a.why ?? (a.subject ? `no step of this workflow was read to push ${a.subject}` : "it does not say which image it attests") });
   }
-  // A matrix job reads its steps once per combination: say each thing not verified once.
-  const said = new Set<string>();
+  // A matrix job reads its steps once per combination: what another combination already said is
+  // said once; two steps of one combination that say the same are two steps, and both are named.
+  const said = new Map<string, number>();
   const notVerified = into.notVerified.filter((n) => {
     const key = JSON.stringify([n.workflow, n.job, n.step, n.what, n.why]);
-    return !said.has(key) && said.add(key);
+    const leg = into.legs.get(n) ?? 0;
+    const first = said.get(key);
+    if (first === undefined) said.set(key, leg);
+    return first === undefined || first === leg;
   });
-  const images = new Map<string, ImageSpec>();
-  for (const image of into.images) {
-    const seen = images.get(image.ref);
-    if (!seen) images.set(image.ref, { ...image, tags: [...image.tags] });
-    else {
-      seen.tags = [...new Set([...seen.tags, ...image.tags])];
-      seen.attest ||= image.attest;
-      seen.platforms ??= image.platforms;
-    }
-  }
+  // Combinations that push the very same image (the same tags and platforms) push one image.
+  const images = into.images.filter((a, i, all) => all.findIndex((b) => sameImage(a, b)) === i);
   const name = typeof checked.root.name === "string" ? checked.root.name : null;
-  return { path: checked.path, name, jobs, filters: checked.filters, images: [...images.values()], artifacts: into.artifacts.filter((a, i, all) => all.findIndex((b) => b.ref === a.ref && b.tag === a.tag) === i), notVerified };
+  return { path: checked.path, name, jobs, filters: checked.filters, images: withIds(images), artifacts: into.artifacts.filter((a, i, all) => all.findIndex((b) => b.ref === a.ref && b.tag === a.tag) === i), notVerified };
+}
+
+const sameImage = (a: ImageSpec, b: ImageSpec) =>
+  a.ref === b.ref && a.workflow === b.workflow && a.job === b.job && a.step === b.step && JSON.stringify(a.tags) === JSON.stringify(b.tags) && JSON.stringify(a.platforms) === JSON.stringify(b.platforms);
+
+/** Check ids: `image:<ref>` when one build pushes <ref>, else `image:<ref>:<first tag>` (then #2, #3 when even that repeats). */
+export function withIds(images: ImageSpec[]): ImageSpec[] {
+  const builds = new Map<string, number>();
+  for (const image of images) builds.set(image.ref, (builds.get(image.ref) ?? 0) + 1);
+  const used = new Map<string, number>();
+  return images.map((image) => {
+    const base = builds.get(image.ref)! > 1 ? `image:${image.ref}:${image.tags[0] ?? "latest"}` : `image:${image.ref}`;
+    const n = (used.get(base) ?? 0) + 1;
+    used.set(base, n);
+    return { ...image, id: n > 1 ? `${base}#${n}` : base };
+  });
 }

@@ -18,11 +18,21 @@ export interface Place {
   step: string;
 }
 
+/**
+ * One image: what one build pushes (one step, in one matrix combination) under one reference. Tags
+ * pushed by different builds are different images, even under the same reference (a matrix that
+ * pushes ghcr.io/acme/ci:alpine and ghcr.io/acme/ci:debian), and may rightly have different digests.
+ */
 export interface ImageSpec extends Place {
+  /**
+   * Its check id: `image:<ref>` when one build pushes <ref>; `image:<ref>:<first tag>` when several
+   * builds push <ref> (then `#2`, `#3` if even that is shared).
+   */
+  id: string;
   /** Full reference without tag, lowercase: ghcr.io/acme/gateway. */
   ref: string;
   tags: string[];
-  /** null: the workflow does not say (the builder's own platform). */
+  /** null: not known (neither the workflow nor a GitHub-hosted runner says which platform it builds for). */
   platforms: string[] | null;
   attest: boolean;
 }

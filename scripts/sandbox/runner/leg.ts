@@ -22,7 +22,10 @@ export interface RunnerHost {
   root: string;
   repo: Repo;
   gitDir: string;
-  registryUrl: string;
+  /** The registry answering for every host, or for the host given. */
+  registryUrl: string | ((host: string) => Promise<string>);
+  /** Told of every tagged manifest a job stores: what the run really published, and which job did. */
+  pushed(p: PushRecord): void;
   secrets: Record<string, string>;
   scenario: Scenario;
   source(sha: string): Promise<TarEntry[]>;
@@ -32,6 +35,32 @@ export interface RunnerHost {
   toolServer(): Promise<ToolServer>;
   binDir(): string;
   track(kill: () => void): () => void;
+}
+
+/** One tagged manifest a job pushed. */
+export interface PushRecord {
+  runId: number;
+  workflow: string;
+  job: string;
+  /** The job's place in its workflow's `jobs:`. */
+  jobIndex: number;
+  /** host/name */
+  ref: string;
+  tag: string;
+  /** An image (an index, or a manifest of an image config), or another artifact (a Helm chart, an oras push). */
+  kind: "image" | "artifact";
+}
+
+const IMAGE_CONFIGS = ["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"];
+
+function kindOf(bytes: Buffer): PushRecord["kind"] {
+  try {
+    const doc = JSON.parse(bytes.toString("utf8")) as { manifests?: unknown; config?: { mediaType?: string }; artifactType?: string };
+    if (Array.isArray(doc.manifests)) return "image";
+    return !doc.artifactType && IMAGE_CONFIGS.includes(doc.config?.mediaType ?? "") ? "image" : "artifact";
+  } catch {
+    return "artifact";
+  }
 }
 
 export interface Leg {
@@ -112,7 +141,11 @@ export async function runOnRunner(host: RunnerHost, leg: Leg): Promise<{ outcome
     gitDir: host.gitDir,
     source: host.source,
     scenario: host.scenario,
-    oci: createOciClient(host.registryUrl, logins),
+    oci: createOciClient(host.registryUrl, logins, (ref, reference, bytes) => {
+      // A tag, not a digest nor an attestation's fallback tag (sha256-<hex>).
+      if (reference.includes(":") || /^sha256-[0-9a-f]{64}/.test(reference)) return;
+      host.pushed({ runId: leg.runId, workflow: leg.workflow.path, job: job.id, jobIndex: leg.workflow.jobs.indexOf(job), ref: ref.base, tag: reference, kind: kindOf(bytes) });
+    }),
     logins,
     docker: { builder: "docker", qemu: false, images: new Map(), lists: new Map() },
     permissions: permissionsOf(leg.workflow.root.permissions, job.raw.permissions),

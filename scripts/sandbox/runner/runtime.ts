@@ -3,7 +3,7 @@
 // the docker daemon's state on that runner, and the scenario knobs that concern it.
 import type { Scenario } from "../scenario.ts";
 import type { AttestationRecord } from "../api/state.ts";
-import { OciClient, type Credentials } from "./oci/client.ts";
+import { OciClient, type Credentials, type ImageRef } from "./oci/client.ts";
 import type { PlatformImage } from "./oci/image.ts";
 import type { TarEntry } from "./oci/tar.ts";
 
@@ -74,6 +74,6 @@ export interface JobRuntime {
 
 export class BuildFailure extends Error {}
 
-export function createOciClient(registryUrl: string, logins: Map<string, Credentials>): OciClient {
-  return new OciClient(registryUrl, (host) => logins.get(host) ?? logins.get(host === "docker.io" ? "https://index.docker.io/v1/" : host));
+export function createOciClient(registryUrl: string | ((host: string) => Promise<string>), logins: Map<string, Credentials>, onPush?: (ref: ImageRef, reference: string, bytes: Buffer) => void): OciClient {
+  return new OciClient(registryUrl, (host) => logins.get(host) ?? logins.get(host === "docker.io" ? "https://index.docker.io/v1/" : host), onPush);
 }

@@ -1,5 +1,5 @@
-// The stand-ins' registry client: the distribution API over HTTP against the sandbox registry,
-// whatever host a reference names (ghcr.io, docker.io, ...), with the bearer-token challenge
+// The stand-ins' registry client: the distribution API over HTTP against the sandbox registry that
+// answers for the host a reference names (ghcr.io, docker.io, ...), with the bearer-token challenge
 // (Basic credentials from a login when there is one), monolithic blob uploads in two requests as
 // distribution 2.8 wants them, and manifests by tag or digest.
 import { createHash } from "node:crypto";
@@ -91,26 +91,32 @@ export interface Manifest {
 
 export class OciClient {
   private tokens = new Map<string, Promise<string | undefined>>();
-  private endpoint: string;
+  private endpoint: (host: string) => Promise<string>;
   private login: (host: string) => Credentials | undefined;
+  private onPush: ((ref: ImageRef, reference: string, bytes: Buffer) => void) | undefined;
 
-  /** `endpoint`: the sandbox registry's URL, answering for every host; `login`: credentials by host. */
-  constructor(endpoint: string, login: (host: string) => Credentials | undefined) {
-    this.endpoint = endpoint;
+  /** `endpoint`: the sandbox registry's URL answering for every host, or the URL answering for a
+   *  host; `login`: credentials by host; `onPush`: told of every manifest stored. */
+  constructor(endpoint: string | ((host: string) => Promise<string>), login: (host: string) => Credentials | undefined, onPush?: (ref: ImageRef, reference: string, bytes: Buffer) => void) {
+    this.endpoint = typeof endpoint === "string" ? async () => endpoint : endpoint;
     this.login = login;
+    this.onPush = onPush;
   }
 
   private async request(ref: ImageRef, method: string, path: string, init: { body?: Buffer; headers?: Record<string, string>; scope: string }): Promise<Response> {
-    const url = path.startsWith("http") ? path : `${this.endpoint}${path}`;
+    const base = await this.endpoint(ref.host);
+    const url = path.startsWith("http") ? path : `${base}${path}`;
     const send = (token?: string) =>
       fetch(url, { method, body: init.body, headers: { ...init.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) }, redirect: "follow" });
-    const known = this.tokens.get(init.scope);
+    // Tokens are per registry: the same repository name on two hosts is two scopes.
+    const key = `${base} ${init.scope}`;
+    const known = this.tokens.get(key);
     if (known) {
       const res = await send(await known.catch(() => undefined));
       if (res.status !== 401) return res;
       await res.arrayBuffer();
       const fresh = this.fetchToken(ref, method, res.headers.get("www-authenticate") ?? "", init.scope);
-      this.tokens.set(init.scope, fresh);
+      this.tokens.set(key, fresh);
       return send(await fresh);
     }
     // The first request for a scope finds out whether it needs a token; the others wait for it.
@@ -121,7 +127,7 @@ export class OciClient {
       fail = reject;
     });
     probe.catch(() => undefined);
-    this.tokens.set(init.scope, probe);
+    this.tokens.set(key, probe);
     const res = await send();
     if (res.status !== 401) {
       settle(undefined);
@@ -133,7 +139,7 @@ export class OciClient {
       settle(token);
       return send(token);
     } catch (error) {
-      this.tokens.delete(init.scope);
+      this.tokens.delete(key);
       fail(error);
       throw error;
     }
@@ -177,7 +183,7 @@ export class OciClient {
     const started = await this.request(ref, "POST", `/v2/${ref.name}/blobs/uploads/`, { scope });
     if (started.status !== 202) await OciClient.fail(started, `starting an upload to ${ref.base}`);
     await started.arrayBuffer();
-    const location = new URL(started.headers.get("location") ?? "", this.endpoint);
+    const location = new URL(started.headers.get("location") ?? "", await this.endpoint(ref.host));
     location.searchParams.set("digest", digest);
     const done = await this.request(ref, "PUT", location.toString(), { body: bytes, headers: { "content-type": "application/octet-stream" }, scope });
     if (done.status !== 201) await OciClient.fail(done, `uploading ${digest.slice(0, 19)} to ${ref.base}`);
@@ -196,6 +202,7 @@ export class OciClient {
     const res = await this.request(ref, "PUT", `/v2/${ref.name}/manifests/${reference}`, { body: bytes, headers: { "content-type": mediaType }, scope: `repository:${ref.name}:pull,push` });
     if (res.status !== 201) await OciClient.fail(res, `pushing ${ref.base}:${reference}`);
     await res.arrayBuffer();
+    this.onPush?.(ref, reference, bytes);
     return res.headers.get("docker-content-digest") ?? sha256(bytes);
   }
 
