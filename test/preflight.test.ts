@@ -427,7 +427,7 @@ describe.concurrent("preflight on repositories that are not ready: every problem
   it("tag-free: a local tag left by an abandoned release attempt", async () => {
     const res = await halfDone();
     expectFailedReport(res);
-    expectFail(res, "tag-free", /v0\.3\.0 is already used as a local tag/, /scripts\/release-kit recover --tag v0\.3\.0 --repo /);
+    expectFail(res, "tag-free", /v0\.3\.0 is already used as a local tag/, /run mise run release:recover -- --tag v0\.3\.0 to see/);
   });
 
   it("tag-triggers: the next tag excluded by tags-ignore, naming the filter", async () => {

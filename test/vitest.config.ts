@@ -10,6 +10,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Most of a test's time is spent waiting on the processes it drives (the kit, git, the sandbox's
+    // workflow runs), so files run side by side even on two cores.
+    maxWorkers: 3,
     env: { CI: "1" },
   },
 });

@@ -219,7 +219,7 @@ describe("the precompiled launcher path (plain Node, no tsx)", () => {
     // A copy of the kit whose tsx is an empty folder: if the launcher fell back to tsx, it would fail.
     mkdirSync(join(kit, "node_modules"), { recursive: true });
     cpSync(join(KIT, "scripts"), join(kit, "scripts"), { recursive: true });
-    for (const file of ["package.json", "tsconfig.json"]) cpSync(join(KIT, file), join(kit, file));
+    for (const file of ["package.json", "package-lock.json", "tsconfig.json"]) cpSync(join(KIT, file), join(kit, file));
     for (const entry of readdirSync(join(KIT, "node_modules"))) {
       if (entry === ".cache" || entry === "tsx") continue;
       symlinkSync(join(KIT, "node_modules", entry), join(kit, "node_modules", entry));
@@ -231,7 +231,7 @@ describe("the precompiled launcher path (plain Node, no tsx)", () => {
     if (existsSync(join(cache, "sources")) && readFileSync(join(cache, "sources"), "utf8") === current.stdout) {
       cpSync(cache, join(kit, "node_modules/.cache/release-kit"), { recursive: true });
     } else {
-      const built = await run(process.execPath, [join(KIT, "node_modules/typescript/bin/tsc"), "-p", join(kit, "scripts/tsconfig.build.json")], { cwd: kit, timeoutMs: 300_000 });
+      const built = await run(process.execPath, [join(kit, "scripts/build.mjs")], { cwd: kit, timeoutMs: 300_000 });
       if (built.code !== 0) throw new Error(`build failed:\n${built.stdout}\n${built.stderr}`);
       const recorded = await run(join(kit, "scripts/release-kit"), ["--record-build"]);
       if (recorded.code !== 0) throw new Error(recorded.stderr);
@@ -246,16 +246,28 @@ describe("the precompiled launcher path (plain Node, no tsx)", () => {
 
   const launch = (args: string[], env: Record<string, string> = {}) => run(join(kit, "scripts/release-kit"), args, { cwd: sb.repoPath!, env: sandboxEnv(sb, env), timeoutMs: 120_000 });
 
-  it("reads the workflows at the tag with GitHub's parser on plain Node 20", async () => {
-    expect(existsSync(join(kit, "node_modules/.cache/release-kit/scripts/lib/workflow/json-hook.mjs"))).toBe(true);
+  // What the bundle's modules that a command loaded contain: the parsers live in chunks of their own.
+  const loadedCode = () =>
+    readFileSync(log, "utf8")
+      .split("\n")
+      .filter((url) => url.startsWith("file:"))
+      .map((url) => readFileSync(new URL(url), "utf8"))
+      .join("\n");
+  const WORKFLOW_SCHEMA = '"workflow-root-strict"';
+  const SHELL_PARSER = "mvdan.cc/sh/v3/syntax";
+
+  it("reads the workflows at the tag with GitHub's parser on plain Node 20, from the bundle alone", async () => {
     const res = await launch(["verify", "--json", "--repo", sb.repoPath!], { NODE_OPTIONS: `--import=${logHook}` });
     expect(res.stderr).not.toMatch(/ERR_IMPORT_(ASSERTION|ATTRIBUTE)/);
     expect(res.code, res.stderr).toBe(0);
     expect(ids(res)).toEqual(expect.arrayContaining(["workflow:release.yml", "workflow:docker.yml", `image:${TOOLS}`, "not-verified:release.yml/chart/Publish crates"]));
-    const loaded = readFileSync(log, "utf8");
-    expect(loaded).toContain("/node_modules/.cache/release-kit/scripts/verify.mjs");
-    expect(loaded).toContain("@actions/workflow-parser/dist/workflow-v1.0.min.json");
-    expect(loaded).not.toContain("/tsx/");
+    const loaded = readFileSync(log, "utf8").split("\n").filter((url) => url.startsWith("file:"));
+    expect(loaded).toContain(`file://${join(kit, "node_modules/.cache/release-kit/scripts/verify.mjs")}`);
+    // Every module came from the bundle: nothing from node_modules (the parser's JSON included), no tsx.
+    expect(loaded.filter((url) => !url.includes("/node_modules/.cache/release-kit/scripts/"))).toEqual([]);
+    const code = loadedCode();
+    expect(code).toContain(WORKFLOW_SCHEMA);
+    expect(code).toContain(SHELL_PARSER);
   });
 
   it("--help loads neither the workflow parser nor the shell parser", async () => {
@@ -263,9 +275,10 @@ describe("the precompiled launcher path (plain Node, no tsx)", () => {
     const res = await launch(["verify", "--help"], { NODE_OPTIONS: `--import=${logHook}` });
     expect(res.code).toBe(0);
     expect(res.stdout).toContain("not-verified:<workflow>/<job>/<step>");
-    const loaded = readFileSync(log, "utf8");
-    expect(loaded).toContain("/node_modules/.cache/release-kit/scripts/verify.mjs");
-    expect(loaded).not.toMatch(/@actions\/workflow-parser|@actions\/expressions|mvdan-sh/);
+    expect(readFileSync(log, "utf8")).toContain("/node_modules/.cache/release-kit/scripts/verify.mjs");
+    const code = loadedCode();
+    expect(code).not.toContain(WORKFLOW_SCHEMA);
+    expect(code).not.toContain(SHELL_PARSER);
   });
 
   it("keeps the precompiled path while every source's content matches the build (a touch is not a change), and leaves it on an edit", async () => {

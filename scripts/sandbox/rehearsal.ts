@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { StartError } from "../lib/cli.ts";
 import { parseRemoteUrl } from "../lib/config.ts";
-import { KIT_ROOT, TSX_LOADER } from "../lib/kit-root.ts";
+import { KIT_ROOT } from "../lib/kit-root.ts";
 import { bold, cyan, dim, green, red, write } from "../lib/output.ts";
 import { startSandbox, type Sandbox } from "./index.ts";
 import { PRESETS } from "./presets.ts";
@@ -43,8 +43,9 @@ export const EXPECTATIONS: Record<string, Expectation> = {
   "stale-artifacts": { stopAfter: "release", fails: { preflight: "artifacts-current", release: "preflight" } },
 };
 
-const KIT = KIT_ROOT;
-const TSX = TSX_LOADER;
+// Each command starts as the user's would: through the launcher, which runs the build while it
+// matches the sources, and the sources through tsx otherwise.
+const LAUNCHER = join(KIT_ROOT, "scripts", "release-kit");
 
 interface CommandRun {
   code: number;
@@ -58,7 +59,7 @@ function runKit(sandbox: Sandbox, repo: string, command: string, args: string[])
   write(dim(`\n$ mise run ${command === "release" ? "release" : `release:${command}`} -- ${args.join(" ")}`));
   const began = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", TSX, join(KIT, "scripts", `${command}.mts`), "--repo", repo, "--json", ...args], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(LAUNCHER, [command, "--repo", repo, "--json", ...args], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let partial = "";
     child.stdout.on("data", (d) => (stdout += d));

@@ -1,6 +1,5 @@
 // GitHub's workflow parser and expression engine, and mvdan/sh's shell parser: loaded on the first
 // workflow read, never at start-up (--help stays at node's start-up speed).
-import { register } from "node:module";
 
 type WorkflowParser = typeof import("@actions/workflow-parser");
 type Expressions = typeof import("@actions/expressions");
@@ -36,9 +35,6 @@ let shell: Promise<ShellSyntax> | null = null;
 
 export function workflowParsers(): Promise<{ parser: WorkflowParser; expressions: Expressions }> {
   parsers ??= (async () => {
-    // Under tsx the JSON import passes anyway; on plain Node the hook makes it pass. Registering it
-    // on every path keeps one path.
-    register(new URL("./json-hook.mjs", import.meta.url));
     const [parser, expressions] = await Promise.all([import("@actions/workflow-parser"), import("@actions/expressions")]);
     return { parser, expressions };
   })();
