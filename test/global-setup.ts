@@ -1,7 +1,8 @@
 // The suite never writes into the kit's own tree: a probe file under scripts/ would make the
 // launcher think its precompiled build is stale, and which code path a test exercises would then
 // depend on the order the files ran in. Checked once around the whole run.
-import { readdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -20,7 +21,21 @@ function filesUnder(dir: string): Set<string> {
   return out;
 }
 
+/** Rebuilds the bundle the launcher runs when the sources changed since it was built (as after an
+ * edit), so every test runs the commands as a user does after npm ci, never tsx's slower path. */
+function buildIfStale(): void {
+  const launcher = join(KIT, "scripts", "release-kit");
+  const recorded = join(KIT, "node_modules", ".cache", "release-kit", "sources");
+  let built = "";
+  try {
+    built = readFileSync(recorded, "utf8");
+  } catch {}
+  if (execFileSync(launcher, ["--sources"], { encoding: "utf8" }) === built) return;
+  execFileSync("npm", ["run", "-s", "build"], { cwd: KIT, stdio: "inherit" });
+}
+
 export default function setup(): () => void {
+  buildIfStale();
   const before = filesUnder(join(KIT, "scripts"));
   return () => {
     const added = [...filesUnder(join(KIT, "scripts"))].filter((f) => !before.has(f));
