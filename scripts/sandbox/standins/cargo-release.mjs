@@ -11,11 +11,12 @@
 // full release exit 1 saying so.
 // Set CARGO_RELEASE_STANDIN_LOG to a file path to get one JSON line `{argv, cwd}` per invocation.
 
-import { appendFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { CliError, error, RAW, usageError } from "./cargo-release/shell.mjs";
 import { VERSION_USAGE, versionStep } from "./cargo-release/version-step.mjs";
 
-const VERSION_TEXT = "cargo-release 1.1.5 (release-kit stand-in)";
+// One text for both answers: the wrapper's own (bin/cargo-release/cargo-release) and this one.
+const VERSION_TEXT = readFileSync(new URL("./bin/cargo-release/VERSION", import.meta.url), "utf8").trim();
 const STEPS = ["changes", "version", "replace", "hook", "commit", "publish", "owner", "tag", "push", "config"];
 const TOP_USAGE = "cargo <COMMAND>";
 const TOP_HELP = `Usage: ${TOP_USAGE}\n\nCommands:\n  release  Automated release for Rust crates\n  help     Print this message or the help of the given subcommand(s)\n\nOptions:\n  -h, --help  Print help\n`;

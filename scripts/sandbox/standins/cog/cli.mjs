@@ -1,9 +1,11 @@
 // @ts-check
 // Command-line parsing, clap-like: long flags (`--x v`, `--x=v`), short clusters, usage errors.
 
+import { readFileSync } from "node:fs";
 import { UsageError } from "./core.mjs";
 
-export const VERSION_TEXT = "cog 7.0.0 (release-kit stand-in)";
+/** One text for both answers: the wrapper's own (bin/cog/cog) and this one. */
+export const VERSION_TEXT = readFileSync(new URL("../bin/cog/VERSION", import.meta.url), "utf8").trim();
 
 /**
  * @typedef {{ long: string, short?: string, value?: boolean | "optional" }} Flag
