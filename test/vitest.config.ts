@@ -14,5 +14,8 @@ export default defineConfig({
     // workflow runs), so files run side by side even on two cores.
     maxWorkers: 3,
     env: { CI: "1" },
+    // GitHub's workflow parser imports its JSON schema without an import attribute: Node refuses that,
+    // so vite transforms the package as the kit's build (esbuild) and tsx do.
+    server: { deps: { inline: ["@actions/workflow-parser"] } },
   },
 });
