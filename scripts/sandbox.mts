@@ -22,7 +22,8 @@ await command(
 
     const sandbox = await startSandbox({ scenario: preset.scenario, example: preset.example ?? {}, history: true });
     // Stops on Ctrl-C, on SIGTERM or SIGHUP, and when whoever started it is gone.
-    const { watchAncestors } = await import("./sandbox/lifeline.ts");
+    const { removeWhenGone, watchAncestors } = await import("./sandbox/lifeline.ts");
+    removeWhenGone(sandbox.dir);
     const lifeline = watchAncestors();
     const stopped = new Promise<string>((resolve) => {
       for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(signal, () => resolve(signal));

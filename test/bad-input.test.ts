@@ -144,7 +144,7 @@ describe("bad input", () => {
   expect(FRESH.length + RELEASED.length).toBeGreaterThanOrEqual(30);
 
   describe.concurrent("on a releasable repository", () => {
-    it.for(FRESH)("$name", { timeout: 120_000 }, async (c, { onTestFinished }) => {
+    it.for(FRESH)("$name", { timeout: 600_000 }, async (c, { onTestFinished }) => {
       const sb = await sandbox({ history: true });
       onTestFinished(() => sb.stop());
       await check(sb, c);
@@ -160,7 +160,7 @@ describe("bad input", () => {
       await sb.settle();
     });
     afterAll(() => sb.stop());
-    it.for(RELEASED)("$name", { timeout: 60_000 }, async (c) => {
+    it.for(RELEASED)("$name", { timeout: 600_000 }, async (c) => {
       try {
         await check(sb, c);
       } finally {

@@ -36,7 +36,7 @@ interface Result { code: number; stdout: string; stderr: string }
 
 function exec(file: string, args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(file, args, { cwd, env: { ...env, ...extraEnv }, timeout: 20_000 }, (error, stdout, stderr) => {
+    execFile(file, args, { cwd, env: { ...env, ...extraEnv }, timeout: 120_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });

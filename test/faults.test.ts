@@ -180,7 +180,7 @@ describe.concurrent("fault matrix", () => {
   expect(SCENARIOS.length).toBeGreaterThanOrEqual(20);
 
   // Concurrent sandboxes on two cores, and timeouts that must expire: generous, not a benchmark.
-  it.for(SCENARIOS)("$name", { timeout: 180_000 }, async (scenario, { onTestFinished }) => {
+  it.for(SCENARIOS)("$name", { timeout: 900_000 }, async (scenario, { onTestFinished }) => {
     const sb = await sandbox({ history: true });
     onTestFinished(() => sb.stop());
     const before = await published(sb);

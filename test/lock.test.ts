@@ -21,7 +21,7 @@ async function race(dir: string, count: number): Promise<string[]> {
   const meeting = join(dir, "meeting");
   mkdirSync(meeting);
   const holder = join(KIT, "test", "helpers", "lock-holder.mts");
-  const runs = Promise.all(Array.from({ length: count }, () => run(process.execPath, ["--import", "tsx/esm", holder, dir, meeting], { timeoutMs: 45_000 })));
+  const runs = Promise.all(Array.from({ length: count }, () => run(process.execPath, ["--import", "tsx/esm", holder, dir, meeting], { timeoutMs: 180_000 })));
   const arrived = (prefix: string) => readdirSync(meeting).filter((f) => f.startsWith(prefix)).length;
   await until(() => arrived("ready-") === count, "the lock holders to start");
   writeFileSync(join(meeting, "go"), String(Date.now() + 50));

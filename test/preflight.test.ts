@@ -244,7 +244,7 @@ describe("preflight on the releasable example", () => {
   it("rate limited until an hour from now (403): preflight reports it at once instead of waiting for the reset", async () => {
     const reset = Math.floor(Date.now() / 1000) + 3600;
     sb.scenario.faults = [{ kind: "status", status: 403, times: Infinity, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) } }];
-    const res = await preflight([], { timeoutMs: 20_000 });
+    const res = await preflight([], { timeoutMs: 120_000 });
     expectFailedReport(res);
     const when = new Date(reset * 1000).toISOString().replace(/\.\d+Z$/, "");
     expectFail(res, "token", new RegExp(`rate limit.*resets at ${when}`), /wait until the limit resets/);

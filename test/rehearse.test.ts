@@ -6,7 +6,7 @@ import { REHEARSAL_STEPS } from "../scripts/sandbox/rehearsal.ts";
 import { createBareRemote, createExample } from "../scripts/sandbox/example.ts";
 import { KIT, MISE, cleanEnv, git, run, tempDir } from "./helpers/kit.ts";
 
-const rehearse = (args: string[]) => run(MISE, ["run", "release:rehearse", "--", "--json", ...args], { cwd: KIT, env: cleanEnv(), timeoutMs: 120_000 });
+const rehearse = (args: string[]) => run(MISE, ["run", "release:rehearse", "--", "--json", ...args], { cwd: KIT, env: cleanEnv(), timeoutMs: 600_000 });
 
 
 describe("mise run release:rehearse", () => {

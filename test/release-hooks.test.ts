@@ -151,7 +151,7 @@ describe("noise", () => {
     await gitAsync(empty, "init", "-q", "-b", "main");
     const emptyScratch = join(tmp.path, "tmp-2");
     mkdirSync(emptyScratch);
-    const failed = await kit("rehearse", ["--repo", empty, "--json", "--keep"], { cwd: empty, env: cleanEnv({ TMPDIR: emptyScratch }), timeoutMs: 60_000 });
+    const failed = await kit("rehearse", ["--repo", empty, "--json", "--keep"], { cwd: empty, env: cleanEnv({ TMPDIR: emptyScratch }), timeoutMs: 300_000 });
     expect(failed.code, failed.stderr).toBe(2);
     expect(failed.json.error.message).toMatch(/^cannot make the rehearsal's scratch clone of .*empty/);
     expect(readdirSync(emptyScratch).filter((f) => f.startsWith("release-kit-rehearsal-"))).toEqual([]);

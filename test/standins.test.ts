@@ -46,7 +46,7 @@ interface Result {
 
 function run(cmd: string, args: string[], cwd: string, input = "", env = ENV): Promise<Result> {
   return new Promise((done, reject) => {
-    const child = spawn(cmd, args, { cwd, env, timeout: 20_000 });
+    const child = spawn(cmd, args, { cwd, env, timeout: 120_000 });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));

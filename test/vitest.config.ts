@@ -6,9 +6,10 @@ export default defineConfig({
     root: fileURLToPath(new URL("..", import.meta.url)),
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],
-    // Integration tests drive real git, mise and HTTP servers: seconds, not milliseconds.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Integration tests drive real git, mise and HTTP servers: seconds, not milliseconds, and many
+    // times that on a loaded machine. The limits catch a hang; they never measure speed.
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
     pool: "forks",
     // Most of a test's time is spent waiting on the processes it drives (the kit, git, the sandbox's
     // workflow runs), so files run side by side even on two cores.

@@ -2,6 +2,7 @@
 // shell between the user and this process; a signal to npx reaches none of them, so the sandbox
 // watches the whole chain of its ancestors and stops when any of them is gone (or replaced: a pid
 // can be reused, so each is known by its start time too).
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 interface Ancestor {
@@ -57,4 +58,15 @@ export function watchAncestors(everyMs = 500): { gone: Promise<number>; stop(): 
     timer.unref();
   });
   return { gone, stop: () => clearInterval(timer) };
+}
+
+/**
+ * Removes `dir` once this process is gone, however it ends: a normal stop removes the folder itself,
+ * but a runner that kills its task hard after forwarding Ctrl-C (or an OOM kill) leaves no chance to.
+ * A detached shell in its own session outlives such a kill, waits for this pid, removes the folder
+ * and ends.
+ */
+export function removeWhenGone(dir: string): void {
+  const script = 'while kill -0 "$1" 2>/dev/null; do sleep 0.2; done; rm -rf -- "$2"';
+  spawn("sh", ["-c", script, "release-kit-sandbox-reaper", String(process.pid), dir], { detached: true, stdio: "ignore" }).unref();
 }

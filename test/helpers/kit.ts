@@ -43,7 +43,7 @@ function parseJson(stdout: string): unknown {
 
 export function run(file: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<KitRun> {
   return new Promise((resolve) => {
-    const child = execFile(file, args, { cwd: opts.cwd ?? KIT, env: opts.env ?? cleanEnv(), timeout: opts.timeoutMs ?? 60_000, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile(file, args, { cwd: opts.cwd ?? KIT, env: opts.env ?? cleanEnv(), timeout: opts.timeoutMs ?? 300_000, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr), json: parseJson(String(stdout)) });
     });
@@ -93,7 +93,7 @@ export function fileHashes(dir: string, opts: { skipGit?: boolean } = {}): Recor
 }
 
 /** Resolves once `done()` holds: a test waits on what it can see happen, never on a clock. */
-export async function until(done: () => boolean, what: string, limitMs = 40_000): Promise<void> {
+export async function until(done: () => boolean, what: string, limitMs = 240_000): Promise<void> {
   const deadline = Date.now() + limitMs;
   while (!done()) {
     if (Date.now() > deadline) throw new Error(`gave up after ${limitMs / 1000} s waiting for ${what}`);

@@ -16,7 +16,7 @@ import { CliError, error, RAW, usageError } from "./cargo-release/shell.mjs";
 import { VERSION_USAGE, versionStep } from "./cargo-release/version-step.mjs";
 
 // One text for both answers: the wrapper's own (bin/cargo-release/cargo-release) and this one.
-const VERSION_TEXT = readFileSync(new URL("./bin/cargo-release/VERSION", import.meta.url), "utf8").trim();
+const VERSION_TEXT = readFileSync(new URL("./cargo-release/VERSION", import.meta.url), "utf8").trim();
 const STEPS = ["changes", "version", "replace", "hook", "commit", "publish", "owner", "tag", "push", "config"];
 const TOP_USAGE = "cargo <COMMAND>";
 const TOP_HELP = `Usage: ${TOP_USAGE}\n\nCommands:\n  release  Automated release for Rust crates\n  help     Print this message or the help of the given subcommand(s)\n\nOptions:\n  -h, --help  Print help\n`;

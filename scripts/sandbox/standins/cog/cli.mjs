@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { UsageError } from "./core.mjs";
 
 /** One text for both answers: the wrapper's own (bin/cog/cog) and this one. */
-export const VERSION_TEXT = readFileSync(new URL("../bin/cog/VERSION", import.meta.url), "utf8").trim();
+export const VERSION_TEXT = readFileSync(new URL("./VERSION", import.meta.url), "utf8").trim();
 
 /**
  * @typedef {{ long: string, short?: string, value?: boolean | "optional" }} Flag
