@@ -4,15 +4,15 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KIT_ROOT, TSX_LOADER } from "./lib/kit-root.ts";
 import { growHistory } from "./bench/history.ts";
-import { startSandbox, type Sandbox } from "./sandbox/index.ts";
+import { KIT_ROOT, TSX_LOADER } from "./lib/kit-root.ts";
+import { type Sandbox, startSandbox } from "./sandbox/index.ts";
 
 const KIT = KIT_ROOT;
 const TSX = TSX_LOADER;
 const json = process.argv.includes("--json");
 const runs = Number(process.argv.find((a) => a.startsWith("--runs="))?.slice(7) ?? 5);
-const log = (line: string) => process.stderr.write(line + "\n");
+const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -33,12 +33,23 @@ function timed(file: string, args: string[], opts: { cwd?: string; env?: NodeJS.
     const began = performance.now();
     let first = 0;
     let stdout = "";
-    const child = spawn(file, args, { cwd: opts.cwd ?? KIT, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file, args, {
+      cwd: opts.cwd ?? KIT,
+      env: opts.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const mark = () => (first ||= performance.now() - began);
     child.stdout.on("data", (d) => (mark(), (stdout += d)));
     child.stderr.on("data", mark);
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, wall: (performance.now() - began) / 1000, firstOutput: (first || performance.now() - began) / 1000, stdout }));
+    child.on("close", (code) =>
+      resolve({
+        code: code ?? 1,
+        wall: (performance.now() - began) / 1000,
+        firstOutput: (first || performance.now() - began) / 1000,
+        stdout,
+      }),
+    );
   });
 }
 
@@ -49,7 +60,10 @@ function envFor(sb: Sandbox, extra: Record<string, string> = {}): NodeJS.Process
 }
 // Through the launcher the mise tasks use, as a maintainer waits for it.
 const kit = (sb: Sandbox, command: string, args: string[], repo = sb.repoPath!, extra: Record<string, string> = {}) =>
-  timed(join(KIT, "scripts", "release-kit"), [command, "--repo", repo, "--json", ...args], { cwd: repo, env: envFor(sb, extra) });
+  timed(join(KIT, "scripts", "release-kit"), [command, "--repo", repo, "--json", ...args], {
+    cwd: repo,
+    env: envFor(sb, extra),
+  });
 
 function requestsSince(sb: Sandbox, before: Map<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
@@ -68,9 +82,16 @@ async function preflightConcurrency() {
     for (let i = 0; i < runs; i++) {
       const res = await kit(sb, "preflight", []);
       const doc = JSON.parse(res.stdout);
-      if (!doc.ok) throw new Error(`preflight failed in the benchmark world: ${JSON.stringify(doc.checks.filter((c: any) => c.status === "fail"))}`);
+      if (!doc.ok)
+        throw new Error(
+          `preflight failed in the benchmark world: ${JSON.stringify(doc.checks.filter((c: any) => c.status === "fail"))}`,
+        );
       const ms = doc.checks.map((c: any) => c.ms as number);
-      samples.push({ wall: res.wall, sum: ms.reduce((a: number, b: number) => a + b, 0) / 1000, slowest: Math.max(...ms) / 1000 });
+      samples.push({
+        wall: res.wall,
+        sum: ms.reduce((a: number, b: number) => a + b, 0) / 1000,
+        slowest: Math.max(...ms) / 1000,
+      });
     }
     const mid = samples.sort((a, b) => a.wall - b.wall)[Math.floor(samples.length / 2)]!;
     return {
@@ -89,9 +110,18 @@ async function startup() {
   const scratch = mkdtempSync(join(tmpdir(), "release-kit-bench-"));
   // Outside scripts/: a new file there would make the launcher fall back from the precompiled build.
   const plain = join(KIT, "node_modules", ".cache", `bench-plain-${process.pid}.mjs`);
-  writeFileSync(plain, 'import "zx/core"; import "@octokit/rest"; import "@octokit/plugin-retry"; import "@octokit/plugin-throttling"; import "yaml"; import "smol-toml"; import "semver"; console.log("ok");\n');
+  writeFileSync(
+    plain,
+    'import "zx/core"; import "@octokit/rest"; import "@octokit/plugin-retry"; import "@octokit/plugin-throttling"; import "yaml"; import "smol-toml"; import "semver"; console.log("ok");\n',
+  );
   try {
-    const env = { ...process.env, CI: "1", MISE_DATA_DIR: join(scratch, "data"), MISE_STATE_DIR: join(scratch, "state"), MISE_CACHE_DIR: join(scratch, "cache") };
+    const env = {
+      ...process.env,
+      CI: "1",
+      MISE_DATA_DIR: join(scratch, "data"),
+      MISE_STATE_DIR: join(scratch, "state"),
+      MISE_CACHE_DIR: join(scratch, "cache"),
+    };
     const sample = async (file: string, args: string[]) => {
       await timed(file, args, { env }); // warm caches (tsx's, the OS's) once
       const xs: number[] = [];
@@ -138,10 +168,17 @@ async function apiFrugality() {
     await kit(slow, "verify", ["--wait=1"], slow.repoPath!, { RELEASE_POLL_SECONDS: "1" });
     const polled = requestsSince(slow, before);
     perCommand["verify --wait (unchanged run)"] = polled;
-    const count = (keep: (k: string) => boolean) => Object.entries(polled).filter(([k]) => k.startsWith(route) && keep(k)).reduce((a, [, n]) => a + n, 0);
+    const count = (keep: (k: string) => boolean) =>
+      Object.entries(polled)
+        .filter(([k]) => k.startsWith(route) && keep(k))
+        .reduce((a, [, n]) => a + n, 0);
     const polls = count(() => true);
     const non304 = count((k) => !k.endsWith(" 304"));
-    return { requests: perCommand, verify_wait_polls: polls, verify_wait_non304_per_poll: polls > 1 ? round((non304 - 1) / (polls - 1)) : null };
+    return {
+      requests: perCommand,
+      verify_wait_polls: polls,
+      verify_wait_non304_per_poll: polls > 1 ? round((non304 - 1) / (polls - 1)) : null,
+    };
   } finally {
     await slow.stop();
   }
@@ -160,7 +197,10 @@ async function scale() {
       for (let i = 0; i < Math.max(3, Math.ceil(runs / 2)); i++) {
         const res = await kit(sb, "preflight", []);
         const doc = JSON.parse(res.stdout);
-        if (!doc.ok) throw new Error(`preflight failed on ${commits} commits: ${JSON.stringify(doc.checks.filter((c: any) => c.status === "fail"))}`);
+        if (!doc.ok)
+          throw new Error(
+            `preflight failed on ${commits} commits: ${JSON.stringify(doc.checks.filter((c: any) => c.status === "fail"))}`,
+          );
         xs.push(res.wall);
       }
       return median(xs);
@@ -174,25 +214,44 @@ async function scale() {
 }
 
 try {
-  if (!existsSync(join(KIT, "node_modules/.cache/release-kit/sources"))) log("note: no precompiled build (npm run build): commands start through tsx");
+  if (!existsSync(join(KIT, "node_modules/.cache/release-kit/sources")))
+    log("note: no precompiled build (npm run build): commands start through tsx");
   log(`release-kit benchmarks (${runs} runs each; medians)`);
   const concurrency = await preflightConcurrency();
-  log(`  preflight with 100 ms API latency: wall ${concurrency.preflight_wall_s} s, checks' sum ${concurrency.preflight_checks_sum_s} s, ratio ${concurrency.preflight_ratio} (goal ≤ 0.35), slowest check ${concurrency.slowest_check_s} s`);
+  log(
+    `  preflight with 100 ms API latency: wall ${concurrency.preflight_wall_s} s, checks' sum ${concurrency.preflight_checks_sum_s} s, ratio ${concurrency.preflight_ratio} (goal ≤ 0.35), slowest check ${concurrency.slowest_check_s} s`,
+  );
   const start = await startup();
-  log(`  start-up to first output: mise task ${start.startup_task_s} s (goal ≤ 0.3), bare script ${start.startup_script_s} s (from the TypeScript through tsx: ${start.startup_tsx_s} s), node -e ${start.startup_floor_s} s, plain .mjs with the same libraries ${start.startup_plain_imports_s} s`);
+  log(
+    `  start-up to first output: mise task ${start.startup_task_s} s (goal ≤ 0.3), bare script ${start.startup_script_s} s (from the TypeScript through tsx: ${start.startup_tsx_s} s), node -e ${start.startup_floor_s} s, plain .mjs with the same libraries ${start.startup_plain_imports_s} s`,
+  );
   const api = await apiFrugality();
-  log(`  verify --wait over an unchanged run: ${api.verify_wait_polls} polls, ${api.verify_wait_non304_per_poll} non-304 requests per poll after the first (goal 0)`);
+  log(
+    `  verify --wait over an unchanged run: ${api.verify_wait_polls} polls, ${api.verify_wait_non304_per_poll} non-304 requests per poll after the first (goal 0)`,
+  );
   for (const [command, counts] of Object.entries(api.requests)) {
-    log(`  requests, ${command}: ${Object.entries(counts).map(([k, n]) => `${n}× ${k}`).join("; ")}`);
+    log(
+      `  requests, ${command}: ${Object.entries(counts)
+        .map(([k, n]) => `${n}× ${k}`)
+        .join("; ")}`,
+    );
   }
   const history = await scale();
-  log(`  preflight on 200 vs 20,000 commits (500 tags): ${history.scale_wall_200_s} s vs ${history.scale_wall_20000_s} s, ratio ${history.scale_ratio} (goal ≤ 1.5)`);
-  const figures = { ...concurrency, wall_goal_met: concurrency.preflight_wall_s <= concurrency.slowest_check_s + 0.5, ...start, ...api, ...history };
-  if (json) process.stdout.write(JSON.stringify(figures, null, 2) + "\n");
+  log(
+    `  preflight on 200 vs 20,000 commits (500 tags): ${history.scale_wall_200_s} s vs ${history.scale_wall_20000_s} s, ratio ${history.scale_ratio} (goal ≤ 1.5)`,
+  );
+  const figures = {
+    ...concurrency,
+    wall_goal_met: concurrency.preflight_wall_s <= concurrency.slowest_check_s + 0.5,
+    ...start,
+    ...api,
+    ...history,
+  };
+  if (json) process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
   else {
     const rows = Object.entries(figures).filter(([, v]) => typeof v !== "object");
     const width = Math.max(...rows.map(([k]) => k.length));
-    process.stdout.write(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n") + "\n");
+    process.stdout.write(`${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")}\n`);
   }
 } catch (error) {
   log(`bench: cannot measure: ${(error as Error).message}`);

@@ -23,6 +23,8 @@ await build({
   platform: "node",
   target: "node20",
   // Bundled CommonJS dependencies still call require() for Node's own modules.
-  banner: { js: 'import { createRequire as kitRequire } from "node:module"; const require = kitRequire(import.meta.url);' },
+  banner: {
+    js: 'import { createRequire as kitRequire } from "node:module"; const require = kitRequire(import.meta.url);',
+  },
   logLevel: "warning",
 });

@@ -34,14 +34,26 @@ await command(
     section: "Release Preflight",
     summary: "Is this commit releasable? Every precondition of the runbook, checked at once, with a verdict.",
     flags: [
-      { name: "version", type: "string", value: "X.Y.Z", help: "check releasing this version instead of cog's automatic one" },
-      { name: "bump", type: "string", value: "major|minor|patch", help: "check releasing this increment instead of cog's automatic one" },
+      {
+        name: "version",
+        type: "string",
+        value: "X.Y.Z",
+        help: "check releasing this version instead of cog's automatic one",
+      },
+      {
+        name: "bump",
+        type: "string",
+        value: "major|minor|patch",
+        help: "check releasing this increment instead of cog's automatic one",
+      },
       { name: "pre", type: "string", value: "LABEL", help: "check releasing a pre-release with this label" },
     ],
     more: CHECKS,
   },
   async (ctx) => {
-    const { describeConfig, preflight, printPreflight, writePreflightSummary } = await import("./lib/preflight/index.ts");
+    const { describeConfig, preflight, printPreflight, writePreflightSummary } = await import(
+      "./lib/preflight/index.ts"
+    );
     const { ciEvent } = await import("./lib/preflight/ci-event.ts");
     const { reportToActions } = await import("./lib/actions-report.ts");
     const { openTarget } = await import("./lib/target.ts");
@@ -50,7 +62,11 @@ await command(
 
     const { root, r } = await openTarget(ctx);
     const config = await loadConfig(r, root);
-    const choice = { version: ctx.flags.version as string | undefined, bump: ctx.flags.bump as string | undefined, pre: ctx.flags.pre as string | undefined };
+    const choice = {
+      version: ctx.flags.version as string | undefined,
+      bump: ctx.flags.bump as string | undefined,
+      pre: ctx.flags.pre as string | undefined,
+    };
 
     // Before mise run release, confirm:
     //   main is up to date locally · the intended release state is already merged ·
@@ -62,7 +78,14 @@ await command(
 
     printPreflight(report, config);
     writePreflightSummary(report, config);
-    const doc = { command: "preflight", ok: report.ok, version: report.version, tag: report.tag, checks: report.checks, config: describeConfig(config) };
+    const doc = {
+      command: "preflight",
+      ok: report.ok,
+      version: report.version,
+      tag: report.tag,
+      checks: report.checks,
+      config: describeConfig(config),
+    };
     if (ctx.json) emitJson(doc);
     reportToActions(doc);
     return report.ok ? 0 : 1;

@@ -21,11 +21,25 @@ await command(
     section: "Failure Recovery Notes",
     summary: "Name the state a broken release is in, show the evidence, and take the one safe next step.",
     flags: [
-      { name: "tag", type: "string", value: "TAG", help: "the release to recover (default: the release in progress, else the highest tag)" },
-      { name: "apply", type: "boolean", help: "perform the next action, diagnose again, and repeat until complete or a human is needed" },
+      {
+        name: "tag",
+        type: "string",
+        value: "TAG",
+        help: "the release to recover (default: the release in progress, else the highest tag)",
+      },
+      {
+        name: "apply",
+        type: "boolean",
+        help: "perform the next action, diagnose again, and repeat until complete or a human is needed",
+      },
       { name: "yes", type: "boolean", help: "answer the gate before --apply writes" },
       { name: "dry-run", type: "boolean", help: "with --apply: print the actions, change nothing" },
-      { name: "delete-release", type: "string", value: "TAG", help: "allow deleting the published GitHub release of TAG (never implied by --yes)" },
+      {
+        name: "delete-release",
+        type: "string",
+        value: "TAG",
+        help: "allow deleting the published GitHub release of TAG (never implied by --yes)",
+      },
       { name: "abandon", type: "boolean", help: "drop the local release commit and tag instead of pushing them" },
     ],
     more: STATES,
@@ -43,7 +57,11 @@ await command(
     const dryRun = Boolean(ctx.flags["dry-run"]);
     const deleteRelease = (ctx.flags["delete-release"] as string | undefined) ?? null;
     const { kitCommand } = await import("./lib/hint.ts");
-    if (deleteRelease && !apply) throw new StartError("--delete-release only matters with --apply", `add --apply: ${kitCommand("release:recover", ["--apply", "--delete-release", deleteRelease])}`);
+    if (deleteRelease && !apply)
+      throw new StartError(
+        "--delete-release only matters with --apply",
+        `add --apply: ${kitCommand("release:recover", ["--apply", "--delete-release", deleteRelease])}`,
+      );
     if (ctx.flags.abandon && !apply) say.info("--abandon takes effect with --apply; showing what it would do");
     const { root, r } = await openTarget(ctx, dryRun || !apply);
     const config = await loadConfig(r, root);
@@ -65,7 +83,15 @@ await command(
 
     write();
     writeProse(report.ok ? green("✔") : red("✖"), report.summary, "");
-    if (ctx.json) emitJson({ command: "recover", ok: report.ok, tag: report.tag, state: report.state, evidence: report.evidence, next: report.next });
+    if (ctx.json)
+      emitJson({
+        command: "recover",
+        ok: report.ok,
+        tag: report.tag,
+        state: report.state,
+        evidence: report.evidence,
+        next: report.next,
+      });
     return report.ok ? 0 : 1;
   },
 );

@@ -8,7 +8,8 @@ await command(
   {
     name: "rehearse",
     section: "the whole runbook, against a local GitHub sandbox",
-    summary: "Rehearse the release runbook offline on a built-in example repository (or a scratch clone of --repo) with a local GitHub sandbox.",
+    summary:
+      "Rehearse the release runbook offline on a built-in example repository (or a scratch clone of --repo) with a local GitHub sandbox.",
     flags: [
       { name: "scenario", type: "string", value: "NAME", help: "rehearse in another world (see below)" },
       { name: "keep", type: "boolean", help: "keep the scratch folder and print its path" },
@@ -22,7 +23,8 @@ ${presetHelp(REHEARSABLE)}`,
     const { rehearse } = await import("./sandbox/rehearsal.ts");
     const { emitJson } = await import("./lib/output.ts");
     const scenario = (ctx.flags.scenario as string | undefined) ?? "default";
-    if (!REHEARSABLE.includes(scenario)) throw new StartError(`the rehearsal has no world named ${scenario}`, `pick one of: ${REHEARSABLE.join(", ")}`);
+    if (!REHEARSABLE.includes(scenario))
+      throw new StartError(`the rehearsal has no world named ${scenario}`, `pick one of: ${REHEARSABLE.join(", ")}`);
     let repo: string | undefined;
     if (typeof ctx.flags.repo === "string") {
       const { openTarget } = await import("./lib/target.ts");

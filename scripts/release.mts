@@ -10,9 +10,18 @@ await command(
     summary: "Author the version, changelog and tag locally, review them, push, and create the GitHub release.",
     flags: [
       { name: "version", type: "string", value: "X.Y.Z", help: "release this version instead of cog's automatic one" },
-      { name: "bump", type: "string", value: "major|minor|patch", help: "release this increment instead of cog's automatic one (cog never leaves 0.x by itself)" },
+      {
+        name: "bump",
+        type: "string",
+        value: "major|minor|patch",
+        help: "release this increment instead of cog's automatic one (cog never leaves 0.x by itself)",
+      },
       { name: "pre", type: "string", value: "LABEL", help: "release a pre-release with this label (e.g. rc.1)" },
-      { name: "dry-run", type: "boolean", help: "run every read; print every write as the exact command or request; change nothing" },
+      {
+        name: "dry-run",
+        type: "boolean",
+        help: "run every read; print every write as the exact command or request; change nothing",
+      },
       { name: "yes", type: "boolean", help: "answer the review gate (needed without a terminal)" },
     ],
     more: `Steps (names as in the JSON report): preflight, version, bump, check-commit, review, push, confirm-tag, github-release.
@@ -31,9 +40,14 @@ Run it again after any failure: it continues at the first step not done. mise ru
     const steps = await import("./lib/release/steps.ts");
 
     const dryRun = Boolean(ctx.flags["dry-run"]);
-    const choice = { version: ctx.flags.version as string | undefined, bump: ctx.flags.bump as string | undefined, pre: ctx.flags.pre as string | undefined };
+    const choice = {
+      version: ctx.flags.version as string | undefined,
+      bump: ctx.flags.bump as string | undefined,
+      pre: ctx.flags.pre as string | undefined,
+    };
     const invalid = validateChoice(choice);
-    if (invalid) throw new StartError(invalid, `see ${(await import("./lib/hint.ts")).kitCommand("release", ["--help"])}`);
+    if (invalid)
+      throw new StartError(invalid, `see ${(await import("./lib/hint.ts")).kitCommand("release", ["--help"])}`);
     const { root, r } = await openTarget(ctx, dryRun);
     const config = await loadConfig(r, root);
     requireValidConfig(config);
@@ -42,12 +56,35 @@ Run it again after any failure: it continues at the first step not done. mise ru
     const gh = await connectGitHub(config.repository);
     if (dryRun) say.warn("dry run: every read runs; every write is printed, not made");
 
-    const release: import("./lib/release/steps.ts").ReleaseContext = { r, config, gh, gitDir, choice, dryRun, yes: Boolean(ctx.flags.yes), resume: null, tag: null, version: null, commit: null, base: null, releaseUrl: null };
+    const release: import("./lib/release/steps.ts").ReleaseContext = {
+      r,
+      config,
+      gh,
+      gitDir,
+      choice,
+      dryRun,
+      yes: Boolean(ctx.flags.yes),
+      resume: null,
+      tag: null,
+      version: null,
+      commit: null,
+      base: null,
+      releaseUrl: null,
+    };
     const report = (ok: boolean, run: InstanceType<typeof ReleaseRun> | null, note?: string) => {
       lock?.release();
       if (ctx.json) {
-        const recorded = run?.steps ?? RELEASE_STEPS.map((name) => ({ name, status: "skipped" as const, detail: note ?? "", ms: 0 }));
-        emitJson({ command: "release", ok, version: release.version, tag: release.tag, commit: release.commit, release_url: release.releaseUrl, steps: recorded });
+        const recorded =
+          run?.steps ?? RELEASE_STEPS.map((name) => ({ name, status: "skipped" as const, detail: note ?? "", ms: 0 }));
+        emitJson({
+          command: "release",
+          ok,
+          version: release.version,
+          tag: release.tag,
+          commit: release.commit,
+          release_url: release.releaseUrl,
+          steps: recorded,
+        });
       }
       return ok ? 0 : 1;
     };
@@ -63,7 +100,9 @@ Run it again after any failure: it continues at the first step not done. mise ru
       say.step(`${inProgress}: ${diagnosis.state}`);
       say.info(diagnosis.reason);
       if (diagnosis.state === "complete" || diagnosis.state === "workflow-running") {
-        say.ok(`${inProgress} is already released${diagnosis.state === "workflow-running" ? `; its tag workflow is running (${kitCommand("release:verify", ["--tag", inProgress, "--wait"])})` : ""}: nothing to do`);
+        say.ok(
+          `${inProgress} is already released${diagnosis.state === "workflow-running" ? `; its tag workflow is running (${kitCommand("release:verify", ["--tag", inProgress, "--wait"])})` : ""}: nothing to do`,
+        );
         return report(true, null, `${inProgress} is already released`);
       }
       if (diagnosis.state === "authored-not-pushed" || diagnosis.state === "pushed-no-release") {
@@ -105,7 +144,10 @@ Run it again after any failure: it continues at the first step not done. mise ru
     // 6. let the tag-triggered GitHub Actions workflow build, attest, and publish images
     if (run.ok && !dryRun) {
       run.summary(`${release.tag} is released: ${release.releaseUrl}`);
-      writeProse("", `the tag workflow now builds, attests and publishes; then check it: ${kitCommand("release:verify", ["--tag", release.tag!, "--wait"])}`);
+      writeProse(
+        "",
+        `the tag workflow now builds, attests and publishes; then check it: ${kitCommand("release:verify", ["--tag", release.tag!, "--wait"])}`,
+      );
     } else if (run.ok) {
       run.summary(`dry run of ${release.tag} complete: nothing was changed`);
     } else {

@@ -7,12 +7,19 @@ await command(
   {
     name: "sandbox",
     section: "(tests and exploration)",
-    summary: "Start a local GitHub sandbox (REST API, OCI registry, bare origin) on a fresh example repository, and print how to use it.",
-    flags: [{ name: "scenario", type: "string", value: "NAME", help: "start in one of the worlds below (default: default)" }],
+    summary:
+      "Start a local GitHub sandbox (REST API, OCI registry, bare origin) on a fresh example repository, and print how to use it.",
+    flags: [
+      { name: "scenario", type: "string", value: "NAME", help: "start in one of the worlds below (default: default)" },
+    ],
     more: presetHelp(),
   },
   async (ctx) => {
-    if (ctx.flags.repo) throw new StartError("the sandbox always starts on a fresh example repository", `to rehearse your own repository: ${(await import("./lib/hint.ts")).kitCommand("release:rehearse", ["--repo", "PATH"])}`);
+    if (ctx.flags.repo)
+      throw new StartError(
+        "the sandbox always starts on a fresh example repository",
+        `to rehearse your own repository: ${(await import("./lib/hint.ts")).kitCommand("release:rehearse", ["--repo", "PATH"])}`,
+      );
     const { PRESETS } = await import("./sandbox/presets.ts");
     const { startSandbox } = await import("./sandbox/index.ts");
     const { write } = await import("./lib/output.ts");
@@ -31,7 +38,15 @@ await command(
     });
     if (ctx.json) {
       process.stdout.write(
-        JSON.stringify({ api_url: sandbox.apiUrl, token: sandbox.token, repository: sandbox.repository, registry_url: sandbox.registryUrl, repo_path: sandbox.repoPath, path_prepend: sandbox.pathPrepend, images: sandbox.images }) + "\n",
+        `${JSON.stringify({
+          api_url: sandbox.apiUrl,
+          token: sandbox.token,
+          repository: sandbox.repository,
+          registry_url: sandbox.registryUrl,
+          repo_path: sandbox.repoPath,
+          path_prepend: sandbox.pathPrepend,
+          images: sandbox.images,
+        })}\n`,
       );
     } else {
       const { sh } = await import("./lib/hint.ts");
@@ -46,11 +61,13 @@ await command(
         `export RELEASE_REGISTRY_URL=${q(sandbox.registryUrl)}`,
         ...(sandbox.pathPrepend ? [`export PATH=${q(sandbox.pathPrepend)}:"$PATH"`] : []),
       ];
-      process.stdout.write(exports.join("\n") + "\n");
+      process.stdout.write(`${exports.join("\n")}\n`);
       write(`sandbox "${name}" is ready. Paste the export lines above into another shell; then, from any folder:`);
-      for (const command of ["preflight", "release", "verify", "recover"]) write(`  ${sh(launcher, command, "--repo", sandbox.repoPath!)}`);
+      for (const command of ["preflight", "release", "verify", "recover"])
+        write(`  ${sh(launcher, command, "--repo", sandbox.repoPath!)}`);
       write(`(the example repository is ${sandbox.repoPath}; add --help to any command for its flags)`);
-      if (sandbox.standins.length) write(`stand-ins in use for ${sandbox.standins.join(", ")} (the real tools are not on PATH)`);
+      if (sandbox.standins.length)
+        write(`stand-ins in use for ${sandbox.standins.join(", ")} (the real tools are not on PATH)`);
       write("Ctrl-C stops it and removes its scratch folder.");
     }
     const why = await stopped;

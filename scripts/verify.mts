@@ -19,10 +19,21 @@ await command(
   {
     name: "verify",
     section: "Post-Release Verification; Current Image Reality",
-    summary: "Did the tag workflow publish what the docs promise? Release, notes, workflow run, images, attestations, docs.",
+    summary:
+      "Did the tag workflow publish what the docs promise? Release, notes, workflow run, images, attestations, docs.",
     flags: [
-      { name: "tag", type: "string", value: "TAG", help: "the release to verify (default: the highest semver tag with the configured prefix)" },
-      { name: "wait", type: "optional", value: "SECONDS", help: "wait for the tag workflow to finish (default limit 1800 s), polling with conditional requests" },
+      {
+        name: "tag",
+        type: "string",
+        value: "TAG",
+        help: "the release to verify (default: the highest semver tag with the configured prefix)",
+      },
+      {
+        name: "wait",
+        type: "optional",
+        value: "SECONDS",
+        help: "wait for the tag workflow to finish (default limit 1800 s), polling with conditional requests",
+      },
     ],
     more: CHECKS,
   },
@@ -35,7 +46,8 @@ await command(
 
     const wait = ctx.flags.wait;
     const waitSeconds = wait === undefined ? null : wait === true ? 1800 : Number(wait);
-    if (waitSeconds !== null && !(waitSeconds > 0)) throw new StartError(`--wait=${String(wait)}: expected a number of seconds`, "write --wait or --wait=600");
+    if (waitSeconds !== null && !(waitSeconds > 0))
+      throw new StartError(`--wait=${String(wait)}: expected a number of seconds`, "write --wait or --wait=600");
 
     const { root, r } = await openTarget(ctx);
     const config = await loadConfig(r, root);
@@ -48,7 +60,15 @@ await command(
 
     printVerify(report, config);
     writeStepSummary(report);
-    const doc = { command: "verify", ok: report.ok, tag: report.tag, commit: report.commit, checks: report.checks, receipt: report.receipt, not_verified: report.notVerified };
+    const doc = {
+      command: "verify",
+      ok: report.ok,
+      tag: report.tag,
+      commit: report.commit,
+      checks: report.checks,
+      receipt: report.receipt,
+      not_verified: report.notVerified,
+    };
     if (ctx.json) emitJson(doc);
     reportToActions(doc);
     return report.ok ? 0 : 1;

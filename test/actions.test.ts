@@ -12,16 +12,16 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { defuse, escapeData, escapeProperty, setOutputs, workflowCommand } from "../scripts/lib/actions.ts";
 import { reviewGate } from "../scripts/lib/gate.ts";
 import { workflowParsers } from "../scripts/lib/workflow/libraries.ts";
 import type { JobRecord, RunRecord } from "../scripts/sandbox/api/state.ts";
-import type { Scenario } from "../scripts/sandbox/scenario.ts";
 import { parseKeyValueFile } from "../scripts/sandbox/runner/command-files.ts";
-import { KIT, tempDir, type KitRun } from "./helpers/kit.ts";
-import { gitAsync, kitIn, sandbox, type Sandbox } from "./helpers/sandbox.ts";
+import type { Scenario } from "../scripts/sandbox/scenario.ts";
+import { KIT, type KitRun, tempDir } from "./helpers/kit.ts";
+import { gitAsync, kitIn, type Sandbox, sandbox } from "./helpers/sandbox.ts";
 
 const ROOT = KIT.replace(/\/$/, "");
 const LOCAL_ACTION = ".github/actions/release-kit";
@@ -33,7 +33,23 @@ const GIT = execFileSync("sh", ["-c", "command -v git"], {
 
 // ---- what the runner makes of a step's output (actions/runner ActionCommand.cs) ------------------
 
-const REGISTERED = ["add-mask", "add-matcher", "add-path", "debug", "echo", "endgroup", "error", "group", "notice", "remove-matcher", "save-state", "set-env", "set-output", "stop-commands", "warning"];
+const REGISTERED = [
+  "add-mask",
+  "add-matcher",
+  "add-path",
+  "debug",
+  "echo",
+  "endgroup",
+  "error",
+  "group",
+  "notice",
+  "remove-matcher",
+  "save-state",
+  "set-env",
+  "set-output",
+  "stop-commands",
+  "warning",
+];
 const unescape = (s: string, property: boolean) => {
   let out = s.replaceAll("%0D", "\r").replaceAll("%0A", "\n");
   if (property) out = out.replaceAll("%3A", ":").replaceAll("%2C", ",");
@@ -80,10 +96,15 @@ function runnerCommands(output: string): RunnerCommand[] {
 }
 
 /** The annotations the kit owes for a report: one per failed check, one per warning, with what to do. */
-function expectAnnotations(commands: RunnerCommand[], checks: { id: string; status: string; detail: string; fix: string }[]): void {
+function expectAnnotations(
+  commands: RunnerCommand[],
+  checks: { id: string; status: string; detail: string; fix: string }[],
+): void {
   const owed = checks.filter((c) => c.status === "fail" || c.status === "warn");
   const given = commands.filter((c) => c.name === "error" || c.name === "warning");
-  expect(given.map((c) => `${c.name} ${c.props.title}`).sort()).toEqual(owed.map((c) => `${c.status === "fail" ? "error" : "warning"} ${c.id}`).sort());
+  expect(given.map((c) => `${c.name} ${c.props.title}`).sort()).toEqual(
+    owed.map((c) => `${c.status === "fail" ? "error" : "warning"} ${c.id}`).sort(),
+  );
   for (const c of owed) {
     const a = given.find((g) => g.props.title === c.id)!;
     expect(a.data.startsWith(c.detail.replace(/[.\s]+$/, ""))).toBe(true);
@@ -102,7 +123,11 @@ function sandboxCopy(text: string, registryUrl: string): string {
     return t.replace(from, to);
   };
   let copy = once(text, KIT_USES, `uses: ./${LOCAL_ACTION}`);
-  copy = once(copy, "    runs-on: ubuntu-latest\n", `    runs-on: ubuntu-latest\n    env:\n      RELEASE_REGISTRY_URL: ${registryUrl}\n`);
+  copy = once(
+    copy,
+    "    runs-on: ubuntu-latest\n",
+    `    runs-on: ubuntu-latest\n    env:\n      RELEASE_REGISTRY_URL: ${registryUrl}\n`,
+  );
   return `${copy}
       - name: Outputs
         if: always()
@@ -138,7 +163,10 @@ async function adopt(scenario: Partial<Scenario>): Promise<World> {
   const repo = sb.repoPath!;
   mkdirSync(join(repo, ".github", "actions"), { recursive: true });
   symlinkSync(ROOT, join(repo, LOCAL_ACTION));
-  writeFileSync(join(repo, ".github", "workflows", "release-verify.yml"), sandboxCopy(doc("release-verify.yml"), sb.registryUrl));
+  writeFileSync(
+    join(repo, ".github", "workflows", "release-verify.yml"),
+    sandboxCopy(doc("release-verify.yml"), sb.registryUrl),
+  );
   await gitAsync(repo, "add", "-A");
   await gitAsync(repo, "commit", "-q", "-m", "ci: verify each release when its tag workflow completes");
   await gitAsync(repo, "push", "-q", "origin", "HEAD:refs/heads/main");
@@ -146,7 +174,10 @@ async function adopt(scenario: Partial<Scenario>): Promise<World> {
   if (released.code !== 0) throw new Error(`release failed (${released.code}):\n${released.stderr}`);
   await sb.settle();
   const run = sb.api.state.runs.find((r) => r.name === "Release verify");
-  if (!run) throw new Error(`no Release verify run; runs: ${sb.api.state.runs.map((r) => `${r.name} ${r.conclusion}`).join(", ")}`);
+  if (!run)
+    throw new Error(
+      `no Release verify run; runs: ${sb.api.state.runs.map((r) => `${r.name} ${r.conclusion}`).join(", ")}`,
+    );
   const job = run.jobs[0]!;
   const log = sb.jobLog(job.id);
   const line = log.split("\n").find((l) => l.startsWith("outputs {"));
@@ -219,7 +250,16 @@ function outputsOf(dir: string): Record<string, string> {
   return Object.fromEntries(parseKeyValueFile(readFileSync(join(dir, "output"), "utf8"), "GITHUB_OUTPUT"));
 }
 
-const SKIPPED_IN_A_PULL_REQUEST = ["release-branch", "up-to-date", "merged", "next-version", "ci-green", "token", "push", "token-triggers"];
+const SKIPPED_IN_A_PULL_REQUEST = [
+  "release-branch",
+  "up-to-date",
+  "merged",
+  "next-version",
+  "ci-green",
+  "token",
+  "push",
+  "token-triggers",
+];
 
 // ---- GitHub's parser ------------------------------------------------------------------------------
 
@@ -251,8 +291,21 @@ describe("action.yml and the example workflows, as GitHub reads them", () => {
     expect(await workflowErrors("release-verify.yml", files["release-verify.yml"])).toEqual([]);
     expect(await workflowErrors("release-preflight.yml", files["release-preflight.yml"])).toEqual([]);
     // The same parser refuses what GitHub refuses: a composite run step without its shell, a bad trigger.
-    expect((await actionErrors(files["action.yml"].replace("      id: npm-cache\n      shell: bash\n", "      id: npm-cache\n"))).join("\n")).toMatch(/Required property is missing: shell/);
-    expect((await workflowErrors("release-verify.yml", files["release-verify.yml"].replace("types: [completed]", "types: [finished]"))).length).toBeGreaterThan(0);
+    expect(
+      (
+        await actionErrors(
+          files["action.yml"].replace("      id: npm-cache\n      shell: bash\n", "      id: npm-cache\n"),
+        )
+      ).join("\n"),
+    ).toMatch(/Required property is missing: shell/);
+    expect(
+      (
+        await workflowErrors(
+          "release-verify.yml",
+          files["release-verify.yml"].replace("types: [completed]", "types: [finished]"),
+        )
+      ).length,
+    ).toBeGreaterThan(0);
   });
 
   it("pin every action to a full commit SHA with its release in a comment, and ask only the permissions they use", () => {
@@ -295,7 +348,8 @@ describe("action.yml and the example workflows, as GitHub reads them", () => {
 
   it("are the ones the README shows", () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-    for (const name of ["release-verify.yml", "release-preflight.yml"] as const) expect(readme).toContain(files[name].slice(files[name].indexOf("name: ")).trimEnd());
+    for (const name of ["release-verify.yml", "release-preflight.yml"] as const)
+      expect(readme).toContain(files[name].slice(files[name].indexOf("name: ")).trimEnd());
   });
 });
 
@@ -314,7 +368,14 @@ describe("against the sandbox", () => {
           headBranch: "main",
           status: "completed",
         });
-        const steps = ["Set up Node.js for release-kit", "Locate the npm cache", "Restore the npm cache", "Install release-kit's dependencies", "release-kit verify", "Outputs"];
+        const steps = [
+          "Set up Node.js for release-kit",
+          "Locate the npm cache",
+          "Restore the npm cache",
+          "Install release-kit's dependencies",
+          "release-kit verify",
+          "Outputs",
+        ];
         const at = steps.map((s) => w.log.indexOf(`##[group]${s}`));
         expect(
           at.every((i) => i >= 0),
@@ -350,7 +411,8 @@ describe("against the sandbox", () => {
       }
       expect(w.report.receipt.images.map((i: any) => i.ref)).toEqual(["ghcr.io/acme/admin-ui", "ghcr.io/acme/gateway"]);
       expect(w.summary).toContain(`### release:verify ${w.tag} ✅`);
-      for (const c of w.report.checks) expect(w.summary).toMatch(new RegExp(`^\\| \`${c.id.replace(/[.]/g, "\\.")}\` \\| .* ${c.status} \\| `, "m"));
+      for (const c of w.report.checks)
+        expect(w.summary).toMatch(new RegExp(`^\\| \`${c.id.replace(/[.]/g, "\\.")}\` \\| .* ${c.status} \\| `, "m"));
       const commands = runnerCommands(kitLines(w.log));
       expectAnnotations(commands, w.report.checks);
       expect(commands.filter((c) => c.name === "error")).toEqual([]);
@@ -370,8 +432,12 @@ describe("against the sandbox", () => {
       expectAnnotations(commands, w.report.checks);
       const errors = commands.filter((c) => c.name === "error");
       const workflow = errors.find((c) => c.props.title === "workflow")!;
-      expect(workflow.data).toMatch(/ended failure: Admin UI image failure \S+\/acme\/gateway\/actions\/runs\/\d+\/job\/\d+/);
-      expect(workflow.data).toMatch(/What to do: fix the cause, then re-run the failed jobs for the same tag: .*recover.* --tag v\d+\.\d+\.\d+ --apply/);
+      expect(workflow.data).toMatch(
+        /ended failure: Admin UI image failure \S+\/acme\/gateway\/actions\/runs\/\d+\/job\/\d+/,
+      );
+      expect(workflow.data).toMatch(
+        /What to do: fix the cause, then re-run the failed jobs for the same tag: .*recover.* --tag v\d+\.\d+\.\d+ --apply/,
+      );
       const image = errors.find((c) => c.props.title === "image:ghcr.io/acme/admin-ui")!;
       expect(image.data).toContain(`ghcr.io/acme/admin-ui has none of its tags (${w.tag}, latest)`);
       expect(image.data).toMatch(/What to do: the admin-ui job did not publish it/);
@@ -389,11 +455,17 @@ describe("against the sandbox", () => {
       const { sb } = complete;
       const repo = sb.repoPath!;
       const file = join(repo, ".github", "workflows", "release-verify.yml");
-      writeFileSync(file, readFileSync(file, "utf8").replace("  actions: read # the tag workflow's run and its jobs\n", ""));
+      writeFileSync(
+        file,
+        readFileSync(file, "utf8").replace("  actions: read # the tag workflow's run and its jobs\n", ""),
+      );
       await gitAsync(repo, "commit", "-q", "-am", "ci: verify without reading Actions");
       await gitAsync(repo, "push", "-q", "origin", "HEAD:refs/heads/main");
       const release = sb.api.state.runs.find((r) => r.name === "Release")!;
-      const rerun = await fetch(`${sb.apiUrl}/repos/acme/gateway/actions/runs/${release.id}/rerun`, { method: "POST", headers: { authorization: `Bearer ${sb.token}` } });
+      const rerun = await fetch(`${sb.apiUrl}/repos/acme/gateway/actions/runs/${release.id}/rerun`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${sb.token}` },
+      });
       expect(rerun.status).toBe(201);
       await sb.settle();
       const run = sb.api.state.runs.filter((r) => r.name === "Release verify").at(-1)!;
@@ -402,9 +474,13 @@ describe("against the sandbox", () => {
       const commands = runnerCommands(kitLines(sb.jobLog(run.jobs[0]!.id)));
       const errors = commands.filter((c) => c.name === "error").map((c) => `${c.props.title}: ${c.data}`);
       expect(errors).toHaveLength(1);
-      expect(errors[0]).toMatch(/^workflow: .*403 Resource not accessible by integration.*What to do: give the token the actions=read permission/);
+      expect(errors[0]).toMatch(
+        /^workflow: .*403 Resource not accessible by integration.*What to do: give the token the actions=read permission/,
+      );
       // Everything the other permissions allow still passed: the release, its notes, the images.
-      expect(commands.some((c) => c.name === "error" && /^(release|notes|image:)/.test(c.props.title ?? ""))).toBe(false);
+      expect(commands.some((c) => c.name === "error" && /^(release|notes|image:)/.test(c.props.title ?? ""))).toBe(
+        false,
+      );
     });
   });
 
@@ -422,10 +498,13 @@ describe("against the sandbox", () => {
         expect(res.code, res.stderr).toBe(0);
         const byId = Object.fromEntries(res.json.checks.map((c: any) => [c.id, c]));
         for (const id of SKIPPED_IN_A_PULL_REQUEST) expect(byId[id].status, `${id}: ${byId[id].detail}`).toBe("skip");
-        expect(byId["release-branch"].detail).toMatch(/^a pull_request run checks out the pull request, not main: checked when you release$/);
+        expect(byId["release-branch"].detail).toMatch(
+          /^a pull_request run checks out the pull request, not main: checked when you release$/,
+        );
         expect(byId["next-version"].detail).toMatch(/cog bumps only on main \(cog\.toml's branch_whitelist\)/);
         expect(byId["token-triggers"].detail).toMatch(/a tag pushed with a workflow's GITHUB_TOKEN starts no workflow/);
-        for (const id of ["clean-tree", "conventional-commits", "versions", "tag-triggers", "tools", "config"]) expect(byId[id].status, `${id}: ${byId[id].detail}`).toBe("pass");
+        for (const id of ["clean-tree", "conventional-commits", "versions", "tag-triggers", "tools", "config"])
+          expect(byId[id].status, `${id}: ${byId[id].detail}`).toBe("pass");
         // Outputs and the summary, as for verify; a preflight has no receipt.
         const outputs = outputsOf(temp);
         expect(outputs).toMatchObject({ ok: "true", receipt: "" });
@@ -452,17 +531,28 @@ describe("against the sandbox", () => {
       const path = join(dir.path, "repo");
       try {
         await gitAsync(dir.path, "clone", "-q", complete.sb.remotePath, path);
-        for (const [k, v] of [["user.name", "Maintainer"], ["user.email", "maintainer@example.com"], ["commit.gpgsign", "false"]]) await gitAsync(path, "config", k!, v!);
+        for (const [k, v] of [
+          ["user.name", "Maintainer"],
+          ["user.email", "maintainer@example.com"],
+          ["commit.gpgsign", "false"],
+        ])
+          await gitAsync(path, "config", k!, v!);
         writeFileSync(join(path, "NOTES.md"), "merged\n");
         await gitAsync(path, "add", "NOTES.md");
         await gitAsync(path, "commit", "-q", "-m", "feat: a merged feature");
         await gitAsync(path, "push", "-q", "origin", "HEAD:refs/heads/main");
-        const res = await kitIn(complete.sb, "preflight", ["--json"], { repo: path, env: actionsEnv(join(dir.path, "runner-temp"), { GITHUB_EVENT_NAME: "push" }) });
+        const res = await kitIn(complete.sb, "preflight", ["--json"], {
+          repo: path,
+          env: actionsEnv(join(dir.path, "runner-temp"), { GITHUB_EVENT_NAME: "push" }),
+        });
         expect(res.code, res.stderr).toBe(0);
         const status = Object.fromEntries(res.json.checks.map((c: any) => [c.id, c.status]));
-        for (const id of ["release-branch", "up-to-date", "merged", "next-version", "tag-free"]) expect(status[id], id).toBe("pass");
+        for (const id of ["release-branch", "up-to-date", "merged", "next-version", "tag-free"])
+          expect(status[id], id).toBe("pass");
         for (const id of ["ci-green", "token", "push", "token-triggers"]) expect(status[id], id).toBe("skip");
-        expect(res.json.checks.find((c: any) => c.id === "ci-green").detail).toBe("this push run is part of the commit's CI, which runs alongside it: checked when you release");
+        expect(res.json.checks.find((c: any) => c.id === "ci-green").detail).toBe(
+          "this push run is part of the commit's CI, which runs alongside it: checked when you release",
+        );
       } finally {
         dir.remove();
       }
@@ -486,7 +576,9 @@ describe("against the sandbox", () => {
         // Only the kit's own commands: the annotation, and the table folded in a group.
         expect(commands.map((c) => c.name)).toEqual(["group", "endgroup", "error"]);
         const skipped = res.json.checks.filter((c: any) => c.status === "skip").length;
-        expect(commands[0]!.data).toBe(`${res.json.checks.length} checks: ${res.json.checks.length - 1 - skipped} passed, 1 failed, ${skipped} skipped`);
+        expect(commands[0]!.data).toBe(
+          `${res.json.checks.length} checks: ${res.json.checks.length - 1 - skipped} passed, 1 failed, ${skipped} skipped`,
+        );
         expect(outputsOf(temp).ok).toBe("false");
       } finally {
         pr.remove();
@@ -504,7 +596,9 @@ describe("against the sandbox", () => {
         expect(res.code).toBe(2);
         const [error] = runnerCommands(res.stderr).filter((c) => c.name === "error");
         expect(error).toMatchObject({ props: { title: "release-kit verify" } });
-        expect(error!.data).toMatch(/^there is no tag v9\.9\.9 in this repository\. What to do: git fetch --tags origin/);
+        expect(error!.data).toMatch(
+          /^there is no tag v9\.9\.9 in this repository\. What to do: git fetch --tags origin/,
+        );
         const outputs = outputsOf(temp.path);
         expect(outputs).toMatchObject({ ok: "false", tag: "", receipt: "" });
         expect(JSON.parse(readFileSync(outputs.report!, "utf8"))).toMatchObject({
@@ -549,7 +643,13 @@ describe("in a GitHub Actions run, without the sandbox", () => {
       data,
     });
     // Outside text, defused, is no command at all, and reads the same but for zero-width spaces.
-    const hostile = ["::add-mask::main", "  ::error::forged", "\u0085::warning::x", "text ##[add-mask]main", "a\r::group::g"].join("\n");
+    const hostile = [
+      "::add-mask::main",
+      "  ::error::forged",
+      "\u0085::warning::x",
+      "text ##[add-mask]main",
+      "a\r::group::g",
+    ].join("\n");
     expect(runnerCommands(hostile).length).toBe(5);
     expect(runnerCommands(defuse(hostile))).toEqual([]);
     expect(defuse(hostile).replaceAll("\u200B", "")).toBe(hostile);
@@ -559,7 +659,11 @@ describe("in a GitHub Actions run, without the sandbox", () => {
       const file = join(dir.path, "output");
       writeFileSync(file, "");
       setOutputs({ ok: "true", receipt: '{\n  "a": "b=c"\n}', empty: "" }, file);
-      expect(Object.fromEntries(parseKeyValueFile(readFileSync(file, "utf8"), "GITHUB_OUTPUT"))).toEqual({ ok: "true", receipt: '{\n  "a": "b=c"\n}', empty: "" });
+      expect(Object.fromEntries(parseKeyValueFile(readFileSync(file, "utf8"), "GITHUB_OUTPUT"))).toEqual({
+        ok: "true",
+        receipt: '{\n  "a": "b=c"\n}',
+        empty: "",
+      });
     } finally {
       dir.remove();
     }

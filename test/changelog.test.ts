@@ -32,7 +32,9 @@ All notable changes to this project are documented in this file.
 
 describe("findSection", () => {
   it("finds a git-cliff bracketed heading, down to the next release heading, nested headings included", () => {
-    expect(findSection(CLIFF, "1.2.0")).toBe("## [1.2.0] - 2026-02-01\n\n### Bug Fixes\n\n- **admin-ui:** keep the session on reload");
+    expect(findSection(CLIFF, "1.2.0")).toBe(
+      "## [1.2.0] - 2026-02-01\n\n### Bug Fixes\n\n- **admin-ui:** keep the session on reload",
+    );
     const newest = findSection(CLIFF, "1.3.0")!;
     expect(newest.split("\n")[0]).toBe("## [1.3.0] - 2026-03-02");
     expect(newest).toContain("### Features");
@@ -50,8 +52,12 @@ describe("findSection", () => {
 
   it("finds bare and v-prefixed headings, and linked ones", () => {
     expect(findSection("# Changes\n\n## 2.0.0\n\n- a\n\n## 1.0.0\n\n- b\n", "2.0.0")).toBe("## 2.0.0\n\n- a");
-    expect(findSection("## v2.0.0 (2026-01-01)\n\n- a\n\n## v1.0.0\n\n- b\n", "2.0.0")).toBe("## v2.0.0 (2026-01-01)\n\n- a");
-    expect(findSection("## [v2.0.0](https://example.com/compare/v1.0.0...v2.0.0)\n- a\n## v1.0.0\n- b", "2.0.0")).toBe("## [v2.0.0](https://example.com/compare/v1.0.0...v2.0.0)\n- a");
+    expect(findSection("## v2.0.0 (2026-01-01)\n\n- a\n\n## v1.0.0\n\n- b\n", "2.0.0")).toBe(
+      "## v2.0.0 (2026-01-01)\n\n- a",
+    );
+    expect(findSection("## [v2.0.0](https://example.com/compare/v1.0.0...v2.0.0)\n- a\n## v1.0.0\n- b", "2.0.0")).toBe(
+      "## [v2.0.0](https://example.com/compare/v1.0.0...v2.0.0)\n- a",
+    );
   });
 
   it("does not mistake a longer or pre-release version for the one asked", () => {
@@ -62,8 +68,11 @@ describe("findSection", () => {
   });
 
   it("keeps # lines inside fenced code blocks (shell comments) in the section", () => {
-    const text = "## [1.0.0]\n\n- new install script:\n\n```sh\n# run as root\n./install.sh\n```\n\n## [0.9.0]\n- old\n";
-    expect(findSection(text, "1.0.0")).toBe("## [1.0.0]\n\n- new install script:\n\n```sh\n# run as root\n./install.sh\n```");
+    const text =
+      "## [1.0.0]\n\n- new install script:\n\n```sh\n# run as root\n./install.sh\n```\n\n## [0.9.0]\n- old\n";
+    expect(findSection(text, "1.0.0")).toBe(
+      "## [1.0.0]\n\n- new install script:\n\n```sh\n# run as root\n./install.sh\n```",
+    );
   });
 
   it("reads CRLF files", () => {
@@ -73,7 +82,9 @@ describe("findSection", () => {
 
 describe("normalizeNotes", () => {
   it("ignores line endings, trailing spaces, runs of blank lines and surrounding blank lines", () => {
-    expect(normalizeNotes("\r\n## [1.0.0]  \r\n\r\n\r\n\r\n### Features\t\r\n- a   \r\n\r\n")).toBe("## [1.0.0]\n\n### Features\n- a");
+    expect(normalizeNotes("\r\n## [1.0.0]  \r\n\r\n\r\n\r\n### Features\t\r\n- a   \r\n\r\n")).toBe(
+      "## [1.0.0]\n\n### Features\n- a",
+    );
   });
 
   it("keeps what a reader would see differ: words, indentation, single blank lines", () => {
@@ -97,14 +108,22 @@ describe("notesProblems", () => {
   });
 
   it("leaves template syntax quoted as code alone (a Helm chart's changelog may mention {{ .Values }})", () => {
-    expect(notesProblems("## [1.0.0]\n\n- **chart:** quote `{{ .Values.image }}`\n\n```yaml\nimage: {{ .Values.image }}\n```")).toEqual([]);
+    expect(
+      notesProblems(
+        "## [1.0.0]\n\n- **chart:** quote `{{ .Values.image }}`\n\n```yaml\nimage: {{ .Values.image }}\n```",
+      ),
+    ).toEqual([]);
   });
 
   it("names empty headings and headings with nothing under them", () => {
     expect(notesProblems("## [1.0.0]\n\n### \n\n- a")).toEqual(["empty heading on line 3"]);
     expect(notesProblems("## [1.0.0]\n\n###\n\n- a")).toEqual(["empty heading on line 3"]);
-    expect(notesProblems("## [1.0.0]\n\n### Features\n\n### Bug Fixes\n\n- a")).toEqual(['heading "Features" has nothing under it']);
-    expect(notesProblems("## [1.0.0]\n\n### Features\n- a\n\n### Bug Fixes\n")).toEqual(['heading "Bug Fixes" has nothing under it']);
+    expect(notesProblems("## [1.0.0]\n\n### Features\n\n### Bug Fixes\n\n- a")).toEqual([
+      'heading "Features" has nothing under it',
+    ]);
+    expect(notesProblems("## [1.0.0]\n\n### Features\n- a\n\n### Bug Fixes\n")).toEqual([
+      'heading "Bug Fixes" has nothing under it',
+    ]);
   });
 
   it("accepts a heading whose content is a deeper heading", () => {

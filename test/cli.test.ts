@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StartError, helpText, parseFlags, type CommandSpec } from "../scripts/lib/cli.ts";
+import { type CommandSpec, helpText, parseFlags, StartError } from "../scripts/lib/cli.ts";
 import { kit, tempDir } from "./helpers/kit.ts";
 
 const spec: CommandSpec = {
@@ -15,7 +15,11 @@ const spec: CommandSpec = {
 
 describe("parseFlags", () => {
   it("reads booleans, values, optional values and the common flags", () => {
-    expect(parseFlags(spec, ["--tag", "v1.0.0", "--json", "--dry-run"])).toEqual({ tag: "v1.0.0", json: true, "dry-run": true });
+    expect(parseFlags(spec, ["--tag", "v1.0.0", "--json", "--dry-run"])).toEqual({
+      tag: "v1.0.0",
+      json: true,
+      "dry-run": true,
+    });
     expect(parseFlags(spec, ["--tag=v2", "--wait"])).toEqual({ tag: "v2", wait: true });
     expect(parseFlags(spec, ["--wait=600", "--repo", "../x"])).toEqual({ wait: "600", repo: "../x" });
     expect(parseFlags(spec, ["-h"])).toEqual({ help: true });
@@ -36,7 +40,8 @@ describe("parseFlags", () => {
 
   it("documents every flag in --help", () => {
     const help = helpText(spec);
-    for (const flag of ["--tag TAG", "--wait[=SECONDS]", "--dry-run", "--repo PATH", "--json", "--help"]) expect(help).toContain(flag);
+    for (const flag of ["--tag TAG", "--wait[=SECONDS]", "--dry-run", "--repo PATH", "--json", "--help"])
+      expect(help).toContain(flag);
     expect(help).toContain("Exit codes");
   });
 });
@@ -45,7 +50,11 @@ describe("entry points", () => {
   it("exit 2 with a JSON error document for bad flags and non-repositories", async () => {
     const bad = await kit("verify", ["--bogus", "--json"]);
     expect(bad.code).toBe(2);
-    expect(bad.json).toEqual({ command: "verify", ok: false, error: { message: "unknown flag --bogus", fix: expect.any(String) } });
+    expect(bad.json).toEqual({
+      command: "verify",
+      ok: false,
+      error: { message: "unknown flag --bogus", fix: expect.any(String) },
+    });
 
     const dir = tempDir();
     try {
@@ -63,6 +72,7 @@ describe("entry points", () => {
   it("--help prints each command's flags", async () => {
     const res = await kit("release", ["--help"]);
     expect(res.code).toBe(0);
-    for (const flag of ["--version X.Y.Z", "--bump", "--pre LABEL", "--dry-run", "--yes", "--repo PATH", "--json"]) expect(res.stdout).toContain(flag);
+    for (const flag of ["--version X.Y.Z", "--bump", "--pre LABEL", "--dry-run", "--yes", "--repo PATH", "--json"])
+      expect(res.stdout).toContain(flag);
   });
 });

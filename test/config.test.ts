@@ -19,7 +19,8 @@ function repo(files: Record<string, string>, origin: string | null = "https://gi
   }
   return dir;
 }
-const load = (dir: string, env: Record<string, string> = {}) => loadConfig(createRunner(dir, false), dir, cleanEnv(env));
+const load = (dir: string, env: Record<string, string> = {}) =>
+  loadConfig(createRunner(dir, false), dir, cleanEnv(env));
 
 describe("parseRemoteUrl", () => {
   it.each([
@@ -30,16 +31,20 @@ describe("parseRemoteUrl", () => {
     ["https://ghe.example.com/team/svc.git", "ghe.example.com", "team", "svc"],
   ])("%s", (url, host, owner, name) => expect(parseRemoteUrl(url)).toEqual({ host, owner, name }));
 
-  it.each(["/srv/git/gateway.git", "file:///srv/gateway.git", "https://github.com/acme", "https://github.com/a/b/c"])("rejects %s", (url) => {
-    expect(parseRemoteUrl(url)).toBeNull();
-  });
+  it.each(["/srv/git/gateway.git", "file:///srv/gateway.git", "https://github.com/acme", "https://github.com/a/b/c"])(
+    "rejects %s",
+    (url) => {
+      expect(parseRemoteUrl(url)).toBeNull();
+    },
+  );
 });
 
 describe("loadConfig", () => {
   it("derives everything for a repository shaped like the runbook's", async () => {
     const dir = repo({
-      "cog.toml": 'tag_prefix = "v"\ndisable_changelog = true\npre_bump_hooks = ["git-cliff --tag {{version_tag}} -o CHANGELOG.md"]\n',
-      "cliff.toml": "[changelog]\nbody = \"x\"\n",
+      "cog.toml":
+        'tag_prefix = "v"\ndisable_changelog = true\npre_bump_hooks = ["git-cliff --tag {{version_tag}} -o CHANGELOG.md"]\n',
+      "cliff.toml": '[changelog]\nbody = "x"\n',
       "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\n[workspace.package]\nversion = "0.2.0"\n',
       "crates/gateway/Cargo.toml": '[package]\nname = "gateway"\nversion = "0.2.0"\n',
       "crates/admin-ui/Cargo.toml": '[package]\nname = "admin-ui"\nversion.workspace = true\n',
@@ -64,13 +69,17 @@ describe("loadConfig", () => {
   });
 
   it("prefers GITHUB_REPOSITORY, reads package.json workspaces", async () => {
-    const c = await load(repo({ "package.json": '{"name":"kit","version":"1.2.3"}' }), { GITHUB_REPOSITORY: "other/name" });
+    const c = await load(repo({ "package.json": '{"name":"kit","version":"1.2.3"}' }), {
+      GITHUB_REPOSITORY: "other/name",
+    });
     expect(c.repository).toEqual({ owner: "other", name: "name", source: "GITHUB_REPOSITORY" });
     expect(c.workspace).toEqual({ kind: "npm", name: "kit", version: "1.2.3" });
   });
 
   it("takes settings from the environment over mise.toml [env], and says where they came from", async () => {
-    const dir = repo({ "mise.toml": '[env]\nRELEASE_BRANCH = "trunk"\nRELEASE_DOCS = "ops/*.md"\nRELEASE_POLL_SECONDS = 3\n' });
+    const dir = repo({
+      "mise.toml": '[env]\nRELEASE_BRANCH = "trunk"\nRELEASE_DOCS = "ops/*.md"\nRELEASE_POLL_SECONDS = 3\n',
+    });
     const c = await load(dir, { RELEASE_BRANCH: "release" });
     expect(c.branch).toBe("release");
     expect(c.sources.RELEASE_BRANCH).toBe("environment variable RELEASE_BRANCH");
@@ -81,12 +90,18 @@ describe("loadConfig", () => {
 
   it("names the file, key and fix for configuration that does not parse or holds a wrong value", async () => {
     const c = await load(
-      repo({ "cog.toml": 'tag_prefix = "v"\npre_bump_hooks = "not a list"\n', "cliff.toml": "[changelog\n", "mise.toml": '[env]\nRELEASE_POLL_SECONDS = "soon"\nRELEASE_REGISTRY_URL = "ftp://x"\n' }),
+      repo({
+        "cog.toml": 'tag_prefix = "v"\npre_bump_hooks = "not a list"\n',
+        "cliff.toml": "[changelog\n",
+        "mise.toml": '[env]\nRELEASE_POLL_SECONDS = "soon"\nRELEASE_REGISTRY_URL = "ftp://x"\n',
+      }),
     );
     const byKey = Object.fromEntries(c.problems.map((p) => [`${p.file}:${p.key}`, p]));
     expect(byKey["cog.toml:pre_bump_hooks"]?.message).toMatch(/must be a list of strings/);
     expect(byKey["cliff.toml:(syntax)"]?.message).toMatch(/cliff.toml is not valid TOML \(line 1/);
-    expect(byKey["mise.toml:RELEASE_POLL_SECONDS"]?.message).toMatch(/"soon" from mise.toml \[env\] RELEASE_POLL_SECONDS is not valid: expected a number of seconds/);
+    expect(byKey["mise.toml:RELEASE_POLL_SECONDS"]?.message).toMatch(
+      /"soon" from mise.toml \[env\] RELEASE_POLL_SECONDS is not valid: expected a number of seconds/,
+    );
     expect(byKey["mise.toml:RELEASE_REGISTRY_URL"]?.fix).toMatch(/http/);
     expect(() => requireValidConfig(c)).toThrow(StartError);
   });

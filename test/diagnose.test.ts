@@ -1,16 +1,27 @@
 // decide(): the state table of DESIGN.md ("State comes from the world") over hand-made facts. Each
 // state holds on its own, and where several rows hold at once the one higher in the table wins.
 import { describe, expect, test } from "vitest";
-import { decide, STATES, type Facts } from "../scripts/lib/diagnose.ts";
+import { decide, type Facts, STATES } from "../scripts/lib/diagnose.ts";
 import { statusPath } from "../scripts/lib/hook-output.ts";
 import { failedHook } from "../scripts/lib/recover/plan.ts";
 
 const OURS = "a".repeat(40);
 const GITHUBS = "b".repeat(40);
 
-const image = (ref: string, over: Partial<NonNullable<Facts["images"][number]["facts"]>> = {}): Facts["images"][number] => ({
+const image = (
+  ref: string,
+  over: Partial<NonNullable<Facts["images"][number]["facts"]>> = {},
+): Facts["images"][number] => ({
   ref,
-  facts: { digest: "sha256:1", platforms: ["linux/amd64"], missingTags: [], digests: { "0.3.0": "sha256:1", "v0.3.0": "sha256:1" }, missingPlatforms: [], extraPlatforms: [], ...over },
+  facts: {
+    digest: "sha256:1",
+    platforms: ["linux/amd64"],
+    missingTags: [],
+    digests: { "0.3.0": "sha256:1", "v0.3.0": "sha256:1" },
+    missingPlatforms: [],
+    extraPlatforms: [],
+    ...over,
+  },
 });
 
 /** A complete release of v0.3.0: pushed, released, built, published. Tests take pieces away. */
@@ -21,15 +32,35 @@ function facts(over: Partial<Facts> = {}): Facts {
     localCommit: OURS,
     remoteCommit: OURS,
     commitOnOrigin: true,
-    release: { id: 7, draft: false, immutable: false, prerelease: false, body: "## [0.3.0]", url: "https://github.com/acme/gateway/releases/tag/v0.3.0" },
-    run: { id: 42, status: "completed", conclusion: "success", attempt: 1, createdAt: new Date().toISOString(), url: "https://github.com/acme/gateway/actions/runs/42" },
+    release: {
+      id: 7,
+      draft: false,
+      immutable: false,
+      prerelease: false,
+      body: "## [0.3.0]",
+      url: "https://github.com/acme/gateway/releases/tag/v0.3.0",
+    },
+    run: {
+      id: 42,
+      status: "completed",
+      conclusion: "success",
+      attempt: 1,
+      createdAt: new Date().toISOString(),
+      url: "https://github.com/acme/gateway/actions/runs/42",
+    },
     failedJobs: [],
-    images: [image("ghcr.io/acme/gateway"), image("ghcr.io/acme/admin-ui", { platforms: ["linux/amd64", "linux/arm64"] })],
+    images: [
+      image("ghcr.io/acme/gateway"),
+      image("ghcr.io/acme/admin-ui", { platforms: ["linux/amd64", "linux/arm64"] }),
+    ],
     artifacts: [{ ref: "ghcr.io/acme/charts/gateway", tag: "0.3.0", digest: "sha256:2" }],
     dirty: [],
     stashes: [],
     stash: null,
-    hooks: ["git-cliff --tag {{version_tag}} -o CHANGELOG.md", "cargo release version {{version}} --execute --no-confirm"],
+    hooks: [
+      "git-cliff --tag {{version_tag}} -o CHANGELOG.md",
+      "cargo release version {{version}} --execute --no-confirm",
+    ],
     commitProblems: [],
     commitUnexpected: [],
     headIsTag: true,
@@ -45,15 +76,38 @@ function facts(over: Partial<Facts> = {}): Facts {
   };
 }
 
-const running = { id: 42, status: "in_progress", conclusion: null, attempt: 1, createdAt: new Date().toISOString(), url: "u" };
+const running = {
+  id: 42,
+  status: "in_progress",
+  conclusion: null,
+  attempt: 1,
+  createdAt: new Date().toISOString(),
+  url: "u",
+};
 const failed = { ...running, status: "completed", conclusion: "failure" };
-const stash = { stashes: ["stash@{0}\tOn main: cog_bump_v0.0.0"], stash: { ref: "stash@{0}", files: ["Cargo.lock"], base: OURS, hooksAtBase: [] } };
+const stash = {
+  stashes: ["stash@{0}\tOn main: cog_bump_v0.0.0"],
+  stash: { ref: "stash@{0}", files: ["Cargo.lock"], base: OURS, hooksAtBase: [] },
+};
 const localOnly = { remoteCommit: null, release: null, run: null, images: [], artifacts: [], commitOnOrigin: false };
 const state = (over: Partial<Facts>) => decide(facts(over)).state;
 
 describe("decide(): each state of the table", () => {
   test("the states are the table's, in its order", () => {
-    expect(STATES).toEqual(["bump-stashed", "released-elsewhere", "commit-not-tagged", "local-changes-failed", "tag-mismatch", "release-without-tag", "authored-not-pushed", "pushed-no-release", "workflow-running", "workflow-failed", "images-missing", "complete"]);
+    expect(STATES).toEqual([
+      "bump-stashed",
+      "released-elsewhere",
+      "commit-not-tagged",
+      "local-changes-failed",
+      "tag-mismatch",
+      "release-without-tag",
+      "authored-not-pushed",
+      "pushed-no-release",
+      "workflow-running",
+      "workflow-failed",
+      "images-missing",
+      "complete",
+    ]);
   });
 
   test("complete: published, the run succeeded, every image and artifact is there", () => {
@@ -65,10 +119,24 @@ describe("decide(): each state of the table", () => {
   });
 
   test("images-missing: a tag, a platform, a digest, an artifact, or a registry that cannot be read", () => {
-    expect(state({ images: [image("ghcr.io/acme/gateway", { missingTags: ["0.3.0"], digest: null })] })).toBe("images-missing");
-    expect(state({ images: [image("ghcr.io/acme/admin-ui", { missingPlatforms: ["linux/arm64"] })] })).toBe("images-missing");
-    expect(state({ images: [image("ghcr.io/acme/gateway", { digest: null, digests: { "0.3.0": "sha256:1", "v0.3.0": "sha256:9" } })] })).toBe("images-missing");
-    expect(state({ images: [image("ghcr.io/acme/gateway", { digest: null, digests: {}, missingTags: ["0.3.0", "v0.3.0"] })] })).toBe("images-missing");
+    expect(state({ images: [image("ghcr.io/acme/gateway", { missingTags: ["0.3.0"], digest: null })] })).toBe(
+      "images-missing",
+    );
+    expect(state({ images: [image("ghcr.io/acme/admin-ui", { missingPlatforms: ["linux/arm64"] })] })).toBe(
+      "images-missing",
+    );
+    expect(
+      state({
+        images: [
+          image("ghcr.io/acme/gateway", { digest: null, digests: { "0.3.0": "sha256:1", "v0.3.0": "sha256:9" } }),
+        ],
+      }),
+    ).toBe("images-missing");
+    expect(
+      state({
+        images: [image("ghcr.io/acme/gateway", { digest: null, digests: {}, missingTags: ["0.3.0", "v0.3.0"] })],
+      }),
+    ).toBe("images-missing");
     expect(state({ images: [{ ref: "ghcr.io/acme/gateway", facts: null, error: "401" }] })).toBe("images-missing");
     const chart = decide(facts({ artifacts: [{ ref: "ghcr.io/acme/charts/gateway", tag: "0.3.0", digest: null }] }));
     expect(chart.state).toBe("images-missing");
@@ -76,14 +144,24 @@ describe("decide(): each state of the table", () => {
   });
 
   test("workflow-failed: the run ended otherwise than success", () => {
-    const d = decide(facts({ run: failed, failedJobs: [{ name: "admin-ui", conclusion: "failure", url: "" }], images: [] }));
+    const d = decide(
+      facts({ run: failed, failedJobs: [{ name: "admin-ui", conclusion: "failure", url: "" }], images: [] }),
+    );
     expect(d.state).toBe("workflow-failed");
     expect(d.reason).toContain("admin-ui failed");
     expect(state({ run: { ...failed, conclusion: "cancelled" }, images: [] })).toBe("workflow-failed");
   });
 
   test("workflow-failed: a tag workflow GitHub cannot run (invalid at the tag) published nothing", () => {
-    const d = decide(facts({ run: null, images: [], artifacts: [], workflowExpected: false, workflowInvalid: "release.yml is not a valid workflow: line 12: Job 'publish' depends on unknown job 'biuld'" }));
+    const d = decide(
+      facts({
+        run: null,
+        images: [],
+        artifacts: [],
+        workflowExpected: false,
+        workflowInvalid: "release.yml is not a valid workflow: line 12: Job 'publish' depends on unknown job 'biuld'",
+      }),
+    );
     expect(d.state).toBe("workflow-failed");
     expect(d.reason).toMatch(/invalid, so GitHub cannot run it \(startup_failure\)/);
   });
@@ -120,19 +198,34 @@ describe("decide(): each state of the table", () => {
   });
 
   test("local-changes-failed: the release commit lacks what the hooks write, or their proven output is left in the tree", () => {
-    expect(state({ ...localOnly, commitProblems: ["CHANGELOG.md in the release commit has no section for 0.3.0"] })).toBe("local-changes-failed");
+    expect(
+      state({ ...localOnly, commitProblems: ["CHANGELOG.md in the release commit has no section for 0.3.0"] }),
+    ).toBe("local-changes-failed");
     // Only what running the hooks again proves to be their output counts; other edits are not the release's.
-    expect(state({ ...localOnly, hookOutput: ["CHANGELOG.md"], dirty: ["M CHANGELOG.md"] })).toBe("local-changes-failed");
-    expect(state({ ...localOnly, otherEdits: ["crates/gateway/Cargo.toml"], dirty: ["M crates/gateway/Cargo.toml"] })).toBe("authored-not-pushed");
+    expect(state({ ...localOnly, hookOutput: ["CHANGELOG.md"], dirty: ["M CHANGELOG.md"] })).toBe(
+      "local-changes-failed",
+    );
+    expect(
+      state({ ...localOnly, otherEdits: ["crates/gateway/Cargo.toml"], dirty: ["M crates/gateway/Cargo.toml"] }),
+    ).toBe("authored-not-pushed");
     expect(state({ ...localOnly, hookOutput: ["CHANGELOG.md"], headIsTag: false })).toBe("authored-not-pushed");
     // Stopped inside cog bump: hook output and a journal, no tag.
     const journal = { tag: "v0.3.0", version: "0.3.0", base: OURS, started: "2026-01-01T00:00:00Z" };
-    expect(state({ ...localOnly, localCommit: null, headIsTag: false, hookOutput: ["Cargo.lock"], journal })).toBe("local-changes-failed");
-    expect(state({ ...localOnly, localCommit: null, headIsTag: false, hookOutput: ["Cargo.lock"], journal: null })).toBe("authored-not-pushed");
+    expect(state({ ...localOnly, localCommit: null, headIsTag: false, hookOutput: ["Cargo.lock"], journal })).toBe(
+      "local-changes-failed",
+    );
+    expect(
+      state({ ...localOnly, localCommit: null, headIsTag: false, hookOutput: ["Cargo.lock"], journal: null }),
+    ).toBe("authored-not-pushed");
   });
 
   test("a finished release stays complete whatever the tree holds later", () => {
-    expect(state({ dirty: ["M CHANGELOG.md", "M crates/gateway/Cargo.toml"], otherEdits: ["CHANGELOG.md", "crates/gateway/Cargo.toml"] })).toBe("complete");
+    expect(
+      state({
+        dirty: ["M CHANGELOG.md", "M crates/gateway/Cargo.toml"],
+        otherEdits: ["CHANGELOG.md", "crates/gateway/Cargo.toml"],
+      }),
+    ).toBe("complete");
   });
 
   test("commit-not-tagged: cog's release commit is HEAD, without its tag (stopped between commit and tag)", () => {
@@ -143,12 +236,33 @@ describe("decide(): each state of the table", () => {
   });
 
   test("released-elsewhere: origin's tag is another release commit of this version, on origin's branch", () => {
-    expect(state({ remoteCommit: GITHUBS, remoteIsRelease: true, run: null, images: [], artifacts: [], commitOnOrigin: false })).toBe("released-elsewhere");
+    expect(
+      state({
+        remoteCommit: GITHUBS,
+        remoteIsRelease: true,
+        run: null,
+        images: [],
+        artifacts: [],
+        commitOnOrigin: false,
+      }),
+    ).toBe("released-elsewhere");
     // Even when a run used it, and even when the local one is an untagged commit: theirs is the release.
-    expect(state({ remoteCommit: GITHUBS, remoteIsRelease: true, run: running, commitOnOrigin: false })).toBe("released-elsewhere");
-    expect(state({ remoteCommit: GITHUBS, remoteIsRelease: true, localCommit: null, untaggedCommit: OURS, commitOnOrigin: false })).toBe("released-elsewhere");
+    expect(state({ remoteCommit: GITHUBS, remoteIsRelease: true, run: running, commitOnOrigin: false })).toBe(
+      "released-elsewhere",
+    );
+    expect(
+      state({
+        remoteCommit: GITHUBS,
+        remoteIsRelease: true,
+        localCommit: null,
+        untaggedCommit: OURS,
+        commitOnOrigin: false,
+      }),
+    ).toBe("released-elsewhere");
     // A tag GitHub made at some other commit is not a release: the older rows decide.
-    expect(state({ remoteCommit: GITHUBS, remoteIsRelease: false, run: null, images: [], artifacts: [] })).toBe("release-without-tag");
+    expect(state({ remoteCommit: GITHUBS, remoteIsRelease: false, run: null, images: [], artifacts: [] })).toBe(
+      "release-without-tag",
+    );
   });
 
   test("bump-stashed: cog's stash and no release commit", () => {
@@ -161,7 +275,9 @@ describe("decide(): each state of the table", () => {
 describe("decide(): where several rows hold, the first in the table wins", () => {
   test("bump-stashed before local-changes-failed (the stash and hook output in the tree)", () => {
     const journal = { tag: "v0.3.0", version: "0.3.0", base: OURS, started: "2026-01-01T00:00:00Z" };
-    expect(state({ ...localOnly, localCommit: null, headIsTag: false, hookOutput: ["Cargo.lock"], journal, ...stash })).toBe("bump-stashed");
+    expect(
+      state({ ...localOnly, localCommit: null, headIsTag: false, hookOutput: ["Cargo.lock"], journal, ...stash }),
+    ).toBe("bump-stashed");
   });
 
   test("a stash next to a release commit is not bump-stashed: the commit was made", () => {
@@ -170,12 +286,16 @@ describe("decide(): where several rows hold, the first in the table wins", () =>
   });
 
   test("local-changes-failed before tag-mismatch and everything after it", () => {
-    expect(state({ remoteCommit: GITHUBS, run: running, commitProblems: ["no CHANGELOG.md"] })).toBe("local-changes-failed");
+    expect(state({ remoteCommit: GITHUBS, run: running, commitProblems: ["no CHANGELOG.md"] })).toBe(
+      "local-changes-failed",
+    );
     expect(state({ commitProblems: ["Cargo.lock still locks gateway at 0.2.0"] })).toBe("local-changes-failed");
   });
 
   test("tag-mismatch before release-without-tag: a release exists, but a run used GitHub's tag", () => {
-    expect(state({ remoteCommit: GITHUBS, run: { ...running, status: "completed", conclusion: "success" } })).toBe("tag-mismatch");
+    expect(state({ remoteCommit: GITHUBS, run: { ...running, status: "completed", conclusion: "success" } })).toBe(
+      "tag-mismatch",
+    );
   });
 
   test("release-without-tag before authored-not-pushed: the local-only release is blocked by a GitHub release", () => {
@@ -188,7 +308,9 @@ describe("decide(): where several rows hold, the first in the table wins", () =>
   });
 
   test("workflow-failed before images-missing (a failed run published only part)", () => {
-    expect(state({ run: failed, images: [image("ghcr.io/acme/admin-ui", { missingTags: ["v0.3.0"], digest: null })] })).toBe("workflow-failed");
+    expect(
+      state({ run: failed, images: [image("ghcr.io/acme/admin-ui", { missingTags: ["v0.3.0"], digest: null })] }),
+    ).toBe("workflow-failed");
   });
 });
 

@@ -30,9 +30,18 @@ afterAll(async () => {
 });
 
 // The developer's git config must not matter: the generated repo carries its own.
-const env: NodeJS.ProcessEnv = { ...process.env, GIT_CONFIG_GLOBAL: devNull, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0" };
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  GIT_CONFIG_GLOBAL: devNull,
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_TERMINAL_PROMPT: "0",
+};
 
-interface Result { code: number; stdout: string; stderr: string }
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 function exec(file: string, args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Result> {
   return new Promise((resolve) => {
@@ -84,12 +93,13 @@ async function subjectsSince(ex: Example, rev: string): Promise<string[]> {
 
 /** Versions in every Cargo file at HEAD (or at a revision). */
 async function cargoVersions(ex: Example, rev?: string): Promise<string[]> {
-  const show = (file: string) => rev ? git(ex.path, "show", `${rev}:${file}`) : read(ex, file);
+  const show = (file: string) => (rev ? git(ex.path, "show", `${rev}:${file}`) : read(ex, file));
   const root = toml(await show("Cargo.toml"));
   const gateway = toml(await show("crates/gateway/Cargo.toml"));
   const admin = toml(await show("crates/admin-ui/Cargo.toml"));
   const lock = toml(await show("Cargo.lock"));
-  const member = (m: Record<string, any>) => m.package.version?.workspace === true ? root.workspace.package.version : m.package.version;
+  const member = (m: Record<string, any>) =>
+    m.package.version?.workspace === true ? root.workspace.package.version : m.package.version;
   return [
     member(gateway),
     member(admin),
@@ -124,12 +134,27 @@ describe("default example", () => {
   test("has the runbook project's files and a clean tree", async () => {
     const tracked = (await git(ex.path, "ls-files")).split("\n");
     for (const file of [
-      ".gitignore", "README.md", "CHANGELOG.md", "Cargo.toml", "Cargo.lock", "cog.toml", "cliff.toml", "mise.toml",
-      "crates/gateway/Cargo.toml", "crates/gateway/src/main.rs", "crates/gateway/src/lib.rs",
-      "crates/admin-ui/Cargo.toml", "crates/admin-ui/src/lib.rs", "crates/admin-ui/src/routes.txt",
-      "contracts/admin-api.json", "scripts/gen-contract.sh", "docs/deploy.md",
-      ".github/workflows/release.yml", "deploy/chart/Chart.yaml",
-    ]) expect(tracked).toContain(file);
+      ".gitignore",
+      "README.md",
+      "CHANGELOG.md",
+      "Cargo.toml",
+      "Cargo.lock",
+      "cog.toml",
+      "cliff.toml",
+      "mise.toml",
+      "crates/gateway/Cargo.toml",
+      "crates/gateway/src/main.rs",
+      "crates/gateway/src/lib.rs",
+      "crates/admin-ui/Cargo.toml",
+      "crates/admin-ui/src/lib.rs",
+      "crates/admin-ui/src/routes.txt",
+      "contracts/admin-api.json",
+      "scripts/gen-contract.sh",
+      "docs/deploy.md",
+      ".github/workflows/release.yml",
+      "deploy/chart/Chart.yaml",
+    ])
+      expect(tracked).toContain(file);
     expect(await read(ex, ".gitignore")).toMatch(/^target\/$/m);
     expect(await git(ex.path, "status", "--porcelain")).toBe("");
     expect(await git(ex.path, "config", "--local", "user.name")).toBe("Example Maintainer");
@@ -155,8 +180,12 @@ describe("default example", () => {
     }
     // Each release commit holds its changelog and (when the version moved) every Cargo version.
     expect((await git(ex.path, "show", "--name-only", "--format=", "v0.1.0")).split("\n")).toEqual(["CHANGELOG.md"]);
-    expect((await git(ex.path, "show", "--name-only", "--format=", "v0.2.0")).split("\n").sort()).toEqual(
-      ["CHANGELOG.md", "Cargo.lock", "crates/admin-ui/Cargo.toml", "crates/gateway/Cargo.toml"]);
+    expect((await git(ex.path, "show", "--name-only", "--format=", "v0.2.0")).split("\n").sort()).toEqual([
+      "CHANGELOG.md",
+      "Cargo.lock",
+      "crates/admin-ui/Cargo.toml",
+      "crates/gateway/Cargo.toml",
+    ]);
     expect(new Set(await cargoVersions(ex, "v0.1.0"))).toEqual(new Set(["0.1.0"]));
     expect(new Set(await cargoVersions(ex, "v0.2.0"))).toEqual(new Set(["0.2.0"]));
     expect(new Set(await cargoVersions(ex))).toEqual(new Set([ex.version]));
@@ -234,8 +263,20 @@ describe("default example", () => {
     // git expands insteadOf for every URL it uses (get-url included); the raw config keeps GitHub's.
     expect(await git(ex.path, "remote", "get-url", "origin")).toBe(remote);
     expect(await git(ex.path, "rev-parse", "--abbrev-ref", "main@{upstream}")).toBe("origin/main");
-    const local = await git(ex.path, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/main", "refs/tags");
-    const inRemote = await git(remote, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/main", "refs/tags");
+    const local = await git(
+      ex.path,
+      "for-each-ref",
+      "--format=%(refname) %(objectname)",
+      "refs/heads/main",
+      "refs/tags",
+    );
+    const inRemote = await git(
+      remote,
+      "for-each-ref",
+      "--format=%(refname) %(objectname)",
+      "refs/heads/main",
+      "refs/tags",
+    );
     expect(inRemote).toBe(local);
     expect(inRemote.split("\n")).toHaveLength(3);
     const viaOrigin = await git(ex.path, "ls-remote", "origin");
@@ -248,16 +289,26 @@ describe("default example", () => {
     expect(wf.on.push.tags).toEqual(["v*"]);
     expect(wf.env.REGISTRY).toBe("ghcr.io");
     expect(wf.permissions).toEqual({ contents: "read", packages: "write", "id-token": "write", attestations: "write" });
-    const step = (job: string, uses: string) => wf.jobs[job].steps.find((s: { uses?: string }) => s.uses?.startsWith(uses));
+    const step = (job: string, uses: string) =>
+      wf.jobs[job].steps.find((s: { uses?: string }) => s.uses?.startsWith(uses));
 
     const meta = step("gateway", "docker/metadata-action@v5");
     expect(meta.id).toBe("meta");
     expect(meta.with.images).toBe("${{ env.REGISTRY }}/${{ github.repository_owner }}/gateway");
-    expect(meta.with.tags.trim().split("\n")).toEqual(["type=semver,pattern={{version}}", "type=raw,value=${{ github.ref_name }}", "type=sha"]);
+    expect(meta.with.tags.trim().split("\n")).toEqual([
+      "type=semver,pattern={{version}}",
+      "type=raw,value=${{ github.ref_name }}",
+      "type=sha",
+    ]);
     const gwBuild = step("gateway", "docker/build-push-action@v6");
-    expect(gwBuild).toMatchObject({ id: "build", with: { platforms: "linux/amd64", push: true, tags: "${{ steps.meta.outputs.tags }}" } });
-    expect(step("gateway", "actions/attest-build-provenance@v2").with).toMatchObject(
-      { "subject-digest": "${{ steps.build.outputs.digest }}", "push-to-registry": true });
+    expect(gwBuild).toMatchObject({
+      id: "build",
+      with: { platforms: "linux/amd64", push: true, tags: "${{ steps.meta.outputs.tags }}" },
+    });
+    expect(step("gateway", "actions/attest-build-provenance@v2").with).toMatchObject({
+      "subject-digest": "${{ steps.build.outputs.digest }}",
+      "push-to-registry": true,
+    });
     expect(step("gateway", "docker/login-action").with.password).toBe("${{ secrets.GITHUB_TOKEN }}");
 
     expect(wf.jobs["admin-ui"].env.IMAGE_NAME).toBe("admin-ui");
@@ -268,19 +319,28 @@ describe("default example", () => {
       "${{ env.REGISTRY }}/${{ github.repository_owner }}/${{ env.IMAGE_NAME }}:${{ github.ref_name }}",
       "${{ env.REGISTRY }}/${{ github.repository_owner }}/${{ env.IMAGE_NAME }}:latest",
     ]);
-    expect(step("admin-ui", "actions/attest-build-provenance@v2").with["subject-digest"]).toBe("${{ steps.build.outputs.digest }}");
+    expect(step("admin-ui", "actions/attest-build-provenance@v2").with["subject-digest"]).toBe(
+      "${{ steps.build.outputs.digest }}",
+    );
 
     // Resolving the expressions for this repository gives exactly the images the example reports.
-    const resolve = (s: string, jobEnv: Record<string, string>) => s
-      .replaceAll("${{ env.REGISTRY }}", wf.env.REGISTRY)
-      .replaceAll("${{ github.repository_owner }}", ex.owner)
-      .replace(/\$\{\{ env\.(\w+) \}\}/g, (_, k: string) => jobEnv[k]!)
-      .replace(/:[^/]*$/, "");
-    expect([resolve(meta.with.images, {}), ...new Set(uiTags.map((t) => resolve(t, wf.jobs["admin-ui"].env)))]).toEqual(ex.images);
+    const resolve = (s: string, jobEnv: Record<string, string>) =>
+      s
+        .replaceAll("${{ env.REGISTRY }}", wf.env.REGISTRY)
+        .replaceAll("${{ github.repository_owner }}", ex.owner)
+        .replace(/\$\{\{ env\.(\w+) \}\}/g, (_, k: string) => jobEnv[k]!)
+        .replace(/:[^/]*$/, "");
+    expect([resolve(meta.with.images, {}), ...new Set(uiTags.map((t) => resolve(t, wf.jobs["admin-ui"].env)))]).toEqual(
+      ex.images,
+    );
 
     const chartRun: string = wf.jobs.chart.steps.map((s: { run?: string }) => s.run ?? "").join("\n");
-    expect(chartRun).toContain("helm package deploy/chart --version ${GITHUB_REF_NAME#v} --app-version ${GITHUB_REF_NAME}");
-    expect(chartRun).toContain("helm push gateway-${GITHUB_REF_NAME#v}.tgz oci://ghcr.io/${{ github.repository_owner }}/charts");
+    expect(chartRun).toContain(
+      "helm package deploy/chart --version ${GITHUB_REF_NAME#v} --app-version ${GITHUB_REF_NAME}",
+    );
+    expect(chartRun).toContain(
+      "helm push gateway-${GITHUB_REF_NAME#v}.tgz oci://ghcr.io/${{ github.repository_owner }}/charts",
+    );
     expect(parseYaml(await read(ex, "deploy/chart/Chart.yaml"))).toMatchObject({ apiVersion: "v2", name: "gateway" });
   });
 
@@ -317,13 +377,22 @@ describe("default example", () => {
     const adopter = await make("kitPath with spaces", { kitPath: fakeKit, unreleased: "none" });
     const state = path.join(root, "mise-state");
     const miseEnv = {
-      MISE_TRUSTED_CONFIG_PATHS: adopter.path, MISE_CONFIG_DIR: path.join(state, "config"), MISE_DATA_DIR: path.join(state, "data"),
-      MISE_STATE_DIR: path.join(state, "state"), MISE_CACHE_DIR: path.join(state, "cache"), MISE_OFFLINE: "1", MISE_YES: "0",
+      MISE_TRUSTED_CONFIG_PATHS: adopter.path,
+      MISE_CONFIG_DIR: path.join(state, "config"),
+      MISE_DATA_DIR: path.join(state, "data"),
+      MISE_STATE_DIR: path.join(state, "state"),
+      MISE_CACHE_DIR: path.join(state, "cache"),
+      MISE_OFFLINE: "1",
+      MISE_YES: "0",
     };
     const tasks = await exec(mise, ["tasks", "ls", "--json"], adopter.path, miseEnv);
     expect(tasks.code, tasks.stderr).toBe(0);
-    expect((JSON.parse(tasks.stdout) as { name: string }[]).map((t) => t.name).sort())
-      .toEqual(["release", "release:preflight", "release:recover", "release:verify"]);
+    expect((JSON.parse(tasks.stdout) as { name: string }[]).map((t) => t.name).sort()).toEqual([
+      "release",
+      "release:preflight",
+      "release:recover",
+      "release:verify",
+    ]);
     const ran = await exec(mise, ["run", "release:preflight"], adopter.path, miseEnv);
     expect(ran.code, ran.stderr).toBe(0);
     expect(ran.stdout.trim()).toBe("kit:preflight:sh scripts/gen-contract.sh");
@@ -370,7 +439,9 @@ describe("variants", () => {
     expect(ex.version).toBe("0.1.0");
     expect(await git(ex.path, "tag", "-l")).toBe("");
     expect(existsSync(path.join(ex.path, "CHANGELOG.md"))).toBe(false);
-    expect((await git(ex.path, "log", "--format=%s")).split("\n").some((s) => s.startsWith("chore(version)"))).toBe(false);
+    expect((await git(ex.path, "log", "--format=%s")).split("\n").some((s) => s.startsWith("chore(version)"))).toBe(
+      false,
+    );
     expect(new Set(await cargoVersions(ex))).toEqual(new Set(["0.1.0"]));
     expect(await git(ex.path, "status", "--porcelain")).toBe("");
   });
@@ -382,13 +453,20 @@ describe("variants", () => {
     for (const member of ["crates/gateway/Cargo.toml", "crates/admin-ui/Cargo.toml"]) {
       expect(toml(await read(ex, member)).package.version).toEqual({ workspace: true });
     }
-    expect((await git(ex.path, "show", "--name-only", "--format=", "v0.2.0")).split("\n").sort())
-      .toEqual(["CHANGELOG.md", "Cargo.lock", "Cargo.toml", "crates/admin-ui/Cargo.toml"]);
+    expect((await git(ex.path, "show", "--name-only", "--format=", "v0.2.0")).split("\n").sort()).toEqual([
+      "CHANGELOG.md",
+      "Cargo.lock",
+      "Cargo.toml",
+      "crates/admin-ui/Cargo.toml",
+    ]);
     expect(new Set(await cargoVersions(ex))).toEqual(new Set(["0.2.0"]));
     if ((await exec("cargo", ["--version"], ex.path)).code !== 0) ctx.skip();
     const r = await exec("cargo", ["metadata", "--offline", "--format-version", "1", "--no-deps"], ex.path);
     expect(r.code, r.stderr).toBe(0);
-    expect((JSON.parse(r.stdout) as { packages: { version: string }[] }).packages.map((p) => p.version)).toEqual(["0.2.0", "0.2.0"]);
+    expect((JSON.parse(r.stdout) as { packages: { version: string }[] }).packages.map((p) => p.version)).toEqual([
+      "0.2.0",
+      "0.2.0",
+    ]);
     expect(await git(ex.path, "status", "--porcelain")).toBe("");
   });
 
@@ -418,7 +496,10 @@ describe("variants", () => {
     expect((await exec(bf!, ba, broken.path, { PATH: path_ })).code).not.toBe(0);
     expect(await git(broken.path, "status", "--porcelain")).toBe("");
 
-    const quiet = await make("hookWithoutOutput + hookWithoutNoConfirm", { hookWithoutOutput: true, hookWithoutNoConfirm: true });
+    const quiet = await make("hookWithoutOutput + hookWithoutNoConfirm", {
+      hookWithoutOutput: true,
+      hookWithoutNoConfirm: true,
+    });
     const hooks = toml(await read(quiet, "cog.toml")).pre_bump_hooks as string[];
     expect(hooks).toEqual(["git-cliff --tag {{version_tag}}", "cargo release version {{version}} --execute"]);
     const [qf, ...qa] = hookArgv(hooks[0]!, "0.3.0");
@@ -443,10 +524,16 @@ describe("variants", () => {
   });
 
   test("owner, name and extraFiles", async () => {
-    const ex = await make("owner/name/extraFiles", {
-      owner: "octo-org", name: "edge", unreleased: "none",
-      extraFiles: { "docs/extra.md": "# Extra\n", "README.md": "# edge\n\nReplaced.\n" },
-    }, true);
+    const ex = await make(
+      "owner/name/extraFiles",
+      {
+        owner: "octo-org",
+        name: "edge",
+        unreleased: "none",
+        extraFiles: { "docs/extra.md": "# Extra\n", "README.md": "# edge\n\nReplaced.\n" },
+      },
+      true,
+    );
     expect(await git(ex.path, "config", "--get", "remote.origin.url")).toBe("https://github.com/octo-org/edge.git");
     expect(ex.images).toEqual(["ghcr.io/octo-org/gateway", "ghcr.io/octo-org/admin-ui"]);
     expect(await read(ex, "docs/deploy.md")).toContain("- `ghcr.io/octo-org/admin-ui`: linux/amd64, linux/arm64");

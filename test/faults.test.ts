@@ -2,12 +2,13 @@
 // step) and at every API write (5xx, timeout, connection reset, 422, 403, 429), generated from the
 // lists of steps and writes so a new one is covered automatically. For each, the documented fix
 // must reach `complete` or a clean un-released state, and the safety rules must hold throughout.
-import { afterAll, describe, expect, it } from "vitest";
+
 import { parse as parseToml } from "smol-toml";
+import { afterAll, describe, expect, it } from "vitest";
 import { findSection } from "../scripts/lib/changelog.ts";
 import { RELEASE_STEPS } from "../scripts/lib/release/run.ts";
 import type { Fault } from "../scripts/sandbox/scenario.ts";
-import { gitAsync, kitIn, sandbox, type Sandbox } from "./helpers/sandbox.ts";
+import { gitAsync, kitIn, type Sandbox, sandbox } from "./helpers/sandbox.ts";
 
 type Kind = "5xx" | "timeout" | "reset" | "422" | "403" | "429";
 const KINDS: Kind[] = ["5xx", "timeout", "reset", "422", "403", "429"];
@@ -22,11 +23,40 @@ function fault(kind: Kind, method: string, route: string): Fault {
     case "reset":
       return { ...base, kind: "reset" };
     case "422":
-      return { ...base, kind: "status", status: 422, body: { message: "Validation Failed", errors: [{ resource: "Release", code: "custom", field: "tag_name", message: "tag_name is not valid" }], documentation_url: "https://docs.github.com/rest", status: "422" } };
+      return {
+        ...base,
+        kind: "status",
+        status: 422,
+        body: {
+          message: "Validation Failed",
+          errors: [{ resource: "Release", code: "custom", field: "tag_name", message: "tag_name is not valid" }],
+          documentation_url: "https://docs.github.com/rest",
+          status: "422",
+        },
+      };
     case "403":
-      return { ...base, kind: "status", status: 403, body: { message: "Resource not accessible by personal access token", documentation_url: "https://docs.github.com/rest", status: "403" } };
+      return {
+        ...base,
+        kind: "status",
+        status: 403,
+        body: {
+          message: "Resource not accessible by personal access token",
+          documentation_url: "https://docs.github.com/rest",
+          status: "403",
+        },
+      };
     case "429":
-      return { ...base, kind: "status", status: 429, headers: { "retry-after": "1" }, body: { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", documentation_url: "https://docs.github.com/rest", status: "429" } };
+      return {
+        ...base,
+        kind: "status",
+        status: 429,
+        headers: { "retry-after": "1" },
+        body: {
+          message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+          documentation_url: "https://docs.github.com/rest",
+          status: "429",
+        },
+      };
   }
 }
 
@@ -50,12 +80,27 @@ async function edit(sb: Sandbox, edits: Record<string, string>): Promise<void> {
   for (const [file, text] of Object.entries(edits)) appendFileSync(`${sb.repoPath}/${file}`, text);
 }
 
-const EDITS = { "crates/gateway/Cargo.toml": '\n[dependencies.serde]\nversion = "1"\n', "CHANGELOG.md": "\nA note for the next release.\n" };
+const EDITS = {
+  "crates/gateway/Cargo.toml": '\n[dependencies.serde]\nversion = "1"\n',
+  "CHANGELOG.md": "\nA note for the next release.\n",
+};
 
 // The API writes of a release and of its recovery: each meets every kind of fault.
 const WRITES = [
-  { name: "create the GitHub release", method: "POST", route: "/repos/{owner}/{repo}/releases", before: async () => {}, command: ["release", "--yes"] },
-  { name: "re-run the failed jobs", method: "POST", route: "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs", before: brokenRelease, command: ["recover", "--apply", "--yes"] },
+  {
+    name: "create the GitHub release",
+    method: "POST",
+    route: "/repos/{owner}/{repo}/releases",
+    before: async () => {},
+    command: ["release", "--yes"],
+  },
+  {
+    name: "re-run the failed jobs",
+    method: "POST",
+    route: "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs",
+    before: brokenRelease,
+    command: ["recover", "--apply", "--yes"],
+  },
 ] as const;
 
 async function brokenRelease(sb: Sandbox): Promise<void> {
@@ -70,9 +115,11 @@ const SCENARIOS: Scenario[] = [
   ...RELEASE_STEPS.map((step) => ({
     name: `killed after ${step}`,
     fix: "release" as const,
-    inject: async (sb: Sandbox) => void (await kitIn(sb, "release", ["--yes"], { env: { RELEASE_KIT_KILL_AFTER: step } })),
+    inject: async (sb: Sandbox) =>
+      void (await kitIn(sb, "release", ["--yes"], { env: { RELEASE_KIT_KILL_AFTER: step } })),
     after: async (sb: Sandbox, fixed: { stderr: string }, base: string) => {
-      if (step !== "preflight" && step !== "version") expect(fixed.stderr).toMatch(/stopped without finishing; taking over its lock/);
+      if (step !== "preflight" && step !== "version")
+        expect(fixed.stderr).toMatch(/stopped without finishing; taking over its lock/);
       const head = await gitAsync(sb.remotePath, "rev-parse", "refs/heads/main");
       expect(await gitAsync(sb.remotePath, "rev-parse", `${head}^`)).toBe(base);
       expect(await gitAsync(sb.remotePath, "rev-parse", "refs/tags/v0.3.0")).toBe(head);
@@ -99,7 +146,12 @@ const SCENARIOS: Scenario[] = [
       await kitIn(sb, "release", []); // the gate refuses without a terminal: authored locally
       const other = `${sb.dir}/other-clone`;
       await gitAsync(sb.dir, "clone", "-q", sb.remotePath, other);
-      for (const [k, v] of [["user.name", "B"], ["user.email", "b@example.com"], ["commit.gpgsign", "false"]]) await gitAsync(other, "config", k!, v!);
+      for (const [k, v] of [
+        ["user.name", "B"],
+        ["user.email", "b@example.com"],
+        ["commit.gpgsign", "false"],
+      ])
+        await gitAsync(other, "config", k!, v!);
       const theirs = await kitIn(sb, "release", ["--yes"], { repo: other });
       if (theirs.code !== 0) throw new Error(theirs.stderr);
     },
@@ -156,12 +208,23 @@ interface Row {
 const table: Row[] = [];
 afterAll(() => {
   const w = Math.max(...table.map((r) => r.scenario.length), 8);
-  console.log(["", `${"scenario".padEnd(w)}  ${"state diagnosed".padEnd(20)}  end state`, ...table.map((r) => `${r.scenario.padEnd(w)}  ${r.diagnosed.padEnd(20)}  ${r.end}`)].join("\n"));
+  console.log(
+    [
+      "",
+      `${"scenario".padEnd(w)}  ${"state diagnosed".padEnd(20)}  end state`,
+      ...table.map((r) => `${r.scenario.padEnd(w)}  ${r.diagnosed.padEnd(20)}  ${r.end}`),
+    ].join("\n"),
+  );
 });
 
 /** The published releases and pushed tags at a moment, to prove none is deleted or moved later. */
 async function published(sb: Sandbox) {
-  const tags = new Map((await gitAsync(sb.remotePath, "for-each-ref", "--format=%(refname:short) %(objectname)", "refs/tags")).split("\n").filter(Boolean).map((l) => l.split(" ") as [string, string]));
+  const tags = new Map(
+    (await gitAsync(sb.remotePath, "for-each-ref", "--format=%(refname:short) %(objectname)", "refs/tags"))
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split(" ") as [string, string]),
+  );
   return { releases: sb.api.state.releases.filter((r) => !r.draft).map((r) => r.id), tags };
 }
 
@@ -172,7 +235,10 @@ async function assertAgreement(sb: Sandbox, tag: string): Promise<void> {
   const top = /^## \[([^\]]+)\]/m.exec(changelog)?.[1];
   expect(top).toBe(version);
   for (const manifest of ["crates/gateway/Cargo.toml", "crates/admin-ui/Cargo.toml"]) {
-    expect((parseToml(await gitAsync(sb.remotePath, "show", `${tag}:${manifest}`)) as any).package.version, manifest).toBe(version);
+    expect(
+      (parseToml(await gitAsync(sb.remotePath, "show", `${tag}:${manifest}`)) as any).package.version,
+      manifest,
+    ).toBe(version);
   }
 }
 
@@ -192,7 +258,10 @@ describe.concurrent("fault matrix", () => {
     if (scenario.diagnosed) expect(diagnosed, diagnosis.stderr.slice(-2000)).toBe(scenario.diagnosed);
     const during = await published(sb);
 
-    const fixed = scenario.fix === "release" ? await kitIn(sb, "release", ["--yes", "--json"]) : await kitIn(sb, "recover", ["--apply", "--yes", "--json"], { timeoutMs: 90_000 });
+    const fixed =
+      scenario.fix === "release"
+        ? await kitIn(sb, "release", ["--yes", "--json"])
+        : await kitIn(sb, "recover", ["--apply", "--yes", "--json"], { timeoutMs: 90_000 });
     await sb.settle();
     const end = await kitIn(sb, "recover", ["--json"]);
     table.push({ scenario: scenario.name, diagnosed, end: end.json?.state ?? `exit ${end.code}` });
@@ -201,7 +270,8 @@ describe.concurrent("fault matrix", () => {
 
     // Never: a published release deleted, a pushed tag moved.
     const after = await published(sb);
-    for (const id of [...before.releases, ...during.releases]) expect(after.releases, `release ${id} was deleted`).toContain(id);
+    for (const id of [...before.releases, ...during.releases])
+      expect(after.releases, `release ${id} was deleted`).toContain(id);
     for (const [tag, sha] of [...before.tags, ...during.tags]) expect(after.tags.get(tag), `${tag} moved`).toBe(sha);
     // The new tag is on the commit holding the bump and the changelog, and they agree.
     const newest = [...after.tags.keys()].filter((t) => !before.tags.has(t));
@@ -210,11 +280,20 @@ describe.concurrent("fault matrix", () => {
     await scenario.after?.(sb, fixed, base);
     // Edits that are not the release's are neither published nor lost: still in the tree, as made.
     const edited = Object.keys(scenario.edits ?? {});
-    const status = (await gitAsync(sb.repoPath!, "status", "--porcelain")).split("\n").map((l) => l.trim()).filter(Boolean).sort();
+    const status = (await gitAsync(sb.repoPath!, "status", "--porcelain"))
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .sort();
     expect(status).toEqual(edited.map((f) => `M ${f}`).sort());
     for (const file of edited) {
-      expect(await gitAsync(sb.repoPath!, "diff", "--", file)).toContain(scenario.edits![file]!.trim().split("\n").pop());
-      for (const tag of newest) expect(await gitAsync(sb.remotePath, "show", `${tag}:${file}`)).not.toContain(scenario.edits![file]!.trim().split("\n").pop());
+      expect(await gitAsync(sb.repoPath!, "diff", "--", file)).toContain(
+        scenario.edits![file]!.trim().split("\n").pop(),
+      );
+      for (const tag of newest)
+        expect(await gitAsync(sb.remotePath, "show", `${tag}:${file}`)).not.toContain(
+          scenario.edits![file]!.trim().split("\n").pop(),
+        );
     }
   });
 });

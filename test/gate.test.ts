@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { KIT, cleanEnv, run, tempDir } from "./helpers/kit.ts";
+import { cleanEnv, KIT, run, tempDir } from "./helpers/kit.ts";
 
 const tmp = tempDir("rk-gate-");
 afterAll(() => tmp.remove());
@@ -13,17 +13,28 @@ const probe = join(tmp.path, "gate-probe.mts");
 const gateModule = pathToFileURL(join(KIT, "scripts", "lib", "gate.ts")).href;
 
 async function gate(args: { yes?: boolean; tty: boolean; answer?: string }) {
-  writeFileSync(probe, `import { reviewGate } from ${JSON.stringify(gateModule)};\nconst a = await reviewGate("Push?", ${Boolean(args.yes)});\nprocess.stdout.write("\\nRESULT " + JSON.stringify(a) + "\\n");\n`);
+  writeFileSync(
+    probe,
+    `import { reviewGate } from ${JSON.stringify(gateModule)};\nconst a = await reviewGate("Push?", ${Boolean(args.yes)});\nprocess.stdout.write("\\nRESULT " + JSON.stringify(a) + "\\n");\n`,
+  );
   const node = `node --import ${join(KIT, "node_modules/tsx/dist/esm/index.mjs")} ${probe}`;
   // script(1) gives the child a real terminal; its input is what we type at the prompt.
-  const res = args.tty ? await run("script", ["-qec", node, "/dev/null"], { env: cleanEnv(), input: args.answer ?? "", timeoutMs: 20_000 }) : await run("sh", ["-c", `${node} </dev/null`], { env: cleanEnv(), timeoutMs: 20_000 });
+  const res = args.tty
+    ? await run("script", ["-qec", node, "/dev/null"], { env: cleanEnv(), input: args.answer ?? "", timeoutMs: 20_000 })
+    : await run("sh", ["-c", `${node} </dev/null`], { env: cleanEnv(), timeoutMs: 20_000 });
   return JSON.parse(/RESULT (.*)/.exec(res.stdout)?.[1] ?? "null");
 }
 
 describe("reviewGate", () => {
-  it("opens with --yes, without asking", async () => expect(await gate({ yes: true, tty: false })).toEqual({ ok: true, reason: "--yes" }));
-  it("refuses without a terminal instead of hanging", async () => expect(await gate({ tty: false })).toEqual({ ok: false, reason: "no terminal to answer the review gate, and --yes was not given" }));
-  it("opens on a terminal answer of y", async () => expect(await gate({ tty: true, answer: "y\n" })).toEqual({ ok: true, reason: "confirmed" }));
+  it("opens with --yes, without asking", async () =>
+    expect(await gate({ yes: true, tty: false })).toEqual({ ok: true, reason: "--yes" }));
+  it("refuses without a terminal instead of hanging", async () =>
+    expect(await gate({ tty: false })).toEqual({
+      ok: false,
+      reason: "no terminal to answer the review gate, and --yes was not given",
+    }));
+  it("opens on a terminal answer of y", async () =>
+    expect(await gate({ tty: true, answer: "y\n" })).toEqual({ ok: true, reason: "confirmed" }));
   it("stays shut on a terminal answer of no, or just Enter", async () => {
     expect(await gate({ tty: true, answer: "no\n" })).toEqual({ ok: false, reason: 'answered "no"' });
     expect(await gate({ tty: true, answer: "\n" })).toEqual({ ok: false, reason: 'answered "no"' });

@@ -4,10 +4,10 @@ import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectGitHub, describeApiError, isLoopback } from "../scripts/lib/github.ts";
-import { findToken } from "../scripts/lib/token.ts";
 import { redact } from "../scripts/lib/redact.ts";
-import { sandbox, type Sandbox } from "./helpers/sandbox.ts";
+import { findToken } from "../scripts/lib/token.ts";
 import { tempDir } from "./helpers/kit.ts";
+import { type Sandbox, sandbox } from "./helpers/sandbox.ts";
 
 const tmp = tempDir("rk-gh-");
 let sb: Sandbox;
@@ -20,7 +20,12 @@ afterAll(async () => {
 });
 
 const repo = { owner: "acme", name: "gateway" };
-const env = (extra: Record<string, string> = {}) => ({ PATH: process.env.PATH, GITHUB_API_URL: sb.apiUrl, GITHUB_TOKEN: sb.token, ...extra });
+const env = (extra: Record<string, string> = {}) => ({
+  PATH: process.env.PATH,
+  GITHUB_API_URL: sb.apiUrl,
+  GITHUB_TOKEN: sb.token,
+  ...extra,
+});
 
 describe("token", () => {
   it("is read as gh reads it: GH_TOKEN, then GITHUB_TOKEN, then `gh auth token`, and registered for redaction", async () => {
@@ -28,9 +33,17 @@ describe("token", () => {
     writeFileSync(gh, "#!/bin/sh\n[ \"$1 $2\" = 'auth token' ] && echo gho_fromghcli0123456789abcdefghijklmnop\n");
     chmodSync(gh, 0o755);
     const path = `${tmp.path}:${process.env.PATH}`;
-    expect(await findToken({ PATH: path, GH_TOKEN: "token-from-gh-token-var", GITHUB_TOKEN: "other-token-value" })).toEqual({ token: "token-from-gh-token-var", source: "GH_TOKEN" });
-    expect(await findToken({ PATH: path, GITHUB_TOKEN: "other-token-value" })).toEqual({ token: "other-token-value", source: "GITHUB_TOKEN" });
-    expect(await findToken({ PATH: path })).toEqual({ token: "gho_fromghcli0123456789abcdefghijklmnop", source: "gh auth token" });
+    expect(
+      await findToken({ PATH: path, GH_TOKEN: "token-from-gh-token-var", GITHUB_TOKEN: "other-token-value" }),
+    ).toEqual({ token: "token-from-gh-token-var", source: "GH_TOKEN" });
+    expect(await findToken({ PATH: path, GITHUB_TOKEN: "other-token-value" })).toEqual({
+      token: "other-token-value",
+      source: "GITHUB_TOKEN",
+    });
+    expect(await findToken({ PATH: path })).toEqual({
+      token: "gho_fromghcli0123456789abcdefghijklmnop",
+      source: "gh auth token",
+    });
     expect(await findToken({ PATH: "/nonexistent" })).toEqual({ token: null, source: null });
     expect(redact("x token-from-gh-token-var y")).toBe("x *** y");
   });
@@ -46,7 +59,17 @@ describe("the client against the sandbox", () => {
   });
 
   it("waits out a secondary rate limit's Retry-After instead of failing", async () => {
-    sb.scenario.faults = [{ method: "GET", route: "/rate_limit", kind: "status", status: 403, headers: { "retry-after": "1" }, body: { message: "You have exceeded a secondary rate limit" }, times: 1 }];
+    sb.scenario.faults = [
+      {
+        method: "GET",
+        route: "/rate_limit",
+        kind: "status",
+        status: 403,
+        headers: { "retry-after": "1" },
+        body: { message: "You have exceeded a secondary rate limit" },
+        times: 1,
+      },
+    ];
     const gh = await connectGitHub(repo, env());
     const res = await gh.octokit.rest.rateLimit.get();
     expect(res.status).toBe(200);
@@ -69,7 +92,9 @@ describe("the client against the sandbox", () => {
     const write = process.stderr.write.bind(process.stderr);
     process.stderr.write = ((chunk: unknown) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
     try {
-      await expect(gh.octokit.rest.repos.getReleaseByTag({ owner: "acme", repo: "gateway", tag: "v404.0.0" })).rejects.toMatchObject({ status: 404 });
+      await expect(
+        gh.octokit.rest.repos.getReleaseByTag({ owner: "acme", repo: "gateway", tag: "v404.0.0" }),
+      ).rejects.toMatchObject({ status: 404 });
     } finally {
       process.stderr.write = write;
     }
@@ -88,14 +113,40 @@ describe("the client against the sandbox", () => {
     const began = performance.now();
     const error = await gh.octokit.rest.repos.get({ owner: "acme", repo: "gateway" }).catch((e) => e);
     expect(performance.now() - began).toBeLessThan(2000);
-    expect(describeApiError(error, "reading the repository").message).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    expect(describeApiError(error, "reading the repository").message).toMatch(
+      /cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+    );
   });
 
   it("explains 401, 403 with the missing permission, and rate limits with when they reset", () => {
-    expect(describeApiError({ status: 401, response: { data: { message: "Bad credentials" } } }, "x").fix).toMatch(/GH_TOKEN or GITHUB_TOKEN/);
-    expect(describeApiError({ status: 403, response: { headers: { "x-accepted-github-permissions": "contents=write" }, data: { message: "Resource not accessible" } } }, "x").fix).toMatch(/contents=write/);
+    expect(describeApiError({ status: 401, response: { data: { message: "Bad credentials" } } }, "x").fix).toMatch(
+      /GH_TOKEN or GITHUB_TOKEN/,
+    );
+    expect(
+      describeApiError(
+        {
+          status: 403,
+          response: {
+            headers: { "x-accepted-github-permissions": "contents=write" },
+            data: { message: "Resource not accessible" },
+          },
+        },
+        "x",
+      ).fix,
+    ).toMatch(/contents=write/);
     const reset = Math.floor(Date.now() / 1000) + 600;
-    expect(describeApiError({ status: 403, response: { headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) }, data: { message: "API rate limit exceeded" } } }, "x").fix).toContain(new Date(reset * 1000).toISOString());
+    expect(
+      describeApiError(
+        {
+          status: 403,
+          response: {
+            headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) },
+            data: { message: "API rate limit exceeded" },
+          },
+        },
+        "x",
+      ).fix,
+    ).toContain(new Date(reset * 1000).toISOString());
   });
 
   it("shrinks pacing only for a loopback API", () => {

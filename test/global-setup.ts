@@ -2,7 +2,7 @@
 // launcher think its precompiled build is stale, and which code path a test exercises would then
 // depend on the order the files ran in. Checked once around the whole run.
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 

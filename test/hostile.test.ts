@@ -1,19 +1,26 @@
 // Hostile strings in commit messages, branch names, tag messages and remote URLs: no command
 // injection (the canary file never appears), output escaped, and the release still correct where
 // the input is legal.
-import { existsSync, writeFileSync, appendFileSync } from "node:fs";
+import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSection } from "../scripts/lib/changelog.ts";
-import { gitAsync, kitIn, sandbox, type Sandbox } from "./helpers/sandbox.ts";
 import { tempDir } from "./helpers/kit.ts";
+import { gitAsync, kitIn, type Sandbox, sandbox } from "./helpers/sandbox.ts";
 
 const canaries = tempDir("rk-canary-");
 const CANARY = join(canaries.path, "pwned");
 afterAll(() => canaries.remove());
 
 // Each would create the canary if any part of the kit put it into a shell string.
-const INJECTIONS = [`$(touch ${CANARY})`, `\`touch ${CANARY}\``, `; touch ${CANARY};`, `' ; touch ${CANARY} ; '`, `" ; touch ${CANARY} ; "`, `| touch ${CANARY}`];
+const INJECTIONS = [
+  `$(touch ${CANARY})`,
+  `\`touch ${CANARY}\``,
+  `; touch ${CANARY};`,
+  `' ; touch ${CANARY} ; '`,
+  `" ; touch ${CANARY} ; "`,
+  `| touch ${CANARY}`,
+];
 
 describe("hostile commit messages", () => {
   let sb: Sandbox;
@@ -31,7 +38,13 @@ describe("hostile commit messages", () => {
   afterAll(() => sb.stop());
 
   it("runs every command without executing them, and still releases correctly", async () => {
-    for (const [command, args] of [["preflight", []], ["release", ["--dry-run"]], ["release", ["--yes"]], ["verify", ["--wait=60"]], ["recover", []]] as const) {
+    for (const [command, args] of [
+      ["preflight", []],
+      ["release", ["--dry-run"]],
+      ["release", ["--yes"]],
+      ["verify", ["--wait=60"]],
+      ["recover", []],
+    ] as const) {
       const res = await kitIn(sb, command, [...args, "--json"]);
       expect(res.code, `${command}: ${res.stderr.slice(-1500)}`).toBe(0);
       expect(existsSync(CANARY), `${command} ran an injected command`).toBe(false);
@@ -54,17 +67,31 @@ describe("a hostile branch name and tag message", () => {
       const branch = `rel$(touch${"${IFS}"}${CANARY})`;
       await gitAsync(repo, "checkout", "-q", "-b", branch);
       await gitAsync(repo, "push", "-q", "origin", `HEAD:refs/heads/${branch}`);
-      writeFileSync(join(repo, "cog.toml"), (await gitAsync(repo, "show", "HEAD:cog.toml")).replace('branch_whitelist = ["main"]', "branch_whitelist = []"));
+      writeFileSync(
+        join(repo, "cog.toml"),
+        (await gitAsync(repo, "show", "HEAD:cog.toml")).replace('branch_whitelist = ["main"]', "branch_whitelist = []"),
+      );
       await gitAsync(repo, "commit", "-qam", "chore: release from any branch");
       await gitAsync(repo, "push", "-q", "origin", `HEAD:refs/heads/${branch}`);
       const res = await kitIn(sb, "release", ["--yes", "--json"], { env: { RELEASE_BRANCH: branch } });
       expect(res.code, res.stderr.slice(-2000)).toBe(0);
       expect(existsSync(CANARY)).toBe(false);
-      expect(await gitAsync(sb.remotePath, "rev-parse", `refs/heads/${branch}`)).toBe(await gitAsync(sb.remotePath, "rev-parse", "refs/tags/v0.3.0"));
+      expect(await gitAsync(sb.remotePath, "rev-parse", `refs/heads/${branch}`)).toBe(
+        await gitAsync(sb.remotePath, "rev-parse", "refs/tags/v0.3.0"),
+      );
 
       // An annotated tag whose message is hostile: verify peels it and reads the same commit.
       await sb.settle();
-      await gitAsync(repo, "tag", "-f", "-a", "v0.3.0", "-m", `release $(touch ${CANARY}) \`touch ${CANARY}\``, "v0.3.0");
+      await gitAsync(
+        repo,
+        "tag",
+        "-f",
+        "-a",
+        "v0.3.0",
+        "-m",
+        `release $(touch ${CANARY}) \`touch ${CANARY}\``,
+        "v0.3.0",
+      );
       const verified = await kitIn(sb, "verify", ["--tag", "v0.3.0", "--json"], { env: { RELEASE_BRANCH: branch } });
       expect(existsSync(CANARY)).toBe(false);
       expect(verified.json.commit).toBe(await gitAsync(repo, "rev-parse", "v0.3.0^{commit}"));

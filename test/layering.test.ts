@@ -20,17 +20,32 @@ function sources(dir: string): string[] {
 }
 
 /** The modules a file loads at run time: static imports and re-exports (not type-only), and import(). */
-export function runtimeImports(file: string, text: string): string[] {
+function runtimeImports(file: string, text: string): string[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const found: string[] = [];
   const visit = (node: ts.Node) => {
     if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly && ts.isStringLiteral(node.moduleSpecifier)) {
       const named = node.importClause?.namedBindings;
-      const allTypes = named && ts.isNamedImports(named) && !node.importClause?.name && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
+      const allTypes =
+        named &&
+        ts.isNamedImports(named) &&
+        !node.importClause?.name &&
+        named.elements.length > 0 &&
+        named.elements.every((e) => e.isTypeOnly);
       if (!allTypes) found.push(node.moduleSpecifier.text);
-    } else if (ts.isExportDeclaration(node) && !node.isTypeOnly && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    } else if (
+      ts.isExportDeclaration(node) &&
+      !node.isTypeOnly &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       found.push(node.moduleSpecifier.text);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
       found.push(node.arguments[0].text);
     }
     ts.forEachChild(node, visit);
@@ -89,8 +104,14 @@ describe("layering", () => {
 
   it("reads the graph it checks: the commands reach the library, the sandbox reaches its runner", () => {
     expect(edges.size).toBeGreaterThan(100);
-    for (const command of COMMANDS) expect([...reachable(edges, [command]).keys()].some((m) => m.startsWith("scripts/lib/"))).toBe(true);
-    expect(runtimeImports("x.ts", 'import type { A } from "./a.ts";\nimport { type B } from "./b.ts";\nimport { c } from "./c.ts";\nexport * from "./d.ts";\nawait import("./e.ts");')).toEqual(["./c.ts", "./d.ts", "./e.ts"]);
+    for (const command of COMMANDS)
+      expect([...reachable(edges, [command]).keys()].some((m) => m.startsWith("scripts/lib/"))).toBe(true);
+    expect(
+      runtimeImports(
+        "x.ts",
+        'import type { A } from "./a.ts";\nimport { type B } from "./b.ts";\nimport { c } from "./c.ts";\nexport * from "./d.ts";\nawait import("./e.ts");',
+      ),
+    ).toEqual(["./c.ts", "./d.ts", "./e.ts"]);
   });
 
   it("the library and the four commands never load the sandbox", () => {
@@ -102,7 +123,9 @@ describe("layering", () => {
 
   it("the library never loads a command", () => {
     const entry = /^scripts\/[^/]+\.mts$/;
-    const offending = [...edges.entries()].filter(([m]) => m.startsWith("scripts/lib/")).flatMap(([m, to]) => to.filter((t) => entry.test(t)).map((t) => `${m} → ${t}`));
+    const offending = [...edges.entries()]
+      .filter(([m]) => m.startsWith("scripts/lib/"))
+      .flatMap(([m, to]) => to.filter((t) => entry.test(t)).map((t) => `${m} → ${t}`));
     expect(offending).toEqual([]);
   });
 

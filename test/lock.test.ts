@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { hostname } from "node:os";
 import { acquireLock, processStart } from "../scripts/lib/lock.ts";
 import { KIT, run, tempDir, until } from "./helpers/kit.ts";
 
@@ -21,7 +21,11 @@ async function race(dir: string, count: number): Promise<string[]> {
   const meeting = join(dir, "meeting");
   mkdirSync(meeting);
   const holder = join(KIT, "test", "helpers", "lock-holder.mts");
-  const runs = Promise.all(Array.from({ length: count }, () => run(process.execPath, ["--import", "tsx/esm", holder, dir, meeting], { timeoutMs: 180_000 })));
+  const runs = Promise.all(
+    Array.from({ length: count }, () =>
+      run(process.execPath, ["--import", "tsx/esm", holder, dir, meeting], { timeoutMs: 180_000 }),
+    ),
+  );
   const arrived = (prefix: string) => readdirSync(meeting).filter((f) => f.startsWith(prefix)).length;
   await until(() => arrived("ready-") === count, "the lock holders to start");
   writeFileSync(join(meeting, "go"), String(Date.now() + 50));
@@ -30,7 +34,8 @@ async function race(dir: string, count: number): Promise<string[]> {
   return (await runs).map((r) => r.stdout);
 }
 
-const REFUSED = /^refused another release-kit release \(pid \d+ on [^,]+, started [^)]+\) is working on this repository$/m;
+const REFUSED =
+  /^refused another release-kit release \(pid \d+ on [^,]+, started [^)]+\) is working on this repository$/m;
 
 describe("the release lock", () => {
   it("goes to exactly one of several runs that ask for it in the same instant", async () => {
@@ -44,7 +49,10 @@ describe("the release lock", () => {
   it("lets exactly one of several runs take over a lock left by a dead process", async () => {
     for (let round = 0; round < 3; round++) {
       const dir = gitDir();
-      writeFileSync(join(dir, "release-kit", "lock"), JSON.stringify({ pid: 999_999, command: "release", started: "earlier" }));
+      writeFileSync(
+        join(dir, "release-kit", "lock"),
+        JSON.stringify({ pid: 999_999, command: "release", started: "earlier" }),
+      );
       const said = await race(dir, 5);
       const going = said.filter((out) => /^got$/m.test(out));
       expect(going).toHaveLength(1);
@@ -53,7 +61,10 @@ describe("the release lock", () => {
       // (Usually the run that goes on is the one that retired the stale lock; when another slips in
       // between, that one found no lock and has nothing to report.)
       expect(said.filter((out) => out.includes("warned") && !going.includes(out))).toEqual([]);
-      if (going[0]!.includes("warned")) expect(going[0]).toMatch(/^warned a release-kit release \(pid 999999, started earlier\) stopped without finishing/m);
+      if (going[0]!.includes("warned"))
+        expect(going[0]).toMatch(
+          /^warned a release-kit release \(pid 999999, started earlier\) stopped without finishing/m,
+        );
     }
   });
 
@@ -91,11 +102,27 @@ describe("the release lock", () => {
     const path = join(dir, "release-kit", "lock");
     const init = processStart(1);
     expect(init, "this machine has a /proc to read start times from").not.toBeNull();
-    writeFileSync(path, JSON.stringify({ pid: 1, pidStart: String(Number(init) + 1), host: hostname(), command: "release", started: new Date(Date.now() - 3 * 3600_000).toISOString() }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        pid: 1,
+        pidStart: String(Number(init) + 1),
+        host: hostname(),
+        command: "release",
+        started: new Date(Date.now() - 3 * 3600_000).toISOString(),
+      }),
+    );
     const warnings: string[] = [];
     const lock = acquireLock(dir, "recover", (text) => warnings.push(text));
-    expect(warnings).toEqual([expect.stringMatching(/pid 1,.*stopped without finishing; taking over its lock \(.*release-kit\/lock\)/)]);
-    expect(JSON.parse(readFileSync(path, "utf8"))).toMatchObject({ pid: process.pid, pidStart: processStart(process.pid), host: hostname(), command: "recover" });
+    expect(warnings).toEqual([
+      expect.stringMatching(/pid 1,.*stopped without finishing; taking over its lock \(.*release-kit\/lock\)/),
+    ]);
+    expect(JSON.parse(readFileSync(path, "utf8"))).toMatchObject({
+      pid: process.pid,
+      pidStart: processStart(process.pid),
+      host: hostname(),
+      command: "recover",
+    });
     lock.release();
   });
 
@@ -123,7 +150,13 @@ describe("the release lock", () => {
   it("refuses while the holder runs: the same pid and start time", () => {
     const dir = gitDir();
     const path = join(dir, "release-kit", "lock");
-    const holder = { pid: 1, pidStart: processStart(1), host: hostname(), command: "release", started: new Date().toISOString() };
+    const holder = {
+      pid: 1,
+      pidStart: processStart(1),
+      host: hostname(),
+      command: "release",
+      started: new Date().toISOString(),
+    };
     writeFileSync(path, JSON.stringify(holder));
     expect(() => acquireLock(dir, "release", () => {})).toThrow(/pid 1 on .* is working on this repository/);
     expect(JSON.parse(readFileSync(path, "utf8"))).toEqual(holder);

@@ -8,13 +8,22 @@
 // independent problems and one preflight run, shared by the tests that each assert one check on
 // it. Worlds run concurrently (a clone's fetch and worktree never touch another's) and never turn
 // the knobs.
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { defaultScenario } from "../scripts/sandbox/scenario.ts";
 import { standinDir } from "../scripts/sandbox/standins/index.ts";
-import { KIT, MISE, cleanEnv, run, tempDir, type KitRun } from "./helpers/kit.ts";
-import { gitAsync, kitIn, remoteRefs, sandbox, type Sandbox } from "./helpers/sandbox.ts";
+import { cleanEnv, KIT, type KitRun, MISE, run, tempDir } from "./helpers/kit.ts";
+import { gitAsync, kitIn, remoteRefs, type Sandbox, sandbox } from "./helpers/sandbox.ts";
 
 /** The ids, in the runbook's order: the JSON report lists every one of them, always. */
 const IDS = [
@@ -49,7 +58,10 @@ afterAll(async () => {
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-async function preflight(args: string[] = [], opts: { repo?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<KitRun> {
+async function preflight(
+  args: string[] = [],
+  opts: { repo?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<KitRun> {
   return kitIn(sb, "preflight", ["--json", ...args], opts);
 }
 
@@ -111,7 +123,10 @@ async function snapshot(repo: string): Promise<Record<string, string>> {
   return {
     status: await gitAsync(repo, "status", "--porcelain=v1", "--untracked-files=all", "--ignored"),
     head: await gitAsync(repo, "symbolic-ref", "HEAD"),
-    refs: (await gitAsync(repo, "for-each-ref", "--format=%(refname) %(objectname)")).split("\n").filter((l) => !l.startsWith("refs/remotes/")).join("\n"),
+    refs: (await gitAsync(repo, "for-each-ref", "--format=%(refname) %(objectname)"))
+      .split("\n")
+      .filter((l) => !l.startsWith("refs/remotes/"))
+      .join("\n"),
     stash: await gitAsync(repo, "stash", "list"),
     worktrees: existsSync(worktrees) ? readdirSync(worktrees).join(",") : "(none)",
     worktreeList: await gitAsync(repo, "worktree", "list", "--porcelain"),
@@ -140,8 +155,18 @@ describe("preflight on the releasable example", () => {
     // Exactly { command, ok, version, tag, checks: [{ id, status, detail, fix, ms }], config }.
     expect(Object.keys(res.json).sort()).toEqual(["checks", "command", "config", "ok", "tag", "version"]);
     // What preflight derived, and from where: origin's default branch, cog.toml's prefix, nothing unsupported.
-    expect(res.json.config).toMatchObject({ branch: "main", default_branch: "main", tag_prefix: "v", tag_scheme: "single", changelog: "git-cliff", unsupported: [] });
-    expect(res.json.config.sources).toMatchObject({ RELEASE_BRANCH: expect.stringMatching(/^origin's default branch/), tag_prefix: "cog.toml tag_prefix" });
+    expect(res.json.config).toMatchObject({
+      branch: "main",
+      default_branch: "main",
+      tag_prefix: "v",
+      tag_scheme: "single",
+      changelog: "git-cliff",
+      unsupported: [],
+    });
+    expect(res.json.config.sources).toMatchObject({
+      RELEASE_BRANCH: expect.stringMatching(/^origin's default branch/),
+      tag_prefix: "cog.toml tag_prefix",
+    });
     expect(res.json).toMatchObject({ command: "preflight", ok: true, version: "0.3.0", tag: "v0.3.0" });
     expect(res.json.checks.map((c: { id: string }) => c.id)).toEqual(IDS);
     for (const c of res.json.checks) {
@@ -159,7 +184,9 @@ describe("preflight on the releasable example", () => {
     expect(check(res, "versions").detail).toMatch(/0\.2\.0/);
     expect(check(res, "tag-triggers").detail).toMatch(/v0\.3\.0 starts \.github\/workflows\/release\.yml/);
     // Each tool with its version and where it came from; cargo-release asked as `cargo release --version`.
-    expect(check(res, "tools").detail).toMatch(/^cog \d+\.\d+\.\d+.* at \/\S+; git-cliff \d+\.\d+\.\d+ at \/\S+; cargo \d+\.\d+\.\d+.* at \/\S+; cargo-release 1\.1\.5.* at \/\S+$/);
+    expect(check(res, "tools").detail).toMatch(
+      /^cog \d+\.\d+\.\d+.* at \/\S+; git-cliff \d+\.\d+\.\d+ at \/\S+; cargo \d+\.\d+\.\d+.* at \/\S+; cargo-release 1\.1\.5.* at \/\S+$/,
+    );
 
     expect(await snapshot(repo)).toEqual(before);
     expect(apiWrites()).toEqual(writesBefore);
@@ -180,11 +207,31 @@ describe("preflight on the releasable example", () => {
 
   describe("ci-green reads GitHub's verdict for HEAD: failing, pending and no CI are told apart and name the checks", () => {
     const cases = [
-      { kind: "checks", state: "failure", detail: /CI failed for [0-9a-f]{7}: test \(failure\)/, fix: /fix the failing checks/ },
-      { kind: "checks", state: "pending", detail: /CI is still running for [0-9a-f]{7}: test/, fix: /wait for CI to finish, then run preflight again/ },
+      {
+        kind: "checks",
+        state: "failure",
+        detail: /CI failed for [0-9a-f]{7}: test \(failure\)/,
+        fix: /fix the failing checks/,
+      },
+      {
+        kind: "checks",
+        state: "pending",
+        detail: /CI is still running for [0-9a-f]{7}: test/,
+        fix: /wait for CI to finish, then run preflight again/,
+      },
       { kind: "checks", state: "none", detail: /no CI at all for [0-9a-f]{7}/, fix: /CI runs on the release branch/ },
-      { kind: "statuses", state: "failure", detail: /CI failed for [0-9a-f]{7}: ci\/test \(failure\)/, fix: /fix the failing checks/ },
-      { kind: "statuses", state: "pending", detail: /CI is still running for [0-9a-f]{7}: ci\/test/, fix: /wait for CI to finish/ },
+      {
+        kind: "statuses",
+        state: "failure",
+        detail: /CI failed for [0-9a-f]{7}: ci\/test \(failure\)/,
+        fix: /fix the failing checks/,
+      },
+      {
+        kind: "statuses",
+        state: "pending",
+        detail: /CI is still running for [0-9a-f]{7}: ci\/test/,
+        fix: /wait for CI to finish/,
+      },
     ] as const;
     for (const c of cases) {
       it(`${c.state} ${c.kind === "checks" ? "check runs" : "legacy commit statuses"}`, async () => {
@@ -193,17 +240,23 @@ describe("preflight on the releasable example", () => {
         expectFailedReport(res);
         expectFail(res, "ci-green", c.detail, c.fix);
         // Only CI is wrong: nothing else fails with it.
-        expect(res.json.checks.filter((x: { status: string }) => x.status === "fail").map((x: { id: string }) => x.id)).toEqual(["ci-green"]);
+        expect(
+          res.json.checks.filter((x: { status: string }) => x.status === "fail").map((x: { id: string }) => x.id),
+        ).toEqual(["ci-green"]);
       });
     }
-
   });
 
   it("token: an account that may only read the repository says the release step would fail", async () => {
     sb.scenario.role = "read";
     const res = await preflight();
     expectFailedReport(res);
-    expectFail(res, "token", /cannot push to acme\/gateway \(its role reads only\): creating the release would fail/, /write access/);
+    expectFail(
+      res,
+      "token",
+      /cannot push to acme\/gateway \(its role reads only\): creating the release would fail/,
+      /write access/,
+    );
   });
 
   it("token: a fine-grained token is not called able to write: the check says what it could not confirm", async () => {
@@ -211,7 +264,12 @@ describe("preflight on the releasable example", () => {
     // no scopes: nothing tells whether this one may write, so the check warns instead of passing.
     sb.scenario.missingPermissions = ["contents:write"];
     const res = await preflight();
-    expect(check(res, "token")).toMatchObject({ status: "warn", detail: expect.stringMatching(/cannot confirm the token may create releases: fine-grained tokens do not list their permissions/) });
+    expect(check(res, "token")).toMatchObject({
+      status: "warn",
+      detail: expect.stringMatching(
+        /cannot confirm the token may create releases: fine-grained tokens do not list their permissions/,
+      ),
+    });
     expect(check(res, "token").detail).not.toMatch(/may push to/);
     expect(check(res, "token").fix).toMatch(/Contents: write/);
   });
@@ -226,10 +284,14 @@ describe("preflight on the releasable example", () => {
     sb.scenario.faults = [{ kind: "status", status: 502, times: Infinity }];
     const res = await preflight();
     expectFailedReport(res);
-    for (const id of ["ci-green", "token", "tag-free"]) expectFail(res, id, /GitHub did not answer \(502 .*after retries/, /githubstatus\.com.*run the command again/);
+    for (const id of ["ci-green", "token", "tag-free"])
+      expectFail(res, id, /GitHub did not answer \(502 .*after retries/, /githubstatus\.com.*run the command again/);
     expectPass(res, "release-branch");
     // git's dry run passes; GitHub's push rules could not be read, which the check says.
-    expect(check(res, "push")).toMatchObject({ status: "warn", detail: expect.stringMatching(/accepted, but GitHub's rules .* could not be read/) });
+    expect(check(res, "push")).toMatchObject({
+      status: "warn",
+      detail: expect.stringMatching(/accepted, but GitHub's rules .* could not be read/),
+    });
   });
 
   it("rate limited (429, x-ratelimit-remaining 0): the detail says when the limit resets", async () => {
@@ -237,13 +299,25 @@ describe("preflight on the releasable example", () => {
     const res = await preflight();
     expectFailedReport(res);
     for (const id of ["ci-green", "token", "tag-free"]) {
-      expectFail(res, id, /rate limit.*resets at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/, /wait until the limit resets \(\d{4}-/);
+      expectFail(
+        res,
+        id,
+        /rate limit.*resets at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/,
+        /wait until the limit resets \(\d{4}-/,
+      );
     }
   });
 
   it("rate limited until an hour from now (403): preflight reports it at once instead of waiting for the reset", async () => {
     const reset = Math.floor(Date.now() / 1000) + 3600;
-    sb.scenario.faults = [{ kind: "status", status: 403, times: Infinity, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) } }];
+    sb.scenario.faults = [
+      {
+        kind: "status",
+        status: 403,
+        times: Infinity,
+        headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) },
+      },
+    ];
     const res = await preflight([], { timeoutMs: 120_000 });
     expectFailedReport(res);
     const when = new Date(reset * 1000).toISOString().replace(/\.\d+Z$/, "");
@@ -262,10 +336,18 @@ describe("preflight on the releasable example", () => {
     try {
       const res = await preflight();
       expectFailedReport(res);
-      expectFail(res, "tag-free", /v0\.3\.0 is already used by a draft GitHub release/, /scripts\/release-kit recover --tag v0\.3\.0 --repo /);
+      expectFail(
+        res,
+        "tag-free",
+        /v0\.3\.0 is already used by a draft GitHub release/,
+        /scripts\/release-kit recover --tag v0\.3\.0 --repo /,
+      );
       expectFail(res, "token", /read workflow runs \(release:verify\).*403/, /actions=read/);
     } finally {
-      await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${sb.token}` } });
+      await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases/${id}`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${sb.token}` },
+      });
     }
   });
 });
@@ -284,7 +366,8 @@ function world<T>(build: () => Promise<T>): () => Promise<T> {
   return get;
 }
 
-const actionsHeader = (token: string) => `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
+const actionsHeader = (token: string) =>
+  `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
 
 describe.concurrent("preflight on repositories that are not ready: every problem in one report", () => {
   // Start every world at once: the tests that share one would otherwise fill vitest's concurrency
@@ -307,11 +390,21 @@ describe.concurrent("preflight on repositories that are not ready: every problem
   it("exits 1 with the whole report", async () => expectFailedReport(await wrongPlace()));
 
   it("release-branch: on another branch", async () => {
-    expectFail(await wrongPlace(), "release-branch", /on feature\/audit, not the release branch main/, /git switch main/);
+    expectFail(
+      await wrongPlace(),
+      "release-branch",
+      /on feature\/audit, not the release branch main/,
+      /git switch main/,
+    );
   });
 
   it("clean-tree: a modified and an untracked file, named", async () => {
-    expectFail(await wrongPlace(), "clean-tree", /2 uncommitted or untracked files \(.*README\.md.*notes\.txt/, /commit them, stash them \(git stash --include-untracked\)/);
+    expectFail(
+      await wrongPlace(),
+      "clean-tree",
+      /2 uncommitted or untracked files \(.*README\.md.*notes\.txt/,
+      /commit them, stash them \(git stash --include-untracked\)/,
+    );
   });
 
   it("next-version: cog's branch_whitelist refuses the branch, and the fix is to switch, not to add commits", async () => {
@@ -325,7 +418,12 @@ describe.concurrent("preflight on repositories that are not ready: every problem
   });
 
   it("artifacts-current: a generator that fails in a clean checkout says so", async () => {
-    expectFail(await wrongPlace(), "artifacts-current", /failed \(exit 3\).*protoc: not found/, /make `.*` work from a fresh checkout, or fix RELEASE_GENERATE/);
+    expectFail(
+      await wrongPlace(),
+      "artifacts-current",
+      /failed \(exit 3\).*protoc: not found/,
+      /make `.*` work from a fresh checkout, or fix RELEASE_GENERATE/,
+    );
   });
 
   // An old checkout: main reset one commit back, then HEAD detached there.
@@ -360,36 +458,74 @@ describe.concurrent("preflight on repositories that are not ready: every problem
     const repo = await cloneOrigin();
     await commitFile(repo, "NOTES.md", "wip\n", "did some stuff");
     const routes = "crates/admin-ui/src/routes.txt";
-    await commitFile(repo, routes, `${readFileSync(join(repo, routes), "utf8")}GET /admin/tokens\n`, "feat(admin-ui): list tokens");
+    await commitFile(
+      repo,
+      routes,
+      `${readFileSync(join(repo, routes), "utf8")}GET /admin/tokens\n`,
+      "feat(admin-ui): list tokens",
+    );
     const wf = ".github/workflows/release.yml";
-    await commitFile(repo, wf, readFileSync(join(repo, wf), "utf8").replace('tags: ["v*"]', 'tags: ["release-*"]'), "ci: rename release tags");
+    await commitFile(
+      repo,
+      wf,
+      readFileSync(join(repo, wf), "utf8").replace('tags: ["v*"]', 'tags: ["release-*"]'),
+      "ci: rename release tags",
+    );
     mkdirSync(tmpForArtifacts());
     const before = await snapshot(repo);
-    const res = await preflight([], { repo, env: { TMPDIR: tmpForArtifacts(), RELEASE_GENERATE: `sh scripts/gen-contract.sh && pwd > ${generatorRanIn()}` } });
+    const res = await preflight([], {
+      repo,
+      env: { TMPDIR: tmpForArtifacts(), RELEASE_GENERATE: `sh scripts/gen-contract.sh && pwd > ${generatorRanIn()}` },
+    });
     return { res, before, after: await snapshot(repo) };
   });
 
   it("up-to-date: local commits origin does not have", async () => {
     const { res } = await unmerged();
     expectFailedReport(res);
-    expectFail(res, "up-to-date", /main has 3 commits that origin\/main does not/, /merge them through the normal review/);
+    expectFail(
+      res,
+      "up-to-date",
+      /main has 3 commits that origin\/main does not/,
+      /merge them through the normal review/,
+    );
   });
 
   it("merged: the state to release is not on origin's branch", async () => {
-    expectFail((await unmerged()).res, "merged", /HEAD has 3 commits that origin\/main does not: the state to release is not merged/, /merge the change into main.*git pull --ff-only/);
+    expectFail(
+      (await unmerged()).res,
+      "merged",
+      /HEAD has 3 commits that origin\/main does not: the state to release is not merged/,
+      /merge the change into main.*git pull --ff-only/,
+    );
   });
 
   it("conventional-commits: names the commit cog rejects, and how to reword it", async () => {
-    expectFail((await unmerged()).res, "conventional-commits", /non compliant.*did some stuff/i, /git rebase -i origin\/main.*reword/);
+    expectFail(
+      (await unmerged()).res,
+      "conventional-commits",
+      /non compliant.*did some stuff/i,
+      /git rebase -i origin\/main.*reword/,
+    );
   });
 
   it("ci-green: a commit GitHub never received has no CI, and the fix is to merge it", async () => {
-    expectFail((await unmerged()).res, "ci-green", /GitHub does not have [0-9a-f]{7}: it was never pushed, so CI never ran on it/, /merge the change into main/);
+    expectFail(
+      (await unmerged()).res,
+      "ci-green",
+      /GitHub does not have [0-9a-f]{7}: it was never pushed, so CI never ran on it/,
+      /merge the change into main/,
+    );
   });
 
   it("artifacts-current: stale, found in a throwaway worktree that is removed, the user's tree untouched", async () => {
     const { res, before, after } = await unmerged();
-    expectFail(res, "artifacts-current", /the committed artifacts are stale: .* changes contracts\/admin-api\.json/, /run `sh scripts\/gen-contract\.sh.*` and commit the result/);
+    expectFail(
+      res,
+      "artifacts-current",
+      /the committed artifacts are stale: .* changes contracts\/admin-api\.json/,
+      /run `sh scripts\/gen-contract\.sh.*` and commit the result/,
+    );
     const ranIn = readFileSync(generatorRanIn(), "utf8").trim();
     expect(ranIn.startsWith(tmpForArtifacts())).toBe(true); // not the user's repository
     expect(existsSync(ranIn)).toBe(false); // and gone
@@ -399,7 +535,12 @@ describe.concurrent("preflight on repositories that are not ready: every problem
   });
 
   it("tag-triggers: a workflow whose tag filter cog's tags do not match, naming both", async () => {
-    expectFail((await unmerged()).res, "tag-triggers", /v0\.3\.0 would not start \.github\/workflows\/release\.yml \(tags: release-\*\)/, /tag_prefix in cog\.toml \(now "v"\).*'v\*' to on\.push\.tags/);
+    expectFail(
+      (await unmerged()).res,
+      "tag-triggers",
+      /v0\.3\.0 would not start \.github\/workflows\/release\.yml \(tags: release-\*\)/,
+      /tag_prefix in cog\.toml \(now "v"\).*'v\*' to on\.push\.tags/,
+    );
   });
 
   // Half-done release work in GitHub Actions: a local tag left by an abandoned attempt, a workflow
@@ -411,15 +552,29 @@ describe.concurrent("preflight on repositories that are not ready: every problem
     await gitAsync(repo, "tag", "v0.3.0");
     await gitAsync(repo, "reset", "-q", "--hard", "origin/main");
     const wf = ".github/workflows/release.yml";
-    await commitFile(repo, wf, readFileSync(join(repo, wf), "utf8").replace('tags: ["v*"]', 'tags-ignore: ["v0.*"]'), "ci: publish no 0.x releases");
+    await commitFile(
+      repo,
+      wf,
+      readFileSync(join(repo, wf), "utf8").replace('tags: ["v*"]', 'tags-ignore: ["v0.*"]'),
+      "ci: publish no 0.x releases",
+    );
     const manifest = join(repo, "crates/gateway/Cargo.toml");
     writeFileSync(manifest, readFileSync(manifest, "utf8").replace('version = "0.2.0"', 'version = "0.3.0"'));
     const cog = join(repo, "cog.toml");
-    writeFileSync(cog, readFileSync(cog, "utf8").replace(" -o CHANGELOG.md", "").replace(" --no-confirm", "").replace("{{version}} --execute", "{{ version }} --execute"));
+    writeFileSync(
+      cog,
+      readFileSync(cog, "utf8")
+        .replace(" -o CHANGELOG.md", "")
+        .replace(" --no-confirm", "")
+        .replace("{{version}} --execute", "{{ version }} --execute"),
+    );
     // A mise.toml pinning another cog than the one installed.
     appendFileSync(join(repo, "mise.toml"), '\n[tools]\ncocogitto = "7.1.0"\ngit-cliff = "2"\n');
     const cliff = join(repo, "cliff.toml");
-    writeFileSync(cliff, readFileSync(cliff, "utf8").replace(/^\[changelog\]$/m, '[changelog]\noutput = "CHANGELOG.md"'));
+    writeFileSync(
+      cliff,
+      readFileSync(cliff, "utf8").replace(/^\[changelog\]$/m, '[changelog]\noutput = "CHANGELOG.md"'),
+    );
     await gitAsync(repo, "config", "http.https://github.com/.extraheader", actionsHeader(sb.token));
     return preflight([], { repo, env: { GITHUB_ACTIONS: "true" } });
   });
@@ -427,24 +582,38 @@ describe.concurrent("preflight on repositories that are not ready: every problem
   it("tag-free: a local tag left by an abandoned release attempt", async () => {
     const res = await halfDone();
     expectFailedReport(res);
-    expectFail(res, "tag-free", /v0\.3\.0 is already used as a local tag/, /run mise run release:recover -- --tag v0\.3\.0 to see/);
+    expectFail(
+      res,
+      "tag-free",
+      /v0\.3\.0 is already used as a local tag/,
+      /run mise run release:recover -- --tag v0\.3\.0 to see/,
+    );
   });
 
   it("tag-triggers: the next tag excluded by tags-ignore, naming the filter", async () => {
-    expectFail(await halfDone(), "tag-triggers", /v0\.3\.0 would not start \.github\/workflows\/release\.yml: tags-ignore \(v0\.\*\) excludes it/, /remove the pattern that matches v0\.3\.0 from on\.push\.tags-ignore/);
+    expectFail(
+      await halfDone(),
+      "tag-triggers",
+      /v0\.3\.0 would not start \.github\/workflows\/release\.yml: tags-ignore \(v0\.\*\) excludes it/,
+      /remove the pattern that matches v0\.3\.0 from on\.push\.tags-ignore/,
+    );
   });
 
   it("versions: a member whose version moved outside a release commit warns, and never advises lowering it", async () => {
     const c = check(await halfDone(), "versions");
     expect(c.status).toBe("warn");
-    expect(c.detail).toMatch(/crates\/gateway\/Cargo\.toml says 0\.3\.0, but the latest release v0\.2\.0 is 0\.2\.0: a commit raised it outside a release commit; releasing 0\.3\.0 stamps every manifest with 0\.3\.0/);
+    expect(c.detail).toMatch(
+      /crates\/gateway\/Cargo\.toml says 0\.3\.0, but the latest release v0\.2\.0 is 0\.2\.0: a commit raised it outside a release commit; releasing 0\.3\.0 stamps every manifest with 0\.3\.0/,
+    );
     expect(c.fix).not.toMatch(/back|lower|0\.2\.0/);
   });
 
   it("config: hooks that would write nothing (git-cliff without -o, cargo-release without --no-confirm), and cliff.toml's output", async () => {
     const c = check(await halfDone(), "config");
     expect(c.status).toBe("fail");
-    expect(c.detail).toMatch(/git-cliff hook .* has no -o\/--output or --prepend: it prints the changelog to stdout and changes nothing/);
+    expect(c.detail).toMatch(
+      /git-cliff hook .* has no -o\/--output or --prepend: it prints the changelog to stdout and changes nothing/,
+    );
     expect(c.detail).toMatch(/cargo-release hook .* lacks --no-confirm/);
     expect(c.detail).toMatch(/cliff\.toml sets \[changelog\] output/);
     expect(c.fix).toMatch(/add -o CHANGELOG\.md \(or --unreleased --prepend CHANGELOG\.md\) to the git-cliff hook/);
@@ -452,13 +621,21 @@ describe.concurrent("preflight on repositories that are not ready: every problem
   });
 
   it("token-triggers: in GitHub Actions, pushing with the workflow's own GITHUB_TOKEN starts no workflow", async () => {
-    expectFail(await halfDone(), "token-triggers", /GITHUB_TOKEN as git's push credential: a tag pushed with it starts no workflow/, /GitHub App installation token or a PAT/);
+    expectFail(
+      await halfDone(),
+      "token-triggers",
+      /GITHUB_TOKEN as git's push credential: a tag pushed with it starts no workflow/,
+      /GitHub App installation token or a PAT/,
+    );
   });
 
   // No cog, no cargo-release, no token.
   const bareMachine = world(async () => {
     const repo = await cloneOrigin();
-    return preflight([], { repo, env: { PATH: "/usr/local/bin:/usr/bin:/bin", GITHUB_TOKEN: undefined, GH_TOKEN: undefined } });
+    return preflight([], {
+      repo,
+      env: { PATH: "/usr/local/bin:/usr/bin:/bin", GITHUB_TOKEN: undefined, GH_TOKEN: undefined },
+    });
   });
 
   it("tools: cog and cargo-release missing from PATH; the checks that need cog skip instead of crashing", async () => {
@@ -470,7 +647,12 @@ describe.concurrent("preflight on repositories that are not ready: every problem
   });
 
   it("token: none found names GH_TOKEN and GITHUB_TOKEN", async () => {
-    expectFail(await bareMachine(), "token", /no GitHub token: GH_TOKEN and GITHUB_TOKEN are unset/, /set GH_TOKEN \(or GITHUB_TOKEN\)/);
+    expectFail(
+      await bareMachine(),
+      "token",
+      /no GitHub token: GH_TOKEN and GITHUB_TOKEN are unset/,
+      /set GH_TOKEN \(or GITHUB_TOKEN\)/,
+    );
   });
 
   // cargo-release there, cargo not working: the real cargo-release needs cargo (`cargo metadata`,
@@ -479,12 +661,20 @@ describe.concurrent("preflight on repositories that are not ready: every problem
     const repo = await cloneOrigin();
     const broken = mkdtempSync(join(sb.dir, "no-cargo-"));
     writeFileSync(join(broken, "cargo"), "#!/bin/sh\necho 'cargo: not installed' >&2\nexit 127\n", { mode: 0o755 });
-    return preflight([], { repo, env: { PATH: [standinDir("cog"), standinDir("cargo-release"), broken, "/usr/local/bin:/usr/bin:/bin"].join(":") } });
+    return preflight([], {
+      repo,
+      env: { PATH: [standinDir("cog"), standinDir("cargo-release"), broken, "/usr/local/bin:/usr/bin:/bin"].join(":") },
+    });
   });
 
   it("tools: without a working cargo, cargo-release is still found (asked as `cargo-release release --version`) and cargo is named", async () => {
     const res = await noCargo();
-    expectFail(res, "tools", /^cargo not found on PATH \(found: cog 7\.0\.0.* at \/\S+; git-cliff .*; cargo-release 1\.1\.5.* at \/\S+\)$/, /install Rust's cargo/);
+    expectFail(
+      res,
+      "tools",
+      /^cargo not found on PATH \(found: cog 7\.0\.0.* at \/\S+; git-cliff .*; cargo-release 1\.1\.5.* at \/\S+\)$/,
+      /install Rust's cargo/,
+    );
   });
 
   it("config: a hook with spaces inside {{ }} fails (cog's grammar has none), naming the hook and the spelling cog reads", async () => {
@@ -499,7 +689,7 @@ describe.concurrent("preflight on repositories that are not ready: every problem
     expect(check(res, "config").detail).not.toMatch(/hook "git-cliff[^"]*" has/);
   });
 
-  it("tools: a version other than mise.toml's pin warns naming both; a prefix pin (git-cliff = \"2\") is kept", async () => {
+  it('tools: a version other than mise.toml\'s pin warns naming both; a prefix pin (git-cliff = "2") is kept', async () => {
     const c = check(await halfDone(), "tools");
     expect(c.status, c.detail).toBe("warn");
     expect(c.detail).toMatch(/^cog 7\.0\.0 is installed, but mise\.toml pins cocogitto 7\.1\.0 \(found: cog 7\.0\.0/);
@@ -520,7 +710,8 @@ describe.concurrent("preflight on repositories that are not ready: every problem
     expectFail(res, "config", /cog\.toml is not valid TOML \(line 1/, /fix the syntax of cog\.toml/);
     expect(check(res, "config").detail).not.toMatch(/there is no cog\.toml/);
     // What depends on cog.toml waits for it to be fixed rather than guessing.
-    for (const id of ["conventional-commits", "tag-triggers"]) expect(check(res, id)).toMatchObject({ status: "skip", detail: expect.stringMatching(/cog\.toml/) });
+    for (const id of ["conventional-commits", "tag-triggers"])
+      expect(check(res, id)).toMatchObject({ status: "skip", detail: expect.stringMatching(/cog\.toml/) });
   });
 
   it("token: a token GitHub rejects (401), never printed", async () => {
@@ -546,7 +737,12 @@ describe.concurrent("preflight on repositories that are not ready: every problem
     const res = await shallow();
     expectFailedReport(res);
     expectFail(res, "conventional-commits", /shallow clone/, /git fetch --unshallow --tags/);
-    expectFail(res, "next-version", /shallow clone: cog would compute the next version from 0\.0\.0/, /git fetch --unshallow --tags/);
+    expectFail(
+      res,
+      "next-version",
+      /shallow clone: cog would compute the next version from 0\.0\.0/,
+      /git fetch --unshallow --tags/,
+    );
   });
 
   it("config: a missing cog.toml", async () => {
@@ -571,12 +767,19 @@ describe.concurrent("preflight on repositories that are not ready: every problem
     await commitFile(repo, "NOTES.md", "drop\n", "refactor!: drop the old route table");
     await commitFile(repo, "TODO.md", "tidy\n", "chore: tidy up");
     const res = await preflight([], { repo });
-    expectFail(res, "next-version", /^cog: No conventional commits/, /nothing to release; to release anyway, choose it: --bump patch$/);
+    expectFail(
+      res,
+      "next-version",
+      /^cog: No conventional commits/,
+      /nothing to release; to release anyway, choose it: --bump patch$/,
+    );
     const { fix } = check(res, "next-version");
     expect(fix).toMatch(/^since v0\.2\.0 there are only /);
     expect(fix).toMatch(/refactor! \(1\)/);
     expect(fix).toMatch(/chore \(1\)/);
-    expect(fix).toMatch(/only feat, fix commits bump a version; on 0\.x a breaking change \(!\) bumps only through its type, so a breaking refactor bumps nothing/);
+    expect(fix).toMatch(
+      /only feat, fix commits bump a version; on 0\.x a breaking change \(!\) bumps only through its type, so a breaking refactor bumps nothing/,
+    );
     expect(fix).not.toMatch(/only chore, docs, ci/);
   });
 
@@ -607,7 +810,11 @@ describe.concurrent("exit 2 only when preflight cannot start", () => {
     try {
       const res = await preflight([], { repo: dir.path });
       expect(res.code).toBe(2);
-      expect(res.json).toEqual({ command: "preflight", ok: false, error: { message: expect.stringMatching(/is not a git repository/), fix: expect.stringMatching(/--repo PATH/) } });
+      expect(res.json).toEqual({
+        command: "preflight",
+        ok: false,
+        error: { message: expect.stringMatching(/is not a git repository/), fix: expect.stringMatching(/--repo PATH/) },
+      });
     } finally {
       dir.remove();
     }
@@ -616,7 +823,11 @@ describe.concurrent("exit 2 only when preflight cannot start", () => {
   it("a bad flag", async () => {
     const res = await preflight(["--bumpp", "patch"]);
     expect(res.code).toBe(2);
-    expect(res.json).toMatchObject({ command: "preflight", ok: false, error: { message: "unknown flag --bumpp", fix: expect.stringMatching(/--help/) } });
+    expect(res.json).toMatchObject({
+      command: "preflight",
+      ok: false,
+      error: { message: "unknown flag --bumpp", fix: expect.stringMatching(/--help/) },
+    });
   });
 
   it("no GitHub repository to name (origin is not GitHub, GITHUB_REPOSITORY unset)", async () => {
@@ -632,7 +843,15 @@ describe.concurrent("exit 2 only when preflight cannot start", () => {
     const res = await run(MISE, ["run", "release:preflight", "--", "--help"], { cwd: KIT, env: cleanEnv({ CI: "1" }) });
     expect(res.code, res.stderr).toBe(0);
     for (const id of IDS) expect(res.stdout).toMatch(new RegExp(`^\\s+${id}\\s+\\S`, "m"));
-    for (const flag of ["--version X.Y.Z", "--bump major|minor|patch", "--pre LABEL", "--repo PATH", "--json", "--help"]) expect(res.stdout).toContain(flag);
+    for (const flag of [
+      "--version X.Y.Z",
+      "--bump major|minor|patch",
+      "--pre LABEL",
+      "--repo PATH",
+      "--json",
+      "--help",
+    ])
+      expect(res.stdout).toContain(flag);
     expect(res.stdout).toMatch(/config/);
   });
 });

@@ -3,7 +3,7 @@
 import { accessSync, constants, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { KIT, cleanEnv, git, run, tempDir } from "./helpers/kit.ts";
+import { cleanEnv, git, KIT, run, tempDir } from "./helpers/kit.ts";
 
 const tmp = tempDir("rk-quickstart-");
 afterAll(() => tmp.remove());
@@ -12,7 +12,10 @@ afterAll(() => tmp.remove());
 function quickStart(): string[] {
   const readme = readFileSync(join(KIT, "README.md"), "utf8");
   const block = /## Quick start[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
-  return block.split("\n").map((l) => l.replace(/\s+#.*$/, "").trim()).filter(Boolean);
+  return block
+    .split("\n")
+    .map((l) => l.replace(/\s+#.*$/, "").trim())
+    .filter(Boolean);
 }
 
 /** PATH without any folder that holds a mise: what a fresh machine has. */
@@ -38,10 +41,17 @@ describe("the README's Quick start", () => {
     expect(ci).toContain("npm ci --no-audit --no-fund && npx mise run test");
   });
 
-  it("runs as written on a clean clone with no mise on PATH: the rehearsal passes, and the test task resolves", { timeout: 600_000 }, async () => {
+  it("runs as written on a clean clone with no mise on PATH: the rehearsal passes, and the test task resolves", {
+    timeout: 600_000,
+  }, async () => {
     const clone = join(tmp.path, "release-kit");
     git(tmp.path, "clone", "-q", KIT, clone);
-    const env = cleanEnv({ PATH: pathWithoutMise(), npm_config_prefer_offline: "true", npm_config_audit: "false", npm_config_fund: "false" });
+    const env = cleanEnv({
+      PATH: pathWithoutMise(),
+      npm_config_prefer_offline: "true",
+      npm_config_audit: "false",
+      npm_config_fund: "false",
+    });
     expect((await run("sh", ["-c", "command -v mise || echo none"], { env })).stdout.trim()).toBe("none");
     const [rehearse, test] = quickStart();
     const rehearsed = await run("sh", ["-c", rehearse!], { cwd: clone, env, timeoutMs: 540_000 });
@@ -49,8 +59,12 @@ describe("the README's Quick start", () => {
     expect(rehearsed.stderr).toMatch(/the rehearsal went as the runbook says it should/);
     // The whole suite cannot run inside itself: mise's own dry run shows the second command's task
     // resolves, through npx, on the same clean clone (npm ci done above).
-    const resolved = await run("sh", ["-c", test!.replace("npm ci && npx mise run test", "npx mise run --dry-run test")], { cwd: clone, env, timeoutMs: 120_000 });
+    const resolved = await run(
+      "sh",
+      ["-c", test!.replace("npm ci && npx mise run test", "npx mise run --dry-run test")],
+      { cwd: clone, env, timeoutMs: 120_000 },
+    );
     expect(resolved.code, resolved.stderr).toBe(0);
-    expect(`${resolved.stdout}${resolved.stderr}`).toMatch(/tsc --noEmit -p \./);
+    expect(`${resolved.stdout}${resolved.stderr}`).toMatch(/biome check[\s\S]*tsc --noEmit -p \.[\s\S]*vitest run/);
   });
 });

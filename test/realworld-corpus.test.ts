@@ -28,7 +28,11 @@ function walk(dir: string): string[] {
 }
 
 function git(cwd: string, args: string[]): string {
-  return execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" } });
+  return execFileSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" },
+  });
 }
 
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
@@ -47,7 +51,9 @@ function parseFile(path: string, text: string): void {
 
 it("holds at least 12 extracts, including the three issue 15 names", () => {
   expect(extracts.length).toBeGreaterThanOrEqual(12);
-  expect(extracts).toEqual(expect.arrayContaining(["orhun__git-cliff", "cocogitto__cocogitto", "juspay__hyperswitch-card-vault"]));
+  expect(extracts).toEqual(
+    expect.arrayContaining(["orhun__git-cliff", "cocogitto__cocogitto", "juspay__hyperswitch-card-vault"]),
+  );
 });
 
 describe.each(extracts)("%s", (name) => {
@@ -126,7 +132,10 @@ describe.each(extracts)("%s", (name) => {
       expect(workflows).toContain(image.workflow);
       // An image a reader cannot resolve is a step the kit must name as not verified.
       if (!image.verifiable) {
-        const named = e.not_verified.some((s: { workflow: string; job: string; step: string }) => s.workflow === image.workflow && s.job === image.job && s.step === image.step);
+        const named = e.not_verified.some(
+          (s: { workflow: string; job: string; step: string }) =>
+            s.workflow === image.workflow && s.job === image.job && s.step === image.step,
+        );
         expect(named, `${image.ref} (${image.step}) is not in not_verified`).toBe(true);
       }
     }
@@ -155,7 +164,9 @@ describe.each(extracts)("%s", (name) => {
     const original = new Map(history.map((h) => [h.sha, h]));
     const headEntry = original.get(source.commit);
     expect(git(repo, ["log", "-1", "--format=%B", "HEAD"]).trimEnd()).toBe(headEntry?.message.trimEnd());
-    expect(git(repo, ["log", "-1", "--format=%aI %an <%ae>", "HEAD"]).trim()).toBe(`${headEntry?.date} ${headEntry?.author_name} <${headEntry?.author_email}>`);
+    expect(git(repo, ["log", "-1", "--format=%aI %an <%ae>", "HEAD"]).trim()).toBe(
+      `${headEntry?.date} ${headEntry?.author_name} <${headEntry?.author_email}>`,
+    );
 
     expect(Object.keys(first.tags).sort()).toEqual(tags.map((t) => t.name).sort());
     for (const tag of tags) {
@@ -170,6 +181,7 @@ describe.each(extracts)("%s", (name) => {
     const tracked = git(repo, ["ls-files"]).split("\n").filter(Boolean);
     const copied = walk(filesDir).map((f) => relative(filesDir, f));
     expect(tracked.filter((f) => !f.endsWith(MARKER)).sort()).toEqual(copied.sort());
-    for (const file of copied) expect(readFileSync(join(repo, file), "utf8"), file).toBe(readFileSync(join(filesDir, file), "utf8"));
+    for (const file of copied)
+      expect(readFileSync(join(repo, file), "utf8"), file).toBe(readFileSync(join(filesDir, file), "utf8"));
   });
 });

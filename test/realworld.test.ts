@@ -9,12 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { createRunner } from "../scripts/lib/run.ts";
+import { readTagWorkflows } from "../scripts/lib/workflow/index.ts";
 import type { KitRun } from "./helpers/kit.ts";
 import { gitAsync, kitIn, type Sandbox } from "./helpers/sandbox.ts";
 import { withSandbox } from "./helpers/world.ts";
 import { rebuildRepository } from "./realworld/rebuild.ts";
-import { createRunner } from "../scripts/lib/run.ts";
-import { readTagWorkflows } from "../scripts/lib/workflow/index.ts";
 
 const CORPUS = fileURLToPath(new URL("./realworld", import.meta.url));
 const extracts = readdirSync(CORPUS)
@@ -33,7 +33,12 @@ const TOPOLOGY_IDS: Record<string, string> = {
   "release tags off the branch": "tags-off-branch",
 };
 /** Unsupported flows only a workflow's reading shows: the workflow reader reports these. */
-const WORKFLOW_CONCERNS = new Set(["release in CI", "release by workflow_dispatch", "the tag workflow creates the GitHub release", "publishing triggered by the release, not the tag"]);
+const WORKFLOW_CONCERNS = new Set([
+  "release in CI",
+  "release by workflow_dispatch",
+  "the tag workflow creates the GitHub release",
+  "publishing triggered by the release, not the tag",
+]);
 
 interface Placed {
   workflow: string;
@@ -55,7 +60,15 @@ interface Expectation {
   tag_workflows: { file: string; filters: { tags: string[] | null } }[];
   other_workflows: { file: string; why: string }[];
   images: (Placed & { ref: string; tags: string[]; platforms: string[]; attested: boolean; verifiable: boolean })[];
-  artifacts: { kind: string; ref?: string; name: string; version: string; workflow: string | null; job: string | null; step: string }[];
+  artifacts: {
+    kind: string;
+    ref?: string;
+    name: string;
+    version: string;
+    workflow: string | null;
+    job: string | null;
+    step: string;
+  }[];
   not_verified: (Placed & { why: string })[];
   rehearsable: boolean;
 }
@@ -80,12 +93,23 @@ const check = (res: KitRun, id: string) => res.json.checks.find((c: { id: string
 describe.each(extracts)("%s", (name) => {
   const dir = join(CORPUS, name);
   const e = JSON.parse(readFileSync(join(dir, "expect.json"), "utf8")) as Expectation;
-  const source = JSON.parse(readFileSync(join(dir, "source.json"), "utf8")) as { repository: string; default_branch: string };
+  const source = JSON.parse(readFileSync(join(dir, "source.json"), "utf8")) as {
+    repository: string;
+    default_branch: string;
+  };
   const [owner, repo] = source.repository.split("/") as [string, string];
 
   it("preflight reads its release setup as expect.json says", async () => {
     const built = rebuildRepository(dir, join(scratch, name, "built"));
-    const seed = async (remote: string) => void (await gitAsync(built.path, "push", "-q", remote, `refs/heads/${source.default_branch}`, "refs/tags/*:refs/tags/*"));
+    const seed = async (remote: string) =>
+      void (await gitAsync(
+        built.path,
+        "push",
+        "-q",
+        remote,
+        `refs/heads/${source.default_branch}`,
+        "refs/tags/*:refs/tags/*",
+      ));
     await withSandbox({ owner, name: repo, defaultBranch: source.default_branch, example: false, seed }, async (sb) => {
       const clone = await cloneFromGitHub(sb, source.default_branch, join(scratch, name, "clone"));
       const res = await kitIn(sb, "preflight", ["--json"], { repo: clone, timeoutMs: 150_000 });
@@ -99,11 +123,15 @@ describe.each(extracts)("%s", (name) => {
       expect(check(res, "release-branch").detail).toBe(`on ${e.release_branch}`);
       expect(check(res, "up-to-date").detail).toContain(`origin/${e.release_branch}`);
       expect(check(res, "merged").detail).toBe(`HEAD is on origin/${e.release_branch}`);
-      expect(check(res, "push").detail).toMatch(new RegExp(`^git push --dry-run --atomic origin ${e.release_branch} is accepted`));
+      expect(check(res, "push").detail).toMatch(
+        new RegExp(`^git push --dry-run --atomic origin ${e.release_branch} is accepted`),
+      );
 
       // -- tag prefix: cog.toml's, or inferred from the history and said so
       expect(config.tag_prefix).toBe(e.tag_prefix);
-      expect(config.sources.tag_prefix).toMatch(e.tag_prefix_source === "inferred" ? /^inferred from the history/ : /^cog\.toml/);
+      expect(config.sources.tag_prefix).toMatch(
+        e.tag_prefix_source === "inferred" ? /^inferred from the history/ : /^cog\.toml/,
+      );
       expect(config.tag_scheme).toBe(e.tag_scheme);
 
       // -- next version: cog's (the stand-in's) answer, with the inferred prefix when cog.toml sets none
@@ -123,7 +151,8 @@ describe.each(extracts)("%s", (name) => {
         expected.add(id!);
       }
       expect(unsupportedIds).toEqual([...expected].sort());
-      for (const u of config.unsupported as { what: string }[]) expect(config_.detail).toContain(`not supported: ${u.what}`);
+      for (const u of config.unsupported as { what: string }[])
+        expect(config_.detail).toContain(`not supported: ${u.what}`);
       if (expected.size) expect(config_.status).toBe("fail");
 
       // -- config findings, each named in the config check; a failing one fails it
@@ -138,35 +167,81 @@ describe.each(extracts)("%s", (name) => {
       // -- tag workflows, images, artifacts, not verified: the reader's reading for the next tag
       // (the API gives the structure; preflight's report shows the same reading to the maintainer)
       const tag = e.next_tag ?? `${e.tag_prefix}1.0.0`;
-      const fill = (text: string) => text.replaceAll("{sha7}", built.head.slice(0, 7)).replaceAll("{sha}", built.head).replaceAll("{version}", e.next_version ?? "1.0.0");
-      const wf = await readTagWorkflows(createRunner(clone, false), { workflowPaths: null }, "HEAD", { owner, repository: source.repository, tag, sha: built.head });
+      const fill = (text: string) =>
+        text
+          .replaceAll("{sha7}", built.head.slice(0, 7))
+          .replaceAll("{sha}", built.head)
+          .replaceAll("{version}", e.next_version ?? "1.0.0");
+      const wf = await readTagWorkflows(createRunner(clone, false), { workflowPaths: null }, "HEAD", {
+        owner,
+        repository: source.repository,
+        tag,
+        sha: built.head,
+      });
       const byFile = (a: { file: string }, b: { file: string }) => a.file.localeCompare(b.file);
-      expect(wf.started.map((w) => ({ file: w.path, tags: w.filters.tags })).sort(byFile)).toEqual(e.tag_workflows.map((w) => ({ file: w.file, tags: w.filters.tags })).sort(byFile));
-      expect([...wf.started.map((w) => w.path), ...wf.notStarted.map((w) => w.path)].sort()).toEqual([...e.tag_workflows.map((w) => w.file), ...e.other_workflows.map((w) => w.file)].sort());
+      expect(wf.started.map((w) => ({ file: w.path, tags: w.filters.tags })).sort(byFile)).toEqual(
+        e.tag_workflows.map((w) => ({ file: w.file, tags: w.filters.tags })).sort(byFile),
+      );
+      expect([...wf.started.map((w) => w.path), ...wf.notStarted.map((w) => w.path)].sort()).toEqual(
+        [...e.tag_workflows.map((w) => w.file), ...e.other_workflows.map((w) => w.file)].sort(),
+      );
       const triggers = check(res, "tag-triggers");
       if (e.tag_workflows.length) for (const w of e.tag_workflows) expect(triggers.detail).toContain(w.file);
       else expect(triggers.status).not.toBe("pass");
 
       const sorted = <T>(items: T[]) => items.map((i) => JSON.stringify(i)).sort();
-      const image = (i: { ref: string; tags: string[]; platforms: string[] | null; workflow: string; job: string; step: string }, attested: boolean) => ({ ref: i.ref, tags: [...i.tags].sort(), platforms: i.platforms && [...i.platforms].sort(), attested, at: [i.workflow, i.job, i.step] });
-      expect(sorted(wf.images.map((i) => image(i, i.attest)))).toEqual(sorted(e.images.filter((i) => i.verifiable).map((i) => image({ ...i, tags: i.tags.map(fill) }, i.attested))));
+      const image = (
+        i: { ref: string; tags: string[]; platforms: string[] | null; workflow: string; job: string; step: string },
+        attested: boolean,
+      ) => ({
+        ref: i.ref,
+        tags: [...i.tags].sort(),
+        platforms: i.platforms && [...i.platforms].sort(),
+        attested,
+        at: [i.workflow, i.job, i.step],
+      });
+      expect(sorted(wf.images.map((i) => image(i, i.attest)))).toEqual(
+        sorted(e.images.filter((i) => i.verifiable).map((i) => image({ ...i, tags: i.tags.map(fill) }, i.attested))),
+      );
       // One check per image: image:<ref>, or image:<ref>:<first tag> where several builds push <ref>.
       expect(new Set(wf.images.map((i) => i.id)).size).toBe(wf.images.length);
-      for (const i of wf.images) expect(i.id).toBe(wf.images.filter((j) => j.ref === i.ref).length > 1 ? `image:${i.ref}:${i.tags[0]}` : `image:${i.ref}`);
+      for (const i of wf.images)
+        expect(i.id).toBe(
+          wf.images.filter((j) => j.ref === i.ref).length > 1 ? `image:${i.ref}:${i.tags[0]}` : `image:${i.ref}`,
+        );
 
       const READ_ARTIFACTS = ["helm", "oras"];
-      const artifact = (a: { kind: string; ref: string; tag: string; workflow: string | null; job: string | null; step: string }) => ({ kind: a.kind, ref: a.ref, tag: a.tag, at: [a.workflow, a.job, a.step] });
-      expect(sorted(wf.artifacts.map(artifact))).toEqual(sorted(e.artifacts.filter((a) => READ_ARTIFACTS.includes(a.kind)).map((a) => artifact({ ...a, ref: a.ref!, tag: fill(a.version) }))));
+      const artifact = (a: {
+        kind: string;
+        ref: string;
+        tag: string;
+        workflow: string | null;
+        job: string | null;
+        step: string;
+      }) => ({ kind: a.kind, ref: a.ref, tag: a.tag, at: [a.workflow, a.job, a.step] });
+      expect(sorted(wf.artifacts.map(artifact))).toEqual(
+        sorted(
+          e.artifacts
+            .filter((a) => READ_ARTIFACTS.includes(a.kind))
+            .map((a) => artifact({ ...a, ref: a.ref!, tag: fill(a.version) })),
+        ),
+      );
 
       // Everything else published by a tag workflow is named as not verified, by workflow, job and
       // step, and nothing else is: what expect.json says is not verified, the artifacts the kit does
       // not check, the images a reader cannot resolve. "<step> (N steps)" is N steps of that name.
-      const place = (p: { workflow: string | null; job: string | null; step: string }) => JSON.stringify([p.workflow, p.job, p.step.replace(/ \(\d+ steps\)$/, "")]);
-      const unread = [...e.not_verified, ...e.artifacts.filter((a) => a.workflow && !READ_ARTIFACTS.includes(a.kind)), ...e.images.filter((i) => !i.verifiable)];
+      const place = (p: { workflow: string | null; job: string | null; step: string }) =>
+        JSON.stringify([p.workflow, p.job, p.step.replace(/ \(\d+ steps\)$/, "")]);
+      const unread = [
+        ...e.not_verified,
+        ...e.artifacts.filter((a) => a.workflow && !READ_ARTIFACTS.includes(a.kind)),
+        ...e.images.filter((i) => !i.verifiable),
+      ];
       expect([...new Set(wf.notVerified.map(place))].sort()).toEqual([...new Set(unread.map(place))].sort());
       for (const { step, ...at } of unread) {
         const steps = /\((\d+) steps\)$/.exec(step)?.[1];
-        if (steps) expect(wf.notVerified.filter((n) => place(n) === place({ ...at, step }))).toHaveLength(Number(steps));
+        if (steps)
+          expect(wf.notVerified.filter((n) => place(n) === place({ ...at, step }))).toHaveLength(Number(steps));
       }
       const said = check(res, "config").detail;
       for (const n of wf.notVerified) expect(said).toContain(`${n.workflow}, job ${n.job}, step "${n.step}"`);

@@ -9,10 +9,33 @@ import { describe, test } from "vitest";
 import { deleteTag } from "../scripts/sandbox/registry.ts";
 import { until } from "./helpers/kit.ts";
 import { gitAsync, hintIn, kitIn, landCommit, remoteRefs, sandboxEnv } from "./helpers/sandbox.ts";
-import { CARGO_HOOK, CLIFF_HOOK, commitFile, cogToml, createReleaseThroughApi, diagnosed, exec, expectKept, head, localTag, published, recover, release, remoteTag, runOf, STORY_MS, tool, withSandbox, worldOf, writes } from "./helpers/world.ts";
+import {
+  CARGO_HOOK,
+  CLIFF_HOOK,
+  cogToml,
+  commitFile,
+  createReleaseThroughApi,
+  diagnosed,
+  exec,
+  expectKept,
+  head,
+  localTag,
+  published,
+  recover,
+  release,
+  remoteTag,
+  runOf,
+  STORY_MS,
+  tool,
+  withSandbox,
+  worldOf,
+  writes,
+} from "./helpers/world.ts";
 
 describe.concurrent("mise run release:recover: every state of the table, built for real", () => {
-  test("workflow-running, workflow-failed and images-missing: waits, re-runs for the same tag, refuses what GitHub would", { timeout: STORY_MS }, async ({ expect }) => {
+  test("workflow-running, workflow-failed and images-missing: waits, re-runs for the same tag, refuses what GitHub would", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     // The first run is held in progress until recover has seen it running; re-runs are quick.
     await withSandbox({ scenario: { holdRuns: true, failJobs: [{ job: "admin-ui", attempts: 1 }] } }, async (sb) => {
       expect((await release(sb, "--yes")).code).toBe(0);
@@ -30,12 +53,17 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       const [run] = runOf(sb, ours);
       const failed = await diagnosed(expect, sb, "workflow-failed");
       expect(failed.evidence.failed_jobs).toEqual(["Admin UI image"]);
-      expect(failed.next[0].commands).toEqual([`POST ${sb.apiUrl}/repos/acme/gateway/actions/runs/${run!.id}/rerun-failed-jobs`]);
+      expect(failed.next[0].commands).toEqual([
+        `POST ${sb.apiUrl}/repos/acme/gateway/actions/runs/${run!.id}/rerun-failed-jobs`,
+      ]);
 
       // What GitHub would refuse, recover refuses first: it says why and what to do instead, and writes nothing.
       const created = run!.createdAt;
       const refusals: [() => void, RegExp][] = [
-        [() => (run!.createdAt = new Date(Date.now() - 31 * 24 * 3600_000).toISOString()), /31 days old.*within 30 days/],
+        [
+          () => (run!.createdAt = new Date(Date.now() - 31 * 24 * 3600_000).toISOString()),
+          /31 days old.*within 30 days/,
+        ],
         [() => (run!.runAttempt = 50), /run 50 times.*at most 50/],
       ];
       for (const [make, says] of refusals) {
@@ -63,7 +91,9 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       // failed jobs to re-run; recover says so and re-runs the whole run.
       deleteTag(sb.registry.store, "acme/admin-ui", "v0.3.0");
       const missing = await diagnosed(expect, sb, "images-missing");
-      expect(missing.evidence.images.find((i: any) => i.ref === "ghcr.io/acme/admin-ui")).toMatchObject({ missing_tags: ["v0.3.0"] });
+      expect(missing.evidence.images.find((i: any) => i.ref === "ghcr.io/acme/admin-ui")).toMatchObject({
+        missing_tags: ["v0.3.0"],
+      });
       expect(missing.next[0].action).toMatch(/succeeded, so it has no failed jobs to re-run/);
       expect(missing.next[0].commands).toEqual([`POST ${sb.apiUrl}/repos/acme/gateway/actions/runs/${run!.id}/rerun`]);
       const rerun = await recover(sb, "--apply", "--yes");
@@ -77,8 +107,17 @@ describe.concurrent("mise run release:recover: every state of the table, built f
     });
   });
 
-  test("pushed-no-release: the release creation failed after the push; --apply creates it and waits through the running workflow", { timeout: STORY_MS }, async ({ expect }) => {
-    const fault = { method: "POST", route: "/repos/{owner}/{repo}/releases", kind: "status" as const, status: 403, body: { message: "Resource not accessible by integration" }, times: 1 };
+  test("pushed-no-release: the release creation failed after the push; --apply creates it and waits through the running workflow", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
+    const fault = {
+      method: "POST",
+      route: "/repos/{owner}/{repo}/releases",
+      kind: "status" as const,
+      status: 403,
+      body: { message: "Resource not accessible by integration" },
+      times: 1,
+    };
     // The run is held in progress until recover has created the release, however slow the machine.
     await withSandbox({ scenario: { holdRuns: true, faults: [fault] } }, async (sb) => {
       const rel = await release(sb, "--yes");
@@ -91,13 +130,20 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       const d = await diagnosed(expect, sb, "pushed-no-release", { runInProgress: true });
       expect(d.evidence).toMatchObject({ local_tag_commit: ours, remote_tag_commit: ours, release: null });
       expect(d.next[0].commands).toHaveLength(1);
-      expect(d.next[0].commands[0]).toMatch(new RegExp(`^POST ${sb.apiUrl}/repos/acme/gateway/releases \\{"tag_name":"v0.3.0","name":"v0.3.0","body":"## \\[0.3.0\\]`));
+      expect(d.next[0].commands[0]).toMatch(
+        new RegExp(
+          `^POST ${sb.apiUrl}/repos/acme/gateway/releases \\{"tag_name":"v0.3.0","name":"v0.3.0","body":"## \\[0.3.0\\]`,
+        ),
+      );
 
       // The run is still in progress when --apply starts; recover ends complete, which needs the run
       // to have succeeded: it created the release, then waited through workflow-running.
       expect(runOf(sb, ours)[0]!.status).not.toBe("completed");
       const applying = recover(sb, "--apply", "--yes");
-      await until(() => sb.api.requests.get("POST /repos/{owner}/{repo}/releases 201") === 1, "recover to create the release");
+      await until(
+        () => sb.api.requests.get("POST /repos/{owner}/{repo}/releases 201") === 1,
+        "recover to create the release",
+      );
       expect(runOf(sb, ours)[0]!.status).not.toBe("completed");
       sb.scenario.holdRuns = false;
       const applied = await applying;
@@ -106,12 +152,16 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       expect(runOf(sb, ours).map((r) => [r.status, r.conclusion])).toEqual([["completed", "success"]]);
       expect(applied.json.evidence.images.every((i: any) => i.digest)).toBe(true);
       expect(sb.api.state.releases.map((r) => [r.tagName, r.draft])).toEqual([["v0.3.0", false]]);
-      expect(writes(sb).filter((w) => w.startsWith("POST /repos/{owner}/{repo}/releases 201"))).toEqual(["POST /repos/{owner}/{repo}/releases 201 ×1"]);
+      expect(writes(sb).filter((w) => w.startsWith("POST /repos/{owner}/{repo}/releases 201"))).toEqual([
+        "POST /repos/{owner}/{repo}/releases 201 ×1",
+      ]);
       await expectKept(expect, sb, kept);
     });
   });
 
-  test("tag-mismatch: GitHub made the tag at main's head and a run used it: recover stops, moves nothing, and its advice leads to the next version", { timeout: STORY_MS }, async ({ expect }) => {
+  test("tag-mismatch: GitHub made the tag at main's head and a run used it: recover stops, moves nothing, and its advice leads to the next version", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
       const base = await head(sb);
       // Authored locally (the gate refused: no terminal), then the runbook's `gh release create`
@@ -125,9 +175,20 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       const kept = await published(sb);
 
       const d = await diagnosed(expect, sb, "tag-mismatch");
-      expect(d.evidence).toMatchObject({ local_tag_commit: ours, remote_tag_commit: base, release: { id, draft: false }, run: { id: runOf(sb, base)[0]!.id } });
+      expect(d.evidence).toMatchObject({
+        local_tag_commit: ours,
+        remote_tag_commit: base,
+        release: { id, draft: false },
+        run: { id: runOf(sb, base)[0]!.id },
+      });
       expect(d.next[0].action).toMatch(/never moved/);
-      expect(d.next[0].commands).toEqual(["git tag -d v0.3.0", `git reset --keep '${ours!.slice(0, 12)}^'`, "git fetch origin tag v0.3.0", hintIn(sb, "release:preflight"), hintIn(sb, "release")]);
+      expect(d.next[0].commands).toEqual([
+        "git tag -d v0.3.0",
+        `git reset --keep '${ours!.slice(0, 12)}^'`,
+        "git fetch origin tag v0.3.0",
+        hintIn(sb, "release:preflight"),
+        hintIn(sb, "release"),
+      ]);
 
       // --apply stops, even when told it may delete the release: a consumed tag is final.
       const before = await worldOf(sb);
@@ -141,14 +202,24 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       // workflow (as with the Actions GITHUB_TOKEN): recover waits a bounded time for a run, then
       // says none will start and what to do.
       // Pasted into a shell, as a maintainer would.
-      for (const command of d.next[0].commands.slice(0, 3)) await exec("sh", ["-c", command], { cwd: sb.repoPath!, env: sandboxEnv(sb) });
+      for (const command of d.next[0].commands.slice(0, 3))
+        await exec("sh", ["-c", command], { cwd: sb.repoPath!, env: sandboxEnv(sb) });
       expect(await localTag(sb, "v0.3.0")).toBe(base);
       expect(await head(sb)).toBe(base);
       // GitHub's v0.3.0 commit still says 0.2.0: preflight asks for the versions to be stamped first.
       const preflight = await kitIn(sb, "preflight", ["--json"]);
-      expect(preflight.json.checks.find((c: any) => c.id === "versions")).toMatchObject({ status: "fail", fix: expect.stringContaining("cargo release version 0.3.0 --execute --no-confirm") });
+      expect(preflight.json.checks.find((c: any) => c.id === "versions")).toMatchObject({
+        status: "fail",
+        fix: expect.stringContaining("cargo release version 0.3.0 --execute --no-confirm"),
+      });
       await tool(sb, "cargo", "release", "version", "0.3.0", "--execute", "--no-confirm");
-      await gitAsync(sb.repoPath!, "commit", "-q", "-am", "fix: stamp the crates with 0.3.0, the version v0.3.0 was published as");
+      await gitAsync(
+        sb.repoPath!,
+        "commit",
+        "-q",
+        "-am",
+        "fix: stamp the crates with 0.3.0, the version v0.3.0 was published as",
+      );
       await gitAsync(sb.repoPath!, "push", "-q", "origin", "HEAD:refs/heads/main");
       sb.scenario.pushesStartNoRuns = true;
       const next = await release(sb, "--yes");
@@ -166,7 +237,9 @@ describe.concurrent("mise run release:recover: every state of the table, built f
     });
   });
 
-  test("release-without-tag: GitHub's tag that nothing used is deleted only with --delete-release, then ours is pushed and released", { timeout: STORY_MS }, async ({ expect }) => {
+  test("release-without-tag: GitHub's tag that nothing used is deleted only with --delete-release, then ours is pushed and released", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
       const repo = sb.repoPath!;
       const workflow = await readFile(join(repo, ".github/workflows/release.yml"), "utf8");
@@ -178,7 +251,10 @@ describe.concurrent("mise run release:recover: every state of the table, built f
         if (fix) await commitFile(sb, "NOTES.md", `${fix}\n`, fix, false);
         await commitFile(sb, ".github/workflows/release.yml", workflow, "ci: build release tags again", false);
         await tool(sb, "cog", "bump", "--auto", "--skip-untracked");
-        return { originHead: await gitAsync(sb.remotePath, "rev-parse", "refs/heads/main"), ours: (await localTag(sb, (await tool(sb, "git", "describe", "--tags", "--exact-match")).trim()))! };
+        return {
+          originHead: await gitAsync(sb.remotePath, "rev-parse", "refs/heads/main"),
+          ours: (await localTag(sb, (await tool(sb, "git", "describe", "--tags", "--exact-match")).trim()))!,
+        };
       };
       const { originHead, ours } = await authorBehindFilters("");
       const kept = await published(sb);
@@ -188,10 +264,20 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       expect(sb.api.state.runs).toEqual([]);
 
       const d = await diagnosed(expect, sb, "release-without-tag");
-      expect(d.evidence).toMatchObject({ local_tag_commit: ours, remote_tag_commit: originHead, release: { id, draft: false }, run: null });
+      expect(d.evidence).toMatchObject({
+        local_tag_commit: ours,
+        remote_tag_commit: originHead,
+        release: { id, draft: false },
+        run: null,
+      });
       const deleteRelease = `DELETE ${sb.apiUrl}/repos/${sb.repository}/releases/${id}`;
       const deleteRef = `DELETE ${sb.apiUrl}/repos/${sb.repository}/git/refs/tags/v0.3.0`;
-      expect(d.next[0].commands).toEqual([hintIn(sb, "release:recover", ["--tag", "v0.3.0", "--apply", "--delete-release", "v0.3.0"]), deleteRelease, deleteRef, "git push --atomic origin main v0.3.0"]);
+      expect(d.next[0].commands).toEqual([
+        hintIn(sb, "release:recover", ["--tag", "v0.3.0", "--apply", "--delete-release", "v0.3.0"]),
+        deleteRelease,
+        deleteRef,
+        "git push --atomic origin main v0.3.0",
+      ]);
 
       // --yes never implies deleting a published release: exit 1, the flag named, nothing deleted.
       const before = await worldOf(sb);
@@ -220,7 +306,11 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       const keptImmutable = await published(sb);
       const di = await diagnosed(expect, sb, "release-without-tag");
       expect(di.tag).toBe("v0.3.1");
-      expect(di.evidence).toMatchObject({ local_tag_commit: next.ours, remote_tag_commit: next.originHead, release: { id: immutable.id, immutable: true } });
+      expect(di.evidence).toMatchObject({
+        local_tag_commit: next.ours,
+        remote_tag_commit: next.originHead,
+        release: { id: immutable.id, immutable: true },
+      });
       expect(di.next[0].action).toMatch(/immutable.*final/);
       const beforeImmutable = await worldOf(sb);
       const stopped = await recover(sb, "--apply", "--yes", "--delete-release", "v0.3.1");
@@ -230,7 +320,9 @@ describe.concurrent("mise run release:recover: every state of the table, built f
     });
   });
 
-  test("authored-not-pushed: the gate refused; --apply --dry-run changes nothing, --apply pushes and finishes, --abandon drops", { timeout: STORY_MS }, async ({ expect }) => {
+  test("authored-not-pushed: the gate refused; --apply --dry-run changes nothing, --apply pushes and finishes, --abandon drops", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
       const kept = await published(sb);
       const remoteBefore = await remoteRefs(sb);
@@ -242,7 +334,13 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       expect(ours).toBe(await head(sb));
 
       const d = await diagnosed(expect, sb, "authored-not-pushed");
-      expect(d.evidence).toMatchObject({ local_tag_commit: ours, remote_tag_commit: null, release: null, head_is_release_commit: true, commit_on_origin: false });
+      expect(d.evidence).toMatchObject({
+        local_tag_commit: ours,
+        remote_tag_commit: null,
+        release: null,
+        head_is_release_commit: true,
+        commit_on_origin: false,
+      });
       expect(d.next[0].commands).toEqual(["git push --atomic origin main v0.3.0"]);
 
       // --apply --dry-run prints the push and changes nothing; it exits 0 as release --dry-run does,
@@ -250,7 +348,9 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       const before = await worldOf(sb);
       const dry = await recover(sb, "--apply", "--dry-run");
       expect(dry.code, dry.stderr).toBe(0);
-      expect(dry.stderr).toContain("git push --atomic origin refs/heads/main:refs/heads/main refs/tags/v0.3.0:refs/tags/v0.3.0");
+      expect(dry.stderr).toContain(
+        "git push --atomic origin refs/heads/main:refs/heads/main refs/tags/v0.3.0:refs/tags/v0.3.0",
+      );
       expect(await worldOf(sb)).toEqual(before);
 
       // --apply without --yes and without a terminal: the gate refuses, nothing changes.
@@ -268,7 +368,10 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       expect(sb.api.state.releases[0]!.body).toContain("## [0.3.0]");
       expect(runOf(sb, ours!).map((r) => r.conclusion)).toEqual(["success"]);
       const complete = await diagnosed(expect, sb, "complete");
-      expect(complete.evidence.images.map((i: any) => i.ref).sort()).toEqual(["ghcr.io/acme/admin-ui", "ghcr.io/acme/gateway"]);
+      expect(complete.evidence.images.map((i: any) => i.ref).sort()).toEqual([
+        "ghcr.io/acme/admin-ui",
+        "ghcr.io/acme/gateway",
+      ]);
 
       // The next release, authored but not pushed, then --abandon --apply: dropped; v0.3.0 untouched.
       const fix = await landCommit(sb, "fix(gateway): close idle upstream connections");
@@ -287,11 +390,18 @@ describe.concurrent("mise run release:recover: every state of the table, built f
     });
   });
 
-  test("local-changes-failed: the runbook's literal order (cog bump, then git-cliff and cargo-release) is finished or abandoned", { timeout: STORY_MS }, async ({ expect }) => {
+  test("local-changes-failed: the runbook's literal order (cog bump, then git-cliff and cargo-release) is finished or abandoned", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
       const kept = await published(sb);
       // The runbook's order: no pre_bump_hooks, so cog commits and tags before the other tools run.
-      const base = await commitFile(sb, "cog.toml", cogToml([]), "chore: run git-cliff and cargo-release after cog, as the runbook lists them");
+      const base = await commitFile(
+        sb,
+        "cog.toml",
+        cogToml([]),
+        "chore: run git-cliff and cargo-release after cog, as the runbook lists them",
+      );
       const literalOrder = async () => {
         await tool(sb, "cog", "bump", "--auto", "--skip-untracked");
         await tool(sb, "git-cliff", "-o", "CHANGELOG.md");
@@ -305,9 +415,16 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       expect(d.evidence.local_tag_commit).toBe(tagged);
       expect(d.evidence.release_commit_problems.join(" ")).toMatch(/CHANGELOG\.md/);
       expect(d.evidence.release_commit_problems.join(" ")).toMatch(/Cargo\.toml has version 0\.2\.0, not 0\.3\.0/);
-      expect(d.evidence.dirty_files).toEqual(expect.arrayContaining(["CHANGELOG.md", "Cargo.lock", "crates/gateway/Cargo.toml"]));
+      expect(d.evidence.dirty_files).toEqual(
+        expect.arrayContaining(["CHANGELOG.md", "Cargo.lock", "crates/gateway/Cargo.toml"]),
+      );
       // Finish (commit the hook output into the local release commit) or --abandon: both spelled out.
-      expect(d.next[0].commands).toEqual(["git status --short", "git add -- CHANGELOG.md Cargo.lock crates/admin-ui/Cargo.toml crates/gateway/Cargo.toml", "git commit --amend --no-edit --no-verify", "git tag -f v0.3.0"]);
+      expect(d.next[0].commands).toEqual([
+        "git status --short",
+        "git add -- CHANGELOG.md Cargo.lock crates/admin-ui/Cargo.toml crates/gateway/Cargo.toml",
+        "git commit --amend --no-edit --no-verify",
+        "git tag -f v0.3.0",
+      ]);
       expect(d.next[0].action).toMatch(/--abandon/);
       const remoteBefore = await remoteRefs(sb);
 
@@ -322,12 +439,22 @@ describe.concurrent("mise run release:recover: every state of the table, built f
 
       // A release commit missing its changelog section (only the cargo-release hook), on a clean tree:
       // nothing can finish it, so recover names --abandon and changes nothing on --apply.
-      const cargoOnly = await commitFile(sb, "cog.toml", cogToml([CARGO_HOOK]), "chore: stamp versions before cog commits", false);
+      const cargoOnly = await commitFile(
+        sb,
+        "cog.toml",
+        cogToml([CARGO_HOOK]),
+        "chore: stamp versions before cog commits",
+        false,
+      );
       await tool(sb, "cog", "bump", "--auto", "--skip-untracked");
       const noChangelog = await diagnosed(expect, sb, "local-changes-failed");
-      expect(noChangelog.evidence.release_commit_problems).toEqual([expect.stringMatching(/CHANGELOG\.md in the release commit has no section for 0\.3\.0/)]);
+      expect(noChangelog.evidence.release_commit_problems).toEqual([
+        expect.stringMatching(/CHANGELOG\.md in the release commit has no section for 0\.3\.0/),
+      ]);
       expect(noChangelog.evidence.dirty_files).toEqual([]);
-      expect(noChangelog.next[0].commands).toContain(hintIn(sb, "release:recover", ["--tag", "v0.3.0", "--abandon", "--apply"]));
+      expect(noChangelog.next[0].commands).toContain(
+        hintIn(sb, "release:recover", ["--tag", "v0.3.0", "--abandon", "--apply"]),
+      );
       expect((await recover(sb, "--abandon", "--apply", "--yes")).code).toBe(0);
       expect(await head(sb)).toBe(cargoOnly);
       expect(await localTag(sb, "v0.3.0")).toBeNull();
@@ -343,14 +470,18 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       expect(commit).toBe(await head(sb));
       expect(await gitAsync(sb.remotePath, "rev-parse", `${commit}^`)).toBe(base);
       expect(await gitAsync(sb.remotePath, "show", `${commit}:CHANGELOG.md`)).toContain("## [0.3.0]");
-      expect(await gitAsync(sb.remotePath, "show", `${commit}:crates/gateway/Cargo.toml`)).toContain('version = "0.3.0"');
+      expect(await gitAsync(sb.remotePath, "show", `${commit}:crates/gateway/Cargo.toml`)).toContain(
+        'version = "0.3.0"',
+      );
       expect(sb.api.state.releases.map((r) => [r.tagName, r.draft])).toEqual([["v0.3.0", false]]);
       expect(runOf(sb, commit!).map((r) => r.conclusion)).toEqual(["success"]);
       await expectKept(expect, sb, kept);
     });
   });
 
-  test("bump-stashed: a failed pre-bump hook's stash is shown with the hook, and dropped only once the hook is fixed", { timeout: STORY_MS }, async ({ expect }) => {
+  test("bump-stashed: a failed pre-bump hook's stash is shown with the hook, and dropped only once the hook is fixed", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     // cargo-release writes first, then git-cliff fails: cog stashes what cargo-release wrote.
     const broken = cogToml([CARGO_HOOK, `${CLIFF_HOOK} --repository missing`]);
     await withSandbox({ example: { extraFiles: { "cog.toml": broken } } }, async (sb) => {
@@ -368,7 +499,9 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       expect(d.evidence.local_tag_commit).toBeNull();
       // The failed hook is named, and the commands show and drop the stash.
       expect(d.next[0].action).toContain(`${CLIFF_HOOK} --repository missing`);
-      expect(d.next[0].commands).toEqual(expect.arrayContaining(["git stash show --stat stash@{0}", "git stash drop stash@{0}", hintIn(sb, "release")]));
+      expect(d.next[0].commands).toEqual(
+        expect.arrayContaining(["git stash show --stat stash@{0}", "git stash drop stash@{0}", hintIn(sb, "release")]),
+      );
 
       // The hook is not fixed yet: --apply refuses to drop the stash.
       const before = await worldOf(sb);
@@ -379,7 +512,12 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       expect(await worldOf(sb)).toEqual(before);
 
       // Once the fix is committed, --apply drops cog's stash, and nothing of v0.3.0 remains.
-      const fixed = await commitFile(sb, "cog.toml", cogToml([CARGO_HOOK, CLIFF_HOOK]), "chore: fix the git-cliff pre-bump hook");
+      const fixed = await commitFile(
+        sb,
+        "cog.toml",
+        cogToml([CARGO_HOOK, CLIFF_HOOK]),
+        "chore: fix the git-cliff pre-bump hook",
+      );
       const remoteBefore = await remoteRefs(sb);
       const dropped = await recover(sb, "--apply", "--yes");
       expect(dropped.code, dropped.stderr).toBe(0);

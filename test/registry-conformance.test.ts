@@ -3,7 +3,7 @@
 // Docker-Content-Digest, Etag, Location, bodies), and the kit's client must read the same things
 // from both. A second real registry, configured with `auth: token` and the sandbox's realm and
 // service, checks the 401 challenges the same way.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -20,10 +20,10 @@ import {
   publishIndex,
   putBlob,
   putManifest,
-  sha256,
-  startRegistry,
   type RegistryStore,
   type SandboxRegistry,
+  sha256,
+  startRegistry,
 } from "../scripts/sandbox/registry.ts";
 
 function findBinary(): string | null {
@@ -42,11 +42,13 @@ function findBinary(): string | null {
 const BINARY = findBinary();
 const REQUIRED = process.env.RELEASE_KIT_REQUIRE_REGISTRY === "1";
 if (!BINARY && !REQUIRED) {
-  console.warn("registry-conformance: skipped, Debian's docker-registry is not installed (apt-get install docker-registry); the sandbox registry is unchecked against a real one");
+  console.warn(
+    "registry-conformance: skipped, Debian's docker-registry is not installed (apt-get install docker-registry); the sandbox registry is unchecked against a real one",
+  );
 }
 
 const ALL = [OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST].join(", ");
-const ZERO = "sha256:" + "0".repeat(64);
+const ZERO = `sha256:${"0".repeat(64)}`;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -133,7 +135,11 @@ function normalise(res: Response, body: string, origin: string | null): Snap {
     value = value.replace(/\/blobs\/uploads\/[0-9a-f-]{36}\?_state=[^&\s]+/, "/blobs/uploads/UUID?_state=STATE");
     if (k === "docker-upload-uuid") value = "UUID";
     // docker-registry lists a challenge's actions in Go map order, which changes from run to run.
-    if (k === "www-authenticate") value = value.replace(/(repository:[^:"]+:)([^"]+)/, (_m, head: string, actions: string) => head + actions.split(",").sort().join(","));
+    if (k === "www-authenticate")
+      value = value.replace(
+        /(repository:[^:"]+:)([^"]+)/,
+        (_m, head: string, actions: string) => head + actions.split(",").sort().join(","),
+      );
     headers[k] = value;
   }
   return { status: res.status, headers, body: res.status === 401 ? sortDetails(body) : body };
@@ -143,7 +149,12 @@ function normalise(res: Response, body: string, origin: string | null): Snap {
 function sortDetails(body: string): string {
   try {
     const doc = JSON.parse(body) as { errors?: { detail?: unknown }[] };
-    for (const e of doc.errors ?? []) if (Array.isArray(e.detail)) e.detail = e.detail.map((d) => JSON.stringify(d)).sort().map((d) => JSON.parse(d));
+    for (const e of doc.errors ?? [])
+      if (Array.isArray(e.detail))
+        e.detail = e.detail
+          .map((d) => JSON.stringify(d))
+          .sort()
+          .map((d) => JSON.parse(d));
     return JSON.stringify(doc);
   } catch {
     return body;
@@ -158,9 +169,21 @@ interface Side {
   keepOrigin?: boolean;
 }
 
-async function hit(side: Side, method: string, target: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<{ snap: Snap; res: Response }> {
+async function hit(
+  side: Side,
+  method: string,
+  target: string,
+  headers: Record<string, string> = {},
+  body?: string | Buffer,
+): Promise<{ snap: Snap; res: Response }> {
   const url = target.startsWith("http") ? target : side.url + target;
-  const res = await fetch(url, { method, headers: { ...side.auth, ...headers }, body, redirect: "manual", signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(url, {
+    method,
+    headers: { ...side.auth, ...headers },
+    body,
+    redirect: "manual",
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = method === "HEAD" ? "" : await res.text();
   return { snap: normalise(res, text, side.keepOrigin ? null : side.url), res };
 }
@@ -175,8 +198,16 @@ describe.skipIf(!BINARY && !REQUIRED)("the sandbox registry answers as Debian's 
   let compared = 0;
 
   /** The same request to both; their normalised answers must be equal. */
-  async function same(method: string, target: string | ((s: Side) => string), headers: Record<string, string> = {}, body?: string | Buffer, mapBody?: (b: string) => string) {
-    const answers = await Promise.all(sides.map((s) => hit(s, method, typeof target === "string" ? target : target(s), headers, body)));
+  async function same(
+    method: string,
+    target: string | ((s: Side) => string),
+    headers: Record<string, string> = {},
+    body?: string | Buffer,
+    mapBody?: (b: string) => string,
+  ) {
+    const answers = await Promise.all(
+      sides.map((s) => hit(s, method, typeof target === "string" ? target : target(s), headers, body)),
+    );
     const [a, b] = answers.map(({ snap }) => (mapBody ? { ...snap, body: mapBody(snap.body) } : snap));
     const label = `${method} ${typeof target === "string" ? target : target(sides[0])} ${JSON.stringify(headers)}`;
     expect({ label, ...b }).toEqual({ label, ...a });
@@ -190,30 +221,76 @@ describe.skipIf(!BINARY && !REQUIRED)("the sandbox registry answers as Debian's 
     sandbox = await startRegistry({ auth: "anonymous" });
     real = await startReal(join(dir, "plain"));
     // The sandbox wants a bearer token (GHCR does too); the plain real registry ignores it.
-    const scopes = ["acme/gateway", "acme/admin-ui", "acme/charts/gateway", "acme/legacy", "acme/mirror", "acme/scratch", "acme/nothing", "Acme/gateway"]
+    const scopes = [
+      "acme/gateway",
+      "acme/admin-ui",
+      "acme/charts/gateway",
+      "acme/legacy",
+      "acme/mirror",
+      "acme/scratch",
+      "acme/nothing",
+      "Acme/gateway",
+    ]
       .map((n) => `scope=${encodeURIComponent(`repository:${n}:pull,push,delete`)}`)
       .join("&");
-    const { token } = (await (await fetch(`${sandbox.url}/token?service=${sandbox.service}&${scopes}`)).json()) as { token: string };
+    const { token } = (await (await fetch(`${sandbox.url}/token?service=${sandbox.service}&${scopes}`)).json()) as {
+      token: string;
+    };
     sides = [
       { name: "docker-registry", url: real.url, auth: {} },
       { name: "sandbox", url: sandbox.url, auth: { authorization: `Bearer ${token}` } },
     ];
     content = createRegistryStore();
-    publishIndex(content, "acme/gateway", { platforms: ["linux/amd64"], tags: ["v1.4.0", "1.4", "latest"], attestations: true, seed: "conformance" });
-    publishIndex(content, "acme/admin-ui", { platforms: ["linux/amd64", "linux/arm64", "linux/arm/v7"], tags: ["v1.4.0", "latest"], attestations: true, seed: "conformance" });
-    publishArtifact(content, "acme/charts/gateway", { tag: "1.4.0", configMediaType: "application/vnd.cncf.helm.config.v1+json", layerMediaType: "application/vnd.cncf.helm.chart.content.v1.tar+gzip", layer: "chart bytes", config: '{"name":"gateway","version":"1.4.0"}', annotations: { "org.opencontainers.image.title": "gateway" } });
+    publishIndex(content, "acme/gateway", {
+      platforms: ["linux/amd64"],
+      tags: ["v1.4.0", "1.4", "latest"],
+      attestations: true,
+      seed: "conformance",
+    });
+    publishIndex(content, "acme/admin-ui", {
+      platforms: ["linux/amd64", "linux/arm64", "linux/arm/v7"],
+      tags: ["v1.4.0", "latest"],
+      attestations: true,
+      seed: "conformance",
+    });
+    publishArtifact(content, "acme/charts/gateway", {
+      tag: "1.4.0",
+      configMediaType: "application/vnd.cncf.helm.config.v1+json",
+      layerMediaType: "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
+      layer: "chart bytes",
+      config: '{"name":"gateway","version":"1.4.0"}',
+      annotations: { "org.opencontainers.image.title": "gateway" },
+    });
     // Docker media types, as older builders push them, plus an OCI manifest without mediaType.
     const layer = putBlob(content, "acme/legacy", "legacy layer");
     const docker = (arch: string) => {
-      const config = Buffer.from(JSON.stringify({ architecture: arch, os: "linux", rootfs: { type: "layers", diff_ids: [layer] } }));
+      const config = Buffer.from(
+        JSON.stringify({ architecture: arch, os: "linux", rootfs: { type: "layers", diff_ids: [layer] } }),
+      );
       const digest = putBlob(content, "acme/legacy", config);
-      return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: DOCKER_MANIFEST, config: { mediaType: "application/vnd.docker.container.image.v1+json", digest, size: config.length }, layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", digest: layer, size: 12 }] }));
+      return Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: DOCKER_MANIFEST,
+          config: { mediaType: "application/vnd.docker.container.image.v1+json", digest, size: config.length },
+          layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", digest: layer, size: 12 }],
+        }),
+      );
     };
     const arm = docker("arm64");
     const amd = docker("amd64");
     putManifest(content, "acme/legacy", arm, DOCKER_MANIFEST);
     putManifest(content, "acme/legacy", amd, DOCKER_MANIFEST, ["single"]);
-    const list = { schemaVersion: 2, mediaType: DOCKER_LIST, manifests: [arm, amd].map((m, i) => ({ mediaType: DOCKER_MANIFEST, digest: sha256(m), size: m.length, platform: { architecture: i ? "amd64" : "arm64", os: "linux" } })) };
+    const list = {
+      schemaVersion: 2,
+      mediaType: DOCKER_LIST,
+      manifests: [arm, amd].map((m, i) => ({
+        mediaType: DOCKER_MANIFEST,
+        digest: sha256(m),
+        size: m.length,
+        platform: { architecture: i ? "amd64" : "arm64", os: "linux" },
+      })),
+    };
     putManifest(content, "acme/legacy", JSON.stringify(list, null, 2), DOCKER_LIST, ["list"]);
     const bare = JSON.stringify({ schemaVersion: 2, config: JSON.parse(amd.toString()).config, layers: [] });
     putManifest(content, "acme/legacy", bare, OCI_MANIFEST, ["bare"]);
@@ -227,7 +304,10 @@ describe.skipIf(!BINARY && !REQUIRED)("the sandbox registry answers as Debian's 
   });
 
   it("has Debian's docker-registry to compare with whenever CI requires it", () => {
-    expect(BINARY !== null || !REQUIRED, "RELEASE_KIT_REQUIRE_REGISTRY=1 but docker-registry is not on PATH nor at /usr/bin/docker-registry: install Debian's package (apt-get install docker-registry)").toBe(true);
+    expect(
+      BINARY !== null || !REQUIRED,
+      "RELEASE_KIT_REQUIRE_REGISTRY=1 but docker-registry is not on PATH nor at /usr/bin/docker-registry: install Debian's package (apt-get install docker-registry)",
+    ).toBe(true);
   });
 
   it.skipIf(!BINARY)("takes the same pushes the same way", async () => {
@@ -243,16 +323,35 @@ describe.skipIf(!BINARY && !REQUIRED)("the sandbox registry answers as Debian's 
         const locations = new Map(sides.map((s, i) => [s.name, started[i]!.res.headers.get("location")!]));
         if (n++ % 2 === 1) {
           const half = Math.floor(bytes.length / 2);
-          const patched = await same("PATCH", (s) => locations.get(s.name)!, { "content-type": "application/octet-stream" }, bytes.subarray(0, half));
+          const patched = await same(
+            "PATCH",
+            (s) => locations.get(s.name)!,
+            { "content-type": "application/octet-stream" },
+            bytes.subarray(0, half),
+          );
           for (const [i, s] of sides.entries()) locations.set(s.name, patched[i]!.res.headers.get("location")!);
           const sep = (s: Side) => (locations.get(s.name)!.includes("?") ? "&" : "?");
-          await same("PUT", (s) => `${locations.get(s.name)}${sep(s)}digest=${encodeURIComponent(digest)}`, { "content-type": "application/octet-stream" }, bytes.subarray(half));
+          await same(
+            "PUT",
+            (s) => `${locations.get(s.name)}${sep(s)}digest=${encodeURIComponent(digest)}`,
+            { "content-type": "application/octet-stream" },
+            bytes.subarray(half),
+          );
         } else {
-          await same("PUT", (s) => `${locations.get(s.name)}&digest=${encodeURIComponent(digest)}`, { "content-type": "application/octet-stream" }, bytes);
+          await same(
+            "PUT",
+            (s) => `${locations.get(s.name)}&digest=${encodeURIComponent(digest)}`,
+            { "content-type": "application/octet-stream" },
+            bytes,
+          );
         }
       }
       // Manifests: images before the indexes that list them; untagged by digest, tagged by tag.
-      const ordered = [...repo.manifests].sort(([, a], [, b]) => Number([OCI_INDEX, DOCKER_LIST].includes(a.mediaType)) - Number([OCI_INDEX, DOCKER_LIST].includes(b.mediaType)));
+      const ordered = [...repo.manifests].sort(
+        ([, a], [, b]) =>
+          Number([OCI_INDEX, DOCKER_LIST].includes(a.mediaType)) -
+          Number([OCI_INDEX, DOCKER_LIST].includes(b.mediaType)),
+      );
       for (const [digest, m] of ordered) {
         const tags = [...repo.tags].filter(([, d]) => d === digest).map(([t]) => t);
         for (const ref of tags.length ? tags : [digest]) {
@@ -265,7 +364,14 @@ describe.skipIf(!BINARY && !REQUIRED)("the sandbox registry answers as Debian's 
   });
 
   it.skipIf(!BINARY)("serves manifests, blobs and tags identically", async () => {
-    const accepts: Record<string, string>[] = [{ accept: ALL }, {}, { accept: DOCKER_MANIFEST }, { accept: OCI_MANIFEST }, { accept: `${OCI_INDEX}; q=0.9` }, { accept: DOCKER_LIST }];
+    const accepts: Record<string, string>[] = [
+      { accept: ALL },
+      {},
+      { accept: DOCKER_MANIFEST },
+      { accept: OCI_MANIFEST },
+      { accept: `${OCI_INDEX}; q=0.9` },
+      { accept: DOCKER_LIST },
+    ];
     for (const [name, repo] of content.repos) {
       for (const tag of repo.tags.keys()) {
         for (const headers of accepts) {
@@ -286,7 +392,11 @@ describe.skipIf(!BINARY && !REQUIRED)("the sandbox registry answers as Debian's 
         await same("GET", `/v2/${name}/blobs/${digest}`, { "if-none-match": `"${digest}"` });
       }
       // distribution lists tags in its storage driver's directory order; the sandbox sorts them.
-      await same("GET", `/v2/${name}/tags/list`, {}, undefined, (body) => (body.startsWith("{\"name\"") ? JSON.stringify({ ...JSON.parse(body), tags: JSON.parse(body).tags?.sort() }) : body));
+      await same("GET", `/v2/${name}/tags/list`, {}, undefined, (body) =>
+        body.startsWith('{"name"')
+          ? JSON.stringify({ ...JSON.parse(body), tags: JSON.parse(body).tags?.sort() })
+          : body,
+      );
     }
   });
 
@@ -319,25 +429,62 @@ describe.skipIf(!BINARY && !REQUIRED)("the sandbox registry answers as Debian's 
   it.skipIf(!BINARY)("rejects bad manifests and uploads identically", async () => {
     const [image] = content.repos.get("acme/gateway")!.manifests.values();
     const doc = JSON.parse(image!.bytes.toString());
-    const put = (ref: string, type: string, body: string) => same("PUT", `/v2/acme/scratch/manifests/${ref}`, { "content-type": type }, body);
+    const put = (ref: string, type: string, body: string) =>
+      same("PUT", `/v2/acme/scratch/manifests/${ref}`, { "content-type": type }, body);
     // Blobs the scratch manifests may point at.
     for (const digest of [doc.config.digest, ...doc.layers.map((l: { digest: string }) => l.digest)]) {
       await same("POST", `/v2/acme/mirror/blobs/uploads/?mount=${digest}&from=acme/gateway`);
       await same("POST", `/v2/acme/scratch/blobs/uploads/?mount=${digest}&from=acme/gateway`);
     }
     await same("POST", `/v2/acme/scratch/blobs/uploads/?mount=${ZERO}&from=acme/gateway`);
-    for (const body of ["", "{", '{"a":', "[1,2", "{not json", "  x", '{"schemaVersion":2,}', '"str"', " 12", "true", "[1]", "  [ ]", "12.5e3 ", "null", "{}", '{"schemaVersion":3}']) {
+    for (const body of [
+      "",
+      "{",
+      '{"a":',
+      "[1,2",
+      "{not json",
+      "  x",
+      '{"schemaVersion":2,}',
+      '"str"',
+      " 12",
+      "true",
+      "[1]",
+      "  [ ]",
+      "12.5e3 ",
+      "null",
+      "{}",
+      '{"schemaVersion":3}',
+    ]) {
       await put("bad", OCI_MANIFEST, body);
     }
     await put("bad", OCI_INDEX, "{}");
-    await put("bad", OCI_INDEX, JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, config: doc.config, manifests: [] }));
+    await put(
+      "bad",
+      OCI_INDEX,
+      JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, config: doc.config, manifests: [] }),
+    );
     await put("bad", OCI_MANIFEST, JSON.stringify({ schemaVersion: 2, manifests: [] }));
     await put("bad", DOCKER_MANIFEST, image!.bytes.toString()); // OCI body, Docker type
     await put("bad", "application/json", image!.bytes.toString());
     await put("bad", "text/plain", image!.bytes.toString());
     await put(ZERO, OCI_MANIFEST, image!.bytes.toString()); // wrong digest
-    await put("bad", OCI_MANIFEST, JSON.stringify({ ...doc, layers: [...doc.layers, { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: ZERO, size: 1 }] }));
-    await put("bad", OCI_INDEX, JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: ZERO, size: 1 }] }));
+    await put(
+      "bad",
+      OCI_MANIFEST,
+      JSON.stringify({
+        ...doc,
+        layers: [...doc.layers, { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: ZERO, size: 1 }],
+      }),
+    );
+    await put(
+      "bad",
+      OCI_INDEX,
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        manifests: [{ mediaType: OCI_MANIFEST, digest: ZERO, size: 1 }],
+      }),
+    );
     // A manifest to delete: by tag is refused (2.8 deletes by digest only), by digest takes the tag with it.
     const [created] = await put("doomed", `${OCI_MANIFEST}; charset=utf-8`, image!.bytes.toString());
     const digest = created!.res.headers.get("docker-content-digest")!;
@@ -352,14 +499,37 @@ describe.skipIf(!BINARY && !REQUIRED)("the sandbox registry answers as Debian's 
     await same("DELETE", `/v2/acme/mirror/blobs/${doc.config.digest}`);
     await same("GET", `/v2/acme/mirror/blobs/${doc.config.digest}`);
     // Upload sessions gone wrong.
-    const open = async () => new Map(await Promise.all(sides.map(async (s) => [s.name, (await hit(s, "POST", "/v2/acme/scratch/blobs/uploads/?digest=" + ZERO, {}, "ignored")).res.headers.get("location")!] as const)));
+    const open = async () =>
+      new Map(
+        await Promise.all(
+          sides.map(
+            async (s) =>
+              [
+                s.name,
+                (await hit(s, "POST", `/v2/acme/scratch/blobs/uploads/?digest=${ZERO}`, {}, "ignored")).res.headers.get(
+                  "location",
+                )!,
+              ] as const,
+          ),
+        ),
+      );
     let sessions = await open();
     await same("GET", (s) => sessions.get(s.name)!);
     await same("PATCH", (s) => sessions.get(s.name)!, { "content-type": "text/plain" }, "abc");
     await same("PUT", (s) => sessions.get(s.name)!, { "content-type": "application/octet-stream" }, "abc");
     sessions = await open();
-    await same("PUT", (s) => `${sessions.get(s.name)}&digest=${ZERO}`, { "content-type": "application/octet-stream" }, "abc");
-    await same("PUT", (s) => `${sessions.get(s.name)}&digest=${ZERO}`, { "content-type": "application/octet-stream" }, "abc");
+    await same(
+      "PUT",
+      (s) => `${sessions.get(s.name)}&digest=${ZERO}`,
+      { "content-type": "application/octet-stream" },
+      "abc",
+    );
+    await same(
+      "PUT",
+      (s) => `${sessions.get(s.name)}&digest=${ZERO}`,
+      { "content-type": "application/octet-stream" },
+      "abc",
+    );
     sessions = await open();
     await same("DELETE", (s) => sessions.get(s.name)!);
     await same("DELETE", (s) => sessions.get(s.name)!);
@@ -387,7 +557,11 @@ describe.skipIf(!BINARY && !REQUIRED)("the sandbox registry answers as Debian's 
     const gateway = await real.resolve("ghcr.io/acme/gateway", "v1.4.0");
     expect(gateway).toMatchObject({ isIndex: true, platforms: ["linux/amd64"] });
     expect(gateway!.attestationFor).toHaveLength(1);
-    expect((await real.resolve("ghcr.io/acme/admin-ui", "latest"))!.platforms).toEqual(["linux/amd64", "linux/arm64", "linux/arm/v7"]);
+    expect((await real.resolve("ghcr.io/acme/admin-ui", "latest"))!.platforms).toEqual([
+      "linux/amd64",
+      "linux/arm64",
+      "linux/arm/v7",
+    ]);
     expect((await real.resolve("ghcr.io/acme/legacy", "list"))!.platforms).toEqual(["linux/arm64", "linux/amd64"]);
     expect((await real.resolve("ghcr.io/acme/legacy", "single"))!.platforms).toEqual(["linux/amd64"]);
     const chart = await real.fetchManifest("ghcr.io/acme/charts/gateway", "1.4.0");
@@ -404,7 +578,25 @@ describe.skipIf(!BINARY && !REQUIRED)("the sandbox registry answers as Debian's 
   it.skipIf(!BINARY)("challenges for a token as docker-registry with auth: token does", async (ctx) => {
     let openssl = true;
     try {
-      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "1", "-subj", "/CN=sandbox"], { stdio: "ignore" });
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-keyout",
+          join(dir, "key.pem"),
+          "-out",
+          join(dir, "cert.pem"),
+          "-days",
+          "1",
+          "-subj",
+          "/CN=sandbox",
+        ],
+        { stdio: "ignore" },
+      );
     } catch {
       openssl = false;
     }
@@ -412,7 +604,17 @@ describe.skipIf(!BINARY && !REQUIRED)("the sandbox registry answers as Debian's 
       console.warn("registry-conformance: openssl is missing, so the 401 challenges were not compared");
       ctx.skip();
     }
-    tokenReal = await startReal(join(dir, "token"), ["auth:", "  token:", `    realm: ${sandbox!.url}/token`, `    service: ${sandbox!.service}`, "    issuer: sandbox", `    rootcertbundle: ${join(dir, "cert.pem")}`].join("\n"));
+    tokenReal = await startReal(
+      join(dir, "token"),
+      [
+        "auth:",
+        "  token:",
+        `    realm: ${sandbox!.url}/token`,
+        `    service: ${sandbox!.service}`,
+        "    issuer: sandbox",
+        `    rootcertbundle: ${join(dir, "cert.pem")}`,
+      ].join("\n"),
+    );
     const pair: [Side, Side] = [
       { name: "docker-registry", url: tokenReal.url, auth: {}, keepOrigin: true },
       { name: "sandbox", url: sandbox!.url, auth: {}, keepOrigin: true },

@@ -22,7 +22,13 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegistryClient, parseRegistryMap, RegistryError } from "../scripts/lib/registry.ts";
 import { registryAccess } from "../scripts/lib/verify/registry-access.ts";
-import { publishIndex, startRegistries, startRegistry, type RegistryHosts, type SandboxRegistry } from "../scripts/sandbox/registry.ts";
+import {
+  publishIndex,
+  type RegistryHosts,
+  type SandboxRegistry,
+  startRegistries,
+  startRegistry,
+} from "../scripts/sandbox/registry.ts";
 
 const SECRET = "ghp_hostedSecretValue0123456789abcdef";
 
@@ -52,7 +58,12 @@ describe("the sandbox registry as GHCR", () => {
 
   beforeAll(async () => {
     ghcr = await startRegistry({ flavor: "ghcr", token: SECRET, knobs: { private: ["acme/secret"] } });
-    publishIndex(ghcr.store, "acme/gateway", { platforms: ["linux/amd64", "linux/arm64"], tags: ["v1.0.0"], attestations: true, seed: "h" });
+    publishIndex(ghcr.store, "acme/gateway", {
+      platforms: ["linux/amd64", "linux/arm64"],
+      tags: ["v1.0.0"],
+      attestations: true,
+      seed: "h",
+    });
     publishIndex(ghcr.store, "acme/secret", { platforms: ["linux/amd64"], tags: ["v1.0.0"], seed: "h" });
   });
   afterAll(async () => ghcr?.stop());
@@ -61,9 +72,14 @@ describe("the sandbox registry as GHCR", () => {
     const token = await anonymousToken(ghcr, "acme/never");
     const none = await raw(`${ghcr.url}/v2/acme/never/manifests/v1.0.0`, { authorization: `Bearer ${token}` });
     expect(none.status).toBe(403);
-    expect(JSON.parse(none.text)).toEqual({ errors: [{ code: "DENIED", message: "requested access to the resource is denied" }] });
+    expect(JSON.parse(none.text)).toEqual({
+      errors: [{ code: "DENIED", message: "requested access to the resource is denied" }],
+    });
     const t2 = await anonymousToken(ghcr, "acme/gateway");
-    const tag = await raw(`${ghcr.url}/v2/acme/gateway/manifests/v9.9.9`, { authorization: `Bearer ${t2}`, accept: "application/vnd.oci.image.index.v1+json" });
+    const tag = await raw(`${ghcr.url}/v2/acme/gateway/manifests/v9.9.9`, {
+      authorization: `Bearer ${t2}`,
+      accept: "application/vnd.oci.image.index.v1+json",
+    });
     expect(tag.status).toBe(404);
     expect(JSON.parse(tag.text).errors[0].code).toBe("MANIFEST_UNKNOWN");
   });
@@ -71,14 +87,32 @@ describe("the sandbox registry as GHCR", () => {
   it("refuses an anonymous token for a private package, and gives one for the right credential", async () => {
     expect((await raw(`${ghcr.realm}?service=ghcr.io&scope=repository:acme/secret:pull`)).status).toBe(401);
     const basic = `Basic ${Buffer.from(`x-access-token:${SECRET}`).toString("base64")}`;
-    expect((await raw(`${ghcr.realm}?service=ghcr.io&scope=repository:acme/secret:pull`, { authorization: basic })).status).toBe(200);
+    expect(
+      (await raw(`${ghcr.realm}?service=ghcr.io&scope=repository:acme/secret:pull`, { authorization: basic })).status,
+    ).toBe(200);
   });
 
   it("redirects blobs with 307 to another host, which the client follows without credentials", async () => {
     const token = await anonymousToken(ghcr, "acme/gateway");
-    const index = JSON.parse((await raw(`${ghcr.url}/v2/acme/gateway/manifests/v1.0.0`, { authorization: `Bearer ${token}`, accept: "application/vnd.oci.image.index.v1+json" })).text);
-    const image = JSON.parse((await raw(`${ghcr.url}/v2/acme/gateway/manifests/${index.manifests[0].digest}`, { authorization: `Bearer ${token}`, accept: "application/vnd.oci.image.manifest.v1+json" })).text);
-    const blob = await raw(`${ghcr.url}/v2/acme/gateway/blobs/${image.config.digest}`, { authorization: `Bearer ${token}` });
+    const index = JSON.parse(
+      (
+        await raw(`${ghcr.url}/v2/acme/gateway/manifests/v1.0.0`, {
+          authorization: `Bearer ${token}`,
+          accept: "application/vnd.oci.image.index.v1+json",
+        })
+      ).text,
+    );
+    const image = JSON.parse(
+      (
+        await raw(`${ghcr.url}/v2/acme/gateway/manifests/${index.manifests[0].digest}`, {
+          authorization: `Bearer ${token}`,
+          accept: "application/vnd.oci.image.manifest.v1+json",
+        })
+      ).text,
+    );
+    const blob = await raw(`${ghcr.url}/v2/acme/gateway/blobs/${image.config.digest}`, {
+      authorization: `Bearer ${token}`,
+    });
     expect(blob.status).toBe(307);
     const location = new URL(blob.headers.get("location")!);
     expect(location.origin).not.toBe(new URL(ghcr.url).origin);
@@ -99,7 +133,11 @@ describe("the sandbox registry as GHCR", () => {
     expect(secret.message).toMatch(/package is private.*read:packages/);
     expect(await anonymous.resolve("ghcr.io/acme/gateway", "v9.9.9")).toBeNull();
     // registryAccess retries a private package with the GitHub token, GHCR being GHCR.
-    const access = registryAccess({ registryUrl: ghcr.url, sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" } }, SECRET, {});
+    const access = registryAccess(
+      { registryUrl: ghcr.url, sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" } },
+      SECRET,
+      {},
+    );
     expect((await access.resolve("ghcr.io/acme/secret", "v1.0.0"))?.platforms).toEqual(["linux/amd64"]);
   });
 });
@@ -109,10 +147,26 @@ describe("the sandbox registry as Docker Hub, and several hosts at once", () => 
 
   beforeAll(async () => {
     hosts = await startRegistries(["ghcr.io", "docker.io", "quay.io"]);
-    publishIndex(hosts.byHost["ghcr.io"]!.store, "acme/gateway", { platforms: ["linux/amd64"], tags: ["v1.0.0"], seed: "g" });
-    publishIndex(hosts.byHost["docker.io"]!.store, "library/redis", { platforms: ["linux/arm64"], tags: ["7"], seed: "d" });
-    publishIndex(hosts.byHost["docker.io"]!.store, "acme/gateway", { platforms: ["linux/amd64", "linux/arm64"], tags: ["v1.0.0"], seed: "d" });
-    publishIndex(hosts.byHost["quay.io"]!.store, "acme/gateway", { platforms: ["linux/s390x"], tags: ["v1.0.0"], seed: "q" });
+    publishIndex(hosts.byHost["ghcr.io"]!.store, "acme/gateway", {
+      platforms: ["linux/amd64"],
+      tags: ["v1.0.0"],
+      seed: "g",
+    });
+    publishIndex(hosts.byHost["docker.io"]!.store, "library/redis", {
+      platforms: ["linux/arm64"],
+      tags: ["7"],
+      seed: "d",
+    });
+    publishIndex(hosts.byHost["docker.io"]!.store, "acme/gateway", {
+      platforms: ["linux/amd64", "linux/arm64"],
+      tags: ["v1.0.0"],
+      seed: "d",
+    });
+    publishIndex(hosts.byHost["quay.io"]!.store, "acme/gateway", {
+      platforms: ["linux/s390x"],
+      tags: ["v1.0.0"],
+      seed: "q",
+    });
   });
   afterAll(async () => hosts?.stop());
 
@@ -126,24 +180,45 @@ describe("the sandbox registry as Docker Hub, and several hosts at once", () => 
 
   it("serves each host from its own store through one mapping, and the client reads Docker Hub anonymously", async () => {
     const parsed = parseRegistryMap(hosts.mapping);
-    expect(parsed).toEqual({ endpoint: null, endpoints: { "ghcr.io": hosts.byHost["ghcr.io"]!.url, "docker.io": hosts.byHost["docker.io"]!.url, "quay.io": hosts.byHost["quay.io"]!.url } });
+    expect(parsed).toEqual({
+      endpoint: null,
+      endpoints: {
+        "ghcr.io": hosts.byHost["ghcr.io"]!.url,
+        "docker.io": hosts.byHost["docker.io"]!.url,
+        "quay.io": hosts.byHost["quay.io"]!.url,
+      },
+    });
     // The GitHub token is on offer (from the environment): it still goes to ghcr.io only.
-    const access = registryAccess({ registryUrl: hosts.mapping, sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" } }, SECRET, {});
+    const access = registryAccess(
+      { registryUrl: hosts.mapping, sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" } },
+      SECRET,
+      {},
+    );
     expect(access.tokenHosts).toEqual(["ghcr.io"]);
     expect((await access.resolve("ghcr.io/acme/gateway", "v1.0.0"))?.platforms).toEqual(["linux/amd64"]);
-    expect((await access.resolve("docker.io/acme/gateway", "v1.0.0"))?.platforms).toEqual(["linux/amd64", "linux/arm64"]);
+    expect((await access.resolve("docker.io/acme/gateway", "v1.0.0"))?.platforms).toEqual([
+      "linux/amd64",
+      "linux/arm64",
+    ]);
     expect((await access.resolve("redis", "7"))?.platforms).toEqual(["linux/arm64"]);
     expect((await access.resolve("registry-1.docker.io/library/redis", "7"))?.platforms).toEqual(["linux/arm64"]);
     expect((await access.resolve("quay.io/acme/gateway", "v1.0.0"))?.platforms).toEqual(["linux/s390x"]);
     const never = await rejection(access.resolve("docker.io/acme/never", "v1.0.0"));
     expect(never.code).toBe("NOT_PUBLISHED");
     expect(await access.resolve("docker.io/acme/gateway", "v0.0.1")).toBeNull();
-    for (const host of ["docker.io", "quay.io"]) expect(hosts.byHost[host]!.authorizations.filter((a) => !a.header.startsWith("Bearer sbx_"))).toEqual([]);
+    for (const host of ["docker.io", "quay.io"])
+      expect(hosts.byHost[host]!.authorizations.filter((a) => !a.header.startsWith("Bearer sbx_"))).toEqual([]);
   });
 
   it("parses RELEASE_REGISTRY_URL: a bare URL for every host, host=URL pairs, and says what is wrong", () => {
-    expect(parseRegistryMap("https://registry.example")).toEqual({ endpoint: "https://registry.example", endpoints: {} });
-    expect(parseRegistryMap("ghcr.io=http://127.0.0.1:1, index.docker.io=http://127.0.0.1:2")).toEqual({ endpoint: null, endpoints: { "ghcr.io": "http://127.0.0.1:1", "docker.io": "http://127.0.0.1:2" } });
+    expect(parseRegistryMap("https://registry.example")).toEqual({
+      endpoint: "https://registry.example",
+      endpoints: {},
+    });
+    expect(parseRegistryMap("ghcr.io=http://127.0.0.1:1, index.docker.io=http://127.0.0.1:2")).toEqual({
+      endpoint: null,
+      endpoints: { "ghcr.io": "http://127.0.0.1:1", "docker.io": "http://127.0.0.1:2" },
+    });
     expect(parseRegistryMap("ftp://x")).toHaveProperty("problem");
     expect(parseRegistryMap("ghcr.io=nope")).toHaveProperty("problem");
   });
@@ -172,8 +247,14 @@ describe("a credential never leaves its registry's host", () => {
   it("asks a token service on another host anonymously, even with the token on offer", async () => {
     const client = createRegistryClient({ endpoint: ghcr.url, token: SECRET, username: "x-access-token" });
     expect((await client.resolve("ghcr.io/acme/gateway", "v1.0.0"))?.platforms).toEqual(["linux/amd64"]);
-    const access = registryAccess({ registryUrl: ghcr.url, sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" } }, SECRET, {});
-    expect(await access.resolve("ghcr.io/acme/never", "v1.0.0").catch((e: RegistryError) => e.code)).toBe("NOT_PUBLISHED");
+    const access = registryAccess(
+      { registryUrl: ghcr.url, sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" } },
+      SECRET,
+      {},
+    );
+    expect(await access.resolve("ghcr.io/acme/never", "v1.0.0").catch((e: RegistryError) => e.code)).toBe(
+      "NOT_PUBLISHED",
+    );
     expect(foreign.requests.get("GET /token 200")).toBeGreaterThan(0);
     expect(foreign.authorizations).toEqual([]);
   });
@@ -181,10 +262,32 @@ describe("a credential never leaves its registry's host", () => {
   it("never sends the GitHub token where a committed mise.toml maps ghcr.io, nor to another host", async () => {
     const url = `http://127.0.0.1:1`;
     await writeFile(path.join(dir, "mise.toml"), `[env]\nRELEASE_REGISTRY_URL = "${url}"\n`);
-    expect(registryAccess({ registryUrl: url, sources: { RELEASE_REGISTRY_URL: "mise.toml [env] RELEASE_REGISTRY_URL" }, root: dir }, SECRET, {}).tokenHosts).toEqual([]);
+    expect(
+      registryAccess(
+        { registryUrl: url, sources: { RELEASE_REGISTRY_URL: "mise.toml [env] RELEASE_REGISTRY_URL" }, root: dir },
+        SECRET,
+        {},
+      ).tokenHosts,
+    ).toEqual([]);
     // mise exports the committed value into the environment: still the repository's say.
-    expect(registryAccess({ registryUrl: url, sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" }, root: dir }, SECRET, {}).tokenHosts).toEqual([]);
-    expect(registryAccess({ registryUrl: "http://127.0.0.1:2", sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" }, root: dir }, SECRET, {}).tokenHosts).toEqual(["ghcr.io"]);
+    expect(
+      registryAccess(
+        { registryUrl: url, sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" }, root: dir },
+        SECRET,
+        {},
+      ).tokenHosts,
+    ).toEqual([]);
+    expect(
+      registryAccess(
+        {
+          registryUrl: "http://127.0.0.1:2",
+          sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" },
+          root: dir,
+        },
+        SECRET,
+        {},
+      ).tokenHosts,
+    ).toEqual(["ghcr.io"]);
     // A bare value with no sources counts as the environment's only when the environment holds it.
     expect(registryAccess(url, SECRET, {}).tokenHosts).toEqual([]);
     expect(registryAccess(url, SECRET, { RELEASE_REGISTRY_URL: url }).tokenHosts).toEqual(["ghcr.io"]);
@@ -197,11 +300,21 @@ describe("a credential never leaves its registry's host", () => {
     try {
       publishIndex(quay.store, "acme/gateway", { platforms: ["linux/amd64"], tags: ["v1.0.0"], seed: "q" });
       const mapping = `quay.io=${quay.url},ghcr.io=${ghcr.url}`;
-      const access = registryAccess({ registryUrl: mapping, sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" } }, SECRET, { RELEASE_REGISTRY_TOKEN: "quay.io=robot:quay-secret" });
+      const access = registryAccess(
+        { registryUrl: mapping, sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" } },
+        SECRET,
+        { RELEASE_REGISTRY_TOKEN: "quay.io=robot:quay-secret" },
+      );
       expect((await access.resolve("quay.io/acme/gateway", "v1.0.0"))?.platforms).toEqual(["linux/amd64"]);
-      expect(quay.authorizations.filter((a) => a.header.startsWith("Basic ")).map((a) => Buffer.from(a.header.slice(6), "base64").toString())).toEqual(["robot:quay-secret"]);
+      expect(
+        quay.authorizations
+          .filter((a) => a.header.startsWith("Basic "))
+          .map((a) => Buffer.from(a.header.slice(6), "base64").toString()),
+      ).toEqual(["robot:quay-secret"]);
       expect((await access.resolve("ghcr.io/acme/gateway", "v1.0.0"))?.platforms).toEqual(["linux/amd64"]);
-      expect(ghcr.authorizations.some((a) => a.header.includes("quay-secret") || a.header.startsWith("Basic "))).toBe(false);
+      expect(ghcr.authorizations.some((a) => a.header.includes("quay-secret") || a.header.startsWith("Basic "))).toBe(
+        false,
+      );
       expect(foreign.authorizations).toEqual([]);
     } finally {
       await quay.stop();

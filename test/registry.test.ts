@@ -5,7 +5,17 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createNetServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegistryClient, parseChallenge, parseImageRef, RegistryError } from "../scripts/lib/registry.ts";
-import { DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, publishArtifact, publishIndex, putManifest, startRegistry, type SandboxRegistry } from "../scripts/sandbox/registry.ts";
+import {
+  DOCKER_LIST,
+  DOCKER_MANIFEST,
+  OCI_INDEX,
+  OCI_MANIFEST,
+  publishArtifact,
+  publishIndex,
+  putManifest,
+  type SandboxRegistry,
+  startRegistry,
+} from "../scripts/sandbox/registry.ts";
 
 const SECRET = "ghp_sandboxSecretValue0123456789abcdef";
 
@@ -43,9 +53,24 @@ describe("registry client against the sandbox registry", () => {
   beforeAll(async () => {
     open = await startRegistry({ auth: "anonymous" });
     locked = await startRegistry({ auth: "token", token: SECRET });
-    gateway = publishIndex(open.store, "acme/gateway", { platforms: ["linux/amd64"], tags: ["v1.4.0", "1.4", "latest"], attestations: true, seed: "t" });
-    admin = publishIndex(open.store, "acme/admin-ui", { platforms: ["linux/amd64", "linux/arm64/v8"], tags: ["v1.4.0"], attestations: true, seed: "t" });
-    publishIndex(locked.store, "acme/private", { platforms: ["linux/amd64", "linux/arm64"], tags: ["v1.0.0"], attestations: true, seed: "t" });
+    gateway = publishIndex(open.store, "acme/gateway", {
+      platforms: ["linux/amd64"],
+      tags: ["v1.4.0", "1.4", "latest"],
+      attestations: true,
+      seed: "t",
+    });
+    admin = publishIndex(open.store, "acme/admin-ui", {
+      platforms: ["linux/amd64", "linux/arm64/v8"],
+      tags: ["v1.4.0"],
+      attestations: true,
+      seed: "t",
+    });
+    publishIndex(locked.store, "acme/private", {
+      platforms: ["linux/amd64", "linux/arm64"],
+      tags: ["v1.0.0"],
+      attestations: true,
+      seed: "t",
+    });
   });
 
   afterAll(async () => {
@@ -59,13 +84,21 @@ describe("registry client against the sandbox registry", () => {
 
   it("parses image references: Docker Hub when no host is named (as docker does), lowercase names", () => {
     expect(parseImageRef("ghcr.io/acme/gateway")).toEqual({ host: "ghcr.io", name: "acme/gateway" });
-    expect(parseImageRef("127.0.0.1:5000/acme/charts/gateway")).toEqual({ host: "127.0.0.1:5000", name: "acme/charts/gateway" });
+    expect(parseImageRef("127.0.0.1:5000/acme/charts/gateway")).toEqual({
+      host: "127.0.0.1:5000",
+      name: "acme/charts/gateway",
+    });
     expect(() => parseImageRef("ghcr.io/Acme/Gateway")).toThrow(/lowercase.*ghcr\.io\/acme\/gateway/);
     expect(parseImageRef("acme/gateway")).toEqual({ host: "docker.io", name: "acme/gateway" });
     expect(parseImageRef("nginx")).toEqual({ host: "docker.io", name: "library/nginx" });
-    for (const alias of ["docker.io", "index.docker.io", "registry-1.docker.io"]) expect(parseImageRef(`${alias}/library/redis`)).toEqual({ host: "docker.io", name: "library/redis" });
+    for (const alias of ["docker.io", "index.docker.io", "registry-1.docker.io"])
+      expect(parseImageRef(`${alias}/library/redis`)).toEqual({ host: "docker.io", name: "library/redis" });
     expect(() => parseImageRef("ghcr.io/acme/gateway:v1")).toThrow(/tag or digest/);
-    expect(parseChallenge('Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:acme/gateway:pull,push"')).toEqual({
+    expect(
+      parseChallenge(
+        'Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:acme/gateway:pull,push"',
+      ),
+    ).toEqual({
       scheme: "bearer",
       params: { realm: "https://ghcr.io/token", service: "ghcr.io", scope: "repository:acme/gateway:pull,push" },
     });
@@ -75,7 +108,12 @@ describe("registry client against the sandbox registry", () => {
     const rec = recordingFetch();
     const client = createRegistryClient({ endpoint: open.url, fetch: rec.fetch });
     const info = await client.resolve("ghcr.io/acme/gateway", "v1.4.0");
-    expect(info).toMatchObject({ digest: gateway.digest, mediaType: OCI_INDEX, isIndex: true, platforms: ["linux/amd64"] });
+    expect(info).toMatchObject({
+      digest: gateway.digest,
+      mediaType: OCI_INDEX,
+      isIndex: true,
+      platforms: ["linux/amd64"],
+    });
     const tokenCalls = rec.seen.filter((r) => new URL(r.url).pathname === "/token");
     expect(tokenCalls).toHaveLength(1);
     expect(tokenCalls[0]!.headers).not.toHaveProperty("authorization");
@@ -85,27 +123,43 @@ describe("registry client against the sandbox registry", () => {
     // The cached token serves the other tags without another challenge.
     const before = rec.seen.length;
     expect((await client.resolve("ghcr.io/acme/gateway", "latest"))?.digest).toBe(gateway.digest);
-    expect((await client.head("ghcr.io/acme/gateway", "1.4"))).toEqual({ digest: gateway.digest, mediaType: OCI_INDEX });
+    expect(await client.head("ghcr.io/acme/gateway", "1.4")).toEqual({ digest: gateway.digest, mediaType: OCI_INDEX });
     expect(rec.seen.slice(before).every((r) => r.headers.authorization?.startsWith("Bearer "))).toBe(true);
     expect(rec.seen.slice(before).some((r) => new URL(r.url).pathname === "/token")).toBe(false);
     const manifestCalls = rec.seen.filter((r) => r.url.includes("/manifests/"));
     expect(manifestCalls.length).toBeGreaterThanOrEqual(4);
-    for (const call of manifestCalls) for (const type of [OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST]) expect(call.headers.accept).toContain(type);
+    for (const call of manifestCalls)
+      for (const type of [OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST])
+        expect(call.headers.accept).toContain(type);
   });
 
   it("gets a token with Basic credentials and never puts the secret in an error", async () => {
     const rec = recordingFetch();
-    const client = createRegistryClient({ endpoint: locked.url, token: SECRET, username: "x-access-token", fetch: rec.fetch });
+    const client = createRegistryClient({
+      endpoint: locked.url,
+      token: SECRET,
+      username: "x-access-token",
+      fetch: rec.fetch,
+    });
     const info = await client.resolve("ghcr.io/acme/private", "v1.0.0");
     expect(info?.platforms).toEqual(["linux/amd64", "linux/arm64"]);
     const tokenCall = rec.seen.find((r) => new URL(r.url).pathname === "/token")!;
-    expect(Buffer.from(tokenCall.headers.authorization!.replace(/^Basic /, ""), "base64").toString()).toBe(`x-access-token:${SECRET}`);
+    expect(Buffer.from(tokenCall.headers.authorization!.replace(/^Basic /, ""), "base64").toString()).toBe(
+      `x-access-token:${SECRET}`,
+    );
 
-    const wrong = await rejection(createRegistryClient({ endpoint: locked.url, token: "ghp_wrongWrongWrong0123456789abcdef" }).resolve("ghcr.io/acme/private", "v1.0.0"));
+    const wrong = await rejection(
+      createRegistryClient({ endpoint: locked.url, token: "ghp_wrongWrongWrong0123456789abcdef" }).resolve(
+        "ghcr.io/acme/private",
+        "v1.0.0",
+      ),
+    );
     expect(wrong.status).toBe(401);
     expect(wrong.message).toMatch(/refused the credentials.*read:packages/);
     expect(wrong.message).not.toContain("ghp_wrong");
-    const anonymous = await rejection(createRegistryClient({ endpoint: locked.url }).resolve("ghcr.io/acme/private", "v1.0.0"));
+    const anonymous = await rejection(
+      createRegistryClient({ endpoint: locked.url }).resolve("ghcr.io/acme/private", "v1.0.0"),
+    );
     expect(anonymous.status).toBe(401);
     expect(anonymous.message).toMatch(/package is private.*GH_TOKEN/);
     expect(count(locked, "GET /token 401")).toBe(2);
@@ -116,11 +170,11 @@ describe("registry client against the sandbox registry", () => {
     expect(await client.resolve("ghcr.io/acme/gateway", "v9.9.9")).toBeNull();
     expect(await client.resolve("ghcr.io/acme/nothing", "latest")).toBeNull();
     expect(await client.head("ghcr.io/acme/gateway", "v9.9.9")).toBeNull();
-    expect(await client.fetchManifest("ghcr.io/acme/gateway", "sha256:" + "0".repeat(64))).toBeNull();
+    expect(await client.fetchManifest("ghcr.io/acme/gateway", `sha256:${"0".repeat(64)}`)).toBeNull();
     expect(await client.listTags("ghcr.io/acme/nothing")).toEqual([]);
     expect((await client.listTags("ghcr.io/acme/gateway")).sort()).toEqual(["1.4", "latest", "v1.4.0"]);
     expect(count(open, "GET /v2/{name}/manifests/{reference} 404")).toBeGreaterThanOrEqual(3);
-    const gone = await rejection(client.platformsOf("ghcr.io/acme/gateway", "sha256:" + "0".repeat(64)));
+    const gone = await rejection(client.platformsOf("ghcr.io/acme/gateway", `sha256:${"0".repeat(64)}`));
     expect(gone).toMatchObject({ status: 404, code: "MANIFEST_UNKNOWN" });
   });
 
@@ -140,7 +194,12 @@ describe("registry client against the sandbox registry", () => {
     try {
       const arm = admin.manifests.find((m) => m.platform === "linux/arm64/v8")!;
       const info = await client.resolve("ghcr.io/acme/admin-ui", arm.digest);
-      expect(info).toMatchObject({ isIndex: false, mediaType: OCI_MANIFEST, platforms: ["linux/arm64/v8"], attestationFor: [] });
+      expect(info).toMatchObject({
+        isIndex: false,
+        mediaType: OCI_MANIFEST,
+        platforms: ["linux/arm64/v8"],
+        attestationFor: [],
+      });
       expect(await client.platformsOf("ghcr.io/acme/admin-ui", arm.digest)).toEqual(["linux/arm64/v8"]);
       expect(count(open, "GET /v2/{name}/blobs/{digest} 307")).toBe(2);
       expect(count(open, "GET /_storage/blobs/{digest} 200")).toBe(2);
@@ -152,15 +211,29 @@ describe("registry client against the sandbox registry", () => {
   it("follows nested indexes and skips unknown media types", async () => {
     const [amd, arm] = admin.manifests;
     const size = (d: string) => open.store.repos.get("acme/admin-ui")!.manifests.get(d)!.bytes.length;
-    const inner = JSON.stringify({ schemaVersion: 2, mediaType: DOCKER_LIST, manifests: [{ mediaType: OCI_MANIFEST, digest: arm!.digest, size: size(arm!.digest) }] });
+    const inner = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: DOCKER_LIST,
+      manifests: [{ mediaType: OCI_MANIFEST, digest: arm!.digest, size: size(arm!.digest) }],
+    });
     const innerDigest = putManifest(open.store, "acme/admin-ui", inner, DOCKER_LIST);
     const outer = JSON.stringify({
       schemaVersion: 2,
       mediaType: OCI_INDEX,
       manifests: [
-        { mediaType: OCI_MANIFEST, digest: amd!.digest, size: size(amd!.digest), platform: { os: "linux", architecture: "amd64" } },
+        {
+          mediaType: OCI_MANIFEST,
+          digest: amd!.digest,
+          size: size(amd!.digest),
+          platform: { os: "linux", architecture: "amd64" },
+        },
         { mediaType: DOCKER_LIST, digest: innerDigest, size: inner.length },
-        { mediaType: "application/vnd.example.unknown+json", digest: amd!.digest, size: 1, platform: { os: "plan9", architecture: "mips" } },
+        {
+          mediaType: "application/vnd.example.unknown+json",
+          digest: amd!.digest,
+          size: 1,
+          platform: { os: "plan9", architecture: "mips" },
+        },
       ],
     });
     putManifest(open.store, "acme/admin-ui", outer, OCI_INDEX, ["nested"]);
@@ -169,12 +242,20 @@ describe("registry client against the sandbox registry", () => {
   });
 
   it("fetches other OCI artifacts generically (a Helm chart)", async () => {
-    const { digest } = publishArtifact(open.store, "acme/charts/gateway", { tag: "1.4.0", configMediaType: "application/vnd.cncf.helm.config.v1+json", layerMediaType: "application/vnd.cncf.helm.chart.content.v1.tar+gzip", layer: "chart" });
+    const { digest } = publishArtifact(open.store, "acme/charts/gateway", {
+      tag: "1.4.0",
+      configMediaType: "application/vnd.cncf.helm.config.v1+json",
+      layerMediaType: "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
+      layer: "chart",
+    });
     const client = createRegistryClient({ endpoint: open.url });
     const chart = await client.fetchManifest("ghcr.io/acme/charts/gateway", "1.4.0");
     expect(chart).toMatchObject({ digest, mediaType: OCI_MANIFEST });
     expect(chart!.body.config.mediaType).toBe("application/vnd.cncf.helm.config.v1+json");
-    expect(await client.resolve("ghcr.io/acme/charts/gateway", "1.4.0")).toMatchObject({ platforms: [], isIndex: false });
+    expect(await client.resolve("ghcr.io/acme/charts/gateway", "1.4.0")).toMatchObject({
+      platforms: [],
+      isIndex: false,
+    });
   });
 
   it("refuses content whose digest does not match", async () => {
@@ -229,7 +310,12 @@ describe("registry client against the sandbox registry", () => {
     const port = (silent.address() as { port: number }).port;
     try {
       const started = Date.now();
-      const e = await rejection(createRegistryClient({ endpoint: `http://127.0.0.1:${port}`, timeoutMs: 300 }).resolve("ghcr.io/acme/gateway", "v1.4.0"));
+      const e = await rejection(
+        createRegistryClient({ endpoint: `http://127.0.0.1:${port}`, timeoutMs: 300 }).resolve(
+          "ghcr.io/acme/gateway",
+          "v1.4.0",
+        ),
+      );
       expect(e.code).toBe("TIMEOUT");
       expect(e.message).toMatch(/did not answer within 300 ms/);
       expect(Date.now() - started).toBeLessThan(3000);
@@ -238,7 +324,9 @@ describe("registry client against the sandbox registry", () => {
       await new Promise((resolve) => silent.close(resolve));
     }
     // Nothing listening at all is a different failure.
-    const refused = await rejection(createRegistryClient({ endpoint: `http://127.0.0.1:${port}`, timeoutMs: 2000 }).listTags("ghcr.io/acme/gateway"));
+    const refused = await rejection(
+      createRegistryClient({ endpoint: `http://127.0.0.1:${port}`, timeoutMs: 2000 }).listTags("ghcr.io/acme/gateway"),
+    );
     expect(refused.code).toBe("NETWORK");
   });
 
@@ -252,7 +340,10 @@ describe("registry client against the sandbox registry", () => {
       const url = new URL(req.url!, "http://x");
       const page = pages[url.search];
       if (url.pathname !== "/v2/acme/many/tags/list" || !page) return void res.writeHead(404).end();
-      res.writeHead(200, { "content-type": "application/json", ...(page.next ? { link: `<${page.next}>; rel="next"` } : {}) });
+      res.writeHead(200, {
+        "content-type": "application/json",
+        ...(page.next ? { link: `<${page.next}>; rel="next"` } : {}),
+      });
       res.end(JSON.stringify({ name: "acme/many", tags: page.tags }));
     });
     servers.push(server);

@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REHEARSAL_STEPS } from "../scripts/sandbox/rehearsal.ts";
 import { releaseBranchOf } from "../scripts/sandbox/rehearsal-repo.ts";
-import { KIT, MISE, cleanEnv, fileHashes, run, tempDir, type KitRun } from "./helpers/kit.ts";
+import { cleanEnv, fileHashes, KIT, type KitRun, MISE, run, tempDir } from "./helpers/kit.ts";
 import { gitAsync } from "./helpers/sandbox.ts";
 import { rebuildRepository } from "./realworld/rebuild.ts";
 
@@ -49,7 +49,10 @@ const FIXES: Record<string, { message: string; fix: (repo: string) => void }> = 
     fix: (repo) => {
       const path = join(repo, "cog.toml");
       const text = readFileSync(path, "utf8");
-      const fixed = text.replace('"git-cliff -t {{version_tag}}"', '"git-cliff --unreleased --tag {{version_tag}} --prepend CHANGELOG.md"');
+      const fixed = text.replace(
+        '"git-cliff -t {{version_tag}}"',
+        '"git-cliff --unreleased --tag {{version_tag}} --prepend CHANGELOG.md"',
+      );
       if (fixed === text) throw new Error("cog.toml no longer holds the hook this fix is for");
       writeFileSync(path, fixed);
     },
@@ -57,9 +60,15 @@ const FIXES: Record<string, { message: string; fix: (repo: string) => void }> = 
 };
 
 /** The names a finding's `what` must appear under: its quoted hooks, else its setting. */
-const namesOf = (what: string) => [...what.matchAll(/"([^"]+)"/g)].map((m) => m[1]!).concat(/^([\w.]+)\s*=/.exec(what)?.[1] ?? []);
+const namesOf = (what: string) =>
+  [...what.matchAll(/"([^"]+)"/g)].map((m) => m[1]!).concat(/^([\w.]+)\s*=/.exec(what)?.[1] ?? []);
 
-const rehearse = (repo: string, ...args: string[]): Promise<KitRun> => run(MISE, ["run", "release:rehearse", "--", "--json", "--repo", repo, ...args], { cwd: KIT, env: cleanEnv(), timeoutMs: 240_000 });
+const rehearse = (repo: string, ...args: string[]): Promise<KitRun> =>
+  run(MISE, ["run", "release:rehearse", "--", "--json", "--repo", repo, ...args], {
+    cwd: KIT,
+    env: cleanEnv(),
+    timeoutMs: 240_000,
+  });
 
 const noise = (res: KitRun) => {
   expect(res.stderr).not.toMatch(/(^|│ )fatal: /m);
@@ -79,7 +88,17 @@ describe.each(rehearsable)("release:rehearse -- --repo on %s", (name) => {
       writeFileSync(join(repo, file), "FROM scratch\nCOPY . /\n");
     }
     await gitAsync(repo, "add", "-A");
-    await gitAsync(repo, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "build: the images' Dockerfiles");
+    await gitAsync(
+      repo,
+      "-c",
+      "user.name=Test",
+      "-c",
+      "user.email=test@example.com",
+      "commit",
+      "-q",
+      "-m",
+      "build: the images' Dockerfiles",
+    );
     await gitAsync(repo, "remote", "add", "origin", `https://github.com/${e.repository}.git`);
     const before = fileHashes(repo);
     const res = await rehearse(repo, "--keep");
@@ -102,8 +121,16 @@ describe.each(rehearsable)("release:rehearse -- --repo on %s", (name) => {
     expect(preflight).toMatchObject({ name: "preflight", ok: false });
     const config = preflight.report.checks.find((c: { id: string }) => c.id === "config");
     expect(config.status).toBe("fail");
-    for (const defect of defects) for (const named of namesOf(defect.what)) expect(config.detail, defect.what).toContain(named);
-    expect(rest.every((s: { ok: unknown; report: unknown; skipped?: string }) => s.ok === null && s.report === null && /preflight did not do what the rehearsal expected/.test(s.skipped ?? ""))).toBe(true);
+    for (const defect of defects)
+      for (const named of namesOf(defect.what)) expect(config.detail, defect.what).toContain(named);
+    expect(
+      rest.every(
+        (s: { ok: unknown; report: unknown; skipped?: string }) =>
+          s.ok === null &&
+          s.report === null &&
+          /preflight did not do what the rehearsal expected/.test(s.skipped ?? ""),
+      ),
+    ).toBe(true);
     expect(res.stderr).toMatch(/preflight +NOT as expected .*failed: .*config/);
   }, 300_000);
 
@@ -115,19 +142,36 @@ describe.each(rehearsable)("release:rehearse -- --repo on %s", (name) => {
     await gitAsync(work.path, "clone", "-q", repo, copy);
     await gitAsync(copy, "remote", "set-url", "origin", `https://github.com/${e.repository}.git`);
     fix!.fix(copy);
-    await gitAsync(copy, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-am", fix!.message);
+    await gitAsync(
+      copy,
+      "-c",
+      "user.name=Test",
+      "-c",
+      "user.email=test@example.com",
+      "commit",
+      "-q",
+      "-am",
+      fix!.message,
+    );
     const res = await rehearse(copy);
     noise(res);
     expect(res.code, res.stderr.slice(-3000)).toBe(0);
     for (const step of res.json.steps) expect(step, step.name).toMatchObject({ ok: true });
-    const [preflight, release, workflow, verify, broken, recover, again] = res.json.steps.map((s: { report: any }) => s.report);
+    const [preflight, release, workflow, verify, broken, recover, again] = res.json.steps.map(
+      (s: { report: any }) => s.report,
+    );
     expect(preflight).toMatchObject({ ok: true, tag: e.next_tag });
     expect(release).toMatchObject({ ok: true, tag: e.next_tag });
     // Every workflow the tag started ran, and verify checked what they published.
     expect(workflow).toMatchObject({ tag: e.next_tag, conclusion: "success" });
-    expect(workflow.runs.map((r: { workflow: string }) => r.workflow).sort()).toEqual(e.tag_workflows.map((w) => w.file).sort());
+    expect(workflow.runs.map((r: { workflow: string }) => r.workflow).sort()).toEqual(
+      e.tag_workflows.map((w) => w.file).sort(),
+    );
     // Each registry host they pushed to is served, and the kit was pointed at it by host.
-    for (const host of new Set(e.images.map((i) => i.ref.split("/")[0]!))) expect(res.stderr).toMatch(new RegExp(`RELEASE_REGISTRY_URL=(\\S+,)?${host.replace(/\./g, "\\.")}=http://127\\.0\\.0\\.1:\\d+`));
+    for (const host of new Set(e.images.map((i) => i.ref.split("/")[0]!)))
+      expect(res.stderr).toMatch(
+        new RegExp(`RELEASE_REGISTRY_URL=(\\S+,)?${host.replace(/\./g, "\\.")}=http://127\\.0\\.0\\.1:\\d+`),
+      );
     expect(verify).toMatchObject({ command: "verify", ok: true, tag: e.next_tag });
     const images = verify.checks.filter((c: { id: string }) => c.id.startsWith("image:"));
     expect(images.length).toBeGreaterThan(0);
@@ -154,7 +198,9 @@ describe("a repository on another release branch", () => {
     expect(res.stderr).toContain("(release branch master)");
     const checks = res.json.steps[0].report.checks as { id: string; status: string; detail: string }[];
     expect(checks.find((c) => c.id === "release-branch")).toMatchObject({ status: "pass", detail: "on master" });
-    expect(checks.find((c) => c.id === "push")?.detail).toMatch(/^git push --dry-run --atomic origin master is accepted/);
+    expect(checks.find((c) => c.id === "push")?.detail).toMatch(
+      /^git push --dry-run --atomic origin master is accepted/,
+    );
     // Its flow is not the runbook's (no cog.toml): the rehearsal stops there, saying so.
     expect(res.code).toBe(1);
     expect(checks.find((c) => c.id === "config")?.detail).toContain("not supported: the cocogitto release flow");

@@ -1,13 +1,14 @@
 // The rehearsal, run as a new user runs it: through mise, with no token and no network.
-import { describe, expect, it } from "vitest";
+
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { REHEARSAL_STEPS } from "../scripts/sandbox/rehearsal.ts";
+import { describe, expect, it } from "vitest";
 import { createBareRemote, createExample } from "../scripts/sandbox/example.ts";
-import { KIT, MISE, cleanEnv, git, run, tempDir } from "./helpers/kit.ts";
+import { REHEARSAL_STEPS } from "../scripts/sandbox/rehearsal.ts";
+import { cleanEnv, git, KIT, MISE, run, tempDir } from "./helpers/kit.ts";
 
-const rehearse = (args: string[]) => run(MISE, ["run", "release:rehearse", "--", "--json", ...args], { cwd: KIT, env: cleanEnv(), timeoutMs: 600_000 });
-
+const rehearse = (args: string[]) =>
+  run(MISE, ["run", "release:rehearse", "--", "--json", ...args], { cwd: KIT, env: cleanEnv(), timeoutMs: 600_000 });
 
 describe("mise run release:rehearse", () => {
   it("runs the whole runbook on the built-in example and reports every step", async () => {
@@ -28,7 +29,14 @@ describe("mise run release:rehearse", () => {
     expect(recover).toMatchObject({ command: "recover", ok: true, tag: "v0.4.0", state: "complete" });
     expect(again).toMatchObject({ command: "verify", ok: true, tag: "v0.4.0" });
     // Human output: a heading per runbook section, then the summary table; no git stderr leaks.
-    for (const heading of ["Release Preflight", "Current Release Flow", "Post-Release Verification", "Failure Recovery", "Summary"]) expect(res.stderr).toContain(heading);
+    for (const heading of [
+      "Release Preflight",
+      "Current Release Flow",
+      "Post-Release Verification",
+      "Failure Recovery",
+      "Summary",
+    ])
+      expect(res.stderr).toContain(heading);
     expect(res.stderr).not.toMatch(/(^|│ )fatal: /m);
   });
 
@@ -59,14 +67,23 @@ describe("mise run release:rehearse", () => {
     try {
       const remote = await createBareRemote(join(dir.path, "remote.git"));
       const repo = (await createExample(join(dir.path, "tested"), { remote, owner: "octo", name: "tested" })).path;
-      writeFileSync(join(repo, ".github/workflows/release.yml"), 'name: release\non:\n  push:\n    tags: ["v*"]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "tested, nothing published"\n');
+      writeFileSync(
+        join(repo, ".github/workflows/release.yml"),
+        'name: release\non:\n  push:\n    tags: ["v*"]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "tested, nothing published"\n',
+      );
       git(repo, "commit", "-qam", "ci: the tag workflow only tests");
       const res = await rehearse(["--repo", repo]);
       expect(res.code, res.stderr.slice(-3000)).toBe(0);
       const byName = Object.fromEntries(res.json.steps.map((s: any) => [s.name, s]));
-      for (const name of ["preflight", "release", "workflow", "verify"]) expect(byName[name], name).toMatchObject({ ok: true });
+      for (const name of ["preflight", "release", "workflow", "verify"])
+        expect(byName[name], name).toMatchObject({ ok: true });
       for (const name of ["broken-release", "recover", "verify-again"]) {
-        expect(byName[name], name).toMatchObject({ ok: null, report: null, skipped: "not run: v0.3.0's tag workflows pushed nothing to a registry, so there is no publishing job to break" });
+        expect(byName[name], name).toMatchObject({
+          ok: null,
+          report: null,
+          skipped:
+            "not run: v0.3.0's tag workflows pushed nothing to a registry, so there is no publishing job to break",
+        });
       }
       expect(res.json.ok).toBe(true);
     } finally {

@@ -53,7 +53,11 @@ describe("runner", () => {
     const cap = captureStderr();
     const perform = vi.fn(async () => 42);
     try {
-      const request = { method: "POST", url: "https://api.github.com/repos/acme/gw/releases", body: { tag_name: "v1.0.0" } };
+      const request = {
+        method: "POST",
+        url: "https://api.github.com/repos/acme/gw/releases",
+        body: { tag_name: "v1.0.0" },
+      };
       expect(await createRunner(tmp.path, true).api(request, perform)).toBeNull();
       expect(perform).not.toHaveBeenCalled();
       expect(cap.text()).toContain(formatRequest(request));
@@ -72,6 +76,8 @@ describe("runner", () => {
 
   it("never lets git or ssh prompt", async () => {
     const r = createRunner(tmp.path, false);
-    expect((await r.read`sh -c ${"echo $GIT_TERMINAL_PROMPT:$GIT_SSH_COMMAND"}`).stdout.trim()).toMatch(/^0:.*ssh -o BatchMode=yes$/);
+    expect((await r.read`sh -c ${"echo $GIT_TERMINAL_PROMPT:$GIT_SSH_COMMAND"}`).stdout.trim()).toMatch(
+      /^0:.*ssh -o BatchMode=yes$/,
+    );
   });
 });

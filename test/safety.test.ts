@@ -4,14 +4,29 @@
 // long notes, credentials in URLs, control sequences in commit subjects, and bad settings.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
 import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, test } from "vitest";
 import { findSection } from "../scripts/lib/changelog.ts";
 import { cleanEnv, kit, tempDir } from "./helpers/kit.ts";
-import { gitAsync, kitIn, landCommit, remoteRefs, sandboxEnv, type Sandbox } from "./helpers/sandbox.ts";
-import { CARGO_HOOK, commitFile, cogToml, exec, head, localTag, recover, release, remoteTag, STORY_MS, tool, withSandbox, worldOf, writes } from "./helpers/world.ts";
+import { gitAsync, kitIn, landCommit, remoteRefs, type Sandbox } from "./helpers/sandbox.ts";
+import {
+  CARGO_HOOK,
+  cogToml,
+  commitFile,
+  exec,
+  head,
+  localTag,
+  recover,
+  release,
+  remoteTag,
+  STORY_MS,
+  tool,
+  withSandbox,
+  worldOf,
+  writes,
+} from "./helpers/world.ts";
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -27,14 +42,21 @@ async function closedPort(): Promise<number> {
 async function secondClone(sb: Sandbox): Promise<string> {
   const dir = join(sb.dir, "maintainer-b");
   await gitAsync(sb.dir, "clone", "-q", sb.remotePath, dir);
-  for (const [k, v] of [["user.name", "Maintainer B"], ["user.email", "b@example.com"], ["commit.gpgsign", "false"]]) await gitAsync(dir, "config", k!, v!);
+  for (const [k, v] of [
+    ["user.name", "Maintainer B"],
+    ["user.email", "b@example.com"],
+    ["commit.gpgsign", "false"],
+  ])
+    await gitAsync(dir, "config", k!, v!);
   return dir;
 }
 
 const NEW_DEPENDENCY = '\n[dependencies.serde]\nversion = "1"\n';
 
 describe.concurrent("never destroy what someone else published", () => {
-  test("a release made meanwhile in another clone is released-elsewhere: never deleted, even with --delete-release, and the local duplicate is dropped", { timeout: STORY_MS }, async ({ expect }) => {
+  test("a release made meanwhile in another clone is released-elsewhere: never deleted, even with --delete-release, and the local duplicate is dropped", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     // Tag pushes start no workflow here (as with the Actions GITHUB_TOKEN): "no run yet" proves nothing.
     await withSandbox({ scenario: { pushesStartNoRuns: true } }, async (sb) => {
       const base = await head(sb);
@@ -49,7 +71,11 @@ describe.concurrent("never destroy what someone else published", () => {
 
       const d = await recover(sb);
       expect(d.json.state).toBe("released-elsewhere");
-      expect(d.json.evidence).toMatchObject({ local_tag_commit: ours, remote_tag_commit: published, remote_tag_is_a_release: true });
+      expect(d.json.evidence).toMatchObject({
+        local_tag_commit: ours,
+        remote_tag_commit: published,
+        remote_tag_is_a_release: true,
+      });
       expect(d.json.next[0].commands).not.toContain(expect.stringMatching(/^DELETE/));
       const again = await release(sb, "--yes");
       expect(again.code).toBe(1);
@@ -68,17 +94,28 @@ describe.concurrent("never destroy what someone else published", () => {
     });
   });
 
-  test("GitHub's own tag is deleted only when the push that replaces it will be accepted", { timeout: STORY_MS }, async ({ expect }) => {
+  test("GitHub's own tag is deleted only when the push that replaces it will be accepted", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
       // origin's main builds nightly tags only, so the tag GitHub makes there starts no run; the
       // release commit (local only) builds release tags again.
       const workflowPath = join(sb.repoPath!, ".github/workflows/release.yml");
       const workflow = await readFile(workflowPath, "utf8");
-      await commitFile(sb, ".github/workflows/release.yml", workflow.replace('tags: ["v*"]', 'tags: ["nightly-*"]'), "ci: build nightly tags only");
+      await commitFile(
+        sb,
+        ".github/workflows/release.yml",
+        workflow.replace('tags: ["v*"]', 'tags: ["nightly-*"]'),
+        "ci: build nightly tags only",
+      );
       await commitFile(sb, ".github/workflows/release.yml", workflow, "ci: build release tags again", false);
       await tool(sb, "cog", "bump", "--auto", "--skip-untracked");
       // The runbook's `gh release create` before the push: GitHub tags origin's main head ...
-      const res = await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases`, { method: "POST", headers: { authorization: `token ${sb.token}` }, body: JSON.stringify({ tag_name: "v0.3.0", name: "v0.3.0" }) });
+      const res = await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases`, {
+        method: "POST",
+        headers: { authorization: `token ${sb.token}` },
+        body: JSON.stringify({ tag_name: "v0.3.0", name: "v0.3.0" }),
+      });
       expect(res.status).toBe(201);
       await sb.settle();
       // ... and someone lands a commit on main meanwhile: our push would not be a fast-forward.
@@ -99,7 +136,9 @@ describe.concurrent("never destroy what someone else published", () => {
 });
 
 describe.concurrent("never publish or discard work nobody reviewed", () => {
-  test("an uncommitted edit next to a refused gate stays in the tree: recover pushes the reviewed commit only", { timeout: STORY_MS }, async ({ expect }) => {
+  test("an uncommitted edit next to a refused gate stays in the tree: recover pushes the reviewed commit only", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
       expect((await release(sb)).code).toBe(1);
       const manifest = join(sb.repoPath!, "crates/gateway/Cargo.toml");
@@ -114,9 +153,16 @@ describe.concurrent("never publish or discard work nobody reviewed", () => {
     });
   });
 
-  test("the runbook's literal order plus an edit no hook made: finish refuses it, --abandon stashes it (never restores it away)", { timeout: STORY_MS }, async ({ expect }) => {
+  test("the runbook's literal order plus an edit no hook made: finish refuses it, --abandon stashes it (never restores it away)", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
-      const base = await commitFile(sb, "cog.toml", cogToml([]), "chore: run git-cliff and cargo-release after cog, as the runbook lists them");
+      const base = await commitFile(
+        sb,
+        "cog.toml",
+        cogToml([]),
+        "chore: run git-cliff and cargo-release after cog, as the runbook lists them",
+      );
       await tool(sb, "cog", "bump", "--auto", "--skip-untracked");
       await tool(sb, "git-cliff", "-o", "CHANGELOG.md");
       await tool(sb, "cargo", "release", "version", "0.3.0", "--execute", "--no-confirm");
@@ -126,7 +172,9 @@ describe.concurrent("never publish or discard work nobody reviewed", () => {
       const d = await recover(sb);
       expect(d.json.state).toBe("local-changes-failed");
       // Running the hooks again tells their output from the edits.
-      expect(d.json.evidence.hook_output).toEqual(expect.arrayContaining(["CHANGELOG.md", "Cargo.lock", "crates/admin-ui/Cargo.toml"]));
+      expect(d.json.evidence.hook_output).toEqual(
+        expect.arrayContaining(["CHANGELOG.md", "Cargo.lock", "crates/admin-ui/Cargo.toml"]),
+      );
       expect(d.json.evidence.other_edits).toEqual(["README.md", "crates/gateway/Cargo.toml"]);
 
       const before = await worldOf(sb);
@@ -147,7 +195,9 @@ describe.concurrent("never publish or discard work nobody reviewed", () => {
     });
   });
 
-  test("a hook that rewrites CHANGELOG.md's earlier sections stops before the push; --prepend keeps them and releases", { timeout: STORY_MS }, async ({ expect }) => {
+  test("a hook that rewrites CHANGELOG.md's earlier sections stops before the push; --prepend keeps them and releases", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
       const changelog = await readFile(join(sb.repoPath!, "CHANGELOG.md"), "utf8");
       const handWritten = "## [0.0.1] - 2019-05-01\n\nThe first cut, written by hand before git-cliff was used.\n";
@@ -156,12 +206,20 @@ describe.concurrent("never publish or discard work nobody reviewed", () => {
       const stopped = await release(sb, "--yes");
       expect(stopped.code).toBe(1);
       const step = stopped.json.steps.find((s: any) => s.name === "check-commit");
-      expect(step).toMatchObject({ status: "failed", detail: expect.stringMatching(/earlier releases \(removed: 0\.0\.1\)/) });
+      expect(step).toMatchObject({
+        status: "failed",
+        detail: expect.stringMatching(/earlier releases \(removed: 0\.0\.1\)/),
+      });
       expect(stopped.stderr).toMatch(/--prepend CHANGELOG\.md/);
       expect(await remoteRefs(sb)).toBe(remoteBefore);
 
       expect((await recover(sb, "--abandon", "--apply", "--yes")).code).toBe(0);
-      await commitFile(sb, "cog.toml", cogToml(["git-cliff --unreleased --tag {{version_tag}} --prepend CHANGELOG.md", CARGO_HOOK]), "chore: prepend new changelog sections");
+      await commitFile(
+        sb,
+        "cog.toml",
+        cogToml(["git-cliff --unreleased --tag {{version_tag}} --prepend CHANGELOG.md", CARGO_HOOK]),
+        "chore: prepend new changelog sections",
+      );
       const pre = await kitIn(sb, "preflight", ["--json"]);
       expect(pre.json.checks.find((c: any) => c.id === "config")).toMatchObject({ status: "pass" });
       const released = await release(sb, "--yes");
@@ -172,33 +230,53 @@ describe.concurrent("never publish or discard work nobody reviewed", () => {
     });
   });
 
-  test("a release commit without Cargo.lock, or whose Cargo.lock misses a member, stops before the push", { timeout: STORY_MS }, async ({ expect }) => {
+  test("a release commit without Cargo.lock, or whose Cargo.lock misses a member, stops before the push", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     for (const [hook, says] of [
       ["rm -f Cargo.lock", /has no Cargo\.lock/],
       ["sed -i '/^name = \"gateway\"$/{N;d}' Cargo.lock", /Cargo\.lock has no entry for gateway/],
     ] as const) {
       await withSandbox({}, async (sb) => {
-        await commitFile(sb, "cog.toml", cogToml(["git-cliff --tag {{version_tag}} -o CHANGELOG.md", CARGO_HOOK, hook]), "chore: a hook that breaks Cargo.lock");
+        await commitFile(
+          sb,
+          "cog.toml",
+          cogToml(["git-cliff --tag {{version_tag}} -o CHANGELOG.md", CARGO_HOOK, hook]),
+          "chore: a hook that breaks Cargo.lock",
+        );
         const remoteBefore = await remoteRefs(sb);
         const res = await release(sb, "--yes");
         expect(res.code).toBe(1);
-        expect(res.json.steps.find((s: any) => s.name === "check-commit")).toMatchObject({ status: "failed", detail: expect.stringMatching(says) });
+        expect(res.json.steps.find((s: any) => s.name === "check-commit")).toMatchObject({
+          status: "failed",
+          detail: expect.stringMatching(says),
+        });
         expect(await remoteRefs(sb)).toBe(remoteBefore);
       });
     }
   });
 
-  test("notes longer than GitHub keeps are cut with a link to the whole section, and verify accepts them", { timeout: STORY_MS }, async ({ expect }) => {
+  test("notes longer than GitHub keeps are cut with a link to the whole section, and verify accepts them", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
       // 1,600 features since v0.2.0: a section far above 125,000 characters.
       const repo = sb.repoPath!;
       const tip = await head(sb);
-      const subject = (i: number) => `feat(gateway): route number ${i} learns to retry idle upstream connections with jittered backoff`;
+      const subject = (i: number) =>
+        `feat(gateway): route number ${i} learns to retry idle upstream connections with jittered backoff`;
       // Dated after the tags: git's reachability walks trust commit dates to grow with history.
       const now = Math.floor(Date.now() / 1000);
-      const stream = Array.from({ length: 1600 }, (_, i) => `commit refs/heads/main\ncommitter Test <test@example.com> ${now + i} +0000\ndata ${Buffer.byteLength(subject(i))}\n${subject(i)}\n${i === 0 ? `from ${tip}\n` : ""}\n`).join("");
+      const stream = Array.from(
+        { length: 1600 },
+        (_, i) =>
+          `commit refs/heads/main\ncommitter Test <test@example.com> ${now + i} +0000\ndata ${Buffer.byteLength(subject(i))}\n${subject(i)}\n${i === 0 ? `from ${tip}\n` : ""}\n`,
+      ).join("");
       await new Promise<void>((resolve, reject) => {
-        const child = spawn("git", ["fast-import", "--quiet", "--force"], { cwd: repo, stdio: ["pipe", "ignore", "inherit"] });
+        const child = spawn("git", ["fast-import", "--quiet", "--force"], {
+          cwd: repo,
+          stdio: ["pipe", "ignore", "inherit"],
+        });
         child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`fast-import exited ${code}`))));
         child.stdin.end(stream);
       });
@@ -217,7 +295,9 @@ describe.concurrent("never publish or discard work nobody reviewed", () => {
     });
   });
 
-  test("a backport released after a higher version never becomes GitHub's Latest release", { timeout: STORY_MS }, async ({ expect }) => {
+  test("a backport released after a higher version never becomes GitHub's Latest release", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
       const repo = sb.repoPath!;
       // main moved on and released 1.0.0 ...
@@ -226,32 +306,74 @@ describe.concurrent("never publish or discard work nobody reviewed", () => {
       await sb.settle();
       // ... while a maintenance branch from v0.2.0 gets a fix, released from there as 0.2.1.
       await gitAsync(repo, "switch", "-q", "-c", "release/0.2", "v0.2.0");
-      const cog = (await readFile(join(repo, "cog.toml"), "utf8")).replace('branch_whitelist = ["main"]', 'branch_whitelist = ["main", "release/0.2"]');
+      const cog = (await readFile(join(repo, "cog.toml"), "utf8")).replace(
+        'branch_whitelist = ["main"]',
+        'branch_whitelist = ["main", "release/0.2"]',
+      );
       await commitFile(sb, "cog.toml", cog, "chore: release 0.2.x from its maintenance branch", false);
       await commitFile(sb, "NOTES.md", "fix: a backported fix\n", "fix(gateway): a backported fix", false);
       await gitAsync(repo, "push", "-q", "origin", "HEAD:refs/heads/release/0.2");
-      const res = await kitIn(sb, "release", ["--json", "--yes"], { env: { RELEASE_BRANCH: "release/0.2" }, timeoutMs: 90_000 });
+      const res = await kitIn(sb, "release", ["--json", "--yes"], {
+        env: { RELEASE_BRANCH: "release/0.2" },
+        timeoutMs: 90_000,
+      });
       expect(res.code, res.stderr.slice(-2000)).toBe(0);
       expect(res.json.tag).toBe("v0.2.1");
       expect(sb.api.state.releases.find((r) => r.tagName === "v0.2.1")!.makeLatest).toBe("false");
-      const latest = (await (await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases/latest`, { headers: { authorization: `token ${sb.token}` } })).json()) as { tag_name: string };
+      const latest = (await (
+        await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases/latest`, {
+          headers: { authorization: `token ${sb.token}` },
+        })
+      ).json()) as { tag_name: string };
       expect(latest.tag_name).toBe("v1.0.0");
     });
   });
 
   test("GitHub's own reason for a 422 is shown, not a pointer elsewhere", { timeout: STORY_MS }, async ({ expect }) => {
-    const refusal = { message: "Validation Failed", errors: [{ resource: "Release", code: "custom", field: "body", message: "body is too long (maximum is 125000 characters)" }], documentation_url: "https://docs.github.com/rest", status: "422" };
-    await withSandbox({ scenario: { faults: [{ method: "POST", route: "/repos/{owner}/{repo}/releases", kind: "status", status: 422, body: refusal, times: 1 }] } }, async (sb) => {
-      const res = await release(sb, "--yes");
-      expect(res.code).toBe(1);
-      expect(res.json.steps.find((s: any) => s.name === "github-release").detail).toMatch(/body is too long \(maximum is 125000 characters\)/);
-      expect(res.stderr).not.toMatch(/see the message above/);
-    });
+    const refusal = {
+      message: "Validation Failed",
+      errors: [
+        {
+          resource: "Release",
+          code: "custom",
+          field: "body",
+          message: "body is too long (maximum is 125000 characters)",
+        },
+      ],
+      documentation_url: "https://docs.github.com/rest",
+      status: "422",
+    };
+    await withSandbox(
+      {
+        scenario: {
+          faults: [
+            {
+              method: "POST",
+              route: "/repos/{owner}/{repo}/releases",
+              kind: "status",
+              status: 422,
+              body: refusal,
+              times: 1,
+            },
+          ],
+        },
+      },
+      async (sb) => {
+        const res = await release(sb, "--yes");
+        expect(res.code).toBe(1);
+        expect(res.json.steps.find((s: any) => s.name === "github-release").detail).toMatch(
+          /body is too long \(maximum is 125000 characters\)/,
+        );
+        expect(res.stderr).not.toMatch(/see the message above/);
+      },
+    );
   });
 });
 
 describe.concurrent("every state has an end", () => {
-  test("killed between cog's commit and its tag: commit-not-tagged; nothing advises pushing it alone; recover tags and finishes it", { timeout: STORY_MS }, async ({ expect }) => {
+  test("killed between cog's commit and its tag: commit-not-tagged; nothing advises pushing it alone; recover tags and finishes it", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
       await kitIn(sb, "release", ["--yes"], { env: { RELEASE_KIT_KILL_AFTER: "bump" } });
       await gitAsync(sb.repoPath!, "tag", "-d", "v0.3.0"); // the tag cog never got to make
@@ -260,13 +382,21 @@ describe.concurrent("every state has an end", () => {
       const pre = await kitIn(sb, "preflight", ["--json"]);
       const fixes = pre.json.checks.map((c: any) => c.fix).join(" ");
       expect(fixes).not.toMatch(/git push/);
-      expect(pre.json.checks.find((c: any) => c.id === "up-to-date")).toMatchObject({ status: "fail", detail: expect.stringMatching(/release commit without its tag/), fix: expect.stringMatching(/release-kit recover/) });
+      expect(pre.json.checks.find((c: any) => c.id === "up-to-date")).toMatchObject({
+        status: "fail",
+        detail: expect.stringMatching(/release commit without its tag/),
+        fix: expect.stringMatching(/release-kit recover/),
+      });
       const again = await release(sb, "--yes");
       expect(again.code).toBe(1);
       expect(again.stderr).toMatch(/commit-not-tagged/);
 
       const d = await recover(sb);
-      expect(d.json).toMatchObject({ tag: "v0.3.0", state: "commit-not-tagged", evidence: { untagged_release_commit: commit } });
+      expect(d.json).toMatchObject({
+        tag: "v0.3.0",
+        state: "commit-not-tagged",
+        evidence: { untagged_release_commit: commit },
+      });
       const applied = await recover(sb, "--apply", "--yes");
       expect(applied.code, applied.stderr).toBe(0);
       expect(applied.json.state).toBe("complete");
@@ -274,7 +404,9 @@ describe.concurrent("every state has an end", () => {
     });
   });
 
-  test("stopped inside cog bump after the hooks wrote: recover sets the tree back (the hooks are fine), and the release goes again", { timeout: STORY_MS }, async ({ expect }) => {
+  test("stopped inside cog bump after the hooks wrote: recover sets the tree back (the hooks are fine), and the release goes again", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
       // The release chose v0.3.0 and recorded it, then died while cog's hooks ran: their output is in the tree.
       await kitIn(sb, "release", ["--yes"], { env: { RELEASE_KIT_KILL_AFTER: "version" } });
@@ -284,7 +416,9 @@ describe.concurrent("every state has an end", () => {
 
       const d = await recover(sb);
       expect(d.json.state).toBe("local-changes-failed");
-      expect(d.json.evidence.hook_output).toEqual(expect.arrayContaining(["CHANGELOG.md", "Cargo.lock", "crates/gateway/Cargo.toml"]));
+      expect(d.json.evidence.hook_output).toEqual(
+        expect.arrayContaining(["CHANGELOG.md", "Cargo.lock", "crates/gateway/Cargo.toml"]),
+      );
       expect(d.json.next[0].action).toMatch(/stopped inside cog bump/);
       expect(d.json.next[0].action).not.toMatch(/fix the .*hooks/);
       const applied = await recover(sb, "--apply", "--yes");
@@ -297,22 +431,34 @@ describe.concurrent("every state has an end", () => {
     });
   });
 
-  test("a pushed tag whose workflow GitHub cannot run: recover names it and leads to the next version, never exit 2 or a re-run", { timeout: STORY_MS }, async ({ expect }) => {
+  test("a pushed tag whose workflow GitHub cannot run: recover names it and leads to the next version, never exit 2 or a re-run", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
       const repo = sb.repoPath!;
       const workflow = await readFile(join(repo, ".github/workflows/release.yml"), "utf8");
-      const broken = workflow.replace(/^jobs:\n/m, "jobs:\n  notify:\n    needs: [no-such-job]\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo done\n");
+      const broken = workflow.replace(
+        /^jobs:\n/m,
+        "jobs:\n  notify:\n    needs: [no-such-job]\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo done\n",
+      );
       expect(broken).not.toBe(workflow);
       await commitFile(sb, ".github/workflows/release.yml", broken, "ci: notify after the release");
       await tool(sb, "cog", "bump", "--auto", "--skip-untracked");
       await gitAsync(repo, "push", "-q", "--atomic", "origin", "HEAD:refs/heads/main", "refs/tags/v0.3.0");
       await sb.settle();
-      const created = await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases`, { method: "POST", headers: { authorization: `token ${sb.token}` }, body: JSON.stringify({ tag_name: "v0.3.0", name: "v0.3.0" }) });
+      const created = await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases`, {
+        method: "POST",
+        headers: { authorization: `token ${sb.token}` },
+        body: JSON.stringify({ tag_name: "v0.3.0", name: "v0.3.0" }),
+      });
       expect(created.status).toBe(201);
 
       const d = await recover(sb);
       expect(d.code, d.stderr).toBe(1);
-      expect(d.json).toMatchObject({ state: "workflow-failed", evidence: { workflow_invalid: expect.stringMatching(/no-such-job/) } });
+      expect(d.json).toMatchObject({
+        state: "workflow-failed",
+        evidence: { workflow_invalid: expect.stringMatching(/no-such-job/) },
+      });
       const applied = await recover(sb, "--apply", "--yes");
       expect(applied.code).toBe(1);
       expect(applied.json.next[0].action).toMatch(/release the next version/);
@@ -337,16 +483,25 @@ describe.concurrent("every state has an end", () => {
 });
 
 describe.concurrent("never leak a credential, never print a lie", () => {
-  test("a password in origin's URL is never printed, in errors or in --json", { timeout: STORY_MS }, async ({ expect }) => {
+  test("a password in origin's URL is never printed, in errors or in --json", { timeout: STORY_MS }, async ({
+    expect,
+  }) => {
     const tmp = tempDir();
     try {
       const repo = tmp.path;
       await gitAsync(repo, "init", "-q", "-b", "main");
-      for (const url of ["https://maint:s3cretpw@gitlab.example.com/acme/gateway.git", "http://maint:s3cretpw@127.0.0.1:9/acme/gateway.git"]) {
+      for (const url of [
+        "https://maint:s3cretpw@gitlab.example.com/acme/gateway.git",
+        "http://maint:s3cretpw@127.0.0.1:9/acme/gateway.git",
+      ]) {
         await gitAsync(repo, "remote", "remove", "origin").catch(() => {});
         await gitAsync(repo, "remote", "add", "origin", url);
         for (const command of ["preflight", "verify", "recover"]) {
-          const env = cleanEnv(url.includes("127.0.0.1") ? { GITHUB_REPOSITORY: "acme/gateway", GITHUB_API_URL: "http://127.0.0.1:9" } : {});
+          const env = cleanEnv(
+            url.includes("127.0.0.1")
+              ? { GITHUB_REPOSITORY: "acme/gateway", GITHUB_API_URL: "http://127.0.0.1:9" }
+              : {},
+          );
           const res = await kit(command, ["--repo", repo, "--json"], { env });
           expect(`${res.stdout}${res.stderr}`, `${command} with ${url}`).not.toContain("s3cretpw");
         }
@@ -356,9 +511,14 @@ describe.concurrent("never leak a credential, never print a lie", () => {
     }
   });
 
-  test("control sequences in commit subjects reach the review gate escaped, never raw", { timeout: STORY_MS }, async ({ expect }) => {
+  test("control sequences in commit subjects reach the review gate escaped, never raw", { timeout: STORY_MS }, async ({
+    expect,
+  }) => {
     await withSandbox({}, async (sb) => {
-      await landCommit(sb, "feat: route \u001b[8mHIDDEN-FROM-REVIEW\u001b[0m \u001b[31mrequests\u001b]8;;http://evil.example\u0007");
+      await landCommit(
+        sb,
+        "feat: route \u001b[8mHIDDEN-FROM-REVIEW\u001b[0m \u001b[31mrequests\u001b]8;;http://evil.example\u0007",
+      );
       const res = await release(sb);
       expect(res.code).toBe(1); // the gate refuses without a terminal, after showing the review
       expect(res.stderr).toContain("\\x1b[8mHIDDEN-FROM-REVIEW");
@@ -367,7 +527,9 @@ describe.concurrent("never leak a credential, never print a lie", () => {
     });
   });
 
-  test("bad settings and unreachable networks: a clear error naming them, never 'unexpected error'", { timeout: STORY_MS }, async ({ expect }) => {
+  test("bad settings and unreachable networks: a clear error naming them, never 'unexpected error'", {
+    timeout: STORY_MS,
+  }, async ({ expect }) => {
     await withSandbox({}, async (sb) => {
       for (const command of ["preflight", "release", "verify", "recover"]) {
         const res = await kitIn(sb, command, ["--json"], { env: { GITHUB_API_URL: "not-a-url" } });
@@ -397,22 +559,30 @@ describe.concurrent("never leak a credential, never print a lie", () => {
     });
   });
 
-  test("a step summary that cannot be written is a warning, not a failure", { timeout: STORY_MS }, async ({ expect }) => {
+  test("a step summary that cannot be written is a warning, not a failure", { timeout: STORY_MS }, async ({
+    expect,
+  }) => {
     await withSandbox({ history: true }, async (sb) => {
-      const res = await kitIn(sb, "verify", ["--json", "--tag", "v0.2.0"], { env: { GITHUB_STEP_SUMMARY: join(sb.dir, "no-such-folder", "summary.md") } });
+      const res = await kitIn(sb, "verify", ["--json", "--tag", "v0.2.0"], {
+        env: { GITHUB_STEP_SUMMARY: join(sb.dir, "no-such-folder", "summary.md") },
+      });
       expect(res.code, res.stderr.slice(-2000)).toBe(0);
       expect(res.json.ok).toBe(true);
       expect(res.stderr).toMatch(/cannot write the step summary to GITHUB_STEP_SUMMARY .*ENOENT/);
     });
   });
 
-  test("fix hints are quoted for the shell: a branch named main;rm stays one word", { timeout: STORY_MS }, async ({ expect }) => {
+  test("fix hints are quoted for the shell: a branch named main;rm stays one word", { timeout: STORY_MS }, async ({
+    expect,
+  }) => {
     await withSandbox({}, async (sb) => {
       const res = await kitIn(sb, "preflight", ["--json"], { env: { RELEASE_BRANCH: "main;rm" } });
       const branch = res.json.checks.find((c: any) => c.id === "release-branch");
       expect(branch.fix).toMatch(/^git switch 'main;rm'/);
       // Pasted into a shell, the hint runs git with that one word and nothing else.
-      const pasted = await exec("sh", ["-c", branch.fix.split(" (")[0]], { cwd: sb.repoPath!, env: cleanEnv() }).catch((e) => e);
+      const pasted = await exec("sh", ["-c", branch.fix.split(" (")[0]], { cwd: sb.repoPath!, env: cleanEnv() }).catch(
+        (e) => e,
+      );
       expect(String(pasted.stderr)).toMatch(/invalid reference: main;rm/);
     });
   });

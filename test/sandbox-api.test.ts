@@ -9,8 +9,8 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startApiServer } from "../scripts/sandbox/api/server.ts";
 import type { ApiServer, RefUpdate } from "../scripts/sandbox/api/server.ts";
+import { startApiServer } from "../scripts/sandbox/api/server.ts";
 import type { JobRecord, RunRecord } from "../scripts/sandbox/api/state.ts";
 import { repositoryIdOf } from "../scripts/sandbox/api/state.ts";
 import { defaultScenario } from "../scripts/sandbox/scenario.ts";
@@ -21,8 +21,14 @@ const OWNER = "acme";
 const REPO = "gateway";
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const gitEnv = {
-  ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_AUTHOR_NAME: "Ada", GIT_AUTHOR_EMAIL: "ada@example.com",
-  GIT_COMMITTER_NAME: "Ada", GIT_COMMITTER_EMAIL: "ada@example.com", GIT_CONFIG_NOSYSTEM: "1", HOME: tmpdir(),
+  ...process.env,
+  GIT_TERMINAL_PROMPT: "0",
+  GIT_AUTHOR_NAME: "Ada",
+  GIT_AUTHOR_EMAIL: "ada@example.com",
+  GIT_COMMITTER_NAME: "Ada",
+  GIT_COMMITTER_EMAIL: "ada@example.com",
+  GIT_CONFIG_NOSYSTEM: "1",
+  HOME: tmpdir(),
 };
 
 async function git(cwd: string, ...args: string[]): Promise<string> {
@@ -76,8 +82,14 @@ beforeAll(async () => {
   await git(work, "remote", "add", "origin", bare);
   await git(work, "push", "-q", "origin", "main");
   server = await startApiServer({
-    ...repoArgs, remotePath: bare, defaultBranch: "main", token: TOKEN, scenario,
-    onRefUpdate: (u) => refUpdates.push(u), onRerun: (r) => reruns.push(structuredClone(r)), now: () => clock,
+    ...repoArgs,
+    remotePath: bare,
+    defaultBranch: "main",
+    token: TOKEN,
+    scenario,
+    onRefUpdate: (u) => refUpdates.push(u),
+    onRerun: (r) => reruns.push(structuredClone(r)),
+    now: () => clock,
   });
   octokit = new Octokit({ baseUrl: server.url, auth: TOKEN, log: quiet });
   anon = new Octokit({ baseUrl: server.url, log: quiet });
@@ -95,7 +107,13 @@ afterAll(async () => {
 describe("lifecycle", () => {
   it("starts and stops well under a second", async () => {
     const t0 = performance.now();
-    const s = await startApiServer({ ...repoArgs, remotePath: bare, defaultBranch: "main", token: TOKEN, scenario: defaultScenario() });
+    const s = await startApiServer({
+      ...repoArgs,
+      remotePath: bare,
+      defaultBranch: "main",
+      token: TOKEN,
+      scenario: defaultScenario(),
+    });
     const res = await fetch(`${s.url}/rate_limit`);
     await s.stop();
     const ms = performance.now() - t0;
@@ -107,8 +125,17 @@ describe("lifecycle", () => {
   it("stop() closes hung requests", async () => {
     const sc = defaultScenario();
     sc.faults.push({ kind: "hang", times: 1 });
-    const s = await startApiServer({ ...repoArgs, remotePath: bare, defaultBranch: "main", token: TOKEN, scenario: sc });
-    const hung = fetch(`${s.url}/repos/${OWNER}/${REPO}`).then(() => "answered", () => "closed");
+    const s = await startApiServer({
+      ...repoArgs,
+      remotePath: bare,
+      defaultBranch: "main",
+      token: TOKEN,
+      scenario: sc,
+    });
+    const hung = fetch(`${s.url}/repos/${OWNER}/${REPO}`).then(
+      () => "answered",
+      () => "closed",
+    );
     await new Promise((r) => setTimeout(r, 100));
     const t0 = performance.now();
     await s.stop();
@@ -136,14 +163,19 @@ describe("repository and auth", () => {
     const e2 = await errorOf(anon.rest.repos.createRelease({ ...repoArgs, tag_name: "v9.9.9" }));
     expect([e2.status, e2.data.message]).toEqual([401, "Requires authentication"]);
     // Both header schemes GitHub accepts.
-    const bearer = await fetch(`${server.url}/repos/${OWNER}/${REPO}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const bearer = await fetch(`${server.url}/repos/${OWNER}/${REPO}`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(((await bearer.json()) as { permissions?: unknown }).permissions).toBeDefined();
   });
 
   it("parses bodies as JSON whatever the Content-Type, and rejects bad JSON with 400", async () => {
-    const post = (body: string) => fetch(`${server.url}/repos/${OWNER}/${REPO}/releases`, {
-      method: "POST", body, headers: { authorization: `token ${TOKEN}`, "content-type": "text/plain" },
-    });
+    const post = (body: string) =>
+      fetch(`${server.url}/repos/${OWNER}/${REPO}/releases`, {
+        method: "POST",
+        body,
+        headers: { authorization: `token ${TOKEN}`, "content-type": "text/plain" },
+      });
     const ok = await post(JSON.stringify({ tag_name: "v0.0.1-plain", draft: true }));
     expect(ok.status).toBe(201);
     expect(((await ok.json()) as { tag_name: string }).tag_name).toBe("v0.0.1-plain");
@@ -155,21 +187,45 @@ describe("repository and auth", () => {
   it("answers unknown routes with GitHub's 404 body", async () => {
     const res = await fetch(`${server.url}/repos/${OWNER}/${REPO}/no-such-thing`);
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ message: "Not Found", documentation_url: "https://docs.github.com/rest", status: "404" });
+    expect(await res.json()).toEqual({
+      message: "Not Found",
+      documentation_url: "https://docs.github.com/rest",
+      status: "404",
+    });
     expect(await statusOf(octokit.rest.repos.get({ owner: OWNER, repo: "other" }))).toBe(404);
   });
 
   it("answers 403 with the accepted permission when the token lacks it", async () => {
     for (const [perm, call, header] of [
-      ["actions:read", () => octokit.rest.actions.listWorkflowRuns({ ...repoArgs, workflow_id: "release.yml" }), "actions=read"],
+      [
+        "actions:read",
+        () => octokit.rest.actions.listWorkflowRuns({ ...repoArgs, workflow_id: "release.yml" }),
+        "actions=read",
+      ],
       ["checks:read", () => octokit.rest.checks.listForRef({ ...repoArgs, ref: "main" }), "checks=read"],
-      ["statuses:read", () => octokit.rest.repos.getCombinedStatusForRef({ ...repoArgs, ref: "main" }), "statuses=read"],
-      ["contents:write", () => octokit.rest.git.createRef({ ...repoArgs, ref: "refs/tags/nope", sha: shas[0] }), "contents=write"],
-      ["attestations:read", () => octokit.rest.repos.listAttestations({ ...repoArgs, subject_digest: "sha256:00" }), "attestations=read"],
+      [
+        "statuses:read",
+        () => octokit.rest.repos.getCombinedStatusForRef({ ...repoArgs, ref: "main" }),
+        "statuses=read",
+      ],
+      [
+        "contents:write",
+        () => octokit.rest.git.createRef({ ...repoArgs, ref: "refs/tags/nope", sha: shas[0] }),
+        "contents=write",
+      ],
+      [
+        "attestations:read",
+        () => octokit.rest.repos.listAttestations({ ...repoArgs, subject_digest: "sha256:00" }),
+        "attestations=read",
+      ],
     ] as const) {
       scenario.missingPermissions = [perm];
       const e = await errorOf(call());
-      expect([e.status, e.data.message, e.headers["x-accepted-github-permissions"]]).toEqual([403, "Resource not accessible by personal access token", header]);
+      expect([e.status, e.data.message, e.headers["x-accepted-github-permissions"]]).toEqual([
+        403,
+        "Resource not accessible by personal access token",
+        header,
+      ]);
     }
     expect(await git(bare, "tag", "--list", "nope")).toBe("");
   });
@@ -193,7 +249,9 @@ describe("refs, commits and compare", () => {
     expect(refUpdates.slice(before)).toEqual([{ ref: "refs/tags/v0.1.5", oldSha: null, newSha: shas[0], via: "api" }]);
     const dup = await errorOf(octokit.rest.git.createRef({ ...repoArgs, ref: "refs/tags/v0.1.5", sha: shas[1] }));
     expect([dup.status, dup.data.message]).toEqual([422, "Reference already exists"]);
-    const ghost = await errorOf(octokit.rest.git.createRef({ ...repoArgs, ref: "refs/tags/ghost", sha: "1".repeat(40) }));
+    const ghost = await errorOf(
+      octokit.rest.git.createRef({ ...repoArgs, ref: "refs/tags/ghost", sha: "1".repeat(40) }),
+    );
     expect([ghost.status, ghost.data.message]).toEqual([422, "Object does not exist"]);
 
     const matching = await octokit.rest.git.listMatchingRefs({ ...repoArgs, ref: "tags/v0.1" });
@@ -240,12 +298,16 @@ describe("CI state from the scenario", () => {
     const checks = async (ref: string) => (await octokit.rest.checks.listForRef({ ...repoArgs, ref })).data;
     const ok = await checks("main");
     expect(ok.check_runs.map((c) => [c.name, c.status, c.conclusion, c.app?.id, c.head_sha])).toEqual([
-      ["build", "completed", "success", 15368, shas[2]], ["test", "completed", "success", 15368, shas[2]],
+      ["build", "completed", "success", 15368, shas[2]],
+      ["test", "completed", "success", 15368, shas[2]],
     ]);
     scenario.ci[shas[2]] = "failure";
     expect((await checks("main")).check_runs.find((c) => c.name === "test")?.conclusion).toBe("failure");
     scenario.ci[shas[2]] = "pending";
-    expect((await checks(shas[2])).check_runs.find((c) => c.name === "test")).toMatchObject({ status: "in_progress", conclusion: null });
+    expect((await checks(shas[2])).check_runs.find((c) => c.name === "test")).toMatchObject({
+      status: "in_progress",
+      conclusion: null,
+    });
     const filtered = await octokit.rest.checks.listForRef({ ...repoArgs, ref: "main", check_name: "build" });
     expect(filtered.data.total_count).toBe(1);
     scenario.ci[shas[2]] = "none";
@@ -267,9 +329,20 @@ describe("CI state from the scenario", () => {
 describe("releases", () => {
   it("creates the missing tag at the default branch head, lightweight, and refuses a duplicate", async () => {
     const before = refUpdates.length;
-    const created = await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v1.0.0", name: "v1.0.0", body: "notes", make_latest: "true" });
+    const created = await octokit.rest.repos.createRelease({
+      ...repoArgs,
+      tag_name: "v1.0.0",
+      name: "v1.0.0",
+      body: "notes",
+      make_latest: "true",
+    });
     expect(created.status).toBe(201);
-    expect(created.data).toMatchObject({ tag_name: "v1.0.0", draft: false, immutable: false, target_commitish: "main" });
+    expect(created.data).toMatchObject({
+      tag_name: "v1.0.0",
+      draft: false,
+      immutable: false,
+      target_commitish: "main",
+    });
     expect(await git(bare, "rev-parse", "refs/tags/v1.0.0")).toBe(await git(bare, "rev-parse", "refs/heads/main"));
     expect(await git(bare, "cat-file", "-t", "refs/tags/v1.0.0")).toBe("commit");
     expect(refUpdates.slice(before)).toEqual([{ ref: "refs/tags/v1.0.0", oldSha: null, newSha: shas[2], via: "api" }]);
@@ -286,12 +359,22 @@ describe("releases", () => {
     expect(await git(bare, "rev-parse", "refs/tags/v1.0.1")).toBe(shas[0]);
     await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v0.1.0", target_commitish: shas[0] });
     expect(await git(bare, "rev-parse", "refs/tags/v0.1.0^{commit}")).toBe(shas[1]);
-    expect(await statusOf(octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v1.0.2", target_commitish: "nowhere" }))).toBe(422);
-    expect(await statusOf(octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v1.0.3", make_latest: "maybe" as "true" }))).toBe(422);
+    expect(
+      await statusOf(
+        octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v1.0.2", target_commitish: "nowhere" }),
+      ),
+    ).toBe(422);
+    expect(
+      await statusOf(
+        octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v1.0.3", make_latest: "maybe" as "true" }),
+      ),
+    ).toBe(422);
   });
 
   it("hides drafts from get-by-tag, lists them for pushers only, tags them on publish", async () => {
-    const draft = (await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v2.0.0", draft: true, body: "draft notes" })).data;
+    const draft = (
+      await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v2.0.0", draft: true, body: "draft notes" })
+    ).data;
     expect(draft.html_url).toMatch(/\/releases\/tag\/untagged-/);
     expect(await git(bare, "tag", "--list", "v2.0.0")).toBe(""); // drafts make no tag
     expect(await statusOf(octokit.rest.repos.getReleaseByTag({ ...repoArgs, tag: "v2.0.0" }))).toBe(404);
@@ -314,19 +397,28 @@ describe("releases", () => {
     scenario.immutableReleases = true;
     const rel = (await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v3.0.0", body: "one" })).data;
     expect(rel.immutable).toBe(true);
-    expect((await octokit.rest.repos.updateRelease({ ...repoArgs, release_id: rel.id, body: "two" })).data.body).toBe("two");
-    expect(await statusOf(octokit.rest.repos.updateRelease({ ...repoArgs, release_id: rel.id, tag_name: "v3.0.1" }))).toBe(422);
+    expect((await octokit.rest.repos.updateRelease({ ...repoArgs, release_id: rel.id, body: "two" })).data.body).toBe(
+      "two",
+    );
+    expect(
+      await statusOf(octokit.rest.repos.updateRelease({ ...repoArgs, release_id: rel.id, tag_name: "v3.0.1" })),
+    ).toBe(422);
     expect(await statusOf(octokit.rest.git.deleteRef({ ...repoArgs, ref: "tags/v3.0.0" }))).toBe(422);
     await octokit.rest.repos.deleteRelease({ ...repoArgs, release_id: rel.id });
     expect(server.state.burnedTags.has("v3.0.0")).toBe(true);
     expect(await git(bare, "rev-parse", "refs/tags/v3.0.0")).toBe(shas[2]);
     const again = await errorOf(octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v3.0.0" }));
     expect(again.status).toBe(422);
-    expect(again.data.errors[0]).toMatchObject({ code: "custom", field: "tag_name", message: "tag_name was used by an immutable release" });
+    expect(again.data.errors[0]).toMatchObject({
+      code: "custom",
+      field: "tag_name",
+      message: "tag_name was used by an immutable release",
+    });
   });
 
   it("paginates with a Link header", async () => {
-    for (let i = 0; i < 4; i++) await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: `v4.0.${i}`, draft: true });
+    for (let i = 0; i < 4; i++)
+      await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: `v4.0.${i}`, draft: true });
     const total = (await octokit.paginate(octokit.rest.repos.listReleases, { ...repoArgs, per_page: 100 })).length;
     const first = await octokit.rest.repos.listReleases({ ...repoArgs, per_page: 2 });
     expect(first.data).toHaveLength(2);
@@ -343,7 +435,9 @@ describe("conditional requests, rate limits, faults and latency", () => {
     const first = await octokit.rest.repos.getReleaseByTag({ ...repoArgs, tag: "v1.0.0" });
     const etag = first.headers.etag ?? "";
     expect(etag).toMatch(/^W\/"[0-9a-f]{64}"$/);
-    const e = await errorOf(octokit.rest.repos.getReleaseByTag({ ...repoArgs, tag: "v1.0.0", headers: { "if-none-match": etag } }));
+    const e = await errorOf(
+      octokit.rest.repos.getReleaseByTag({ ...repoArgs, tag: "v1.0.0", headers: { "if-none-match": etag } }),
+    );
     expect(e.status).toBe(304);
     expect(e.headers.etag).toBe(etag);
     expect(e.headers["x-ratelimit-remaining"]).toBe(first.headers["x-ratelimit-remaining"]);
@@ -388,12 +482,20 @@ describe("conditional requests, rate limits, faults and latency", () => {
     const seen: string[] = [];
     const Kit = Octokit.plugin(retry, throttling);
     const kit = new Kit({
-      baseUrl: server.url, auth: TOKEN, log: quiet,
+      baseUrl: server.url,
+      auth: TOKEN,
+      log: quiet,
       retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
       throttle: {
         id: `sandbox-api-${process.pid}`,
-        onRateLimit: (after: number) => { seen.push(`primary ${after}`); return false; },
-        onSecondaryRateLimit: (after: number, _o: unknown, _k: unknown, n: number) => { seen.push(`secondary ${after}`); return n < 1; },
+        onRateLimit: (after: number) => {
+          seen.push(`primary ${after}`);
+          return false;
+        },
+        onSecondaryRateLimit: (after: number, _o: unknown, _k: unknown, n: number) => {
+          seen.push(`secondary ${after}`);
+          return n < 1;
+        },
       },
     });
     const route = "/repos/{owner}/{repo}";
@@ -410,13 +512,20 @@ describe("conditional requests, rate limits, faults and latency", () => {
   it("resets sockets and hangs on request", async () => {
     const route = "/repos/{owner}/{repo}/releases";
     scenario.faults = [{ method: "GET", route, kind: "reset", times: 1 }];
-    const reset = await fetch(`${server.url}/repos/${OWNER}/${REPO}/releases`).then(() => "answered", (e: Error) => e.message);
+    const reset = await fetch(`${server.url}/repos/${OWNER}/${REPO}/releases`).then(
+      () => "answered",
+      (e: Error) => e.message,
+    );
     expect(reset).toBe("fetch failed");
     expect(server.requests.get(`GET ${route} 0`)).toBe(1);
 
     scenario.faults = [{ method: "GET", route, kind: "hang", times: 1 }];
-    const hung = await fetch(`${server.url}/repos/${OWNER}/${REPO}/releases`, { signal: AbortSignal.timeout(300) })
-      .then(() => "answered", (e: Error) => e.name);
+    const hung = await fetch(`${server.url}/repos/${OWNER}/${REPO}/releases`, {
+      signal: AbortSignal.timeout(300),
+    }).then(
+      () => "answered",
+      (e: Error) => e.name,
+    );
     expect(hung).toBe("TimeoutError");
     expect(server.requests.get(`GET ${route} 0`)).toBe(2);
     expect((await octokit.rest.repos.listReleases(repoArgs)).status).toBe(200); // the next one is answered
@@ -440,10 +549,12 @@ describe("push hook", () => {
     await git(work, "tag", "v5.0.0");
     const { stderr } = await run("git", ["push", "-q", "origin", "main", "v5.0.0"], { cwd: work, env: gitEnv });
     expect(stderr).toBe(""); // the hook prints nothing
-    expect(refUpdates.slice(before)).toEqual(expect.arrayContaining([
-      { ref: "refs/heads/main", oldSha: shas[2], newSha: head, via: "push" },
-      { ref: "refs/tags/v5.0.0", oldSha: null, newSha: head, via: "push" },
-    ]));
+    expect(refUpdates.slice(before)).toEqual(
+      expect.arrayContaining([
+        { ref: "refs/heads/main", oldSha: shas[2], newSha: head, via: "push" },
+        { ref: "refs/tags/v5.0.0", oldSha: null, newSha: head, via: "push" },
+      ]),
+    );
     await git(work, "push", "-q", "origin", ":refs/tags/v5.0.0");
     expect(refUpdates.at(-1)).toEqual({ ref: "refs/tags/v5.0.0", oldSha: head, newSha: null, via: "push" });
     expect(server.requests.get("POST /_sandbox/refs 204")).toBe(2);
@@ -456,14 +567,31 @@ describe("actions", () => {
   function addRun(over: Partial<RunRecord> = {}): RunRecord {
     const s = server.state;
     const job = (name: string, conclusion: JobRecord["conclusion"]): JobRecord => ({
-      id: s.nextId(), name, status: "completed", conclusion, runAttempt: 1, startedAt: iso(clock), completedAt: iso(clock),
+      id: s.nextId(),
+      name,
+      status: "completed",
+      conclusion,
+      runAttempt: 1,
+      startedAt: iso(clock),
+      completedAt: iso(clock),
       steps: [{ name: "Run", status: "completed", conclusion, number: 1 }],
     });
     const record: RunRecord = {
-      id: s.nextId(), runNumber: s.runs.length + 1, runAttempt: 1, name: "release", workflowPath: ".github/workflows/release.yml",
-      event: "push", headBranch: "v1.0.0", headSha: shas[2], status: "completed", conclusion: "failure",
-      createdAt: iso(clock), updatedAt: iso(clock), runStartedAt: iso(clock),
-      jobs: [job("build", "success"), job("publish", "failure")], ...over,
+      id: s.nextId(),
+      runNumber: s.runs.length + 1,
+      runAttempt: 1,
+      name: "release",
+      workflowPath: ".github/workflows/release.yml",
+      event: "push",
+      headBranch: "v1.0.0",
+      headSha: shas[2],
+      status: "completed",
+      conclusion: "failure",
+      createdAt: iso(clock),
+      updatedAt: iso(clock),
+      runStartedAt: iso(clock),
+      jobs: [job("build", "success"), job("publish", "failure")],
+      ...over,
     };
     s.runs.push(record);
     return record;
@@ -482,9 +610,18 @@ describe("actions", () => {
     expect(byId.data.total_count).toBe(2);
     expect(await statusOf(octokit.rest.actions.listWorkflowRuns({ ...repoArgs, workflow_id: 12 }))).toBe(404);
     const got = (await octokit.rest.actions.getWorkflowRun({ ...repoArgs, run_id: r.id })).data;
-    expect([got.head_branch, got.event, got.conclusion, got.run_attempt, got.head_commit?.message]).toEqual(["v1.0.0", "push", "failure", 1, "feat: third"]);
+    expect([got.head_branch, got.event, got.conclusion, got.run_attempt, got.head_commit?.message]).toEqual([
+      "v1.0.0",
+      "push",
+      "failure",
+      1,
+      "feat: third",
+    ]);
     const jobs = (await octokit.rest.actions.listJobsForWorkflowRun({ ...repoArgs, run_id: r.id })).data;
-    expect(jobs.jobs.map((j) => [j.name, j.conclusion])).toEqual([["build", "success"], ["publish", "failure"]]);
+    expect(jobs.jobs.map((j) => [j.name, j.conclusion])).toEqual([
+      ["build", "success"],
+      ["publish", "failure"],
+    ]);
     expect(await statusOf(octokit.rest.actions.getWorkflowRun({ ...repoArgs, run_id: 1 }))).toBe(404);
   });
 
@@ -495,7 +632,10 @@ describe("actions", () => {
     expect(page.data.workflow_runs).toHaveLength(30);
     expect(page.data.total_count).toBe(total);
     expect(page.headers.link).toContain('rel="next"');
-    const all = await octokit.paginate(octokit.rest.actions.listWorkflowRuns, { ...repoArgs, workflow_id: "release.yml" });
+    const all = await octokit.paginate(octokit.rest.actions.listWorkflowRuns, {
+      ...repoArgs,
+      workflow_id: "release.yml",
+    });
     expect(all).toHaveLength(total);
   });
 
@@ -509,16 +649,21 @@ describe("actions", () => {
     expect([got.run_attempt, got.status, got.conclusion]).toEqual([2, "queued", null]);
     const latest = (await octokit.rest.actions.listJobsForWorkflowRun({ ...repoArgs, run_id: r.id })).data.jobs;
     expect(latest.map((j) => [j.name, j.status, j.conclusion, j.run_attempt])).toEqual([
-      ["build", "completed", "success", 1], ["publish", "queued", null, 2],
+      ["build", "completed", "success", 1],
+      ["publish", "queued", null, 2],
     ]);
     expect(latest.some((j) => j.id === failedJob)).toBe(false); // a re-run job is a new job
     const all = (await octokit.rest.actions.listJobsForWorkflowRun({ ...repoArgs, run_id: r.id, filter: "all" })).data;
     expect(all.total_count).toBe(3);
 
-    const refusal = async (run_id: number) => errorOf(octokit.rest.actions.reRunWorkflowFailedJobs({ ...repoArgs, run_id }));
+    const refusal = async (run_id: number) =>
+      errorOf(octokit.rest.actions.reRunWorkflowFailedJobs({ ...repoArgs, run_id }));
     expect((await refusal(r.id)).status).toBe(403); // queued: already running
     const ok = addRun({ conclusion: "success" });
-    expect(await refusal(ok.id)).toMatchObject({ status: 403, data: { message: "This workflow run cannot be retried" } });
+    expect(await refusal(ok.id)).toMatchObject({
+      status: 403,
+      data: { message: "This workflow run cannot be retried" },
+    });
     const old = addRun({ createdAt: iso(new Date(clock.getTime() - 31 * 24 * 3600 * 1000)) });
     expect((await refusal(old.id)).status).toBe(403);
     clock = new Date(clock.getTime() - 2 * 24 * 3600 * 1000); // the same run seen 2 days earlier is re-runnable
@@ -534,14 +679,33 @@ describe("attestations", () => {
   it("lists attestations by digest and predicate, 404 when none", async () => {
     const digest = `sha256:${"ab".repeat(32)}`;
     server.state.attestations.push({
-      digest, predicateType: "https://slsa.dev/provenance/v1", repositoryId: repositoryIdOf(OWNER, REPO),
-      bundle: { mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json", verificationMaterial: {}, dsseEnvelope: { payloadType: "application/vnd.in-toto+json" } },
+      digest,
+      predicateType: "https://slsa.dev/provenance/v1",
+      repositoryId: repositoryIdOf(OWNER, REPO),
+      bundle: {
+        mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+        verificationMaterial: {},
+        dsseEnvelope: { payloadType: "application/vnd.in-toto+json" },
+      },
     });
-    const res = await octokit.rest.repos.listAttestations({ ...repoArgs, subject_digest: digest, predicate_type: "provenance" });
+    const res = await octokit.rest.repos.listAttestations({
+      ...repoArgs,
+      subject_digest: digest,
+      predicate_type: "provenance",
+    });
     expect(res.data.attestations).toHaveLength(1);
-    expect(res.data.attestations?.[0]).toMatchObject({ repository_id: repositoryIdOf(OWNER, REPO), bundle: { mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json" } });
-    expect(await statusOf(octokit.rest.repos.listAttestations({ ...repoArgs, subject_digest: digest, predicate_type: "sbom" }))).toBe(404);
-    expect(await statusOf(octokit.rest.repos.listAttestations({ ...repoArgs, subject_digest: `sha256:${"cd".repeat(32)}` }))).toBe(404);
+    expect(res.data.attestations?.[0]).toMatchObject({
+      repository_id: repositoryIdOf(OWNER, REPO),
+      bundle: { mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json" },
+    });
+    expect(
+      await statusOf(
+        octokit.rest.repos.listAttestations({ ...repoArgs, subject_digest: digest, predicate_type: "sbom" }),
+      ),
+    ).toBe(404);
+    expect(
+      await statusOf(octokit.rest.repos.listAttestations({ ...repoArgs, subject_digest: `sha256:${"cd".repeat(32)}` })),
+    ).toBe(404);
   });
 });
 
@@ -571,7 +735,13 @@ describe("token permissions: the role, not the token's grants", () => {
     expect([e.status, e.headers["x-accepted-github-permissions"]]).toEqual([403, "contents=write"]);
     scenario.missingPermissions = [];
     scenario.role = "read";
-    expect((await octokit.rest.repos.get(repoArgs)).data.permissions).toEqual({ admin: false, maintain: false, push: false, triage: false, pull: true });
+    expect((await octokit.rest.repos.get(repoArgs)).data.permissions).toEqual({
+      admin: false,
+      maintain: false,
+      push: false,
+      triage: false,
+      pull: true,
+    });
   });
 
   it("names a classic token's scopes in X-OAuth-Scopes on every answer", async () => {
@@ -598,10 +768,14 @@ describe("server-side push rules", () => {
     expect(protection.data.enforce_admins?.enabled).toBe(true);
     // Only admins may read protection; an unprotected branch is a 404 "Branch not protected".
     scenario.role = "write";
-    expect((await errorOf(octokit.rest.repos.getBranchProtection({ ...repoArgs, branch: "main" }))).data.message).toBe("Must have admin rights to Repository.");
+    expect((await errorOf(octokit.rest.repos.getBranchProtection({ ...repoArgs, branch: "main" }))).data.message).toBe(
+      "Must have admin rights to Repository.",
+    );
     scenario.role = "admin";
     scenario.branchProtection = {};
-    expect((await errorOf(octokit.rest.repos.getBranchProtection({ ...repoArgs, branch: "main" }))).data.message).toBe("Branch not protected");
+    expect((await errorOf(octokit.rest.repos.getBranchProtection({ ...repoArgs, branch: "main" }))).data.message).toBe(
+      "Branch not protected",
+    );
     await git(work, "reset", "-q", "--hard", "HEAD~1");
   });
 
@@ -618,13 +792,28 @@ describe("server-side push rules", () => {
   it("refuses tag creation under a ruleset with GH013, and serves the rules API", async () => {
     // Observed GH013 text, e.g. opensearch-project/.github#531 and guardian/gha-scala-library-release-workflow#126.
     scenario.rulesets = [
-      { id: 901, name: "release tags", target: "tag", include: ["refs/tags/v*"], rules: ["creation", "update", "deletion"] },
-      { id: 902, name: "main", target: "branch", include: ["~DEFAULT_BRANCH"], rules: ["pull_request", "non_fast_forward"], bypass: "pull_requests_only" },
+      {
+        id: 901,
+        name: "release tags",
+        target: "tag",
+        include: ["refs/tags/v*"],
+        rules: ["creation", "update", "deletion"],
+      },
+      {
+        id: 902,
+        name: "main",
+        target: "branch",
+        include: ["~DEFAULT_BRANCH"],
+        rules: ["pull_request", "non_fast_forward"],
+        bypass: "pull_requests_only",
+      },
     ];
     await git(work, "tag", "v6.0.0");
     const said = await pushRefused("refs/tags/v6.0.0");
     expect(said).toContain("remote: error: GH013: Repository rule violations found for refs/tags/v6.0.0.");
-    expect(said).toContain(`remote: Review all repository rules at ${server.url}/${OWNER}/${REPO}/rules?ref=refs%2Ftags%2Fv6.0.0`);
+    expect(said).toContain(
+      `remote: Review all repository rules at ${server.url}/${OWNER}/${REPO}/rules?ref=refs%2Ftags%2Fv6.0.0`,
+    );
     expect(said).toContain("remote: - Cannot create ref due to creations being restricted.");
     await git(work, "tag", "other-1");
     await run("git", ["push", "-q", "origin", "refs/tags/other-1"], { cwd: work, env: gitEnv }); // not covered
@@ -633,19 +822,41 @@ describe("server-side push rules", () => {
     const e = await errorOf(octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v6.0.0" }));
     expect(e.status).toBe(422);
     expect(e.data.errors).toEqual([
-      { resource: "Release", code: "custom", field: "pre_receive", message: "pre_receive Repository rule violations found\n\nCannot create ref due to creations being restricted.\n\n" },
+      {
+        resource: "Release",
+        code: "custom",
+        field: "pre_receive",
+        message:
+          "pre_receive Repository rule violations found\n\nCannot create ref due to creations being restricted.\n\n",
+      },
       { resource: "Release", code: "custom", message: "Published releases must have a valid tag" },
     ]);
 
     // https://docs.github.com/rest/repos/rules#get-rules-for-a-branch
-    const rules = await octokit.request("GET /repos/{owner}/{repo}/rules/branches/{branch}", { ...repoArgs, branch: "main" });
+    const rules = await octokit.request("GET /repos/{owner}/{repo}/rules/branches/{branch}", {
+      ...repoArgs,
+      branch: "main",
+    });
     expect(rules.data.map((x: { type: string }) => x.type)).toEqual(["pull_request", "non_fast_forward"]);
-    expect(rules.data[0]).toMatchObject({ ruleset_id: 902, ruleset_source_type: "Repository", ruleset_source: `${OWNER}/${REPO}` });
-    expect((await octokit.request("GET /repos/{owner}/{repo}/rules/branches/{branch}", { ...repoArgs, branch: "feature/x" })).data).toEqual([]);
+    expect(rules.data[0]).toMatchObject({
+      ruleset_id: 902,
+      ruleset_source_type: "Repository",
+      ruleset_source: `${OWNER}/${REPO}`,
+    });
+    expect(
+      (await octokit.request("GET /repos/{owner}/{repo}/rules/branches/{branch}", { ...repoArgs, branch: "feature/x" }))
+        .data,
+    ).toEqual([]);
     const sets = await octokit.request("GET /repos/{owner}/{repo}/rulesets", { ...repoArgs, targets: "tag" });
     expect(sets.data.map((x: { id: number }) => x.id)).toEqual([901]);
-    const one = await octokit.request("GET /repos/{owner}/{repo}/rulesets/{ruleset_id}", { ...repoArgs, ruleset_id: 902 });
-    expect(one.data).toMatchObject({ current_user_can_bypass: "pull_requests_only", conditions: { ref_name: { include: ["~DEFAULT_BRANCH"], exclude: [] } } });
+    const one = await octokit.request("GET /repos/{owner}/{repo}/rulesets/{ruleset_id}", {
+      ...repoArgs,
+      ruleset_id: 902,
+    });
+    expect(one.data).toMatchObject({
+      current_user_can_bypass: "pull_requests_only",
+      conditions: { ref_name: { include: ["~DEFAULT_BRANCH"], exclude: [] } },
+    });
 
     // The branch ruleset refuses the direct push; bypass "always" lets it through.
     await git(work, "commit", "-q", "--allow-empty", "-m", "chore: under ruleset");
@@ -664,9 +875,14 @@ describe("server-side push rules", () => {
     await octokit.rest.repos.deleteRelease({ ...repoArgs, release_id: rel.data.id });
     await git(bare, "update-ref", "-d", "refs/tags/v7.0.0"); // the tag gone, as after a repository re-creation
     await git(work, "tag", "v7.0.0");
-    expect(await pushRefused("refs/tags/v7.0.0")).toContain("remote: - Cannot create ref due to creations being restricted.");
+    expect(await pushRefused("refs/tags/v7.0.0")).toContain(
+      "remote: - Cannot create ref due to creations being restricted.",
+    );
     const e = await errorOf(octokit.rest.git.createRef({ ...repoArgs, ref: "refs/tags/v7.0.0", sha: shas[0] }));
-    expect([e.status, e.data.message]).toEqual([422, "Repository rule violations found\n\nCannot create ref due to creations being restricted.\n\n"]);
+    expect([e.status, e.data.message]).toEqual([
+      422,
+      "Repository rule violations found\n\nCannot create ref due to creations being restricted.\n\n",
+    ]);
   });
 });
 
@@ -687,12 +903,28 @@ describe("rate limits of conditional requests", () => {
 describe("releases as GitHub keeps them", () => {
   it("refuses notes over 125,000 characters with GitHub's validation message", async () => {
     // https://docs.github.com/rest/releases/releases#create-a-release (body limit, observed message).
-    const e = await errorOf(octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v9.0.0", body: "x".repeat(125_001) }));
+    const e = await errorOf(
+      octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v9.0.0", body: "x".repeat(125_001) }),
+    );
     expect(e.status).toBe(422);
-    expect(e.data.errors).toEqual([{ resource: "Release", code: "custom", field: "body", message: "body is too long (maximum is 125000 characters)" }]);
+    expect(e.data.errors).toEqual([
+      {
+        resource: "Release",
+        code: "custom",
+        field: "body",
+        message: "body is too long (maximum is 125000 characters)",
+      },
+    ]);
     expect(await git(bare, "tag", "--list", "v9.0.0")).toBe("");
-    const ok = await octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v9.0.0", body: "x".repeat(125_000), draft: true });
-    const p = await errorOf(octokit.rest.repos.updateRelease({ ...repoArgs, release_id: ok.data.id, body: "y".repeat(125_001) }));
+    const ok = await octokit.rest.repos.createRelease({
+      ...repoArgs,
+      tag_name: "v9.0.0",
+      body: "x".repeat(125_000),
+      draft: true,
+    });
+    const p = await errorOf(
+      octokit.rest.repos.updateRelease({ ...repoArgs, release_id: ok.data.id, body: "y".repeat(125_001) }),
+    );
     expect(p.status).toBe(422);
     await octokit.rest.repos.deleteRelease({ ...repoArgs, release_id: ok.data.id });
   });
@@ -719,7 +951,13 @@ describe("releases as GitHub keeps them", () => {
     const tagSha = await git(work, "rev-parse", "v10.0.0");
     await run("git", ["push", "-q", "origin", "refs/tags/v10.0.0"], { cwd: work, env: gitEnv });
     const { data } = await octokit.rest.git.getTag({ ...repoArgs, tag_sha: tagSha });
-    expect(data).toMatchObject({ sha: tagSha, tag: "v10.0.0", message: "release v10.0.0\n\nnotes\n", object: { sha: shas[0], type: "commit" }, tagger: { name: "Ada", email: "ada@example.com" } });
+    expect(data).toMatchObject({
+      sha: tagSha,
+      tag: "v10.0.0",
+      message: "release v10.0.0\n\nnotes\n",
+      object: { sha: shas[0], type: "commit" },
+      tagger: { name: "Ada", email: "ada@example.com" },
+    });
     expect(await statusOf(octokit.rest.git.getTag({ ...repoArgs, tag_sha: shas[0] }))).toBe(404); // a commit, not a tag
   });
 });
@@ -728,14 +966,24 @@ describe("cursor pagination for attestations", () => {
   it("pages with after/before cursors in the Link header, as GitHub's cursor-based endpoints do", async () => {
     // https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api
     const digest = `sha256:${"5a".repeat(32)}`;
-    for (let i = 0; i < 5; i++) server.state.attestations.push({ digest, predicateType: "https://slsa.dev/provenance/v1", repositoryId: repositoryIdOf(OWNER, REPO), bundle: { mediaType: `m${i}` } });
+    for (let i = 0; i < 5; i++)
+      server.state.attestations.push({
+        digest,
+        predicateType: "https://slsa.dev/provenance/v1",
+        repositoryId: repositoryIdOf(OWNER, REPO),
+        bundle: { mediaType: `m${i}` },
+      });
     const first = await octokit.rest.repos.listAttestations({ ...repoArgs, subject_digest: digest, per_page: 2 });
     expect(first.data.attestations?.map((a) => a.bundle?.mediaType)).toEqual(["m0", "m1"]);
     const next = /<([^>]+)>; rel="next"/.exec(first.headers.link ?? "")?.[1];
     expect(next).toMatch(/[?&]after=/);
     expect(next).not.toMatch(/[?&]page=/);
     const all: string[] = [];
-    for await (const page of octokit.paginate.iterator(octokit.rest.repos.listAttestations, { ...repoArgs, subject_digest: digest, per_page: 2 })) {
+    for await (const page of octokit.paginate.iterator(octokit.rest.repos.listAttestations, {
+      ...repoArgs,
+      subject_digest: digest,
+      per_page: 2,
+    })) {
       const data = page.data as { attestations?: { bundle?: { mediaType?: string } }[] };
       all.push(...(data.attestations ?? []).map((a) => String(a.bundle?.mediaType)));
     }
@@ -784,14 +1032,25 @@ describe("the real git-cliff against the sandbox", () => {
     // the commits and pulls lists; commit.remote.username is the author GitHub linked.
     scenario.accounts = { "ada@example.com": "ada-l" };
     const config = path.join(dir, "cliff-remote.toml");
-    await writeFile(config, [
-      "[remote.github]", `owner = "${OWNER}"`, `repo = "${REPO}"`, "",
-      "[changelog]",
-      'body = """{% for commit in commits %}- {{ commit.message | split(pat="\\n") | first }} by @{{ commit.remote.username }}\n{% endfor %}"""',
-      "", "[git]", "conventional_commits = false", "filter_unconventional = false", "",
-    ].join("\n"));
+    await writeFile(
+      config,
+      [
+        "[remote.github]",
+        `owner = "${OWNER}"`,
+        `repo = "${REPO}"`,
+        "",
+        "[changelog]",
+        'body = """{% for commit in commits %}- {{ commit.message | split(pat="\\n") | first }} by @{{ commit.remote.username }}\n{% endfor %}"""',
+        "",
+        "[git]",
+        "conventional_commits = false",
+        "filter_unconventional = false",
+        "",
+      ].join("\n"),
+    );
     const { stdout, stderr } = await run(path.resolve("node_modules/.bin/git-cliff"), ["--config", config], {
-      cwd: work, env: { ...gitEnv, GITHUB_API_URL: server.url, GITHUB_TOKEN: TOKEN },
+      cwd: work,
+      env: { ...gitEnv, GITHUB_API_URL: server.url, GITHUB_TOKEN: TOKEN },
     });
     expect(stderr).not.toMatch(/could not get github metadata/i);
     expect(stdout).toContain("- feat: first by @ada-l");

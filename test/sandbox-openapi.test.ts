@@ -6,12 +6,12 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { Ajv } from "ajv";
 import type { ValidateFunction } from "ajv";
+import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApiServer } from "../scripts/sandbox/api/server.ts";
 import type { ApiServer } from "../scripts/sandbox/api/server.ts";
+import { startApiServer } from "../scripts/sandbox/api/server.ts";
 import type { JobRecord, RunRecord } from "../scripts/sandbox/api/state.ts";
 import { repositoryIdOf } from "../scripts/sandbox/api/state.ts";
 import { defaultScenario } from "../scripts/sandbox/scenario.ts";
@@ -25,8 +25,14 @@ const REPO = "gateway";
 const R = `/repos/${OWNER}/${REPO}`;
 const T = "/repos/{owner}/{repo}";
 const gitEnv = {
-  ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_AUTHOR_NAME: "Ada", GIT_AUTHOR_EMAIL: "ada@example.com",
-  GIT_COMMITTER_NAME: "Ada", GIT_COMMITTER_EMAIL: "ada@example.com", GIT_CONFIG_NOSYSTEM: "1", HOME: tmpdir(),
+  ...process.env,
+  GIT_TERMINAL_PROMPT: "0",
+  GIT_AUTHOR_NAME: "Ada",
+  GIT_AUTHOR_EMAIL: "ada@example.com",
+  GIT_COMMITTER_NAME: "Ada",
+  GIT_COMMITTER_EMAIL: "ada@example.com",
+  GIT_CONFIG_NOSYSTEM: "1",
+  HOME: tmpdir(),
 };
 
 type Json = Record<string, unknown>;
@@ -34,7 +40,17 @@ const isObj = (x: unknown): x is Json => typeof x === "object" && x !== null && 
 
 // ---- OpenAPI 3.0 → JSON Schema for ajv ----
 
-const SKIP = new Set(["nullable", "example", "examples", "discriminator", "readOnly", "writeOnly", "deprecated", "externalDocs", "xml"]);
+const SKIP = new Set([
+  "nullable",
+  "example",
+  "examples",
+  "discriminator",
+  "readOnly",
+  "writeOnly",
+  "deprecated",
+  "externalDocs",
+  "xml",
+]);
 
 /** Converts one OpenAPI schema: `nullable` becomes a null type, and `#/components` refs point into the "gh" document. */
 function convert(s: unknown): unknown {
@@ -43,7 +59,8 @@ function convert(s: unknown): unknown {
   for (const [k, v] of Object.entries(s)) {
     if (SKIP.has(k) || k.startsWith("x-")) continue;
     if (k === "$ref" && typeof v === "string") out.$ref = v.startsWith("#/") ? `gh${v}` : v;
-    else if ((k === "properties" || k === "patternProperties") && isObj(v)) out[k] = Object.fromEntries(Object.entries(v).map(([p, x]) => [p, convert(x)]));
+    else if ((k === "properties" || k === "patternProperties") && isObj(v))
+      out[k] = Object.fromEntries(Object.entries(v).map(([p, x]) => [p, convert(x)]));
     else if (k === "items" || k === "additionalProperties" || k === "not") out[k] = convert(v);
     else if ((k === "allOf" || k === "anyOf" || k === "oneOf") && Array.isArray(v)) out[k] = v.map(convert);
     else out[k] = v;
@@ -87,7 +104,8 @@ function validatorFor(template: string, method: string, status: number): Validat
     return null;
   }
   let response = op.responses[String(status)];
-  if (response && typeof response.$ref === "string") response = spec.components.responses[response.$ref.split("/").pop() ?? ""];
+  if (response && typeof response.$ref === "string")
+    response = spec.components.responses[response.$ref.split("/").pop() ?? ""];
   const content = isObj(response?.content) ? response.content["application/json"] : undefined;
   let schema: unknown = isObj(content) ? content.schema : undefined;
   if (schema === undefined && status >= 400) schema = { $ref: "#/components/schemas/basic-error" };
@@ -99,7 +117,11 @@ function validatorFor(template: string, method: string, status: number): Validat
 
 // ---- calling the sandbox ----
 
-interface Answer { status: number; body: unknown; text: string }
+interface Answer {
+  status: number;
+  body: unknown;
+  text: string;
+}
 
 let dir: string;
 let server: ApiServer;
@@ -109,11 +131,19 @@ const shas: string[] = [];
 let validated = 0;
 const routesSeen = new Set<string>();
 
-async function call(method: string, url: string, opts: { body?: unknown; token?: string | null; headers?: Record<string, string> } = {}): Promise<Answer> {
+async function call(
+  method: string,
+  url: string,
+  opts: { body?: unknown; token?: string | null; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const token = opts.token === undefined ? TOKEN : opts.token;
   const res = await fetch(url, {
     method,
-    headers: { accept: "application/vnd.github+json", ...(token ? { authorization: `token ${token}` } : {}), ...opts.headers },
+    headers: {
+      accept: "application/vnd.github+json",
+      ...(token ? { authorization: `token ${token}` } : {}),
+      ...opts.headers,
+    },
     body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
   });
   const text = await res.text();
@@ -121,7 +151,14 @@ async function call(method: string, url: string, opts: { body?: unknown; token?:
 }
 
 /** Calls a route and validates the answer against the spec; returns the body. */
-async function expectAnswer(template: string, method: string, urlPath: string, status: number, opts: Parameters<typeof call>[2] = {}, base = server.url): Promise<any> {
+async function expectAnswer(
+  template: string,
+  method: string,
+  urlPath: string,
+  status: number,
+  opts: Parameters<typeof call>[2] = {},
+  base = server.url,
+): Promise<any> {
   const a = await call(method, `${base}${urlPath}`, opts);
   expect(a.status, `${method} ${urlPath}: ${a.text.slice(0, 300)}`).toBe(status);
   const v = validatorFor(template, method, status);
@@ -143,12 +180,20 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  const raw = await readFile(createRequire(import.meta.url).resolve("@octokit/openapi/generated/api.github.com.json"), "utf8");
+  const raw = await readFile(
+    createRequire(import.meta.url).resolve("@octokit/openapi/generated/api.github.com.json"),
+    "utf8",
+  );
   spec = JSON.parse(raw) as Spec;
   ajv = new Ajv({ strict: false, allErrors: true, logger: false });
   addFormats(ajv);
   for (const f of formatsIn(spec.components.schemas, new Set())) if (!ajv.formats[f]) ajv.addFormat(f, true);
-  ajv.addSchema({ $id: "gh", components: { schemas: Object.fromEntries(Object.entries(spec.components.schemas).map(([k, v]) => [k, convert(v)])) } });
+  ajv.addSchema({
+    $id: "gh",
+    components: {
+      schemas: Object.fromEntries(Object.entries(spec.components.schemas).map(([k, v]) => [k, convert(v)])),
+    },
+  });
 
   dir = await mkdtemp(path.join(tmpdir(), "sandbox-openapi-"));
   const bare = path.join(dir, "remote.git");
@@ -164,9 +209,23 @@ beforeAll(async () => {
   await git(work, "remote", "add", "origin", bare);
   await git(work, "push", "-q", "origin", "main", "v0.1.0");
   const t0 = performance.now();
-  server = await startApiServer({ owner: OWNER, repo: REPO, remotePath: bare, defaultBranch: "main", token: TOKEN, scenario });
+  server = await startApiServer({
+    owner: OWNER,
+    repo: REPO,
+    remotePath: bare,
+    defaultBranch: "main",
+    token: TOKEN,
+    scenario,
+  });
   console.log(`sandbox api: started in ${(performance.now() - t0).toFixed(1)} ms`);
-  emptyServer = await startApiServer({ owner: OWNER, repo: REPO, remotePath: path.join(dir, "empty.git"), defaultBranch: "main", token: TOKEN, scenario: defaultScenario() });
+  emptyServer = await startApiServer({
+    owner: OWNER,
+    repo: REPO,
+    remotePath: path.join(dir, "empty.git"),
+    defaultBranch: "main",
+    token: TOKEN,
+    scenario: defaultScenario(),
+  });
 });
 
 afterAll(async () => {
@@ -182,12 +241,32 @@ function addRun(conclusion: "success" | "failure"): RunRecord {
   const s = server.state;
   const at = new Date().toISOString();
   const job = (name: string, c: JobRecord["conclusion"]): JobRecord => ({
-    id: s.nextId(), name, status: "completed", conclusion: c, runAttempt: 1, startedAt: at, completedAt: at,
-    steps: [{ name: "Set up job", status: "completed", conclusion: "success", number: 1 }, { name: "Build", status: "completed", conclusion: c, number: 2 }],
+    id: s.nextId(),
+    name,
+    status: "completed",
+    conclusion: c,
+    runAttempt: 1,
+    startedAt: at,
+    completedAt: at,
+    steps: [
+      { name: "Set up job", status: "completed", conclusion: "success", number: 1 },
+      { name: "Build", status: "completed", conclusion: c, number: 2 },
+    ],
   });
   const r: RunRecord = {
-    id: s.nextId(), runNumber: s.runs.length + 1, runAttempt: 1, name: "release", workflowPath: ".github/workflows/release.yml",
-    event: "push", headBranch: "v0.1.0", headSha: shas[0], status: "completed", conclusion, createdAt: at, updatedAt: at, runStartedAt: at,
+    id: s.nextId(),
+    runNumber: s.runs.length + 1,
+    runAttempt: 1,
+    name: "release",
+    workflowPath: ".github/workflows/release.yml",
+    event: "push",
+    headBranch: "v0.1.0",
+    headSha: shas[0],
+    status: "completed",
+    conclusion,
+    createdAt: at,
+    updatedAt: at,
+    runStartedAt: at,
     jobs: [job("build", "success"), job("publish", conclusion === "failure" ? "failure" : "success")],
   };
   s.runs.push(r);
@@ -212,7 +291,8 @@ describe("every route's answers match GitHub's OpenAPI description", () => {
     await expectAnswer(`${T}/git/refs/{ref}`, "DELETE", `${R}/git/refs/${enc("tags/t1")}`, 204);
     await expectAnswer(`${T}/git/refs/{ref}`, "DELETE", `${R}/git/refs/${enc("tags/t1")}`, 422);
 
-    for (const ref of [shas[1], "main", "v0.1.0"]) await expectAnswer(`${T}/commits/{ref}`, "GET", `${R}/commits/${enc(ref)}`, 200);
+    for (const ref of [shas[1], "main", "v0.1.0"])
+      await expectAnswer(`${T}/commits/{ref}`, "GET", `${R}/commits/${enc(ref)}`, 200);
     await expectAnswer(`${T}/commits/{ref}`, "GET", `${R}/commits/nope`, 422);
     for (const bh of [`${shas[0]}...main`, "main...v0.1.0", "main...main"]) {
       await expectAnswer(`${T}/compare/{basehead}`, "GET", `${R}/compare/${enc(bh)}`, 200);
@@ -237,8 +317,12 @@ describe("every route's answers match GitHub's OpenAPI description", () => {
   });
 
   it("releases", async () => {
-    const published = await expectAnswer(`${T}/releases`, "POST", `${R}/releases`, 201, { body: { tag_name: "v1.0.0", name: "v1.0.0", body: "notes" } });
-    const draft = await expectAnswer(`${T}/releases`, "POST", `${R}/releases`, 201, { body: { tag_name: "v2.0.0", draft: true } });
+    const published = await expectAnswer(`${T}/releases`, "POST", `${R}/releases`, 201, {
+      body: { tag_name: "v1.0.0", name: "v1.0.0", body: "notes" },
+    });
+    const draft = await expectAnswer(`${T}/releases`, "POST", `${R}/releases`, 201, {
+      body: { tag_name: "v2.0.0", draft: true },
+    });
     await expectAnswer(`${T}/releases`, "POST", `${R}/releases`, 422, { body: { tag_name: "v1.0.0" } });
     await expectAnswer(`${T}/releases`, "POST", `${R}/releases`, 422, { body: {} });
     await expectAnswer(`${T}/releases`, "POST", `${R}/releases`, 401, { body: { tag_name: "v9" }, token: null });
@@ -249,15 +333,21 @@ describe("every route's answers match GitHub's OpenAPI description", () => {
     await expectAnswer(`${T}/releases/{release_id}`, "GET", `${R}/releases/${draft.id}`, 200);
     await expectAnswer(`${T}/releases/{release_id}`, "GET", `${R}/releases/1`, 404);
     await expectAnswer(`${T}/releases/{release_id}`, "GET", `${R}/releases/${published.id}`, 401, { token: "wrong" });
-    await expectAnswer(`${T}/releases/{release_id}`, "PATCH", `${R}/releases/${draft.id}`, 200, { body: { draft: false, body: "now" } });
+    await expectAnswer(`${T}/releases/{release_id}`, "PATCH", `${R}/releases/${draft.id}`, 200, {
+      body: { draft: false, body: "now" },
+    });
     await expectAnswer(`${T}/releases/{release_id}`, "PATCH", `${R}/releases/1`, 404, { body: { name: "x" } });
-    await expectAnswer(`${T}/releases/{release_id}`, "PATCH", `${R}/releases/${published.id}`, 422, { body: { draft: 3 } });
+    await expectAnswer(`${T}/releases/{release_id}`, "PATCH", `${R}/releases/${published.id}`, 422, {
+      body: { draft: 3 },
+    });
 
     scenario.immutableReleases = true;
     const locked = await expectAnswer(`${T}/releases`, "POST", `${R}/releases`, 201, { body: { tag_name: "v3.0.0" } });
     scenario.immutableReleases = false;
     expect(locked.immutable).toBe(true);
-    await expectAnswer(`${T}/releases/{release_id}`, "PATCH", `${R}/releases/${locked.id}`, 422, { body: { tag_name: "v3.0.1" } });
+    await expectAnswer(`${T}/releases/{release_id}`, "PATCH", `${R}/releases/${locked.id}`, 422, {
+      body: { tag_name: "v3.0.1" },
+    });
     await expectAnswer(`${T}/git/refs/{ref}`, "DELETE", `${R}/git/refs/${enc("tags/v3.0.0")}`, 422);
     await expectAnswer(`${T}/releases/{release_id}`, "DELETE", `${R}/releases/${locked.id}`, 204);
     await expectAnswer(`${T}/releases/{release_id}`, "DELETE", `${R}/releases/${locked.id}`, 404);
@@ -267,26 +357,49 @@ describe("every route's answers match GitHub's OpenAPI description", () => {
     const first = await fetch(`${server.url}${R}/releases/tags/v1.0.0`);
     await first.text();
     const etag = first.headers.get("etag") ?? "";
-    await expectAnswer(`${T}/releases/tags/{tag}`, "GET", `${R}/releases/tags/v1.0.0`, 304, { token: null, headers: { "if-none-match": etag } });
+    await expectAnswer(`${T}/releases/tags/{tag}`, "GET", `${R}/releases/tags/v1.0.0`, 304, {
+      token: null,
+      headers: { "if-none-match": etag },
+    });
   });
 
   it("workflow runs, jobs and re-runs", async () => {
     const failed = addRun("failure");
     const ok = addRun("success");
     for (const wf of ["release.yml", String(server.state.workflowId)]) {
-      await expectAnswer(`${T}/actions/workflows/{workflow_id}/runs`, "GET", `${R}/actions/workflows/${wf}/runs?event=push&head_sha=${shas[0]}`, 200);
+      await expectAnswer(
+        `${T}/actions/workflows/{workflow_id}/runs`,
+        "GET",
+        `${R}/actions/workflows/${wf}/runs?event=push&head_sha=${shas[0]}`,
+        200,
+      );
     }
     await expectAnswer(`${T}/actions/workflows/{workflow_id}/runs`, "GET", `${R}/actions/workflows/12/runs`, 404);
     await expectAnswer(`${T}/actions/runs/{run_id}`, "GET", `${R}/actions/runs/${failed.id}`, 200);
     await expectAnswer(`${T}/actions/runs/{run_id}`, "GET", `${R}/actions/runs/1`, 404);
     await expectAnswer(`${T}/actions/runs/{run_id}/jobs`, "GET", `${R}/actions/runs/${failed.id}/jobs`, 200);
     await expectAnswer(`${T}/actions/runs/{run_id}/jobs`, "GET", `${R}/actions/runs/1/jobs`, 404);
-    await expectAnswer(`${T}/actions/runs/{run_id}/rerun-failed-jobs`, "POST", `${R}/actions/runs/${failed.id}/rerun-failed-jobs`, 201);
+    await expectAnswer(
+      `${T}/actions/runs/{run_id}/rerun-failed-jobs`,
+      "POST",
+      `${R}/actions/runs/${failed.id}/rerun-failed-jobs`,
+      201,
+    );
     // After the re-run: attempt 2, queued, a superseded job under filter=all.
     await expectAnswer(`${T}/actions/runs/{run_id}`, "GET", `${R}/actions/runs/${failed.id}`, 200);
     await expectAnswer(`${T}/actions/runs/{run_id}/jobs`, "GET", `${R}/actions/runs/${failed.id}/jobs?filter=all`, 200);
-    await expectAnswer(`${T}/actions/runs/{run_id}/rerun-failed-jobs`, "POST", `${R}/actions/runs/${ok.id}/rerun-failed-jobs`, 403);
-    await expectAnswer(`${T}/actions/runs/{run_id}/rerun-failed-jobs`, "POST", `${R}/actions/runs/1/rerun-failed-jobs`, 404);
+    await expectAnswer(
+      `${T}/actions/runs/{run_id}/rerun-failed-jobs`,
+      "POST",
+      `${R}/actions/runs/${ok.id}/rerun-failed-jobs`,
+      403,
+    );
+    await expectAnswer(
+      `${T}/actions/runs/{run_id}/rerun-failed-jobs`,
+      "POST",
+      `${R}/actions/runs/1/rerun-failed-jobs`,
+      404,
+    );
     // A whole re-run is allowed for a successful run (it is how missing images are published again).
     await expectAnswer(`${T}/actions/runs/{run_id}/rerun`, "POST", `${R}/actions/runs/${ok.id}/rerun`, 201);
     await expectAnswer(`${T}/actions/runs/{run_id}/rerun`, "POST", `${R}/actions/runs/${ok.id}/rerun`, 403);
@@ -298,12 +411,33 @@ describe("every route's answers match GitHub's OpenAPI description", () => {
   it("attestations and rate limit, and faults' error bodies", async () => {
     const digest = `sha256:${"ef".repeat(32)}`;
     server.state.attestations.push({
-      digest, predicateType: "https://slsa.dev/provenance/v1", repositoryId: repositoryIdOf(OWNER, REPO),
-      bundle: { mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json", verificationMaterial: { publicKey: { hint: "x" } }, dsseEnvelope: { payload: "e30=", payloadType: "application/vnd.in-toto+json", signatures: [] } },
+      digest,
+      predicateType: "https://slsa.dev/provenance/v1",
+      repositoryId: repositoryIdOf(OWNER, REPO),
+      bundle: {
+        mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+        verificationMaterial: { publicKey: { hint: "x" } },
+        dsseEnvelope: { payload: "e30=", payloadType: "application/vnd.in-toto+json", signatures: [] },
+      },
     });
-    await expectAnswer(`${T}/attestations/{subject_digest}`, "GET", `${R}/attestations/${enc(digest)}?predicate_type=provenance`, 200);
-    await expectAnswer(`${T}/attestations/{subject_digest}`, "GET", `${R}/attestations/${enc(digest)}?per_page=1&after=${Buffer.from("cursor:0").toString("base64url")}`, 200);
-    await expectAnswer(`${T}/attestations/{subject_digest}`, "GET", `${R}/attestations/${enc(`sha256:${"00".repeat(32)}`)}`, 404);
+    await expectAnswer(
+      `${T}/attestations/{subject_digest}`,
+      "GET",
+      `${R}/attestations/${enc(digest)}?predicate_type=provenance`,
+      200,
+    );
+    await expectAnswer(
+      `${T}/attestations/{subject_digest}`,
+      "GET",
+      `${R}/attestations/${enc(digest)}?per_page=1&after=${Buffer.from("cursor:0").toString("base64url")}`,
+      200,
+    );
+    await expectAnswer(
+      `${T}/attestations/{subject_digest}`,
+      "GET",
+      `${R}/attestations/${enc(`sha256:${"00".repeat(32)}`)}`,
+      404,
+    );
     await expectAnswer("/rate_limit", "GET", "/rate_limit", 200);
     await expectAnswer("/rate_limit", "GET", "/rate_limit", 200, { token: null });
     await expectAnswer("/rate_limit", "GET", "/rate_limit", 401, { token: "wrong" });
@@ -320,7 +454,14 @@ describe("every route's answers match GitHub's OpenAPI description", () => {
   it("rules, rulesets, branches and branch protection", async () => {
     scenario.rulesets = [
       { id: 11, name: "tags", target: "tag", include: ["refs/tags/v*"], rules: ["creation", "update", "deletion"] },
-      { id: 12, name: "main", target: "branch", include: ["~DEFAULT_BRANCH"], rules: ["pull_request", "update", "non_fast_forward", "required_signatures", "creation", "deletion"], bypass: "always" },
+      {
+        id: 12,
+        name: "main",
+        target: "branch",
+        include: ["~DEFAULT_BRANCH"],
+        rules: ["pull_request", "update", "non_fast_forward", "required_signatures", "creation", "deletion"],
+        bypass: "always",
+      },
     ];
     scenario.branchProtection = { main: { requiredReviews: 2, requiredChecks: ["build"], enforceAdmins: true } };
     await expectAnswer(`${T}/rules/branches/{branch}`, "GET", `${R}/rules/branches/main`, 200);
@@ -340,9 +481,13 @@ describe("every route's answers match GitHub's OpenAPI description", () => {
 
   it("latest release, annotated tags, commit and pull request lists", async () => {
     await expectAnswer(`${T}/releases/latest`, "GET", `${R}/releases/latest`, 404, {}, emptyServer.url);
-    await expectAnswer(`${T}/releases`, "POST", `${R}/releases`, 201, { body: { tag_name: "v4.0.0", make_latest: "legacy" } });
+    await expectAnswer(`${T}/releases`, "POST", `${R}/releases`, 201, {
+      body: { tag_name: "v4.0.0", make_latest: "legacy" },
+    });
     await expectAnswer(`${T}/releases/latest`, "GET", `${R}/releases/latest`, 200);
-    await expectAnswer(`${T}/releases`, "POST", `${R}/releases`, 422, { body: { tag_name: "v4.1.0", body: "x".repeat(125_001) } });
+    await expectAnswer(`${T}/releases`, "POST", `${R}/releases`, 422, {
+      body: { tag_name: "v4.1.0", body: "x".repeat(125_001) },
+    });
     const tagSha = await git(path.join(dir, "work"), "rev-parse", "v0.1.0");
     await expectAnswer(`${T}/git/tags/{tag_sha}`, "GET", `${R}/git/tags/${tagSha}`, 200);
     await expectAnswer(`${T}/git/tags/{tag_sha}`, "GET", `${R}/git/tags/${shas[0]}`, 404);
@@ -360,9 +505,13 @@ describe("every route's answers match GitHub's OpenAPI description", () => {
   it("answers a wrong token with 401 on every route", async () => {
     const wrong = { token: "wrong" };
     const cases: [string, string, string][] = [
-      [T, "GET", R], [`${T}/git/ref/{ref}`, "GET", `${R}/git/ref/heads%2Fmain`], [`${T}/git/refs`, "POST", `${R}/git/refs`],
-      [`${T}/git/refs/{ref}`, "DELETE", `${R}/git/refs/tags%2Fv0.1.0`], [`${T}/commits/{ref}`, "GET", `${R}/commits/main`],
-      [`${T}/compare/{basehead}`, "GET", `${R}/compare/main...main`], [`${T}/releases/tags/{tag}`, "GET", `${R}/releases/tags/v1.0.0`],
+      [T, "GET", R],
+      [`${T}/git/ref/{ref}`, "GET", `${R}/git/ref/heads%2Fmain`],
+      [`${T}/git/refs`, "POST", `${R}/git/refs`],
+      [`${T}/git/refs/{ref}`, "DELETE", `${R}/git/refs/tags%2Fv0.1.0`],
+      [`${T}/commits/{ref}`, "GET", `${R}/commits/main`],
+      [`${T}/compare/{basehead}`, "GET", `${R}/compare/main...main`],
+      [`${T}/releases/tags/{tag}`, "GET", `${R}/releases/tags/v1.0.0`],
       [`${T}/actions/runs/{run_id}/jobs`, "GET", `${R}/actions/runs/1/jobs`],
       [`${T}/attestations/{subject_digest}`, "GET", `${R}/attestations/sha256%3A00`],
     ];

@@ -3,12 +3,12 @@
 // sandbox` prints how to use it once everything is ready and stops cleanly on SIGTERM.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { createRegistryClient } from "../scripts/lib/registry.ts";
+import { cleanEnv, KIT, MISE, until } from "./helpers/kit.ts";
 import { gitAsync, sandbox } from "./helpers/sandbox.ts";
-import { KIT, MISE, cleanEnv, until } from "./helpers/kit.ts";
 
 const listening = (url: string) =>
   new Promise<boolean>((resolve) => {
@@ -55,7 +55,8 @@ describe("startSandbox", () => {
       const gateway = await client.resolve("ghcr.io/acme/gateway", "v0.3.0");
       expect(gateway?.platforms).toEqual(["linux/amd64"]);
       expect(gateway?.attestationFor).toHaveLength(1);
-      for (const tag of ["0.3.0", "latest", `sha-${sha.slice(0, 7)}`]) expect((await client.resolve("ghcr.io/acme/gateway", tag))?.digest).toBe(gateway?.digest);
+      for (const tag of ["0.3.0", "latest", `sha-${sha.slice(0, 7)}`])
+        expect((await client.resolve("ghcr.io/acme/gateway", tag))?.digest).toBe(gateway?.digest);
       const admin = await client.resolve("ghcr.io/acme/admin-ui", "v0.3.0");
       expect([...admin!.platforms].sort()).toEqual(["linux/amd64", "linux/arm64"]);
       expect(sb.api.state.attestations.map((a) => a.digest).sort()).toEqual([admin!.digest, gateway!.digest].sort());
@@ -79,7 +80,9 @@ describe("startSandbox", () => {
     } finally {
       const stopping = performance.now();
       await sb.stop();
-      console.log(`sandbox: started in ${Math.round(startMs)} ms (example repository included), stopped in ${Math.round(performance.now() - stopping)} ms`);
+      console.log(
+        `sandbox: started in ${Math.round(startMs)} ms (example repository included), stopped in ${Math.round(performance.now() - stopping)} ms`,
+      );
     }
     expect(await listening(sb.apiUrl)).toBe(false);
     expect(await listening(sb.registryUrl)).toBe(false);
@@ -92,7 +95,12 @@ describe("startSandbox", () => {
       const env = sb.env({ PATH: "/usr/bin:/bin" });
       expect(sb.standins.sort()).toEqual(["cargo-release", "cog"]);
       expect(env.PATH?.startsWith(sb.pathPrepend)).toBe(true);
-      expect(env).toMatchObject({ GITHUB_API_URL: sb.apiUrl, GITHUB_TOKEN: sb.token, GITHUB_REPOSITORY: "acme/gateway", RELEASE_REGISTRY_URL: sb.registryUrl });
+      expect(env).toMatchObject({
+        GITHUB_API_URL: sb.apiUrl,
+        GITHUB_TOKEN: sb.token,
+        GITHUB_REPOSITORY: "acme/gateway",
+        RELEASE_REGISTRY_URL: sb.registryUrl,
+      });
     } finally {
       await sb.stop();
     }
@@ -101,7 +109,11 @@ describe("startSandbox", () => {
 
 describe("mise run sandbox", () => {
   it("prints one JSON line once ready, serves it, and stops everything on SIGTERM", async () => {
-    const child = spawn(MISE, ["run", "sandbox", "--", "--json"], { cwd: KIT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(MISE, ["run", "sandbox", "--", "--json"], {
+      cwd: KIT,
+      env: cleanEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const line = await new Promise<string>((resolve, reject) => {
       let out = "";
       child.stdout.on("data", (d) => {
@@ -112,11 +124,21 @@ describe("mise run sandbox", () => {
       setTimeout(() => reject(new Error("not ready in 20 s")), 20_000);
     });
     const info = JSON.parse(line);
-    expect(Object.keys(info).sort()).toEqual(["api_url", "images", "path_prepend", "registry_url", "repo_path", "repository", "token"]);
+    expect(Object.keys(info).sort()).toEqual([
+      "api_url",
+      "images",
+      "path_prepend",
+      "registry_url",
+      "repo_path",
+      "repository",
+      "token",
+    ]);
     expect(line.trim().split("\n")).toHaveLength(1);
     expect(info.images).toEqual(["ghcr.io/acme/gateway", "ghcr.io/acme/admin-ui"]);
     // Ready means ready: the API answers with the token, and the example repository exists.
-    const res = await fetch(`${info.api_url}/repos/acme/gateway`, { headers: { authorization: `Bearer ${info.token}` } });
+    const res = await fetch(`${info.api_url}/repos/acme/gateway`, {
+      headers: { authorization: `Bearer ${info.token}` },
+    });
     expect(res.status).toBe(200);
     expect(existsSync(info.repo_path)).toBe(true);
 
@@ -126,7 +148,8 @@ describe("mise run sandbox", () => {
     await exited;
     // mise may exit before the sandbox has finished stopping: wait for the stop itself, however
     // long a loaded machine makes it (bounded only by the test's own timeout).
-    const stopped = async () => !(await listening(info.api_url)) && !(await listening(info.registry_url)) && !existsSync(info.repo_path);
+    const stopped = async () =>
+      !(await listening(info.api_url)) && !(await listening(info.registry_url)) && !existsSync(info.repo_path);
     while (!(await stopped())) await new Promise((r) => setTimeout(r, 100));
     expect(await listening(info.api_url)).toBe(false);
     expect(await listening(info.registry_url)).toBe(false);
@@ -140,7 +163,8 @@ describe("mise run sandbox", () => {
       child.stdout.on("data", (d) => (out += d));
       child.on("close", () => resolve(out));
     });
-    for (const name of ["ci-red", "nothing-to-release", "first-release", "rate-limited", "image-job-fails"]) expect(help).toContain(name);
+    for (const name of ["ci-red", "nothing-to-release", "first-release", "rate-limited", "image-job-fails"])
+      expect(help).toContain(name);
 
     const child = spawn(MISE, ["run", "sandbox"], { cwd: KIT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -153,7 +177,9 @@ describe("mise run sandbox", () => {
       expect(stdout).toMatch(/^export GITHUB_TOKEN='sandbox-[0-9a-f]+'$/m);
       expect(stdout).toMatch(/^export GITHUB_REPOSITORY='acme\/gateway'$/m);
       expect(stdout).toMatch(/^export RELEASE_REGISTRY_URL='http:\/\/127\.0\.0\.1:\d+'$/m);
-      const commands = [...stderr.matchAll(/^ {2}(\S+release-kit (preflight|release|verify|recover) --repo \S+)$/gm)].map((m) => m[1]!);
+      const commands = [
+        ...stderr.matchAll(/^ {2}(\S+release-kit (preflight|release|verify|recover) --repo \S+)$/gm),
+      ].map((m) => m[1]!);
       expect(commands.map((c) => c.split(" ")[1])).toEqual(["preflight", "release", "verify", "recover"]);
       // Pasted into a shell in another folder, after the export block: the preflight passes there.
       const shell = spawn("sh", ["-c", `${stdout}\n${commands[0]} --json`], { cwd: tmpdir(), env: cleanEnv() });
@@ -174,7 +200,11 @@ describe("mise run sandbox", () => {
   });
 
   it("stops, leaving no process and no folder, when the process that started it is killed (npx mise run sandbox &)", async () => {
-    const npx = spawn("npx", ["--no-install", "mise", "run", "sandbox", "--", "--json"], { cwd: KIT, env: cleanEnv(), stdio: ["ignore", "pipe", "ignore"] });
+    const npx = spawn("npx", ["--no-install", "mise", "run", "sandbox", "--", "--json"], {
+      cwd: KIT,
+      env: cleanEnv(),
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     let out = "";
     npx.stdout.on("data", (d) => (out += d));
     await until(() => out.includes("\n"), "the sandbox to print its JSON line");
@@ -182,7 +212,10 @@ describe("mise run sandbox", () => {
     const tree = descendants(npx.pid!);
     expect(tree.length, "npx started mise, which started the sandbox").toBeGreaterThanOrEqual(2);
     npx.kill("SIGTERM"); // only npx: mise and the sandbox are not told
-    await until(() => tree.every((pid) => !exists(pid)) && !existsSync(info.repo_path), "every process under npx to be gone, and the folder");
+    await until(
+      () => tree.every((pid) => !exists(pid)) && !existsSync(info.repo_path),
+      "every process under npx to be gone, and the folder",
+    );
     expect(await listening(info.api_url)).toBe(false);
     expect(await listening(info.registry_url)).toBe(false);
   });

@@ -1,11 +1,11 @@
 // No secret is ever printed: every command runs with a recognisable fake token, zx's verbose echo
 // on, and the API echoing the token back in its errors; the token must appear in no stdout, stderr,
 // journal, JSON report or step summary.
-import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kitIn, sandbox, type Sandbox } from "./helpers/sandbox.ts";
 import { tempDir } from "./helpers/kit.ts";
+import { kitIn, type Sandbox, sandbox } from "./helpers/sandbox.ts";
 
 // Two shapes: one a GitHub token would have, and one no pattern could guess.
 const TOKENS = ["ghp_R3CogNIsaBLEfakeTOKENxxxxxxxxxxxxxxxx", "canary-secret-9f8e7d6c5b4a39281706"];
@@ -45,7 +45,15 @@ describe.each(TOKENS)("with the token %s", (token) => {
   });
 
   it("is not echoed back from a failing API answer that contains it", async () => {
-    sb.scenario.faults = [{ method: "GET", kind: "status", status: 401, body: { message: `Bad credentials for token ${token}` }, times: Infinity }];
+    sb.scenario.faults = [
+      {
+        method: "GET",
+        kind: "status",
+        status: 401,
+        body: { message: `Bad credentials for token ${token}` },
+        times: Infinity,
+      },
+    ];
     for (const command of ["preflight", "verify", "recover"]) {
       const res = await kitIn(sb, command, ["--json"], { env });
       outputs.push(res.stdout, res.stderr);

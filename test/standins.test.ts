@@ -7,13 +7,30 @@
 // path, never skipped. cargo's dispatch runs against both the real cargo (when present) and the stand-in.
 
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseToml } from "smol-toml";
 import { afterAll, beforeAll, describe, test } from "vitest";
-import { isExecutable, STANDIN_BIN_DIR, STANDIN_TOOLS, standinDir, standinsNeeded, type StandinTool } from "../scripts/sandbox/standins/index.ts";
+import {
+  isExecutable,
+  STANDIN_BIN_DIR,
+  STANDIN_TOOLS,
+  type StandinTool,
+  standinDir,
+  standinsNeeded,
+} from "../scripts/sandbox/standins/index.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 // The real git-cliff, as the kit's hooks run it.
@@ -22,7 +39,11 @@ const NEEDED = standinsNeeded({ ...process.env, PATH: BASE_PATH });
 const PATH = NEEDED.tools.length ? [NEEDED.dir, BASE_PATH].join(delimiter) : BASE_PATH;
 
 const which = (tool: string, path = PATH) =>
-  path.split(delimiter).filter(Boolean).map((d) => join(d, tool)).find(isExecutable) ?? null;
+  path
+    .split(delimiter)
+    .filter(Boolean)
+    .map((d) => join(d, tool))
+    .find(isExecutable) ?? null;
 /** A stand-in called by its path, whether or not the real tool is installed. */
 const standin = (tool: StandinTool) => join(standinDir(tool), tool);
 /** The real cargo, when this machine has one (its dispatch is then checked against the stand-in's). */
@@ -220,7 +241,9 @@ async function runbookRepo(preHooks = [`git-cliff --tag {{version_tag}} -o CHANG
   const repo = await Repo.create({ ...WORKSPACE, "cog.toml": cogToml(preHooks, extra) });
   await repo.commit("chore: init");
   await repo.git("tag", "v0.1.0");
-  await repo.commit("feat(gateway): add route", { "crates/gateway/src/lib.rs": "pub fn route() {}\npub fn more() {}\n" });
+  await repo.commit("feat(gateway): add route", {
+    "crates/gateway/src/lib.rs": "pub fn route() {}\npub fn more() {}\n",
+  });
   await repo.commit("fix(admin-ui): typo");
   return repo;
 }
@@ -230,7 +253,9 @@ const NO_BUMP =
 const HOOKS_SKIPPED = "Pre-Hooks and Post-Hooks have been skipped.";
 
 describe.concurrent("cog bump: version cases (tools.md §1.9)", () => {
-  test("auto_bump_from_start_ok: chore, feat, fix and no tag give 0.1.0 and create CHANGELOG.md", async ({ expect }) => {
+  test("auto_bump_from_start_ok: chore, feat, fix and no tag give 0.1.0 and create CHANGELOG.md", async ({
+    expect,
+  }) => {
     const repo = await Repo.create();
     await repo.history(["chore: init", "feat(taef): feature", "fix: bug fix"]);
     const r = await repo.cog(["bump", "--auto"]);
@@ -311,10 +336,17 @@ describe.concurrent("cog bump: version cases (tools.md §1.9)", () => {
     expect(await repo.cog(["bump", "--auto", "--dry-run"])).toMatchObject({ code: 0, stdout: "1.0.0\n" });
   });
 
-  test("breaking changes on 0.x never reach 1.0.0: feat! is minor, fix! patch, chore! and refactor! no bump", async ({ expect }) => {
+  test("breaking changes on 0.x never reach 1.0.0: feat! is minor, fix! patch, chore! and refactor! no bump", async ({
+    expect,
+  }) => {
     // conventional/bump.rs `version_increment_from_commit_history`: major only when the major is not 0,
     // so a breaking commit bumps through its type alone: `refactor!` or `chore!` bump nothing.
-    const cases: [string, string][] = [["feat!: api", "0.2.0\n"], ["fix!: api", "0.1.1\n"], ["chore!: api", `${NO_BUMP}\n${HOOKS_SKIPPED}\n\n`], ["refactor!: drop the old api", `${NO_BUMP}\n${HOOKS_SKIPPED}\n\n`]];
+    const cases: [string, string][] = [
+      ["feat!: api", "0.2.0\n"],
+      ["fix!: api", "0.1.1\n"],
+      ["chore!: api", `${NO_BUMP}\n${HOOKS_SKIPPED}\n\n`],
+      ["refactor!: drop the old api", `${NO_BUMP}\n${HOOKS_SKIPPED}\n\n`],
+    ];
     for (const [message, stdout] of cases) {
       const repo = await Repo.create();
       await repo.history(["chore: init"], "0.1.0");
@@ -327,11 +359,19 @@ describe.concurrent("cog bump: version cases (tools.md §1.9)", () => {
     const repo = await Repo.create();
     await repo.history(["chore: init"], "1.0.0");
     await repo.commit("feat: feature");
-    expect(await repo.cog(["bump", "--auto", "--pre", "beta.1", "--dry-run"])).toMatchObject({ code: 0, stdout: "1.1.0-beta.1\n" });
-    expect(await repo.cog(["bump", "--auto", "--pre", "--dry-run"])).toMatchObject({ code: 0, stdout: "1.1.0-alpha.1\n" });
+    expect(await repo.cog(["bump", "--auto", "--pre", "beta.1", "--dry-run"])).toMatchObject({
+      code: 0,
+      stdout: "1.1.0-beta.1\n",
+    });
+    expect(await repo.cog(["bump", "--auto", "--pre", "--dry-run"])).toMatchObject({
+      code: 0,
+      stdout: "1.1.0-alpha.1\n",
+    });
   });
 
-  test("--major, --minor, --patch and --version; a lower --version fails, the same one is no bump", async ({ expect }) => {
+  test("--major, --minor, --patch and --version; a lower --version fails, the same one is no bump", async ({
+    expect,
+  }) => {
     const repo = await Repo.create();
     await repo.history(["chore: init"], "1.0.0");
     await repo.commit("docs: readme");
@@ -342,7 +382,10 @@ describe.concurrent("cog bump: version cases (tools.md §1.9)", () => {
     const lower = await repo.cog(["bump", "--version", "0.9.0", "--dry-run"]);
     expect(lower.code).toBe(1);
     expect(lower.stderr).toContain("MUST be greater than current one");
-    expect(await repo.cog(["bump", "--version", "1.0.0", "--dry-run"])).toMatchObject({ code: 0, stdout: expect.stringContaining(NO_BUMP) });
+    expect(await repo.cog(["bump", "--version", "1.0.0", "--dry-run"])).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining(NO_BUMP),
+    });
   });
 });
 
@@ -352,7 +395,10 @@ describe.concurrent("cog bump: outcomes (tools.md §1.1–§1.6)", () => {
     await repo.history(["chore: init"], "1.0.0");
     await repo.history(["docs: readme", "chore: tidy", "ci: pipeline"]);
     const head = await repo.git("rev-parse", "HEAD");
-    for (const args of [["bump", "--auto"], ["bump", "--auto", "--dry-run"]]) {
+    for (const args of [
+      ["bump", "--auto"],
+      ["bump", "--auto", "--dry-run"],
+    ]) {
       const r = await repo.cog(args);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(NO_BUMP);
@@ -373,7 +419,9 @@ describe.concurrent("cog bump: outcomes (tools.md §1.1–§1.6)", () => {
     expect(await repo.tags()).toEqual(["1.0.0"]);
   });
 
-  test("a dirty tree fails the bump, dry run included; --skip-untracked sweeps it into the release commit", async ({ expect }) => {
+  test("a dirty tree fails the bump, dry run included; --skip-untracked sweeps it into the release commit", async ({
+    expect,
+  }) => {
     const repo = await Repo.create({ "cog.toml": "disable_changelog = true\n", "tracked.txt": "one\n" });
     await repo.commit("chore: init");
     await repo.commit("feat: feature");
@@ -410,13 +458,17 @@ describe.concurrent("cog bump: outcomes (tools.md §1.1–§1.6)", () => {
     expect((await repo.cog(["bump", "--auto"])).code).toBe(0);
     expect(await repo.git("cat-file", "-t", "0.1.0")).toBe("commit");
     await repo.commit("feat: another");
-    expect((await repo.cog(["bump", "--auto", "-A", "Release {{version}} after {{latest}}", "--skip-ci"])).code).toBe(0);
+    expect((await repo.cog(["bump", "--auto", "-A", "Release {{version}} after {{latest}}", "--skip-ci"])).code).toBe(
+      0,
+    );
     expect(await repo.git("cat-file", "-t", "0.2.0")).toBe("tag");
     expect(await repo.git("tag", "-l", "--format=%(contents:subject)", "0.2.0")).toBe("Release 0.2.0 after 0.1.0");
     expect(await repo.subject()).toBe("chore(version): 0.2.0 [skip ci]");
   });
 
-  test("cog.toml: 7.0 keys are accepted (custom types bump), 6.x `[packages]` is an unknown field", async ({ expect }) => {
+  test("cog.toml: 7.0 keys are accepted (custom types bump), 6.x `[packages]` is an unknown field", async ({
+    expect,
+  }) => {
     const repo = await Repo.create({
       "cog.toml": `from_latest_tag = false
 ignore_merge_commits = false
@@ -458,7 +510,10 @@ pre_bump_hooks = []
   });
 
   test("an existing CHANGELOG.md without `- - -` fails the bump before any hook, commit or tag", async ({ expect }) => {
-    const repo = await Repo.create({ "CHANGELOG.md": "# Changelog\n\n## 0.1.0\n", "cog.toml": `pre_bump_hooks = ["touch hook-ran"]\n` });
+    const repo = await Repo.create({
+      "CHANGELOG.md": "# Changelog\n\n## 0.1.0\n",
+      "cog.toml": `pre_bump_hooks = ["touch hook-ran"]\n`,
+    });
     await repo.commit("chore: init");
     await repo.commit("feat: feature");
     const head = await repo.git("rev-parse", "HEAD");
@@ -472,7 +527,11 @@ pre_bump_hooks = []
 
   test("bump_with_hook_and_prefix: placeholders expand and hook output is committed", async ({ expect }) => {
     const repo = await Repo.create({
-      "cog.toml": cogToml(["touch {{version}}", "touch {{version_tag}}", "echo {{latest}} {{latest_tag}} {{version+1minor}} > latest.txt"]),
+      "cog.toml": cogToml([
+        "touch {{version}}",
+        "touch {{version_tag}}",
+        "echo {{latest}} {{latest_tag}} {{version+1minor}} > latest.txt",
+      ]),
     });
     await repo.history(["chore: init"], "v1.0.0");
     await repo.commit("feat: feature");
@@ -502,12 +561,16 @@ pre_bump_hooks = []
     expect(fallback.read("latest.txt")).toBe("0.0.0\n");
   });
 
-  test("each hook's placeholders are parsed when it is reached: `{{ version }}` fails after the hooks before it ran, their files stashed", async ({ expect }) => {
+  test("each hook's placeholders are parsed when it is reached: `{{ version }}` fails after the hooks before it ran, their files stashed", async ({
+    expect,
+  }) => {
     // command/bump/mod.rs `run_hooks`: only `Hook::from_str` (non-empty) runs first; then each hook's
     // `insert_versions` parses it (hook/parser.rs, version_dsl.pest: no whitespace rule) just before
     // it runs. The `HookParseError` (hook/error.rs) goes through `unwrap_or_stash_and_exit` (stash,
     // `BumpError`, exit 1); pest 2.8.6 reports the furthest position and the rules it expected there.
-    const repo = await Repo.create({ "cog.toml": cogToml(["echo first > first.txt", "cargo release version {{ version }} --execute --no-confirm"]) });
+    const repo = await Repo.create({
+      "cog.toml": cogToml(["echo first > first.txt", "cargo release version {{ version }} --execute --no-confirm"]),
+    });
     await repo.history(["chore: init"], "v0.1.0");
     await repo.commit("feat: feature");
     const head = await repo.git("rev-parse", "HEAD");
@@ -526,7 +589,9 @@ pre_bump_hooks = []
     expect(await repo.tags()).toEqual(["v0.1.0"]);
   });
 
-  test("`{{version }}` is refused too, naming what may follow the token; with nothing written yet, cog panics on the empty stash (101)", async ({ expect }) => {
+  test("`{{version }}` is refused too, naming what may follow the token; with nothing written yet, cog panics on the empty stash (101)", async ({
+    expect,
+  }) => {
     // Same sources; `Repository::stash_failed_version(..).expect("stash")` panics when nothing changed.
     const repo = await Repo.create({ "cog.toml": cogToml(["touch {{version }}"]) });
     await repo.history(["chore: init"], "v0.1.0");
@@ -542,21 +607,29 @@ pre_bump_hooks = []
     const later = await repo.cog(["bump", "--auto"]);
     expect(later.code).toBe(1);
     expect(later.stderr).toContain(`cause:  --> 1:16\n  |\n1 | touch {{version }}\n  | ${" ".repeat(15)}^---\n`);
-    expect(later.stderr).toContain("= expected add, version_access_major, version_access_minor, version_access_patch, pre_release, build_metadata, or default_version");
+    expect(later.stderr).toContain(
+      "= expected add, version_access_major, version_access_minor, version_access_patch, pre_release, build_metadata, or default_version",
+    );
   });
 
   test("every placeholder form of the grammar expands", async ({ expect }) => {
     // version_dsl.pest and hook/mod.rs `build_version_str`: tokens, `|default`, `+Nunit`, `-pre`, `+build`, `.part`.
     const repo = await Repo.create({
-      "cog.toml": cogToml(["echo {{version}} {{version_tag}} {{latest}} {{latest_tag}} {{latest|0.0.0}} {{version+1minor}} {{version+2patch}} {{version.major}} {{latest.minor}} {{version-rc.1}} {{version+build.5}} {{version+major-alpha.1}} > out.txt"]),
+      "cog.toml": cogToml([
+        "echo {{version}} {{version_tag}} {{latest}} {{latest_tag}} {{latest|0.0.0}} {{version+1minor}} {{version+2patch}} {{version.major}} {{latest.minor}} {{version-rc.1}} {{version+build.5}} {{version+major-alpha.1}} > out.txt",
+      ]),
     });
     await repo.history(["chore: init"], "v1.4.2");
     await repo.commit("fix: bug");
     expect((await repo.cog(["bump", "--auto"])).code).toBe(0);
-    expect(repo.read("out.txt")).toBe("1.4.3 v1.4.3 1.4.2 v1.4.2 1.4.2 1.5.0 1.4.5 1 4 1.4.3-rc.1 1.4.3+build.5 2.0.0-alpha.1\n");
+    expect(repo.read("out.txt")).toBe(
+      "1.4.3 v1.4.3 1.4.2 v1.4.2 1.4.2 1.5.0 1.4.5 1 4 1.4.3-rc.1 1.4.3+build.5 2.0.0-alpha.1\n",
+    );
   });
 
-  test("a failing pre-bump hook stashes the changes as cog_bump_v0.0.0, exits 1, and commits nothing", async ({ expect }) => {
+  test("a failing pre-bump hook stashes the changes as cog_bump_v0.0.0, exits 1, and commits nothing", async ({
+    expect,
+  }) => {
     // The stash is named after `Tag::default()` (0.0.0 with the prefix), not the current v0.1.0.
     const repo = await runbookRepo([`git-cliff --tag {{version_tag}} -o CHANGELOG.md`, "exit 7"]);
     const head = await repo.git("rev-parse", "HEAD");
@@ -565,7 +638,9 @@ pre_bump_hooks = []
     expect(r.stderr).toContain("prehook run `exit 7` failed");
     expect(r.stderr).toContain("cog_bump_v0.0.0");
     expect(await repo.git("stash", "list")).toMatch(/^stash@\{0\}: On main: cog_bump_v0\.0\.0$/);
-    expect(await repo.git("stash", "show", "--include-untracked", "--name-only", "stash@{0}")).toContain("CHANGELOG.md");
+    expect(await repo.git("stash", "show", "--include-untracked", "--name-only", "stash@{0}")).toContain(
+      "CHANGELOG.md",
+    );
     expect(await repo.git("rev-parse", "HEAD")).toBe(head);
     expect(await repo.tags()).toEqual(["v0.1.0"]);
     expect(await repo.status()).toBe("");
@@ -593,7 +668,9 @@ pre_bump_hooks = []
     expect(r.stderr).not.toContain("Bumped version");
   });
 
-  test("the runbook's release: git-cliff and cargo-release in pre_bump_hooks land in the tagged commit", async ({ expect }) => {
+  test("the runbook's release: git-cliff and cargo-release in pre_bump_hooks land in the tagged commit", async ({
+    expect,
+  }) => {
     const repo = await runbookRepo();
     repo.write({ "notes.txt": "swept in by --skip-untracked\n" });
     const dry = await repo.cog(["bump", "--auto", "--dry-run", "--skip-untracked"]);
@@ -619,7 +696,10 @@ pre_bump_hooks = []
     expect(await repo.cog(["get-version"])).toMatchObject({ code: 0, stdout: "0.2.0\n" });
     expect(await repo.cog(["get-version", "--tag"])).toMatchObject({ code: 0, stdout: "v0.2.0\n" });
     // A second bump on the release commit finds only `chore(version)`: no bump, exit 0.
-    expect(await repo.cog(["bump", "--auto", "--dry-run"])).toMatchObject({ code: 0, stdout: expect.stringContaining(NO_BUMP) });
+    expect(await repo.cog(["bump", "--auto", "--dry-run"])).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining(NO_BUMP),
+    });
   });
 });
 
@@ -698,11 +778,17 @@ describe.concurrent("cog command line", () => {
   test("the stand-in (called by its path) names itself and logs each call to COG_STANDIN_LOG", async ({ expect }) => {
     const repo = await Repo.create();
     await repo.commit("feat: one");
-    expect(await run(standin("cog"), ["--version"], repo.dir)).toMatchObject({ code: 0, stdout: "cog 7.0.0 (release-kit stand-in)\n" });
+    expect(await run(standin("cog"), ["--version"], repo.dir)).toMatchObject({
+      code: 0,
+      stdout: "cog 7.0.0 (release-kit stand-in)\n",
+    });
     const logFile = join(repo.dir, "..", `${repo.dir.split("/").pop()}.log`);
     await run(standin("cog"), ["bump", "--auto", "--dry-run"], repo.dir, "", { ...ENV, COG_STANDIN_LOG: logFile });
     await run(standin("cog"), ["get-version"], repo.dir, "", { ...ENV, COG_STANDIN_LOG: logFile });
-    const lines = readFileSync(logFile, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(logFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual([
       { argv: ["bump", "--auto", "--dry-run"], cwd: repo.dir },
       { argv: ["get-version"], cwd: repo.dir },
@@ -728,7 +814,9 @@ describe.concurrent("cargo release version (tools.md §3)", () => {
     expect(snapshot(repo)).toEqual(before);
   });
 
-  test("--execute without --no-confirm asks, and EOF or `n` change nothing with exit 0; `y` proceeds", async ({ expect }) => {
+  test("--execute without --no-confirm asks, and EOF or `n` change nothing with exit 0; `y` proceeds", async ({
+    expect,
+  }) => {
     const repo = await workspaceRepo();
     const before = snapshot(repo);
     for (const input of ["", "n\n"]) {
@@ -742,7 +830,9 @@ describe.concurrent("cargo release version (tools.md §3)", () => {
     expect((parseToml(repo.read("Cargo.toml")) as any).workspace.package.version).toBe("0.2.0");
   });
 
-  test("--execute --no-confirm stamps members, [workspace.package], path dependencies and Cargo.lock", async ({ expect }) => {
+  test("--execute --no-confirm stamps members, [workspace.package], path dependencies and Cargo.lock", async ({
+    expect,
+  }) => {
     // src/steps/version.rs `update_versions`, src/ops/cargo.rs `set_workspace_version`,
     // `set_package_version`, `upgrade_dependency_req`, `update_lock` (cargo metadata).
     const repo = await workspaceRepo();
@@ -760,9 +850,12 @@ describe.concurrent("cargo release version (tools.md §3)", () => {
     // It never commits or tags.
     expect(await repo.git("rev-parse", "HEAD")).toBe(head);
     expect(await repo.tags()).toEqual([]);
-    expect((await repo.status()).split("\n").map((l) => l.slice(3)).sort()).toEqual(
-      ["Cargo.lock", "Cargo.toml", "crates/admin-ui/Cargo.toml"],
-    );
+    expect(
+      (await repo.status())
+        .split("\n")
+        .map((l) => l.slice(3))
+        .sort(),
+    ).toEqual(["Cargo.lock", "Cargo.toml", "crates/admin-ui/Cargo.toml"]);
     if (REAL_CARGO) await expectCargoKeepsLock(repo.dir);
   });
 
@@ -799,7 +892,9 @@ describe.concurrent("cargo release version (tools.md §3)", () => {
     expect((parseToml(repo.read("Cargo.toml")) as any).workspace.package.version).toBe("0.1.0");
   });
 
-  test("the command line is clap's: `cargo` > `release` > steps, so `cargo-release --version` is a usage error", async ({ expect }) => {
+  test("the command line is clap's: `cargo` > `release` > steps, so `cargo-release --version` is a usage error", async ({
+    expect,
+  }) => {
     // src/bin/cargo-release.rs: `#[command(name = "cargo")] enum Command { Release(ReleaseOpt) }`, with
     // `version` on the `release` subcommand only; src/steps/version.rs `VersionStep` for the step's flags.
     const repo = await workspaceRepo();
@@ -808,7 +903,11 @@ describe.concurrent("cargo release version (tools.md §3)", () => {
     expect(top).toMatchObject({ code: 2, stdout: "" });
     expect(top.stderr).toContain("error: unexpected argument '--version' found");
     expect(top.stderr).toContain("Usage: cargo <COMMAND>");
-    for (const [cmd, ...args] of [["cargo-release", "release", "--version"], ["cargo", "release", "--version"], ["cargo-release", "release", "-V"]]) {
+    for (const [cmd, ...args] of [
+      ["cargo-release", "release", "--version"],
+      ["cargo", "release", "--version"],
+      ["cargo-release", "release", "-V"],
+    ]) {
       const r = await run(cmd!, args, repo.dir);
       expect(r.code, `${cmd} ${args.join(" ")}: ${r.stderr}`).toBe(0);
       expect(r.stdout).toMatch(/^cargo-release 1\.1\.5\b/);
@@ -827,11 +926,15 @@ describe.concurrent("cargo release version (tools.md §3)", () => {
     expect(both.stderr).toContain("cannot be used with");
     expect(snapshot(repo)).toEqual(before);
     // Called directly as cargo calls it, with -q (global) after the step.
-    expect((await run("cargo-release", ["release", "version", "0.2.0", "-x", "--no-confirm", "-q"], repo.dir)).code).toBe(0);
+    expect(
+      (await run("cargo-release", ["release", "version", "0.2.0", "-x", "--no-confirm", "-q"], repo.dir)).code,
+    ).toBe(0);
     expect((parseToml(repo.read("Cargo.toml")) as any).workspace.package.version).toBe("0.2.0");
   });
 
-  test("package selection is clap-cargo's: default members, -p, --workspace, --exclude; an unknown -p selects nothing", async ({ expect }) => {
+  test("package selection is clap-cargo's: default members, -p, --workspace, --exclude; an unknown -p selects nothing", async ({
+    expect,
+  }) => {
     // clap-cargo src/workspace.rs `partition_packages` / `Packages::from_flags` (no error for unknown
     // names), src/steps/version.rs ("no packages selected", exit 2); run from a member, cargo's default
     // member is that member (cargo's `find_members`, checked with `cargo metadata` 1.95.0).
@@ -839,15 +942,24 @@ describe.concurrent("cargo release version (tools.md §3)", () => {
     const upgraded = (r: Result) => [...r.stderr.matchAll(/Upgrading (\S+) from/g)].map((m) => m[1]).sort();
     expect(upgraded(await repo.cargoRelease(["patch"]))).toEqual(["admin-ui", "gateway"]);
     expect(upgraded(await repo.cargoRelease(["patch", "--exclude", "admin-ui"]))).toEqual(["gateway"]);
-    expect(upgraded(await repo.cargoRelease(["patch", "--workspace", "-p", "admin-ui"]))).toEqual(["admin-ui", "gateway"]);
-    expect(upgraded(await repo.cargoRelease(["patch", "-p", "admin-ui", "--exclude", "gateway"]))).toEqual(["admin-ui"]);
-    expect(upgraded(await repo.cargoRelease(["patch"], "", join(repo.dir, "crates", "admin-ui")))).toEqual(["admin-ui"]);
+    expect(upgraded(await repo.cargoRelease(["patch", "--workspace", "-p", "admin-ui"]))).toEqual([
+      "admin-ui",
+      "gateway",
+    ]);
+    expect(upgraded(await repo.cargoRelease(["patch", "-p", "admin-ui", "--exclude", "gateway"]))).toEqual([
+      "admin-ui",
+    ]);
+    expect(upgraded(await repo.cargoRelease(["patch"], "", join(repo.dir, "crates", "admin-ui")))).toEqual([
+      "admin-ui",
+    ]);
     const unknown = await repo.cargoRelease(["patch", "-p", "no-such-crate"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("no packages selected");
   });
 
-  test("without Cargo.lock, cargo metadata writes one for path packages, in a dry run too, exactly as cargo does", async ({ expect }) => {
+  test("without Cargo.lock, cargo metadata writes one for path packages, in a dry run too, exactly as cargo does", async ({
+    expect,
+  }) => {
     // src/steps/version.rs runs `cargo metadata` (no --no-deps, --offline or --locked) before
     // anything else and again after writing (src/ops/cargo.rs `update_lock`); cargo resolves and
     // writes the lock each time. A path dependency outside the members is locked too.
@@ -874,7 +986,9 @@ describe.concurrent("cargo release version (tools.md §3)", () => {
     if (REAL_CARGO) await expectCargoKeepsLock(repo.dir);
   });
 
-  test("without Cargo.lock, a registry dependency needs the network: offline, cargo metadata fails (101) before anything is written", async ({ expect }) => {
+  test("without Cargo.lock, a registry dependency needs the network: offline, cargo metadata fails (101) before anything is written", async ({
+    expect,
+  }) => {
     // src/steps/version.rs: `cargo metadata` runs first; cargo_metadata's error is "`cargo metadata`
     // exited with an error: <cargo's stderr>", reported with exit 101 (src/error.rs). cargo 1.95.0
     // offline says "failed to get `serde` as a dependency of package ...". For a real cargo the
@@ -883,7 +997,12 @@ describe.concurrent("cargo release version (tools.md §3)", () => {
     const repo = await Repo.create({ ...WORKSPACE, "crates/admin-ui/Cargo.toml": adminUi });
     rmSync(join(repo.dir, "Cargo.lock"));
     await repo.commit("chore: init");
-    const offline = { ...ENV, CARGO_HOME: mkdtempSync(join(TMP, "cargo-home-")), CARGO_HTTP_PROXY: "http://127.0.0.1:9", CARGO_NET_RETRY: "0" };
+    const offline = {
+      ...ENV,
+      CARGO_HOME: mkdtempSync(join(TMP, "cargo-home-")),
+      CARGO_HTTP_PROXY: "http://127.0.0.1:9",
+      CARGO_NET_RETRY: "0",
+    };
     const r = await run("cargo", ["release", "version", "minor", "--execute", "--no-confirm"], repo.dir, "", offline);
     expect(r.code).toBe(101);
     expect(r.stderr).toContain("`cargo metadata` exited with an error");
@@ -903,19 +1022,30 @@ describe.concurrent("cargo release version (tools.md §3)", () => {
     const env: NodeJS.ProcessEnv = { ...ENV, PATH: [dirname(which("cargo-release")!), bin].join(delimiter) };
     delete env.CARGO;
     expect((await run("cargo-release", ["release", "--version"], repo.dir, "", env)).code).toBe(0);
-    const r = await run("cargo-release", ["release", "version", "minor", "--execute", "--no-confirm"], repo.dir, "", env);
+    const r = await run(
+      "cargo-release",
+      ["release", "version", "minor", "--execute", "--no-confirm"],
+      repo.dir,
+      "",
+      env,
+    );
     expect(r.code).toBe(101);
     expect(r.stderr).toContain("failed to start `cargo metadata`");
     expect(snapshot(repo)).toEqual(before);
   });
 
-  test("the stand-in (called by its path) names itself and refuses the steps it does not implement", async ({ expect }) => {
+  test("the stand-in (called by its path) names itself and refuses the steps it does not implement", async ({
+    expect,
+  }) => {
     const repo = await workspaceRepo();
     expect(await run(standin("cargo-release"), ["release", "--version"], repo.dir)).toMatchObject({
       code: 0,
       stdout: "cargo-release 1.1.5 (release-kit stand-in)\n",
     });
-    for (const args of [["release", "tag", "--execute"], ["release", "--execute"]]) {
+    for (const args of [
+      ["release", "tag", "--execute"],
+      ["release", "--execute"],
+    ]) {
       const r = await run(standin("cargo-release"), args, repo.dir);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain("not supported by the release-kit cargo-release stand-in");
@@ -932,19 +1062,35 @@ async function expectCargoKeepsLock(dir: string): Promise<void> {
 // cargo's external subcommands, against the stand-in and (when installed) the real cargo: the same
 // assertions for both. src/bin/cargo/main.rs `execute_external_subcommand`, `search_directories`,
 // `execute_subcommand`; src/bin/cargo/cli.rs passes `<name> <args...>` on.
-const CARGOS: [string, string][] = [["the cargo stand-in", standin("cargo")], ...(REAL_CARGO ? [["the real cargo", REAL_CARGO] as [string, string]] : [])];
+const CARGOS: [string, string][] = [
+  ["the cargo stand-in", standin("cargo")],
+  ...(REAL_CARGO ? [["the real cargo", REAL_CARGO] as [string, string]] : []),
+];
 
 describe.concurrent.each(CARGOS)("cargo's dispatch: %s", (_name, cargo) => {
   function binWith(script: string): string {
     const dir = mkdtempSync(join(TMP, "bin-"));
-    writeFileSync(join(dir, "cargo-probe"), `#!/bin/sh\nprintf '%s\\n' "${script}" "$*" "$CARGO"\nexit 7\n`, { mode: 0o755 });
+    writeFileSync(join(dir, "cargo-probe"), `#!/bin/sh\nprintf '%s\\n' "${script}" "$*" "$CARGO"\nexit 7\n`, {
+      mode: 0o755,
+    });
     return dir;
   }
-  const envWith = (dirs: string[], cargoHome = mkdtempSync(join(TMP, "cargo-home-"))) =>
-    ({ ...ENV, CARGO_HOME: cargoHome, PATH: [...dirs, ENV.PATH ?? ""].join(delimiter) });
+  const envWith = (dirs: string[], cargoHome = mkdtempSync(join(TMP, "cargo-home-"))) => ({
+    ...ENV,
+    CARGO_HOME: cargoHome,
+    PATH: [...dirs, ENV.PATH ?? ""].join(delimiter),
+  });
 
-  test("`cargo <name> args` runs cargo-<name> from PATH as `<name> args`, without cargo's own options, with CARGO set, and passes its exit code", async ({ expect }) => {
-    const r = await run(cargo, ["-q", "--color", "never", "probe", "-p", "x", "--execute"], TMP, "", envWith([binWith("path")]));
+  test("`cargo <name> args` runs cargo-<name> from PATH as `<name> args`, without cargo's own options, with CARGO set, and passes its exit code", async ({
+    expect,
+  }) => {
+    const r = await run(
+      cargo,
+      ["-q", "--color", "never", "probe", "-p", "x", "--execute"],
+      TMP,
+      "",
+      envWith([binWith("path")]),
+    );
     expect(r.code).toBe(7);
     const [who, argv, cargoEnv] = r.stdout.split("\n");
     expect([who, argv]).toEqual(["path", "probe -p x --execute"]);
@@ -981,7 +1127,9 @@ describe("standinsNeeded", () => {
   }
   const noHome = () => mkdtempSync(join(TMP, "cargo-home-"));
 
-  test("every stand-in when no tool is on PATH: one committed folder each, its own folders not counting", async ({ expect }) => {
+  test("every stand-in when no tool is on PATH: one committed folder each, its own folders not counting", async ({
+    expect,
+  }) => {
     const path = [standinDir("cog"), standinDir("cargo"), fakeBin([])].join(delimiter);
     const needed = standinsNeeded({ PATH: path, CARGO_HOME: noHome() });
     expect(needed.tools).toEqual(["cog", "cargo-release", "cargo"]);
@@ -992,12 +1140,22 @@ describe("standinsNeeded", () => {
     }
     // The wrappers are files of this checkout, never written at run time, so two checkouts (or runs)
     // cannot rewrite each other's.
-    const tracked = (await run("git", ["ls-files", relative(ROOT, STANDIN_BIN_DIR)], ROOT)).stdout.split("\n").filter(Boolean).sort();
-    expect(tracked.map((f) => relative(relative(ROOT, STANDIN_BIN_DIR), f))).toEqual(["cargo-release/cargo-release", "cargo/cargo", "cog/cog"]);
+    const tracked = (await run("git", ["ls-files", relative(ROOT, STANDIN_BIN_DIR)], ROOT)).stdout
+      .split("\n")
+      .filter(Boolean)
+      .sort();
+    expect(tracked.map((f) => relative(relative(ROOT, STANDIN_BIN_DIR), f))).toEqual([
+      "cargo-release/cargo-release",
+      "cargo/cargo",
+      "cog/cog",
+    ]);
   });
 
   test("none when the real tools are on PATH", ({ expect }) => {
-    expect(standinsNeeded({ PATH: fakeBin(["cog", "cargo-release", "cargo"]), CARGO_HOME: noHome() })).toEqual({ dir: "", tools: [] });
+    expect(standinsNeeded({ PATH: fakeBin(["cog", "cargo-release", "cargo"]), CARGO_HOME: noHome() })).toEqual({
+      dir: "",
+      tools: [],
+    });
   });
 
   test("only the missing ones, so a real tool is never shadowed", async ({ expect }) => {
@@ -1013,7 +1171,9 @@ describe("standinsNeeded", () => {
     expect(standinsNeeded({ PATH: path, CARGO_HOME: noHome() }).tools).toEqual(["cargo-release"]);
   });
 
-  test("cargo-release in $CARGO_HOME/bin counts when cargo is real (cargo looks there first), not without cargo", ({ expect }) => {
+  test("cargo-release in $CARGO_HOME/bin counts when cargo is real (cargo looks there first), not without cargo", ({
+    expect,
+  }) => {
     const home = noHome();
     fakeBin(["cargo-release"], (mkdirSync(join(home, "bin")), join(home, "bin")));
     expect(standinsNeeded({ PATH: fakeBin(["cog", "cargo"]), CARGO_HOME: home }).tools).toEqual([]);

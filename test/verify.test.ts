@@ -13,8 +13,17 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSection } from "../scripts/lib/changelog.ts";
 import { deleteTag, publishArtifact, publishIndex } from "../scripts/sandbox/registry.ts";
-import { LAUNCHER, fileHashes, run, type KitRun, until } from "./helpers/kit.ts";
-import { gitAsync, hintIn, kitIn, landCommit, remoteRefs, sandbox, sandboxEnv, type Sandbox } from "./helpers/sandbox.ts";
+import { fileHashes, type KitRun, LAUNCHER, run, until } from "./helpers/kit.ts";
+import {
+  gitAsync,
+  hintIn,
+  kitIn,
+  landCommit,
+  remoteRefs,
+  type Sandbox,
+  sandbox,
+  sandboxEnv,
+} from "./helpers/sandbox.ts";
 
 const GATEWAY = "ghcr.io/acme/gateway";
 const ADMIN = "ghcr.io/acme/admin-ui";
@@ -36,7 +45,12 @@ async function release(sb: Sandbox): Promise<string> {
   return res.json.tag as string;
 }
 
-function verify(sb: Sandbox, args: string[] = [], env: Record<string, string | undefined> = {}, repo?: string): Promise<KitRun> {
+function verify(
+  sb: Sandbox,
+  args: string[] = [],
+  env: Record<string, string | undefined> = {},
+  repo?: string,
+): Promise<KitRun> {
   return kitIn(sb, "verify", ["--json", ...args], { env, repo });
 }
 
@@ -46,12 +60,21 @@ function check(res: KitRun, id: string): { id: string; status: string; detail: s
   return found;
 }
 
-const statuses = (res: KitRun) => Object.fromEntries(res.json.checks.map((c: { id: string; status: string }) => [c.id, c.status]));
+const statuses = (res: KitRun) =>
+  Object.fromEntries(res.json.checks.map((c: { id: string; status: string }) => [c.id, c.status]));
 const tagsOf = (sb: Sandbox, name: string) => sb.registry.store.repos.get(name)!.tags;
-const counts = (sb: Sandbox, route: string) => ({ ok: sb.api.requests.get(`${route} 200`) ?? 0, notModified: sb.api.requests.get(`${route} 304`) ?? 0 });
+const counts = (sb: Sandbox, route: string) => ({
+  ok: sb.api.requests.get(`${route} 200`) ?? 0,
+  notModified: sb.api.requests.get(`${route} 304`) ?? 0,
+});
 
 /** Breaks the world, runs verify, and puts the world back: GitHub records, registry tags and knobs. */
-async function verifyBroken(sb: Sandbox, breakIt: () => void, args: string[] = [], runIt = () => verify(sb, args)): Promise<KitRun> {
+async function verifyBroken(
+  sb: Sandbox,
+  breakIt: () => void,
+  args: string[] = [],
+  runIt = () => verify(sb, args),
+): Promise<KitRun> {
   const state = sb.api.state;
   const saved = structuredClone({ releases: state.releases, runs: state.runs, attestations: state.attestations });
   const tags = new Map([...sb.registry.store.repos].map(([name, repo]) => [name, new Map(repo.tags)]));
@@ -79,8 +102,14 @@ async function snapshot(sb: Sandbox) {
     files: fileHashes(repo),
     refs: await gitAsync(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
     remote: await remoteRefs(sb),
-    github: JSON.stringify({ releases: sb.api.state.releases, runs: sb.api.state.runs, attestations: sb.api.state.attestations }),
-    registry: JSON.stringify([...sb.registry.store.repos].map(([name, r]) => [name, [...r.tags], [...r.manifests.keys()]])),
+    github: JSON.stringify({
+      releases: sb.api.state.releases,
+      runs: sb.api.state.runs,
+      attestations: sb.api.state.attestations,
+    }),
+    registry: JSON.stringify(
+      [...sb.registry.store.repos].map(([name, r]) => [name, [...r.tags], [...r.manifests.keys()]]),
+    ),
   };
 }
 
@@ -106,7 +135,12 @@ async function buildOk(): Promise<void> {
 }
 
 async function buildBroken(): Promise<void> {
-  broken = await world({ scenario: { failJobs: [{ job: "chart", attempts: 1 }], missingPlatforms: [{ image: ADMIN, platform: "linux/arm64" }] } });
+  broken = await world({
+    scenario: {
+      failJobs: [{ job: "chart", attempts: 1 }],
+      missingPlatforms: [{ image: ADMIN, platform: "linux/arm64" }],
+    },
+  });
   await landCommit(broken, "docs: run the gateway on arm64 nodes", "docs/deploy.md", DOC_CLAIM);
   await release(broken);
   await broken.settle();
@@ -131,7 +165,14 @@ async function buildSlow(): Promise<void> {
   const waited = await waiting;
   const waitedMs = Date.now() - t0;
   const after = counts(sb, LIST_RUNS);
-  slow = { sb, tag, noWait, waited, waitedMs, polls: { ok: after.ok - before.ok, notModified: after.notModified - before.notModified } };
+  slow = {
+    sb,
+    tag,
+    noWait,
+    waited,
+    waitedMs,
+    polls: { ok: after.ok - before.ok, notModified: after.notModified - before.notModified },
+  };
 }
 
 beforeAll(async () => {
@@ -152,16 +193,32 @@ describe("release:verify on a clean release", () => {
     expect(res.json).toMatchObject({ command: "verify", ok: true, tag: okTag, commit });
     expect(okTag).toBe("v0.3.0"); // the default: the highest v-tag
     expect(res.json.checks.map((c: { id: string }) => c.id)).toEqual([
-      "release", "notes", "workflow",
-      `image:${GATEWAY}`, `attestation:${GATEWAY}`, `image:${ADMIN}`, `attestation:${ADMIN}`,
-      "artifact:gateway", "docs", "docs-changed",
+      "release",
+      "notes",
+      "workflow",
+      `image:${GATEWAY}`,
+      `attestation:${GATEWAY}`,
+      `image:${ADMIN}`,
+      `attestation:${ADMIN}`,
+      "artifact:gateway",
+      "docs",
+      "docs-changed",
     ]);
     for (const c of res.json.checks) {
-      expect(c).toEqual({ id: c.id, status: expect.any(String), detail: expect.any(String), fix: expect.any(String), ms: expect.any(Number) });
+      expect(c).toEqual({
+        id: c.id,
+        status: expect.any(String),
+        detail: expect.any(String),
+        fix: expect.any(String),
+        ms: expect.any(Number),
+      });
       if (c.id !== "docs-changed") expect(c.status, `${c.id}: ${c.detail}`).toBe("pass");
     }
     // The release holds a feat commit and no deploy doc changed: a warning, never a failure.
-    expect(check(res, "docs-changed")).toMatchObject({ status: "warn", detail: expect.stringContaining("feat(gateway)") });
+    expect(check(res, "docs-changed")).toMatchObject({
+      status: "warn",
+      detail: expect.stringContaining("feat(gateway)"),
+    });
     expect(check(res, "docs-changed").fix).toMatch(/update the canonical docs/);
 
     const [ghRelease] = ok.api.state.releases;
@@ -173,14 +230,34 @@ describe("release:verify on a clean release", () => {
       run_id: run!.id,
       runs: [{ workflow: ".github/workflows/release.yml", run_id: run!.id }],
       images: [
-        { ref: ADMIN, digest: digest("acme/admin-ui", okTag), platforms: ["linux/amd64", "linux/arm64"], tags: expect.arrayContaining([okTag, "latest"]) },
-        { ref: GATEWAY, digest: digest("acme/gateway", okTag), platforms: ["linux/amd64"], tags: expect.arrayContaining(["0.3.0", okTag, `sha-${short}`, "latest"]) },
+        {
+          ref: ADMIN,
+          digest: digest("acme/admin-ui", okTag),
+          platforms: ["linux/amd64", "linux/arm64"],
+          tags: expect.arrayContaining([okTag, "latest"]),
+        },
+        {
+          ref: GATEWAY,
+          digest: digest("acme/gateway", okTag),
+          platforms: ["linux/amd64"],
+          tags: expect.arrayContaining(["0.3.0", okTag, `sha-${short}`, "latest"]),
+        },
       ],
-      artifacts: [{ name: "gateway", ref: CHART, tag: "0.3.0", digest: digest("acme/charts/gateway", "0.3.0"), media_type: HELM_CONFIG }],
+      artifacts: [
+        {
+          name: "gateway",
+          ref: CHART,
+          tag: "0.3.0",
+          digest: digest("acme/charts/gateway", "0.3.0"),
+          media_type: HELM_CONFIG,
+        },
+      ],
     });
     expect(ghRelease!.tagName).toBe(okTag);
     // Every tag of an image names the receipt's one digest.
-    expect(new Set(["0.3.0", okTag, `sha-${short}`, "latest"].map((t) => digest("acme/gateway", t)))).toEqual(new Set([res.json.receipt.images[1].digest]));
+    expect(new Set(["0.3.0", okTag, `sha-${short}`, "latest"].map((t) => digest("acme/gateway", t)))).toEqual(
+      new Set([res.json.receipt.images[1].digest]),
+    );
     expect(check(res, `attestation:${ADMIN}`).detail).toContain(res.json.receipt.images[0].digest.slice(7, 19));
   });
 
@@ -214,7 +291,8 @@ describe.concurrent("release:verify: reports and bad input (read-only, on the cl
       expect(text).toContain(`### release:verify ${okTag}`);
       expect(text).toMatch(/^\| check \| result \| detail \|$/m);
       expect(text).toMatch(/^\|---\|---\|---\|$/m);
-      for (const c of res.json.checks) expect(text).toMatch(new RegExp(`^\\| \`${c.id.replace(/[.]/g, "\\.")}\` \\| .* ${c.status} \\| `, "m"));
+      for (const c of res.json.checks)
+        expect(text).toMatch(new RegExp(`^\\| \`${c.id.replace(/[.]/g, "\\.")}\` \\| .* ${c.status} \\| `, "m"));
       for (const image of res.json.receipt.images) expect(text).toContain(`| \`${image.ref}\` | \`${image.digest}\` |`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -224,7 +302,14 @@ describe.concurrent("release:verify: reports and bad input (read-only, on the cl
   it("an unknown tag stops it with exit 2 and says how to find the right one", async () => {
     const res = await verify(ok, ["--tag", "v9.9.9"]);
     expect(res.code).toBe(2);
-    expect(res.json).toEqual({ command: "verify", ok: false, error: { message: expect.stringContaining("no tag v9.9.9"), fix: expect.stringMatching(/git fetch --tags|git tag --list/) } });
+    expect(res.json).toEqual({
+      command: "verify",
+      ok: false,
+      error: {
+        message: expect.stringContaining("no tag v9.9.9"),
+        fix: expect.stringMatching(/git fetch --tags|git tag --list/),
+      },
+    });
   });
 
   it("a tag that is not a release tag stops it with exit 2, naming the expected form", async () => {
@@ -235,13 +320,19 @@ describe.concurrent("release:verify: reports and bad input (read-only, on the cl
   });
 
   it("--wait alone waits (here: the run is done, so at once); a bad --wait or setting stops it with exit 2, naming it", async () => {
-    const [bare, wait, setting] = await Promise.all([verify(ok, ["--wait"]), verify(ok, ["--wait=soon"]), verify(ok, [], { RELEASE_POLL_SECONDS: "soon" })]);
+    const [bare, wait, setting] = await Promise.all([
+      verify(ok, ["--wait"]),
+      verify(ok, ["--wait=soon"]),
+      verify(ok, [], { RELEASE_POLL_SECONDS: "soon" }),
+    ]);
     expect(bare.code, bare.stderr).toBe(0);
     expect(check(bare, "workflow").status).toBe("pass");
     expect(wait.code).toBe(2);
     expect(wait.json.error.message).toContain("--wait=soon");
     expect(setting.code).toBe(2);
-    expect(setting.json.error.message).toMatch(/RELEASE_POLL_SECONDS="soon" from environment variable RELEASE_POLL_SECONDS is not valid/);
+    expect(setting.json.error.message).toMatch(
+      /RELEASE_POLL_SECONDS="soon" from environment variable RELEASE_POLL_SECONDS is not valid/,
+    );
   });
 
   it("no workflow file at the tag: its checks skip with the reason, and the release still verifies", async () => {
@@ -259,11 +350,17 @@ describe.concurrent("release:verify: reports and bad input (read-only, on the cl
     const res = await verify(ok, [], { RELEASE_REGISTRY_URL: "http://127.0.0.1:9" });
     expect(res.code).toBe(1);
     for (const id of [`image:${GATEWAY}`, `image:${ADMIN}`, "artifact:gateway"]) {
-      expect(check(res, id)).toMatchObject({ status: "fail", detail: expect.stringContaining("cannot reach the registry at http://127.0.0.1:9") });
+      expect(check(res, id)).toMatchObject({
+        status: "fail",
+        detail: expect.stringContaining("cannot reach the registry at http://127.0.0.1:9"),
+      });
       expect(check(res, id).fix).toContain("RELEASE_REGISTRY_URL");
     }
     // No digest to look attestations up by: they skip, saying why.
-    expect(check(res, `attestation:${GATEWAY}`)).toMatchObject({ status: "skip", detail: expect.stringContaining("no single digest") });
+    expect(check(res, `attestation:${GATEWAY}`)).toMatchObject({
+      status: "skip",
+      detail: expect.stringContaining("no single digest"),
+    });
     expect(statuses(res)).toMatchObject({ release: "pass", notes: "pass", workflow: "pass" });
   });
 
@@ -272,7 +369,12 @@ describe.concurrent("release:verify: reports and bad input (read-only, on the cl
     try {
       const clone = join(dir, "gateway");
       await gitAsync(dir, "clone", "-q", ok.repoPath!, clone);
-      for (const [k, v] of [["user.name", "Test"], ["user.email", "test@example.com"], ["commit.gpgsign", "false"]]) await gitAsync(clone, "config", k!, v!);
+      for (const [k, v] of [
+        ["user.name", "Test"],
+        ["user.email", "test@example.com"],
+        ["commit.gpgsign", "false"],
+      ])
+        await gitAsync(clone, "config", k!, v!);
       // A local tag only: verify reads the workflow at the tag before it asks GitHub anything.
       writeFileSync(join(clone, ".github/workflows/release.yml"), "on:\n  push:\n    tags: [v*\njobs: {\n");
       await gitAsync(clone, "commit", "-q", "-am", "ci: break the workflow");
@@ -300,7 +402,11 @@ describe("release:verify: each failure, on the clean release broken one way (the
     const res = await verifyBroken(ok, () => ok.api.state.releases.splice(0));
     expect(res.code).toBe(1);
     expect(res.json.ok).toBe(false);
-    expect(check(res, "release")).toMatchObject({ status: "fail", detail: `no GitHub release for ${okTag}`, fix: expect.stringMatching(/release-kit recover --tag/) });
+    expect(check(res, "release")).toMatchObject({
+      status: "fail",
+      detail: `no GitHub release for ${okTag}`,
+      fix: expect.stringMatching(/release-kit recover --tag/),
+    });
     expect(check(res, "notes").status).toBe("fail");
     expect(res.json.receipt.release_url).toBeNull();
     // The rest of the report is still there, in full.
@@ -310,33 +416,61 @@ describe("release:verify: each failure, on the clean release broken one way (the
   it("a draft release", async () => {
     const res = await verifyBroken(ok, () => (ok.api.state.releases[0]!.draft = true));
     expect(res.code).toBe(1);
-    expect(check(res, "release")).toMatchObject({ status: "fail", detail: expect.stringContaining("still a draft"), fix: expect.stringContaining("publish it") });
+    expect(check(res, "release")).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("still a draft"),
+      fix: expect.stringContaining("publish it"),
+    });
   });
 
   it("empty notes", async () => {
     const res = await verifyBroken(ok, () => (ok.api.state.releases[0]!.body = "  \n\n"));
     expect(res.code).toBe(1);
-    expect(check(res, "notes")).toMatchObject({ status: "fail", detail: `the release notes of ${okTag} are empty`, fix: expect.stringContaining("0.3.0 section of CHANGELOG.md") });
+    expect(check(res, "notes")).toMatchObject({
+      status: "fail",
+      detail: `the release notes of ${okTag} are empty`,
+      fix: expect.stringContaining("0.3.0 section of CHANGELOG.md"),
+    });
     expect(check(res, "release").status).toBe("pass");
   });
 
   it("notes that differ only in whitespace pass; notes that differ in words fail", async () => {
     const text = await section();
-    const crlf = "\r\n" + text.split("\n").map((l) => `${l}  `).join("\r\n").replace(/\r\n\r\n/g, "\r\n\r\n\r\n") + "\r\n\r\n";
+    const crlf =
+      "\r\n" +
+      text
+        .split("\n")
+        .map((l) => `${l}  `)
+        .join("\r\n")
+        .replace(/\r\n\r\n/g, "\r\n\r\n\r\n") +
+      "\r\n\r\n";
     const same = await verifyBroken(ok, () => (ok.api.state.releases[0]!.body = crlf));
     expect(check(same, "notes").status).toBe("pass");
     expect(same.code).toBe(0);
-    const other = await verifyBroken(ok, () => (ok.api.state.releases[0]!.body = `${text}\n- **gateway:** something that is not in the changelog`));
+    const other = await verifyBroken(
+      ok,
+      () => (ok.api.state.releases[0]!.body = `${text}\n- **gateway:** something that is not in the changelog`),
+    );
     expect(other.code).toBe(1);
-    expect(check(other, "notes")).toMatchObject({ status: "fail", detail: expect.stringContaining("differ from the 0.3.0 section of CHANGELOG.md"), fix: expect.stringContaining(`gh release edit ${okTag}`) });
+    expect(check(other, "notes")).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("differ from the 0.3.0 section of CHANGELOG.md"),
+      fix: expect.stringContaining(`gh release edit ${okTag}`),
+    });
   });
 
   it("template leftovers and empty headings in the notes", async () => {
-    const res = await verifyBroken(ok, () => (ok.api.state.releases[0]!.body = "## [{{ version }}]\n\n### Features\n\n{% for commit in commits %}\n- x\n\n### \n"));
+    const res = await verifyBroken(
+      ok,
+      () =>
+        (ok.api.state.releases[0]!.body =
+          "## [{{ version }}]\n\n### Features\n\n{% for commit in commits %}\n- x\n\n### \n"),
+    );
     expect(res.code).toBe(1);
     const notes = check(res, "notes");
     expect(notes.status).toBe("fail");
-    for (const said of ['template leftover "{{"', 'template leftover "%}"', "empty heading on line 8"]) expect(notes.detail).toContain(said);
+    for (const said of ['template leftover "{{"', 'template leftover "%}"', "empty heading on line 8"])
+      expect(notes.detail).toContain(said);
     expect(notes.fix).toContain("cliff.toml");
   });
 
@@ -344,60 +478,115 @@ describe("release:verify: each failure, on the clean release broken one way (the
     const sha = `sha-${(await gitAsync(ok.repoPath!, "rev-parse", okTag)).slice(0, 7)}`;
     const res = await verifyBroken(ok, () => deleteTag(ok.registry.store, "acme/gateway", sha));
     expect(res.code).toBe(1);
-    expect(check(res, `image:${GATEWAY}`)).toMatchObject({ status: "fail", detail: `${GATEWAY}: missing tag ${sha}`, fix: expect.stringContaining("re-run the gateway job") });
+    expect(check(res, `image:${GATEWAY}`)).toMatchObject({
+      status: "fail",
+      detail: `${GATEWAY}: missing tag ${sha}`,
+      fix: expect.stringContaining("re-run the gateway job"),
+    });
     expect(check(res, `attestation:${GATEWAY}`).status).toBe("skip");
     expect(check(res, `image:${ADMIN}`).status).toBe("pass");
-    expect(res.json.receipt.images.find((i: { ref: string }) => i.ref === GATEWAY)).toMatchObject({ digest: null, tags: expect.not.arrayContaining([sha]) });
+    expect(res.json.receipt.images.find((i: { ref: string }) => i.ref === GATEWAY)).toMatchObject({
+      digest: null,
+      tags: expect.not.arrayContaining([sha]),
+    });
   });
 
   it("an extra platform the workflow does not declare", async () => {
     const tags = [...tagsOf(ok, "acme/gateway").keys()];
-    const res = await verifyBroken(ok, () => publishIndex(ok.registry.store, "acme/gateway", { platforms: ["linux/amd64", "linux/arm64"], tags, attestations: true, seed: "extra" }));
+    const res = await verifyBroken(ok, () =>
+      publishIndex(ok.registry.store, "acme/gateway", {
+        platforms: ["linux/amd64", "linux/arm64"],
+        tags,
+        attestations: true,
+        seed: "extra",
+      }),
+    );
     expect(res.code).toBe(1);
-    expect(check(res, `image:${GATEWAY}`)).toMatchObject({ status: "fail", detail: `${GATEWAY}: platform linux/arm64 the workflow does not declare` });
+    expect(check(res, `image:${GATEWAY}`)).toMatchObject({
+      status: "fail",
+      detail: `${GATEWAY}: platform linux/arm64 the workflow does not declare`,
+    });
     // The rebuilt digest has no provenance, and the docs no longer match the registry.
     expect(check(res, `attestation:${GATEWAY}`).status).toBe("fail");
     // The docs say what the workflow builds: the registry is what is wrong, and the fix says so.
-    expect(check(res, "docs")).toMatchObject({ status: "fail", detail: expect.stringContaining("linux/amd64, as the workflow builds, but the registry has linux/amd64, linux/arm64") });
+    expect(check(res, "docs")).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining(
+        "linux/amd64, as the workflow builds, but the registry has linux/amd64, linux/arm64",
+      ),
+    });
     expect(check(res, "docs").fix).toContain("the docs match the workflow but not the registry");
   });
 
   it("tags that disagree on the digest", async () => {
-    const res = await verifyBroken(ok, () => publishIndex(ok.registry.store, "acme/gateway", { platforms: ["linux/amd64"], tags: ["latest"], seed: "another build" }));
+    const res = await verifyBroken(ok, () =>
+      publishIndex(ok.registry.store, "acme/gateway", {
+        platforms: ["linux/amd64"],
+        tags: ["latest"],
+        seed: "another build",
+      }),
+    );
     expect(res.code).toBe(1);
     const image = check(res, `image:${GATEWAY}`);
     expect(image.status).toBe("fail");
     expect(image.detail).toMatch(/tags point at different digests \(.*latest → [0-9a-f]{12}/);
     expect(res.json.receipt.images.find((i: { ref: string }) => i.ref === GATEWAY).digest).toBeNull();
-    expect(check(res, `attestation:${GATEWAY}`)).toMatchObject({ status: "skip", detail: expect.stringContaining("no single digest") });
+    expect(check(res, `attestation:${GATEWAY}`)).toMatchObject({
+      status: "skip",
+      detail: expect.stringContaining("no single digest"),
+    });
   });
 
   it("a missing provenance attestation", async () => {
     const res = await verifyBroken(ok, () => {
       const digest = tagsOf(ok, "acme/admin-ui").get(okTag);
-      ok.api.state.attestations.splice(ok.api.state.attestations.findIndex((a) => a.digest === digest), 1);
+      ok.api.state.attestations.splice(
+        ok.api.state.attestations.findIndex((a) => a.digest === digest),
+        1,
+      );
     });
     expect(res.code).toBe(1);
-    expect(check(res, `attestation:${ADMIN}`)).toMatchObject({ status: "fail", detail: expect.stringContaining(`no provenance attestation for ${ADMIN}@`), fix: expect.stringContaining("admin-ui job") });
+    expect(check(res, `attestation:${ADMIN}`)).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining(`no provenance attestation for ${ADMIN}@`),
+      fix: expect.stringContaining("admin-ui job"),
+    });
     expect(check(res, `attestation:${GATEWAY}`).status).toBe("pass");
   });
 
   it("an artifact of the wrong media type", async () => {
     const res = await verifyBroken(ok, () =>
-      publishArtifact(ok.registry.store, "acme/charts/gateway", { tag: "0.3.0", configMediaType: "application/vnd.oci.image.config.v1+json", layerMediaType: "application/vnd.oci.image.layer.v1.tar+gzip", layer: "not a chart" }),
+      publishArtifact(ok.registry.store, "acme/charts/gateway", {
+        tag: "0.3.0",
+        configMediaType: "application/vnd.oci.image.config.v1+json",
+        layerMediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
+        layer: "not a chart",
+      }),
     );
     expect(res.code).toBe(1);
-    expect(check(res, "artifact:gateway")).toMatchObject({ status: "fail", detail: `${CHART}:0.3.0 is application/vnd.oci.image.config.v1+json, not ${HELM_CONFIG}`, fix: expect.stringContaining("Helm chart") });
+    expect(check(res, "artifact:gateway")).toMatchObject({
+      status: "fail",
+      detail: `${CHART}:0.3.0 is application/vnd.oci.image.config.v1+json, not ${HELM_CONFIG}`,
+      fix: expect.stringContaining("Helm chart"),
+    });
     expect(res.json.receipt.artifacts[0].media_type).toBe("application/vnd.oci.image.config.v1+json");
   });
 
   it("--wait=SECONDS gives up at its bound when the run never finishes", async () => {
     const t0 = Date.now();
     const before = counts(ok, LIST_RUNS);
-    const res = await verifyBroken(ok, () => Object.assign(ok.api.state.runs[0]!, { status: "in_progress", conclusion: null }), ["--wait=1"]);
+    const res = await verifyBroken(
+      ok,
+      () => Object.assign(ok.api.state.runs[0]!, { status: "in_progress", conclusion: null }),
+      ["--wait=1"],
+    );
     const took = Date.now() - t0;
     expect(res.code).toBe(1);
-    expect(check(res, "workflow")).toMatchObject({ status: "fail", detail: expect.stringMatching(/is in_progress after waiting 1 s/), fix: expect.stringContaining("--wait=SECONDS") });
+    expect(check(res, "workflow")).toMatchObject({
+      status: "fail",
+      detail: expect.stringMatching(/is in_progress after waiting 1 s/),
+      fix: expect.stringContaining("--wait=SECONDS"),
+    });
     expect(took).toBeGreaterThanOrEqual(1000);
     expect(took).toBeLessThan(15_000);
     const after = counts(ok, LIST_RUNS);
@@ -408,13 +597,20 @@ describe("release:verify: each failure, on the clean release broken one way (the
     // script(1) gives the command a pseudo-terminal; stdout and stderr both land in its output.
     const env = sandboxEnv(ok, { CI: undefined, NO_COLOR: "1" });
     const command = [LAUNCHER, "verify", "--repo", ok.repoPath!, "--wait=1"].map((a) => `'${a}'`).join(" ");
-    const res = await verifyBroken(ok, () => Object.assign(ok.api.state.runs[0]!, { status: "in_progress", conclusion: null }), [], () =>
-      run("script", ["-qec", command, "/dev/null"], { cwd: ok.repoPath!, env }),
+    const res = await verifyBroken(
+      ok,
+      () => Object.assign(ok.api.state.runs[0]!, { status: "in_progress", conclusion: null }),
+      [],
+      () => run("script", ["-qec", command, "/dev/null"], { cwd: ok.repoPath!, env }),
     );
     expect(res.code).toBe(1);
-    const waiting = res.stdout.split("\n").filter((l) => l.includes("waiting for .github/workflows/release.yml on v0.3.0"));
+    const waiting = res.stdout
+      .split("\n")
+      .filter((l) => l.includes("waiting for .github/workflows/release.yml on v0.3.0"));
     expect(waiting).toHaveLength(1);
-    expect(waiting[0]).toMatch(/\r {2}waiting for \S+ on v0\.3\.0: run \d+ in_progress, \d+\/\d+ jobs done, \d+ s of at most 1 s/);
+    expect(waiting[0]).toMatch(
+      /\r {2}waiting for \S+ on v0\.3\.0: run \d+ in_progress, \d+\/\d+ jobs done, \d+ s of at most 1 s/,
+    );
     expect(waiting[0]).toContain("\r\u001b[K");
     expect(res.stdout).toMatch(/workflow +FAIL +run \d+ is in_progress/);
     expect(res.stdout).toContain("after waiting 1 s");
@@ -428,22 +624,38 @@ describe("release:verify: the registry misbehaving (exit 1, a clear message for 
     const res = await verifyBroken(ok, () => Object.assign(ok.registry.knobs, { failStatus: 401 }));
     expect(res.code).toBe(1);
     for (const id of images) {
-      expect(check(res, id)).toMatchObject({ status: "fail", detail: expect.stringMatching(/401/), fix: expect.stringContaining("read access to the package") });
+      expect(check(res, id)).toMatchObject({
+        status: "fail",
+        detail: expect.stringMatching(/401/),
+        fix: expect.stringContaining("read access to the package"),
+      });
     }
   });
 
   it("404 on every manifest: the images and the chart are reported missing", async () => {
     const res = await verifyBroken(ok, () => Object.assign(ok.registry.knobs, { failStatus: 404 }));
     expect(res.code).toBe(1);
-    for (const id of images) expect(check(res, id)).toMatchObject({ status: "fail", detail: expect.stringContaining("has none of its tags"), fix: expect.stringMatching(/release-kit recover --tag/) });
-    expect(check(res, "artifact:gateway")).toMatchObject({ status: "fail", detail: `${CHART}:0.3.0 is not in the registry` });
+    for (const id of images)
+      expect(check(res, id)).toMatchObject({
+        status: "fail",
+        detail: expect.stringContaining("has none of its tags"),
+        fix: expect.stringMatching(/release-kit recover --tag/),
+      });
+    expect(check(res, "artifact:gateway")).toMatchObject({
+      status: "fail",
+      detail: `${CHART}:0.3.0 is not in the registry`,
+    });
   });
 
   it("500 on every manifest", async () => {
     const res = await verifyBroken(ok, () => Object.assign(ok.registry.knobs, { failStatus: 500 }));
     expect(res.code).toBe(1);
     for (const id of [...images, "artifact:gateway"]) {
-      expect(check(res, id)).toMatchObject({ status: "fail", detail: expect.stringContaining("the registry answered 500"), fix: expect.stringContaining("again in a few minutes") });
+      expect(check(res, id)).toMatchObject({
+        status: "fail",
+        detail: expect.stringContaining("the registry answered 500"),
+        fix: expect.stringContaining("again in a few minutes"),
+      });
     }
   });
 
@@ -451,7 +663,11 @@ describe("release:verify: the registry misbehaving (exit 1, a clear message for 
     const res = await verifyBroken(ok, () => Object.assign(ok.registry.knobs, { malformed: true }));
     expect(res.code).toBe(1);
     for (const id of images) {
-      expect(check(res, id)).toMatchObject({ status: "fail", detail: expect.stringContaining("not valid JSON"), fix: expect.stringContaining("re-run the job that pushed it") });
+      expect(check(res, id)).toMatchObject({
+        status: "fail",
+        detail: expect.stringContaining("not valid JSON"),
+        fix: expect.stringContaining("re-run the job that pushed it"),
+      });
     }
   });
 });
@@ -471,13 +687,21 @@ describe("release:verify on a release whose workflow partly failed", () => {
   });
 
   it("the chart the failed job did not push is missing", () => {
-    expect(check(brokenRun, "artifact:gateway")).toMatchObject({ status: "fail", detail: `${CHART}:0.4.0 is not in the registry`.replace("0.4.0", brokenRun.json.tag.slice(1)) });
+    expect(check(brokenRun, "artifact:gateway")).toMatchObject({
+      status: "fail",
+      detail: `${CHART}:0.4.0 is not in the registry`.replace("0.4.0", brokenRun.json.tag.slice(1)),
+    });
     expect(brokenRun.json.receipt.artifacts).toEqual([expect.objectContaining({ name: "gateway", digest: null })]);
   });
 
   it("the admin UI image without linux/arm64", () => {
-    expect(check(brokenRun, `image:${ADMIN}`)).toMatchObject({ status: "fail", detail: `${ADMIN}: missing platform linux/arm64` });
-    expect(brokenRun.json.receipt.images.find((i: { ref: string }) => i.ref === ADMIN).platforms).toEqual(["linux/amd64"]);
+    expect(check(brokenRun, `image:${ADMIN}`)).toMatchObject({
+      status: "fail",
+      detail: `${ADMIN}: missing platform linux/arm64`,
+    });
+    expect(brokenRun.json.receipt.images.find((i: { ref: string }) => i.ref === ADMIN).platforms).toEqual([
+      "linux/amd64",
+    ]);
     expect(check(brokenRun, `image:${GATEWAY}`).status).toBe("pass");
   });
 
@@ -486,22 +710,34 @@ describe("release:verify on a release whose workflow partly failed", () => {
     const line = text.split("\n").findIndex((l) => l.includes("On arm64 nodes")) + 1;
     const docs = check(brokenRun, "docs");
     expect(docs.status).toBe("fail");
-    expect(docs.detail).toContain(`docs/deploy.md:${line} says ${GATEWAY} is linux/amd64, linux/arm64, but the workflow builds linux/amd64`);
+    expect(docs.detail).toContain(
+      `docs/deploy.md:${line} says ${GATEWAY} is linux/amd64, linux/arm64, but the workflow builds linux/amd64`,
+    );
     expect(docs.fix).toMatch(/correct the deploy docs/);
-    expect(check(brokenRun, "docs-changed")).toMatchObject({ status: "pass", detail: expect.stringContaining("docs/deploy.md") });
+    expect(check(brokenRun, "docs-changed")).toMatchObject({
+      status: "pass",
+      detail: expect.stringContaining("docs/deploy.md"),
+    });
   });
 });
 
 describe("release:verify --wait on a run still in progress", () => {
   it("without --wait: the run in progress fails the workflow check, and the fix is --wait", () => {
     expect(slow.noWait.code).toBe(1);
-    expect(check(slow.noWait, "workflow")).toMatchObject({ status: "fail", detail: expect.stringMatching(/^run \d+ is (queued|in_progress): /), fix: `wait for it: ${hintIn(slow.sb, "release:verify", ["--tag", slow.tag, "--wait"])}` });
+    expect(check(slow.noWait, "workflow")).toMatchObject({
+      status: "fail",
+      detail: expect.stringMatching(/^run \d+ is (queued|in_progress): /),
+      fix: `wait for it: ${hintIn(slow.sb, "release:verify", ["--tag", slow.tag, "--wait"])}`,
+    });
   });
 
   it("with --wait: polls with conditional requests (unchanged polls answered 304) and ends ok once the run completes", () => {
     expect(slow.waited.code, slow.waited.stderr).toBe(0);
     expect(slow.waited.json).toMatchObject({ ok: true, tag: slow.tag });
-    expect(check(slow.waited, "workflow")).toMatchObject({ status: "pass", detail: expect.stringContaining("succeeded") });
+    expect(check(slow.waited, "workflow")).toMatchObject({
+      status: "pass",
+      detail: expect.stringContaining("succeeded"),
+    });
     expect(slow.sb.api.state.runs[0]!.status).toBe("completed");
     // At least ten polls; after the first, only a change of state costs a full answer.
     expect(slow.polls.ok + slow.polls.notModified).toBeGreaterThanOrEqual(10);
@@ -509,7 +745,9 @@ describe("release:verify --wait on a run still in progress", () => {
     expect(slow.polls.notModified).toBeGreaterThanOrEqual(slow.polls.ok * 3);
     // Not a terminal: a plain line when the wait starts (then one a minute), never rewritten in place.
     expect(slow.waited.stderr).not.toContain("\r");
-    const lines = slow.waited.stderr.split("\n").filter((l) => l.includes(`waiting for .github/workflows/release.yml on ${slow.tag}`));
+    const lines = slow.waited.stderr
+      .split("\n")
+      .filter((l) => l.includes(`waiting for .github/workflows/release.yml on ${slow.tag}`));
     expect(lines.length).toBeGreaterThanOrEqual(1);
     expect(lines.length).toBeLessThanOrEqual(1 + Math.floor(slow.waitedMs / 60_000));
     expect(lines[0]).toMatch(/run \d+ (queued|in_progress)(, \d+\/\d+ jobs done)?, \d+ s of at most 60 s/);

@@ -6,21 +6,26 @@
 // "Workflow commands" ($GITHUB_ENV, $GITHUB_OUTPUT, multiline values), "Re-running workflows and
 // jobs" (failed jobs and their dependents), "Events that trigger workflows" (workflow_run), and the
 // actions' own READMEs (docker/metadata-action, docker/build-push-action, actions/attest-build-provenance).
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import type { RunRecord } from "../scripts/sandbox/api/state.ts";
-import { PRESETS } from "../scripts/sandbox/presets.ts";
-import { rebuildRepository } from "./realworld/rebuild.ts";
-import type { Scenario } from "../scripts/sandbox/scenario.ts";
-import { KIT, git, initRepo, tempDir, until } from "./helpers/kit.ts";
 import type { SandboxOptions } from "../scripts/sandbox/index.ts";
-import { gitAsync, sandbox, type Sandbox } from "./helpers/sandbox.ts";
+import { PRESETS } from "../scripts/sandbox/presets.ts";
+import type { Scenario } from "../scripts/sandbox/scenario.ts";
+import { git, initRepo, KIT, tempDir, until } from "./helpers/kit.ts";
+import { gitAsync, type Sandbox, sandbox } from "./helpers/sandbox.ts";
+import { rebuildRepository } from "./realworld/rebuild.ts";
 
 const INDEX = "application/vnd.oci.image.index.v1+json";
 const MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-const ACCEPT = [INDEX, MANIFEST, "application/vnd.docker.distribution.manifest.v2+json", "application/vnd.docker.distribution.manifest.list.v2+json"].join(", ");
+const ACCEPT = [
+  INDEX,
+  MANIFEST,
+  "application/vnd.docker.distribution.manifest.v2+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+].join(", ");
 
 interface World {
   sb: Sandbox;
@@ -45,7 +50,11 @@ function writeFiles(dir: string, files: Record<string, string>): void {
 }
 
 /** A sandbox whose repository holds exactly `files` on main; runs are instant unless the scenario says otherwise. */
-async function world(files: Record<string, string>, scenario: Partial<Scenario> = {}, options: Omit<SandboxOptions, "scenario" | "seed" | "example"> = {}): Promise<World> {
+async function world(
+  files: Record<string, string>,
+  scenario: Partial<Scenario> = {},
+  options: Omit<SandboxOptions, "scenario" | "seed" | "example"> = {},
+): Promise<World> {
   const dir = tempDir("rk-wfsim-");
   const work = dir.path;
   const sb = await sandbox({
@@ -86,31 +95,55 @@ async function world(files: Record<string, string>, scenario: Partial<Scenario> 
 }
 
 async function api(sb: Sandbox, path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${sb.apiUrl}${path}`, { ...init, headers: { authorization: `Bearer ${sb.token}`, accept: "application/vnd.github+json", ...(init.headers ?? {}) } });
+  const res = await fetch(`${sb.apiUrl}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${sb.token}`, accept: "application/vnd.github+json", ...(init.headers ?? {}) },
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
 /** Reads the sandbox registry as any client does: anonymous bearer token, then the manifest or blob. */
-async function registry(sb: Sandbox, name: string, path: string): Promise<{ status: number; digest: string | null; type: string; bytes: Buffer }> {
+async function registry(
+  sb: Sandbox,
+  name: string,
+  path: string,
+): Promise<{ status: number; digest: string | null; type: string; bytes: Buffer }> {
   const url = `${sb.registryUrl}/v2/${name}/${path}`;
   let res = await fetch(url, { headers: { accept: ACCEPT } });
   if (res.status === 401) {
     const challenge = res.headers.get("www-authenticate") ?? "";
     const realm = /realm="([^"]+)"/.exec(challenge)![1]!;
     const service = /service="([^"]+)"/.exec(challenge)![1]!;
-    const token = ((await (await fetch(`${realm}?service=${service}&scope=repository:${name}:pull`)).json()) as { token: string }).token;
+    const token = (
+      (await (await fetch(`${realm}?service=${service}&scope=repository:${name}:pull`)).json()) as { token: string }
+    ).token;
     res = await fetch(url, { headers: { accept: ACCEPT, authorization: `Bearer ${token}` } });
   }
-  return { status: res.status, digest: res.headers.get("docker-content-digest"), type: (res.headers.get("content-type") ?? "").split(";")[0]!, bytes: Buffer.from(await res.arrayBuffer()) };
+  return {
+    status: res.status,
+    digest: res.headers.get("docker-content-digest"),
+    type: (res.headers.get("content-type") ?? "").split(";")[0]!,
+    bytes: Buffer.from(await res.arrayBuffer()),
+  };
 }
 
-async function manifest(sb: Sandbox, name: string, ref: string): Promise<{ digest: string; type: string; body: any } | null> {
+async function manifest(
+  sb: Sandbox,
+  name: string,
+  ref: string,
+): Promise<{ digest: string; type: string; body: any } | null> {
   const res = await registry(sb, name, `manifests/${ref}`);
-  return res.status === 200 ? { digest: res.digest!, type: res.type, body: JSON.parse(res.bytes.toString("utf8")) } : null;
+  return res.status === 200
+    ? { digest: res.digest!, type: res.type, body: JSON.parse(res.bytes.toString("utf8")) }
+    : null;
 }
 
-const platforms = (index: any) => index.manifests.filter((m: any) => m.platform?.os !== "unknown").map((m: any) => `${m.platform.os}/${m.platform.architecture}`).sort();
+const platforms = (index: any) =>
+  index.manifests
+    .filter((m: any) => m.platform?.os !== "unknown")
+    .map((m: any) => `${m.platform.os}/${m.platform.architecture}`)
+    .sort();
 
 function jobLogs(w: World, run: RunRecord): string {
   return run.jobs.map((j) => `--- ${j.name}\n${w.sb.jobLog(j.id)}`).join("\n");
@@ -134,23 +167,52 @@ describe("the example repository's release workflow, run for real", () => {
       const runs = await api(sb, `/repos/acme/gateway/actions/workflows/release.yml/runs?event=push&head_sha=${sha}`);
       expect(runs.body.workflow_runs).toHaveLength(1);
       const run = runs.body.workflow_runs[0];
-      expect(run).toMatchObject({ name: "Release", head_branch: "v0.3.0", head_sha: sha, event: "push", status: "completed", conclusion: "success", path: ".github/workflows/release.yml" });
+      expect(run).toMatchObject({
+        name: "Release",
+        head_branch: "v0.3.0",
+        head_sha: sha,
+        event: "push",
+        status: "completed",
+        conclusion: "success",
+        path: ".github/workflows/release.yml",
+      });
       const jobs = (await api(sb, `/repos/acme/gateway/actions/runs/${run.id}/jobs`)).body.jobs;
-      expect(jobs.map((j: any) => [j.name, j.conclusion])).toEqual([["Gateway image", "success"], ["Admin UI image", "success"], ["Helm chart", "success"]]);
-      expect(jobs[0].steps.map((s: any) => s.name)).toEqual(["Set up job", "Run actions/checkout@v4", "Run docker/setup-buildx-action@v3", "Log in to GHCR", "Image metadata", "Build and push", "Attest build provenance", "Complete job"]);
+      expect(jobs.map((j: any) => [j.name, j.conclusion])).toEqual([
+        ["Gateway image", "success"],
+        ["Admin UI image", "success"],
+        ["Helm chart", "success"],
+      ]);
+      expect(jobs[0].steps.map((s: any) => s.name)).toEqual([
+        "Set up job",
+        "Run actions/checkout@v4",
+        "Run docker/setup-buildx-action@v3",
+        "Log in to GHCR",
+        "Image metadata",
+        "Build and push",
+        "Attest build provenance",
+        "Complete job",
+      ]);
 
       // The gateway image: metadata-action's tags (semver, raw, sha, latest), one index, its
       // platform and buildx's provenance attestation manifest.
       const gateway = (await manifest(sb, "acme/gateway", "v0.3.0"))!;
       expect(gateway.type).toBe(INDEX);
-      for (const tag of ["0.3.0", `sha-${sha.slice(0, 7)}`, "latest"]) expect((await manifest(sb, "acme/gateway", tag))?.digest).toBe(gateway.digest);
+      for (const tag of ["0.3.0", `sha-${sha.slice(0, 7)}`, "latest"])
+        expect((await manifest(sb, "acme/gateway", tag))?.digest).toBe(gateway.digest);
       expect(platforms(gateway.body)).toEqual(["linux/amd64"]);
-      const attestationEntry = gateway.body.manifests.find((m: any) => m.annotations?.["vnd.docker.reference.type"] === "attestation-manifest");
+      const attestationEntry = gateway.body.manifests.find(
+        (m: any) => m.annotations?.["vnd.docker.reference.type"] === "attestation-manifest",
+      );
       expect(attestationEntry.annotations["vnd.docker.reference.digest"]).toBe(gateway.body.manifests[0].digest);
       // The image's config carries metadata-action's labels, passed on by build-push-action.
       const image = (await manifest(sb, "acme/gateway", gateway.body.manifests[0].digest))!;
-      const config = JSON.parse((await registry(sb, "acme/gateway", `blobs/${image.body.config.digest}`)).bytes.toString("utf8"));
-      expect(config.config.Labels).toMatchObject({ "org.opencontainers.image.version": "0.3.0", "org.opencontainers.image.revision": sha });
+      const config = JSON.parse(
+        (await registry(sb, "acme/gateway", `blobs/${image.body.config.digest}`)).bytes.toString("utf8"),
+      );
+      expect(config.config.Labels).toMatchObject({
+        "org.opencontainers.image.version": "0.3.0",
+        "org.opencontainers.image.revision": sha,
+      });
 
       const admin = (await manifest(sb, "acme/admin-ui", "v0.3.0"))!;
       expect((await manifest(sb, "acme/admin-ui", "latest"))?.digest).toBe(admin.digest);
@@ -160,21 +222,35 @@ describe("the example repository's release workflow, run for real", () => {
       // The chart: helm package then helm push, a real chart archive at the version without the v.
       const chart = (await manifest(sb, "acme/charts/gateway", "0.3.0"))!;
       expect(chart.body.config.mediaType).toBe("application/vnd.cncf.helm.config.v1+json");
-      const chartConfig = JSON.parse((await registry(sb, "acme/charts/gateway", `blobs/${chart.body.config.digest}`)).bytes.toString("utf8"));
+      const chartConfig = JSON.parse(
+        (await registry(sb, "acme/charts/gateway", `blobs/${chart.body.config.digest}`)).bytes.toString("utf8"),
+      );
       expect(chartConfig).toMatchObject({ name: "gateway", version: "0.3.0", appVersion: "v0.3.0" });
-      const archive = gunzipSync((await registry(sb, "acme/charts/gateway", `blobs/${chart.body.layers[0].digest}`)).bytes).toString("latin1");
+      const archive = gunzipSync(
+        (await registry(sb, "acme/charts/gateway", `blobs/${chart.body.layers[0].digest}`)).bytes,
+      ).toString("latin1");
       expect(archive).toContain("gateway/Chart.yaml");
       expect(archive).toContain("gateway/values.yaml");
 
       // Provenance attestations: in GitHub's attestations API for each image's digest, and
       // attached in the registry under the referrers tag schema (sha256-<hex>).
-      for (const [name, digest] of [["acme/gateway", gateway.digest], ["acme/admin-ui", admin.digest]] as const) {
+      for (const [name, digest] of [
+        ["acme/gateway", gateway.digest],
+        ["acme/admin-ui", admin.digest],
+      ] as const) {
         const found = await api(sb, `/repos/acme/gateway/attestations/${digest}`);
         expect(found.status).toBe(200);
-        const statement = JSON.parse(Buffer.from(found.body.attestations[0].bundle.dsseEnvelope.payload, "base64").toString("utf8"));
-        expect(statement).toMatchObject({ predicateType: "https://slsa.dev/provenance/v1", subject: [{ name: `ghcr.io/${name}`, digest: { sha256: digest.slice(7) } }] });
+        const statement = JSON.parse(
+          Buffer.from(found.body.attestations[0].bundle.dsseEnvelope.payload, "base64").toString("utf8"),
+        );
+        expect(statement).toMatchObject({
+          predicateType: "https://slsa.dev/provenance/v1",
+          subject: [{ name: `ghcr.io/${name}`, digest: { sha256: digest.slice(7) } }],
+        });
         const referrers = (await manifest(sb, name, digest.replace(":", "-")))!;
-        expect(referrers.body.manifests.map((m: any) => m.artifactType)).toEqual(["application/vnd.dev.sigstore.bundle.v0.3+json"]);
+        expect(referrers.body.manifests.map((m: any) => m.artifactType)).toEqual([
+          "application/vnd.dev.sigstore.bundle.v0.3+json",
+        ]);
         const bundle = (await manifest(sb, name, referrers.body.manifests[0].digest))!;
         expect(bundle.body.subject.digest).toBe(digest);
       }
@@ -186,7 +262,10 @@ describe("the example repository's release workflow, run for real", () => {
   it("past releases (history) are runs that published what the workflow at their commit publishes", async () => {
     const sb = await sandbox({ history: true });
     try {
-      expect(sb.api.state.runs.map((r) => [r.headBranch, r.status, r.conclusion])).toEqual([["v0.1.0", "completed", "success"], ["v0.2.0", "completed", "success"]]);
+      expect(sb.api.state.runs.map((r) => [r.headBranch, r.status, r.conclusion])).toEqual([
+        ["v0.1.0", "completed", "success"],
+        ["v0.2.0", "completed", "success"],
+      ]);
       for (const tag of ["v0.1.0", "v0.2.0"]) expect(await manifest(sb, "acme/gateway", tag)).not.toBeNull();
       expect(await manifest(sb, "acme/charts/gateway", "0.2.0")).not.toBeNull();
     } finally {
@@ -294,29 +373,51 @@ jobs:
 
 describe("the worlds whose knobs reach the workflow, through real execution", () => {
   const cases: [string, (sb: Sandbox, runs: RunRecord[]) => Promise<void>][] = [
-    ["default", async (sb, [run]) => {
-      expect(run?.conclusion).toBe("success");
-      expect(platforms((await manifest(sb, "acme/admin-ui", "v9.0.0"))!.body)).toEqual(["linux/amd64", "linux/arm64"]);
-      expect(platforms((await manifest(sb, "acme/gateway", "9.0.0"))!.body)).toEqual(["linux/amd64"]);
-      expect(await manifest(sb, "acme/charts/gateway", "9.0.0")).not.toBeNull();
-    }],
-    ["image-job-fails", async (sb, [run]) => {
-      expect(byName(run!)).toEqual({ "Gateway image": "success", "Admin UI image": "failure", "Helm chart": "success" });
-      expect(await manifest(sb, "acme/admin-ui", "v9.0.0")).toBeNull();
-      expect(await manifest(sb, "acme/gateway", "v9.0.0")).not.toBeNull();
-    }],
-    ["missing-platform", async (sb, [run]) => {
-      expect(run?.conclusion).toBe("success");
-      expect(platforms((await manifest(sb, "acme/admin-ui", "v9.0.0"))!.body)).toEqual(["linux/amd64"]);
-    }],
-    ["actions-token", async (sb, runs) => {
-      expect(runs).toEqual([]);
-      expect(await manifest(sb, "acme/gateway", "v9.0.0")).toBeNull();
-    }],
-    ["first-release", async (sb, [run]) => {
-      expect(run?.conclusion).toBe("success");
-      expect(await manifest(sb, "acme/gateway", "latest")).not.toBeNull();
-    }],
+    [
+      "default",
+      async (sb, [run]) => {
+        expect(run?.conclusion).toBe("success");
+        expect(platforms((await manifest(sb, "acme/admin-ui", "v9.0.0"))!.body)).toEqual([
+          "linux/amd64",
+          "linux/arm64",
+        ]);
+        expect(platforms((await manifest(sb, "acme/gateway", "9.0.0"))!.body)).toEqual(["linux/amd64"]);
+        expect(await manifest(sb, "acme/charts/gateway", "9.0.0")).not.toBeNull();
+      },
+    ],
+    [
+      "image-job-fails",
+      async (sb, [run]) => {
+        expect(byName(run!)).toEqual({
+          "Gateway image": "success",
+          "Admin UI image": "failure",
+          "Helm chart": "success",
+        });
+        expect(await manifest(sb, "acme/admin-ui", "v9.0.0")).toBeNull();
+        expect(await manifest(sb, "acme/gateway", "v9.0.0")).not.toBeNull();
+      },
+    ],
+    [
+      "missing-platform",
+      async (sb, [run]) => {
+        expect(run?.conclusion).toBe("success");
+        expect(platforms((await manifest(sb, "acme/admin-ui", "v9.0.0"))!.body)).toEqual(["linux/amd64"]);
+      },
+    ],
+    [
+      "actions-token",
+      async (sb, runs) => {
+        expect(runs).toEqual([]);
+        expect(await manifest(sb, "acme/gateway", "v9.0.0")).toBeNull();
+      },
+    ],
+    [
+      "first-release",
+      async (sb, [run]) => {
+        expect(run?.conclusion).toBe("success");
+        expect(await manifest(sb, "acme/gateway", "latest")).not.toBeNull();
+      },
+    ],
   ];
   for (const [name, check] of cases) {
     it(`${name}: a tag pushed at the example's head publishes what the world says`, async () => {
@@ -326,7 +427,10 @@ describe("the worlds whose knobs reach the workflow, through real execution", ()
         await gitAsync(sb.repoPath!, "tag", "v9.0.0");
         await gitAsync(sb.repoPath!, "push", "-q", "origin", "v9.0.0");
         await sb.settle();
-        await check(sb, sb.api.state.runs.filter((r) => r.headBranch === "v9.0.0"));
+        await check(
+          sb,
+          sb.api.state.runs.filter((r) => r.headBranch === "v9.0.0"),
+        );
       } finally {
         await sb.stop();
       }
@@ -358,9 +462,26 @@ describe("real repositories' tag workflows publish what their hand-checked expec
       const built = rebuildRepository(dir, join(work.path, "repo"));
       for (const file of dockerfiles) writeFiles(built.path, { [file]: "FROM scratch\nCOPY . /\n" });
       git(built.path, "add", "-A");
-      git(built.path, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "test: stub Dockerfiles");
-      const workflows = readdirSync(join(built.path, ".github", "workflows")).map((f) => readFileSync(join(built.path, ".github", "workflows", f), "utf8")).join("\n");
-      const secrets = Object.fromEntries([...workflows.matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => [m[1]!, `stand-in-${m[1]!.toLowerCase()}`]));
+      git(
+        built.path,
+        "-c",
+        "user.name=Test",
+        "-c",
+        "user.email=test@example.com",
+        "commit",
+        "-q",
+        "-m",
+        "test: stub Dockerfiles",
+      );
+      const workflows = readdirSync(join(built.path, ".github", "workflows"))
+        .map((f) => readFileSync(join(built.path, ".github", "workflows", f), "utf8"))
+        .join("\n");
+      const secrets = Object.fromEntries(
+        [...workflows.matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => [
+          m[1]!,
+          `stand-in-${m[1]!.toLowerCase()}`,
+        ]),
+      );
       delete secrets.GITHUB_TOKEN;
       const sb = await sandbox({
         example: false,
@@ -378,25 +499,40 @@ describe("real repositories' tag workflows publish what their hand-checked expec
         await sb.settle();
         for (const image of expected.images) {
           const registryName = image.ref.slice(image.ref.indexOf("/") + 1);
-          const tags = image.tags.map((t: string) => t.replace("{sha7}", sha.slice(0, 7)).replace("{sha}", sha).replace("{version}", expected.next_version));
+          const tags = image.tags.map((t: string) =>
+            t.replace("{sha7}", sha.slice(0, 7)).replace("{sha}", sha).replace("{version}", expected.next_version),
+          );
           const found = await Promise.all(tags.map((t: string) => manifest(sb, registryName, t)));
           const missing = tags.filter((_t: string, i: number) => !found[i]);
           expect(missing, `${image.ref}: tags not published`).toEqual([]);
           // Per tag: jdx/mise lists five single-platform images (alpine, deb, ...) as one entry.
           for (const [i, top] of found.entries()) {
             const shown = top!.body.manifests
-              ? top!.body.manifests.filter((m: any) => m.platform?.os !== "unknown").map((m: any) => [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join("/"))
-              : [await (async () => {
-                  const config = JSON.parse((await registry(sb, registryName, `blobs/${top!.body.config.digest}`)).bytes.toString("utf8"));
-                  return `${config.os}/${config.architecture}`;
-                })()];
+              ? top!.body.manifests
+                  .filter((m: any) => m.platform?.os !== "unknown")
+                  .map((m: any) =>
+                    [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join("/"),
+                  )
+              : [
+                  await (async () => {
+                    const config = JSON.parse(
+                      (await registry(sb, registryName, `blobs/${top!.body.config.digest}`)).bytes.toString("utf8"),
+                    );
+                    return `${config.os}/${config.architecture}`;
+                  })(),
+                ];
             expect(shown.sort(), `${image.ref}:${tags[i]}: platforms`).toEqual([...image.platforms].sort());
-            expect(sb.api.state.attestations.some((a) => a.digest === top!.digest), `${image.ref}:${tags[i]}: attested`).toBe(image.attested);
+            expect(
+              sb.api.state.attestations.some((a) => a.digest === top!.digest),
+              `${image.ref}:${tags[i]}: attested`,
+            ).toBe(image.attested);
           }
         }
         for (const artifact of (expected.artifacts ?? []).filter((a: any) => a.kind === "helm")) {
           const chart = await manifest(sb, artifact.ref.slice(artifact.ref.indexOf("/") + 1), artifact.version);
-          expect(chart?.body.config.mediaType, `${artifact.ref}:${artifact.version}`).toBe("application/vnd.cncf.helm.config.v1+json");
+          expect(chart?.body.config.mediaType, `${artifact.ref}:${artifact.version}`).toBe(
+            "application/vnd.cncf.helm.config.v1+json",
+          );
         }
       } finally {
         await sb.stop();
@@ -424,7 +560,9 @@ describe("a workflow's jobs, steps and files, as GitHub runs them", () => {
     });
     const sha = git(w.work, "rev-parse", "HEAD");
     const log = w.sb.jobLog(run!.jobs[0]!.id);
-    expect(log).toContain(`greeting=hello ref=refs/tags/v1.2.0 name=v1.2.0 type=tag sha=${sha} repo=acme/gateway owner=acme actions=true job=version`);
+    expect(log).toContain(
+      `greeting=hello ref=refs/tags/v1.2.0 name=v1.2.0 type=tag sha=${sha} repo=acme/gateway owner=acme actions=true job=version`,
+    );
     // HOME, TMPDIR, the workspace and RUNNER_TEMP are inside the sandbox's folder; PATH is one folder of stand-ins.
     expect(log).toContain(`run=${run!.id} attempt=1 workflow=Pipeline event=push`);
     expect(w.sb.jobLog(run!.jobs.find((j) => j.name === "dyn (c)")!.id)).toContain("os c of 2");
@@ -436,11 +574,22 @@ describe("a workflow's jobs, steps and files, as GitHub runs them", () => {
     expect(path.startsWith(w.sb.dir)).toBe(true);
 
     // Each combination pushed its own artifact, made from the other job's output and the checkout.
-    for (const [index, text] of [[0, "1.2.0|linux/amd64||from the checkout"], [1, "1.2.0|linux/arm64|arm|from the checkout"]] as const) {
+    for (const [index, text] of [
+      [0, "1.2.0|linux/amd64||from the checkout"],
+      [1, "1.2.0|linux/arm64|arm|from the checkout"],
+    ] as const) {
       const artifact = (await manifest(w.sb, "acme/tools/info", `1.2.0-${index}`))!;
-      expect(artifact.body).toMatchObject({ artifactType: "application/vnd.unknown.artifact.v1", config: { mediaType: "application/vnd.oci.empty.v1+json" } });
-      expect(artifact.body.layers[0]).toMatchObject({ mediaType: "text/plain", annotations: { "org.opencontainers.image.title": "info.txt" } });
-      expect((await registry(w.sb, "acme/tools/info", `blobs/${artifact.body.layers[0].digest}`)).bytes.toString("utf8")).toBe(`${text}\n`);
+      expect(artifact.body).toMatchObject({
+        artifactType: "application/vnd.unknown.artifact.v1",
+        config: { mediaType: "application/vnd.oci.empty.v1+json" },
+      });
+      expect(artifact.body.layers[0]).toMatchObject({
+        mediaType: "text/plain",
+        annotations: { "org.opencontainers.image.title": "info.txt" },
+      });
+      expect(
+        (await registry(w.sb, "acme/tools/info", `blobs/${artifact.body.layers[0].digest}`)).bytes.toString("utf8"),
+      ).toBe(`${text}\n`);
     }
     const always = run!.jobs.find((j) => j.name === "always")!;
     expect(w.sb.jobLog(always.id)).toContain("never was skipped");
@@ -494,7 +643,9 @@ describe("a workflow's jobs, steps and files, as GitHub runs them", () => {
     });
     const broken = runs.find((r) => r.name === "unknown needs")!;
     expect(w.sb.jobLog(broken.id)).toContain("Job 'a' depends on unknown job 'missing'");
-    const rerun = await api(w.sb, `/repos/acme/gateway/actions/runs/${broken.id}/rerun-failed-jobs`, { method: "POST" });
+    const rerun = await api(w.sb, `/repos/acme/gateway/actions/runs/${broken.id}/rerun-failed-jobs`, {
+      method: "POST",
+    });
     expect(rerun.status).toBe(403);
   });
 
@@ -532,14 +683,23 @@ jobs:
     expect(run!.conclusion).toBe("failure");
     const kept = Object.fromEntries(run!.jobs.map((j) => [j.name, j.id]));
 
-    expect((await api(w.sb, `/repos/acme/gateway/actions/runs/${run!.id}/rerun-failed-jobs`, { method: "POST" })).status).toBe(201);
+    expect(
+      (await api(w.sb, `/repos/acme/gateway/actions/runs/${run!.id}/rerun-failed-jobs`, { method: "POST" })).status,
+    ).toBe(201);
     await w.sb.settle();
     expect(run!.runAttempt).toBe(2);
     expect(run!.conclusion).toBe("success");
     const latest = (await api(w.sb, `/repos/acme/gateway/actions/runs/${run!.id}/jobs`)).body.jobs;
-    const attempts = Object.fromEntries(latest.map((j: any) => [j.name, [j.run_attempt, j.conclusion, j.id === kept[j.name]]]));
+    const attempts = Object.fromEntries(
+      latest.map((j: any) => [j.name, [j.run_attempt, j.conclusion, j.id === kept[j.name]]]),
+    );
     // prepare and docs kept (same job, attempt 1); flaky and its dependent publish ran again.
-    expect(attempts).toEqual({ prepare: [1, "success", true], flaky: [2, "success", false], publish: [2, "success", false], docs: [1, "success", true] });
+    expect(attempts).toEqual({
+      prepare: [1, "success", true],
+      flaky: [2, "success", false],
+      publish: [2, "success", false],
+      docs: [1, "success", true],
+    });
     const publish = run!.jobs.find((j) => j.name === "publish")!;
     expect(w.sb.jobLog(publish.id)).toContain("publishing with attempt-1 on attempt 2");
 
@@ -547,7 +707,9 @@ jobs:
     expect((await api(w.sb, `/repos/acme/gateway/actions/runs/${run!.id}/rerun`, { method: "POST" })).status).toBe(201);
     await w.sb.settle();
     expect(run!.jobs.map((j) => j.runAttempt)).toEqual([3, 3, 3, 3]);
-    expect(w.sb.jobLog(run!.jobs.find((j) => j.name === "publish")!.id)).toContain("publishing with attempt-3 on attempt 3");
+    expect(w.sb.jobLog(run!.jobs.find((j) => j.name === "publish")!.id)).toContain(
+      "publishing with attempt-3 on attempt 3",
+    );
   });
 
   it("commands that are not stand-ins are logged as skipped and succeed; nothing else of the machine runs", async () => {
@@ -564,8 +726,9 @@ jobs:
     const savedPath = process.env.PATH;
     process.env.PATH = `${host.path}:${savedPath}`;
     try {
-      const w = await world({
-        ".github/workflows/release.yml": `name: Release
+      const w = await world(
+        {
+          ".github/workflows/release.yml": `name: Release
 on: push
 jobs:
   build:
@@ -588,11 +751,20 @@ jobs:
       - name: so the next step still lacks curl
         run: curl --version
 `,
-      }, {}, { hostTools: { "rk-allowed": join(host.path, "rk-allowed") } });
+        },
+        {},
+        { hostTools: { "rk-allowed": join(host.path, "rk-allowed") } },
+      );
       const [run] = await w.push("v1.0.0");
       expect(run!.conclusion, jobLogs(w, run!)).toBe("success");
       const log = w.sb.jobLog(run!.jobs[0]!.id);
-      for (const skipped of ["cargo build --release --locked", `${sentinel} --version`, "curl -fsSL https://example.com", `${sentinel} nested`, "curl --version"]) {
+      for (const skipped of [
+        "cargo build --release --locked",
+        `${sentinel} --version`,
+        "curl -fsSL https://example.com",
+        `${sentinel} nested`,
+        "curl --version",
+      ]) {
         expect(log).toContain(`skipped \`${skipped}\``);
       }
       expect(log).toContain("got []");
@@ -678,7 +850,8 @@ jobs:
 
 describe("the marketplace actions the sandbox implements", () => {
   it("docker/metadata-action: tag types, priorities, flavor, images, prereleases", async () => {
-    const meta = (id: string, inputs: string) => `      - id: ${id}\n        uses: docker/metadata-action@v5\n        with:\n${inputs.replace(/^/gm, "          ")}\n      - run: echo '${id}=\${{ join(fromJSON(steps.${id}.outputs.json).tags, ' ') }} version=\${{ steps.${id}.outputs.version }}'\n`;
+    const meta = (id: string, inputs: string) =>
+      `      - id: ${id}\n        uses: docker/metadata-action@v5\n        with:\n${inputs.replace(/^/gm, "          ")}\n      - run: echo '${id}=\${{ join(fromJSON(steps.${id}.outputs.json).tags, ' ') }} version=\${{ steps.${id}.outputs.version }}'\n`;
     const w = await world({
       ".github/workflows/meta.yml": `name: meta
 on: push
@@ -692,7 +865,9 @@ ${meta("defaults", "images: ghcr.io/Acme/App")}${meta("semver", `images: |\n  gh
     const sha = git(w.work, "rev-parse", "HEAD");
     const log = w.sb.jobLog(release!.jobs[0]!.id);
     expect(log).toContain("defaults=ghcr.io/acme/app:v1.2.3 ghcr.io/acme/app:latest version=v1.2.3");
-    expect(log).toContain(`semver=ghcr.io/acme/app:1.2.3 ghcr.io/acme/app:1.2 ghcr.io/acme/app:v1 ghcr.io/acme/app:${sha} ghcr.io/acme/app:latest version=1.2.3`);
+    expect(log).toContain(
+      `semver=ghcr.io/acme/app:1.2.3 ghcr.io/acme/app:1.2 ghcr.io/acme/app:v1 ghcr.io/acme/app:${sha} ghcr.io/acme/app:latest version=1.2.3`,
+    );
     expect(log).toContain("flavor=ghcr.io/acme/app:app-stable-x ghcr.io/acme/app:app-v1.2.3-x version=app-stable-x");
     expect(log).toContain(`nolatest=ghcr.io/acme/app:v1.2.3-${sha.slice(0, 7)} version=v1.2.3-${sha.slice(0, 7)}`);
 
@@ -789,10 +964,20 @@ jobs:
           subject-digest: sha256:${"0".repeat(64)}
 `,
       },
-      { missingPlatforms: [{ image: "ghcr.io/acme/cli", platform: "linux/arm64" }], failJobs: [{ job: "CLI build", attempts: 1 }] },
+      {
+        missingPlatforms: [{ image: "ghcr.io/acme/cli", platform: "linux/arm64" }],
+        failJobs: [{ job: "CLI build", attempts: 1 }],
+      },
     );
     const [run] = await w.push("v1.0.0");
-    expect(byName(run!), jobLogs(w, run!)).toEqual({ single: "success", "no-buildx": "failure", "no-qemu": "failure", "CLI build": "failure", tools: "success", "attest-without-permission": "failure" });
+    expect(byName(run!), jobLogs(w, run!)).toEqual({
+      single: "success",
+      "no-buildx": "failure",
+      "no-qemu": "failure",
+      "CLI build": "failure",
+      tools: "success",
+      "attest-without-permission": "failure",
+    });
     const logs = jobLogs(w, run!);
     expect(logs).toContain("Multi-platform build is not supported for the docker driver");
     expect(logs).toContain("exec format error");
@@ -811,23 +996,30 @@ jobs:
     expect(logs).toContain("scenario failJobs");
 
     // Its re-run (a later attempt) succeeds, without the platform the scenario leaves out.
-    expect((await api(w.sb, `/repos/acme/gateway/actions/runs/${run!.id}/rerun-failed-jobs`, { method: "POST" })).status).toBe(201);
+    expect(
+      (await api(w.sb, `/repos/acme/gateway/actions/runs/${run!.id}/rerun-failed-jobs`, { method: "POST" })).status,
+    ).toBe(201);
     await w.sb.settle();
     expect(byName(run!)["CLI build"]).toBe("success");
     const cli = (await manifest(w.sb, "acme/cli", "v1.0.0"))!;
     expect(platforms(cli.body)).toEqual(["linux/amd64"]);
     // docker buildx build attaches provenance by default (min); imagetools create copies the platforms.
-    expect(cli.body.manifests.filter((m: any) => m.annotations?.["vnd.docker.reference.type"] === "attestation-manifest")).toHaveLength(1);
+    expect(
+      cli.body.manifests.filter((m: any) => m.annotations?.["vnd.docker.reference.type"] === "attestation-manifest"),
+    ).toHaveLength(1);
     expect(platforms((await manifest(w.sb, "acme/cli", "copy"))!.body)).toEqual(["linux/amd64"]);
     // docker build + docker push (the docker driver): a Docker image manifest.
-    expect((await manifest(w.sb, "acme/classic", "v1.0.0"))?.type).toBe("application/vnd.docker.distribution.manifest.v2+json");
+    expect((await manifest(w.sb, "acme/classic", "v1.0.0"))?.type).toBe(
+      "application/vnd.docker.distribution.manifest.v2+json",
+    );
   });
 });
 
 describe("runs and the scenario's knobs", () => {
   it("a workflow_run workflow runs after the named workflow completes, on the default branch, with the event in GITHUB_EVENT_PATH", async () => {
     const w = await world({
-      ".github/workflows/release.yml": "name: Release\non:\n  push:\n    tags: ['v*']\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo built\n",
+      ".github/workflows/release.yml":
+        "name: Release\non:\n  push:\n    tags: ['v*']\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo built\n",
       ".github/workflows/verify.yml": `name: Release verify
 on:
   workflow_run:
@@ -845,13 +1037,23 @@ jobs:
     });
     const runs = await w.push("v1.0.0");
     const verify = runs.find((r) => r.name === "Release verify")!;
-    expect(verify, jobLogs(w, verify)).toMatchObject({ event: "workflow_run", headBranch: "main", conclusion: "success" });
+    expect(verify, jobLogs(w, verify)).toMatchObject({
+      event: "workflow_run",
+      headBranch: "main",
+      conclusion: "success",
+    });
     expect(w.sb.jobLog(verify.jobs[0]!.id)).toContain("verifying v1.0.0 success completed on refs/heads/main");
     expect(runs.find((r) => r.name === "Release")!.conclusion).toBe("success");
   });
 
   it("holdRuns keeps a run in progress, runMs bounds it from below, pushesStartNoRuns starts none", async () => {
-    const w = await world({ ".github/workflows/release.yml": "name: Release\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo a\n" }, { holdRuns: true, queuedMs: 0 });
+    const w = await world(
+      {
+        ".github/workflows/release.yml":
+          "name: Release\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo a\n",
+      },
+      { holdRuns: true, queuedMs: 0 },
+    );
     await gitAsync(w.work, "tag", "v1.0.0");
     await gitAsync(w.work, "push", "-q", "origin", "v1.0.0");
     const run = w.sb.api.state.runs[0]!;

@@ -1,20 +1,38 @@
 // The workflow reader on workflows shaped like real ones: GitHub's parser and expressions, run:
 // scripts read with mvdan/sh, and every publishing step either read or named as not verified.
-import { writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { HELM_CONFIG_MEDIA_TYPE, WorkflowError, parseWorkflow, readTagWorkflows, tagTriggers, type Workflow, type WorkflowContext } from "../scripts/lib/workflow/index.ts";
 import { createRunner } from "../scripts/lib/run.ts";
+import {
+  HELM_CONFIG_MEDIA_TYPE,
+  parseWorkflow,
+  readTagWorkflows,
+  tagTriggers,
+  type Workflow,
+  type WorkflowContext,
+  WorkflowError,
+} from "../scripts/lib/workflow/index.ts";
 import { renderFiles } from "../scripts/sandbox/example-files.ts";
 import { git, initRepo, tempDir } from "./helpers/kit.ts";
 
-const ctx: WorkflowContext = { owner: "Acme", repository: "Acme/gateway", tag: "v1.4.0", sha: "0123456789abcdef0123456789abcdef01234567" };
+const ctx: WorkflowContext = {
+  owner: "Acme",
+  repository: "Acme/gateway",
+  tag: "v1.4.0",
+  sha: "0123456789abcdef0123456789abcdef01234567",
+};
 const CHART = "apiVersion: v2\nname: gateway\nversion: 0.0.0\n";
-const files: Record<string, string> = { "deploy/chart/Chart.yaml": CHART, "charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 2.3.4\n" };
-const read = (text: string, over: Partial<WorkflowContext> = {}, path = ".github/workflows/release.yml") => parseWorkflow(text, path, { ...ctx, ...over }, async (p) => files[p] ?? null);
+const files: Record<string, string> = {
+  "deploy/chart/Chart.yaml": CHART,
+  "charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 2.3.4\n",
+};
+const read = (text: string, over: Partial<WorkflowContext> = {}, path = ".github/workflows/release.yml") =>
+  parseWorkflow(text, path, { ...ctx, ...over }, async (p) => files[p] ?? null);
 
 /** The parts of an image the checks use, without where it was read. */
-const shapes = (wf: Workflow) => wf.images.map(({ ref, tags, platforms, attest, job }) => ({ ref, tags, platforms, attest, job }));
+const shapes = (wf: Workflow) =>
+  wf.images.map(({ ref, tags, platforms, attest, job }) => ({ ref, tags, platforms, attest, job }));
 const reasons = (wf: Workflow) => wf.notVerified.map((n) => `${n.job}/${n.step}: ${n.what}: ${n.why}`);
 
 const RELEASE_YML = `
@@ -77,28 +95,59 @@ describe("parseWorkflow", async () => {
   it("finds every image with tags and platforms resolved from expressions, lowercased", () => {
     expect(wf.jobs).toEqual(["gateway", "admin-ui", "chart"]);
     expect(shapes(wf)).toEqual([
-      { ref: "ghcr.io/acme/gateway", tags: ["1.4.0", "1.4", "v1.4.0", "sha-0123456", "latest"], platforms: ["linux/amd64"], attest: true, job: "gateway" },
-      { ref: "ghcr.io/acme/admin-ui", tags: ["v1.4.0", "latest"], platforms: ["linux/amd64", "linux/arm64"], attest: false, job: "admin-ui" },
+      {
+        ref: "ghcr.io/acme/gateway",
+        tags: ["1.4.0", "1.4", "v1.4.0", "sha-0123456", "latest"],
+        platforms: ["linux/amd64"],
+        attest: true,
+        job: "gateway",
+      },
+      {
+        ref: "ghcr.io/acme/admin-ui",
+        tags: ["v1.4.0", "latest"],
+        platforms: ["linux/amd64", "linux/arm64"],
+        attest: false,
+        job: "admin-ui",
+      },
     ]);
-    expect(wf.images[0]).toMatchObject({ workflow: ".github/workflows/release.yml", step: "docker/build-push-action@v6" });
+    expect(wf.images[0]).toMatchObject({
+      workflow: ".github/workflows/release.yml",
+      step: "docker/build-push-action@v6",
+    });
     expect(wf.notVerified).toEqual([]);
   });
 
   it("finds a helm chart (name from Chart.yaml, at the tag without its v) and an oras artifact", () => {
     expect(wf.artifacts.map(({ workflow: _w, step: _s, ...a }) => a)).toEqual([
-      { name: "gateway", ref: "ghcr.io/acme/charts/gateway", tag: "1.4.0", kind: "helm", mediaType: HELM_CONFIG_MEDIA_TYPE, job: "chart" },
-      { name: "sbom", ref: "ghcr.io/acme/sbom", tag: "v1.4.0", kind: "oras", mediaType: "application/vnd.example.sbom", job: "chart" },
+      {
+        name: "gateway",
+        ref: "ghcr.io/acme/charts/gateway",
+        tag: "1.4.0",
+        kind: "helm",
+        mediaType: HELM_CONFIG_MEDIA_TYPE,
+        job: "chart",
+      },
+      {
+        name: "sbom",
+        ref: "ghcr.io/acme/sbom",
+        tag: "v1.4.0",
+        kind: "oras",
+        mediaType: "application/vnd.example.sbom",
+        job: "chart",
+      },
     ]);
   });
 
   it("names what it cannot resolve instead of guessing, and drops nothing", async () => {
-    const text = RELEASE_YML.replace("gateway\n          tags: |", "gateway-\${{ matrix.flavour }}\n          tags: |");
+    const text = RELEASE_YML.replace("gateway\n          tags: |", "gateway-${{ matrix.flavour }}\n          tags: |");
     const out = await read(text);
     expect(out.images.map((i) => i.ref)).toEqual(["ghcr.io/acme/admin-ui"]);
     const said = reasons(out).join("\n");
     // metadata-action publishes nothing: the build that would have pushed its tags is named, with
     // why they are not known, and so is the attestation of it.
-    expect(said).toMatch(/gateway\/docker\/build-push-action@v6: an image \(docker\/build-push-action\): its tags are \$\{\{ steps\.meta\.outputs\.tags \}\} \(docker\/metadata-action's images is \$\{\{ matrix\.flavour \}\} \(matrix\)\)/);
+    expect(said).toMatch(
+      /gateway\/docker\/build-push-action@v6: an image \(docker\/build-push-action\): its tags are \$\{\{ steps\.meta\.outputs\.tags \}\} \(docker\/metadata-action's images is \$\{\{ matrix\.flavour \}\} \(matrix\)\)/,
+    );
     expect(said).not.toMatch(/^gateway\/meta:/m);
     expect(said).toMatch(/a provenance attestation of ghcr\.io\/acme\/gateway/);
   });
@@ -114,13 +163,18 @@ describe("parseWorkflow", async () => {
     await expect(read("on: push\n", {}, "r.yml")).rejects.toThrow(/r\.yml is not a valid workflow: .*jobs/);
     const list = RELEASE_YML.replace("platforms: linux/amd64", "platforms: [linux/amd64, linux/arm64]");
     const line = list.split("\n").findIndex((l) => l.includes("[linux/amd64, linux/arm64]")) + 1;
-    await expect(read(list, {}, "r.yml")).rejects.toThrow(new RegExp(`r\\.yml is not a valid workflow: line ${line}, column \\d+: A sequence was not expected`));
+    await expect(read(list, {}, "r.yml")).rejects.toThrow(
+      new RegExp(`r\\.yml is not a valid workflow: line ${line}, column \\d+: A sequence was not expected`),
+    );
     await expect(read(list, {}, "r.yml")).rejects.toMatchObject({ fix: expect.stringContaining(`at line ${line}`) });
   });
 
   it("refuses a YAML alias bomb at once, as a configuration error", async () => {
     let anchors = "  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
-    for (let i = 1; i < 9; i++) anchors += `  a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(", ")}]\n`;
+    for (let i = 1; i < 9; i++)
+      anchors += `  a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(", ")}]\n`;
     const bomb = `on: push\nenv:\n${anchors}jobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo\n`;
     const error = await read(bomb, {}, "bomb.yml").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowError);
@@ -132,14 +186,51 @@ describe("parseWorkflow", async () => {
 describe("the example repository's workflow", () => {
   it("is read completely: both images with their platform asymmetry, the chart, nothing left unverified", async () => {
     const example = renderFiles(
-      { owner: "acme", name: "gateway", kitPath: null, workspaceVersion: true, workflow: true, helmChart: true, brokenHook: false, hookWithoutOutput: false, hookWithoutNoConfirm: false },
-      { version: "0.3.0", routes: [], contractRoutes: [], gatewayModules: {}, adminItems: [], docsUpgrade: false, readmeContract: false, editorconfig: false, changelog: null },
+      {
+        owner: "acme",
+        name: "gateway",
+        kitPath: null,
+        workspaceVersion: true,
+        workflow: true,
+        helmChart: true,
+        brokenHook: false,
+        hookWithoutOutput: false,
+        hookWithoutNoConfirm: false,
+      },
+      {
+        version: "0.3.0",
+        routes: [],
+        contractRoutes: [],
+        gatewayModules: {},
+        adminItems: [],
+        docsUpgrade: false,
+        readmeContract: false,
+        editorconfig: false,
+        changelog: null,
+      },
     );
-    const wf = await parseWorkflow(example[".github/workflows/release.yml"]!, ".github/workflows/release.yml", { ...ctx, owner: "acme", repository: "acme/gateway" }, async (p) => example[p] ?? null);
+    const wf = await parseWorkflow(
+      example[".github/workflows/release.yml"]!,
+      ".github/workflows/release.yml",
+      { ...ctx, owner: "acme", repository: "acme/gateway" },
+      async (p) => example[p] ?? null,
+    );
     expect(wf.notVerified).toEqual([]);
     expect(shapes(wf)).toEqual([
-      { ref: "ghcr.io/acme/gateway", tags: ["1.4.0", "v1.4.0", "sha-0123456", "latest"], platforms: ["linux/amd64"], attest: true, job: "gateway" },
-      { ref: "ghcr.io/acme/admin-ui", tags: ["v1.4.0", "latest"], platforms: ["linux/amd64", "linux/arm64"], attest: true, job: "admin-ui" },
+      {
+        ref: "ghcr.io/acme/gateway",
+        tags: ["1.4.0", "v1.4.0", "sha-0123456", "latest"],
+        platforms: ["linux/amd64"],
+        attest: true,
+        job: "gateway",
+      },
+      {
+        ref: "ghcr.io/acme/admin-ui",
+        tags: ["v1.4.0", "latest"],
+        platforms: ["linux/amd64", "linux/arm64"],
+        attest: true,
+        job: "admin-ui",
+      },
     ]);
     expect(wf.artifacts.map((a) => [a.ref, a.tag, a.kind])).toEqual([["ghcr.io/acme/charts/gateway", "1.4.0", "helm"]]);
   });
@@ -165,35 +256,67 @@ jobs:
     ["${{ github.event_name != 'pull_request' }}"],
     ["${{ startsWith(github.ref, 'refs/tags/') }}"],
     ["${{ github.ref_type == 'tag' && github.repository == 'Acme/gateway' }}"],
-    ["${{ contains(fromJSON('[\"push\", \"release\"]'), github.event_name) }}"],
+    ['${{ contains(fromJSON(\'["push", "release"]\'), github.event_name) }}'],
   ])("push: %s is true: the image is read", async (push) => {
     expect((await read(docker(push))).images).toMatchObject([{ ref: "ghcr.io/acme/app", tags: ["v1.4.0"] }]);
   });
 
   it("a push run has no inputs: `inputs.x || github.ref_name` is the tag", async () => {
-    const wf = await read(docker("true").replace("tags: ghcr.io/acme/app:${{ github.ref_name }}", "tags: ghcr.io/acme/app:${{ inputs.tag_name || github.ref_name }}"));
+    const wf = await read(
+      docker("true").replace(
+        "tags: ghcr.io/acme/app:${{ github.ref_name }}",
+        "tags: ghcr.io/acme/app:${{ inputs.tag_name || github.ref_name }}",
+      ),
+    );
     expect(wf.images).toMatchObject([{ ref: "ghcr.io/acme/app", tags: ["v1.4.0"] }]);
   });
 
   it("env an earlier step may have set at run time is unknown, and said so", async () => {
-    const wf = await read(docker("true", "").replace("tags: ghcr.io/acme/app:${{ github.ref_name }}", "tags: ghcr.io/acme/app:${{ env.DOCKER_TAG }}").replace("      - name: Build", '      - run: echo "DOCKER_TAG=$GITHUB_REF_NAME" >> "$GITHUB_ENV"\n      - name: Build'));
+    const wf = await read(
+      docker("true", "")
+        .replace("tags: ghcr.io/acme/app:${{ github.ref_name }}", "tags: ghcr.io/acme/app:${{ env.DOCKER_TAG }}")
+        .replace(
+          "      - name: Build",
+          '      - run: echo "DOCKER_TAG=$GITHUB_REF_NAME" >> "$GITHUB_ENV"\n      - name: Build',
+        ),
+    );
     expect(wf.images).toEqual([]);
-    expect(wf.notVerified[0]!.why).toMatch(/env\.DOCKER_TAG, not set in the workflow: an earlier step may set it at run time/);
+    expect(wf.notVerified[0]!.why).toMatch(
+      /env\.DOCKER_TAG, not set in the workflow: an earlier step may set it at run time/,
+    );
   });
 
   it("push decided by vars, secrets or inputs is reported by name, never dropped", async () => {
-    for (const [push, names] of [["${{ vars.PUBLISH == 'true' }}", "vars"], ["${{ secrets.PUSH && 'true' }}", "secrets"], ["${{ github.actor == 'bot' }}", "github.actor"]] as const) {
+    for (const [push, names] of [
+      ["${{ vars.PUBLISH == 'true' }}", "vars"],
+      ["${{ secrets.PUSH && 'true' }}", "secrets"],
+      ["${{ github.actor == 'bot' }}", "github.actor"],
+    ] as const) {
       const wf = await read(docker(push));
       expect(wf.images).toEqual([]);
-      expect(wf.notVerified).toEqual([{ workflow: ".github/workflows/release.yml", job: "image", step: "Build", what: "image ghcr.io/acme/app", why: expect.stringContaining(names) }]);
+      expect(wf.notVerified).toEqual([
+        {
+          workflow: ".github/workflows/release.yml",
+          job: "image",
+          step: "Build",
+          what: "image ghcr.io/acme/app",
+          why: expect.stringContaining(names),
+        },
+      ]);
       expect(wf.notVerified[0]!.why).toMatch(/push is .* which is not known before the run/);
     }
   });
 
   it("push: false and steps that do not run on a tag push publish nothing; an unknown if: is reported", async () => {
     expect(await read(docker("false"))).toMatchObject({ images: [], notVerified: [] });
-    expect(await read(docker("true", "if: github.event_name == 'pull_request'\n        "))).toMatchObject({ images: [], notVerified: [] });
-    expect(await read(docker("true", "if: \${{ !startsWith(github.ref, 'refs/tags/v') }}\n        "))).toMatchObject({ images: [], notVerified: [] });
+    expect(await read(docker("true", "if: github.event_name == 'pull_request'\n        "))).toMatchObject({
+      images: [],
+      notVerified: [],
+    });
+    expect(await read(docker("true", "if: ${{ !startsWith(github.ref, 'refs/tags/v') }}\n        "))).toMatchObject({
+      images: [],
+      notVerified: [],
+    });
     const unknown = await read(docker("true", "if: vars.RELEASE == 'yes'\n        "));
     expect(unknown.images).toEqual([]);
     expect(unknown.notVerified[0]!.why).toMatch(/runs only if vars\.RELEASE == 'yes'.*not known before the run/);
@@ -253,8 +376,20 @@ jobs:
             \${{ steps.slim.outputs.tags }}
 `);
     expect(shapes(wf)).toEqual([
-      { ref: "docker.io/acme/app", tags: ["v1.4.0", "latest"], platforms: ["linux/amd64"], attest: false, job: "image" },
-      { ref: "ghcr.io/acme/app", tags: ["1.4-slim", "latest"], platforms: ["linux/amd64"], attest: false, job: "image" },
+      {
+        ref: "docker.io/acme/app",
+        tags: ["v1.4.0", "latest"],
+        platforms: ["linux/amd64"],
+        attest: false,
+        job: "image",
+      },
+      {
+        ref: "ghcr.io/acme/app",
+        tags: ["1.4-slim", "latest"],
+        platforms: ["linux/amd64"],
+        attest: false,
+        job: "image",
+      },
     ]);
   });
 });
@@ -291,12 +426,22 @@ ${body}`;
       ),
     );
     expect(shapes(wf)).toEqual([
-      { ref: "ghcr.io/acme/gateway", tags: ["1.4.0", "1", "1.4"], platforms: ["linux/amd64", "linux/arm64"], attest: false, job: "publish" },
+      {
+        ref: "ghcr.io/acme/gateway",
+        tags: ["1.4.0", "1", "1.4"],
+        platforms: ["linux/amd64", "linux/arm64"],
+        attest: false,
+        job: "publish",
+      },
       { ref: "quay.io/acme/gateway", tags: ["1.4.0"], platforms: null, attest: false, job: "publish" },
       { ref: "ghcr.io/acme/plain", tags: ["v1.4.0"], platforms: null, attest: false, job: "publish" },
     ]);
     // A slice expansion (${V::7}) is not one the reader evaluates: that command is named, not guessed.
-    expect(reasons(wf)).toEqual([expect.stringMatching(/publish\/Push: `docker buildx imagetools create .*`: \$\{GITHUB_SHA::7\} is decided at run time/)]);
+    expect(reasons(wf)).toEqual([
+      expect.stringMatching(
+        /publish\/Push: `docker buildx imagetools create .*`: \$\{GITHUB_SHA::7\} is decided at run time/,
+      ),
+    ]);
   });
 
   it("helm package reads Chart.yaml (and --version, --destination) to know the chart helm push pushes", async () => {
@@ -317,7 +462,11 @@ ${body}`;
       ["api", "ghcr.io/acme/charts/api", "2.3.4"],
       ["gateway", "ghcr.io/acme/charts/gateway", "1.4.0_build.1"],
     ]);
-    expect(reasons(wf)).toEqual([expect.stringMatching(/`helm push other-1\.0\.0\.tgz .*`: other-1\.0\.0\.tgz was not made by a `helm package` earlier in this job/)]);
+    expect(reasons(wf)).toEqual([
+      expect.stringMatching(
+        /`helm push other-1\.0\.0\.tgz .*`: other-1\.0\.0\.tgz was not made by a `helm package` earlier in this job/,
+      ),
+    ]);
   });
 
   it("values written at run time are not known: $GITHUB_OUTPUT, command substitutions, read, a condition", async () => {
@@ -336,9 +485,13 @@ ${body}`;
           docker push ghcr.io/acme/app:sure
 `),
     );
-    expect(shapes(wf)).toEqual([{ ref: "ghcr.io/acme/app", tags: ["sure"], platforms: null, attest: false, job: "publish" }]);
+    expect(shapes(wf)).toEqual([
+      { ref: "ghcr.io/acme/app", tags: ["sure"], platforms: null, attest: false, job: "publish" },
+    ]);
     expect(reasons(wf)).toEqual([
-      expect.stringMatching(/`docker push ghcr\.io\/acme\/app:\$\{\{ steps\.version\.outputs\.version \}\}`: \$\{\{ steps\.version\.outputs\.version \}\} is decided at run time/),
+      expect.stringMatching(
+        /`docker push ghcr\.io\/acme\/app:\$\{\{ steps\.version\.outputs\.version \}\}`: \$\{\{ steps\.version\.outputs\.version \}\} is decided at run time/,
+      ),
       expect.stringMatching(/\$TAG \(set from \$\(cat VERSION\)\) is decided at run time/),
       expect.stringMatching(/\$CHANNEL is decided at run time/),
       expect.stringMatching(/`docker push ghcr\.io\/acme\/app:edge`.*runs only if `\[ -n "\$PUSH_EDGE" \]` holds/),
@@ -362,7 +515,9 @@ ${body}`;
           [ -z "$GITHUB_SHA" ] && docker push ghcr.io/acme/app:nosha
 `),
     );
-    expect(shapes(wf)).toEqual([{ ref: "ghcr.io/acme/app", tags: ["stable", "else", "tagged"], platforms: null, attest: false, job: "publish" }]);
+    expect(shapes(wf)).toEqual([
+      { ref: "ghcr.io/acme/app", tags: ["stable", "else", "tagged"], platforms: null, attest: false, job: "publish" },
+    ]);
     expect(wf.notVerified).toEqual([]);
   });
 
@@ -407,7 +562,10 @@ ${body}`;
         run: print("hello")
 `),
     );
-    expect(reasons(wf)).toEqual([expect.stringMatching(/a pwsh script: release-kit reads bash and sh scripts only/), expect.stringMatching(/its script: the script does not parse as bash/)]);
+    expect(reasons(wf)).toEqual([
+      expect.stringMatching(/a pwsh script: release-kit reads bash and sh scripts only/),
+      expect.stringMatching(/its script: the script does not parse as bash/),
+    ]);
   });
 });
 
@@ -447,9 +605,19 @@ jobs:
   remote:
     uses: acme/shared/.github/workflows/publish.yml@v1
 `);
-    expect(shapes(wf)).toEqual([{ ref: "ghcr.io/acme/gateway", tags: ["v1.4.0"], platforms: ["linux/amd64"], attest: false, job: "gateway/build" }]);
+    expect(shapes(wf)).toEqual([
+      {
+        ref: "ghcr.io/acme/gateway",
+        tags: ["v1.4.0"],
+        platforms: ["linux/amd64"],
+        attest: false,
+        job: "gateway/build",
+      },
+    ]);
     expect(reasons(wf)).toEqual([
-      expect.stringMatching(/^tools\/build\/docker\/build-push-action@v6: an image \(docker\/build-push-action\): its tags are .*inputs\.image/),
+      expect.stringMatching(
+        /^tools\/build\/docker\/build-push-action@v6: an image \(docker\/build-push-action\): its tags are .*inputs\.image/,
+      ),
       expect.stringMatching(/^remote\/\(uses\): reusable workflow acme\/shared.*other repositories are not read/),
     ]);
   });
@@ -488,7 +656,9 @@ jobs:
           image: gateway
       - uses: ./.github/actions/node
 `);
-    expect(shapes(wf)).toEqual([{ ref: "ghcr.io/acme/gateway", tags: ["1.4.0"], platforms: ["linux/amd64"], attest: false, job: "publish" }]);
+    expect(shapes(wf)).toEqual([
+      { ref: "ghcr.io/acme/gateway", tags: ["1.4.0"], platforms: ["linux/amd64"], attest: false, job: "publish" },
+    ]);
     expect(wf.images[0]!.step).toBe("Gateway / Push");
     expect(reasons(wf)).toEqual(["publish/Gateway / Crates: `cargo publish`: crates.io is not checked by release-kit"]);
   });
@@ -504,12 +674,17 @@ jobs:
 ${steps}`;
 
   it("github.actor is whoever pushes the tag: a test against dependabot is known, one against a login is not", async () => {
-    const push = (expr: string) => read(job(`      - name: Build
+    const push = (expr: string) =>
+      read(
+        job(`      - name: Build
         uses: docker/build-push-action@v6
         with:
           push: \${{ ${expr} }}
-          tags: ghcr.io/acme/app:v1`));
-    expect((await push("github.event_name != 'pull_request' && github.actor != 'dependabot[bot]'")).images).toHaveLength(1);
+          tags: ghcr.io/acme/app:v1`),
+      );
+    expect(
+      (await push("github.event_name != 'pull_request' && github.actor != 'dependabot[bot]'")).images,
+    ).toHaveLength(1);
     for (const expr of ["github.actor == 'octocat'", "endsWith(github.actor, '[bot]')"]) {
       const wf = await push(expr);
       expect(wf.images).toEqual([]);
@@ -518,7 +693,13 @@ ${steps}`;
   });
 
   it("a build that names no platform is the runner's own on GitHub's runners, and not known elsewhere", async () => {
-    const build = (runsOn: string) => read(job("      - uses: docker/build-push-action@v6\n        with: { push: true, tags: ghcr.io/acme/app:v1 }", runsOn));
+    const build = (runsOn: string) =>
+      read(
+        job(
+          "      - uses: docker/build-push-action@v6\n        with: { push: true, tags: ghcr.io/acme/app:v1 }",
+          runsOn,
+        ),
+      );
     expect((await build("ubuntu-24.04")).images[0]!.platforms).toEqual(["linux/amd64"]);
     expect((await build("ubuntu-24.04-arm")).images[0]!.platforms).toEqual(["linux/arm64"]);
     expect((await build("[self-hosted, linux]")).images[0]!.platforms).toBeNull();
@@ -538,16 +719,22 @@ ${steps}`;
         with: { push: true, platforms: linux/amd64, tags: "\${{ steps.meta.outputs.tags }}" }`),
       { tag: "app-v1.4.0" },
     );
-    expect(shapes(wf)).toEqual([{ ref: "docker.io/acme/app", tags: ["1.4.0"], platforms: ["linux/amd64"], attest: false, job: "publish" }]);
+    expect(shapes(wf)).toEqual([
+      { ref: "docker.io/acme/app", tags: ["1.4.0"], platforms: ["linux/amd64"], attest: false, job: "publish" },
+    ]);
     expect(wf.notVerified).toEqual([]);
   });
 
   it("a push by digest (outputs: type=image,...,push-by-digest=true,push=true) is named: it has no tag to check", async () => {
-    const wf = await read(job(`      - name: Build by digest
+    const wf = await read(
+      job(`      - name: Build by digest
         uses: docker/build-push-action@v6
         with:
-          outputs: type=image,"name=acme/app,ghcr.io/acme/app",push-by-digest=true,name-canonical=true,push=true`));
-    expect(reasons(wf)).toEqual(["publish/Build by digest: an image (docker/build-push-action): it pushes without a tag (by digest), so there is no tag to check"]);
+          outputs: type=image,"name=acme/app,ghcr.io/acme/app",push-by-digest=true,name-canonical=true,push=true`),
+    );
+    expect(reasons(wf)).toEqual([
+      "publish/Build by digest: an image (docker/build-push-action): it pushes without a tag (by digest), so there is no tag to check",
+    ]);
   });
 
   it("names steps whose publishing it cannot read: scripts and local actions named for it, release edits decided at run time, known actions", async () => {
@@ -611,8 +798,20 @@ jobs:
     expect(shapes(wf)).toEqual([
       { ref: "ghcr.io/acme/gateway", tags: ["v1.4.0-full"], platforms: ["linux/amd64"], attest: false, job: "images" },
       { ref: "ghcr.io/acme/gateway", tags: ["v1.4.0-slim"], platforms: ["linux/amd64"], attest: false, job: "images" },
-      { ref: "ghcr.io/acme/admin-ui", tags: ["v1.4.0-full"], platforms: ["linux/amd64", "linux/arm64"], attest: false, job: "images" },
-      { ref: "ghcr.io/acme/admin-ui", tags: ["v1.4.0-slim"], platforms: ["linux/amd64", "linux/arm64"], attest: false, job: "images" },
+      {
+        ref: "ghcr.io/acme/admin-ui",
+        tags: ["v1.4.0-full"],
+        platforms: ["linux/amd64", "linux/arm64"],
+        attest: false,
+        job: "images",
+      },
+      {
+        ref: "ghcr.io/acme/admin-ui",
+        tags: ["v1.4.0-slim"],
+        platforms: ["linux/amd64", "linux/arm64"],
+        attest: false,
+        job: "images",
+      },
       { ref: "ghcr.io/acme/worker", tags: ["v1.4.0-full"], platforms: ["linux/amd64"], attest: false, job: "images" },
       { ref: "ghcr.io/acme/docs", tags: ["v1.4.0-full"], platforms: ["linux/amd64"], attest: false, job: "images" },
     ]);
@@ -642,12 +841,17 @@ jobs:
         run: docker push ghcr.io/acme/\${{ matrix.image }}:\${GITHUB_REF_NAME}
 `);
     expect(wf.images).toEqual([]);
-    expect(reasons(wf)).toEqual([expect.stringMatching(/^images\/Push: `docker push ghcr\.io\/acme\/\$\{\{ matrix\.image \}\}:\$\{GITHUB_REF_NAME\}`: \$\{\{ matrix\.image \}\} is decided at run time/)]);
+    expect(reasons(wf)).toEqual([
+      expect.stringMatching(
+        /^images\/Push: `docker push ghcr\.io\/acme\/\$\{\{ matrix\.image \}\}:\$\{GITHUB_REF_NAME\}`: \$\{\{ matrix\.image \}\} is decided at run time/,
+      ),
+    ]);
   });
 });
 
 describe("tag filters", () => {
-  const filtersOf = async (on: string) => (await read(`on:\n${on}\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo\n`, {}, "r.yml")).filters;
+  const filtersOf = async (on: string) =>
+    (await read(`on:\n${on}\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo\n`, {}, "r.yml")).filters;
   it.each([
     ['  push:\n    tags: ["v*"]', "v1.2.0", true],
     ['  push:\n    tags: ["v*"]', "1.2.0", false],
@@ -668,13 +872,20 @@ describe("readTagWorkflows: every workflow file counts", async () => {
   const dir = tempDir("rk-workflows-");
   afterAll(() => dir.remove());
   const repo = initRepo(dir.path);
-  const workflow = (on: string, image: string) => `on:\n${on}\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker buildx build --push -t ghcr.io/acme/${image}:$GITHUB_REF_NAME .\n`;
+  const workflow = (on: string, image: string) =>
+    `on:\n${on}\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker buildx build --push -t ghcr.io/acme/${image}:$GITHUB_REF_NAME .\n`;
   mkdirSync(join(repo, ".github/workflows"), { recursive: true });
   writeFileSync(join(repo, ".github/workflows/release.yml"), workflow('  push:\n    tags: ["v*"]', "gateway"));
   writeFileSync(join(repo, ".github/workflows/docker.yaml"), workflow("  push:", "tools"));
-  writeFileSync(join(repo, ".github/workflows/ci.yml"), workflow("  push:\n    branches: [main]\n  pull_request:", "ci"));
+  writeFileSync(
+    join(repo, ".github/workflows/ci.yml"),
+    workflow("  push:\n    branches: [main]\n  pull_request:", "ci"),
+  );
   // Broken, but only for branch pushes: not this tag's concern.
-  writeFileSync(join(repo, ".github/workflows/nightly.yml"), "on:\n  push:\n    branches: [main]\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: [oops]\n");
+  writeFileSync(
+    join(repo, ".github/workflows/nightly.yml"),
+    "on:\n  push:\n    branches: [main]\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: [oops]\n",
+  );
   writeFileSync(join(repo, ".github/workflows/README.md"), "not a workflow\n");
   git(repo, "add", ".");
   git(repo, "commit", "-qm", "ci: workflows");
@@ -682,22 +893,46 @@ describe("readTagWorkflows: every workflow file counts", async () => {
 
   it("reads each workflow the tag starts, and names the others with their filters", async () => {
     const found = await readTagWorkflows(r, { workflowPaths: null }, "HEAD", ctx);
-    expect(found.looked).toEqual([".github/workflows/ci.yml", ".github/workflows/docker.yaml", ".github/workflows/nightly.yml", ".github/workflows/release.yml"]);
-    expect(found.started.map((w) => w.path)).toEqual([".github/workflows/docker.yaml", ".github/workflows/release.yml"]);
-    expect(found.notStarted.map((w) => [w.path, w.filters?.onTagPush])).toEqual([[".github/workflows/ci.yml", false], [".github/workflows/nightly.yml", false]]);
-    expect(found.images.map((i) => [i.ref, i.workflow])).toEqual([["ghcr.io/acme/tools", ".github/workflows/docker.yaml"], ["ghcr.io/acme/gateway", ".github/workflows/release.yml"]]);
+    expect(found.looked).toEqual([
+      ".github/workflows/ci.yml",
+      ".github/workflows/docker.yaml",
+      ".github/workflows/nightly.yml",
+      ".github/workflows/release.yml",
+    ]);
+    expect(found.started.map((w) => w.path)).toEqual([
+      ".github/workflows/docker.yaml",
+      ".github/workflows/release.yml",
+    ]);
+    expect(found.notStarted.map((w) => [w.path, w.filters?.onTagPush])).toEqual([
+      [".github/workflows/ci.yml", false],
+      [".github/workflows/nightly.yml", false],
+    ]);
+    expect(found.images.map((i) => [i.ref, i.workflow])).toEqual([
+      ["ghcr.io/acme/tools", ".github/workflows/docker.yaml"],
+      ["ghcr.io/acme/gateway", ".github/workflows/release.yml"],
+    ]);
   });
 
   it("RELEASE_WORKFLOW names the ones to use; a named file that is missing is named too", async () => {
-    const found = await readTagWorkflows(r, { workflowPaths: [".github/workflows/release.yml", ".github/workflows/gone.yml"] }, "HEAD", ctx);
+    const found = await readTagWorkflows(
+      r,
+      { workflowPaths: [".github/workflows/release.yml", ".github/workflows/gone.yml"] },
+      "HEAD",
+      ctx,
+    );
     expect(found.chosenBy).toBe("setting");
     expect(found.started.map((w) => w.path)).toEqual([".github/workflows/release.yml"]);
     expect(found.notStarted).toEqual([{ path: ".github/workflows/gone.yml", filters: null }]);
   });
 
   it("a broken workflow the tag would start is a configuration error", async () => {
-    writeFileSync(join(repo, ".github/workflows/nightly.yml"), "on:\n  push:\n    tags: [v*]\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: [oops]\n");
+    writeFileSync(
+      join(repo, ".github/workflows/nightly.yml"),
+      "on:\n  push:\n    tags: [v*]\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: [oops]\n",
+    );
     git(repo, "commit", "-qam", "ci: nightly on tags");
-    await expect(readTagWorkflows(r, { workflowPaths: null }, "HEAD", ctx)).rejects.toThrow(/nightly\.yml is not a valid workflow: line 8/);
+    await expect(readTagWorkflows(r, { workflowPaths: null }, "HEAD", ctx)).rejects.toThrow(
+      /nightly\.yml is not a valid workflow: line 8/,
+    );
   });
 });

@@ -4,12 +4,23 @@
 // step it could not read; preflight's tag-triggers names the workflows the tag starts, or every
 // file it looked at. Last, the precompiled launcher path reads a workflow on plain Node, and --help
 // loads no parser.
-import { cpSync, utimesSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KIT, run, type KitRun } from "./helpers/kit.ts";
-import { gitAsync, kitIn, landCommit, sandbox, sandboxEnv, type Sandbox } from "./helpers/sandbox.ts";
+import { KIT, type KitRun, run } from "./helpers/kit.ts";
+import { gitAsync, kitIn, landCommit, type Sandbox, sandbox, sandboxEnv } from "./helpers/sandbox.ts";
 
 const TOOLS = "ghcr.io/acme/tools";
 
@@ -70,8 +81,13 @@ beforeAll(async () => {
   if (res.code !== 0) throw new Error(`release failed (${res.code}):\n${res.stderr}`);
   tag = res.json.tag;
   await sb.settle();
-  const tools = sb.api.state.runs.find((r) => r.workflowPath === ".github/workflows/docker.yml" && r.headBranch === tag);
-  if (tools?.conclusion !== "success") throw new Error(`docker.yml did not run to success for ${tag}:\n${tools ? tools.jobs.map((j) => sb.jobLog(j.id)).join("\n") : "no run"}`);
+  const tools = sb.api.state.runs.find(
+    (r) => r.workflowPath === ".github/workflows/docker.yml" && r.headBranch === tag,
+  );
+  if (tools?.conclusion !== "success")
+    throw new Error(
+      `docker.yml did not run to success for ${tag}:\n${tools ? tools.jobs.map((j) => sb.jobLog(j.id)).join("\n") : "no run"}`,
+    );
 }, 180_000);
 
 afterAll(async () => {
@@ -95,23 +111,53 @@ describe("release:verify with two tag workflows and steps it cannot read", () =>
   it("checks each workflow's run (workflow:<file>) and the image each publishes; ci.yml is not started", () => {
     expect(res.code, res.stderr).toBe(0);
     expect(ids(res).filter((id) => id.startsWith("workflow"))).toEqual(["workflow:docker.yml", "workflow:release.yml"]);
-    for (const id of ["workflow:docker.yml", "workflow:release.yml", `image:${TOOLS}`, "image:ghcr.io/acme/gateway", "image:ghcr.io/acme/admin-ui", "artifact:gateway"]) {
+    for (const id of [
+      "workflow:docker.yml",
+      "workflow:release.yml",
+      `image:${TOOLS}`,
+      "image:ghcr.io/acme/gateway",
+      "image:ghcr.io/acme/admin-ui",
+      "artifact:gateway",
+    ]) {
       expect(check(res, id).status, `${id}: ${check(res, id).detail}`).toBe("pass");
     }
-    expect(res.json.receipt.runs.map((r: { workflow: string }) => r.workflow).sort()).toEqual([".github/workflows/docker.yml", ".github/workflows/release.yml"]);
+    expect(res.json.receipt.runs.map((r: { workflow: string }) => r.workflow).sort()).toEqual([
+      ".github/workflows/docker.yml",
+      ".github/workflows/release.yml",
+    ]);
     // docker.yml really ran: the image is what its build pushed, and nothing leaked git's stderr.
     expect(sb.registry.store.repos.get("acme/tools")?.tags.has(tag.slice(1))).toBe(true);
     expect(res.stderr).not.toMatch(/^(fatal|error): /m);
   });
 
   it("names each step it could not read as a warn row, in the JSON and the verdict: never a ✔ over it", () => {
-    expect(check(res, "not-verified:release.yml/chart/Publish crates")).toMatchObject({ status: "warn", detail: expect.stringMatching(/`cargo publish -p gateway --locked` is not verified: crates\.io is not checked/) });
-    expect(check(res, "not-verified:release.yml/chart/Upload assets")).toMatchObject({ status: "warn", detail: expect.stringMatching(/release assets dist\/\*\.tar\.gz is not verified/) });
+    expect(check(res, "not-verified:release.yml/chart/Publish crates")).toMatchObject({
+      status: "warn",
+      detail: expect.stringMatching(/`cargo publish -p gateway --locked` is not verified: crates\.io is not checked/),
+    });
+    expect(check(res, "not-verified:release.yml/chart/Upload assets")).toMatchObject({
+      status: "warn",
+      detail: expect.stringMatching(/release assets dist\/\*\.tar\.gz is not verified/),
+    });
     expect(res.json.not_verified).toEqual([
-      { workflow: ".github/workflows/release.yml", job: "chart", step: "Publish crates", what: "`cargo publish -p gateway --locked`", why: "crates.io is not checked by release-kit" },
-      { workflow: ".github/workflows/release.yml", job: "chart", step: "Upload assets", what: "release assets dist/*.tar.gz", why: expect.stringContaining("release assets are not checked") },
+      {
+        workflow: ".github/workflows/release.yml",
+        job: "chart",
+        step: "Publish crates",
+        what: "`cargo publish -p gateway --locked`",
+        why: "crates.io is not checked by release-kit",
+      },
+      {
+        workflow: ".github/workflows/release.yml",
+        job: "chart",
+        step: "Upload assets",
+        what: "release assets dist/*.tar.gz",
+        why: expect.stringContaining("release assets are not checked"),
+      },
     ]);
-    expect(res.stderr).toContain(`${tag} is released; 2 artifacts not verified: \`cargo publish -p gateway --locked\` (.github/workflows/release.yml, job chart); release assets dist/*.tar.gz`);
+    expect(res.stderr).toContain(
+      `${tag} is released; 2 artifacts not verified: \`cargo publish -p gateway --locked\` (.github/workflows/release.yml, job chart); release assets dist/*.tar.gz`,
+    );
     expect(res.stderr).not.toContain("released as the docs promise");
     expect(res.stderr).not.toContain("✔");
     expect(res.stderr).toMatch(/not-verified:release\.yml\/chart\/Publish crates +warn +`cargo publish/);
@@ -130,7 +176,10 @@ describe("release:verify with two tag workflows and steps it cannot read", () =>
     try {
       const broken = await kitIn(sb, "verify", ["--json"]);
       expect(broken.code).toBe(1);
-      expect(check(broken, "workflow:docker.yml")).toMatchObject({ status: "fail", detail: expect.stringContaining(`no push run of .github/workflows/docker.yml for ${tag}`) });
+      expect(check(broken, "workflow:docker.yml")).toMatchObject({
+        status: "fail",
+        detail: expect.stringContaining(`no push run of .github/workflows/docker.yml for ${tag}`),
+      });
       expect(check(broken, "workflow:release.yml").status).toBe("pass");
     } finally {
       runs.splice(0, Infinity, ...saved);
@@ -142,8 +191,13 @@ describe("release:verify with two tag workflows and steps it cannot read", () =>
     expect(only.code, only.stderr).toBe(0);
     expect(ids(only).filter((id) => id.startsWith("workflow"))).toEqual(["workflow"]);
     expect(ids(only)).not.toContain(`image:${TOOLS}`);
-    const both = await kitIn(sb, "verify", ["--json"], { env: { RELEASE_WORKFLOW: ".github/workflows/release.yml, .github/workflows/docker.yml" } });
-    expect(ids(both).filter((id) => id.startsWith("workflow"))).toEqual(["workflow:release.yml", "workflow:docker.yml"]);
+    const both = await kitIn(sb, "verify", ["--json"], {
+      env: { RELEASE_WORKFLOW: ".github/workflows/release.yml, .github/workflows/docker.yml" },
+    });
+    expect(ids(both).filter((id) => id.startsWith("workflow"))).toEqual([
+      "workflow:release.yml",
+      "workflow:docker.yml",
+    ]);
   });
 });
 
@@ -152,10 +206,17 @@ describe("release:preflight tag-triggers with several workflow files", () => {
     const res = await kitIn(sb, "preflight", ["--json"]);
     const triggers = check(res, "tag-triggers");
     expect(triggers.status, triggers.detail).toBe("pass");
-    expect(triggers.detail).toMatch(/start.* \.github\/workflows\/docker\.yml \(tags: v\*\), \.github\/workflows\/release\.yml \(tags: v\*\)/);
+    expect(triggers.detail).toMatch(
+      /start.* \.github\/workflows\/docker\.yml \(tags: v\*\), \.github\/workflows\/release\.yml \(tags: v\*\)/,
+    );
     expect(triggers.detail).not.toContain("ci.yml");
     // The steps verify will not be able to check are said before the release, too.
-    expect(check(res, "config")).toMatchObject({ status: "warn", detail: expect.stringContaining('job chart, step "Publish crates": `cargo publish -p gateway --locked` is not verified') });
+    expect(check(res, "config")).toMatchObject({
+      status: "warn",
+      detail: expect.stringContaining(
+        'job chart, step "Publish crates": `cargo publish -p gateway --locked` is not verified',
+      ),
+    });
   });
 
   it("fails when no workflow starts on the tag, naming every file it looked at", async () => {
@@ -163,7 +224,12 @@ describe("release:preflight tag-triggers with several workflow files", () => {
     try {
       const clone = join(dir, "gateway");
       await gitAsync(dir, "clone", "-q", sb.repoPath!, clone);
-      for (const [k, v] of [["user.name", "Test"], ["user.email", "test@example.com"], ["commit.gpgsign", "false"]]) await gitAsync(clone, "config", k!, v!);
+      for (const [k, v] of [
+        ["user.name", "Test"],
+        ["user.email", "test@example.com"],
+        ["commit.gpgsign", "false"],
+      ])
+        await gitAsync(clone, "config", k!, v!);
       for (const file of ["release.yml", "docker.yml"]) {
         const path = join(clone, ".github/workflows", file);
         writeFileSync(path, readFileSync(path, "utf8").replace('tags: ["v*"]', 'tags: ["release-*"]'));
@@ -172,7 +238,12 @@ describe("release:preflight tag-triggers with several workflow files", () => {
       const res = await kitIn(sb, "preflight", ["--json"], { repo: clone });
       const triggers = check(res, "tag-triggers");
       expect(triggers.status).toBe("fail");
-      for (const said of [".github/workflows/ci.yml (no tag push starts it)", ".github/workflows/docker.yml (tags: release-*)", ".github/workflows/release.yml (tags: release-*)"]) expect(triggers.detail).toContain(said);
+      for (const said of [
+        ".github/workflows/ci.yml (no tag push starts it)",
+        ".github/workflows/docker.yml (tags: release-*)",
+        ".github/workflows/release.yml (tags: release-*)",
+      ])
+        expect(triggers.detail).toContain(said);
       expect(triggers.detail).toMatch(/would not start .*: the tag push would publish nothing/);
       expect(triggers.fix).toContain("'v*' to on.push.tags in .github/workflows/docker.yml");
     } finally {
@@ -187,21 +258,43 @@ describe("a YAML alias bomb in a workflow (issue 14)", () => {
     try {
       const clone = join(dir, "gateway");
       await gitAsync(dir, "clone", "-q", sb.repoPath!, clone);
-      for (const [k, v] of [["user.name", "Test"], ["user.email", "test@example.com"], ["commit.gpgsign", "false"]]) await gitAsync(clone, "config", k!, v!);
+      for (const [k, v] of [
+        ["user.name", "Test"],
+        ["user.email", "test@example.com"],
+        ["commit.gpgsign", "false"],
+      ])
+        await gitAsync(clone, "config", k!, v!);
       let anchors = "  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
-      for (let i = 1; i < 9; i++) anchors += `  a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(", ")}]\n`;
-      writeFileSync(join(clone, ".github/workflows/lol.yml"), `on:\n  push:\n    tags: ["v*"]\nenv:\n${anchors}jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n`);
+      for (let i = 1; i < 9; i++)
+        anchors += `  a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(", ")}]\n`;
+      writeFileSync(
+        join(clone, ".github/workflows/lol.yml"),
+        `on:\n  push:\n    tags: ["v*"]\nenv:\n${anchors}jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n`,
+      );
       await gitAsync(clone, "add", ".");
       await gitAsync(clone, "commit", "-qm", "ci: lol");
       await gitAsync(clone, "tag", "v0.9.0");
-      const [pre, ver] = await Promise.all([kitIn(sb, "preflight", ["--json"], { repo: clone }), kitIn(sb, "verify", ["--json", "--tag", "v0.9.0"], { repo: clone })]);
+      const [pre, ver] = await Promise.all([
+        kitIn(sb, "preflight", ["--json"], { repo: clone }),
+        kitIn(sb, "verify", ["--json", "--tag", "v0.9.0"], { repo: clone }),
+      ]);
       const config = check(pre, "config");
       expect(config.status).toBe("fail");
-      expect(config.detail).toMatch(/\.github\/workflows\/lol\.yml cannot be read: .*alias.*\(YAML aliases that expand to a huge document\)/);
+      expect(config.detail).toMatch(
+        /\.github\/workflows\/lol\.yml cannot be read: .*alias.*\(YAML aliases that expand to a huge document\)/,
+      );
       expect(config.detail).not.toMatch(/release-kit bug|the check itself failed/);
-      expect(check(pre, "tag-triggers")).toMatchObject({ status: "skip", detail: expect.stringContaining("lol.yml cannot be read (see config)") });
+      expect(check(pre, "tag-triggers")).toMatchObject({
+        status: "skip",
+        detail: expect.stringContaining("lol.yml cannot be read (see config)"),
+      });
       expect(ver.code).toBe(2);
-      expect(ver.json.error).toEqual({ message: expect.stringMatching(/lol\.yml cannot be read: .*\(at v0\.9\.0\)/), fix: expect.stringContaining("without nested YAML aliases") });
+      expect(ver.json.error).toEqual({
+        message: expect.stringMatching(/lol\.yml cannot be read: .*\(at v0\.9\.0\)/),
+        fix: expect.stringContaining("without nested YAML aliases"),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -244,7 +337,8 @@ describe("the precompiled launcher path (plain Node, no tsx)", () => {
     );
   }, 360_000);
 
-  const launch = (args: string[], env: Record<string, string> = {}) => run(join(kit, "scripts/release-kit"), args, { cwd: sb.repoPath!, env: sandboxEnv(sb, env), timeoutMs: 120_000 });
+  const launch = (args: string[], env: Record<string, string> = {}) =>
+    run(join(kit, "scripts/release-kit"), args, { cwd: sb.repoPath!, env: sandboxEnv(sb, env), timeoutMs: 120_000 });
 
   // What the bundle's modules that a command loaded contain: the parsers live in chunks of their own.
   const loadedCode = () =>
@@ -260,8 +354,17 @@ describe("the precompiled launcher path (plain Node, no tsx)", () => {
     const res = await launch(["verify", "--json", "--repo", sb.repoPath!], { NODE_OPTIONS: `--import=${logHook}` });
     expect(res.stderr).not.toMatch(/ERR_IMPORT_(ASSERTION|ATTRIBUTE)/);
     expect(res.code, res.stderr).toBe(0);
-    expect(ids(res)).toEqual(expect.arrayContaining(["workflow:release.yml", "workflow:docker.yml", `image:${TOOLS}`, "not-verified:release.yml/chart/Publish crates"]));
-    const loaded = readFileSync(log, "utf8").split("\n").filter((url) => url.startsWith("file:"));
+    expect(ids(res)).toEqual(
+      expect.arrayContaining([
+        "workflow:release.yml",
+        "workflow:docker.yml",
+        `image:${TOOLS}`,
+        "not-verified:release.yml/chart/Publish crates",
+      ]),
+    );
+    const loaded = readFileSync(log, "utf8")
+      .split("\n")
+      .filter((url) => url.startsWith("file:"));
     expect(loaded).toContain(`file://${join(kit, "node_modules/.cache/release-kit/scripts/verify.mjs")}`);
     // Every module came from the bundle: nothing from node_modules (the parser's JSON included), no tsx.
     expect(loaded.filter((url) => !url.includes("/node_modules/.cache/release-kit/scripts/"))).toEqual([]);
@@ -306,7 +409,9 @@ describe("the precompiled launcher path (plain Node, no tsx)", () => {
     mkdirSync(bin, { recursive: true });
     writeFileSync(join(bin, "git-cliff"), "#!/bin/sh\necho 'git-cliff 9.9.9'\n", { mode: 0o755 });
     const env = sandboxEnv(sb);
-    const res = await launch(["preflight", "--json", "--repo", sb.repoPath!], { PATH: `${join(kit, "node_modules/.bin")}:${bin}:${env.PATH}` });
+    const res = await launch(["preflight", "--json", "--repo", sb.repoPath!], {
+      PATH: `${join(kit, "node_modules/.bin")}:${bin}:${env.PATH}`,
+    });
     const tools = res.json.checks.find((c: any) => c.id === "tools");
     expect(tools.detail).toContain("git-cliff 9.9.9");
     expect(tools.detail).toContain(bin);

@@ -31,7 +31,11 @@ export function growHistory(repo: string, commits: number, tags: number): string
       lines.push(`reset refs/tags/v1.${version}.0`, `from :${i}`, "");
     }
   }
-  const imported = spawnSync("git", ["fast-import", "--quiet", "--force"], { cwd: repo, input: lines.join("\n") + "\n", encoding: "utf8" });
+  const imported = spawnSync("git", ["fast-import", "--quiet", "--force"], {
+    cwd: repo,
+    input: `${lines.join("\n")}\n`,
+    encoding: "utf8",
+  });
   if (imported.status !== 0) throw new Error(`git fast-import failed: ${imported.stderr}`);
   spawnSync("git", ["reset", "--hard", "-q", "main"], { cwd: repo });
   const latest = `1.${version}.0`;

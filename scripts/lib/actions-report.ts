@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inActions, issue, setOutputs, workflowCommand } from "./actions.ts";
 import { plain } from "./hint.ts";
-import { sanitize, say, type CheckResult } from "./output.ts";
+import { type CheckResult, sanitize, say } from "./output.ts";
 import { redact, redactDeep } from "./redact.ts";
 
 /** A line of ours as an annotation shows it: outside text escaped, commands unmarked, secrets hidden. */
@@ -19,7 +19,13 @@ export function annotateChecks(checks: CheckResult[]): void {
     if (c.status !== "fail" && c.status !== "warn") continue;
     const detail = clean(c.detail).replace(/[.\s]+$/, "");
     const fix = clean(c.fix);
-    issue(workflowCommand(c.status === "fail" ? "error" : "warning", { title: c.id }, fix ? `${detail}. What to do: ${fix}` : detail));
+    issue(
+      workflowCommand(
+        c.status === "fail" ? "error" : "warning",
+        { title: c.id },
+        fix ? `${detail}. What to do: ${fix}` : detail,
+      ),
+    );
   }
 }
 
@@ -27,7 +33,9 @@ export function annotateChecks(checks: CheckResult[]): void {
 export function annotateError(command: string, message: string, fix: string): void {
   if (!inActions()) return;
   const text = clean(message).replace(/[.\s]+$/, "");
-  issue(workflowCommand("error", { title: `release-kit ${command}` }, fix ? `${text}. What to do: ${clean(fix)}` : text));
+  issue(
+    workflowCommand("error", { title: `release-kit ${command}` }, fix ? `${text}. What to do: ${clean(fix)}` : text),
+  );
 }
 
 const ICON = { pass: "✅", fail: "❌", warn: "⚠️", skip: "➖" } as const;
@@ -53,10 +61,12 @@ export const verdictIcon = (ok: boolean, warned: boolean) => (!ok ? "❌" : warn
 export function appendStepSummary(lines: string[], file = process.env.GITHUB_STEP_SUMMARY): void {
   if (!file) return;
   try {
-    appendFileSync(file, redact(plain(lines.join("\n"))) + "\n");
+    appendFileSync(file, `${redact(plain(lines.join("\n")))}\n`);
   } catch (error) {
     // The summary is a courtesy to the Actions page: not being able to write it fails nothing.
-    say.warn(`cannot write the step summary to GITHUB_STEP_SUMMARY (${file}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; the report above is complete`);
+    say.warn(
+      `cannot write the step summary to GITHUB_STEP_SUMMARY (${file}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; the report above is complete`,
+    );
   }
 }
 
@@ -78,18 +88,27 @@ export function writeOutputs(doc: ReportDocument, env: NodeJS.ProcessEnv = proce
   // What --json prints: secrets redacted, command marks removed.
   const safe = JSON.parse(plain(JSON.stringify(redactDeep(doc)))) as ReportDocument;
   // The report printed above is complete: failing to write either file is said, and fails nothing.
-  const warn = (what: string, file: string, error: unknown) => say.warn(`cannot write ${what} (${file}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  const warn = (what: string, file: string, error: unknown) =>
+    say.warn(`cannot write ${what} (${file}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   let report = "";
   const base = env.RUNNER_TEMP || tmpdir();
   try {
     report = join(mkdtempSync(join(base, "release-kit-")), `${doc.command}.json`);
-    writeFileSync(report, JSON.stringify(safe, null, 2) + "\n");
+    writeFileSync(report, `${JSON.stringify(safe, null, 2)}\n`);
   } catch (error) {
     warn("the JSON report under RUNNER_TEMP", base, error);
     report = "";
   }
   try {
-    setOutputs({ ok: String(doc.ok), tag: doc.tag ?? "", receipt: safe.receipt === undefined ? "" : JSON.stringify(safe.receipt), report }, env.GITHUB_OUTPUT);
+    setOutputs(
+      {
+        ok: String(doc.ok),
+        tag: doc.tag ?? "",
+        receipt: safe.receipt === undefined ? "" : JSON.stringify(safe.receipt),
+        report,
+      },
+      env.GITHUB_OUTPUT,
+    );
   } catch (error) {
     warn("the step outputs to GITHUB_OUTPUT", env.GITHUB_OUTPUT, error);
   }

@@ -12,7 +12,8 @@ export const inActions = (env: NodeJS.ProcessEnv = process.env): boolean => env.
 
 // The escaping @actions/core applies (toolkit packages/core/src/command.ts) and the runner undoes
 // (ActionCommand.cs UnescapeData/UnescapeProperty).
-export const escapeData = (text: string): string => text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+export const escapeData = (text: string): string =>
+  text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 export const escapeProperty = (text: string): string => escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
 
 /** `::name key=value,...::data`, escaped. */

@@ -19,11 +19,18 @@ const HEAD_SYMREF = /^ref:\s+refs\/heads\/(\S+)\s+HEAD$/m;
 export async function originDefaultBranch(r: Runner): Promise<DefaultBranch | { branch: null; why: string }> {
   const local = await r.probe`git symbolic-ref --quiet refs/remotes/origin/HEAD`;
   const name = local.stdout.trim().replace(/^refs\/remotes\/origin\//, "");
-  if (local.exitCode === 0 && name && name !== local.stdout.trim()) return { branch: name, source: "origin's default branch (refs/remotes/origin/HEAD)" };
-  if ((await r.probe`git config --get remote.origin.url`).exitCode !== 0) return { branch: null, why: "there is no origin remote" };
+  if (local.exitCode === 0 && name && name !== local.stdout.trim())
+    return { branch: name, source: "origin's default branch (refs/remotes/origin/HEAD)" };
+  if ((await r.probe`git config --get remote.origin.url`).exitCode !== 0)
+    return { branch: null, why: "there is no origin remote" };
   const remote = await r.with({ timeout: "20s" }).probe`git ls-remote --symref origin HEAD`;
   const found = HEAD_SYMREF.exec(remote.stdout)?.[1];
-  if (remote.exitCode === 0 && found) return { branch: found, source: "origin's default branch (git ls-remote --symref origin HEAD)" };
-  if (remote.exitCode !== 0) return { branch: null, why: `git ls-remote --symref origin HEAD failed: ${remote.stderr.trim().split("\n").pop() ?? `exit ${remote.exitCode}`}` };
+  if (remote.exitCode === 0 && found)
+    return { branch: found, source: "origin's default branch (git ls-remote --symref origin HEAD)" };
+  if (remote.exitCode !== 0)
+    return {
+      branch: null,
+      why: `git ls-remote --symref origin HEAD failed: ${remote.stderr.trim().split("\n").pop() ?? `exit ${remote.exitCode}`}`,
+    };
   return { branch: null, why: "origin's HEAD names no branch (git ls-remote --symref origin HEAD)" };
 }

@@ -44,7 +44,10 @@ export function findSection(markdown: string, version: string): string | null {
   const top = Math.min(...naming.map((h) => h.level));
   const start = naming.find((h) => h.level === top)!;
   const end = headings.find((h) => h.line > start.line && h.level <= start.level);
-  return lines.slice(start.line, end?.line ?? lines.length).join("\n").trim();
+  return lines
+    .slice(start.line, end?.line ?? lines.length)
+    .join("\n")
+    .trim();
 }
 
 /** Compares notes the way a reader would: line endings, trailing spaces and blank runs ignored. */
@@ -89,7 +92,8 @@ export function notesProblems(body: string): string[] {
     const next = headings[i + 1];
     const until = next && next.level <= h.level ? next.line : next ? -1 : lines.length;
     if (until === -1) return;
-    if (!lines.slice(h.line + 1, until).some((l) => l.trim())) problems.push(`heading "${h.title}" has nothing under it`);
+    if (!lines.slice(h.line + 1, until).some((l) => l.trim()))
+      problems.push(`heading "${h.title}" has nothing under it`);
   });
   return problems;
 }
@@ -103,20 +107,32 @@ const VERSION_IN_TITLE = /(?:^|[\s[(v])(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0
 export function releaseSections(markdown: string): Map<string, string> {
   const lines = markdown.replace(/\r\n?/g, "\n").split("\n");
   const headings = headingsOf(lines);
-  const named = headings.map((h) => ({ h, version: VERSION_IN_TITLE.exec(h.title)?.[1] ?? null })).filter((x) => x.version);
+  const named = headings
+    .map((h) => ({ h, version: VERSION_IN_TITLE.exec(h.title)?.[1] ?? null }))
+    .filter((x) => x.version);
   const sections = new Map<string, string>();
   if (!named.length) return sections;
   const level = Math.min(...named.map((x) => x.h.level));
   for (const { h, version } of named) {
     if (h.level !== level || sections.has(version!)) continue;
     const end = headings.find((e) => e.line > h.line && e.level <= level);
-    sections.set(version!, lines.slice(h.line, end?.line ?? lines.length).join("\n").trim());
+    sections.set(
+      version!,
+      lines
+        .slice(h.line, end?.line ?? lines.length)
+        .join("\n")
+        .trim(),
+    );
   }
   return sections;
 }
 
 /** What a new CHANGELOG.md did to the sections of earlier releases: removed or rewritten ones, by version. */
-export function earlierSectionsChanged(before: string, after: string, version: string): { removed: string[]; changed: string[] } {
+export function earlierSectionsChanged(
+  before: string,
+  after: string,
+  version: string,
+): { removed: string[]; changed: string[] } {
   const old = releaseSections(before);
   const now = releaseSections(after);
   const removed: string[] = [];

@@ -21,7 +21,10 @@ export const fail = <D>(detail: string, fix: string, data?: D): Outcome<D> => ({
 export const warn = <D>(detail: string, fix: string, data?: D): Outcome<D> => ({ status: "warn", detail, fix, data });
 export const skip = <D>(detail: string, data?: D): Outcome<D> => ({ status: "skip", detail, data });
 
-export async function runChecks<C>(ctx: C, checks: Check<C>[]): Promise<{ results: CheckResult[]; outcomes: Record<string, Outcome> }> {
+export async function runChecks<C>(
+  ctx: C,
+  checks: Check<C>[],
+): Promise<{ results: CheckResult[]; outcomes: Record<string, Outcome> }> {
   const byId = new Map(checks.map((c) => [c.id, c]));
   const running = new Map<string, Promise<{ outcome: Outcome; ms: number }>>();
   const start = (check: Check<C>): Promise<{ outcome: Outcome; ms: number }> => {
@@ -38,7 +41,10 @@ export async function runChecks<C>(ctx: C, checks: Check<C>[]): Promise<{ result
       try {
         outcome = await check.run(ctx, deps);
       } catch (error) {
-        outcome = fail(`the check itself failed: ${(error as Error).message ?? String(error)}`, "this is a release-kit bug or an unexpected answer; run with RELEASE_KIT_DEBUG=1 and report it");
+        outcome = fail(
+          `the check itself failed: ${(error as Error).message ?? String(error)}`,
+          "this is a release-kit bug or an unexpected answer; run with RELEASE_KIT_DEBUG=1 and report it",
+        );
         if (process.env.RELEASE_KIT_DEBUG) console.error(error);
       }
       return { outcome, ms: Math.round(performance.now() - began) };

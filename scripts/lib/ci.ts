@@ -32,8 +32,16 @@ interface CombinedStatus {
 export async function ciVerdict(gh: GitHub, sha: string): Promise<CiVerdict> {
   const { octokit, owner, repo } = gh;
   const [runs, combined] = await Promise.all([
-    octokit.paginate(octokit.rest.checks.listForRef, { owner, repo, ref: sha, filter: "latest", per_page: 100 }) as Promise<CheckRun[]>,
-    octokit.rest.repos.getCombinedStatusForRef({ owner, repo, ref: sha, per_page: 100 }).then((r) => r.data as CombinedStatus),
+    octokit.paginate(octokit.rest.checks.listForRef, {
+      owner,
+      repo,
+      ref: sha,
+      filter: "latest",
+      per_page: 100,
+    }) as Promise<CheckRun[]>,
+    octokit.rest.repos
+      .getCombinedStatusForRef({ owner, repo, ref: sha, per_page: 100 })
+      .then((r) => r.data as CombinedStatus),
   ]);
   const newest = new Map<string, CheckRun>();
   for (const run of runs) {
@@ -55,6 +63,12 @@ export async function ciVerdict(gh: GitHub, sha: string): Promise<CiVerdict> {
       else verdict.pending.push(s.context);
     }
   }
-  verdict.state = verdict.failing.length ? "failure" : verdict.pending.length ? "pending" : verdict.passing.length ? "success" : "none";
+  verdict.state = verdict.failing.length
+    ? "failure"
+    : verdict.pending.length
+      ? "pending"
+      : verdict.passing.length
+        ? "success"
+        : "none";
   return verdict;
 }

@@ -2,7 +2,7 @@
 // This module imports nothing heavy: `--help` must print at node's start-up speed.
 import { guardWorkflowCommands, inActions } from "./actions.ts";
 import { annotateError, writeOutputs } from "./actions-report.ts";
-import { kitCommand, setInvocation, type KitTask } from "./hint.ts";
+import { type KitTask, kitCommand, setInvocation } from "./hint.ts";
 import { emitJson, write, writeProse } from "./output.ts";
 import { addEnvironmentSecrets, installRedaction, redact } from "./redact.ts";
 
@@ -42,7 +42,12 @@ export class StartError extends Error {
 }
 
 const COMMON: Flag[] = [
-  { name: "repo", type: "string", value: "PATH", help: "the repository to act on (default: the git root of the directory the task was run from)" },
+  {
+    name: "repo",
+    type: "string",
+    value: "PATH",
+    help: "the repository to act on (default: the git root of the directory the task was run from)",
+  },
   { name: "json", type: "boolean", help: "print one JSON document on stdout (the human report still goes to stderr)" },
   { name: "help", type: "boolean", help: "show this help" },
 ];
@@ -61,12 +66,19 @@ export function parseFlags(spec: CommandSpec, argv: string[]): Flags {
       continue;
     }
     if (!arg.startsWith("--") || arg === "--") {
-      throw new StartError(`unexpected argument '${arg}'`, `flags start with --; see: ${kitCommand(taskName(spec) as KitTask, ["--help"])}`);
+      throw new StartError(
+        `unexpected argument '${arg}'`,
+        `flags start with --; see: ${kitCommand(taskName(spec) as KitTask, ["--help"])}`,
+      );
     }
     const eq = arg.indexOf("=");
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     const flag = known.get(name);
-    if (!flag) throw new StartError(`unknown flag --${name}`, `see the flags with: ${kitCommand(taskName(spec) as KitTask, ["--help"])}`);
+    if (!flag)
+      throw new StartError(
+        `unknown flag --${name}`,
+        `see the flags with: ${kitCommand(taskName(spec) as KitTask, ["--help"])}`,
+      );
     if (flag.type === "boolean") {
       if (eq !== -1) throw new StartError(`--${name} takes no value`, `write --${name} alone`);
       flags[name] = true;
@@ -75,7 +87,10 @@ export function parseFlags(spec: CommandSpec, argv: string[]): Flags {
     } else {
       const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
       if (value === undefined || value === "" || (eq === -1 && value.startsWith("--"))) {
-        throw new StartError(`--${name} needs a value (${flag.value ?? "VALUE"})`, `write --${name} ${flag.value ?? "VALUE"}`);
+        throw new StartError(
+          `--${name} needs a value (${flag.value ?? "VALUE"})`,
+          `write --${name} ${flag.value ?? "VALUE"}`,
+        );
       }
       flags[name] = value;
     }
@@ -130,7 +145,10 @@ async function describeFailure(error: unknown): Promise<{ message: string; fix: 
   const e = error as { command?: string; stderr?: string; status?: number; name?: string };
   if (typeof e.command === "string" && /^git (ls-remote|fetch|push|pull)\b/.test(e.command)) {
     const said = (e.stderr ?? "").trim().split("\n").filter(Boolean).pop() ?? "";
-    return { message: redact(`cannot reach origin (\`${e.command}\` failed): ${said}`), fix: "check the network and git's credentials for origin (git ls-remote origin shows whether it answers), then run the command again" };
+    return {
+      message: redact(`cannot reach origin (\`${e.command}\` failed): ${said}`),
+      fix: "check the network and git's credentials for origin (git ls-remote origin shows whether it answers), then run the command again",
+    };
   }
   if (typeof e.status === "number" && (e.name === "HttpError" || e.status === 599 || e.status >= 500)) {
     const { describeApiError } = await import("./github.ts");
@@ -165,7 +183,11 @@ export async function command(spec: CommandSpec, body: (ctx: Context) => Promise
     return;
   }
   // From here on, every hint names the kit's commands the way this one was started.
-  setInvocation(process.env, typeof flags.repo === "string" ? flags.repo : undefined, process.env.MISE_ORIGINAL_CWD || process.cwd());
+  setInvocation(
+    process.env,
+    typeof flags.repo === "string" ? flags.repo : undefined,
+    process.env.MISE_ORIGINAL_CWD || process.cwd(),
+  );
   try {
     process.exitCode = await body({ command: spec.name, flags, json });
   } catch (error) {
@@ -187,8 +209,16 @@ export async function command(spec: CommandSpec, body: (ctx: Context) => Promise
     write(`release-kit ${spec.name}: unexpected error: ${message}`);
     if (process.env.RELEASE_KIT_DEBUG && error instanceof Error) write(redact(error.stack ?? ""));
     else write("  what to do: re-run with RELEASE_KIT_DEBUG=1 for the stack trace, and report it");
-    if (json) emitJson({ command: spec.name, ok: false, error: { message, fix: "report this error with RELEASE_KIT_DEBUG=1 output" } });
-    reportFailure(spec.name, { message: `unexpected error: ${message}`, fix: "re-run with RELEASE_KIT_DEBUG=1 for the stack trace, and report it" });
+    if (json)
+      emitJson({
+        command: spec.name,
+        ok: false,
+        error: { message, fix: "report this error with RELEASE_KIT_DEBUG=1 output" },
+      });
+    reportFailure(spec.name, {
+      message: `unexpected error: ${message}`,
+      fix: "re-run with RELEASE_KIT_DEBUG=1 for the stack trace, and report it",
+    });
     process.exitCode = 1;
   }
 }

@@ -12,16 +12,18 @@ export interface VersionChoice {
   pre?: string;
 }
 
-export type NextVersion =
-  | { ok: true; version: string; tag: string }
-  | { ok: false; nothing: boolean; message: string };
+export type NextVersion = { ok: true; version: string; tag: string } | { ok: false; nothing: boolean; message: string };
 
 export function validateChoice(choice: VersionChoice): string | null {
   if (choice.version && choice.bump) return "--version and --bump choose the same thing: give one";
-  if (choice.version && !semver.valid(choice.version)) return `--version ${choice.version} is not a semantic version such as 1.4.0`;
-  if (choice.version && choice.version.startsWith("v")) return `--version takes the bare version (${choice.version.slice(1)}), not the tag`;
-  if (choice.bump && !["major", "minor", "patch"].includes(choice.bump)) return `--bump ${choice.bump}: expected major, minor or patch`;
-  if (choice.pre !== undefined && !/^[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*$/.test(choice.pre)) return `--pre ${choice.pre}: expected a pre-release label such as rc.1`;
+  if (choice.version && !semver.valid(choice.version))
+    return `--version ${choice.version} is not a semantic version such as 1.4.0`;
+  if (choice.version?.startsWith("v"))
+    return `--version takes the bare version (${choice.version.slice(1)}), not the tag`;
+  if (choice.bump && !["major", "minor", "patch"].includes(choice.bump))
+    return `--bump ${choice.bump}: expected major, minor or patch`;
+  if (choice.pre !== undefined && !/^[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*$/.test(choice.pre))
+    return `--pre ${choice.pre}: expected a pre-release label such as rc.1`;
   return null;
 }
 
@@ -36,18 +38,27 @@ export function bumpArgs(choice: VersionChoice): string[] {
  * `cog bump --dry-run`: stdout must be a version (prefix allowed). cog prints a sentence and exits 0
  * when nothing needs a bump, and exits 1 when nothing is conventional at all.
  */
-export async function nextVersion(r: Runner, prefix: string, choice: VersionChoice, global: string[] = []): Promise<NextVersion> {
+export async function nextVersion(
+  r: Runner,
+  prefix: string,
+  choice: VersionChoice,
+  global: string[] = [],
+): Promise<NextVersion> {
   const out = await r.probe`cog ${global} bump ${bumpArgs(choice)} --dry-run --skip-untracked`;
   const stdout = out.stdout.trim();
   const last = stdout.split("\n").pop()?.trim() ?? "";
   const bare = last.startsWith(prefix) ? last.slice(prefix.length) : last;
   if (out.exitCode === 0 && semver.valid(bare)) return { ok: true, version: bare, tag: `${prefix}${bare}` };
-  const said = out.exitCode === 0 ? lines(stdout) : errorLines(out.stderr) ?? lines(out.stderr.trim() || stdout);
+  const said = out.exitCode === 0 ? lines(stdout) : (errorLines(out.stderr) ?? lines(out.stderr.trim() || stdout));
   const message = said.slice(0, 4).join(" ") || `cog exited ${out.exitCode} without a version`;
   return { ok: false, nothing: out.exitCode === 0, message };
 }
 
-const lines = (text: string): string[] => text.split("\n").map((l) => l.trim()).filter(Boolean);
+const lines = (text: string): string[] =>
+  text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 /**
  * cog's own error, without what came before it: with --skip-untracked cog first prints the dirty
@@ -113,10 +124,14 @@ export function failedHookOutput(stderr: string, max = 6): { hook: string | null
   const hook = named ?? all[start]!.trim().slice(1, -1);
   let lines = all.slice(start + 1, end);
   // Stack traces follow the tool's own words: a Rust backtrace, or the Node wrapper's (git-cliff's npm package).
-  const trace = lines.findIndex((l) => /^(file:\/\/\/|node:internal\/)|^\/\S+\.[cm]?js:\d+$|^\s*(Stack|stack) backtrace:/.test(l));
+  const trace = lines.findIndex((l) =>
+    /^(file:\/\/\/|node:internal\/)|^\/\S+\.[cm]?js:\d+$|^\s*(Stack|stack) backtrace:/.test(l),
+  );
   if (trace !== -1) lines = lines.slice(0, trace);
   lines = lines.map((l) => l.trim()).filter(Boolean);
   // From the first line that says what went wrong; else the hook's last lines.
-  const first = lines.findIndex((l) => /error|panicked|fail|could not|cannot|not found|denied|refused|invalid/i.test(l));
+  const first = lines.findIndex((l) =>
+    /error|panicked|fail|could not|cannot|not found|denied|refused|invalid/i.test(l),
+  );
   return { hook, lines: first === -1 ? lines.slice(-max) : lines.slice(first, first + max) };
 }

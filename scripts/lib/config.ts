@@ -4,11 +4,11 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse as parseToml } from "smol-toml";
+import { originDefaultBranch } from "./branch.ts";
 import { StartError } from "./cli.ts";
 import { configValue } from "./git.ts";
 import type { Runner } from "./run.ts";
-import { originDefaultBranch } from "./branch.ts";
-import { pickSettings, type Problem, type SettingName } from "./settings.ts";
+import { type Problem, pickSettings, type SettingName } from "./settings.ts";
 import { inferTagPrefix, type PrefixGuess } from "./tag-prefix.ts";
 import { readTopology, type Topology } from "./topology.ts";
 
@@ -98,7 +98,10 @@ export function parseRemoteUrl(url: string): { host: string; owner: string; name
   try {
     const u = new URL(url);
     if (!["https:", "http:", "ssh:", "git:"].includes(u.protocol)) return null;
-    const parts = u.pathname.replace(/^\/+|\/+$/g, "").replace(/\.git$/, "").split("/");
+    const parts = u.pathname
+      .replace(/^\/+|\/+$/g, "")
+      .replace(/\.git$/, "")
+      .split("/");
     if (parts.length !== 2 || !parts[0] || !parts[1]) return null;
     return { host: u.hostname, owner: parts[0], name: parts[1] };
   } catch {
@@ -113,7 +116,10 @@ export async function resolveRepository(r: Runner, env: NodeJS.ProcessEnv): Prom
   if (fromEnv) {
     const [owner, name, ...rest] = fromEnv.split("/");
     if (!owner || !name || rest.length || !NAME.test(owner) || !NAME.test(name)) {
-      throw new StartError(`GITHUB_REPOSITORY=${JSON.stringify(fromEnv)} is not owner/name`, "set GITHUB_REPOSITORY to owner/name, e.g. acme/gateway, or unset it to use origin");
+      throw new StartError(
+        `GITHUB_REPOSITORY=${JSON.stringify(fromEnv)} is not owner/name`,
+        "set GITHUB_REPOSITORY to owner/name, e.g. acme/gateway, or unset it to use origin",
+      );
     }
     return { owner, name, source: "GITHUB_REPOSITORY" };
   }
@@ -167,17 +173,40 @@ const asTable = (v: unknown): Record<string, unknown> | null =>
 function stringList(value: unknown, file: string, key: string, problems: Problem[]): string[] {
   if (value === undefined) return [];
   if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value as string[];
-  problems.push({ file, key, message: `${key} in ${file} must be a list of strings`, fix: `write ${key} = ["..."] in ${file}` });
+  problems.push({
+    file,
+    key,
+    message: `${key} in ${file} must be a list of strings`,
+    fix: `write ${key} = ["..."] in ${file}`,
+  });
   return [];
 }
 
 // cog 7's top-level settings (cocogitto crates/cocogitto/src/settings/mod.rs, deny_unknown_fields).
 const COG_KEYS = new Set([
-  "from_latest_tag", "ignore_merge_commits", "ignore_fixup_commits", "disable_changelog", "disable_bump_commit",
-  "generate_mono_repository_global_tag", "generate_mono_repository_package_tags", "monorepo_version_separator",
-  "branch_whitelist", "tag_prefix", "pre", "skip_ci", "skip_untracked", "pre_bump_hooks", "post_bump_hooks",
-  "pre_package_bump_hooks", "post_package_bump_hooks", "git_hooks", "commit_types", "changelog", "bump_profiles",
-  "monorepo", "scopes",
+  "from_latest_tag",
+  "ignore_merge_commits",
+  "ignore_fixup_commits",
+  "disable_changelog",
+  "disable_bump_commit",
+  "generate_mono_repository_global_tag",
+  "generate_mono_repository_package_tags",
+  "monorepo_version_separator",
+  "branch_whitelist",
+  "tag_prefix",
+  "pre",
+  "skip_ci",
+  "skip_untracked",
+  "pre_bump_hooks",
+  "post_bump_hooks",
+  "pre_package_bump_hooks",
+  "post_package_bump_hooks",
+  "git_hooks",
+  "commit_types",
+  "changelog",
+  "bump_profiles",
+  "monorepo",
+  "scopes",
 ]);
 
 function readCog(root: string, problems: Problem[]): CogSettings | null {
@@ -186,11 +215,21 @@ function readCog(root: string, problems: Problem[]): CogSettings | null {
   if (!data) return null;
   const prefix = data.tag_prefix ?? "";
   if (typeof prefix !== "string" || /[\s~^:?*[\\]/.test(prefix)) {
-    problems.push({ file: "cog.toml", key: "tag_prefix", message: `tag_prefix in cog.toml must be a string usable in a tag name, not ${JSON.stringify(prefix)}`, fix: 'set tag_prefix = "v" in cog.toml' });
+    problems.push({
+      file: "cog.toml",
+      key: "tag_prefix",
+      message: `tag_prefix in cog.toml must be a string usable in a tag name, not ${JSON.stringify(prefix)}`,
+      fix: 'set tag_prefix = "v" in cog.toml',
+    });
   }
   const disable = data.disable_changelog ?? false;
   if (typeof disable !== "boolean") {
-    problems.push({ file: "cog.toml", key: "disable_changelog", message: "disable_changelog in cog.toml must be true or false", fix: "set disable_changelog = true in cog.toml" });
+    problems.push({
+      file: "cog.toml",
+      key: "disable_changelog",
+      message: "disable_changelog in cog.toml must be true or false",
+      fix: "set disable_changelog = true in cog.toml",
+    });
   }
   const changelogPath = asTable(data.changelog)?.path;
   return {
@@ -214,7 +253,10 @@ function readCliff(root: string, problems: Problem[]): CliffSettings | null {
   if (!data) return null;
   const output = asTable(data.changelog)?.output;
   const pattern = asTable(data.git)?.tag_pattern;
-  return { output: typeof output === "string" ? output : null, tagPattern: typeof pattern === "string" ? pattern : null };
+  return {
+    output: typeof output === "string" ? output : null,
+    tagPattern: typeof pattern === "string" ? pattern : null,
+  };
 }
 
 /** Expands Cargo's `members` entries; only a trailing `*` segment is a glob, as in practice. */
@@ -225,7 +267,8 @@ function expandMembers(root: string, patterns: string[]): string[] {
       const parent = join(root, pattern.slice(0, -2));
       if (!existsSync(parent)) continue;
       for (const entry of readdirSync(parent, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-        if (entry.isDirectory() && existsSync(join(parent, entry.name, "Cargo.toml"))) dirs.push(relative(root, join(parent, entry.name)));
+        if (entry.isDirectory() && existsSync(join(parent, entry.name, "Cargo.toml")))
+          dirs.push(relative(root, join(parent, entry.name)));
       }
     } else {
       dirs.push(pattern);
@@ -247,18 +290,33 @@ function readWorkspace(root: string, problems: Problem[]): Workspace {
       const release = asTable(asTable(asTable(pkg.metadata)?.release))?.release;
       if (release === false) return;
       const inherits = asTable(pkg.version)?.workspace === true;
-      const version = inherits ? (typeof workspaceVersion === "string" ? workspaceVersion : null) : typeof pkg.version === "string" ? pkg.version : null;
+      const version = inherits
+        ? typeof workspaceVersion === "string"
+          ? workspaceVersion
+          : null
+        : typeof pkg.version === "string"
+          ? pkg.version
+          : null;
       members.push({ name: String(pkg.name ?? manifest), manifest, version, inheritsVersion: inherits });
     };
     readMember("Cargo.toml", cargo);
     if (workspace) {
       const excluded = new Set(stringList(workspace.exclude, "Cargo.toml", "workspace.exclude", problems));
-      for (const dir of expandMembers(root, stringList(workspace.members, "Cargo.toml", "workspace.members", problems))) {
+      for (const dir of expandMembers(
+        root,
+        stringList(workspace.members, "Cargo.toml", "workspace.members", problems),
+      )) {
         if (excluded.has(dir) || dir === ".") continue;
         const manifest = `${dir}/Cargo.toml`;
         const member = readToml(root, manifest);
         if (member.problem) problems.push(member.problem);
-        else if (!member.data) problems.push({ file: "Cargo.toml", key: "workspace.members", message: `workspace member ${dir} has no Cargo.toml`, fix: `add ${manifest} or remove ${dir} from [workspace] members` });
+        else if (!member.data)
+          problems.push({
+            file: "Cargo.toml",
+            key: "workspace.members",
+            message: `workspace member ${dir} has no Cargo.toml`,
+            fix: `add ${manifest} or remove ${dir} from [workspace] members`,
+          });
         else readMember(manifest, member.data);
       }
     }
@@ -268,9 +326,18 @@ function readWorkspace(root: string, problems: Problem[]): Workspace {
   if (existsSync(pkgPath)) {
     try {
       const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { name?: unknown; version?: unknown };
-      return { kind: "npm", name: String(pkg.name ?? "package"), version: typeof pkg.version === "string" ? pkg.version : null };
+      return {
+        kind: "npm",
+        name: String(pkg.name ?? "package"),
+        version: typeof pkg.version === "string" ? pkg.version : null,
+      };
     } catch (error) {
-      problems.push({ file: "package.json", key: "(syntax)", message: `package.json is not valid JSON: ${(error as Error).message}`, fix: "fix the syntax of package.json" });
+      problems.push({
+        file: "package.json",
+        key: "(syntax)",
+        message: `package.json is not valid JSON: ${(error as Error).message}`,
+        fix: "fix the syntax of package.json",
+      });
     }
   }
   return { kind: "none" };
@@ -317,7 +384,11 @@ export async function loadConfig(r: Runner, root: string, env: NodeJS.ProcessEnv
     topology,
     cog,
     cliff,
-    workflowPaths: pick("RELEASE_WORKFLOW", null, "default (every workflow under .github/workflows the tag starts)")?.split(",").map((p) => p.trim()).filter(Boolean) ?? null,
+    workflowPaths:
+      pick("RELEASE_WORKFLOW", null, "default (every workflow under .github/workflows the tag starts)")
+        ?.split(",")
+        .map((p) => p.trim())
+        .filter(Boolean) ?? null,
     docs: (pick("RELEASE_DOCS", null, "default") ?? DEFAULT_DOCS.join(",")).split(",").map((g) => g.trim()),
     generate: pick("RELEASE_GENERATE", null, "default (none)"),
     registryUrl: pick("RELEASE_REGISTRY_URL", null, "default (the image's own registry)"),
@@ -329,7 +400,11 @@ export async function loadConfig(r: Runner, root: string, env: NodeJS.ProcessEnv
 }
 
 /** RELEASE_BRANCH, else origin's default branch, else `main` (preflight then asks GitHub). */
-async function releaseBranch(r: Runner, setting: { value: string; source: string } | undefined, sources: Record<string, string>): Promise<{ branch: string; defaultBranch: string | null }> {
+async function releaseBranch(
+  r: Runner,
+  setting: { value: string; source: string } | undefined,
+  sources: Record<string, string>,
+): Promise<{ branch: string; defaultBranch: string | null }> {
   const found = await originDefaultBranch(r);
   const defaultBranch = found.branch;
   if (setting) {
@@ -348,7 +423,12 @@ async function releaseBranch(r: Runner, setting: { value: string; source: string
 export const DEFAULT_BRANCH_SOURCE = "default: main, as origin's default branch is not known";
 
 /** cog.toml's tag_prefix; when it sets none, the prefix the history's release tags carry. */
-async function tagPrefixOf(r: Runner, cog: CogSettings | null, cliff: CliffSettings | null, sources: Record<string, string>): Promise<{ tagPrefix: string; inferredPrefix: PrefixGuess | null }> {
+async function tagPrefixOf(
+  r: Runner,
+  cog: CogSettings | null,
+  cliff: CliffSettings | null,
+  sources: Record<string, string>,
+): Promise<{ tagPrefix: string; inferredPrefix: PrefixGuess | null }> {
   if (cog?.tagPrefixSet) {
     sources.tag_prefix = "cog.toml tag_prefix";
     return { tagPrefix: cog.tagPrefix, inferredPrefix: null };

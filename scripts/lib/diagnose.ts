@@ -1,21 +1,22 @@
 // Where a release stands, decided from the world (DESIGN.md, "State comes from the world"): the
 // local and remote tag, the GitHub release, the tag workflow's run, the registry, the working tree
 // and cog's stashes. The first state in the table that holds wins.
-import { summarise } from "./output.ts";
+
 import { parse as parseToml } from "smol-toml";
-import type { Config } from "./config.ts";
-import type { GitHub } from "./github.ts";
 import { findSection } from "./changelog.ts";
+import type { Config } from "./config.ts";
 import { commitOf, isAncestor, remoteTags, showFile, statusLines } from "./git.ts";
+import type { GitHub } from "./github.ts";
 import { readTree, statusPath } from "./hook-output.ts";
-import { readJournal, type Journal } from "./journal.ts";
+import { type Journal, readJournal } from "./journal.ts";
+import { summarise } from "./output.ts";
 import { reviewReleaseCommit } from "./release-commit.ts";
 import type { Runner } from "./run.ts";
 import { latestTag, versionOf } from "./tags.ts";
-import { inspectImage, type ImageFacts } from "./verify/image-checks.ts";
-import { findRelease, type ReleaseFacts } from "./verify/release-checks.ts";
+import { type ImageFacts, inspectImage } from "./verify/image-checks.ts";
 import type { RegistryAccess } from "./verify/registry-access.ts";
-import { findRun, failedJobs, type RunFacts } from "./verify/workflow-checks.ts";
+import { findRelease, type ReleaseFacts } from "./verify/release-checks.ts";
+import { failedJobs, findRun, type RunFacts } from "./verify/workflow-checks.ts";
 import type { TagWorkflows } from "./workflow/index.ts";
 
 export const STATES = [
@@ -122,11 +123,17 @@ async function hooksAt(r: Runner, rev: string): Promise<string[] | null> {
 async function stashFacts(r: Runner, entry: string | undefined): Promise<StashFacts | null> {
   if (!entry) return null;
   const ref = entry.split("\t")[0]!;
-  const [files, base] = await Promise.all([r.probe`git stash show --name-only ${ref}`, r.probe`git rev-parse --verify --quiet ${`${ref}^1`}`]);
+  const [files, base] = await Promise.all([
+    r.probe`git stash show --name-only ${ref}`,
+    r.probe`git rev-parse --verify --quiet ${`${ref}^1`}`,
+  ]);
   const baseSha = base.exitCode === 0 ? base.stdout.trim() : null;
   return {
     ref,
-    files: files.stdout.split("\n").map((l) => l.trim()).filter(Boolean),
+    files: files.stdout
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean),
     base: baseSha,
     hooksAtBase: baseSha ? await hooksAt(r, baseSha) : null,
   };
@@ -137,7 +144,10 @@ async function branchOnOrigin(r: Runner, branch: string): Promise<string | null>
   return out.exitCode === 0 ? out.stdout.split(/\s+/)[0] || null : null;
 }
 
-async function registryFacts(input: DiagnoseInput, workflow: TagWorkflows): Promise<Pick<Facts, "images" | "artifacts">> {
+async function registryFacts(
+  input: DiagnoseInput,
+  workflow: TagWorkflows,
+): Promise<Pick<Facts, "images" | "artifacts">> {
   const [images, artifacts] = await Promise.all([
     Promise.all(
       workflow.images.map(async (image) => {
@@ -170,11 +180,19 @@ async function untaggedReleaseCommit(r: Runner, tag: string, journal: Journal | 
 }
 
 /** Is origin's tag a release commit of this version on origin's branch? Its objects are fetched (no ref changes) to tell. */
-async function remoteRelease(r: Runner, tag: string, version: string, remoteCommit: string, branchTip: string | null, branch: string): Promise<boolean> {
+async function remoteRelease(
+  r: Runner,
+  tag: string,
+  version: string,
+  remoteCommit: string,
+  branchTip: string | null,
+  branch: string,
+): Promise<boolean> {
   if (!branchTip) return false;
   const have = async (sha: string) => (await r.probe`git cat-file -e ${`${sha}^{commit}`}`).exitCode === 0;
   if (!(await have(remoteCommit)) || !(await have(branchTip))) {
-    await r.with({ timeout: "120s" }).probe`git fetch --quiet --no-tags --no-write-fetch-head origin ${`refs/tags/${tag}`} ${`refs/heads/${branch}`}`;
+    await r.with({ timeout: "120s" })
+      .probe`git fetch --quiet --no-tags --no-write-fetch-head origin ${`refs/tags/${tag}`} ${`refs/heads/${branch}`}`;
   }
   if (!(await have(remoteCommit)) || !(await isAncestor(r, remoteCommit, branchTip))) return false;
   const changelog = await showFile(r, remoteCommit, "CHANGELOG.md");
@@ -202,8 +220,12 @@ export async function gatherFacts(input: DiagnoseInput): Promise<Facts> {
   const [review, stash, commitOnOrigin, remoteIsRelease] = await Promise.all([
     ours ? reviewReleaseCommit(r, config, ours, version) : Promise.resolve(null),
     stashFacts(r, stashes[0]),
-    ours && originBranch ? r.probe`git merge-base --is-ancestor ${ours} ${originBranch}`.then((o) => o.exitCode === 0) : Promise.resolve(false),
-    remoteCommit && remoteCommit !== ours ? remoteRelease(r, tag, version, remoteCommit, originBranch, config.branch) : Promise.resolve(false),
+    ours && originBranch
+      ? r.probe`git merge-base --is-ancestor ${ours} ${originBranch}`.then((o) => o.exitCode === 0)
+      : Promise.resolve(false),
+    remoteCommit && remoteCommit !== ours
+      ? remoteRelease(r, tag, version, remoteCommit, originBranch, config.branch)
+      : Promise.resolve(false),
   ]);
   // The tree matters only while the release is local: then its hooks are run again to tell their
   // output from anyone's edits. A finished release is not undone by a later edit.
@@ -211,15 +233,25 @@ export async function gatherFacts(input: DiagnoseInput): Promise<Facts> {
   const localOnly = !remoteCommit && !commitOnOrigin;
   const tree =
     dirty.length && localOnly && (headIsTag || (!ours && journal))
-      ? await readTree(r, config, { rev: headIsTag ? ours! : "HEAD", version, tag, latestTag: await latestTag(r, config.tagPrefix, headIsTag ? `${ours}^` : "HEAD") })
+      ? await readTree(r, config, {
+          rev: headIsTag ? ours! : "HEAD",
+          version,
+          tag,
+          latestTag: await latestTag(r, config.tagPrefix, headIsTag ? `${ours}^` : "HEAD"),
+        })
       : { hookOutput: [], otherEdits: dirty.map(statusPath), unproven: null };
   const runCommit = remoteCommit ?? localCommit;
   const workflowExpected = workflows.started.length > 0;
   const runs = runCommit ? await Promise.all(workflows.started.map((w) => findRun(gh, w.path, tag, runCommit))) : [];
   // With several tag workflows, the run that says the most: a missing one, then one not done, then a failed one.
-  const run = runs.includes(null) ? null : (runs.find((x) => x!.status !== "completed") ?? runs.find((x) => x!.conclusion !== "success") ?? runs[0] ?? null);
+  const run = runs.includes(null)
+    ? null
+    : (runs.find((x) => x!.status !== "completed") ?? runs.find((x) => x!.conclusion !== "success") ?? runs[0] ?? null);
   const failed = run && run.status === "completed" && run.conclusion !== "success" ? await failedJobs(gh, run.id) : [];
-  const published = run?.status === "completed" && run.conclusion === "success" && runs.every((x) => x?.conclusion === "success") ? await registryFacts(input, workflows) : { images: [], artifacts: [] };
+  const published =
+    run?.status === "completed" && run.conclusion === "success" && runs.every((x) => x?.conclusion === "success")
+      ? await registryFacts(input, workflows)
+      : { images: [], artifacts: [] };
   return {
     tag,
     version,
@@ -262,8 +294,13 @@ function imageProblem(i: Facts["images"][number]): string | null {
 
 /** What the registry lacks of what the run should have published, one phrase each. */
 export function registryProblems(f: Facts): string[] {
-  const images = f.images.map((i) => ({ ref: i.ref, problem: imageProblem(i) })).filter((i) => i.problem).map((i) => `${i.ref} ${i.problem}`);
-  const artifacts = f.artifacts.filter((a) => !a.digest).map((a) => `${a.ref}:${a.tag} ${a.error ? `cannot be read: ${a.error}` : "is not published"}`);
+  const images = f.images
+    .map((i) => ({ ref: i.ref, problem: imageProblem(i) }))
+    .filter((i) => i.problem)
+    .map((i) => `${i.ref} ${i.problem}`);
+  const artifacts = f.artifacts
+    .filter((a) => !a.digest)
+    .map((a) => `${a.ref}:${a.tag} ${a.error ? `cannot be read: ${a.error}` : "is not published"}`);
   return [...images, ...artifacts];
 }
 
@@ -272,41 +309,94 @@ export function decide(f: Facts): Diagnosis {
   const at = (state: State, reason: string): Diagnosis => ({ state, reason, facts: f });
   const mine = f.localCommit ?? f.untaggedCommit;
 
-  if (f.stashes.length && !mine) return at("bump-stashed", `a pre-bump hook failed and cog stashed what the hooks had written (${f.stashes[0]!.replace("\t", ": ")}); no release commit was made`);
+  if (f.stashes.length && !mine)
+    return at(
+      "bump-stashed",
+      `a pre-bump hook failed and cog stashed what the hooks had written (${f.stashes[0]!.replace("\t", ": ")}); no release commit was made`,
+    );
   // Someone released this version from another clone: theirs is published, ours is a duplicate.
   if (f.remoteCommit && mine && f.remoteCommit !== mine && f.remoteIsRelease) {
-    return at("released-elsewhere", `${f.tag} on origin is ${short(f.remoteCommit)}, a release commit of ${f.version} on origin's release branch, made in another clone; the local release commit ${short(mine)} is a duplicate that was never pushed`);
+    return at(
+      "released-elsewhere",
+      `${f.tag} on origin is ${short(f.remoteCommit)}, a release commit of ${f.version} on origin's release branch, made in another clone; the local release commit ${short(mine)} is a duplicate that was never pushed`,
+    );
   }
   if (f.untaggedCommit && !f.remoteCommit) {
-    return at("commit-not-tagged", `HEAD ${short(f.untaggedCommit)} is cog's release commit for ${f.tag}, but it has no tag: the release stopped between cog's commit and its tag`);
+    return at(
+      "commit-not-tagged",
+      `HEAD ${short(f.untaggedCommit)} is cog's release commit for ${f.tag}, but it has no tag: the release stopped between cog's commit and its tag`,
+    );
   }
-  if (f.localCommit && f.commitProblems.length) return at("local-changes-failed", `the release commit ${short(f.localCommit)} is incomplete: ${f.commitProblems.join("; ")}`);
+  if (f.localCommit && f.commitProblems.length)
+    return at(
+      "local-changes-failed",
+      `the release commit ${short(f.localCommit)} is incomplete: ${f.commitProblems.join("; ")}`,
+    );
   if (f.localCommit && f.headIsTag && f.hookOutput.length && !f.remoteCommit && !f.commitOnOrigin) {
-    return at("local-changes-failed", `the tree holds ${f.tag}'s uncommitted hook output (${summarise(f.hookOutput)}) next to its release commit`);
+    return at(
+      "local-changes-failed",
+      `the tree holds ${f.tag}'s uncommitted hook output (${summarise(f.hookOutput)}) next to its release commit`,
+    );
   }
   if (!f.localCommit && f.hookOutput.length && !f.remoteCommit && f.journal) {
-    return at("local-changes-failed", `a release of ${f.tag} stopped inside cog bump, after its hooks wrote and before cog committed: the tree holds its hook output (${summarise(f.hookOutput)})`);
+    return at(
+      "local-changes-failed",
+      `a release of ${f.tag} stopped inside cog bump, after its hooks wrote and before cog committed: the tree holds its hook output (${summarise(f.hookOutput)})`,
+    );
   }
   // A run, or an image built by one, means the tag was used: whatever made it, it is published now.
   const consumed = Boolean(f.run) || f.images.some((i) => i.facts?.digest);
   if (f.remoteCommit && f.localCommit && f.remoteCommit !== f.localCommit) {
-    if (consumed) return at("tag-mismatch", `${f.tag} on origin is ${short(f.remoteCommit)}, not the local release commit ${short(f.localCommit)}, and run ${f.run?.id ?? "?"} already used it`);
-    if (f.release) return at("release-without-tag", `a GitHub release holds ${f.tag} at ${short(f.remoteCommit)} (made by GitHub, not the release commit ${short(f.localCommit)}), and nothing consumed it`);
-    return at("tag-mismatch", `${f.tag} on origin is ${short(f.remoteCommit)}, not the local release commit ${short(f.localCommit)}`);
+    if (consumed)
+      return at(
+        "tag-mismatch",
+        `${f.tag} on origin is ${short(f.remoteCommit)}, not the local release commit ${short(f.localCommit)}, and run ${f.run?.id ?? "?"} already used it`,
+      );
+    if (f.release)
+      return at(
+        "release-without-tag",
+        `a GitHub release holds ${f.tag} at ${short(f.remoteCommit)} (made by GitHub, not the release commit ${short(f.localCommit)}), and nothing consumed it`,
+      );
+    return at(
+      "tag-mismatch",
+      `${f.tag} on origin is ${short(f.remoteCommit)}, not the local release commit ${short(f.localCommit)}`,
+    );
   }
-  if (f.release && !f.remoteCommit) return at("release-without-tag", `a GitHub release${f.release.draft ? " (a draft)" : ""} exists for ${f.tag}, but origin has no ${f.tag} tag`);
-  if (f.localCommit && !f.remoteCommit) return at("authored-not-pushed", `the release commit ${short(f.localCommit)} and ${f.tag} exist only locally`);
-  if (!f.localCommit && !f.remoteCommit) return at("authored-not-pushed", `there is no ${f.tag} yet, locally or on origin`);
-  if (!f.release || f.release.draft) return at("pushed-no-release", `${f.tag} is on origin at ${short(f.remoteCommit)}, but ${f.release ? "its GitHub release is a draft" : "there is no GitHub release"}`);
-  if (f.workflowInvalid) return at("workflow-failed", `the tag workflow at ${f.tag} is invalid, so GitHub cannot run it (startup_failure) and nothing was published: ${f.workflowInvalid}`);
+  if (f.release && !f.remoteCommit)
+    return at(
+      "release-without-tag",
+      `a GitHub release${f.release.draft ? " (a draft)" : ""} exists for ${f.tag}, but origin has no ${f.tag} tag`,
+    );
+  if (f.localCommit && !f.remoteCommit)
+    return at("authored-not-pushed", `the release commit ${short(f.localCommit)} and ${f.tag} exist only locally`);
+  if (!f.localCommit && !f.remoteCommit)
+    return at("authored-not-pushed", `there is no ${f.tag} yet, locally or on origin`);
+  if (!f.release || f.release.draft)
+    return at(
+      "pushed-no-release",
+      `${f.tag} is on origin at ${short(f.remoteCommit)}, but ${f.release ? "its GitHub release is a draft" : "there is no GitHub release"}`,
+    );
+  if (f.workflowInvalid)
+    return at(
+      "workflow-failed",
+      `the tag workflow at ${f.tag} is invalid, so GitHub cannot run it (startup_failure) and nothing was published: ${f.workflowInvalid}`,
+    );
   if (f.workflowExpected) {
     if (!f.run) return at("workflow-running", `no run of the release workflow for ${f.tag} has started yet`);
-    if (f.run.status !== "completed") return at("workflow-running", `run ${f.run.id} (attempt ${f.run.attempt}) is ${f.run.status}`);
-    if (f.run.conclusion !== "success") return at("workflow-failed", `run ${f.run.id} (attempt ${f.run.attempt}) ended ${f.run.conclusion}${f.failedJobs.length ? `: ${f.failedJobs.map((j) => j.name).join(", ")} failed` : ""}`);
+    if (f.run.status !== "completed")
+      return at("workflow-running", `run ${f.run.id} (attempt ${f.run.attempt}) is ${f.run.status}`);
+    if (f.run.conclusion !== "success")
+      return at(
+        "workflow-failed",
+        `run ${f.run.id} (attempt ${f.run.attempt}) ended ${f.run.conclusion}${f.failedJobs.length ? `: ${f.failedJobs.map((j) => j.name).join(", ")} failed` : ""}`,
+      );
     const problems = registryProblems(f);
     if (problems.length) return at("images-missing", `run ${f.run.id} succeeded, but ${problems.join("; ")}`);
   }
-  return at("complete", `${f.tag} is published, ${f.run ? `run ${f.run.id} succeeded` : "no workflow was expected"}${f.images.length ? ", and every image is in the registry" : ""}`);
+  return at(
+    "complete",
+    `${f.tag} is published, ${f.run ? `run ${f.run.id} succeeded` : "no workflow was expected"}${f.images.length ? ", and every image is in the registry" : ""}`,
+  );
 }
 
 export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
@@ -319,10 +409,27 @@ export function evidence(f: Facts): Record<string, unknown> {
     local_tag_commit: f.localCommit,
     remote_tag_commit: f.remoteCommit,
     commit_on_origin: f.commitOnOrigin,
-    release: f.release ? { id: f.release.id, draft: f.release.draft, immutable: f.release.immutable, url: f.release.url } : null,
-    run: f.run ? { id: f.run.id, status: f.run.status, conclusion: f.run.conclusion, attempt: f.run.attempt, created_at: f.run.createdAt, url: f.run.url } : null,
+    release: f.release
+      ? { id: f.release.id, draft: f.release.draft, immutable: f.release.immutable, url: f.release.url }
+      : null,
+    run: f.run
+      ? {
+          id: f.run.id,
+          status: f.run.status,
+          conclusion: f.run.conclusion,
+          attempt: f.run.attempt,
+          created_at: f.run.createdAt,
+          url: f.run.url,
+        }
+      : null,
     failed_jobs: f.failedJobs.map((j) => j.name),
-    images: f.images.map((i) => ({ ref: i.ref, digest: i.facts?.digest ?? null, missing_tags: i.facts?.missingTags ?? [], missing_platforms: i.facts?.missingPlatforms ?? [], error: i.error ?? null })),
+    images: f.images.map((i) => ({
+      ref: i.ref,
+      digest: i.facts?.digest ?? null,
+      missing_tags: i.facts?.missingTags ?? [],
+      missing_platforms: i.facts?.missingPlatforms ?? [],
+      error: i.error ?? null,
+    })),
     artifacts: f.artifacts.map((a) => ({ ref: a.ref, tag: a.tag, digest: a.digest, error: a.error ?? null })),
     dirty_files: f.dirty.map(statusPath),
     cog_stashes: f.stashes,

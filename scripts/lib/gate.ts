@@ -12,14 +12,20 @@ export interface GateAnswer {
 export async function reviewGate(question: string, yes: boolean): Promise<GateAnswer> {
   if (yes) return { ok: true, reason: "--yes" };
   // A GitHub Actions run has no one to answer, whatever its stdin is.
-  if (inActions()) return { ok: false, reason: "in GitHub Actions there is no one to answer the review gate, and --yes was not given" };
+  if (inActions())
+    return {
+      ok: false,
+      reason: "in GitHub Actions there is no one to answer the review gate, and --yes was not given",
+    };
   if (!process.stdin.isTTY) {
     return { ok: false, reason: "no terminal to answer the review gate, and --yes was not given" };
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = (await rl.question(`\n${question} [y/N] `)).trim().toLowerCase();
-    return answer === "y" || answer === "yes" ? { ok: true, reason: "confirmed" } : { ok: false, reason: `answered "${answer || "no"}"` };
+    return answer === "y" || answer === "yes"
+      ? { ok: true, reason: "confirmed" }
+      : { ok: false, reason: `answered "${answer || "no"}"` };
   } finally {
     rl.close();
   }

@@ -2,7 +2,11 @@
 import type { Runner } from "./run.ts";
 
 const text = (o: { stdout: string }) => o.stdout.trim();
-const lines = (o: { stdout: string }) => o.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+const lines = (o: { stdout: string }) =>
+  o.stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 /** The branch HEAD is on, or null when detached. */
 export async function currentBranch(r: Runner): Promise<string | null> {

@@ -50,38 +50,78 @@ export function describeApiError(error: unknown, what: string): { message: strin
   const status = e.status ?? 0;
   const apiMessage = (e.response?.data as { message?: string } | undefined)?.message ?? e.message ?? String(error);
   if (status === 401) {
-    return { message: `${what}: GitHub rejected the token (401 ${apiMessage})`, fix: "the token is wrong, expired or revoked: set a valid GH_TOKEN or GITHUB_TOKEN, or run `gh auth login`" };
+    return {
+      message: `${what}: GitHub rejected the token (401 ${apiMessage})`,
+      fix: "the token is wrong, expired or revoked: set a valid GH_TOKEN or GITHUB_TOKEN, or run `gh auth login`",
+    };
   }
-  if ((status === 403 || status === 429) && (headers["x-ratelimit-remaining"] === "0" || /rate limit/i.test(apiMessage))) {
+  if (
+    (status === 403 || status === 429) &&
+    (headers["x-ratelimit-remaining"] === "0" || /rate limit/i.test(apiMessage))
+  ) {
     const reset = Number(headers["x-ratelimit-reset"]);
-    const when = reset ? new Date(reset * 1000).toISOString() : headers["retry-after"] ? `in ${headers["retry-after"]} s` : "in a minute or so";
-    return { message: `${what}: GitHub's rate limit was reached (${status} ${apiMessage})`, fix: `wait until the limit resets (${when}) and run the command again` };
+    const when = reset
+      ? new Date(reset * 1000).toISOString()
+      : headers["retry-after"]
+        ? `in ${headers["retry-after"]} s`
+        : "in a minute or so";
+    return {
+      message: `${what}: GitHub's rate limit was reached (${status} ${apiMessage})`,
+      fix: `wait until the limit resets (${when}) and run the command again`,
+    };
   }
   if (status === 403) {
     const needs = headers["x-accepted-github-permissions"];
-    return { message: `${what}: the token is not allowed to (403 ${apiMessage})`, fix: needs ? `give the token the ${needs} permission on the repository` : "give the token access to the repository (Contents, Actions and Checks permissions)" };
+    return {
+      message: `${what}: the token is not allowed to (403 ${apiMessage})`,
+      fix: needs
+        ? `give the token the ${needs} permission on the repository`
+        : "give the token access to the repository (Contents, Actions and Checks permissions)",
+    };
   }
   if (status === 404) {
-    return { message: `${what}: not found (404)`, fix: "check GITHUB_REPOSITORY / origin names the right repository, and that the token can see it" };
+    return {
+      message: `${what}: not found (404)`,
+      fix: "check GITHUB_REPOSITORY / origin names the right repository, and that the token can see it",
+    };
   }
   if (status === NOT_JSON_STATUS) {
-    return { message: `${what}: ${apiMessage}`, fix: "GITHUB_API_URL must be GitHub's REST API (https://api.github.com, or https://HOST/api/v3 on GitHub Enterprise Server); check it, and any proxy or captive portal in between" };
+    return {
+      message: `${what}: ${apiMessage}`,
+      fix: "GITHUB_API_URL must be GitHub's REST API (https://api.github.com, or https://HOST/api/v3 on GitHub Enterprise Server); check it, and any proxy or captive portal in between",
+    };
   }
   if (status === UNREACHABLE_STATUS) {
-    return { message: `${what}: ${apiMessage}`, fix: "check the network connection and GITHUB_API_URL, then run the command again" };
+    return {
+      message: `${what}: ${apiMessage}`,
+      fix: "check the network connection and GITHUB_API_URL, then run the command again",
+    };
   }
   if (status >= 500 || status === 0) {
-    return { message: `${what}: GitHub did not answer (${status ? `${status} ` : ""}${apiMessage}) after retries`, fix: "GitHub may be down or unreachable: check https://www.githubstatus.com and your connection, then run the command again" };
+    return {
+      message: `${what}: GitHub did not answer (${status ? `${status} ` : ""}${apiMessage}) after retries`,
+      fix: "GitHub may be down or unreachable: check https://www.githubstatus.com and your connection, then run the command again",
+    };
   }
   // GitHub's own reasons (422 Validation Failed carries them in errors[]), not a pointer elsewhere.
-  const errors = ((e.response?.data as { errors?: ({ message?: string; resource?: string; field?: string; code?: string } | string)[] } | undefined)?.errors ?? []).map((x) =>
-    typeof x === "string" ? x : x.message ?? [x.resource, x.field, x.code].filter(Boolean).join(" "),
-  );
+  const errors = (
+    (
+      e.response?.data as
+        | { errors?: ({ message?: string; resource?: string; field?: string; code?: string } | string)[] }
+        | undefined
+    )?.errors ?? []
+  ).map((x) => (typeof x === "string" ? x : (x.message ?? [x.resource, x.field, x.code].filter(Boolean).join(" "))));
   const reasons = errors.length ? `: ${errors.join("; ")}` : "";
-  return { message: `${what}: GitHub refused it (${status} ${apiMessage}${reasons})`, fix: `fix what GitHub says${reasons ? ` (${errors.join("; ")})` : ""}, then run the command again` };
+  return {
+    message: `${what}: GitHub refused it (${status} ${apiMessage}${reasons})`,
+    fix: `fix what GitHub says${reasons ? ` (${errors.join("; ")})` : ""}, then run the command again`,
+  };
 }
 
-export async function connectGitHub(repository: { owner: string; name: string }, env: NodeJS.ProcessEnv = process.env): Promise<GitHub> {
+export async function connectGitHub(
+  repository: { owner: string; name: string },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<GitHub> {
   const [{ Octokit: Base }, { retry }, { throttling }, { default: Bottleneck }] = await Promise.all([
     import("@octokit/rest"),
     import("@octokit/plugin-retry"),
@@ -94,14 +134,22 @@ export async function connectGitHub(repository: { owner: string; name: string },
   const timeoutMs = loopback ? 2_000 : 30_000;
   const timedFetch: typeof fetch = async (input, init) => {
     try {
-      const res = await fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
+      const res = await fetch(input, {
+        ...init,
+        signal: init?.signal
+          ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)])
+          : AbortSignal.timeout(timeoutMs),
+      });
       return await insistOnJson(res, String(input instanceof Request ? input.url : input), init?.method ?? "GET");
     } catch (error) {
       // An API that cannot be reached at all (no DNS, nothing listening) will not answer a retry
       // either: answer with a status plugin-retry leaves alone, so the user hears it at once.
       const code = (error as { cause?: { code?: string } }).cause?.code ?? "";
       if (UNREACHABLE.has(code)) {
-        return new Response(JSON.stringify({ message: `cannot reach ${baseUrl} (${code})` }), { status: UNREACHABLE_STATUS, headers: { "content-type": "application/json" } });
+        return new Response(JSON.stringify({ message: `cannot reach ${baseUrl} (${code})` }), {
+          status: UNREACHABLE_STATUS,
+          headers: { "content-type": "application/json" },
+        });
       }
       throw error;
     }
@@ -122,12 +170,17 @@ export async function connectGitHub(repository: { owner: string; name: string },
     // Expected 404s and 304s are answers, not errors: callers report what matters.
     log: { debug() {}, info() {}, warn: (m: string) => say.warn(m), error() {} },
     // 429 is left to throttling, which honours Retry-After; plugin-retry would ignore it.
-    retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451, NOT_JSON_STATUS, UNREACHABLE_STATUS], ...(loopback ? { retryAfterBaseValue: 20 } : {}) },
+    retry: {
+      doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451, NOT_JSON_STATUS, UNREACHABLE_STATUS],
+      ...(loopback ? { retryAfterBaseValue: 20 } : {}),
+    },
     throttle: {
       id: `release-kit-${baseUrl}`,
       // Every wait has a bound: a reset a minute away is waited for once; an hour away is reported.
-      onRateLimit: (after: number, _options: unknown, _kit: unknown, retryCount: number) => retryCount < 1 && after <= 60,
-      onSecondaryRateLimit: (after: number, _options: unknown, _kit: unknown, retryCount: number) => retryCount < 2 && after <= 120,
+      onRateLimit: (after: number, _options: unknown, _kit: unknown, retryCount: number) =>
+        retryCount < 1 && after <= 60,
+      onSecondaryRateLimit: (after: number, _options: unknown, _kit: unknown, retryCount: number) =>
+        retryCount < 2 && after <= 120,
       ...fast,
     },
   }) as unknown as Octokit;
@@ -136,14 +189,20 @@ export async function connectGitHub(repository: { owner: string; name: string },
   const noteRate = (headers: Record<string, string | number | undefined> | undefined) => {
     const n = (k: string) => Number(headers?.[k]);
     if (headers && Number.isFinite(n("x-ratelimit-limit")) && Number.isFinite(n("x-ratelimit-remaining"))) {
-      rate = { limit: n("x-ratelimit-limit"), remaining: n("x-ratelimit-remaining"), reset: n("x-ratelimit-reset") || 0 };
+      rate = {
+        limit: n("x-ratelimit-limit"),
+        remaining: n("x-ratelimit-remaining"),
+        reset: n("x-ratelimit-reset") || 0,
+      };
     }
   };
   let announced = false;
   octokit.hook.before("request", () => {
     if (token.token || announced) return;
     announced = true;
-    say.warn(`no GitHub token: reading ${baseUrl} anonymously, within GitHub's limit of ${ANONYMOUS_LIMIT} requests an hour for this address; set GH_TOKEN (or GITHUB_TOKEN) for 5,000`);
+    say.warn(
+      `no GitHub token: reading ${baseUrl} anonymously, within GitHub's limit of ${ANONYMOUS_LIMIT} requests an hour for this address; set GH_TOKEN (or GITHUB_TOKEN) for 5,000`,
+    );
   });
   octokit.hook.after("request", (res) => noteRate(res.headers as Record<string, string | number | undefined>));
   octokit.hook.error("request", (error) => {
@@ -200,5 +259,8 @@ async function insistOnJson(res: Response, url: string, method: string): Promise
   if (!problem) return res;
   const start = text.replace(/\s+/g, " ").trim().slice(0, 60);
   const message = `${method.toUpperCase()} ${url.split("?")[0]} ${problem}${start ? ` ("${start}${text.length > 60 ? "..." : ""}")` : ""}`;
-  return new Response(JSON.stringify({ message }), { status: NOT_JSON_STATUS, headers: { "content-type": "application/json" } });
+  return new Response(JSON.stringify({ message }), {
+    status: NOT_JSON_STATUS,
+    headers: { "content-type": "application/json" },
+  });
 }

@@ -24,7 +24,13 @@ export function shellWord(word: string): string {
 /** A shell command from its words, each quoted as needed. */
 export const sh = (...words: string[]): string => asCommand(words.map(shellWord).join(" "));
 
-export type KitTask = "release" | "release:preflight" | "release:verify" | "release:recover" | "release:rehearse" | "sandbox";
+export type KitTask =
+  | "release"
+  | "release:preflight"
+  | "release:verify"
+  | "release:recover"
+  | "release:rehearse"
+  | "sandbox";
 
 interface Invocation {
   /** How the maintainer started the kit: `mise run`, `npx mise run`, or the launcher's path. */
@@ -43,14 +49,23 @@ export function setInvocation(env: NodeJS.ProcessEnv, repoFlag: string | undefin
     invocation = { via: "mise", repo: null };
     return;
   }
-  const via = env.MISE_TASK_NAME ? (env.npm_command === "exec" || env.npm_lifecycle_event === "npx" ? "npx mise" : "mise") : "launcher";
+  const via = env.MISE_TASK_NAME
+    ? env.npm_command === "exec" || env.npm_lifecycle_event === "npx"
+      ? "npx mise"
+      : "mise"
+    : "launcher";
   invocation = { via, repo: repoFlag === undefined ? null : isAbsolute(repoFlag) ? repoFlag : resolve(cwd, repoFlag) };
 }
 
 /** One of the kit's commands, as the maintainer would type it now: `mise run release:recover -- --tag v1.2.0`. */
 export function kitCommand(task: KitTask, args: string[] = []): string {
   const all = invocation.repo ? [...args, "--repo", invocation.repo] : args;
-  if (invocation.via === "launcher") return sh(join(KIT_ROOT, "scripts", "release-kit"), task === "release" || task === "sandbox" ? task : task.slice("release:".length), ...all);
+  if (invocation.via === "launcher")
+    return sh(
+      join(KIT_ROOT, "scripts", "release-kit"),
+      task === "release" || task === "sandbox" ? task : task.slice("release:".length),
+      ...all,
+    );
   const prefix = invocation.via === "npx mise" ? ["npx", "mise", "run"] : ["mise", "run"];
   return sh(...prefix, task, ...(all.length ? ["--", ...all] : []));
 }

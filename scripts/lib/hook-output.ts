@@ -21,7 +21,12 @@ export interface TreeReading {
 
 /** The path of a `git status --porcelain` line (the new name of a rename). statusLines() trims its
  *  lines, so " M file" arrives as "M file": the status is the first word, not two fixed columns. */
-export const statusPath = (line: string) => line.trim().replace(/^[MADRCUT?!]{1,2}\s+/, "").split(" -> ").pop()!;
+export const statusPath = (line: string) =>
+  line
+    .trim()
+    .replace(/^[MADRCUT?!]{1,2}\s+/, "")
+    .split(" -> ")
+    .pop()!;
 
 /** What cog's pre_bump_hooks are at a commit; the runbook's own steps when it has none (its literal order). */
 async function hooksAt(r: Runner, config: Config, rev: string): Promise<string[]> {
@@ -41,10 +46,22 @@ async function hooksAt(r: Runner, config: Config, rev: string): Promise<string[]
 }
 
 /** cog's placeholders, as cog expands them; null when a hook uses one this cannot know. */
-export function expandHook(hook: string, values: { version: string; tag: string; latest: string | null; latestTag: string | null }): string | null {
+export function expandHook(
+  hook: string,
+  values: { version: string; tag: string; latest: string | null; latestTag: string | null },
+): string | null {
   let unknown = false;
   const out = hook.replace(/\{\{([a-z_]+)(?:\|([^}]*))?\}\}/g, (whole, name: string, fallback: string | undefined) => {
-    const value = name === "version" ? values.version : name === "version_tag" ? values.tag : name === "latest" ? values.latest : name === "latest_tag" ? values.latestTag : undefined;
+    const value =
+      name === "version"
+        ? values.version
+        : name === "version_tag"
+          ? values.tag
+          : name === "latest"
+            ? values.latest
+            : name === "latest_tag"
+              ? values.latestTag
+              : undefined;
     if (value) return value;
     if (value === null && fallback !== undefined) return fallback;
     unknown = true;
@@ -68,24 +85,53 @@ export interface Regeneration {
  * `paths` hold exactly what they write (`contentOf` gives each path's content to compare, null
  * for a deleted file).
  */
-export async function proveHookOutput(r: Runner, config: Config, input: Regeneration, paths: string[], contentOf: (path: string) => Promise<Buffer | null>): Promise<TreeReading> {
+export async function proveHookOutput(
+  r: Runner,
+  config: Config,
+  input: Regeneration,
+  paths: string[],
+  contentOf: (path: string) => Promise<Buffer | null>,
+): Promise<TreeReading> {
   if (!paths.length) return { hookOutput: [], otherEdits: [], unproven: null };
   const latest = input.latestTag ? input.latestTag.slice(config.tagPrefix.length) : null;
-  const hooks = (input.hooks ?? (await hooksAt(r, config, input.rev))).map((h) => ({ hook: h, cmd: expandHook(h, { version: input.version, tag: input.tag, latest, latestTag: input.latestTag }) }));
+  const hooks = (input.hooks ?? (await hooksAt(r, config, input.rev))).map((h) => ({
+    hook: h,
+    cmd: expandHook(h, { version: input.version, tag: input.tag, latest, latestTag: input.latestTag }),
+  }));
   const unknown = hooks.find((h) => h.cmd === null);
-  if (unknown) return { hookOutput: [], otherEdits: paths, unproven: `the hook \`${unknown.hook}\` uses a placeholder release-kit cannot fill in` };
+  if (unknown)
+    return {
+      hookOutput: [],
+      otherEdits: paths,
+      unproven: `the hook \`${unknown.hook}\` uses a placeholder release-kit cannot fill in`,
+    };
 
   const scratch = mkdtempSync(join(tmpdir(), "release-kit-hooks-"));
   const tree = join(scratch, "tree");
   try {
     const added = await r.probe`git worktree add --detach --quiet ${tree} ${input.rev}`;
-    if (added.exitCode !== 0) return { hookOutput: [], otherEdits: paths, unproven: `cannot make a worktree of ${input.rev.slice(0, 7)}: ${added.stderr.trim()}` };
+    if (added.exitCode !== 0)
+      return {
+        hookOutput: [],
+        otherEdits: paths,
+        unproven: `cannot make a worktree of ${input.rev.slice(0, 7)}: ${added.stderr.trim()}`,
+      };
     const inTree = r.with({ cwd: tree, timeout: "300s" });
     for (const { hook, cmd } of hooks) {
       const ran = await inTree.probe`sh -c ${cmd}`;
-      if (ran.exitCode !== 0) return { hookOutput: [], otherEdits: paths, unproven: `running \`${hook}\` again failed (exit ${ran.exitCode}): ${(ran.stderr || ran.stdout).trim().split("\n").pop() ?? ""}` };
+      if (ran.exitCode !== 0)
+        return {
+          hookOutput: [],
+          otherEdits: paths,
+          unproven: `running \`${hook}\` again failed (exit ${ran.exitCode}): ${(ran.stderr || ran.stdout).trim().split("\n").pop() ?? ""}`,
+        };
     }
-    const written = new Set((await inTree.read`git status --porcelain=v1 --untracked-files=all`).stdout.split("\n").filter(Boolean).map(statusPath));
+    const written = new Set(
+      (await inTree.read`git status --porcelain=v1 --untracked-files=all`).stdout
+        .split("\n")
+        .filter(Boolean)
+        .map(statusPath),
+    );
     const proven: string[] = [];
     for (const path of paths) {
       if (!written.has(path)) continue;

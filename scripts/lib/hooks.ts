@@ -2,8 +2,8 @@
 // parsed with mvdan/sh's parser (the workflow reader's), and judged by the commands it runs, not by
 // the words it happens to contain (`echo git push` pushes nothing; `sh -c 'git push'` does).
 import { posix } from "node:path";
-import { shellSyntax } from "./workflow/libraries.ts";
 import { publishedBy } from "./workflow/commands.ts";
+import { shellSyntax } from "./workflow/libraries.ts";
 import { readScript, type ShellCommand } from "./workflow/shell.ts";
 
 export interface ParsedHook {
@@ -62,7 +62,7 @@ function gitSubcommand(args: (string | null)[]): { sub: string | null; rest: (st
   while (i < args.length) {
     const a = args[i];
     if (a === "-C" || a === "-c" || a === "--git-dir" || a === "--work-tree" || a === "--namespace") i += 2;
-    else if (a && a.startsWith("-")) i++;
+    else if (a?.startsWith("-")) i++;
     else break;
   }
   return { sub: args[i] ?? null, rest: args.slice(i + 1) };
@@ -87,14 +87,20 @@ async function actsOnTheWorld(c: ShellCommand): Promise<string | null> {
     if (sub === "push" && !rest.includes("--dry-run") && !rest.includes("-n")) return "pushes to a remote";
     return null;
   }
-  if (tool === "gh" && argv[1] === "release" && ["create", "edit", "upload", "delete", "delete-asset"].includes(argv[2] ?? "")) return `${argv[2] === "create" ? "creates" : "changes"} a GitHub release`;
+  if (
+    tool === "gh" &&
+    argv[1] === "release" &&
+    ["create", "edit", "upload", "delete", "delete-asset"].includes(argv[2] ?? "")
+  )
+    return `${argv[2] === "create" ? "creates" : "changes"} a GitHub release`;
   const release = cargoReleaseArgs(argv);
   if (release) {
     const step = release.find((a) => a !== null && !a.startsWith("-"));
     if (step === "publish") return "publishes the crates";
     if (step === "push") return "pushes to a remote";
     const executes = release.includes("--execute") || release.includes("-x");
-    if (executes && (step === undefined || !CARGO_RELEASE_STEPS.has(step ?? ""))) return "runs a whole cargo-release release: it publishes the crates, tags and pushes";
+    if (executes && (step === undefined || !CARGO_RELEASE_STEPS.has(step ?? "")))
+      return "runs a whole cargo-release release: it publishes the crates, tags and pushes";
     return null;
   }
   const found = await publishedBy(c, { readFile: async () => null, packaged: new Map() });
@@ -102,7 +108,8 @@ async function actsOnTheWorld(c: ShellCommand): Promise<string | null> {
   if (tool === "cargo") return "publishes to crates.io";
   if (tool === "npm" || tool === "pnpm" || tool === "yarn") return "publishes to the npm registry";
   if (["twine", "poetry", "uv", "flit", "hatch"].includes(tool ?? "")) return "uploads to PyPI";
-  if (["docker", "podman", "crane", "skopeo", "regctl", "oras", "helm"].includes(tool ?? "")) return "pushes to a registry";
+  if (["docker", "podman", "crane", "skopeo", "regctl", "oras", "helm"].includes(tool ?? ""))
+    return "pushes to a registry";
   if (tool === "gh") return "uploads files to a GitHub release";
   return "publishes";
 }
@@ -133,12 +140,19 @@ export function commandOf(parsed: ParsedHook, tool: string): ShellCommand | null
 }
 
 /** A hook's cargo-release command: `cargo release ...`, or the `cargo-release` binary (with or without its `release` subcommand). */
-export function cargoReleaseCommand(parsed: ParsedHook): { binary: "cargo" | "cargo-release"; subcommand: boolean; args: (string | null)[] } | null {
+export function cargoReleaseCommand(
+  parsed: ParsedHook,
+): { binary: "cargo" | "cargo-release"; subcommand: boolean; args: (string | null)[] } | null {
   for (const c of parsed.commands) {
     const argv = unwrapped(c.argv);
     const tool = base(argv[0]);
     if (tool === "cargo" && argv[1] === "release") return { binary: "cargo", subcommand: true, args: argv.slice(2) };
-    if (tool === "cargo-release") return { binary: "cargo-release", subcommand: argv[1] === "release", args: argv.slice(argv[1] === "release" ? 2 : 1) };
+    if (tool === "cargo-release")
+      return {
+        binary: "cargo-release",
+        subcommand: argv[1] === "release",
+        args: argv.slice(argv[1] === "release" ? 2 : 1),
+      };
   }
   return null;
 }
@@ -181,7 +195,8 @@ export function cliffHookOf(parsed: ParsedHook): CliffHook | null {
     const a = args[i] ?? "";
     const next = args[i + 1];
     const valueOf = (long: string, short: string | null): string | null | undefined => {
-      if (a === long || (short && a === short)) return typeof next === "string" && (next === "-" || !next.startsWith("-")) ? next : null;
+      if (a === long || (short && a === short))
+        return typeof next === "string" && (next === "-" || !next.startsWith("-")) ? next : null;
       if (a.startsWith(`${long}=`)) return a.slice(long.length + 1);
       if (short && a.startsWith(short) && !a.startsWith("--") && a.length > short.length) return a.slice(short.length);
       return undefined;

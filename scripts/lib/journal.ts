@@ -1,6 +1,6 @@
 // What the world cannot tell about a release in progress: the version chosen, the commit it
 // started from, ids and URLs. Kept in .git/release-kit/<tag>.json, never committed.
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { redactDeep } from "./redact.ts";
 
@@ -29,10 +29,12 @@ export function readJournal(gitDir: string, tag: string): Journal | null {
 
 export function writeJournal(gitDir: string, journal: Journal): void {
   mkdirSync(dirOf(gitDir), { recursive: true });
-  writeFileSync(fileOf(gitDir, journal.tag), JSON.stringify(redactDeep(journal), null, 2) + "\n");
+  writeFileSync(fileOf(gitDir, journal.tag), `${JSON.stringify(redactDeep(journal), null, 2)}\n`);
 }
 
 export function journaledTags(gitDir: string): string[] {
   if (!existsSync(dirOf(gitDir))) return [];
-  return readdirSync(dirOf(gitDir)).filter((f) => f.endsWith(".json")).map((f) => decodeURIComponent(f.slice(0, -5)));
+  return readdirSync(dirOf(gitDir))
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => decodeURIComponent(f.slice(0, -5)));
 }

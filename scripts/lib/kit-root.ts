@@ -8,7 +8,11 @@ import { fileURLToPath } from "node:url";
 function find(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     const manifest = join(dir, "package.json");
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "release-kit") return dir;
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "release-kit"
+    )
+      return dir;
     if (dirname(dir) === dir) throw new Error(`cannot find release-kit's package.json above ${from}`);
   }
 }

@@ -55,7 +55,11 @@ function age(started: string | undefined): string {
   const ms = started ? Date.now() - Date.parse(started) : NaN;
   if (!Number.isFinite(ms)) return "at an unknown time";
   const minutes = Math.round(ms / 60_000);
-  return minutes < 1 ? "less than a minute ago" : minutes < 120 ? `${minutes} min ago` : `${Math.round(minutes / 60)} h ago`;
+  return minutes < 1
+    ? "less than a minute ago"
+    : minutes < 120
+      ? `${minutes} min ago`
+      : `${Math.round(minutes / 60)} h ago`;
 }
 
 function readHolder(path: string): Holder | null | "gone" {
@@ -122,7 +126,13 @@ export function acquireLock(gitDir: string, command: string, warn: (text: string
   const dir = join(gitDir, "release-kit");
   mkdirSync(dir, { recursive: true });
   const path = join(dir, "lock");
-  const mine = JSON.stringify({ pid: process.pid, pidStart: processStart(process.pid), host: hostname(), command, started: new Date().toISOString() });
+  const mine = JSON.stringify({
+    pid: process.pid,
+    pidStart: processStart(process.pid),
+    host: hostname(),
+    command,
+    started: new Date().toISOString(),
+  });
   let unreadable = 0;
   let tookOver: Holder | null = null;
   for (let attempt = 0; ; attempt++) {
@@ -139,7 +149,10 @@ export function acquireLock(gitDir: string, command: string, warn: (text: string
     const who = `another release-kit ${holder.command ?? "command"} (pid ${holder.pid ?? "?"}${holder.host ? ` on ${holder.host}` : ""}, started ${age(holder.started)})`;
     const shown = relative(process.cwd(), path).startsWith("..") ? path : relative(process.cwd(), path);
     if (state === "alive") {
-      throw new StartError(`${who} is working on this repository`, `wait for it to finish (two releases at once would race on the same tag); if you are sure it is gone, remove ${shown}`);
+      throw new StartError(
+        `${who} is working on this repository`,
+        `wait for it to finish (two releases at once would race on the same tag); if you are sure it is gone, remove ${shown}`,
+      );
     }
     if (state === "unknown") {
       throw new StartError(
@@ -147,13 +160,19 @@ export function acquireLock(gitDir: string, command: string, warn: (text: string
         `if no release-kit runs there any more, remove ${shown} and run again`,
       );
     }
-    if (attempt > 20) throw new StartError("could not take the release lock in .git/release-kit/lock", "another run keeps taking it; wait for it to finish, then run again");
+    if (attempt > 20)
+      throw new StartError(
+        "could not take the release lock in .git/release-kit/lock",
+        "another run keeps taking it; wait for it to finish, then run again",
+      );
     if (retire(path, holder)) tookOver = holder;
   }
   // The state of a release comes from the world, not from the process that died, so taking over
   // is safe; saying so is what matters. Said only by the run that goes on.
   if (tookOver) {
-    warn(`a release-kit ${tookOver.command ?? "command"} (pid ${tookOver.pid ?? "?"}, started ${tookOver.started ?? "?"}) stopped without finishing; taking over its lock (${path}) and continuing from what the repository and GitHub show`);
+    warn(
+      `a release-kit ${tookOver.command ?? "command"} (pid ${tookOver.pid ?? "?"}, started ${tookOver.started ?? "?"}) stopped without finishing; taking over its lock (${path}) and continuing from what the repository and GitHub show`,
+    );
   }
   let released = false;
   const release = () => {

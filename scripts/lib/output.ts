@@ -45,7 +45,7 @@ export function render(line: string): string {
 }
 
 export function write(line = ""): void {
-  process.stderr.write(render(line) + "\n");
+  process.stderr.write(`${render(line)}\n`);
 }
 
 export const say = {
@@ -63,7 +63,7 @@ export const say = {
  * its JSON escape: the same document, in which a GitHub Actions runner finds no `##[command]`.
  */
 export function emitJson(doc: unknown): void {
-  process.stdout.write(plain(JSON.stringify(redactDeep(doc), null, 2)).replaceAll("##[", "##\\u005b") + "\n");
+  process.stdout.write(`${plain(JSON.stringify(redactDeep(doc), null, 2)).replaceAll("##[", "##\\u005b")}\n`);
 }
 
 const VERDICT: Record<CheckStatus, (t: string) => string> = {
@@ -120,13 +120,16 @@ export function printCheckTable(checks: CheckResult[]): void {
   const width = lineWidth();
   const idWidth = Math.max(5, ...checks.map((c) => c.id.length));
   const detailWidth = Math.max(30, width - idWidth - 14);
-  const row = (id: string, verdict: string, verdictText: string, detail: string) => `  ${id.padEnd(idWidth)}  ${verdict}${" ".repeat(Math.max(0, 6 - verdictText.length))}  ${detail}`.trimEnd();
+  const row = (id: string, verdict: string, verdictText: string, detail: string) =>
+    `  ${id.padEnd(idWidth)}  ${verdict}${" ".repeat(Math.max(0, 6 - verdictText.length))}  ${detail}`.trimEnd();
   // In a GitHub Actions run the table folds under its counts; what to do stays in view.
   startGroup(`${checks.length} checks: ${countLine(checks)}`);
   write(dim(row("check", "result", "result", "detail")));
   for (const c of checks) {
     const label = c.status === "fail" ? "FAIL" : c.status;
-    wrap(c.detail, detailWidth, 2).forEach((line, i) => write(row(i === 0 ? c.id : "", i === 0 ? VERDICT[c.status](label) : "", i === 0 ? label : "", line)));
+    wrap(c.detail, detailWidth, 2).forEach((line, i) =>
+      write(row(i === 0 ? c.id : "", i === 0 ? VERDICT[c.status](label) : "", i === 0 ? label : "", line)),
+    );
   }
   endGroup();
   const todo = checks.filter((c) => c.status !== "pass" && c.status !== "skip" && c.fix);

@@ -44,8 +44,13 @@ export function installRedaction(): void {
   }
   // Node reports an uncaught error straight to fd 2, past the wrapped stream: report it ourselves.
   const report = (error: unknown) => {
-    const text = error instanceof Error ? (process.env.RELEASE_KIT_DEBUG ? error.stack ?? error.message : `${error.name}: ${error.message}`) : String(error);
-    process.stderr.write(redact(`release-kit: ${text}`) + "\n");
+    const text =
+      error instanceof Error
+        ? process.env.RELEASE_KIT_DEBUG
+          ? (error.stack ?? error.message)
+          : `${error.name}: ${error.message}`
+        : String(error);
+    process.stderr.write(`${redact(`release-kit: ${text}`)}\n`);
     process.exit(1);
   };
   process.on("uncaughtException", report);

@@ -9,10 +9,15 @@ const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 const DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
 const INDEX_TYPES = [OCI_INDEX, DOCKER_LIST];
 const IMAGE_TYPES = [OCI_MANIFEST, DOCKER_MANIFEST];
-const IMAGE_CONFIG_TYPES = ["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"];
+const IMAGE_CONFIG_TYPES = [
+  "application/vnd.oci.image.config.v1+json",
+  "application/vnd.docker.container.image.v1+json",
+];
 
 // distribution 2.8 answers 404 for an OCI manifest or index unless Accept names its type.
-export const MANIFEST_ACCEPT = [...INDEX_TYPES, ...IMAGE_TYPES, "application/vnd.oci.artifact.manifest.v1+json"].join(", ");
+export const MANIFEST_ACCEPT = [...INDEX_TYPES, ...IMAGE_TYPES, "application/vnd.oci.artifact.manifest.v1+json"].join(
+  ", ",
+);
 
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^(sha256|sha384|sha512):[a-f0-9]{64,128}$/;
@@ -100,11 +105,17 @@ export function parseImageRef(ref: string): { host: string; name: string } {
   const host = named ? canonicalHost(first) : "docker.io";
   let name = named ? ref.slice(slash + 1) : ref;
   if (named && !/^[A-Za-z0-9.-]+(?::\d+)?$/.test(first)) {
-    throw new RegistryError(`image reference "${ref}" names no valid registry host: write it in full, e.g. ghcr.io/owner/name`, { code: "NAME_INVALID" });
+    throw new RegistryError(
+      `image reference "${ref}" names no valid registry host: write it in full, e.g. ghcr.io/owner/name`,
+      { code: "NAME_INVALID" },
+    );
   }
   if (host === "docker.io" && name && !name.includes("/") && !/[@:]/.test(name)) name = `library/${name}`;
   if (/[@:]/.test(name)) {
-    throw new RegistryError(`image reference "${ref}" carries a tag or digest: name the image alone (${host}/${name.split(/[@:]/)[0]})`, { code: "NAME_INVALID" });
+    throw new RegistryError(
+      `image reference "${ref}" carries a tag or digest: name the image alone (${host}/${name.split(/[@:]/)[0]})`,
+      { code: "NAME_INVALID" },
+    );
   }
   const parts = name.split("/");
   if (!parts.every((p) => COMPONENT.test(p))) {
@@ -132,7 +143,9 @@ export function parseChallenge(header: string): { scheme: string; params: Record
 
 export function formatPlatform(p: { os?: unknown; architecture?: unknown; variant?: unknown }): string | null {
   if (typeof p.os !== "string" || typeof p.architecture !== "string" || !p.os || !p.architecture) return null;
-  return [p.os, p.architecture, typeof p.variant === "string" && p.variant ? p.variant : null].filter(Boolean).join("/");
+  return [p.os, p.architecture, typeof p.variant === "string" && p.variant ? p.variant : null]
+    .filter(Boolean)
+    .join("/");
 }
 
 /** The base URL answering for a registry host: its mapping, the bare endpoint, else the host itself. */
@@ -152,8 +165,13 @@ function tokenAdvice(host: string): string {
  * RELEASE_REGISTRY_URL: a bare URL answers for the images' registry (every host); "host=URL,..."
  * maps each registry host to the URL answering for it.
  */
-export function parseRegistryMap(value: string): { endpoint: string | null; endpoints: Record<string, string> } | { problem: string } {
-  const parts = value.split(",").map((p) => p.trim()).filter(Boolean);
+export function parseRegistryMap(
+  value: string,
+): { endpoint: string | null; endpoints: Record<string, string> } | { problem: string } {
+  const parts = value
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   const url = (text: string): boolean => {
     try {
       const u = new URL(text);
@@ -163,12 +181,18 @@ export function parseRegistryMap(value: string): { endpoint: string | null; endp
     }
   };
   if (parts.length === 1 && !/^[^=/]+=/.test(parts[0]!)) {
-    return url(parts[0]!) ? { endpoint: parts[0]!, endpoints: {} } : { problem: "an http(s) URL, such as https://ghcr.io, or host=URL pairs, such as ghcr.io=http://127.0.0.1:5000,docker.io=http://127.0.0.1:5001" };
+    return url(parts[0]!)
+      ? { endpoint: parts[0]!, endpoints: {} }
+      : {
+          problem:
+            "an http(s) URL, such as https://ghcr.io, or host=URL pairs, such as ghcr.io=http://127.0.0.1:5000,docker.io=http://127.0.0.1:5001",
+        };
   }
   const endpoints: Record<string, string> = {};
   for (const part of parts) {
     const m = /^([A-Za-z0-9.-]+(?::\d+)?)=(.+)$/.exec(part);
-    if (!m || !url(m[2]!)) return { problem: `host=URL pairs separated by commas, such as ghcr.io=http://127.0.0.1:5000 (not "${part}")` };
+    if (!m || !url(m[2]!))
+      return { problem: `host=URL pairs separated by commas, such as ghcr.io=http://127.0.0.1:5000 (not "${part}")` };
     endpoints[canonicalHost(m[1]!)] = m[2]!;
   }
   return { endpoint: null, endpoints };
@@ -181,8 +205,12 @@ function digestOf(bytes: Buffer, algorithm = "sha256"): string {
 /** The first error a registry put in its body, when it sent the standard envelope. */
 function errorOf(body: Buffer): { code?: string; message?: string } {
   try {
-    const first = (JSON.parse(body.toString("utf8")) as { errors?: { code?: unknown; message?: unknown }[] }).errors?.[0];
-    return { code: typeof first?.code === "string" ? first.code : undefined, message: typeof first?.message === "string" ? first.message : undefined };
+    const first = (JSON.parse(body.toString("utf8")) as { errors?: { code?: unknown; message?: unknown }[] })
+      .errors?.[0];
+    return {
+      code: typeof first?.code === "string" ? first.code : undefined,
+      message: typeof first?.message === "string" ? first.message : undefined,
+    };
   } catch {
     return {};
   }
@@ -205,7 +233,11 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
 
   const baseOf = (host: string) => endpointFor(host, opts).replace(/\/+$/, "");
   const credentialOf = (host: string): RegistryCredential | null =>
-    opts.credentialFor ? opts.credentialFor(host) : opts.token ? { username: opts.username ?? "token", token: opts.token } : null;
+    opts.credentialFor
+      ? opts.credentialFor(host)
+      : opts.token
+        ? { username: opts.username ?? "token", token: opts.token }
+        : null;
 
   /** One HTTP exchange, redirects followed by hand so credentials never follow to another origin. */
   async function exchange(url: string, method: string, headers: Record<string, string>, what: string): Promise<Answer> {
@@ -229,10 +261,16 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
       }
     } catch (error) {
       if (signal.aborted) {
-        throw new RegistryError(`${what}: the registry did not answer within ${timeoutMs} ms (${method} ${current}); check that it is reachable, or retry later`, { code: "TIMEOUT", cause: error });
+        throw new RegistryError(
+          `${what}: the registry did not answer within ${timeoutMs} ms (${method} ${current}); check that it is reachable, or retry later`,
+          { code: "TIMEOUT", cause: error },
+        );
       }
       const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-      throw new RegistryError(`${what}: cannot reach the registry at ${new URL(current).origin} (${reason}); check the network and RELEASE_REGISTRY_URL`, { code: "NETWORK", cause: error });
+      throw new RegistryError(
+        `${what}: cannot reach the registry at ${new URL(current).origin} (${reason}); check the network and RELEASE_REGISTRY_URL`,
+        { code: "NETWORK", cause: error },
+      );
     }
     throw new RegistryError(`${what}: more than ${MAX_REDIRECTS} redirects from ${url}`, { code: "REDIRECTS" });
   }
@@ -243,19 +281,32 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
    * `from` was sent to): a realm elsewhere is asked anonymously, so a registry can never make the
    * kit hand a GitHub token to a third party.
    */
-  async function authorize(challenge: string | null, what: string, host: string, from: string, stale?: string): Promise<string> {
+  async function authorize(
+    challenge: string | null,
+    what: string,
+    host: string,
+    from: string,
+    stale?: string,
+  ): Promise<string> {
     const { scheme, params } = parseChallenge(challenge ?? "");
     const credential = credentialOf(host);
-    const basicFor = (c: RegistryCredential | null) => (c ? "Basic " + Buffer.from(`${c.username}:${c.token}`).toString("base64") : null);
+    const basicFor = (c: RegistryCredential | null) =>
+      c ? `Basic ${Buffer.from(`${c.username}:${c.token}`).toString("base64")}` : null;
     if (scheme === "basic" && credential) return basicFor(credential)!;
     if (scheme !== "bearer" || !params.realm) {
-      throw new RegistryError(`${what}: the registry wants credentials (401) ${credential ? "in a form this client does not speak" : "and none were given"}; ${tokenAdvice(host)}`, { status: 401, code: "UNAUTHORIZED" });
+      throw new RegistryError(
+        `${what}: the registry wants credentials (401) ${credential ? "in a form this client does not speak" : "and none were given"}; ${tokenAdvice(host)}`,
+        { status: 401, code: "UNAUTHORIZED" },
+      );
     }
     let realm: URL;
     try {
       realm = new URL(params.realm, from);
     } catch {
-      throw new RegistryError(`${what}: the registry named a token service that is not a URL (${params.realm})`, { status: 401, code: "UNAUTHORIZED" });
+      throw new RegistryError(`${what}: the registry named a token service that is not a URL (${params.realm})`, {
+        status: 401,
+        code: "UNAUTHORIZED",
+      });
     }
     const basic = realm.host === new URL(from).host ? basicFor(credential) : null;
     const key = `${params.realm} ${params.service ?? ""} ${params.scope ?? ""}`;
@@ -266,7 +317,12 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
     if (params.service) url.searchParams.set("service", params.service);
     for (const scope of (params.scope ?? "").split(" ").filter(Boolean)) url.searchParams.append("scope", scope);
     // Anonymous means no Authorization header at all: GHCR answers an empty Basic one with 403.
-    const answer = await exchange(url.href, "GET", { accept: "application/json", ...(basic ? { authorization: basic } : {}) }, what);
+    const answer = await exchange(
+      url.href,
+      "GET",
+      { accept: "application/json", ...(basic ? { authorization: basic } : {}) },
+      what,
+    );
     if (answer.status !== 200) {
       const e = errorOf(answer.body);
       throw new RegistryError(
@@ -284,16 +340,29 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
       token = undefined;
     }
     if (typeof token !== "string" || !token) {
-      throw new RegistryError(`${what}: the registry's token service at ${url.origin} answered without a token`, { status: answer.status, code: "UNAUTHORIZED" });
+      throw new RegistryError(`${what}: the registry's token service at ${url.origin} answered without a token`, {
+        status: answer.status,
+        code: "UNAUTHORIZED",
+      });
     }
     tokens.set(key, `Bearer ${token}`);
     return `Bearer ${token}`;
   }
 
   /** GET or HEAD under /v2/<name>/, with the 401 challenge answered once. */
-  async function call(name: string, host: string, path: string, method: string, accept: string | null, what: string): Promise<Answer> {
+  async function call(
+    name: string,
+    host: string,
+    path: string,
+    method: string,
+    accept: string | null,
+    what: string,
+  ): Promise<Answer> {
     const url = `${baseOf(host)}/v2/${name}/${path}`;
-    const headers = (auth?: string): Record<string, string> => ({ ...(accept ? { accept } : {}), ...(auth ? { authorization: auth } : {}) });
+    const headers = (auth?: string): Record<string, string> => ({
+      ...(accept ? { accept } : {}),
+      ...(auth ? { authorization: auth } : {}),
+    });
     let auth = authFor.get(`${host}/${name}`);
     let answer = await exchange(url, method, headers(auth), what);
     if (answer.status === 401) {
@@ -330,10 +399,15 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
       );
     }
     const advice =
-      status >= 500 ? "the registry is failing; retry later"
-      : status === 429 ? "rate limited; retry later"
-      : status === 403 ? (credentialOf(host) ? "the token may not read this package" : `the image may be private or missing: ${tokenAdvice(host)}`)
-      : "check the image reference and RELEASE_REGISTRY_URL";
+      status >= 500
+        ? "the registry is failing; retry later"
+        : status === 429
+          ? "rate limited; retry later"
+          : status === 403
+            ? credentialOf(host)
+              ? "the token may not read this package"
+              : `the image may be private or missing: ${tokenAdvice(host)}`
+            : "check the image reference and RELEASE_REGISTRY_URL";
     return new RegistryError(`${what}: the registry answered ${status}${said}; ${advice}`, { status, code: e.code });
   }
 
@@ -346,7 +420,10 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
     const actual = digestOf(answer.body, algorithm);
     for (const claimed of [header, expected]) {
       if (claimed && claimed !== actual) {
-        throw new RegistryError(`${what}: the content's digest is ${actual}, not ${claimed}; something between here and the registry altered it, do not trust this answer`, { status: answer.status, code: "DIGEST_MISMATCH" });
+        throw new RegistryError(
+          `${what}: the content's digest is ${actual}, not ${claimed}; something between here and the registry altered it, do not trust this answer`,
+          { status: answer.status, code: "DIGEST_MISMATCH" },
+        );
       }
     }
     return actual;
@@ -355,13 +432,17 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
   async function fetchManifest(ref: string, reference: string): Promise<FetchedManifest | null> {
     const { host, name } = parseImageRef(ref);
     const byDigest = DIGEST.test(reference);
-    if (!byDigest && !TAG.test(reference)) throw new RegistryError(`"${reference}" is neither a tag nor a digest (for ${ref})`, { code: "TAG_INVALID" });
+    if (!byDigest && !TAG.test(reference))
+      throw new RegistryError(`"${reference}" is neither a tag nor a digest (for ${ref})`, { code: "TAG_INVALID" });
     const what = `manifest ${ref}${byDigest ? "@" : ":"}${reference}`;
     const answer = await call(name, host, `manifests/${reference}`, "GET", MANIFEST_ACCEPT, what);
     if (answer.status === 404) {
       const { code } = errorOf(answer.body);
       if (code === "MANIFEST_UNKNOWN" || code === "NAME_UNKNOWN") return null;
-      throw new RegistryError(`${what}: the registry answered 404 without a registry error (${answer.url}); is RELEASE_REGISTRY_URL a registry?`, { status: 404 });
+      throw new RegistryError(
+        `${what}: the registry answered 404 without a registry error (${answer.url}); is RELEASE_REGISTRY_URL a registry?`,
+        { status: 404 },
+      );
     }
     if (answer.status !== 200) throw failure(answer, what, host);
     const digest = checkDigest(answer, byDigest ? reference : null, what);
@@ -369,25 +450,43 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
     try {
       body = JSON.parse(answer.body.toString("utf8"));
     } catch (error) {
-      throw new RegistryError(`${what}: the registry sent a manifest that is not valid JSON; re-push the image`, { status: 200, code: "MANIFEST_INVALID", cause: error });
+      throw new RegistryError(`${what}: the registry sent a manifest that is not valid JSON; re-push the image`, {
+        status: 200,
+        code: "MANIFEST_INVALID",
+        cause: error,
+      });
     }
     if (!body || typeof body !== "object" || Array.isArray(body)) {
-      throw new RegistryError(`${what}: the registry sent a manifest that is not a JSON object; re-push the image`, { status: 200, code: "MANIFEST_INVALID" });
+      throw new RegistryError(`${what}: the registry sent a manifest that is not a JSON object; re-push the image`, {
+        status: 200,
+        code: "MANIFEST_INVALID",
+      });
     }
     const declared = (body as { mediaType?: unknown }).mediaType;
     const contentType = answer.headers.get("content-type")?.split(";")[0]?.trim() ?? "";
-    const mediaType = contentType && contentType !== "application/json" ? contentType : typeof declared === "string" ? declared : contentType;
+    const mediaType =
+      contentType && contentType !== "application/json"
+        ? contentType
+        : typeof declared === "string"
+          ? declared
+          : contentType;
     return { digest, mediaType, body };
   }
 
   async function configPlatform(ref: string, manifest: any, what: string): Promise<string[]> {
     const config = manifest?.config as { mediaType?: unknown; digest?: unknown } | undefined;
-    if (!config || typeof config.digest !== "string" || !IMAGE_CONFIG_TYPES.includes(String(config.mediaType))) return [];
+    if (!config || typeof config.digest !== "string" || !IMAGE_CONFIG_TYPES.includes(String(config.mediaType)))
+      return [];
     const { host, name } = parseImageRef(ref);
     const blobWhat = `config blob ${ref}@${config.digest} (of ${what})`;
-    if (!DIGEST.test(config.digest)) throw new RegistryError(`${blobWhat}: not a valid digest`, { code: "DIGEST_INVALID" });
+    if (!DIGEST.test(config.digest))
+      throw new RegistryError(`${blobWhat}: not a valid digest`, { code: "DIGEST_INVALID" });
     const answer = await call(name, host, `blobs/${config.digest}`, "GET", null, blobWhat);
-    if (answer.status === 404) throw new RegistryError(`${blobWhat}: missing from the registry; the image is incomplete, re-push it`, { status: 404, code: errorOf(answer.body).code ?? "BLOB_UNKNOWN" });
+    if (answer.status === 404)
+      throw new RegistryError(`${blobWhat}: missing from the registry; the image is incomplete, re-push it`, {
+        status: 404,
+        code: errorOf(answer.body).code ?? "BLOB_UNKNOWN",
+      });
     if (answer.status !== 200) throw failure(answer, blobWhat, host);
     checkDigest(answer, config.digest, blobWhat);
     try {
@@ -399,7 +498,12 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
   }
 
   /** Platforms and attestation subjects of a manifest, following nested indexes. */
-  async function describe(ref: string, m: FetchedManifest, depth: number, out: { platforms: string[]; attestationFor: string[] }): Promise<void> {
+  async function describe(
+    ref: string,
+    m: FetchedManifest,
+    depth: number,
+    out: { platforms: string[]; attestationFor: string[] },
+  ): Promise<void> {
     const what = `manifest ${ref}@${m.digest}`;
     const isIndex = INDEX_TYPES.includes(m.mediaType) || (Array.isArray(m.body.manifests) && !m.body.config);
     if (!isIndex) {
@@ -410,7 +514,8 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
       if (!entry || typeof entry.digest !== "string") continue;
       const annotations = entry.annotations ?? {};
       if (annotations["vnd.docker.reference.type"] === "attestation-manifest") {
-        if (typeof annotations["vnd.docker.reference.digest"] === "string") out.attestationFor.push(annotations["vnd.docker.reference.digest"]);
+        if (typeof annotations["vnd.docker.reference.digest"] === "string")
+          out.attestationFor.push(annotations["vnd.docker.reference.digest"]);
         continue;
       }
       if (entry.platform?.os === "unknown" || entry.platform?.architecture === "unknown") continue;
@@ -422,9 +527,14 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
       }
       // Unknown media types are skipped; a nested index, or an image entry with no platform, is read.
       if (!nested && !IMAGE_TYPES.includes(entry.mediaType)) continue;
-      if (nested && depth >= MAX_INDEX_DEPTH) throw new RegistryError(`${what}: indexes nested deeper than ${MAX_INDEX_DEPTH}`, { code: "MANIFEST_INVALID" });
+      if (nested && depth >= MAX_INDEX_DEPTH)
+        throw new RegistryError(`${what}: indexes nested deeper than ${MAX_INDEX_DEPTH}`, { code: "MANIFEST_INVALID" });
       const child = await fetchManifest(ref, entry.digest);
-      if (!child) throw new RegistryError(`${what}: its entry ${entry.digest} is missing from the registry; the image is incomplete, re-push it`, { status: 404, code: "MANIFEST_UNKNOWN" });
+      if (!child)
+        throw new RegistryError(
+          `${what}: its entry ${entry.digest} is missing from the registry; the image is incomplete, re-push it`,
+          { status: 404, code: "MANIFEST_UNKNOWN" },
+        );
       await describe(ref, child, depth + 1, out);
     }
   }
@@ -433,7 +543,14 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
     const out = { platforms: [] as string[], attestationFor: [] as string[] };
     await describe(ref, m, 0, out);
     const isIndex = INDEX_TYPES.includes(m.mediaType) || (Array.isArray(m.body.manifests) && !m.body.config);
-    return { digest: m.digest, mediaType: m.mediaType, platforms: [...new Set(out.platforms)], isIndex, raw: m.body, attestationFor: [...new Set(out.attestationFor)] };
+    return {
+      digest: m.digest,
+      mediaType: m.mediaType,
+      platforms: [...new Set(out.platforms)],
+      isIndex,
+      raw: m.body,
+      attestationFor: [...new Set(out.attestationFor)],
+    };
   }
 
   return {
@@ -446,13 +563,18 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
 
     async platformsOf(ref, digest) {
       const m = await fetchManifest(ref, digest);
-      if (!m) throw new RegistryError(`manifest ${ref}@${digest} is not in the registry`, { status: 404, code: "MANIFEST_UNKNOWN" });
+      if (!m)
+        throw new RegistryError(`manifest ${ref}@${digest} is not in the registry`, {
+          status: 404,
+          code: "MANIFEST_UNKNOWN",
+        });
       return (await info(ref, m)).platforms;
     },
 
     async head(ref, tag) {
       const { host, name } = parseImageRef(ref);
-      if (!TAG.test(tag) && !DIGEST.test(tag)) throw new RegistryError(`"${tag}" is neither a tag nor a digest (for ${ref})`, { code: "TAG_INVALID" });
+      if (!TAG.test(tag) && !DIGEST.test(tag))
+        throw new RegistryError(`"${tag}" is neither a tag nor a digest (for ${ref})`, { code: "TAG_INVALID" });
       const what = `manifest ${ref}:${tag}`;
       const answer = await call(name, host, `manifests/${tag}`, "HEAD", MANIFEST_ACCEPT, what);
       // A HEAD answer has no body to name the error: any 404 means "not there".
@@ -479,7 +601,10 @@ export function createRegistryClient(opts: RegistryClientOptions = {}): Registry
         try {
           doc = JSON.parse(answer.body.toString("utf8")) as { tags?: unknown };
         } catch (error) {
-          throw new RegistryError(`${what}: the registry's answer is not valid JSON`, { code: "INVALID", cause: error });
+          throw new RegistryError(`${what}: the registry's answer is not valid JSON`, {
+            code: "INVALID",
+            cause: error,
+          });
         }
         if (Array.isArray(doc.tags)) tags.push(...doc.tags.filter((t): t is string => typeof t === "string"));
         // Pagination per the distribution spec: Link: </v2/<name>/tags/list?n=…&last=…>; rel="next"

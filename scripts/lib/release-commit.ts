@@ -21,7 +21,8 @@ export interface CommitReview {
 }
 
 /** The files the runbook's hooks write: git-cliff's CHANGELOG.md, cargo-release's manifests and lock, npm's. */
-export const HOOK_FILES = /^(CHANGELOG\.md|Cargo\.lock|(.*\/)?Cargo\.toml|package\.json|package-lock\.json|npm-shrinkwrap\.json)$/;
+export const HOOK_FILES =
+  /^(CHANGELOG\.md|Cargo\.lock|(.*\/)?Cargo\.toml|package\.json|package-lock\.json|npm-shrinkwrap\.json)$/;
 
 const table = (v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const list = (items: string[]) => summarise(items, 8);
@@ -38,18 +39,34 @@ async function toml(r: Runner, rev: string, path: string): Promise<Record<string
 
 /** Why the release commit's CHANGELOG.md has no section for the version, from who writes it. */
 async function missingSectionCause(config: Config, version: string): Promise<string> {
-  if (config.topology.changelog === "cog") return `cog did not write a section for ${version} (check [changelog] in cog.toml and its template)`;
+  if (config.topology.changelog === "cog")
+    return `cog did not write a section for ${version} (check [changelog] in cog.toml and its template)`;
   const cliff = (await parseHooks(config.cog?.preBumpHooks ?? [])).map(cliffHookOf).find((c) => c !== null);
   if (!cliff) return "no pre_bump_hook runs git-cliff, so nothing wrote it (or it ran after cog committed)";
-  if (cliff.output === null || cliff.output === "-") return `the git-cliff hook (${cliff.hook}) writes no file: it needs -o CHANGELOG.md`;
-  if (!cliff.tagged) return `the git-cliff hook (${cliff.hook}) titles the new section "Unreleased": it needs --tag {{version_tag}}`;
+  if (cliff.output === null || cliff.output === "-")
+    return `the git-cliff hook (${cliff.hook}) writes no file: it needs -o CHANGELOG.md`;
+  if (!cliff.tagged)
+    return `the git-cliff hook (${cliff.hook}) titles the new section "Unreleased": it needs --tag {{version_tag}}`;
   return `the git-cliff hook (${cliff.hook}) rendered no section for it: run it by hand to see why (cliff.toml's tag_pattern, commit_parsers or filters may leave every commit out)`;
 }
 
-async function changelogProblems(r: Runner, config: Config, commit: string, parent: string, version: string, files: string[]): Promise<{ problems: string[]; section: string | null }> {
+async function changelogProblems(
+  r: Runner,
+  config: Config,
+  commit: string,
+  parent: string,
+  version: string,
+  files: string[],
+): Promise<{ problems: string[]; section: string | null }> {
   const writer = config.topology.changelog === "cog" ? "cog" : "the git-cliff pre_bump_hook";
   const changelog = await showFile(r, commit, "CHANGELOG.md");
-  if (!changelog) return { problems: [`the release commit has no CHANGELOG.md: ${writer} did not write it${writer === "cog" ? "" : " (it needs -o CHANGELOG.md, or --prepend CHANGELOG.md with --unreleased)"}`], section: null };
+  if (!changelog)
+    return {
+      problems: [
+        `the release commit has no CHANGELOG.md: ${writer} did not write it${writer === "cog" ? "" : " (it needs -o CHANGELOG.md, or --prepend CHANGELOG.md with --unreleased)"}`,
+      ],
+      section: null,
+    };
   const section = findSection(changelog, version);
   const problems: string[] = [];
   const before = parent ? await showFile(r, parent, "CHANGELOG.md") : null;
@@ -57,10 +74,15 @@ async function changelogProblems(r: Runner, config: Config, commit: string, pare
   // A hook that fails quietly (git-cliff that could not reach GitHub, a range with nothing in it)
   // can leave the file as its header alone: every release's notes gone at once.
   if (!section && earlier.size && !releaseSections(changelog).size) {
-    problems.push(`CHANGELOG.md was emptied: the release commit leaves only its header (${earlier.size} earlier release${earlier.size === 1 ? "" : "s"}' sections and no ${version} section); ${writer} wrote no release at all: run it by hand to see why`);
+    problems.push(
+      `CHANGELOG.md was emptied: the release commit leaves only its header (${earlier.size} earlier release${earlier.size === 1 ? "" : "s"}' sections and no ${version} section); ${writer} wrote no release at all: run it by hand to see why`,
+    );
     return { problems, section };
   }
-  if (!section) problems.push(`CHANGELOG.md in the release commit has no section for ${version}: ${await missingSectionCause(config, version)}`);
+  if (!section)
+    problems.push(
+      `CHANGELOG.md in the release commit has no section for ${version}: ${await missingSectionCause(config, version)}`,
+    );
   else if (!files.includes("CHANGELOG.md")) problems.push("the release commit does not change CHANGELOG.md");
   // Earlier releases' sections must come through as they were: a hook that regenerates the file
   // from a template that does not match it would silently replace hand-written history.
@@ -87,7 +109,10 @@ async function cargoProblems(r: Runner, config: Config, commit: string, version:
     const data = member.manifest === "Cargo.toml" ? root : await toml(r, commit, member.manifest);
     const pkg = table(data?.package);
     const has = table(pkg.version).workspace === true ? workspaceVersion : pkg.version;
-    if (has !== version) problems.push(`${member.inheritsVersion ? "Cargo.toml [workspace.package]" : member.manifest} has version ${String(has)}, not ${version}: the cargo-release pre_bump_hook did not run with --execute --no-confirm`);
+    if (has !== version)
+      problems.push(
+        `${member.inheritsVersion ? "Cargo.toml [workspace.package]" : member.manifest} has version ${String(has)}, not ${version}: the cargo-release pre_bump_hook did not run with --execute --no-confirm`,
+      );
   }
   // A workspace that ignores Cargo.lock (a library's choice) has none to check; otherwise the lock
   // must lock every released member at the new version, or `cargo build --locked` fails at the tag.
@@ -95,19 +120,30 @@ async function cargoProblems(r: Runner, config: Config, commit: string, version:
   if (ignored) return problems;
   const lock = await toml(r, commit, "Cargo.lock");
   if (!lock) {
-    problems.push(`the release commit has no ${(await showFile(r, commit, "Cargo.lock")) === null ? "" : "readable "}Cargo.lock: cargo-release refreshes it when it stamps the versions; commit Cargo.lock, or list it in .gitignore if the workspace does not keep one`);
+    problems.push(
+      `the release commit has no ${(await showFile(r, commit, "Cargo.lock")) === null ? "" : "readable "}Cargo.lock: cargo-release refreshes it when it stamps the versions; commit Cargo.lock, or list it in .gitignore if the workspace does not keep one`,
+    );
     return problems;
   }
   const packages = Array.isArray(lock.package) ? (lock.package as Record<string, unknown>[]) : [];
   for (const member of ws.members) {
     const entry = packages.find((p) => p.name === member.name && p.source === undefined);
-    if (!entry) problems.push(`Cargo.lock has no entry for ${member.name}: run cargo-release (or cargo metadata) so the lock knows every member`);
-    else if (entry.version !== version) problems.push(`Cargo.lock still locks ${member.name} at ${String(entry.version)}, not ${version}`);
+    if (!entry)
+      problems.push(
+        `Cargo.lock has no entry for ${member.name}: run cargo-release (or cargo metadata) so the lock knows every member`,
+      );
+    else if (entry.version !== version)
+      problems.push(`Cargo.lock still locks ${member.name} at ${String(entry.version)}, not ${version}`);
   }
   return problems;
 }
 
-export async function reviewReleaseCommit(r: Runner, config: Config, commit: string, version: string): Promise<CommitReview> {
+export async function reviewReleaseCommit(
+  r: Runner,
+  config: Config,
+  commit: string,
+  version: string,
+): Promise<CommitReview> {
   const parent = (await r.probe`git rev-parse --verify --quiet ${`${commit}^`}`).stdout.trim();
   const files = parent ? await changedFiles(r, parent, commit) : [];
   const { problems, section } = await changelogProblems(r, config, commit, parent, version, files);
@@ -120,7 +156,10 @@ export async function reviewReleaseCommit(r: Runner, config: Config, commit: str
     } catch {
       has = "(unreadable)";
     }
-    if (has !== version) problems.push(`package.json has version ${String(has)}, not ${version}: add a pre_bump_hook that sets it (npm version {{version}} --no-git-tag-version)`);
+    if (has !== version)
+      problems.push(
+        `package.json has version ${String(has)}, not ${version}: add a pre_bump_hook that sets it (npm version {{version}} --no-git-tag-version)`,
+      );
   }
   return { ok: problems.length === 0, problems, files, unexpected: files.filter((f) => !HOOK_FILES.test(f)), section };
 }

@@ -1,7 +1,7 @@
 // The one place commands run. Reads always run (so a dry run is still a real check); writes, shell
 // and API alike, pass one gate that in --dry-run prints the exact command or request and does
 // nothing. Printed commands come from the same zx quoting that would execute them.
-import { $ as zx, type ProcessOutput } from "zx/core";
+import { type ProcessOutput, $ as zx } from "zx/core";
 import { dim, say } from "./output.ts";
 
 export class CommandError extends Error {

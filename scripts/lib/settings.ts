@@ -82,7 +82,9 @@ function validate(name: SettingName, value: string): string | null {
       return value.trim() ? null : "the command that regenerates committed artifacts, such as `npm run generate`";
     case "RELEASE_DOCS": {
       const globs = value.split(",").map((g) => g.trim());
-      return globs.every((g) => g && !g.startsWith("/")) ? null : "comma-separated globs inside the repository, such as docs/**/*.md,README.md";
+      return globs.every((g) => g && !g.startsWith("/"))
+        ? null
+        : "comma-separated globs inside the repository, such as docs/**/*.md,README.md";
     }
     case "RELEASE_REGISTRY_URL": {
       const parsed = parseRegistryMap(value);

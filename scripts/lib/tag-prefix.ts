@@ -38,7 +38,10 @@ function compiled(pattern: string | null): RegExp | null {
 export async function inferTagPrefix(r: Runner, cliffPattern: string | null = null): Promise<PrefixGuess | null> {
   const out = await r.probe`git tag --merged HEAD`;
   if (out.exitCode !== 0) return null;
-  let tags = out.stdout.split("\n").map((t) => t.trim()).filter(Boolean);
+  let tags = out.stdout
+    .split("\n")
+    .map((t) => t.trim())
+    .filter(Boolean);
   const pattern = compiled(cliffPattern);
   if (pattern && tags.some((t) => pattern.test(t))) tags = tags.filter((t) => pattern.test(t));
   const groups = new Map<string, string[]>();
@@ -46,7 +49,9 @@ export async function inferTagPrefix(r: Runner, cliffPattern: string | null = nu
     const split = splitTag(tag);
     if (split) groups.set(split.prefix, [...(groups.get(split.prefix) ?? []), split.version]);
   }
-  const ranked = [...groups].sort(([a, va], [b, vb]) => vb.length - va.length || a.length - b.length || a.localeCompare(b));
+  const ranked = [...groups].sort(
+    ([a, va], [b, vb]) => vb.length - va.length || a.length - b.length || a.localeCompare(b),
+  );
   const best = ranked[0];
   if (!best) return null;
   const [prefix, versions] = best;

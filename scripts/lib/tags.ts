@@ -21,13 +21,29 @@ function highest(tags: string[], prefix: string, includePrerelease: boolean): st
 /** cog's "current version": the highest non-pre-release tag reachable from `rev`. */
 export async function latestTag(r: Runner, prefix: string, rev = "HEAD"): Promise<string | null> {
   const out = await r.probe`git tag --merged ${rev} --list ${`${prefix}*`}`;
-  return out.exitCode === 0 ? highest(out.stdout.split("\n").map((t) => t.trim()).filter(Boolean), prefix, false) : null;
+  return out.exitCode === 0
+    ? highest(
+        out.stdout
+          .split("\n")
+          .map((t) => t.trim())
+          .filter(Boolean),
+        prefix,
+        false,
+      )
+    : null;
 }
 
 /** The highest release tag in the repository, reachable or not, pre-releases included. */
 export async function highestTag(r: Runner, prefix: string): Promise<string | null> {
   const out = await r.read`git tag --list ${`${prefix}*`}`;
-  return highest(out.stdout.split("\n").map((t) => t.trim()).filter(Boolean), prefix, true);
+  return highest(
+    out.stdout
+      .split("\n")
+      .map((t) => t.trim())
+      .filter(Boolean),
+    prefix,
+    true,
+  );
 }
 
 /** The release tag before `tag` in version order, for "since the previous release". */
@@ -35,9 +51,12 @@ export async function previousTag(r: Runner, prefix: string, tag: string): Promi
   const current = versionOf(tag, prefix);
   if (!current) return null;
   const out = await r.read`git tag --list ${`${prefix}*`}`;
-  const older = out.stdout.split("\n").map((t) => t.trim()).filter((t) => {
-    const v = versionOf(t, prefix);
-    return v && !semver.prerelease(v) && semver.lt(v, current);
-  });
+  const older = out.stdout
+    .split("\n")
+    .map((t) => t.trim())
+    .filter((t) => {
+      const v = versionOf(t, prefix);
+      return v && !semver.prerelease(v) && semver.lt(v, current);
+    });
   return highest(older, prefix, false);
 }

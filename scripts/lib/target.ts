@@ -2,7 +2,7 @@
 // invoked from (mise passes it as MISE_ORIGINAL_CWD; the task itself runs in the kit's folder).
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { StartError, type Context } from "./cli.ts";
+import { type Context, StartError } from "./cli.ts";
 import { createRunner, type Runner } from "./run.ts";
 
 export interface Target {
@@ -43,7 +43,9 @@ export async function openTarget(ctx: Context, dryRun = false): Promise<Target> 
   if (out.exitCode !== 0) {
     throw new StartError(
       `${dir} is not a git repository`,
-      asked ? "pass --repo PATH of a git checkout" : "run the task from inside the repository to release, or pass --repo PATH",
+      asked
+        ? "pass --repo PATH of a git checkout"
+        : "run the task from inside the repository to release, or pass --repo PATH",
     );
   }
   const root = out.stdout.trim();

@@ -40,12 +40,49 @@ interface Input {
 
 /** Release tools other than cog, by the files that configure them and the names their workflows use. */
 const TOOLS: { name: string; files: string[]; uses: RegExp; says: string }[] = [
-  { name: "release-plz", files: ["release-plz.toml", ".release-plz.toml"], uses: /release-plz/i, says: "release-plz makes the versions, changelogs, tags and GitHub releases" },
-  { name: "release-please", files: ["release-please-config.json", ".release-please-manifest.json"], uses: /release-please/i, says: "release-please makes the versions, changelog and releases from a release pull request" },
-  { name: "semantic-release", files: [".releaserc", ".releaserc.json", ".releaserc.yml", ".releaserc.yaml", "release.config.js", "release.config.cjs"], uses: /semantic-release/i, says: "semantic-release makes the versions, tags and releases in CI" },
-  { name: "changesets", files: [".changeset/config.json"], uses: /changesets\/action|^changeset$/i, says: "changesets makes the versions and changelogs" },
-  { name: "goreleaser", files: [".goreleaser.yml", ".goreleaser.yaml"], uses: /goreleaser/i, says: "goreleaser builds and publishes the release" },
-  { name: "cargo-dist", files: ["dist-workspace.toml"], uses: /^(cargo-dist|dist)$/, says: "cargo-dist builds the release's files and creates the GitHub release in CI" },
+  {
+    name: "release-plz",
+    files: ["release-plz.toml", ".release-plz.toml"],
+    uses: /release-plz/i,
+    says: "release-plz makes the versions, changelogs, tags and GitHub releases",
+  },
+  {
+    name: "release-please",
+    files: ["release-please-config.json", ".release-please-manifest.json"],
+    uses: /release-please/i,
+    says: "release-please makes the versions, changelog and releases from a release pull request",
+  },
+  {
+    name: "semantic-release",
+    files: [
+      ".releaserc",
+      ".releaserc.json",
+      ".releaserc.yml",
+      ".releaserc.yaml",
+      "release.config.js",
+      "release.config.cjs",
+    ],
+    uses: /semantic-release/i,
+    says: "semantic-release makes the versions, tags and releases in CI",
+  },
+  {
+    name: "changesets",
+    files: [".changeset/config.json"],
+    uses: /changesets\/action|^changeset$/i,
+    says: "changesets makes the versions and changelogs",
+  },
+  {
+    name: "goreleaser",
+    files: [".goreleaser.yml", ".goreleaser.yaml"],
+    uses: /goreleaser/i,
+    says: "goreleaser builds and publishes the release",
+  },
+  {
+    name: "cargo-dist",
+    files: ["dist-workspace.toml"],
+    uses: /^(cargo-dist|dist)$/,
+    says: "cargo-dist builds the release's files and creates the GitHub release in CI",
+  },
 ];
 
 /** Words a workflow's steps name: each `uses:` and the words of each `run:` line. */
@@ -79,7 +116,8 @@ function otherTools(root: string): string[] {
     const used = words.find((w) => tool.uses.test(w));
     if (file || used) found.push(`${tool.name} (${file ?? `a workflow runs ${used}`}): ${tool.says}`);
   }
-  for (const file of ["RELEASE.md", "release.sh", "scripts/release.sh"]) if (existsSync(join(root, file))) found.push(`${file} describes how a release is made`);
+  for (const file of ["RELEASE.md", "release.sh", "scripts/release.sh"])
+    if (existsSync(join(root, file))) found.push(`${file} describes how a release is made`);
   return found;
 }
 
@@ -91,17 +129,31 @@ function packageNames(workspace: Workspace): string[] {
 }
 
 /** Release tags (not pre-releases) above the latest one reachable from HEAD that HEAD cannot reach. */
-async function offBranchTags(r: Runner, prefix: string): Promise<{ count: number; highest: string; latest: string | null } | null> {
+async function offBranchTags(
+  r: Runner,
+  prefix: string,
+): Promise<{ count: number; highest: string; latest: string | null } | null> {
   const latest = await latestTag(r, prefix);
   const all = await r.probe`git tag --list ${`${prefix}*`}`;
-  const reachable = new Set((await r.probe`git tag --merged HEAD --list ${`${prefix}*`}`).stdout.split("\n").map((t) => t.trim()).filter(Boolean));
+  const reachable = new Set(
+    (await r.probe`git tag --merged HEAD --list ${`${prefix}*`}`).stdout
+      .split("\n")
+      .map((t) => t.trim())
+      .filter(Boolean),
+  );
   const floor = latest ? semver.clean(latest.slice(prefix.length)) : null;
   const above = all.stdout
     .split("\n")
     .map((t) => t.trim())
     .filter((t) => t && !reachable.has(t))
     .map((t) => ({ tag: t, version: semver.valid(t.slice(prefix.length)) }))
-    .filter((t): t is { tag: string; version: string } => Boolean(t.version) && t.version === t.tag.slice(prefix.length) && !semver.prerelease(t.version!) && (!floor || semver.gt(t.version!, floor)));
+    .filter(
+      (t): t is { tag: string; version: string } =>
+        Boolean(t.version) &&
+        t.version === t.tag.slice(prefix.length) &&
+        !semver.prerelease(t.version!) &&
+        (!floor || semver.gt(t.version!, floor)),
+    );
   if (!above.length) return null;
   const highest = above.reduce((h, t) => (semver.gt(t.version, h.version) ? t : h));
   return { count: above.length, highest: highest.tag, latest };
@@ -148,16 +200,32 @@ export async function readTopology(r: Runner, input: Input): Promise<Topology> {
   }
 
   // In a cog monorepo each package has its own version: the monorepo entry says it all.
-  if (cog && tagScheme === "single" && (workspace.kind === "cargo" || workspace.kind === "npm") && !preBump.some(stampsVersions)) {
+  if (
+    cog &&
+    tagScheme === "single" &&
+    (workspace.kind === "cargo" || workspace.kind === "npm") &&
+    !preBump.some(stampsVersions)
+  ) {
     const latest = await latestTag(r, tagPrefix);
     const latestVersion = latest ? latest.slice(tagPrefix.length) : null;
-    const versions = workspace.kind === "cargo" ? workspace.members.map((m) => ({ file: m.inheritsVersion ? "Cargo.toml [workspace.package]" : m.manifest, version: m.version })) : [{ file: "package.json", version: workspace.version }];
-    const behind = latestVersion ? versions.filter((v) => v.version && semver.valid(v.version) && semver.lt(v.version, latestVersion)) : [];
+    const versions =
+      workspace.kind === "cargo"
+        ? workspace.members.map((m) => ({
+            file: m.inheritsVersion ? "Cargo.toml [workspace.package]" : m.manifest,
+            version: m.version,
+          }))
+        : [{ file: "package.json", version: workspace.version }];
+    const behind = latestVersion
+      ? versions.filter((v) => v.version && semver.valid(v.version) && semver.lt(v.version, latestVersion))
+      : [];
     if (latest && behind.length) {
       const shown = [...new Map(behind.map((b) => [b.file, `${b.file} says ${b.version}`])).values()];
       unsupported.push({
         id: "unversioned-packages",
-        what: workspace.kind === "cargo" ? "the crates never carry the release version" : "package.json never carries the release version",
+        what:
+          workspace.kind === "cargo"
+            ? "the crates never carry the release version"
+            : "package.json never carries the release version",
         why: `${summarise(shown, 3)} while the release tags reach ${latest}, and no pre_bump_hook sets the versions`,
         needs: `the runbook's flow stamps the release version into the manifests in each release commit: set them to ${latestVersion} in a commit of their own, then add ${workspace.kind === "cargo" ? '"cargo release version {{version}} --execute --no-confirm"' : '"npm version {{version}} --no-git-tag-version --allow-same-version"'} to pre_bump_hooks`,
       });

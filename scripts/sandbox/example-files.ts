@@ -93,14 +93,16 @@ function packageHead(c: ExampleConfig, s: ExampleState, name: string): string {
 }
 
 function gatewayCargo(c: ExampleConfig, s: ExampleState): string {
-  return packageHead(c, s, "gateway") + `description = "The ${c.owner} API gateway"\n`;
+  return `${packageHead(c, s, "gateway")}description = "The ${c.owner} API gateway"\n`;
 }
 
 function adminCargo(c: ExampleConfig, s: ExampleState): string {
   // A path dependency with a version requirement: cargo-release rewrites the requirement on every bump.
-  return packageHead(c, s, "admin-ui") +
+  return (
+    packageHead(c, s, "admin-ui") +
     `description = "Server side of the ${c.owner} gateway's admin UI"\n\n` +
-    `[dependencies]\ngateway = { path = "../gateway", version = "${s.version}" }\n`;
+    `[dependencies]\ngateway = { path = "../gateway", version = "${s.version}" }\n`
+  );
 }
 
 /** Cargo.lock as cargo 1.78+ writes it for this workspace (no registry dependencies, so no checksums). */
@@ -131,7 +133,9 @@ fn main() {
 `;
 
 function gatewayLib(s: ExampleState): string {
-  const mods = Object.keys(s.gatewayModules).map((m) => `pub mod ${m};\n`).join("");
+  const mods = Object.keys(s.gatewayModules)
+    .map((m) => `pub mod ${m};\n`)
+    .join("");
   return `//! Request routing for the gateway; the admin UI links this crate for its route types.\n\n${mods}`;
 }
 
@@ -179,8 +183,10 @@ indent_size = 4
 // --- Generated admin contract --------------------------------------------------------------------
 
 function routesTxt(routes: string[]): string {
-  return `# METHOD PATH, one route per line; scripts/gen-contract.sh turns this into contracts/admin-api.json\n` +
-    routes.map((r) => `${r}\n`).join("");
+  return (
+    `# METHOD PATH, one route per line; scripts/gen-contract.sh turns this into contracts/admin-api.json\n` +
+    routes.map((r) => `${r}\n`).join("")
+  );
 }
 
 /** What scripts/gen-contract.sh writes for these routes (the test holds the two to the same bytes). */
@@ -277,7 +283,9 @@ export function preBumpHooks(c: ExampleConfig): string[] {
 }
 
 function cogToml(c: ExampleConfig): string {
-  const hooks = preBumpHooks(c).map((h) => `  ${JSON.stringify(h)},\n`).join("");
+  const hooks = preBumpHooks(c)
+    .map((h) => `  ${JSON.stringify(h)},\n`)
+    .join("");
   return `# cocogitto picks the next version from the conventional commits since the last tag.
 tag_prefix = "v"
 branch_whitelist = ["main"]
@@ -326,10 +334,30 @@ sort_commits = "oldest"
 `;
 
 const KIT_TASKS: { name: string; command: string; description: string; raw: boolean }[] = [
-  { name: "release:preflight", command: "preflight", description: "Release Preflight: is this commit releasable?", raw: false },
-  { name: "release", command: "release", description: "Cut a release: version, changelog, tag and GitHub release", raw: true },
-  { name: "release:verify", command: "verify", description: "Post-Release Verification: did the tag workflow publish what the docs promise?", raw: false },
-  { name: "release:recover", command: "recover", description: "Failure Recovery: name the state of a broken release and take the next safe step", raw: true },
+  {
+    name: "release:preflight",
+    command: "preflight",
+    description: "Release Preflight: is this commit releasable?",
+    raw: false,
+  },
+  {
+    name: "release",
+    command: "release",
+    description: "Cut a release: version, changelog, tag and GitHub release",
+    raw: true,
+  },
+  {
+    name: "release:verify",
+    command: "verify",
+    description: "Post-Release Verification: did the tag workflow publish what the docs promise?",
+    raw: false,
+  },
+  {
+    name: "release:recover",
+    command: "recover",
+    description: "Failure Recovery: name the state of a broken release and take the next safe step",
+    raw: true,
+  },
 ];
 
 function miseToml(c: ExampleConfig): string {
@@ -341,7 +369,8 @@ RELEASE_GENERATE = "sh scripts/gen-contract.sh"
     const kit = shellWord(c.kitPath);
     text += `\n# The release runbook, run by release-kit (checked out at ${c.kitPath.replace(/[\r\n]/g, " ")}).\n`;
     for (const t of KIT_TASKS) {
-      text += `\n[tasks.${JSON.stringify(t.name)}]\ndescription = ${tomlString(t.description)}\n` +
+      text +=
+        `\n[tasks.${JSON.stringify(t.name)}]\ndescription = ${tomlString(t.description)}\n` +
         `run = ${tomlString(`${kit}/scripts/release-kit ${t.command}`)}\n`;
       if (t.raw) text += "raw = true\n";
     }

@@ -6,18 +6,11 @@
 
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { appendFile, cp, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { appendFile, cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { devNull, tmpdir } from "node:os";
 import path from "node:path";
 import { KIT_ROOT } from "../lib/kit-root.ts";
-import {
-  SNIPPETS,
-  chartRef,
-  images,
-  renderFiles,
-  type ExampleConfig,
-  type ExampleState,
-} from "./example-files.ts";
+import { chartRef, type ExampleConfig, type ExampleState, images, renderFiles, SNIPPETS } from "./example-files.ts";
 
 export interface ExampleOptions {
   /** Default "acme". */
@@ -76,7 +69,6 @@ const HOUR = 3600;
 const DAY = 24 * HOUR;
 const TIMEOUT_MS = 30_000;
 
-
 /** The real git-cliff: the platform binary the npm wrapper would start (the wrapper alone costs a
  *  node start-up, ~200 ms a run), else the wrapper itself. */
 function gitCliffPath(): string {
@@ -102,7 +94,10 @@ function cleanEnv(): NodeJS.ProcessEnv {
 function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { cwd, env, timeout: TIMEOUT_MS, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${path.basename(file)} ${args.join(" ")} failed in ${cwd}: ${stderr.trim() || error.message}`));
+      if (error)
+        reject(
+          new Error(`${path.basename(file)} ${args.join(" ")} failed in ${cwd}: ${stderr.trim() || error.message}`),
+        );
       else resolve(stdout);
     });
   });
@@ -145,8 +140,10 @@ export async function createExample(dir: string, opts: ExampleOptions = {}): Pro
   const owner = opts.owner ?? "acme";
   const name = opts.name ?? "gateway";
   // Both end up in URLs, TOML and Markdown: GitHub's own character sets keep them plain.
-  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(owner)) throw new Error(`createExample: invalid owner ${JSON.stringify(owner)}`);
-  if (!/^[A-Za-z0-9._-]{1,100}$/.test(name) || name === "." || name === "..") throw new Error(`createExample: invalid name ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(owner))
+    throw new Error(`createExample: invalid owner ${JSON.stringify(owner)}`);
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(name) || name === "." || name === "..")
+    throw new Error(`createExample: invalid name ${JSON.stringify(name)}`);
   const at = path.resolve(dir);
   if (existsSync(at) && (await readdir(at)).length > 0) throw new Error(`createExample: ${at} exists and is not empty`);
 
@@ -187,7 +184,10 @@ export async function createExample(dir: string, opts: ExampleOptions = {}): Pro
 }
 
 /** The example's working tree and history, with no remote: what every copy starts from. */
-async function buildExample(at: string, opts: ExampleOptions & { owner: string; name: string }): Promise<{ dir: string; version: string }> {
+async function buildExample(
+  at: string,
+  opts: ExampleOptions & { owner: string; name: string },
+): Promise<{ dir: string; version: string }> {
   const { owner, name } = opts;
   await mkdir(at, { recursive: true });
   const tags = opts.tags ?? true;
@@ -263,9 +263,12 @@ async function history(b: Builder, tags: boolean, opts: ExampleOptions): Promise
       break;
     case "breaking":
       s.gatewayModules.auth = SNIPPETS.auth;
-      await commit(b, "feat(gateway)!: require an API token on every route\n\n" +
-        "Requests without a token listed in GATEWAY_TOKENS are rejected with 401.\n\n" +
-        "BREAKING CHANGE: anonymous requests are no longer forwarded; set GATEWAY_TOKENS before upgrading.");
+      await commit(
+        b,
+        "feat(gateway)!: require an API token on every route\n\n" +
+          "Requests without a token listed in GATEWAY_TOKENS are rejected with 401.\n\n" +
+          "BREAKING CHANGE: anonymous requests are no longer forwarded; set GATEWAY_TOKENS before upgrading.",
+      );
       break;
     case "chore-only":
       s.editorconfig = true;
@@ -363,6 +366,7 @@ function remoteConfig(githubUrl: string, remote: string): string {
 
 /** A quoted git config value (or subsection name): backslash and double quote escaped. */
 function configValue(value: string): string {
-  if (/[\n\r\0]/.test(value)) throw new Error(`createExample: ${JSON.stringify(value)} cannot be written to git config`);
+  if (/[\n\r\0]/.test(value))
+    throw new Error(`createExample: ${JSON.stringify(value)} cannot be written to git config`);
   return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }

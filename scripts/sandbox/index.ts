@@ -6,14 +6,14 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { startApiServer, type ApiServer } from "./api/server.ts";
 import { findSection } from "../lib/changelog.ts";
+import { type ApiServer, startApiServer } from "./api/server.ts";
 import { createBareRemote, createExample, type Example, type ExampleOptions } from "./example.ts";
+import { type RegistryHosts, type SandboxRegistry, startRegistries, startRegistry } from "./registry.ts";
+import type { PushRecord } from "./runner/leg.ts";
 import { defaultScenario, type Scenario } from "./scenario.ts";
-import { startRegistries, startRegistry, type RegistryHosts, type SandboxRegistry } from "./registry.ts";
 import { standinsNeeded } from "./standins/index.ts";
 import { createSimulator, type Simulator } from "./workflow-sim.ts";
-import type { PushRecord } from "./runner/leg.ts";
 
 export interface SandboxOptions {
   /** Scratch folder; a fresh temporary one by default (removed by stop() unless `keep`). */
@@ -47,7 +47,10 @@ export interface SandboxOptions {
 }
 
 /** Docker Hub's other names are docker.io. */
-const hostName = (host: string) => (["index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"].includes(host.toLowerCase()) ? "docker.io" : host.toLowerCase());
+const hostName = (host: string) =>
+  ["index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"].includes(host.toLowerCase())
+    ? "docker.io"
+    : host.toLowerCase();
 
 export interface Sandbox {
   dir: string;
@@ -88,10 +91,26 @@ export interface Sandbox {
  * The repository's earlier releases happened: each release tag already on the remote gets its
  * published GitHub release (notes from CHANGELOG.md) and its finished run with published images.
  */
-async function recordHistory(remotePath: string, api: ApiServer, simulator: Simulator, defaultBranch: string): Promise<void> {
+async function recordHistory(
+  remotePath: string,
+  api: ApiServer,
+  simulator: Simulator,
+  defaultBranch: string,
+): Promise<void> {
   // stderr is read, not inherited: a tag without CHANGELOG.md is an answer, not a line for the terminal.
-  const git = (...args: string[]) => execFileSync("git", ["--git-dir", remotePath, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-  const tags = git("for-each-ref", "--sort=creatordate", "--format=%(refname:short) %(*objectname)%(objectname)", "refs/tags").split("\n").filter(Boolean);
+  const git = (...args: string[]) =>
+    execFileSync("git", ["--git-dir", remotePath, ...args], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
+  const tags = git(
+    "for-each-ref",
+    "--sort=creatordate",
+    "--format=%(refname:short) %(*objectname)%(objectname)",
+    "refs/tags",
+  )
+    .split("\n")
+    .filter(Boolean);
   for (const line of tags) {
     const [tag] = line.split(" ");
     const version = /^v?(\d+\.\d+\.\d+.*)$/.exec(tag!)?.[1];
@@ -104,7 +123,20 @@ async function recordHistory(remotePath: string, api: ApiServer, simulator: Simu
       // no changelog at that tag
     }
     const at = git("log", "-1", "--format=%cI", sha);
-    api.state.releases.push({ id: api.state.nextId(), tagName: tag!, targetCommitish: defaultBranch, name: tag!, body: findSection(changelog, version) ?? "", draft: false, prerelease: version.includes("-"), immutable: false, makeLatest: "true", createdAt: at, publishedAt: at, authorLogin: "maintainer" });
+    api.state.releases.push({
+      id: api.state.nextId(),
+      tagName: tag!,
+      targetCommitish: defaultBranch,
+      name: tag!,
+      body: findSection(changelog, version) ?? "",
+      draft: false,
+      prerelease: version.includes("-"),
+      immutable: false,
+      makeLatest: "true",
+      createdAt: at,
+      publishedAt: at,
+      authorLogin: "maintainer",
+    });
     await simulator.backfill(tag!, sha);
   }
 }
@@ -141,8 +173,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return ready;
     };
     for (const host of Array.isArray(options.registryHosts) ? options.registryHosts : []) await serve(host);
-    const registryFor = async (host: string) => (options.registryHosts === "each" || byHost[hostName(host)] ? (await serve(host)).url : registry.url);
-    const mapping = () => Object.entries(byHost).map(([host, r]) => `${host}=${r.url}`).join(",") || registry.url;
+    const registryFor = async (host: string) =>
+      options.registryHosts === "each" || byHost[hostName(host)] ? (await serve(host)).url : registry.url;
+    const mapping = () =>
+      Object.entries(byHost)
+        .map(([host, r]) => `${host}=${r.url}`)
+        .join(",") || registry.url;
     let simulator: Simulator | null = null;
     const api = await startApiServer({
       owner,
@@ -156,10 +192,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       rerunJobs: (run, all) => simulator?.rerunJobs(run, all) ?? [],
     });
     started.push(api);
-    simulator = createSimulator({ owner, repo: name, remotePath, defaultBranch, dir, registryUrl: options.registryHosts ? registryFor : registry.url, scenario, state: api.state, secrets: options.secrets, hostTools: options.hostTools, apiUrl: api.url });
+    simulator = createSimulator({
+      owner,
+      repo: name,
+      remotePath,
+      defaultBranch,
+      dir,
+      registryUrl: options.registryHosts ? registryFor : registry.url,
+      scenario,
+      state: api.state,
+      secrets: options.secrets,
+      hostTools: options.hostTools,
+      apiUrl: api.url,
+    });
     started.push(simulator);
     // The example is pushed before the hook exists: its history is the past, not new releases.
-    const example = options.example === false ? null : await createExample(join(dir, name), { owner, name, remote: remotePath, ...options.example });
+    const example =
+      options.example === false
+        ? null
+        : await createExample(join(dir, name), { owner, name, remote: remotePath, ...options.example });
     await options.seed?.(remotePath);
     if (options.history) await recordHistory(remotePath, api, simulator, defaultBranch);
     await api.installPushHook();

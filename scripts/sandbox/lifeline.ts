@@ -68,5 +68,8 @@ export function watchAncestors(everyMs = 500): { gone: Promise<number>; stop(): 
  */
 export function removeWhenGone(dir: string): void {
   const script = 'while kill -0 "$1" 2>/dev/null; do sleep 0.2; done; rm -rf -- "$2"';
-  spawn("sh", ["-c", script, "release-kit-sandbox-reaper", String(process.pid), dir], { detached: true, stdio: "ignore" }).unref();
+  spawn("sh", ["-c", script, "release-kit-sandbox-reaper", String(process.pid), dir], {
+    detached: true,
+    stdio: "ignore",
+  }).unref();
 }

@@ -14,17 +14,48 @@ export const PRESETS: Record<string, Preset> = {
   "ci-red": { summary: "CI failed for every commit", scenario: { ciDefault: "failure" } },
   "ci-pending": { summary: "CI is still running for every commit", scenario: { ciDefault: "pending" } },
   "no-ci": { summary: "GitHub has no check runs or statuses at all", scenario: { ciDefault: "none" } },
-  "nothing-to-release": { summary: "only chore and docs commits since the last tag", example: { unreleased: "chore-only" } },
+  "nothing-to-release": {
+    summary: "only chore and docs commits since the last tag",
+    example: { unreleased: "chore-only" },
+  },
   "first-release": { summary: "no tag yet: the first release", example: { tags: false } },
-  "breaking-change": { summary: "a breaking feat since the last tag (0.x: cog makes it a minor)", example: { unreleased: "breaking" } },
-  "stale-artifacts": { summary: "the committed admin contract is not what the generator makes", example: { staleArtifacts: true } },
-  "image-job-fails": { summary: "the admin-ui image job fails on its first attempt", scenario: { failJobs: [{ job: "admin-ui", attempts: 1 }] } },
-  "missing-platform": { summary: "the admin-ui image is published without linux/arm64", scenario: { missingPlatforms: [{ image: "ghcr.io/acme/admin-ui", platform: "linux/arm64" }] } },
+  "breaking-change": {
+    summary: "a breaking feat since the last tag (0.x: cog makes it a minor)",
+    example: { unreleased: "breaking" },
+  },
+  "stale-artifacts": {
+    summary: "the committed admin contract is not what the generator makes",
+    example: { staleArtifacts: true },
+  },
+  "image-job-fails": {
+    summary: "the admin-ui image job fails on its first attempt",
+    scenario: { failJobs: [{ job: "admin-ui", attempts: 1 }] },
+  },
+  "missing-platform": {
+    summary: "the admin-ui image is published without linux/arm64",
+    scenario: { missingPlatforms: [{ image: "ghcr.io/acme/admin-ui", platform: "linux/arm64" }] },
+  },
   "rate-limited": {
     summary: "the API answers the first reads with 429 and Retry-After (secondary limit)",
-    scenario: { faults: [{ method: "GET", kind: "status", status: 429, headers: { "retry-after": "1" }, body: { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }, times: 2 }] },
+    scenario: {
+      faults: [
+        {
+          method: "GET",
+          kind: "status",
+          status: 429,
+          headers: { "retry-after": "1" },
+          body: {
+            message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+          },
+          times: 2,
+        },
+      ],
+    },
   },
-  flaky: { summary: "the API answers 502 to the first few requests", scenario: { faults: [{ kind: "status", status: 502, times: 3 }] } },
+  flaky: {
+    summary: "the API answers 502 to the first few requests",
+    scenario: { faults: [{ kind: "status", status: 502, times: 3 }] },
+  },
   slow: { summary: "100 ms of latency on every API request", scenario: { latencyMs: 100 } },
   immutable: { summary: "releases are immutable: a published tag is final", scenario: { immutableReleases: true } },
   "protected-branch": {
@@ -33,20 +64,46 @@ export const PRESETS: Record<string, Preset> = {
   },
   "tag-ruleset": {
     summary: "a tag ruleset restricts creating v* tags, with no bypass for you: the tag push is refused with GH013",
-    scenario: { rulesets: [{ id: 4_200_001, name: "release tags", target: "tag", include: ["refs/tags/v*"], rules: ["creation", "update", "deletion"] }] },
+    scenario: {
+      rulesets: [
+        {
+          id: 4_200_001,
+          name: "release tags",
+          target: "tag",
+          include: ["refs/tags/v*"],
+          rules: ["creation", "update", "deletion"],
+        },
+      ],
+    },
   },
   "fine-grained-token": {
     summary: "a fine-grained token: no scopes header, GET /repos shows your role, writes it lacks are refused",
     scenario: { tokenKind: "fine-grained" },
   },
-  "actions-token": { summary: "tag pushes start no workflow, as pushes made with the Actions GITHUB_TOKEN", scenario: { pushesStartNoRuns: true } },
+  "actions-token": {
+    summary: "tag pushes start no workflow, as pushes made with the Actions GITHUB_TOKEN",
+    scenario: { pushesStartNoRuns: true },
+  },
 };
 
 /**
  * The worlds the rehearsal runs the whole runbook in. The others (a job that keeps failing, a
  * platform never built, tags that start no workflow) are for exploring with `mise run sandbox`.
  */
-export const REHEARSABLE = ["default", "ci-red", "ci-pending", "no-ci", "nothing-to-release", "stale-artifacts", "first-release", "breaking-change", "rate-limited", "flaky", "slow", "immutable"];
+export const REHEARSABLE = [
+  "default",
+  "ci-red",
+  "ci-pending",
+  "no-ci",
+  "nothing-to-release",
+  "stale-artifacts",
+  "first-release",
+  "breaking-change",
+  "rate-limited",
+  "flaky",
+  "slow",
+  "immutable",
+];
 
 export function presetHelp(names: string[] = Object.keys(PRESETS)): string {
   const width = Math.max(...names.map((n) => n.length));

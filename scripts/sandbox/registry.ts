@@ -47,7 +47,7 @@ export function createRegistryStore(): RegistryStore {
 }
 
 export function sha256(bytes: Buffer | string): string {
-  return "sha256:" + createHash("sha256").update(bytes).digest("hex");
+  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 }
 
 function repoOf(store: RegistryStore, name: string): RegistryRepo {
@@ -69,7 +69,13 @@ export function putBlob(store: RegistryStore, name: string, bytes: Buffer | stri
 }
 
 /** Stores a manifest as-is (no validation: that is the HTTP PUT's job) and tags it. */
-export function putManifest(store: RegistryStore, name: string, bytes: Buffer | string, mediaType: string, tags: string[] = []): string {
+export function putManifest(
+  store: RegistryStore,
+  name: string,
+  bytes: Buffer | string,
+  mediaType: string,
+  tags: string[] = [],
+): string {
   const buf = Buffer.from(bytes);
   const digest = sha256(buf);
   const repo = repoOf(store, name);
@@ -125,36 +131,79 @@ export function publishIndex(
     const p = splitPlatform(platform);
     // Same inputs, same bytes: digests stay stable across runs and between registries.
     const layer = Buffer.from(`${seed} ${name} ${platform} layer\n`);
-    const config = json({ architecture: p.architecture, os: p.os, ...(p.variant ? { variant: p.variant } : {}), created, config: {}, rootfs: { type: "layers", diff_ids: [sha256(layer)] } });
+    const config = json({
+      architecture: p.architecture,
+      os: p.os,
+      ...(p.variant ? { variant: p.variant } : {}),
+      created,
+      config: {},
+      rootfs: { type: "layers", diff_ids: [sha256(layer)] },
+    });
     putBlob(store, name, layer);
     putBlob(store, name, config);
-    const manifest = json({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: descriptor(OCI_CONFIG, config), layers: [descriptor(OCI_LAYER, layer)] });
-    images.push({ platform, digest: putManifest(store, name, manifest, OCI_MANIFEST), size: manifest.length, bytes: manifest });
+    const manifest = json({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: descriptor(OCI_CONFIG, config),
+      layers: [descriptor(OCI_LAYER, layer)],
+    });
+    images.push({
+      platform,
+      digest: putManifest(store, name, manifest, OCI_MANIFEST),
+      size: manifest.length,
+      bytes: manifest,
+    });
   }
-  const entries: unknown[] = images.map((m) => ({ mediaType: OCI_MANIFEST, digest: m.digest, size: m.size, platform: splitPlatform(m.platform) }));
+  const entries: unknown[] = images.map((m) => ({
+    mediaType: OCI_MANIFEST,
+    digest: m.digest,
+    size: m.size,
+    platform: splitPlatform(m.platform),
+  }));
   if (opts.attestations) {
     for (const image of images) {
       const statement = json({
         _type: "https://in-toto.io/Statement/v0.1",
         predicateType: "https://slsa.dev/provenance/v0.2",
-        subject: [{ name: `pkg:docker/${name}@${opts.tags[0] ?? "latest"}?platform=${encodeURIComponent(image.platform)}`, digest: { sha256: image.digest.slice(7) } }],
-        predicate: { builder: { id: "" }, buildType: "https://mobyproject.org/buildkit@v1", metadata: { buildFinishedOn: created } },
+        subject: [
+          {
+            name: `pkg:docker/${name}@${opts.tags[0] ?? "latest"}?platform=${encodeURIComponent(image.platform)}`,
+            digest: { sha256: image.digest.slice(7) },
+          },
+        ],
+        predicate: {
+          builder: { id: "" },
+          buildType: "https://mobyproject.org/buildkit@v1",
+          metadata: { buildFinishedOn: created },
+        },
       });
-      const config = json({ architecture: "unknown", os: "unknown", config: {}, rootfs: { type: "layers", diff_ids: [sha256(statement)] } });
+      const config = json({
+        architecture: "unknown",
+        os: "unknown",
+        config: {},
+        rootfs: { type: "layers", diff_ids: [sha256(statement)] },
+      });
       putBlob(store, name, statement);
       putBlob(store, name, config);
       const manifest = json({
         schemaVersion: 2,
         mediaType: OCI_MANIFEST,
         config: descriptor(OCI_CONFIG, config),
-        layers: [descriptor("application/vnd.in-toto+json", statement, { annotations: { "in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2" } })],
+        layers: [
+          descriptor("application/vnd.in-toto+json", statement, {
+            annotations: { "in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2" },
+          }),
+        ],
       });
       const digest = putManifest(store, name, manifest, OCI_MANIFEST);
       entries.push({
         mediaType: OCI_MANIFEST,
         digest,
         size: manifest.length,
-        annotations: { "vnd.docker.reference.digest": image.digest, "vnd.docker.reference.type": "attestation-manifest" },
+        annotations: {
+          "vnd.docker.reference.digest": image.digest,
+          "vnd.docker.reference.type": "attestation-manifest",
+        },
         platform: { architecture: "unknown", os: "unknown" },
       });
     }
@@ -168,7 +217,14 @@ export function publishIndex(
 export function publishArtifact(
   store: RegistryStore,
   name: string,
-  opts: { tag: string; configMediaType: string; layerMediaType: string; layer: Buffer | string; annotations?: Record<string, string>; config?: Buffer | string },
+  opts: {
+    tag: string;
+    configMediaType: string;
+    layerMediaType: string;
+    layer: Buffer | string;
+    annotations?: Record<string, string>;
+    config?: Buffer | string;
+  },
 ): { digest: string } {
   const layer = Buffer.from(opts.layer);
   const config = Buffer.from(opts.config ?? "{}");
@@ -189,8 +245,11 @@ export function publishArtifact(
 
 /** Go's encoding/json: compact, "\n"-terminated, with <, > and & escaped. */
 function goJson(value: unknown): Buffer {
-  const text = JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
-  return Buffer.from(text + "\n");
+  const text = JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  return Buffer.from(`${text}\n`);
 }
 
 interface WireError {
@@ -229,12 +288,22 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   res.end(body);
 }
 
-function sendErrors(res: ServerResponse, status: number, errors: WireError[], extra: Record<string, string> = {}): void {
+function sendErrors(
+  res: ServerResponse,
+  status: number,
+  errors: WireError[],
+  extra: Record<string, string> = {},
+): void {
   send(res, status, { "Content-Type": "application/json; charset=utf-8", ...extra }, goJson({ errors }));
 }
 
 function sendText(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
-  send(res, status, { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff", ...extra }, Buffer.from(text + "\n"));
+  send(
+    res,
+    status,
+    { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff", ...extra },
+    Buffer.from(`${text}\n`),
+  );
 }
 
 /**
@@ -402,7 +471,8 @@ export interface RegistryOptions {
 
 // distribution's route grammar (reference.NameRegexp): an optional domain-like first component
 // (which may hold capitals), then lowercase path components.
-const DOMAIN = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?";
+const DOMAIN =
+  "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?";
 // distribution writes the separator as `(?:[._]|__|[-]*)`; RE2 runs that in linear time, JavaScript
 // would backtrack exponentially, so the empty alternative is dropped (same language).
 const COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
@@ -419,11 +489,23 @@ interface Route {
 
 const ROUTES: Route[] = [
   { id: "/v2/", re: /^\/v2\/$/, methods: [] },
-  { id: "/v2/{name}/manifests/{reference}", re: new RegExp(`^/v2/(${NAME})/manifests/(${TAG}|${DIGEST_ROUTE})$`), methods: ["DELETE", "GET", "HEAD", "PUT"] },
+  {
+    id: "/v2/{name}/manifests/{reference}",
+    re: new RegExp(`^/v2/(${NAME})/manifests/(${TAG}|${DIGEST_ROUTE})$`),
+    methods: ["DELETE", "GET", "HEAD", "PUT"],
+  },
   { id: "/v2/{name}/tags/list", re: new RegExp(`^/v2/(${NAME})/tags/list$`), methods: ["GET"] },
   { id: "/v2/{name}/blobs/uploads/", re: new RegExp(`^/v2/(${NAME})/blobs/uploads/$`), methods: [] },
-  { id: "/v2/{name}/blobs/uploads/{uuid}", re: new RegExp(`^/v2/(${NAME})/blobs/uploads/([a-zA-Z0-9-_.=]+)$`), methods: [] },
-  { id: "/v2/{name}/blobs/{digest}", re: new RegExp(`^/v2/(${NAME})/blobs/(${DIGEST_ROUTE})$`), methods: ["DELETE", "GET", "HEAD"] },
+  {
+    id: "/v2/{name}/blobs/uploads/{uuid}",
+    re: new RegExp(`^/v2/(${NAME})/blobs/uploads/([a-zA-Z0-9-_.=]+)$`),
+    methods: [],
+  },
+  {
+    id: "/v2/{name}/blobs/{digest}",
+    re: new RegExp(`^/v2/(${NAME})/blobs/(${DIGEST_ROUTE})$`),
+    methods: ["DELETE", "GET", "HEAD"],
+  },
 ];
 
 /** Which access a request needs, as distribution's token auth names it. */
@@ -509,7 +591,8 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
       }
       if (!authorized(req, res, name, actionsFor(route, method))) return;
       if (hostedAnswer(res, name, method, route)) return;
-      if (route === "/v2/") return send(res, 200, { "Content-Type": "application/json; charset=utf-8" }, Buffer.from("{}"));
+      if (route === "/v2/")
+        return send(res, 200, { "Content-Type": "application/json; charset=utf-8" }, Buffer.from("{}"));
       if (route === "/v2/{name}/manifests/{reference}") {
         if (knobs.failStatus && (knobs.failCount === undefined || knobs.failCount > 0)) {
           if (knobs.failCount !== undefined) knobs.failCount--;
@@ -541,8 +624,11 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
     if (granted && actions.every((a) => granted.has(`repository:${name}:${a}`))) return true;
     const scope = actions.length > 0 ? `,scope="repository:${name}:${actions.join(",")}"` : "";
     const error = bearer && !granted ? `,error="invalid_token"` : granted ? `,error="insufficient_scope"` : "";
-    const detail = actions.length > 0 ? actions.map((a) => ({ Type: "repository", Class: "", Name: name, Action: a })) : null;
-    sendErrors(res, 401, [err("UNAUTHORIZED", detail)], { "WWW-Authenticate": `Bearer realm="${realm}",service="${service}"${scope}${error}` });
+    const detail =
+      actions.length > 0 ? actions.map((a) => ({ Type: "repository", Class: "", Name: name, Action: a })) : null;
+    sendErrors(res, 401, [err("UNAUTHORIZED", detail)], {
+      "WWW-Authenticate": `Bearer realm="${realm}",service="${service}"${scope}${error}`,
+    });
     return false;
   }
 
@@ -552,7 +638,13 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
    * Docker Hub: a repository it does not have is 401 UNAUTHORIZED, token or not.
    */
   function hostedAnswer(res: ServerResponse, name: string, method: string, route: string): boolean {
-    if (flavor === "distribution" || route === "/v2/" || route.includes("uploads") || (method !== "GET" && method !== "HEAD")) return false;
+    if (
+      flavor === "distribution" ||
+      route === "/v2/" ||
+      route.includes("uploads") ||
+      (method !== "GET" && method !== "HEAD")
+    )
+      return false;
     if (exists(name)) return false;
     if (flavor === "ghcr") {
       sendErrors(res, 403, [err("DENIED")]);
@@ -582,24 +674,44 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
       const m = /^repository:(.+):([a-z*,]+)$/.exec(scope);
       for (const action of m ? m[2]!.split(",") : []) granted.add(`repository:${m![1]}:${action}`);
     }
-    const issued = "sbx_" + randomBytes(16).toString("hex");
+    const issued = `sbx_${randomBytes(16).toString("hex")}`;
     grants.set(issued, granted);
-    send(res, 200, { "Content-Type": "application/json" }, Buffer.from(JSON.stringify({ token: issued, access_token: issued, expires_in: 300, issued_at: new Date().toISOString() })));
+    send(
+      res,
+      200,
+      { "Content-Type": "application/json" },
+      Buffer.from(
+        JSON.stringify({ token: issued, access_token: issued, expires_in: 300, issued_at: new Date().toISOString() }),
+      ),
+    );
   }
 
   function injectedFailure(res: ServerResponse, status: number): void {
-    const code = status === 401 ? "UNAUTHORIZED" : status === 403 ? "DENIED" : status === 404 ? "MANIFEST_UNKNOWN" : status === 429 ? "TOOMANYREQUESTS" : "UNKNOWN";
+    const code =
+      status === 401
+        ? "UNAUTHORIZED"
+        : status === 403
+          ? "DENIED"
+          : status === 404
+            ? "MANIFEST_UNKNOWN"
+            : status === 429
+              ? "TOOMANYREQUESTS"
+              : "UNKNOWN";
     sendErrors(res, status, [err(code, code === "UNKNOWN" ? {} : undefined)]);
   }
 
   // --- manifests
-  function getManifestRoute(req: IncomingMessage, res: ServerResponse, name: string, ref: string, method: string): void {
+  function getManifestRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    name: string,
+    ref: string,
+    method: string,
+  ): void {
     const repo = store.repos.get(name);
     const byTag = !ref.includes(":");
     if (!byTag && !DIGEST.test(ref)) return sendErrors(res, 400, [err("DIGEST_INVALID", {})]);
-    const supports = new Set(
-      [req.headers.accept ?? ""].flatMap((h) => h.split(",")).map((t) => mediaTypeOf(t)),
-    );
+    const supports = new Set([req.headers.accept ?? ""].flatMap((h) => h.split(",")).map((t) => mediaTypeOf(t)));
     let digest = byTag ? repo?.tags.get(ref) : ref;
     if (!digest) return sendErrors(res, 404, [err("MANIFEST_UNKNOWN", { Tag: ref })]);
     const inm = req.headers["if-none-match"];
@@ -607,27 +719,51 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
     let manifest = repo?.manifests.get(digest);
     if (!manifest) return sendErrors(res, 404, [err("MANIFEST_UNKNOWN", { Name: name, Revision: digest })]);
     if (manifest.mediaType === OCI_MANIFEST && !supports.has(OCI_MANIFEST)) {
-      return sendErrors(res, 404, [err("MANIFEST_UNKNOWN", undefined, "OCI manifest found, but accept header does not support OCI manifests")]);
+      return sendErrors(res, 404, [
+        err("MANIFEST_UNKNOWN", undefined, "OCI manifest found, but accept header does not support OCI manifests"),
+      ]);
     }
     if (manifest.mediaType === OCI_INDEX && !supports.has(OCI_INDEX)) {
-      return sendErrors(res, 404, [err("MANIFEST_UNKNOWN", undefined, "OCI index found, but accept header does not support OCI indexes")]);
+      return sendErrors(res, 404, [
+        err("MANIFEST_UNKNOWN", undefined, "OCI index found, but accept header does not support OCI indexes"),
+      ]);
     }
     // distribution would rewrite these to schema 1, which Debian's build cannot sign: it answers 400.
-    if (byTag && manifest.mediaType === DOCKER_MANIFEST && !supports.has(DOCKER_MANIFEST)) return sendErrors(res, 400, [err("MANIFEST_INVALID", {})]);
+    if (byTag && manifest.mediaType === DOCKER_MANIFEST && !supports.has(DOCKER_MANIFEST))
+      return sendErrors(res, 400, [err("MANIFEST_INVALID", {})]);
     if (byTag && manifest.mediaType === DOCKER_LIST && !supports.has(DOCKER_LIST)) {
       // An old client gets the linux/amd64 image instead of the list.
-      const list = JSON.parse(manifest.bytes.toString("utf8")) as { manifests?: { digest: string; platform?: { os?: string; architecture?: string } }[] };
-      const entry = (list.manifests ?? []).find((m) => m.platform?.architecture === "amd64" && m.platform?.os === "linux");
+      const list = JSON.parse(manifest.bytes.toString("utf8")) as {
+        manifests?: { digest: string; platform?: { os?: string; architecture?: string } }[];
+      };
+      const entry = (list.manifests ?? []).find(
+        (m) => m.platform?.architecture === "amd64" && m.platform?.os === "linux",
+      );
       const chosen = entry ? repo?.manifests.get(entry.digest) : undefined;
       if (!entry || !chosen) return sendErrors(res, 404, [err("MANIFEST_UNKNOWN")]);
-      if (chosen.mediaType === DOCKER_MANIFEST && !supports.has(DOCKER_MANIFEST)) return sendErrors(res, 400, [err("MANIFEST_INVALID", {})]);
+      if (chosen.mediaType === DOCKER_MANIFEST && !supports.has(DOCKER_MANIFEST))
+        return sendErrors(res, 400, [err("MANIFEST_INVALID", {})]);
       digest = entry.digest;
       manifest = chosen;
     }
     let body = manifest.bytes;
     if (knobs.malformed) body = body.subarray(0, Math.max(1, Math.floor(body.length / 2)));
-    const served = knobs.malformed ? sha256(body) : knobs.badDigest ? sha256(Buffer.concat([body, Buffer.from("tampered")])) : digest;
-    send(res, 200, { "Content-Type": manifest.mediaType, "Content-Length": String(body.length), "Docker-Content-Digest": served, Etag: `"${served}"` }, method === "HEAD" ? undefined : body);
+    const served = knobs.malformed
+      ? sha256(body)
+      : knobs.badDigest
+        ? sha256(Buffer.concat([body, Buffer.from("tampered")]))
+        : digest;
+    send(
+      res,
+      200,
+      {
+        "Content-Type": manifest.mediaType,
+        "Content-Length": String(body.length),
+        "Docker-Content-Digest": served,
+        Etag: `"${served}"`,
+      },
+      method === "HEAD" ? undefined : body,
+    );
   }
 
   async function putManifestRoute(req: IncomingMessage, res: ServerResponse, name: string, ref: string): Promise<void> {
@@ -646,9 +782,11 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
     const declared = typeof doc.mediaType === "string" ? doc.mediaType : "";
     const isIndexType = contentType === OCI_INDEX || contentType === DOCKER_LIST;
     const shapeOk =
-      contentType === OCI_MANIFEST ? doc.manifests == null && (declared === "" || declared === OCI_MANIFEST)
-      : contentType === OCI_INDEX ? doc.config == null && doc.layers == null && (declared === "" || declared === OCI_INDEX)
-      : declared === contentType;
+      contentType === OCI_MANIFEST
+        ? doc.manifests == null && (declared === "" || declared === OCI_MANIFEST)
+        : contentType === OCI_INDEX
+          ? doc.config == null && doc.layers == null && (declared === "" || declared === OCI_INDEX)
+          : declared === contentType;
     if (!shapeOk) return sendErrors(res, 400, [err("MANIFEST_INVALID", {})]);
     const digest = sha256(body);
     const byDigest = ref.includes(":");
@@ -656,7 +794,9 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
     if (doc.schemaVersion !== 2) return sendErrors(res, 500, [err("UNKNOWN", {})]);
     const repo = store.repos.get(name);
     const has = (d: unknown) => typeof d === "string" && (repo?.blobs.has(d) || repo?.manifests.has(d));
-    const refs = (isIndexType ? [doc.manifests] : [[doc.config], doc.layers]).flatMap((list) => (Array.isArray(list) ? list : []));
+    const refs = (isIndexType ? [doc.manifests] : [[doc.config], doc.layers]).flatMap((list) =>
+      Array.isArray(list) ? list : [],
+    );
     const missing = refs
       .map((d) => (d ?? {}) as { digest?: unknown; urls?: unknown })
       .filter((d) => (isIndexType || !Array.isArray(d.urls) || d.urls.length === 0) && !has(d.digest))
@@ -665,7 +805,11 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
     // Stored as distribution reads it back: by the body's mediaType, else index-shaped or not.
     const kind = declared || (Array.isArray(doc.manifests) ? OCI_INDEX : OCI_MANIFEST);
     putManifest(store, name, body, kind, byDigest ? [] : [ref]);
-    send(res, 201, { "Content-Length": "0", "Docker-Content-Digest": digest, Location: `${hostOrigin(req)}/v2/${name}/manifests/${digest}` });
+    send(res, 201, {
+      "Content-Length": "0",
+      "Docker-Content-Digest": digest,
+      Location: `${hostOrigin(req)}/v2/${name}/manifests/${digest}`,
+    });
   }
 
   function deleteManifestRoute(res: ServerResponse, name: string, ref: string): void {
@@ -683,7 +827,12 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
     // distribution lists in its storage driver's directory order (unspecified); the spec asks for
     // lexical order, which is also stable: use that.
     const tags = [...repo.tags.keys()].sort();
-    send(res, 200, { "Content-Type": "application/json; charset=utf-8" }, goJson({ name, tags: tags.length > 0 ? tags : null }));
+    send(
+      res,
+      200,
+      { "Content-Type": "application/json; charset=utf-8" },
+      goJson({ name, tags: tags.length > 0 ? tags : null }),
+    );
   }
 
   // --- blobs
@@ -700,7 +849,8 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
     if (!blob) return sendErrors(res, 404, [err("BLOB_UNKNOWN", digest)]);
     const cache = { "Cache-Control": "max-age=31536000", "Docker-Content-Digest": digest, Etag: `"${digest}"` };
     const inm = req.headers["if-none-match"];
-    if (inm !== undefined && [inm].flat().some((v) => v === digest || v === `"${digest}"`)) return send(res, 304, cache);
+    if (inm !== undefined && [inm].flat().some((v) => v === digest || v === `"${digest}"`))
+      return send(res, 304, cache);
     if (flavor === "ghcr" && method === "GET") {
       // GHCR sends blob bodies from another host (a signed storage URL): 307 there.
       return send(res, 307, { Location: `${storageOrigin}/blobs/${digest}`, "Content-Length": "0" });
@@ -708,7 +858,17 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
     if (knobs.redirectBlobs && method === "GET") {
       return send(res, 307, { Location: `${hostOrigin(req)}/_storage/blobs/${digest}`, "Content-Length": "0" });
     }
-    send(res, 200, { "Accept-Ranges": "bytes", ...cache, "Content-Length": String(blob.length), "Content-Type": "application/octet-stream" }, method === "HEAD" ? undefined : blob);
+    send(
+      res,
+      200,
+      {
+        "Accept-Ranges": "bytes",
+        ...cache,
+        "Content-Length": String(blob.length),
+        "Content-Type": "application/octet-stream",
+      },
+      method === "HEAD" ? undefined : blob,
+    );
   }
 
   // --- uploads. distribution 2.8 has no monolithic POST: `?digest=` on POST is ignored, the body
@@ -724,7 +884,11 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
 
   function sessionHeaders(req: IncomingMessage, name: string, uuid: string): Record<string, string> {
     const size = sizeOf(uuid);
-    return { Location: uploadLocation(req, name, uuid, size), Range: `0-${Math.max(0, size - 1)}`, "Docker-Upload-UUID": uuid };
+    return {
+      Location: uploadLocation(req, name, uuid, size),
+      Range: `0-${Math.max(0, size - 1)}`,
+      "Docker-Upload-UUID": uuid,
+    };
   }
 
   async function startUpload(req: IncomingMessage, res: ServerResponse, name: string, url: URL): Promise<void> {
@@ -733,22 +897,36 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
     const from = url.searchParams.get("from");
     if (mount && from && store.repos.get(from)?.blobs.has(mount)) {
       repoOf(store, name).blobs.add(mount);
-      return send(res, 201, { "Content-Length": "0", "Docker-Content-Digest": mount, Location: `${hostOrigin(req)}/v2/${name}/blobs/${mount}` });
+      return send(res, 201, {
+        "Content-Length": "0",
+        "Docker-Content-Digest": mount,
+        Location: `${hostOrigin(req)}/v2/${name}/blobs/${mount}`,
+      });
     }
     const uuid = randomUUID();
     store.uploads.set(uuid, { name, chunks: [] });
     send(res, 202, { "Content-Length": "0", ...sessionHeaders(req, name, uuid) });
   }
 
-  async function uploadRoute(req: IncomingMessage, res: ServerResponse, name: string, uuid: string, url: URL, method: string): Promise<void> {
+  async function uploadRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    name: string,
+    uuid: string,
+    url: URL,
+    method: string,
+  ): Promise<void> {
     const body = await readBody(req);
     let state: { Name?: string; UUID?: string; Offset?: number } | undefined;
     try {
-      state = JSON.parse(Buffer.from(url.searchParams.get("_state") ?? "", "base64url").toString("utf8")) as typeof state;
+      state = JSON.parse(
+        Buffer.from(url.searchParams.get("_state") ?? "", "base64url").toString("utf8"),
+      ) as typeof state;
     } catch {
       state = undefined;
     }
-    if (!state || state.Name !== name || state.UUID !== uuid) return sendErrors(res, 404, [err("BLOB_UPLOAD_INVALID", {})]);
+    if (!state || state.Name !== name || state.UUID !== uuid)
+      return sendErrors(res, 404, [err("BLOB_UPLOAD_INVALID", {})]);
     const session = store.uploads.get(uuid);
     if (!session || session.name !== name) return sendErrors(res, 404, [err("BLOB_UPLOAD_UNKNOWN", {})]);
     // A state whose offset is not the session's size is stale (e.g. reused after a failed PUT):
@@ -774,10 +952,15 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Sandbox
     session.chunks.push(body);
     const bytes = Buffer.concat(session.chunks);
     // On a mismatch the bytes stay written, so the caller's state goes stale (see above).
-    if (sha256(bytes) !== expected) return sendErrors(res, 400, [err("DIGEST_INVALID", { Digest: expected, Reason: {} })]);
+    if (sha256(bytes) !== expected)
+      return sendErrors(res, 400, [err("DIGEST_INVALID", { Digest: expected, Reason: {} })]);
     store.uploads.delete(uuid);
     putBlob(store, name, bytes);
-    send(res, 201, { "Content-Length": "0", "Docker-Content-Digest": expected, Location: `${hostOrigin(req)}/v2/${name}/blobs/${expected}` });
+    send(res, 201, {
+      "Content-Length": "0",
+      "Docker-Content-Digest": expected,
+      Location: `${hostOrigin(req)}/v2/${name}/blobs/${expected}`,
+    });
   }
 
   function hostOrigin(req: IncomingMessage): string {
@@ -826,11 +1009,19 @@ export interface RegistryHosts {
  * Several registry hosts at once, each answering as its kind does: ghcr.io as GHCR, docker.io as
  * Docker Hub, any other as distribution. `options` apply to every one (per host with `perHost`).
  */
-export async function startRegistries(hosts: string[], perHost: Record<string, RegistryOptions> = {}): Promise<RegistryHosts> {
+export async function startRegistries(
+  hosts: string[],
+  perHost: Record<string, RegistryOptions> = {},
+): Promise<RegistryHosts> {
   const byHost: Record<string, SandboxRegistry> = {};
   try {
     for (const host of hosts) {
-      const flavor = host === "ghcr.io" ? "ghcr" : ["docker.io", "index.docker.io", "registry-1.docker.io"].includes(host) ? "dockerhub" : "distribution";
+      const flavor =
+        host === "ghcr.io"
+          ? "ghcr"
+          : ["docker.io", "index.docker.io", "registry-1.docker.io"].includes(host)
+            ? "dockerhub"
+            : "distribution";
       byHost[host] = await startRegistry({ flavor, ...perHost[host] });
     }
   } catch (error) {
@@ -839,7 +1030,9 @@ export async function startRegistries(hosts: string[], perHost: Record<string, R
   }
   return {
     byHost,
-    mapping: Object.entries(byHost).map(([host, r]) => `${host}=${r.url}`).join(","),
+    mapping: Object.entries(byHost)
+      .map(([host, r]) => `${host}=${r.url}`)
+      .join(","),
     stop: async () => {
       for (const r of Object.values(byHost)) await r.stop();
     },

@@ -9,12 +9,20 @@ import { StartError } from "../lib/cli.ts";
 import { parseRemoteUrl } from "../lib/config.ts";
 import { KIT_ROOT } from "../lib/kit-root.ts";
 import { bold, cyan, dim, green, red, write } from "../lib/output.ts";
-import { startSandbox, type Sandbox } from "./index.ts";
+import { type Sandbox, startSandbox } from "./index.ts";
 import { PRESETS } from "./presets.ts";
 import { git, releaseBranchOf, seedFromRepo } from "./rehearsal-repo.ts";
 import type { PushRecord } from "./runner/leg.ts";
 
-export const REHEARSAL_STEPS = ["preflight", "release", "workflow", "verify", "broken-release", "recover", "verify-again"] as const;
+export const REHEARSAL_STEPS = [
+  "preflight",
+  "release",
+  "workflow",
+  "verify",
+  "broken-release",
+  "recover",
+  "verify-again",
+] as const;
 type StepName = (typeof REHEARSAL_STEPS)[number];
 
 export interface RehearsalStep {
@@ -55,11 +63,22 @@ interface CommandRun {
 /** Runs one kit command as its own process: its report goes to our terminal, its JSON to us. */
 function runKit(sandbox: Sandbox, repo: string, command: string, args: string[]): Promise<CommandRun> {
   const env = sandbox.env({ ...process.env });
-  for (const key of ["GH_TOKEN", "MISE_ORIGINAL_CWD", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "RELEASE_KIT_KILL_AFTER"]) delete env[key];
+  for (const key of [
+    "GH_TOKEN",
+    "MISE_ORIGINAL_CWD",
+    "GITHUB_ACTIONS",
+    "GITHUB_STEP_SUMMARY",
+    "RELEASE_KIT_KILL_AFTER",
+  ])
+    delete env[key];
   write(dim(`\n$ mise run ${command === "release" ? "release" : `release:${command}`} -- ${args.join(" ")}`));
   const began = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(LAUNCHER, [command, "--repo", repo, "--json", ...args], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(LAUNCHER, [command, "--repo", repo, "--json", ...args], {
+      cwd: repo,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let partial = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -83,7 +102,6 @@ function runKit(sandbox: Sandbox, repo: string, command: string, args: string[])
   });
 }
 
-
 async function ownerOf(source: string): Promise<{ owner: string; name: string }> {
   try {
     const parsed = parseRemoteUrl(await git(source, "config", "--get", "remote.origin.url"));
@@ -96,11 +114,15 @@ async function ownerOf(source: string): Promise<{ owner: string; name: string }>
 
 function checkFailed(doc: any, id: string | RegExp): boolean {
   const named = (name: string) => (typeof id === "string" ? name === id : id.test(name));
-  return Boolean(doc?.checks?.some((c: any) => named(c.id) && c.status === "fail") || doc?.steps?.some((s: any) => named(s.name) && s.status === "failed"));
+  return Boolean(
+    doc?.checks?.some((c: any) => named(c.id) && c.status === "fail") ||
+      doc?.steps?.some((s: any) => named(s.name) && s.status === "failed"),
+  );
 }
 
 /** verify's run check of a workflow: `workflow`, or `workflow:<file>` when several start. */
-const runCheckOf = (path: string) => new RegExp(`^workflow(:${basename(path).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")})?$`);
+const runCheckOf = (path: string) =>
+  new RegExp(`^workflow(:${basename(path).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")})?$`);
 
 /**
  * The job the broken release fails: of what the release's own runs pushed, the first job (in its
@@ -108,7 +130,9 @@ const runCheckOf = (path: string) => new RegExp(`^workflow(:${basename(path).rep
  */
 function publishingJob(pushes: PushRecord[]): { workflow: string; job: string } | null {
   const images = pushes.filter((p) => p.kind === "image");
-  const [first] = [...(images.length ? images : pushes)].sort((a, b) => a.workflow.localeCompare(b.workflow) || a.jobIndex - b.jobIndex);
+  const [first] = [...(images.length ? images : pushes)].sort(
+    (a, b) => a.workflow.localeCompare(b.workflow) || a.jobIndex - b.jobIndex,
+  );
   return first ? { workflow: first.workflow, job: first.job } : null;
 }
 
@@ -127,7 +151,9 @@ export interface RehearsalOptions {
   keep: boolean;
 }
 
-export async function rehearse(opts: RehearsalOptions): Promise<{ ok: boolean; target: string; steps: RehearsalStep[]; dir: string }> {
+export async function rehearse(
+  opts: RehearsalOptions,
+): Promise<{ ok: boolean; target: string; steps: RehearsalStep[]; dir: string }> {
   const preset = PRESETS[opts.scenario]!;
   const expect = EXPECTATIONS[opts.scenario] ?? {};
   const scratch = mkdtempSync(join(tmpdir(), "release-kit-rehearsal-"));
@@ -146,22 +172,38 @@ export async function rehearse(opts: RehearsalOptions): Promise<{ ok: boolean; t
       // Every registry host the tag workflows push to, each answering as that host does.
       registryHosts: "each",
       scenario: preset.scenario,
-      example: opts.repo ? false : preset.example ?? {},
+      example: opts.repo ? false : (preset.example ?? {}),
       seed: opts.repo ? async (remote) => void (repoPath = await seedFromRepo(opts.repo!, scratch, remote)) : undefined,
     });
   } catch (error) {
     // Nothing was rehearsed: nothing of it stays behind, --keep or not.
     rmSync(scratch, { recursive: true, force: true });
-    const said = String((error as { stderr?: string }).stderr ?? "").trim().split("\n").filter(Boolean).pop() ?? (error as Error).message.split("\n")[0];
-    if (opts.repo) throw new StartError(`cannot make the rehearsal's scratch clone of ${opts.repo}: ${said}`, "the rehearsal clones the repository and pushes its branch and tags to the sandbox: it needs at least one commit on the checked-out branch; fix what git says, then run it again");
+    const said =
+      String((error as { stderr?: string }).stderr ?? "")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .pop() ?? (error as Error).message.split("\n")[0];
+    if (opts.repo)
+      throw new StartError(
+        `cannot make the rehearsal's scratch clone of ${opts.repo}: ${said}`,
+        "the rehearsal clones the repository and pushes its branch and tags to the sandbox: it needs at least one commit on the checked-out branch; fix what git says, then run it again",
+      );
     throw error;
   }
   repoPath ||= sandbox.repoPath!;
   const steps: RehearsalStep[] = [];
   try {
-    write(`${bold("Rehearsal")} of the release runbook on ${opts.repo ? `a scratch clone of ${opts.repo}` : "the built-in example repository"} (${repoPath}), world "${opts.scenario}"`);
-    write(dim(`GitHub sandbox ${sandbox.apiUrl}, a registry for each host the workflows push to, origin ${sandbox.remotePath} (release branch ${branch})`));
-    if (sandbox.standins.length) write(dim(`stand-ins for ${sandbox.standins.join(" and ")} (the real tools are not on PATH)`));
+    write(
+      `${bold("Rehearsal")} of the release runbook on ${opts.repo ? `a scratch clone of ${opts.repo}` : "the built-in example repository"} (${repoPath}), world "${opts.scenario}"`,
+    );
+    write(
+      dim(
+        `GitHub sandbox ${sandbox.apiUrl}, a registry for each host the workflows push to, origin ${sandbox.remotePath} (release branch ${branch})`,
+      ),
+    );
+    if (sandbox.standins.length)
+      write(dim(`stand-ins for ${sandbox.standins.join(" and ")} (the real tools are not on PATH)`));
 
     let stopped: string | null = null;
     // Steps that cannot run in this repository (it publishes nothing to break), by design: not a failure.
@@ -176,7 +218,8 @@ export async function rehearse(opts: RehearsalOptions): Promise<{ ok: boolean; t
       const { ok, report } = await body();
       steps.push({ name, ok, ms: Math.round(performance.now() - began), report });
       if (!ok) stopped = `not run: ${name} did not do what the rehearsal expected`;
-      else if (expect.stopAfter === name) stopped = `not run: in world "${opts.scenario}" the release stops at ${name}, as it should`;
+      else if (expect.stopAfter === name)
+        stopped = `not run: in world "${opts.scenario}" the release stops at ${name}, as it should`;
     };
     const judge = (name: StepName, run: CommandRun) => {
       const meant = expect.fails?.[name];
@@ -201,9 +244,18 @@ export async function rehearse(opts: RehearsalOptions): Promise<{ ok: boolean; t
       const report = {
         tag: released,
         conclusion: !runs.length ? null : ok ? "success" : "failure",
-        runs: runs.map((run) => ({ run_id: run.id, workflow: run.workflowPath, status: run.status, conclusion: run.conclusion, jobs: run.jobs.map((j) => ({ name: j.name, conclusion: j.conclusion })) })),
+        runs: runs.map((run) => ({
+          run_id: run.id,
+          workflow: run.workflowPath,
+          status: run.status,
+          conclusion: run.conclusion,
+          jobs: run.jobs.map((j) => ({ name: j.name, conclusion: j.conclusion })),
+        })),
       };
-      for (const run of runs) write(`  ${run.workflowPath} run ${run.id} for ${run.headBranch}: ${run.conclusion} (${run.jobs.map((j) => `${j.name} ${j.conclusion}`).join(", ")})`);
+      for (const run of runs)
+        write(
+          `  ${run.workflowPath} run ${run.id} for ${run.headBranch}: ${run.conclusion} (${run.jobs.map((j) => `${j.name} ${j.conclusion}`).join(", ")})`,
+        );
       if (!runs.length) write(`  no run started for ${released ?? "the release"}`);
       write(dim(`  registries the kit is pointed at: RELEASE_REGISTRY_URL=${sandbox.registryMapping}`));
       return { ok, report };
@@ -215,7 +267,8 @@ export async function rehearse(opts: RehearsalOptions): Promise<{ ok: boolean; t
     // Chosen from what the release's runs really pushed, not from a name.
     const releaseRuns = sandbox.api.state.runs.filter((r) => r.headBranch === released).map((r) => r.id);
     const broken = publishingJob(sandbox.published().filter((p) => releaseRuns.includes(p.runId)));
-    if (!broken && !stopped) notApplicable = `not run: ${released ?? "the release"}'s tag workflows pushed nothing to a registry, so there is no publishing job to break`;
+    if (!broken && !stopped)
+      notApplicable = `not run: ${released ?? "the release"}'s tag workflows pushed nothing to a registry, so there is no publishing job to break`;
     await step("broken-release", `A second release, whose ${broken?.job ?? "publishing"} job fails`, async () => {
       const { workflow, job } = broken!;
       appendFileSync(join(repoPath, "REHEARSAL.md"), `A second release, whose ${job} job fails once.\n`);
@@ -247,12 +300,22 @@ export async function rehearse(opts: RehearsalOptions): Promise<{ ok: boolean; t
     for (const s of steps) {
       const verdict = s.skipped ? dim("skipped") : s.ok ? green("as expected") : red("NOT as expected");
       const why = s.ok === false ? whatFailed(s.report) : null;
-      write(`  ${s.name.padEnd(15)} ${verdict.padEnd(20)} ${(s.ms / 1000).toFixed(1).padStart(5)} s${s.skipped ? dim(`  ${s.skipped}`) : why ? `  ${why}` : ""}`);
+      write(
+        `  ${s.name.padEnd(15)} ${verdict.padEnd(20)} ${(s.ms / 1000).toFixed(1).padStart(5)} s${s.skipped ? dim(`  ${s.skipped}`) : why ? `  ${why}` : ""}`,
+      );
     }
     // Every step that ran did what it should, and none was left out because an earlier one did not
     // (steps this repository gives nothing to do are left out by design).
-    const ok = !steps.some((s) => s.ok === false) && steps.every((s) => s.ok === true || (s.ok === null && (expect.stopAfter !== undefined || s.skipped === notApplicable)));
-    write(ok ? `\n${green("✔")} ${bold("the rehearsal went as the runbook says it should")}` : `\n${red("✖")} ${bold("the rehearsal did not go as expected")}: see the steps above`);
+    const ok =
+      !steps.some((s) => s.ok === false) &&
+      steps.every(
+        (s) => s.ok === true || (s.ok === null && (expect.stopAfter !== undefined || s.skipped === notApplicable)),
+      );
+    write(
+      ok
+        ? `\n${green("✔")} ${bold("the rehearsal went as the runbook says it should")}`
+        : `\n${red("✖")} ${bold("the rehearsal did not go as expected")}: see the steps above`,
+    );
     if (opts.keep) write(`scratch folder kept: ${scratch}`);
     return { ok, target: opts.repo ?? "built-in example", steps, dir: scratch };
   } finally {

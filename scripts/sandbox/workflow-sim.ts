@@ -7,16 +7,32 @@
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { RefUpdate } from "./api/server.ts";
-import { repositoryIdOf, type JobRecord, type RunRecord, type SandboxState } from "./api/state.ts";
-import type { Scenario } from "./scenario.ts";
-import { ACTOR, githubContext, repositoryPayload, tagPushEvent, workflowRunPayload, type Repo, type RunEvent } from "./runner/context.ts";
+import { type JobRecord, type RunRecord, repositoryIdOf, type SandboxState } from "./api/state.ts";
+import {
+  ACTOR,
+  githubContext,
+  type Repo,
+  type RunEvent,
+  repositoryPayload,
+  tagPushEvent,
+  workflowRunPayload,
+} from "./runner/context.ts";
 import { condition, interpolateDeep, interpolateString, type Json, type Scope } from "./runner/expressions.ts";
-import { runOnRunner, type PushRecord, type RunnerHost } from "./runner/leg.ts";
-import { combinationLabel, expandMatrix, type Combination } from "./runner/matrix.ts";
+import { type PushRecord, type RunnerHost, runOnRunner } from "./runner/leg.ts";
+import { type Combination, combinationLabel, expandMatrix } from "./runner/matrix.ts";
 import { makeBinDir } from "./runner/shell.ts";
 import { sourceCache, workflowReader } from "./runner/source.ts";
 import { startToolServer, type ToolServer } from "./runner/tools/server.ts";
-import { asTable, loadWorkflow, tagPushTriggers, workflowRunTriggers, type JobDef, type LoadedWorkflow, type Workflow } from "./runner/workflow-file.ts";
+import {
+  asTable,
+  type JobDef,
+  type LoadedWorkflow,
+  loadWorkflow,
+  tagPushTriggers,
+  type Workflow,
+  workflowRunTriggers,
+} from "./runner/workflow-file.ts";
+import type { Scenario } from "./scenario.ts";
 
 export interface SimulatorOptions {
   owner: string;
@@ -80,7 +96,14 @@ const now = () => new Date().toISOString();
 
 export function createSimulator(opts: SimulatorOptions): Simulator {
   const { owner, repo: repoName, remotePath, scenario, state } = opts;
-  const repo: Repo = { owner, name: repoName, id: repositoryIdOf(owner, repoName), ownerId: repositoryIdOf(owner, owner), defaultBranch: opts.defaultBranch ?? "main", apiUrl: opts.apiUrl };
+  const repo: Repo = {
+    owner,
+    name: repoName,
+    id: repositoryIdOf(owner, repoName),
+    ownerId: repositoryIdOf(owner, owner),
+    defaultBranch: opts.defaultBranch ?? "main",
+    apiUrl: opts.apiUrl,
+  };
   const root = resolve(opts.dir, "actions-runner");
   const runs = new Map<number, RunState>();
   const runNumbers = new Map<string, number>();
@@ -134,7 +157,16 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
   // ---- runs and their job records --------------------------------------------------------------
 
   function newRecord(name: string, attempt: number): JobRecord {
-    return { id: state.nextId(), name, status: "queued", conclusion: null, runAttempt: attempt, startedAt: now(), completedAt: null, steps: [] };
+    return {
+      id: state.nextId(),
+      name,
+      status: "queued",
+      conclusion: null,
+      runAttempt: attempt,
+      startedAt: now(),
+      completedAt: null,
+      steps: [],
+    };
   }
 
   /** The job's name as GitHub shows it for one combination: `name:` evaluated, or the id, then the values unless the name used them. */
@@ -154,8 +186,26 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     return combo && !usesMatrix && combinationLabel(combo) ? `${name} ${combinationLabel(combo)}` : name;
   }
 
-  function staticContexts(event: RunEvent, workflow: Workflow, runId: number, runNumber: number, attempt: number): Record<string, Json> {
-    const github = githubContext({ repo, event, workflowName: workflow.name, workflowPath: workflow.path, runId, runNumber, runAttempt: attempt, jobId: "", workspace: "", eventPath: "", token: "" });
+  function staticContexts(
+    event: RunEvent,
+    workflow: Workflow,
+    runId: number,
+    runNumber: number,
+    attempt: number,
+  ): Record<string, Json> {
+    const github = githubContext({
+      repo,
+      event,
+      workflowName: workflow.name,
+      workflowPath: workflow.path,
+      runId,
+      runNumber,
+      runAttempt: attempt,
+      jobId: "",
+      workspace: "",
+      eventPath: "",
+      token: "",
+    });
     return { github, vars: {}, inputs: {}, needs: {} };
   }
 
@@ -172,7 +222,7 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
           combos = null;
         }
       } else if (matrix === undefined) combos = [];
-      if (combos && combos.length) {
+      if (combos?.length) {
         combos.forEach((combo, index) => {
           const record = newRecord(displayName(job, combo, contexts), 1);
           rs.run.jobs.push(record);
@@ -186,7 +236,13 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     }
   }
 
-  function createRun(loaded: LoadedWorkflow, event: RunEvent, headBranch: string, depth: number, fast: boolean): RunState | null {
+  function createRun(
+    loaded: LoadedWorkflow,
+    event: RunEvent,
+    headBranch: string,
+    depth: number,
+    fast: boolean,
+  ): RunState | null {
     const path = loaded.ok ? loaded.workflow.path : loaded.path;
     const number = (runNumbers.get(path) ?? 0) + 1;
     runNumbers.set(path, number);
@@ -214,7 +270,16 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       logs.set(run.id, [loaded.error]);
       return null;
     }
-    const rs: RunState = { run, workflow: loaded.workflow, event, legs: new Map(), legResults: new Map(), jobResults: new Map(), depth, fast };
+    const rs: RunState = {
+      run,
+      workflow: loaded.workflow,
+      event,
+      legs: new Map(),
+      legResults: new Map(),
+      jobResults: new Map(),
+      depth,
+      fast,
+    };
     plannedRecords(rs);
     runs.set(run.id, rs);
     notifyWorkflowRun(rs, "requested");
@@ -247,7 +312,8 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     const head = read.commit.sha;
     for (const file of read.workflows) {
       const loaded = loadWorkflow(file.path, file.text);
-      if (!loaded.ok || !workflowRunTriggers(loaded.workflow.on, source.run.name, activity, source.run.headBranch)) continue;
+      if (!loaded.ok || !workflowRunTriggers(loaded.workflow.on, source.run.name, activity, source.run.headBranch))
+        continue;
       const event: RunEvent = {
         name: "workflow_run",
         ref: `refs/heads/${repo.defaultBranch}`,
@@ -291,9 +357,14 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       await Promise.all(rs.workflow.jobs.map((j) => runJobOnce(j.id)));
       if (stopped) return;
       const forgiven = new Set<JobRecord>();
-      for (const [record, leg] of rs.legs) if (rs.legResults.get(leg.job)?.get(leg.index)?.forgiven) forgiven.add(record);
+      for (const [record, leg] of rs.legs)
+        if (rs.legResults.get(leg.job)?.get(leg.index)?.forgiven) forgiven.add(record);
       run.status = "completed";
-      run.conclusion = run.jobs.some((j) => j.conclusion === "failure" && !forgiven.has(j)) ? "failure" : run.jobs.some((j) => j.conclusion === "cancelled") ? "cancelled" : "success";
+      run.conclusion = run.jobs.some((j) => j.conclusion === "failure" && !forgiven.has(j))
+        ? "failure"
+        : run.jobs.some((j) => j.conclusion === "cancelled")
+          ? "cancelled"
+          : "success";
       run.updatedAt = now();
       notifyWorkflowRun(rs, "completed");
     } catch (error) {
@@ -320,9 +391,18 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     return [...seen];
   }
 
-  function complete(record: JobRecord, conclusion: "success" | "failure" | "skipped" | "cancelled", steps: { name: string; conclusion: string }[] = []): void {
+  function complete(
+    record: JobRecord,
+    conclusion: "success" | "failure" | "skipped" | "cancelled",
+    steps: { name: string; conclusion: string }[] = [],
+  ): void {
     Object.assign(record, { status: "completed", conclusion, completedAt: now() });
-    record.steps = steps.map((s, i) => ({ name: s.name, status: "completed", conclusion: s.conclusion, number: i + 1 }));
+    record.steps = steps.map((s, i) => ({
+      name: s.name,
+      status: "completed",
+      conclusion: s.conclusion,
+      number: i + 1,
+    }));
   }
 
   /** Every combination of one job that this attempt runs; results of the others are kept. */
@@ -333,12 +413,17 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     const pending = records.filter((r) => r.status !== "completed");
     if (pending.length === 0 && rs.jobResults.has(job.id)) return;
     const needs: Record<string, Json> = {};
-    for (const need of job.needs) needs[need] = (rs.jobResults.get(need) ?? { result: "skipped", outputs: {} }) as unknown as Json;
+    for (const need of job.needs)
+      needs[need] = (rs.jobResults.get(need) ?? { result: "skipped", outputs: {} }) as unknown as Json;
     const ancestors = ancestorsOf(rs, job).map((id) => rs.jobResults.get(id)?.result ?? "skipped");
     const contexts = { ...staticContexts(rs.event, rs.workflow, run.id, run.runNumber, run.runAttempt), needs };
     const scope: Scope = {
       contexts,
-      status: { success: () => ancestors.every((r) => r === "success"), failure: () => ancestors.some((r) => r === "failure"), cancelled: () => false },
+      status: {
+        success: () => ancestors.every((r) => r === "success"),
+        failure: () => ancestors.some((r) => r === "failure"),
+        cancelled: () => false,
+      },
     };
     const legResults = rs.legResults.get(job.id) ?? new Map<number, LegResult>();
     rs.legResults.set(job.id, legResults);
@@ -363,7 +448,9 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
       if (!condition(job.raw.if, scope)) return settle("skipped");
       if (job.raw.uses !== undefined) {
         for (const r of pending) {
-          complete(r, "success", [{ name: `sandbox: reusable workflow ${String(job.raw.uses)} is not simulated`, conclusion: "skipped" }]);
+          complete(r, "success", [
+            { name: `sandbox: reusable workflow ${String(job.raw.uses)} is not simulated`, conclusion: "skipped" },
+          ]);
           logs.set(r.id, [`sandbox: reusable workflow ${String(job.raw.uses)} is not simulated: skipped`]);
         }
         rs.jobResults.set(job.id, { result: "success", outputs: {} });
@@ -414,32 +501,90 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
           continue;
         }
         const combo = legs[next.index]!;
-        const result = await runLeg(rs, job, combo, next.index, legs.length, strategy, next.record, contexts, startedAt);
+        const result = await runLeg(
+          rs,
+          job,
+          combo,
+          next.index,
+          legs.length,
+          strategy,
+          next.record,
+          contexts,
+          startedAt,
+        );
         legResults.set(next.index, result);
         if (result.result === "failure" && !result.forgiven) failedLeg = true;
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(maxParallel, toRun.length)) }, worker));
     const results = [...legResults.values()];
-    const result: Result = results.some((r) => r.result === "failure") ? "failure" : results.some((r) => r.result === "cancelled") ? "cancelled" : "success";
+    const result: Result = results.some((r) => r.result === "failure")
+      ? "failure"
+      : results.some((r) => r.result === "cancelled")
+        ? "cancelled"
+        : "success";
     const outputs = Object.assign({}, ...results.map((r) => r.outputs)) as Record<string, string>;
     rs.jobResults.set(job.id, { result, outputs });
   }
 
-  async function runLeg(rs: RunState, job: JobDef, combo: Combination | null, index: number, total: number, strategy: Record<string, unknown>, record: JobRecord, contexts: Record<string, Json>, startedAt: number): Promise<LegResult> {
+  async function runLeg(
+    rs: RunState,
+    job: JobDef,
+    combo: Combination | null,
+    index: number,
+    total: number,
+    strategy: Record<string, unknown>,
+    record: JobRecord,
+    contexts: Record<string, Json>,
+    startedAt: number,
+  ): Promise<LegResult> {
     const run = rs.run;
     const attempt = run.runAttempt;
-    Object.assign(record, { status: "in_progress", conclusion: null, startedAt: now(), completedAt: null, runAttempt: attempt, steps: [] });
+    Object.assign(record, {
+      status: "in_progress",
+      conclusion: null,
+      startedAt: now(),
+      completedAt: null,
+      runAttempt: attempt,
+      steps: [],
+    });
     const lines: string[] = logs.get(record.id) ?? [];
     logs.set(record.id, lines);
-    const knob = scenario.failJobs.find((f) => (f.job === job.id || f.job === String(job.raw.name ?? job.id) || f.job === record.name) && attempt <= f.attempts);
-    const { outcome, jobRoot } = await runOnRunner(host, { workflow: rs.workflow, event: rs.event, runId: run.id, runNumber: run.runNumber, attempt, job, combo, index, total, strategy, recordId: record.id, name: record.name, contexts, lines, knob });
+    const knob = scenario.failJobs.find(
+      (f) =>
+        (f.job === job.id || f.job === String(job.raw.name ?? job.id) || f.job === record.name) &&
+        attempt <= f.attempts,
+    );
+    const { outcome, jobRoot } = await runOnRunner(host, {
+      workflow: rs.workflow,
+      event: rs.event,
+      runId: run.id,
+      runNumber: run.runNumber,
+      attempt,
+      job,
+      combo,
+      index,
+      total,
+      strategy,
+      recordId: record.id,
+      name: record.name,
+      contexts,
+      lines,
+      knob,
+    });
     const coe = job.raw["continue-on-error"];
-    const forgiven = outcome.result === "failure" && (coe === true || (typeof coe === "string" && interpolateString(coe.includes("${{") ? coe : `\${{ ${coe} }}`, { contexts: { ...contexts, matrix: (combo ?? {}) as Json } }) === "true"));
+    const forgiven =
+      outcome.result === "failure" &&
+      (coe === true ||
+        (typeof coe === "string" &&
+          interpolateString(coe.includes("${{") ? coe : `\${{ ${coe} }}`, {
+            contexts: { ...contexts, matrix: (combo ?? {}) as Json },
+          }) === "true"));
     // The run's timing knobs: a job reports completion no sooner than runMs after the run started,
     // and not while the scenario holds runs.
     if (!rs.fast) {
-      while (!stopped && (Date.now() - startedAt < scenario.runMs || scenario.holdRuns)) await sleep(Math.min(25, Math.max(1, scenario.runMs - (Date.now() - startedAt))));
+      while (!stopped && (Date.now() - startedAt < scenario.runMs || scenario.holdRuns))
+        await sleep(Math.min(25, Math.max(1, scenario.runMs - (Date.now() - startedAt))));
     }
     complete(record, outcome.result, outcome.steps);
     await writeFile(join(jobRoot, "log.txt"), `${lines.join("\n")}\n`).catch(() => undefined);
@@ -492,10 +637,15 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
     rerunJobs,
     async backfill(tag, sha) {
       const started = startForTag(tag, sha, true);
-      await Promise.all(started.map((rs) => new Promise<void>((done) => {
-        const check = () => (rs.run.status === "completed" || stopped ? done() : void setTimeout(check, 5));
-        check();
-      })));
+      await Promise.all(
+        started.map(
+          (rs) =>
+            new Promise<void>((done) => {
+              const check = () => (rs.run.status === "completed" || stopped ? done() : void setTimeout(check, 5));
+              check();
+            }),
+        ),
+      );
       await new Promise<void>((done) => (busy() ? waiters.push(done) : done()));
     },
     settle: () => (busy() ? new Promise<void>((resolve) => waiters.push(resolve)) : Promise.resolve()),

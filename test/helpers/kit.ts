@@ -1,7 +1,7 @@
 // Test helpers: run the kit's real entry points, and make throwaway git repositories.
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,19 +41,41 @@ function parseJson(stdout: string): unknown {
   }
 }
 
-export function run(file: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<KitRun> {
+export function run(
+  file: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<KitRun> {
   return new Promise((resolve) => {
-    const child = execFile(file, args, { cwd: opts.cwd ?? KIT, env: opts.env ?? cleanEnv(), timeout: opts.timeoutMs ?? 300_000, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr), json: parseJson(String(stdout)) });
-    });
+    const child = execFile(
+      file,
+      args,
+      {
+        cwd: opts.cwd ?? KIT,
+        env: opts.env ?? cleanEnv(),
+        timeout: opts.timeoutMs ?? 300_000,
+        maxBuffer: 32 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const code = error
+          ? typeof (error as { code?: unknown }).code === "number"
+            ? (error as { code: number }).code
+            : 1
+          : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr), json: parseJson(String(stdout)) });
+      },
+    );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
     else child.stdin?.end();
   });
 }
 
 /** Runs `scripts/release-kit <command> ...args`, as the mise tasks do. */
-export function kit(command: string, args: string[] = [], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<KitRun> {
+export function kit(
+  command: string,
+  args: string[] = [],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<KitRun> {
   return run(LAUNCHER, [command, ...args], opts);
 }
 

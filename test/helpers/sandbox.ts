@@ -3,8 +3,8 @@
 // asynchronous here (gitAsync): a synchronous push would block the very server it waits for.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { startSandbox, type Sandbox, type SandboxOptions } from "../../scripts/sandbox/index.ts";
-import { cleanEnv, kit, LAUNCHER, type KitRun } from "./kit.ts";
+import { type Sandbox, type SandboxOptions, startSandbox } from "../../scripts/sandbox/index.ts";
+import { cleanEnv, type KitRun, kit, LAUNCHER } from "./kit.ts";
 
 const exec = promisify(execFile);
 
@@ -25,9 +25,19 @@ export function sandboxEnv(sb: Sandbox, extra: Record<string, string | undefined
 }
 
 /** Runs `scripts/release-kit <command> --repo <example> ...args` against the sandbox. */
-export function kitIn(sb: Sandbox, command: string, args: string[] = [], opts: { env?: Record<string, string | undefined>; repo?: string; input?: string; timeoutMs?: number } = {}): Promise<KitRun> {
+export function kitIn(
+  sb: Sandbox,
+  command: string,
+  args: string[] = [],
+  opts: { env?: Record<string, string | undefined>; repo?: string; input?: string; timeoutMs?: number } = {},
+): Promise<KitRun> {
   const repo = opts.repo ?? sb.repoPath!;
-  return kit(command, ["--repo", repo, ...args], { cwd: repo, env: sandboxEnv(sb, opts.env), input: opts.input, timeoutMs: opts.timeoutMs });
+  return kit(command, ["--repo", repo, ...args], {
+    cwd: repo,
+    env: sandboxEnv(sb, opts.env),
+    input: opts.input,
+    timeoutMs: opts.timeoutMs,
+  });
 }
 
 export async function gitAsync(cwd: string, ...args: string[]): Promise<string> {
@@ -35,7 +45,12 @@ export async function gitAsync(cwd: string, ...args: string[]): Promise<string> 
 }
 
 /** A new conventional commit on main, pushed to origin (as a merged change would be). */
-export async function landCommit(sb: Sandbox, message: string, file = "NOTES.md", text = `${message}\n`): Promise<string> {
+export async function landCommit(
+  sb: Sandbox,
+  message: string,
+  file = "NOTES.md",
+  text = `${message}\n`,
+): Promise<string> {
   const repo = sb.repoPath!;
   const { appendFileSync } = await import("node:fs");
   appendFileSync(`${repo}/${file}`, text);

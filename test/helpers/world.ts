@@ -6,7 +6,7 @@ import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, type ExpectStatic } from "vitest";
 import { KIT, type KitRun } from "./kit.ts";
-import { gitAsync, kitIn, remoteRefs, sandbox, sandboxEnv, type Sandbox } from "./sandbox.ts";
+import { gitAsync, kitIn, remoteRefs, type Sandbox, sandbox, sandboxEnv } from "./sandbox.ts";
 
 export const exec = promisify(execFile);
 /** One story's bound: generous, for two busy cores; the stories wait on events, not on clocks. */
@@ -18,7 +18,10 @@ afterAll(async () => {
 });
 
 /** A sandbox for one story, stopped when the story ends (and by afterAll if it throws first). */
-export async function withSandbox(options: Parameters<typeof sandbox>[0], story: (sb: Sandbox) => Promise<void>): Promise<void> {
+export async function withSandbox(
+  options: Parameters<typeof sandbox>[0],
+  story: (sb: Sandbox) => Promise<void>,
+): Promise<void> {
   const sb = await sandbox(options);
   sandboxes.add(sb);
   try {
@@ -29,8 +32,10 @@ export async function withSandbox(options: Parameters<typeof sandbox>[0], story:
   }
 }
 
-export const recover = (sb: Sandbox, ...args: string[]): Promise<KitRun> => kitIn(sb, "recover", ["--json", ...args], { timeoutMs: 90_000 });
-export const release = (sb: Sandbox, ...args: string[]): Promise<KitRun> => kitIn(sb, "release", ["--json", ...args], { timeoutMs: 90_000 });
+export const recover = (sb: Sandbox, ...args: string[]): Promise<KitRun> =>
+  kitIn(sb, "recover", ["--json", ...args], { timeoutMs: 90_000 });
+export const release = (sb: Sandbox, ...args: string[]): Promise<KitRun> =>
+  kitIn(sb, "release", ["--json", ...args], { timeoutMs: 90_000 });
 
 /** A tool in the example repository, as a maintainer runs it (the stand-ins and git-cliff on PATH). */
 export async function tool(sb: Sandbox, file: string, ...args: string[]): Promise<string> {
@@ -40,7 +45,13 @@ export async function tool(sb: Sandbox, file: string, ...args: string[]): Promis
 }
 
 /** Writes a file, commits it, and (unless told otherwise) pushes main, as a merged change would land. */
-export async function commitFile(sb: Sandbox, path: string, text: string, message: string, push = true): Promise<string> {
+export async function commitFile(
+  sb: Sandbox,
+  path: string,
+  text: string,
+  message: string,
+  push = true,
+): Promise<string> {
   const repo = sb.repoPath!;
   await writeFile(join(repo, path), text);
   await gitAsync(repo, "add", path);
@@ -52,7 +63,8 @@ export async function commitFile(sb: Sandbox, path: string, text: string, messag
 export const COG_HEAD = `tag_prefix = "v"\nbranch_whitelist = ["main"]\ndisable_changelog = true\n`;
 export const CLIFF_HOOK = "git-cliff --tag {{version_tag}} -o CHANGELOG.md";
 export const CARGO_HOOK = "cargo release version {{version}} --execute --no-confirm";
-export const cogToml = (hooks: string[]) => `${COG_HEAD}pre_bump_hooks = [\n${hooks.map((h) => `  ${JSON.stringify(h)},\n`).join("")}]\n`;
+export const cogToml = (hooks: string[]) =>
+  `${COG_HEAD}pre_bump_hooks = [\n${hooks.map((h) => `  ${JSON.stringify(h)},\n`).join("")}]\n`;
 
 /** The runbook's own request: `gh release create vX` before the tag is pushed. */
 export async function createReleaseThroughApi(sb: Sandbox, tag: string): Promise<{ id: number }> {
@@ -65,10 +77,16 @@ export async function createReleaseThroughApi(sb: Sandbox, tag: string): Promise
   return (await res.json()) as { id: number };
 }
 
-export const remoteTag = async (sb: Sandbox, tag: string) => (await gitAsync(sb.remotePath, "for-each-ref", "--format=%(objectname)", `refs/tags/${tag}`)) || null;
-export const localTag = async (sb: Sandbox, tag: string) => (await gitAsync(sb.repoPath!, "for-each-ref", "--format=%(objectname)", `refs/tags/${tag}`)) || null;
+export const remoteTag = async (sb: Sandbox, tag: string) =>
+  (await gitAsync(sb.remotePath, "for-each-ref", "--format=%(objectname)", `refs/tags/${tag}`)) || null;
+export const localTag = async (sb: Sandbox, tag: string) =>
+  (await gitAsync(sb.repoPath!, "for-each-ref", "--format=%(objectname)", `refs/tags/${tag}`)) || null;
 export const head = (sb: Sandbox) => gitAsync(sb.repoPath!, "rev-parse", "HEAD");
-export const writes = (sb: Sandbox) => [...sb.api.requests].filter(([k]) => /^(POST|PATCH|PUT|DELETE) /.test(k)).sort().map(([k, n]) => `${k} ×${n}`);
+export const writes = (sb: Sandbox) =>
+  [...sb.api.requests]
+    .filter(([k]) => /^(POST|PATCH|PUT|DELETE) /.test(k))
+    .sort()
+    .map(([k, n]) => `${k} ×${n}`);
 export const runOf = (sb: Sandbox, sha: string) => sb.api.state.runs.filter((r) => r.headSha === sha);
 
 /** Everything recover could change: the clone (refs, HEAD, tree, stash), the remote, GitHub, the registry. */
@@ -91,22 +109,39 @@ export async function worldOf(sb: Sandbox) {
 export async function published(sb: Sandbox) {
   return {
     releases: sb.api.state.releases.filter((r) => !r.draft).map((r) => r.id),
-    tags: (await gitAsync(sb.remotePath, "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags")).split("\n").filter(Boolean),
+    tags: (await gitAsync(sb.remotePath, "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags"))
+      .split("\n")
+      .filter(Boolean),
   };
 }
 
-export async function expectKept(expect: ExpectStatic, sb: Sandbox, before: Awaited<ReturnType<typeof published>>, allowed: { deletedRelease?: number; movedTag?: string } = {}) {
+export async function expectKept(
+  expect: ExpectStatic,
+  sb: Sandbox,
+  before: Awaited<ReturnType<typeof published>>,
+  allowed: { deletedRelease?: number; movedTag?: string } = {},
+) {
   const now = await published(sb);
   const ids = sb.api.state.releases.map((r) => r.id);
-  for (const id of before.releases) if (id !== allowed.deletedRelease) expect(ids, `published release ${id} was deleted`).toContain(id);
-  for (const line of before.tags) if (!line.startsWith(`refs/tags/${allowed.movedTag} `)) expect(now.tags, `pushed tag moved: ${line}`).toContain(line);
+  for (const id of before.releases)
+    if (id !== allowed.deletedRelease) expect(ids, `published release ${id} was deleted`).toContain(id);
+  for (const line of before.tags)
+    if (!line.startsWith(`refs/tags/${allowed.movedTag} `))
+      expect(now.tags, `pushed tag moved: ${line}`).toContain(line);
 }
 
-
 /** A diagnosis without --apply: exactly one state, its evidence, the next action as commands, and no change. */
-export async function diagnosed(expect: ExpectStatic, sb: Sandbox, state: string, opts: { runInProgress?: boolean } = {}) {
+export async function diagnosed(
+  expect: ExpectStatic,
+  sb: Sandbox,
+  state: string,
+  opts: { runInProgress?: boolean } = {},
+) {
   // While a run is in progress the simulated workflow itself publishes images: only recover's part is compared.
-  const world = async (s: Sandbox) => ({ ...(await worldOf(s)), ...(opts.runInProgress ? { registry: "(publishing)" } : {}) });
+  const world = async (s: Sandbox) => ({
+    ...(await worldOf(s)),
+    ...(opts.runInProgress ? { registry: "(publishing)" } : {}),
+  });
   const before = await world(sb);
   const res = await recover(sb);
   expect(res.json, res.stderr).toMatchObject({ command: "recover", state });
@@ -126,4 +161,3 @@ export async function diagnosed(expect: ExpectStatic, sb: Sandbox, state: string
   expect(await world(sb), "recover without --apply changed the world").toEqual(before);
   return res.json;
 }
-

@@ -72,7 +72,10 @@ function parseIdent(line: string): { name: string; email: string; date: string }
 
 /** Reads many objects in one `git cat-file --batch`: sha -> raw content. */
 function readObjects(gitDir: string, shas: string[]): Map<string, string> {
-  const out = execFileSync("git", ["--git-dir", gitDir, "cat-file", "--batch"], { input: `${shas.join("\n")}\n`, maxBuffer: 512 * 1024 * 1024 });
+  const out = execFileSync("git", ["--git-dir", gitDir, "cat-file", "--batch"], {
+    input: `${shas.join("\n")}\n`,
+    maxBuffer: 512 * 1024 * 1024,
+  });
   const result = new Map<string, string>();
   let pos = 0;
   for (const sha of shas) {
@@ -129,24 +132,36 @@ export function extract(dir: string, gitDir: string, commitArg?: string): void {
       const lock = settings.lock_packages?.[path];
       if (lock) text = trimLock(text, lock);
       const lineRe = settings.doc_lines?.[path];
-      if (lineRe) text = `${text.split("\n").filter((l) => new RegExp(lineRe).test(l)).join("\n")}\n`;
+      if (lineRe)
+        text = `${text
+          .split("\n")
+          .filter((l) => new RegExp(lineRe).test(l))
+          .join("\n")}\n`;
       const target = join(dir, "files", path);
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, text);
     }
   }
 
-  const baseParents = git(gitDir, ["rev-parse", `${settings.base}^{commit}^@`]).split("\n").filter(Boolean);
-  const shas = git(gitDir, ["rev-list", "--topo-order", "--reverse", commit, "--not", ...baseParents]).split("\n").filter(Boolean);
+  const baseParents = git(gitDir, ["rev-parse", `${settings.base}^{commit}^@`])
+    .split("\n")
+    .filter(Boolean);
+  const shas = git(gitDir, ["rev-list", "--topo-order", "--reverse", commit, "--not", ...baseParents])
+    .split("\n")
+    .filter(Boolean);
   const offBranch = new Set<string>();
   if (settings.off_branch_tags) {
     const onBranch = new Set(shas);
-    const targets = git(gitDir, ["for-each-ref", "refs/tags", "--format=%(objectname)%00%(*objectname)"]).split("\n").filter(Boolean);
+    const targets = git(gitDir, ["for-each-ref", "refs/tags", "--format=%(objectname)%00%(*objectname)"])
+      .split("\n")
+      .filter(Boolean);
     for (const line of targets) {
       const [object, peeled] = line.split("\0");
       const target = peeled || object;
       if (onBranch.has(target) || offBranch.has(target)) continue;
-      const parents = git(gitDir, ["rev-parse", `${target}^@`]).split("\n").filter(Boolean);
+      const parents = git(gitDir, ["rev-parse", `${target}^@`])
+        .split("\n")
+        .filter(Boolean);
       if (parents.length > 0 && parents.every((p) => onBranch.has(p))) offBranch.add(target);
     }
     // Each one goes right after its parent, so history stays oldest first and HEAD stays last.
@@ -175,7 +190,16 @@ export function extract(dir: string, gitDir: string, commitArg?: string): void {
     };
     if (offBranch.has(sha)) entry.off_branch = true;
     if (settings.touched?.length) {
-      const changed = git(gitDir, ["diff-tree", "--no-commit-id", "--name-only", "-r", "-m", "--first-parent", "--root", sha]).split("\n");
+      const changed = git(gitDir, [
+        "diff-tree",
+        "--no-commit-id",
+        "--name-only",
+        "-r",
+        "-m",
+        "--first-parent",
+        "--root",
+        sha,
+      ]).split("\n");
       const inside = (c: string, p: string) => c === p || c.startsWith(`${p}/`);
       const packages = settings.touched;
       entry.touched = packages.filter((p) => changed.some((c) => inside(c, p)));
@@ -185,7 +209,11 @@ export function extract(dir: string, gitDir: string, commitArg?: string): void {
   });
   writeFileSync(join(dir, "history.jsonl"), `${history.map((h) => JSON.stringify(h)).join("\n")}\n`);
 
-  const refs = git(gitDir, ["for-each-ref", "refs/tags", "--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)%00%(*objectname)"]);
+  const refs = git(gitDir, [
+    "for-each-ref",
+    "refs/tags",
+    "--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)%00%(*objectname)",
+  ]);
   const tags: TagEntry[] = [];
   for (const line of refs.split("\n").filter(Boolean)) {
     const [name, type, object, peeled] = line.split("\0");
@@ -199,14 +227,26 @@ export function extract(dir: string, gitDir: string, commitArg?: string): void {
     const tagger = parseIdent(headers.find((h) => h.startsWith("tagger "))?.slice(7) ?? "");
     // A signature cannot be carried over; the message is kept without it.
     const text = message.replace(/-----BEGIN (PGP|SSH) SIGNATURE-----[\s\S]*$/, "");
-    tags.push({ name, sha: target, annotated: true, message: text, tagger_name: tagger.name, tagger_email: tagger.email, tagger_date: tagger.date });
+    tags.push({
+      name,
+      sha: target,
+      annotated: true,
+      message: text,
+      tagger_name: tagger.name,
+      tagger_email: tagger.email,
+      tagger_date: tagger.date,
+    });
   }
   const order = new Map(shas.map((s, i) => [s, i]));
   tags.sort((a, b) => (order.get(a.sha) ?? 0) - (order.get(b.sha) ?? 0) || a.name.localeCompare(b.name));
   writeFileSync(join(dir, "tags.json"), `${JSON.stringify(tags, null, 2)}\n`);
 
   source.commit = commit;
-  source.commit_date = parseIdent(splitObject(git(gitDir, ["cat-file", "commit", commit])).headers.find((h) => h.startsWith("committer "))?.slice(10) ?? "").date;
+  source.commit_date = parseIdent(
+    splitObject(git(gitDir, ["cat-file", "commit", commit]))
+      .headers.find((h) => h.startsWith("committer "))
+      ?.slice(10) ?? "",
+  ).date;
   source.fetched_on = new Date().toISOString().slice(0, 10);
   writeFileSync(sourcePath, `${JSON.stringify(source, null, 2)}\n`);
 }

@@ -84,7 +84,10 @@ export function readTags(extractDir: string): TagEntry[] {
 }
 
 export function rebuildRepository(extractDir: string, targetDir: string): RebuiltRepository {
-  const source = JSON.parse(readFileSync(join(extractDir, "source.json"), "utf8")) as { default_branch: string; commit?: string };
+  const source = JSON.parse(readFileSync(join(extractDir, "source.json"), "utf8")) as {
+    default_branch: string;
+    commit?: string;
+  };
   const branch = source.default_branch;
   const history = readHistory(extractDir);
   const tags = readTags(extractDir);
@@ -92,13 +95,15 @@ export function rebuildRepository(extractDir: string, targetDir: string): Rebuil
 
   mkdirSync(targetDir, { recursive: true });
   const env = { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" };
-  const git = (args: string[], input?: Buffer) => execFileSync("git", args, { cwd: targetDir, env, input, maxBuffer: 256 * 1024 * 1024 }).toString();
+  const git = (args: string[], input?: Buffer) =>
+    execFileSync("git", args, { cwd: targetDir, env, input, maxBuffer: 256 * 1024 * 1024 }).toString();
   git(["init", "-q", "-b", branch]);
 
   const filesDir = join(extractDir, "files");
   const chunks: Buffer[] = [];
   const files = listFiles(filesDir);
-  for (const [i, path] of files.entries()) chunks.push(Buffer.from(`blob\nmark :${i + 1}\n`), data(readFileSync(join(filesDir, path))));
+  for (const [i, path] of files.entries())
+    chunks.push(Buffer.from(`blob\nmark :${i + 1}\n`), data(readFileSync(join(filesDir, path))));
 
   const marks = new Map<string, number>();
   let next = files.length + 1;
@@ -107,25 +112,45 @@ export function rebuildRepository(extractDir: string, targetDir: string): Rebuil
     marks.set(entry.sha, mark);
     const parents = entry.parents.map((p) => {
       const m = marks.get(p);
-      if (m === undefined) throw new Error(`${extractDir}: ${entry.sha} lists parent ${p} before it (history.jsonl must be oldest first)`);
+      if (m === undefined)
+        throw new Error(`${extractDir}: ${entry.sha} lists parent ${p} before it (history.jsonl must be oldest first)`);
       return m;
     });
     const committer = `${entry.committer_name ?? entry.author_name} <${entry.committer_email ?? entry.author_email}> ${rawDate(entry.committer_date ?? entry.date)}`;
     if (parents.length === 0) chunks.push(Buffer.from(`reset refs/heads/${branch}\n`));
-    chunks.push(Buffer.from(`commit refs/heads/${branch}\nmark :${mark}\nauthor ${entry.author_name} <${entry.author_email}> ${rawDate(entry.date)}\ncommitter ${committer}\n`));
+    chunks.push(
+      Buffer.from(
+        `commit refs/heads/${branch}\nmark :${mark}\nauthor ${entry.author_name} <${entry.author_email}> ${rawDate(entry.date)}\ncommitter ${committer}\n`,
+      ),
+    );
     chunks.push(data(entry.message));
-    if (parents.length > 0) chunks.push(Buffer.from(`from :${parents[0]}\n${parents.slice(1).map((p) => `merge :${p}\n`).join("")}`));
+    if (parents.length > 0)
+      chunks.push(
+        Buffer.from(
+          `from :${parents[0]}\n${parents
+            .slice(1)
+            .map((p) => `merge :${p}\n`)
+            .join("")}`,
+        ),
+      );
     else for (const [i, path] of files.entries()) chunks.push(Buffer.from(`M 100644 :${i + 1} ${fiPath(path)}\n`));
     const markers = entry.touched ? entry.touched.map((p) => (p === "." ? MARKER : `${p}/${MARKER}`)) : [MARKER];
-    for (const marker of markers) chunks.push(Buffer.from(`M 100644 inline ${fiPath(marker)}\n`), data(`${entry.sha}\n`));
+    for (const marker of markers)
+      chunks.push(Buffer.from(`M 100644 inline ${fiPath(marker)}\n`), data(`${entry.sha}\n`));
     chunks.push(Buffer.from("\n"));
   }
 
   for (const tag of tags) {
     const mark = marks.get(tag.sha);
-    if (mark === undefined) throw new Error(`${extractDir}: tag ${tag.name} points at ${tag.sha}, which is not in history.jsonl`);
+    if (mark === undefined)
+      throw new Error(`${extractDir}: tag ${tag.name} points at ${tag.sha}, which is not in history.jsonl`);
     if (tag.annotated) {
-      chunks.push(Buffer.from(`tag ${tag.name}\nfrom :${mark}\ntagger ${tag.tagger_name} <${tag.tagger_email}> ${rawDate(tag.tagger_date ?? "")}\n`), data(tag.message ?? ""));
+      chunks.push(
+        Buffer.from(
+          `tag ${tag.name}\nfrom :${mark}\ntagger ${tag.tagger_name} <${tag.tagger_email}> ${rawDate(tag.tagger_date ?? "")}\n`,
+        ),
+        data(tag.message ?? ""),
+      );
     } else {
       chunks.push(Buffer.from(`reset refs/tags/${tag.name}\nfrom :${mark}\n\n`));
     }
@@ -141,7 +166,9 @@ export function rebuildRepository(extractDir: string, targetDir: string): Rebuil
 
   const head = git(["rev-parse", "HEAD"]).trim();
   const rebuiltTags: Record<string, string> = {};
-  for (const line of git(["for-each-ref", "refs/tags", "--format=%(refname:strip=2) %(*objectname) %(objectname)"]).split("\n").filter(Boolean)) {
+  for (const line of git(["for-each-ref", "refs/tags", "--format=%(refname:strip=2) %(*objectname) %(objectname)"])
+    .split("\n")
+    .filter(Boolean)) {
     const [name, peeled, object] = line.split(" ");
     rebuiltTags[name] = peeled || object;
   }

@@ -3,13 +3,18 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fail, pass, skip, warn, type Check } from "../checks.ts";
+import { type Check, fail, pass, skip, warn } from "../checks.ts";
 import { headSha } from "../git.ts";
-import { describeLooked, describeNotVerified, readTagWorkflows, WorkflowError, type TagWorkflows } from "../workflow/index.ts";
 import { summarise } from "../output.ts";
+import {
+  describeLooked,
+  describeNotVerified,
+  readTagWorkflows,
+  type TagWorkflows,
+  WorkflowError,
+} from "../workflow/index.ts";
 import type { PreflightContext } from "./context.ts";
-import { setupFindings, type Finding } from "./setup-findings.ts";
-
+import { type Finding, setupFindings } from "./setup-findings.ts";
 
 const atHead = new WeakMap<PreflightContext, Map<string, Promise<TagWorkflows>>>();
 
@@ -21,7 +26,9 @@ export function workflowAtHead(ctx: PreflightContext, tag: string): Promise<TagW
   if (!found) {
     const { r, config } = ctx;
     const { owner, name } = config.repository;
-    found = headSha(r).then((sha) => readTagWorkflows(r, config, "HEAD", { owner, repository: `${owner}/${name}`, tag, sha: sha ?? "0".repeat(40) }));
+    found = headSha(r).then((sha) =>
+      readTagWorkflows(r, config, "HEAD", { owner, repository: `${owner}/${name}`, tag, sha: sha ?? "0".repeat(40) }),
+    );
     cache.set(tag, found);
   }
   return found;
@@ -42,7 +49,11 @@ export const configCheck: Check<PreflightContext> = {
         ? `${wf.started.map((w) => w.path).join(", ")}: ${count(wf.images.length, "image")}${wf.artifacts.length ? `, ${count(wf.artifacts.length, "other artifact")}` : ""}`
         : `no workflow starts on tags like ${sample} (looked at ${describeLooked(wf)}): nothing is published by a tag workflow`;
       for (const item of wf.notVerified) {
-        found.push({ level: "warn", text: describeNotVerified(item), fix: "release:verify will report it as not verified; docs/workflows.md says what release-kit reads" });
+        found.push({
+          level: "warn",
+          text: describeNotVerified(item),
+          fix: "release:verify will report it as not verified; docs/workflows.md says what release-kit reads",
+        });
       }
     } catch (error) {
       if (!(error instanceof WorkflowError)) throw error;
@@ -65,23 +76,36 @@ export const artifactsCurrent: Check<PreflightContext> = {
   // fails with "did not send all necessary objects".
   needs: ["up-to-date"],
   async run({ r, config }) {
-    if (!config.generate) return skip("no generator configured (set RELEASE_GENERATE to the command that regenerates committed artifacts)");
+    if (!config.generate)
+      return skip("no generator configured (set RELEASE_GENERATE to the command that regenerates committed artifacts)");
     const scratch = mkdtempSync(join(tmpdir(), "release-kit-artifacts-"));
     const tree = join(scratch, "tree");
     const added = await r.probe`git worktree add --detach --quiet ${tree} HEAD`;
     if (added.exitCode !== 0) {
       rmSync(scratch, { recursive: true, force: true });
-      return fail(`cannot make a throwaway worktree of HEAD: ${added.stderr.trim()}`, "check that git worktree works in this repository");
+      return fail(
+        `cannot make a throwaway worktree of HEAD: ${added.stderr.trim()}`,
+        "check that git worktree works in this repository",
+      );
     }
     try {
       const ran = await r.with({ cwd: tree, timeout: "300s" }).probe`sh -c ${config.generate}`;
       if (ran.exitCode !== 0) {
         const why = (ran.stderr || ran.stdout).trim().split("\n").slice(-2).join(" ");
-        return fail(`the generator \`${config.generate}\` failed (exit ${ran.exitCode}) in a clean checkout of HEAD: ${why}`, `make \`${config.generate}\` work from a fresh checkout, or fix RELEASE_GENERATE (from ${config.sources.RELEASE_GENERATE})`);
+        return fail(
+          `the generator \`${config.generate}\` failed (exit ${ran.exitCode}) in a clean checkout of HEAD: ${why}`,
+          `make \`${config.generate}\` work from a fresh checkout, or fix RELEASE_GENERATE (from ${config.sources.RELEASE_GENERATE})`,
+        );
       }
-      const changed = (await r.with({ cwd: tree }).read`git status --porcelain=v1 --untracked-files=all`).stdout.split("\n").map((l) => l.slice(3).trim()).filter(Boolean);
+      const changed = (await r.with({ cwd: tree }).read`git status --porcelain=v1 --untracked-files=all`).stdout
+        .split("\n")
+        .map((l) => l.slice(3).trim())
+        .filter(Boolean);
       if (!changed.length) return pass(`\`${config.generate}\` leaves a checkout of HEAD unchanged`);
-      return fail(`the committed artifacts are stale: \`${config.generate}\` changes ${summarise(changed)}`, `run \`${config.generate}\` and commit the result (through review), then run preflight again`);
+      return fail(
+        `the committed artifacts are stale: \`${config.generate}\` changes ${summarise(changed)}`,
+        `run \`${config.generate}\` and commit the result (through review), then run preflight again`,
+      );
     } finally {
       await r.probe`git worktree remove --force ${tree}`;
       rmSync(scratch, { recursive: true, force: true });

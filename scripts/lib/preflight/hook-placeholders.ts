@@ -43,12 +43,14 @@ export function placeholderFindings(hooks: string[], key: string): { level: "fai
     if (!bad.length) return [];
     const spaced = bad.every((b) => b.meant !== null);
     const meant = bad.reduce((h, b) => (b.meant ? h.replace(b.written, b.meant) : h), hook);
-    return [{
-      level: "fail" as const,
-      text: `the ${key} hook "${hook}" has ${bad.map((b) => b.written).join(", ")}, which cog cannot parse${spaced ? " (cog's placeholders take no spaces inside {{ }})" : ""}: cog would stop the bump at that hook, after the hooks before it changed files, and stash them`,
-      fix: spaced
-        ? `write it without spaces in cog.toml: "${meant}"`
-        : `use cog's placeholders in that hook: {{version}}, {{version_tag}}, {{latest}}, {{latest|0.0.0}}, {{version+1minor}}, {{version.major}}, {{package}}`,
-    }];
+    return [
+      {
+        level: "fail" as const,
+        text: `the ${key} hook "${hook}" has ${bad.map((b) => b.written).join(", ")}, which cog cannot parse${spaced ? " (cog's placeholders take no spaces inside {{ }})" : ""}: cog would stop the bump at that hook, after the hooks before it changed files, and stash them`,
+        fix: spaced
+          ? `write it without spaces in cog.toml: "${meant}"`
+          : `use cog's placeholders in that hook: {{version}}, {{version_tag}}, {{latest}}, {{latest|0.0.0}}, {{version+1minor}}, {{version.major}}, {{package}}`,
+      },
+    ];
   });
 }

@@ -1,14 +1,14 @@
 // The runbook's Release Preflight list, in its order, as checks that run at once.
 import { appendStepSummary, checksMarkdown, verdictIcon } from "../actions-report.ts";
-import { runChecks, type Check } from "../checks.ts";
+import { type Check, runChecks } from "../checks.ts";
 import type { VersionChoice } from "../cog.ts";
-import { DEFAULT_BRANCH_SOURCE, type Config } from "../config.ts";
-import { bold, countLine, green, printCheckTable, red, say, write, type CheckResult } from "../output.ts";
+import { type Config, DEFAULT_BRANCH_SOURCE } from "../config.ts";
+import { bold, type CheckResult, countLine, green, printCheckTable, red, say, write } from "../output.ts";
 import type { Runner } from "../run.ts";
-import { artifactsCurrent, configCheck } from "./config-checks.ts";
+import { type CiEvent, forCiEvent } from "./ci-event.ts";
 import { conventionalCommits, nextVersionCheck, tools, versions } from "./cog-checks.ts";
-import { forCiEvent, type CiEvent } from "./ci-event.ts";
-import { preflightContext, type PreflightContext } from "./context.ts";
+import { artifactsCurrent, configCheck } from "./config-checks.ts";
+import { type PreflightContext, preflightContext } from "./context.ts";
 import { cleanTree, merged, push, releaseBranch, upToDate } from "./git-checks.ts";
 import { ciGreen, tagFree, token } from "./github-checks.ts";
 import { tagTriggers, tokenTriggers } from "./trigger-checks.ts";
@@ -45,7 +45,13 @@ export interface PreflightReport {
   checks: CheckResult[];
 }
 
-export async function preflight(r: Runner, config: Config, choice: VersionChoice, only?: string[], event: CiEvent = null): Promise<PreflightReport> {
+export async function preflight(
+  r: Runner,
+  config: Config,
+  choice: VersionChoice,
+  only?: string[],
+  event: CiEvent = null,
+): Promise<PreflightReport> {
   const chosen = only ? PREFLIGHT_CHECKS.filter((c) => only.includes(c.id)) : PREFLIGHT_CHECKS;
   const checks = event ? forCiEvent(chosen, event) : chosen;
   const ctx = preflightContext(r, config, choice);
@@ -54,7 +60,12 @@ export async function preflight(r: Runner, config: Config, choice: VersionChoice
   await branchFromGitHub(ctx);
   const { results, outcomes } = await runChecks(ctx, checks);
   const next = outcomes["next-version"]?.data as { version: string; tag: string } | undefined;
-  return { ok: !results.some((c) => c.status === "fail"), version: next?.version ?? null, tag: next?.tag ?? null, checks: results };
+  return {
+    ok: !results.some((c) => c.status === "fail"),
+    version: next?.version ?? null,
+    tag: next?.tag ?? null,
+    checks: results,
+  };
 }
 
 /**
@@ -91,18 +102,26 @@ export function describeConfig(config: Config) {
   };
 }
 
-const verdictOf = (report: PreflightReport) => (report.ok ? `releasable${report.tag ? `: ${report.tag}` : ""}` : "not releasable");
+const verdictOf = (report: PreflightReport) =>
+  report.ok ? `releasable${report.tag ? `: ${report.tag}` : ""}` : "not releasable";
 
 export function printPreflight(report: PreflightReport, config: Config): void {
   say.step(`Release Preflight: ${config.repository.owner}/${config.repository.name}, branch ${config.branch}`);
   printCheckTable(report.checks);
   write();
   if (report.ok) write(`${green("✔")} ${bold(verdictOf(report))} (${countLine(report.checks)})`);
-  else write(`${red("✖")} ${bold(verdictOf(report))} (${countLine(report.checks)}): fix what failed, then run preflight again`);
+  else
+    write(
+      `${red("✖")} ${bold(verdictOf(report))} (${countLine(report.checks)}): fix what failed, then run preflight again`,
+    );
 }
 
 /** Appends the report to the Actions step summary, when there is one. */
-export function writePreflightSummary(report: PreflightReport, config: Config, file = process.env.GITHUB_STEP_SUMMARY): void {
+export function writePreflightSummary(
+  report: PreflightReport,
+  config: Config,
+  file = process.env.GITHUB_STEP_SUMMARY,
+): void {
   if (!file) return;
   const warned = report.checks.some((c) => c.status === "warn");
   const heading = `release:preflight ${config.repository.owner}/${config.repository.name} ${verdictIcon(report.ok, warned)}`;

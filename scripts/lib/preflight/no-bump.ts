@@ -15,7 +15,9 @@ function bumpingTypes(root: string): Set<string> {
   const path = join(root, "cog.toml");
   if (!existsSync(path)) return types;
   try {
-    const custom = (parseToml(readFileSync(path, "utf8")) as { commit_types?: Record<string, Record<string, unknown>> }).commit_types ?? {};
+    const custom =
+      (parseToml(readFileSync(path, "utf8")) as { commit_types?: Record<string, Record<string, unknown>> })
+        .commit_types ?? {};
     for (const [type, c] of Object.entries(custom)) {
       if (c.bump_minor === true || c.bump_patch === true) types.add(type);
       else if (Object.keys(c).length === 0 || c.bump_minor === false || c.bump_patch === false) types.delete(type);
@@ -31,13 +33,21 @@ function bumpingTypes(root: string): Set<string> {
  * (at `latestVersion`, 0.0.0 before the first release), and on 0.x that a breaking change bumps
  * only through its type.
  */
-export async function whyNothingToRelease(r: Runner, root: string, latest: string | null, latestVersion: string): Promise<string> {
+export async function whyNothingToRelease(
+  r: Runner,
+  root: string,
+  latest: string | null,
+  latestVersion: string,
+): Promise<string> {
   const range = latest ? `${latest}..HEAD` : "HEAD";
   const log = (await r.probe`git log --format=%B%x1e ${range} --`).stdout;
   const counts = new Map<string, number>();
   let unconventional = 0;
   let breaking = false;
-  for (const message of log.split("\x1e").map((m) => m.trim()).filter(Boolean)) {
+  for (const message of log
+    .split("\x1e")
+    .map((m) => m.trim())
+    .filter(Boolean)) {
     const m = SUBJECT.exec(message.split("\n")[0]!);
     if (!m) {
       unconventional++;
@@ -53,6 +63,10 @@ export async function whyNothingToRelease(r: Runner, root: string, latest: strin
   const bumping = [...bumpingTypes(root)].sort().join(", ");
   const since = latest ? `since ${latest}` : "in the history";
   let why = `${since} there are only ${found.join(", ") || "no commits"}, and only ${bumping} commits bump a version`;
-  if (breaking && latestVersion.startsWith("0.")) why += `; on 0.x a breaking change (!) bumps only through its type, so a breaking ${[...counts.keys()].filter((k) => k.endsWith("!")).map((k) => k.slice(0, -1)).join(" or ")} bumps nothing`;
+  if (breaking && latestVersion.startsWith("0."))
+    why += `; on 0.x a breaking change (!) bumps only through its type, so a breaking ${[...counts.keys()]
+      .filter((k) => k.endsWith("!"))
+      .map((k) => k.slice(0, -1))
+      .join(" or ")} bumps nothing`;
   return why;
 }

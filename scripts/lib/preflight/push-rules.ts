@@ -4,8 +4,9 @@
 //   https://docs.github.com/rest/repos/rules#get-rules-for-a-branch
 //   https://docs.github.com/rest/repos/rules#get-a-repository-ruleset (current_user_can_bypass)
 //   https://docs.github.com/rest/branches/branch-protection#get-branch-protection
-import { globToRegExp } from "../glob.ts";
+
 import { describeApiError, type GitHub } from "../github.ts";
+import { globToRegExp } from "../glob.ts";
 
 export interface PushRules {
   /** What will refuse a push, in words: "pushing main: changes must go through a pull request (ruleset "main")". */
@@ -55,16 +56,30 @@ export async function readPushRules(gh: GitHub, branch: string, tag: string | nu
   const rulesets = new Map<number, Promise<Ruleset | null>>();
   const ruleset = (id: number) => {
     if (!rulesets.has(id)) {
-      rulesets.set(id, octokit.request("GET /repos/{owner}/{repo}/rulesets/{ruleset_id}", { owner, repo, ruleset_id: id }).then((r) => r.data as unknown as Ruleset, () => null));
+      rulesets.set(
+        id,
+        octokit.request("GET /repos/{owner}/{repo}/rulesets/{ruleset_id}", { owner, repo, ruleset_id: id }).then(
+          (r) => r.data as unknown as Ruleset,
+          () => null,
+        ),
+      );
     }
     return rulesets.get(id)!;
   };
-  const unreadable = (what: string, error: unknown) => out.unknown.push(describeApiError(error, `reading ${what}`).message);
+  const unreadable = (what: string, error: unknown) =>
+    out.unknown.push(describeApiError(error, `reading ${what}`).message);
 
   const branchRules = (async () => {
     let rules: RuleSummary[];
     try {
-      rules = (await octokit.request("GET /repos/{owner}/{repo}/rules/branches/{branch}", { owner, repo, branch, per_page: 100 })).data as RuleSummary[];
+      rules = (
+        await octokit.request("GET /repos/{owner}/{repo}/rules/branches/{branch}", {
+          owner,
+          repo,
+          branch,
+          per_page: 100,
+        })
+      ).data as RuleSummary[];
     } catch (error) {
       // No rulesets feature (an older GitHub Enterprise Server) is no rule at all.
       if (status(error) !== 404) unreadable(`the rules for ${branch}`, error);
@@ -90,17 +105,24 @@ export async function readPushRules(gh: GitHub, branch: string, tag: string | nu
     }
     if (!isProtected) return;
     try {
-      const [p, r] = await Promise.all([octokit.rest.repos.getBranchProtection({ owner, repo, branch }), octokit.rest.repos.get({ owner, repo })]);
+      const [p, r] = await Promise.all([
+        octokit.rest.repos.getBranchProtection({ owner, repo, branch }),
+        octokit.rest.repos.get({ owner, repo }),
+      ]);
       const reasons: string[] = [];
       if (p.data.required_pull_request_reviews) reasons.push("changes must go through a pull request");
-      if (p.data.required_status_checks?.contexts?.length || p.data.required_status_checks?.checks?.length) reasons.push("status checks must pass first, and a new release commit has none");
+      if (p.data.required_status_checks?.contexts?.length || p.data.required_status_checks?.checks?.length)
+        reasons.push("status checks must pass first, and a new release commit has none");
       if (p.data.restrictions) reasons.push("only listed people, teams and apps may push");
       // Admins pass classic protection unless it is enforced for them too.
       const admin = r.data.permissions?.admin === true && p.data.enforce_admins?.enabled !== true;
       if (reasons.length && !admin) out.blocked.push(`pushing ${branch}: ${reasons.join("; ")} (branch protection)`);
     } catch (error) {
       // Only admins may read protection; everyone else learns only that the branch is protected.
-      if (status(error) === 403 || status(error) === 404) out.blocked.push(`pushing ${branch}: the branch is protected, and only admins may read how (a protected branch normally takes changes through pull requests only)`);
+      if (status(error) === 403 || status(error) === 404)
+        out.blocked.push(
+          `pushing ${branch}: the branch is protected, and only admins may read how (a protected branch normally takes changes through pull requests only)`,
+        );
       else unreadable(`${branch}'s protection`, error);
     }
   })();
@@ -109,7 +131,15 @@ export async function readPushRules(gh: GitHub, branch: string, tag: string | nu
     if (!tag) return;
     let list: Ruleset[];
     try {
-      list = (await octokit.request("GET /repos/{owner}/{repo}/rulesets", { owner, repo, targets: "tag", includes_parents: true, per_page: 100 })).data as unknown as Ruleset[];
+      list = (
+        await octokit.request("GET /repos/{owner}/{repo}/rulesets", {
+          owner,
+          repo,
+          targets: "tag",
+          includes_parents: true,
+          per_page: 100,
+        })
+      ).data as unknown as Ruleset[];
     } catch (error) {
       if (status(error) !== 404) unreadable("the tag rulesets", error);
       return;
@@ -122,9 +152,12 @@ export async function readPushRules(gh: GitHub, branch: string, tag: string | nu
         continue;
       }
       const cond = rs.conditions?.ref_name;
-      const applies = (cond?.include ?? []).some((p) => matches(p, ref, "refs/tags/", "")) && !(cond?.exclude ?? []).some((p) => matches(p, ref, "refs/tags/", ""));
+      const applies =
+        (cond?.include ?? []).some((p) => matches(p, ref, "refs/tags/", "")) &&
+        !(cond?.exclude ?? []).some((p) => matches(p, ref, "refs/tags/", ""));
       if (!applies || rs.current_user_can_bypass === "always") continue;
-      if ((rs.rules ?? []).some((r) => r.type === "creation")) out.blocked.push(`creating ${tag}: tag creation is restricted (ruleset "${rs.name}")`);
+      if ((rs.rules ?? []).some((r) => r.type === "creation"))
+        out.blocked.push(`creating ${tag}: tag creation is restricted (ruleset "${rs.name}")`);
     }
   })();
 

@@ -2,9 +2,17 @@
 // ("not supported: why"), cog.toml as cog 7 reads it, the tag prefix, and the hooks, each parsed as
 // the shell command cog runs: the changelog they write, the versions they stamp, and anything that
 // pushes, publishes or creates a release before the review gate.
-import { kitCommand } from "../hint.ts";
+
 import { showFile } from "../git.ts";
-import { cargoReleaseCommand, cliffHookOf, gateBypasses, parseHooks, stampsVersions, type ParsedHook } from "../hooks.ts";
+import { kitCommand } from "../hint.ts";
+import {
+  cargoReleaseCommand,
+  cliffHookOf,
+  gateBypasses,
+  type ParsedHook,
+  parseHooks,
+  stampsVersions,
+} from "../hooks.ts";
 import { summarise } from "../output.ts";
 import type { PreflightContext } from "./context.ts";
 import { placeholderFindings } from "./hook-placeholders.ts";
@@ -15,7 +23,8 @@ export interface Finding {
   fix: string;
 }
 
-const GATE_FIX = "remove it from cog.toml: release-kit pushes (git push --atomic) and creates the GitHub release itself, after the review gate; publishing belongs to the tag workflow, which the tag push starts";
+const GATE_FIX =
+  "remove it from cog.toml: release-kit pushes (git push --atomic) and creates the GitHub release itself, after the review gate; publishing belongs to the tag workflow, which the tag push starts";
 
 function cogTomlFindings(ctx: PreflightContext): Finding[] {
   const cog = ctx.config.cog!;
@@ -29,7 +38,11 @@ function cogTomlFindings(ctx: PreflightContext): Finding[] {
   }
   const other = cog.unknownKeys.filter((k) => k !== "packages");
   if (other.length) {
-    found.push({ level: "fail", text: `cog.toml has keys cog 7 does not know (${summarise(other)}): cog refuses the whole file`, fix: `remove or rename ${other.length === 1 ? "it" : "them"} in cog.toml (https://docs.cocogitto.io/config/)` });
+    found.push({
+      level: "fail",
+      text: `cog.toml has keys cog 7 does not know (${summarise(other)}): cog refuses the whole file`,
+      fix: `remove or rename ${other.length === 1 ? "it" : "them"} in cog.toml (https://docs.cocogitto.io/config/)`,
+    });
   }
   const inferred = ctx.config.inferredPrefix;
   if (inferred) {
@@ -52,7 +65,11 @@ function cogTomlFindings(ctx: PreflightContext): Finding[] {
 function syntaxFindings(key: string, hooks: ParsedHook[]): Finding[] {
   return hooks
     .filter((h) => h.error)
-    .map((h) => ({ level: "fail" as const, text: `the ${key} hook "${h.hook}" is not valid shell (${h.error}): cog runs it with sh -c, which refuses it`, fix: "fix the hook's quoting in cog.toml" }));
+    .map((h) => ({
+      level: "fail" as const,
+      text: `the ${key} hook "${h.hook}" is not valid shell (${h.error}): cog runs it with sh -c, which refuses it`,
+      fix: "fix the hook's quoting in cog.toml",
+    }));
 }
 
 async function gateFindings(pre: ParsedHook[], post: ParsedHook[]): Promise<Finding[]> {
@@ -80,7 +97,11 @@ async function changelogFindings(ctx: PreflightContext, pre: ParsedHook[], post:
       return found;
     }
     if (cog.changelogPath !== "CHANGELOG.md") {
-      found.push({ level: "fail", text: `cog writes its changelog to ${cog.changelogPath}, but release-kit takes the release notes from CHANGELOG.md`, fix: `set [changelog] path = "CHANGELOG.md" in cog.toml` });
+      found.push({
+        level: "fail",
+        text: `cog writes its changelog to ${cog.changelogPath}, but release-kit takes the release notes from CHANGELOG.md`,
+        fix: `set [changelog] path = "CHANGELOG.md" in cog.toml`,
+      });
       return found;
     }
     const text = await showFile(ctx.r, "HEAD", "CHANGELOG.md");
@@ -93,7 +114,12 @@ async function changelogFindings(ctx: PreflightContext, pre: ParsedHook[], post:
     }
     return found;
   }
-  if (!config.cliff && cliff) found.push({ level: "warn", text: "there is no cliff.toml: git-cliff would use its built-in template", fix: "add a cliff.toml (git-cliff --init)" });
+  if (!config.cliff && cliff)
+    found.push({
+      level: "warn",
+      text: "there is no cliff.toml: git-cliff would use its built-in template",
+      fix: "add a cliff.toml (git-cliff --init)",
+    });
   if (!cliff) {
     const late = post.some((h) => cliffHookOf(h));
     found.push({
@@ -105,14 +131,37 @@ async function changelogFindings(ctx: PreflightContext, pre: ParsedHook[], post:
     });
     return found;
   }
-  if (cliff.prepends && !cliff.ranged) found.push({ level: "fail", text: `the git-cliff hook in pre_bump_hooks (${cliff.hook}) uses --prepend without --unreleased: git-cliff refuses --prepend without a range`, fix: "add --unreleased to the git-cliff hook" });
-  else if (cliff.output === null) found.push({ level: "fail", text: `the git-cliff hook in pre_bump_hooks (${cliff.hook}) has no -o/--output or --prepend: it prints the changelog to stdout and changes nothing`, fix: "add -o CHANGELOG.md (or --unreleased --prepend CHANGELOG.md) to the git-cliff hook in cog.toml" });
-  else if (cliff.output === "-") found.push({ level: "fail", text: `the git-cliff hook in pre_bump_hooks (${cliff.hook}) writes to stdout (-o -): CHANGELOG.md is not updated`, fix: "write -o CHANGELOG.md in the git-cliff hook" });
+  if (cliff.prepends && !cliff.ranged)
+    found.push({
+      level: "fail",
+      text: `the git-cliff hook in pre_bump_hooks (${cliff.hook}) uses --prepend without --unreleased: git-cliff refuses --prepend without a range`,
+      fix: "add --unreleased to the git-cliff hook",
+    });
+  else if (cliff.output === null)
+    found.push({
+      level: "fail",
+      text: `the git-cliff hook in pre_bump_hooks (${cliff.hook}) has no -o/--output or --prepend: it prints the changelog to stdout and changes nothing`,
+      fix: "add -o CHANGELOG.md (or --unreleased --prepend CHANGELOG.md) to the git-cliff hook in cog.toml",
+    });
+  else if (cliff.output === "-")
+    found.push({
+      level: "fail",
+      text: `the git-cliff hook in pre_bump_hooks (${cliff.hook}) writes to stdout (-o -): CHANGELOG.md is not updated`,
+      fix: "write -o CHANGELOG.md in the git-cliff hook",
+    });
   if (!cliff.tagged) {
-    found.push({ level: "fail", text: `the git-cliff hook in pre_bump_hooks (${cliff.hook}) has neither --tag nor --bump: the new section would be titled "Unreleased", not the version`, fix: "add --tag {{version_tag}} to the git-cliff hook" });
+    found.push({
+      level: "fail",
+      text: `the git-cliff hook in pre_bump_hooks (${cliff.hook}) has neither --tag nor --bump: the new section would be titled "Unreleased", not the version`,
+      fix: "add --tag {{version_tag}} to the git-cliff hook",
+    });
   }
   if (config.cliff?.output) {
-    found.push({ level: "warn", text: `cliff.toml sets [changelog] output = "${config.cliff.output}": every git-cliff run without -o (release notes, --context) overwrites that file`, fix: "remove output from cliff.toml; the hook passes -o CHANGELOG.md" });
+    found.push({
+      level: "warn",
+      text: `cliff.toml sets [changelog] output = "${config.cliff.output}": every git-cliff run without -o (release notes, --context) overwrites that file`,
+      fix: "remove output from cliff.toml; the hook passes -o CHANGELOG.md",
+    });
   }
   return found;
 }
@@ -123,10 +172,22 @@ function tagPatternFindings(ctx: PreflightContext): Finding[] {
   if (!pattern || config.topology.changelog !== "git-cliff") return [];
   try {
     if (!new RegExp(pattern).test(`${config.tagPrefix}1.2.3`)) {
-      return [{ level: "fail", text: `cliff.toml's tag_pattern ${pattern} does not match cog's tags (${config.tagPrefix}1.2.3): git-cliff would not see the releases`, fix: `set tag_pattern = "^${config.tagPrefix}[0-9]+\\\\.[0-9]+\\\\.[0-9]+$" in cliff.toml` }];
+      return [
+        {
+          level: "fail",
+          text: `cliff.toml's tag_pattern ${pattern} does not match cog's tags (${config.tagPrefix}1.2.3): git-cliff would not see the releases`,
+          fix: `set tag_pattern = "^${config.tagPrefix}[0-9]+\\\\.[0-9]+\\\\.[0-9]+$" in cliff.toml`,
+        },
+      ];
     }
   } catch {
-    return [{ level: "fail", text: `cliff.toml's tag_pattern ${pattern} is not a valid regular expression`, fix: "fix tag_pattern in cliff.toml" }];
+    return [
+      {
+        level: "fail",
+        text: `cliff.toml's tag_pattern ${pattern} is not a valid regular expression`,
+        fix: "fix tag_pattern in cliff.toml",
+      },
+    ];
   }
   return [];
 }
@@ -138,21 +199,53 @@ function versionFindings(ctx: PreflightContext, pre: ParsedHook[]): Finding[] {
   if (ws.kind === "npm") {
     return pre.some(stampsVersions) || config.cog!.preBumpHooks.some((h) => /\{\{\s*version\s*\}\}/.test(h))
       ? []
-      : [{ level: "warn", text: "no pre_bump_hook sets package.json's version", fix: 'add "npm version {{version}} --no-git-tag-version --allow-same-version" to pre_bump_hooks' }];
+      : [
+          {
+            level: "warn",
+            text: "no pre_bump_hook sets package.json's version",
+            fix: 'add "npm version {{version}} --no-git-tag-version --allow-same-version" to pre_bump_hooks',
+          },
+        ];
   }
   if (ws.kind !== "cargo") return [];
   const found: Finding[] = [];
   const stamping = pre.find(stampsVersions);
-  if (!stamping) return [{ level: "fail", text: "no pre_bump_hook sets the Cargo versions: the release commit would not hold them", fix: 'add "cargo release version {{version}} --execute --no-confirm" to pre_bump_hooks in cog.toml' }];
+  if (!stamping)
+    return [
+      {
+        level: "fail",
+        text: "no pre_bump_hook sets the Cargo versions: the release commit would not hold them",
+        fix: 'add "cargo release version {{version}} --execute --no-confirm" to pre_bump_hooks in cog.toml',
+      },
+    ];
   const hook = stamping.hook;
-  if (/\{\{\s*version_tag\s*\}\}/.test(hook)) found.push({ level: "fail", text: `the version hook (${hook}) passes {{version_tag}}: Cargo versions take no prefix`, fix: "pass {{version}} to the version hook" });
+  if (/\{\{\s*version_tag\s*\}\}/.test(hook))
+    found.push({
+      level: "fail",
+      text: `the version hook (${hook}) passes {{version_tag}}: Cargo versions take no prefix`,
+      fix: "pass {{version}} to the version hook",
+    });
   const release = cargoReleaseCommand(stamping);
   if (!release) return found;
-  if (!release.args.includes("--no-confirm")) found.push({ level: "fail", text: `the cargo-release hook (${hook}) lacks --no-confirm: it asks y/N, reads end-of-input and silently changes nothing`, fix: "add --no-confirm to the cargo-release hook" });
-  if (!release.args.includes("--execute") && !release.args.includes("-x")) found.push({ level: "fail", text: `the cargo-release hook (${hook}) lacks --execute: cargo-release only dry-runs by default`, fix: "add --execute to the cargo-release hook" });
+  if (!release.args.includes("--no-confirm"))
+    found.push({
+      level: "fail",
+      text: `the cargo-release hook (${hook}) lacks --no-confirm: it asks y/N, reads end-of-input and silently changes nothing`,
+      fix: "add --no-confirm to the cargo-release hook",
+    });
+  if (!release.args.includes("--execute") && !release.args.includes("-x"))
+    found.push({
+      level: "fail",
+      text: `the cargo-release hook (${hook}) lacks --execute: cargo-release only dry-runs by default`,
+      fix: "add --execute to the cargo-release hook",
+    });
   // The real binary is clap's `cargo` > `release` > steps (cargo-release src/bin/cargo-release.rs).
   if (release.binary === "cargo-release" && !release.subcommand) {
-    found.push({ level: "fail", text: `the cargo-release hook (${hook}) calls cargo-release without its \`release\` subcommand: the real binary refuses that (exit 2)`, fix: "write the hook as cargo runs it: cargo release version {{version}} --execute --no-confirm" });
+    found.push({
+      level: "fail",
+      text: `the cargo-release hook (${hook}) calls cargo-release without its \`release\` subcommand: the real binary refuses that (exit 2)`,
+      fix: "write the hook as cargo runs it: cargo release version {{version}} --execute --no-confirm",
+    });
   }
   return found;
 }
@@ -160,7 +253,11 @@ function versionFindings(ctx: PreflightContext, pre: ParsedHook[]): Finding[] {
 /** Everything the config check says about how the repository releases, before its workflows. */
 export async function setupFindings(ctx: PreflightContext): Promise<Finding[]> {
   const { config } = ctx;
-  const found: Finding[] = config.topology.unsupported.map((u) => ({ level: "fail", text: `not supported: ${u.what}: ${u.why}`, fix: u.needs }));
+  const found: Finding[] = config.topology.unsupported.map((u) => ({
+    level: "fail",
+    text: `not supported: ${u.what}: ${u.why}`,
+    fix: u.needs,
+  }));
   const cog = config.cog;
   // A cog.toml that does not parse is reported as such; without one, the flow is not supported.
   if (!cog) return found;
@@ -170,7 +267,10 @@ export async function setupFindings(ctx: PreflightContext): Promise<Finding[]> {
   found.push(...(await gateFindings(pre, post)));
   found.push(...(await changelogFindings(ctx, pre, post)));
   found.push(...tagPatternFindings(ctx));
-  found.push(...placeholderFindings(cog.preBumpHooks, "pre_bump_hooks"), ...placeholderFindings(cog.postBumpHooks, "post_bump_hooks"));
+  found.push(
+    ...placeholderFindings(cog.preBumpHooks, "pre_bump_hooks"),
+    ...placeholderFindings(cog.postBumpHooks, "post_bump_hooks"),
+  );
   found.push(...versionFindings(ctx, pre));
   return found;
 }

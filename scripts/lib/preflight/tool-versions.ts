@@ -36,12 +36,20 @@ export const TOOLS = {
   // The real binary is clap's `cargo` command with one subcommand, `release`, which alone carries
   // `--version` (crate-ci/cargo-release src/bin/cargo-release.rs): `cargo-release --version` is a
   // usage error. cargo runs it as `cargo-release release ...`; without cargo, ask it directly.
-  cargoRelease: { name: "cargo-release", mise: ["cargo-release"], probes: [["cargo", "release", "--version"], ["cargo-release", "release", "--version"]] },
+  cargoRelease: {
+    name: "cargo-release",
+    mise: ["cargo-release"],
+    probes: [
+      ["cargo", "release", "--version"],
+      ["cargo-release", "release", "--version"],
+    ],
+  },
 } satisfies Record<string, Tool>;
 
 // Where a tool comes from: PATH, or for cargo-release also $CARGO_HOME/bin, which cargo searches
 // first (rust-lang/cargo src/bin/cargo/main.rs `search_directories`). The name is an argument.
-const WHERE = 'command -v "$1" || { [ "$1" = cargo-release ] && d="${CARGO_HOME:-$HOME/.cargo}/bin/$1" && [ -x "$d" ] && printf "%s\\n" "$d"; }';
+const WHERE =
+  'command -v "$1" || { [ "$1" = cargo-release ] && d="${CARGO_HOME:-$HOME/.cargo}/bin/$1" && [ -x "$d" ] && printf "%s\\n" "$d"; }';
 
 const firstLine = (text: string) => text.trim().split("\n")[0]?.trim() ?? "";
 

@@ -1,7 +1,13 @@
 // Will the tag push really start distribution? Two ways it silently does not: a tag the workflow's
 // filters do not match, and a push made with the Actions GITHUB_TOKEN, which starts no workflow.
-import { fail, pass, skip, warn, type Check } from "../checks.ts";
-import { describeFilters, describeLooked, tagTriggers as triggers, WorkflowError, type TagFilters } from "../workflow/index.ts";
+import { type Check, fail, pass, skip, warn } from "../checks.ts";
+import {
+  describeFilters,
+  describeLooked,
+  type TagFilters,
+  tagTriggers as triggers,
+  WorkflowError,
+} from "../workflow/index.ts";
 import { cogTomlBroken } from "./cog-checks.ts";
 import { workflowAtHead } from "./config-checks.ts";
 import type { PreflightContext } from "./context.ts";
@@ -22,9 +28,15 @@ export const tagTriggers: Check<PreflightContext> = {
       throw error;
     }
     const named = next ? tag : `tags like ${tag}`;
-    if (wf.started.length) return pass(`${named} start${next ? "s" : ""} ${wf.started.map((w) => `${w.path} (${describeFilters(w.filters)})`).join(", ")}`);
+    if (wf.started.length)
+      return pass(
+        `${named} start${next ? "s" : ""} ${wf.started.map((w) => `${w.path} (${describeFilters(w.filters)})`).join(", ")}`,
+      );
     const present = wf.notStarted.filter((w): w is { path: string; filters: TagFilters } => w.filters !== null);
-    if (!present.length) return skip(`${wf.chosenBy === "setting" ? `no ${wf.looked.join(", ")}` : `no workflow file under .github/workflows`}: no tag workflow to start`);
+    if (!present.length)
+      return skip(
+        `${wf.chosenBy === "setting" ? `no ${wf.looked.join(", ")}` : `no workflow file under .github/workflows`}: no tag workflow to start`,
+      );
     const phrases: string[] = [];
     const fixes: string[] = [];
     const prefix = ctx.config.tagPrefix;
@@ -34,14 +46,24 @@ export const tagTriggers: Check<PreflightContext> = {
       } else if (filters.tagsIgnore && triggers({ ...filters, tagsIgnore: null }, tag)) {
         // Matched by on.push.tags (or none given), but excluded by tags-ignore.
         phrases.push(`${path}: tags-ignore (${filters.tagsIgnore.join(", ")}) excludes it`);
-        fixes.push(`remove the pattern that matches ${tag} from on.push.tags-ignore in ${path}, or release a version it does not exclude (--version)`);
+        fixes.push(
+          `remove the pattern that matches ${tag} from on.push.tags-ignore in ${path}, or release a version it does not exclude (--version)`,
+        );
       } else {
         phrases.push(`${path} (${describeFilters(filters)})`);
-        fixes.push(`make cog's tags and the workflow agree: set tag_prefix in cog.toml (now "${prefix}") to match, or add '${prefix}*' to on.push.tags in ${path}`);
+        fixes.push(
+          `make cog's tags and the workflow agree: set tag_prefix in cog.toml (now "${prefix}") to match, or add '${prefix}*' to on.push.tags in ${path}`,
+        );
       }
     }
-    if (!fixes.length) fixes.push(`add a tag trigger to the workflow that publishes: on: push: tags: ['${prefix}*'] (looked at ${describeLooked(wf)})`);
-    return fail(`${named} would not start ${phrases.join(", ")}: the tag push would publish nothing`, [...new Set(fixes)].join("; "));
+    if (!fixes.length)
+      fixes.push(
+        `add a tag trigger to the workflow that publishes: on: push: tags: ['${prefix}*'] (looked at ${describeLooked(wf)})`,
+      );
+    return fail(
+      `${named} would not start ${phrases.join(", ")}: the tag push would publish nothing`,
+      [...new Set(fixes)].join("; "),
+    );
   },
 };
 
@@ -57,14 +79,21 @@ function decodeHeaderToken(header: string): string | null {
 // GitHub's rule (docs: "Triggering a workflow from a workflow"): events made with a workflow's
 // GITHUB_TOKEN start no workflow run, except workflow_dispatch and repository_dispatch. A tag push
 // is such an event, so a release pushed with it publishes nothing, silently.
-const NO_RUN = "a tag pushed with it starts no workflow (GitHub starts none for events made with a workflow's GITHUB_TOKEN, workflow_dispatch and repository_dispatch aside), so the release workflow would not run and nothing would be published";
-const OTHER_TOKEN_FIX = "push with a GitHub App installation token or a PAT that may write contents: give it to actions/checkout (`with: token: ${{ secrets.RELEASE_TOKEN }}`) so git's pushes use it";
+const NO_RUN =
+  "a tag pushed with it starts no workflow (GitHub starts none for events made with a workflow's GITHUB_TOKEN, workflow_dispatch and repository_dispatch aside), so the release workflow would not run and nothing would be published";
+const OTHER_TOKEN_FIX =
+  "push with a GitHub App installation token or a PAT that may write contents: give it to actions/checkout (`with: token: ${{ secrets.RELEASE_TOKEN }}`) so git's pushes use it";
 
 export const tokenTriggers: Check<PreflightContext> = {
   id: "token-triggers",
   async run({ r }) {
-    if (process.env.GITHUB_ACTIONS !== "true") return skip("not running in GitHub Actions: a tag pushed with your own credentials starts workflows (only a push made with a workflow's GITHUB_TOKEN starts none)");
-    const headers = (await r.probe`git config --get-regexp ${"^http\\..*\\.extraheader$"}`).stdout.split("\n").filter(Boolean);
+    if (process.env.GITHUB_ACTIONS !== "true")
+      return skip(
+        "not running in GitHub Actions: a tag pushed with your own credentials starts workflows (only a push made with a workflow's GITHUB_TOKEN starts none)",
+      );
+    const headers = (await r.probe`git config --get-regexp ${"^http\\..*\\.extraheader$"}`).stdout
+      .split("\n")
+      .filter(Boolean);
     const urls = (await r.probe`git config --get-regexp ${"^(remote\\.origin\\.url|url\\..*\\.insteadof)$"}`).stdout;
     const pushTokens = [
       ...headers.map((h) => decodeHeaderToken(h.slice(h.indexOf(" ") + 1))),
@@ -78,8 +107,13 @@ export const tokenTriggers: Check<PreflightContext> = {
       );
     }
     if (actionsToken && pushTokens.includes(actionsToken)) {
-      return fail(`running in GitHub Actions with the workflow's GITHUB_TOKEN as git's push credential: ${NO_RUN}`, OTHER_TOKEN_FIX);
+      return fail(
+        `running in GitHub Actions with the workflow's GITHUB_TOKEN as git's push credential: ${NO_RUN}`,
+        OTHER_TOKEN_FIX,
+      );
     }
-    return pass("running in GitHub Actions, pushing with a token other than the workflow's GITHUB_TOKEN: the tag push starts workflows");
+    return pass(
+      "running in GitHub Actions, pushing with a token other than the workflow's GITHUB_TOKEN: the tag push starts workflows",
+    );
   },
 };

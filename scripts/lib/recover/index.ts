@@ -2,17 +2,17 @@
 // repeat until the release is complete or a human has to decide.
 import { StartError } from "../cli.ts";
 import type { Config } from "../config.ts";
-import { evidence, type Diagnosis } from "../diagnose.ts";
+import { type Diagnosis, evidence } from "../diagnose.ts";
 import { commitOf, remoteTags } from "../git.ts";
 import { describeApiError, type GitHub } from "../github.ts";
+import { kitCommand } from "../hint.ts";
 import { say, write } from "../output.ts";
 import { diagnoseTag, findReleaseInProgress } from "../release/resume.ts";
 import { CommandError, type Runner } from "../run.ts";
 import { highestTag, versionOf } from "../tags.ts";
 import { findRelease } from "../verify/release-checks.ts";
 import { waitForRun } from "../verify/workflow-checks.ts";
-import { kitCommand } from "../hint.ts";
-import { HumanNeeded, planFor, type Plan } from "./plan.ts";
+import { HumanNeeded, type Plan, planFor } from "./plan.ts";
 import { printDiagnosis } from "./report.ts";
 
 export interface RecoverOptions {
@@ -46,26 +46,52 @@ const NO_RUN_SECONDS = (gh: GitHub) => (gh.loopback ? 5 : 120);
 const MAX_ROUNDS = 12;
 
 /** --tag, else the release in progress, else the highest release tag. */
-export async function chooseTag(r: Runner, config: Config, gh: GitHub, gitDir: string, asked?: string): Promise<string> {
+export async function chooseTag(
+  r: Runner,
+  config: Config,
+  gh: GitHub,
+  gitDir: string,
+  asked?: string,
+): Promise<string> {
   if (asked) {
-    if (!versionOf(asked, config.tagPrefix)) throw new StartError(`${asked} is not a release tag (${config.tagPrefix}X.Y.Z)`, `pass --tag ${config.tagPrefix}1.2.3`);
-    const known = (await commitOf(r, `refs/tags/${asked}`)) || (await remoteTags(r.with({ timeout: "60s" }))).has(asked) || (await findRelease(gh, asked));
-    if (!known) throw new StartError(`${asked} exists neither locally, nor on origin, nor as a GitHub release: nothing to recover`, `check the name (git tag --list), or release it with ${kitCommand("release")}`);
+    if (!versionOf(asked, config.tagPrefix))
+      throw new StartError(
+        `${asked} is not a release tag (${config.tagPrefix}X.Y.Z)`,
+        `pass --tag ${config.tagPrefix}1.2.3`,
+      );
+    const known =
+      (await commitOf(r, `refs/tags/${asked}`)) ||
+      (await remoteTags(r.with({ timeout: "60s" }))).has(asked) ||
+      (await findRelease(gh, asked));
+    if (!known)
+      throw new StartError(
+        `${asked} exists neither locally, nor on origin, nor as a GitHub release: nothing to recover`,
+        `check the name (git tag --list), or release it with ${kitCommand("release")}`,
+      );
     return asked;
   }
   const tag = (await findReleaseInProgress(r, config, gitDir)) ?? (await highestTag(r, config.tagPrefix));
-  if (!tag) throw new StartError(`there is no release tag (${config.tagPrefix}X.Y.Z) and no release in progress`, `nothing to recover; release with ${kitCommand("release")}`);
+  if (!tag)
+    throw new StartError(
+      `there is no release tag (${config.tagPrefix}X.Y.Z) and no release in progress`,
+      `nothing to recover; release with ${kitCommand("release")}`,
+    );
   return tag;
 }
 
 /** What went wrong in an action, in words a maintainer can act on. */
 function failureOf(error: unknown, plan: Plan): string {
   if (error instanceof HumanNeeded) return error.message;
-  if (error instanceof CommandError) return `${plan.action}: \`${error.command}\` failed: ${(error.stderr || error.stdout).trim().split("\n").slice(-3).join(" ")}`;
+  if (error instanceof CommandError)
+    return `${plan.action}: \`${error.command}\` failed: ${(error.stderr || error.stdout).trim().split("\n").slice(-3).join(" ")}`;
   const e = error as { status?: number; response?: { data?: { message?: string; errors?: { message?: string }[] } } };
-  const said = [e.response?.data?.message, ...(e.response?.data?.errors ?? []).map((x) => x.message)].filter(Boolean).join("; ");
-  if (e.status === 422 && /immutable/i.test(said)) return `${plan.action}: GitHub refuses (${said}): a tag an immutable release used is final; release the next version (${kitCommand("release")})`;
-  if (e.status === 403 && /cannot be retried|already running/i.test(said)) return `${plan.action}: GitHub refuses (${said}); release the next version instead (${kitCommand("release")})`;
+  const said = [e.response?.data?.message, ...(e.response?.data?.errors ?? []).map((x) => x.message)]
+    .filter(Boolean)
+    .join("; ");
+  if (e.status === 422 && /immutable/i.test(said))
+    return `${plan.action}: GitHub refuses (${said}): a tag an immutable release used is final; release the next version (${kitCommand("release")})`;
+  if (e.status === 403 && /cannot be retried|already running/i.test(said))
+    return `${plan.action}: GitHub refuses (${said}); release the next version instead (${kitCommand("release")})`;
   const status = e.status;
   if (status) {
     const { message, fix } = describeApiError(error, plan.action);
@@ -74,12 +100,26 @@ function failureOf(error: unknown, plan: Plan): string {
   throw error;
 }
 
-export async function recover(r: Runner, config: Config, gh: GitHub, gitDir: string, opts: RecoverOptions): Promise<RecoverReport> {
+export async function recover(
+  r: Runner,
+  config: Config,
+  gh: GitHub,
+  gitDir: string,
+  opts: RecoverOptions,
+): Promise<RecoverReport> {
   const tag = await chooseTag(r, config, gh, gitDir, opts.tag);
   const history: RecoverReport["history"] = [];
   for (let round = 0; ; round++) {
     const d = await diagnoseTag(r, config, gh, gitDir, tag);
-    const plan = await planFor({ r, config, gh, gitDir, diagnosis: d, deleteRelease: opts.deleteRelease, abandon: opts.abandon && !history.length });
+    const plan = await planFor({
+      r,
+      config,
+      gh,
+      gitDir,
+      diagnosis: d,
+      deleteRelease: opts.deleteRelease,
+      abandon: opts.abandon && !history.length,
+    });
     printDiagnosis(d, plan);
     const report = (human: string | null, summary?: string, next?: RecoverReport["next"][number]): RecoverReport => ({
       ok: d.state === "complete",
@@ -99,9 +139,14 @@ export async function recover(r: Runner, config: Config, gh: GitHub, gitDir: str
     });
     if (d.state === "complete" || !opts.apply) return report(null);
     if (plan.human) return report(plan.human);
-    if (round >= MAX_ROUNDS) return report(`recover took ${MAX_ROUNDS} actions without reaching complete; the last state was ${d.state}`);
+    if (round >= MAX_ROUNDS)
+      return report(`recover took ${MAX_ROUNDS} actions without reaching complete; the last state was ${d.state}`);
     if (plan.waits) {
-      if (r.dryRun) return { ...report(null, `dry run: would wait up to ${WAIT_SECONDS} s for the tag workflow of ${tag}, then go on`), ok: true };
+      if (r.dryRun)
+        return {
+          ...report(null, `dry run: would wait up to ${WAIT_SECONDS} s for the tag workflow of ${tag}, then go on`),
+          ok: true,
+        };
       history.push({ state: d.state, action: plan.action });
       const sha = d.facts.remoteCommit ?? d.facts.localCommit!;
       const bound = d.facts.run ? WAIT_SECONDS : NO_RUN_SECONDS(gh);
@@ -112,7 +157,7 @@ export async function recover(r: Runner, config: Config, gh: GitHub, gitDir: str
       for (const path of d.facts.workflowPaths) {
         waitedFor = path;
         run = await waitForRun(gh, path, tag, sha, bound, config.pollSeconds);
-        if (!run || run.status !== "completed") break;
+        if (run?.status !== "completed") break;
       }
       if (!run) {
         const why = `no run of ${waitedFor} started for ${tag} within ${bound} s`;
@@ -124,13 +169,21 @@ export async function recover(r: Runner, config: Config, gh: GitHub, gitDir: str
       }
       if (run.status !== "completed") {
         const why = `run ${run.id} of ${tag} is still ${run.status} after ${bound} s`;
-        return report(why, undefined, { action: `${why}: look at ${run.url}, then run recover again`, commands: [kitCommand("release:verify", ["--tag", tag, "--wait"]), kitCommand("release:recover", ["--tag", tag, "--apply"])] });
+        return report(why, undefined, {
+          action: `${why}: look at ${run.url}, then run recover again`,
+          commands: [
+            kitCommand("release:verify", ["--tag", tag, "--wait"]),
+            kitCommand("release:recover", ["--tag", tag, "--apply"]),
+          ],
+        });
       }
       continue;
     }
     // Each write is confirmed on its own (--yes answers them all): the next one depends on the world.
     if (!r.dryRun && !(await opts.confirm(`Apply: ${plan.action}?`))) {
-      return report(`the gate was not confirmed: ${history.length ? `${history.length} action${history.length > 1 ? "s were" : " was"} taken, then recover stopped` : "nothing was changed"} (use --yes without a terminal)`);
+      return report(
+        `the gate was not confirmed: ${history.length ? `${history.length} action${history.length > 1 ? "s were" : " was"} taken, then recover stopped` : "nothing was changed"} (use --yes without a terminal)`,
+      );
     }
     try {
       await plan.apply!();
@@ -144,8 +197,22 @@ export async function recover(r: Runner, config: Config, gh: GitHub, gitDir: str
       // Abandoned, or set back: nothing of the release is left here to take further.
       const after = await diagnoseTag(r, config, gh, gitDir, tag);
       say.step(`Failure Recovery: ${tag}: ${plan.action}`);
-      const next = [{ action: `none here: ${tag} was ${opts.abandon ? "abandoned" : "set back"}; fix what failed, then release again`, commands: [kitCommand("release")] }];
-      return { ok: true, tag, state: after.state, evidence: evidence(after.facts), next, history, human: null, summary: `${tag} was ${opts.abandon ? "abandoned" : "set back"}: release again with ${kitCommand("release")}` };
+      const next = [
+        {
+          action: `none here: ${tag} was ${opts.abandon ? "abandoned" : "set back"}; fix what failed, then release again`,
+          commands: [kitCommand("release")],
+        },
+      ];
+      return {
+        ok: true,
+        tag,
+        state: after.state,
+        evidence: evidence(after.facts),
+        next,
+        history,
+        human: null,
+        summary: `${tag} was ${opts.abandon ? "abandoned" : "set back"}: release again with ${kitCommand("release")}`,
+      };
     }
   }
 }

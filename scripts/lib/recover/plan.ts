@@ -3,7 +3,7 @@
 // --dry-run prints what --apply would do. What needs a human says what to do and why.
 // Two rules shape every plan: recover publishes only what the reviewed release commit holds (or
 // what it regenerated itself from the hooks), and it never discards what it cannot regenerate.
-import { summarise } from "../output.ts";
+
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config.ts";
@@ -11,10 +11,11 @@ import type { Diagnosis, Facts } from "../diagnose.ts";
 import type { GitHub } from "../github.ts";
 import { kitCommand, sh } from "../hint.ts";
 import { proveHookOutput } from "../hook-output.ts";
-import { HOOK_FILES } from "../release-commit.ts";
-import { formatRequest, type ApiRequest, type Runner } from "../run.ts";
+import { summarise } from "../output.ts";
 import { makeLatest, notesAt, releaseWrite } from "../release/github-release.ts";
 import { branchPushRefusal, pushCommandLine, pushRelease } from "../release/push.ts";
+import { HOOK_FILES } from "../release-commit.ts";
+import { type ApiRequest, formatRequest, type Runner } from "../run.ts";
 import { latestTag } from "../tags.ts";
 
 export interface Plan {
@@ -70,7 +71,10 @@ const journalPath = (gitDir: string, tag: string) => join(gitDir, "release-kit",
  *  first one whose output is not in the stash. Null when the hooks' outputs cannot be told. */
 export function failedHook(hooks: string[], stashFiles: string[]): string | null {
   const writes = (hook: string): RegExp | null => {
-    if (/\bgit-cliff\b/.test(hook)) return new RegExp(`^${(/(?:-o|--output|-p|--prepend)[ =](\S+)/.exec(hook)?.[1] ?? "CHANGELOG.md").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+    if (/\bgit-cliff\b/.test(hook))
+      return new RegExp(
+        `^${(/(?:-o|--output|-p|--prepend)[ =](\S+)/.exec(hook)?.[1] ?? "CHANGELOG.md").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`,
+      );
     if (/\bcargo[- ]release\b|\bcargo set-version\b/.test(hook)) return /(^|\/)Cargo\.(toml|lock)$/;
     if (/\bnpm version\b/.test(hook)) return /^package(-lock)?\.json$/;
     return null;
@@ -114,19 +118,31 @@ async function stashPlan({ r, config, diagnosis, abandon }: PlanInput): Promise<
     );
   }
   // Only what the hooks before the failed one write again, for this version, may be dropped.
-  if (!failed || !s.base || !f.journal) return keep(failed ? "release-kit has no record of the version that was being released" : "which hook failed cannot be told");
+  if (!failed || !s.base || !f.journal)
+    return keep(
+      failed ? "release-kit has no record of the version that was being released" : "which hook failed cannot be told",
+    );
   const ran = hooks.slice(0, hooks.indexOf(failed));
   const proof = await proveHookOutput(
     r,
     config,
-    { rev: s.base, version: f.journal.version, tag: f.tag, latestTag: await latestTag(r, config.tagPrefix, s.base), hooks: ran },
+    {
+      rev: s.base,
+      version: f.journal.version,
+      tag: f.tag,
+      latestTag: await latestTag(r, config.tagPrefix, s.base),
+      hooks: ran,
+    },
     s.files,
     async (path) => {
       const out = await r.probe`git show ${`${s.ref}:${path}`}`;
       return out.exitCode === 0 ? Buffer.from(out.stdout) : null;
     },
   );
-  if (proof.otherEdits.length) return keep(`${summarise(proof.otherEdits)} in it ${proof.unproven ? `cannot be checked (${proof.unproven})` : "differ from what the hooks write again"}`);
+  if (proof.otherEdits.length)
+    return keep(
+      `${summarise(proof.otherEdits)} in it ${proof.unproven ? `cannot be checked (${proof.unproven})` : "differ from what the hooks write again"}`,
+    );
   return {
     action: `drop cog's stash ${s.ref} (${summarise(s.files) || "empty"}: what the hooks wrote before \`${failed}\` failed, which they write again), then release again`,
     commands: [show, `git stash drop ${s.ref}`, NEXT_VERSION],
@@ -142,7 +158,10 @@ async function stashPlan({ r, config, diagnosis, abandon }: PlanInput): Promise<
  * setting back the tree's proven hook output and stashing every other edit under a named stash.
  * With `takeOrigins`, origin's tag of that name is then fetched in its place.
  */
-function dropLocalPlan({ r, gitDir, diagnosis }: PlanInput, opts: { takeOrigins: boolean; why: string; goOn?: boolean }): Plan {
+function dropLocalPlan(
+  { r, gitDir, diagnosis }: PlanInput,
+  opts: { takeOrigins: boolean; why: string; goOn?: boolean },
+): Plan {
   const f = diagnosis.facts;
   const commit = f.localCommit ?? f.untaggedCommit;
   if (commit && (f.commitOnOrigin || f.remoteCommit === commit)) {
@@ -155,7 +174,10 @@ function dropLocalPlan({ r, gitDir, diagnosis }: PlanInput, opts: { takeOrigins:
   if (commit && f.headIsTag && f.commitUnexpected.length) {
     return human(
       `the local release commit ${short(commit)} also changes ${summarise(f.commitUnexpected)}, which no hook writes: dropping it would lose that work. Take those changes into a commit of their own first (git show ${short(commit)} -- <file>), then run recover again`,
-      [`git show --stat ${short(commit)}`, recoverCmd(f.tag, opts.takeOrigins ? "--apply" : "--abandon", ...(opts.takeOrigins ? [] : ["--apply"]))],
+      [
+        `git show --stat ${short(commit)}`,
+        recoverCmd(f.tag, opts.takeOrigins ? "--apply" : "--abandon", ...(opts.takeOrigins ? [] : ["--apply"])),
+      ],
       `${short(commit)} holds more than the release's own output`,
     );
   }
@@ -163,7 +185,20 @@ function dropLocalPlan({ r, gitDir, diagnosis }: PlanInput, opts: { takeOrigins:
   const restore = f.hookOutput;
   const save = f.otherEdits;
   const commands = [
-    ...(save.length ? [sh("git", "stash", "push", "--include-untracked", "--message", `release-kit: ${opts.why} (${f.tag})`, "--", ...save)] : []),
+    ...(save.length
+      ? [
+          sh(
+            "git",
+            "stash",
+            "push",
+            "--include-untracked",
+            "--message",
+            `release-kit: ${opts.why} (${f.tag})`,
+            "--",
+            ...save,
+          ),
+        ]
+      : []),
     ...(restore.length ? [sh("git", "restore", "--staged", "--worktree", "--", ...restore)] : []),
     ...(f.localCommit ? [sh("git", "tag", "-d", f.tag)] : []),
     ...(reset ? [sh("git", "reset", "--keep", `${commit!.slice(0, 12)}^`)] : []),
@@ -184,7 +219,9 @@ function dropLocalPlan({ r, gitDir, diagnosis }: PlanInput, opts: { takeOrigins:
       if (restore.length) await r.write`git restore --staged --worktree -- ${restore}`;
       if (f.localCommit) await r.write`git tag -d ${f.tag}`;
       if (reset) await r.write`git reset --keep ${`${commit}^`}`;
-      if (opts.takeOrigins) await r.with({ timeout: "120s" }).write`git fetch --quiet --no-tags origin ${`refs/tags/${f.tag}:refs/tags/${f.tag}`}`;
+      if (opts.takeOrigins)
+        await r.with({ timeout: "120s" })
+          .write`git fetch --quiet --no-tags origin ${`refs/tags/${f.tag}:refs/tags/${f.tag}`}`;
       if (!r.dryRun && !opts.goOn) rmSync(journalPath(gitDir, f.tag), { force: true });
     },
     ends: !opts.goOn,
@@ -204,7 +241,12 @@ function finishPlan({ r, diagnosis }: PlanInput): Plan {
   }
   return {
     action: `finish ${f.tag}: commit the hook output (${summarise(files)}: exactly what the hooks write again for ${f.version}) into the local release commit and move the local tag onto it (nothing was pushed; --abandon drops it instead)`,
-    commands: ["git status --short", sh("git", "add", "--", ...files), "git commit --amend --no-edit --no-verify", sh("git", "tag", "-f", f.tag)],
+    commands: [
+      "git status --short",
+      sh("git", "add", "--", ...files),
+      "git commit --amend --no-edit --no-verify",
+      sh("git", "tag", "-f", f.tag),
+    ],
     apply: async () => {
       const annotated = (await r.probe`git cat-file -t ${`refs/tags/${f.tag}`}`).stdout.trim() === "tag";
       const message = annotated ? (await r.read`git tag --list --format=%(contents) ${f.tag}`).stdout.trim() : "";
@@ -277,14 +319,23 @@ function releasedElsewherePlan(input: PlanInput): Plan {
   const f = input.diagnosis.facts;
   const plan = dropLocalPlan(input, { takeOrigins: true, why: `${f.tag} was released from another clone`, goOn: true });
   if (plan.human) return plan;
-  return { ...plan, action: `${f.tag} is already released: origin has it at ${short(f.remoteCommit!)}, a release commit of ${f.version}; never delete or move it. ${plan.action}; then recover goes on with origin's ${f.tag}` };
+  return {
+    ...plan,
+    action: `${f.tag} is already released: origin has it at ${short(f.remoteCommit!)}, a release commit of ${f.version}; never delete or move it. ${plan.action}; then recover goes on with origin's ${f.tag}`,
+  };
 }
 
 function tagMismatchPlan(input: PlanInput): Plan {
   const f = input.diagnosis.facts;
   const tag = f.tag;
   if (input.abandon) return dropLocalPlan(input, { takeOrigins: true, why: `abandon the local ${tag}` });
-  const commands = [sh("git", "tag", "-d", tag), ...(f.headIsTag && !f.commitOnOrigin ? [sh("git", "reset", "--keep", `${f.localCommit!.slice(0, 12)}^`)] : []), sh("git", "fetch", "origin", "tag", tag), kitCommand("release:preflight"), NEXT_VERSION];
+  const commands = [
+    sh("git", "tag", "-d", tag),
+    ...(f.headIsTag && !f.commitOnOrigin ? [sh("git", "reset", "--keep", `${f.localCommit!.slice(0, 12)}^`)] : []),
+    sh("git", "fetch", "origin", "tag", tag),
+    kitCommand("release:preflight"),
+    NEXT_VERSION,
+  ];
   const used = f.run ? `run ${f.run.id} (${f.run.url}) already built from it` : "it is published";
   const final = f.release?.immutable ? `; its immutable release ${f.release.url} makes the tag final` : "";
   return human(
@@ -307,7 +358,11 @@ async function releaseWithoutTagPlan(input: PlanInput): Promise<Plan> {
       `an immutable release's tag is final`,
     );
   }
-  if (input.abandon) return dropLocalPlan(input, { takeOrigins: false, why: `abandon the local ${tag} (the GitHub release ${release.url} stays: delete it deliberately if it is not wanted)` });
+  if (input.abandon)
+    return dropLocalPlan(input, {
+      takeOrigins: false,
+      why: `abandon the local ${tag} (the GitHub release ${release.url} stays: delete it deliberately if it is not wanted)`,
+    });
   if (!f.localCommit) {
     return human(
       `there is no local ${tag} to push: run recover in the clone that made the release commit, or delete the release ${release.url} deliberately`,
@@ -325,7 +380,10 @@ async function releaseWithoutTagPlan(input: PlanInput): Promise<Plan> {
       commands: [push, ...(patch ? [formatRequest(patch)] : [])],
       apply: async () => {
         await pushRelease(r, branch, tag);
-        if (patch) await r.api(patch, () => gh.octokit.rest.repos.updateRelease({ owner: gh.owner, repo: gh.repo, release_id: release.id, body }));
+        if (patch)
+          await r.api(patch, () =>
+            gh.octokit.rest.repos.updateRelease({ owner: gh.owner, repo: gh.repo, release_id: release.id, body }),
+          );
       },
     };
   }
@@ -347,8 +405,13 @@ async function releaseWithoutTagPlan(input: PlanInput): Promise<Plan> {
       // Nothing is deleted unless the push that follows will be taken: else the release would be
       // gone and ours still not published.
       const refusal = await branchPushRefusal(r, branch, f.localCommit!);
-      if (refusal) throw new HumanNeeded(`nothing was deleted: ${refusal}. ${recoverCmd(tag)} says what to do once origin's ${branch} is in the release commit`);
-      await r.api(deleteReq, () => gh.octokit.rest.repos.deleteRelease({ owner: gh.owner, repo: gh.repo, release_id: release.id }));
+      if (refusal)
+        throw new HumanNeeded(
+          `nothing was deleted: ${refusal}. ${recoverCmd(tag)} says what to do once origin's ${branch} is in the release commit`,
+        );
+      await r.api(deleteReq, () =>
+        gh.octokit.rest.repos.deleteRelease({ owner: gh.owner, repo: gh.repo, release_id: release.id }),
+      );
       await r.api(refReq, async () => {
         try {
           await gh.octokit.rest.git.deleteRef({ owner: gh.owner, repo: gh.repo, ref: `tags/${tag}` });
@@ -365,7 +428,13 @@ async function createReleasePlan({ r, gh, config, diagnosis }: PlanInput): Promi
   const f = diagnosis.facts;
   const tag = f.tag;
   const { body } = await notesAt(r, gh, f.remoteCommit!, tag, f.version);
-  const write = releaseWrite(gh, { tag, version: f.version, body, makeLatest: await makeLatest(r, config.tagPrefix, f.version), ...(f.release?.draft ? { draftId: f.release.id } : {}) });
+  const write = releaseWrite(gh, {
+    tag,
+    version: f.version,
+    body,
+    makeLatest: await makeLatest(r, config.tagPrefix, f.version),
+    ...(f.release?.draft ? { draftId: f.release.id } : {}),
+  });
   return {
     action: f.release?.draft
       ? `publish the draft GitHub release of ${tag} with the ${f.version} section of CHANGELOG.md as its notes`
@@ -381,9 +450,12 @@ async function createReleasePlan({ r, gh, config, diagnosis }: PlanInput): Promi
 function rerunRefusal(f: Facts): string | null {
   const run = f.run!;
   const age = Date.now() - Date.parse(run.createdAt);
-  if (age > RERUN_DAYS * DAY) return `run ${run.id} is ${Math.floor(age / DAY)} days old, and GitHub re-runs a run only within ${RERUN_DAYS} days`;
-  if (run.attempt >= RERUN_ATTEMPTS) return `run ${run.id} has run ${run.attempt} times, and GitHub allows at most ${RERUN_ATTEMPTS} attempts`;
-  if (run.conclusion === "startup_failure") return `run ${run.id} never started (startup_failure: the workflow file is invalid at ${f.tag}), so there are no jobs to re-run`;
+  if (age > RERUN_DAYS * DAY)
+    return `run ${run.id} is ${Math.floor(age / DAY)} days old, and GitHub re-runs a run only within ${RERUN_DAYS} days`;
+  if (run.attempt >= RERUN_ATTEMPTS)
+    return `run ${run.id} has run ${run.attempt} times, and GitHub allows at most ${RERUN_ATTEMPTS} attempts`;
+  if (run.conclusion === "startup_failure")
+    return `run ${run.id} never started (startup_failure: the workflow file is invalid at ${f.tag}), so there are no jobs to re-run`;
   return null;
 }
 
@@ -398,14 +470,20 @@ function cannotRerun(f: Facts, why: string): Plan {
 /** Re-reads the run right before a re-run: someone may have re-run it meanwhile. */
 async function runIsStill(gh: GitHub, runId: number, conclusion: "failure" | "success"): Promise<string | null> {
   const { data } = await gh.octokit.rest.actions.getWorkflowRun({ owner: gh.owner, repo: gh.repo, run_id: runId });
-  if (data.status !== "completed") return `run ${runId} is ${data.status} again (attempt ${data.run_attempt ?? "?"}): someone re-ran it; wait for it (${kitCommand("release:verify", ["--wait"])})`;
-  if (conclusion === "failure" && data.conclusion === "success") return `run ${runId} already succeeded (attempt ${data.run_attempt ?? "?"}): there are no failed jobs to re-run; check the result with ${kitCommand("release:verify")}`;
+  if (data.status !== "completed")
+    return `run ${runId} is ${data.status} again (attempt ${data.run_attempt ?? "?"}): someone re-ran it; wait for it (${kitCommand("release:verify", ["--wait"])})`;
+  if (conclusion === "failure" && data.conclusion === "success")
+    return `run ${runId} already succeeded (attempt ${data.run_attempt ?? "?"}): there are no failed jobs to re-run; check the result with ${kitCommand("release:verify")}`;
   return null;
 }
 
 function workflowFailedPlan({ r, gh, diagnosis }: PlanInput): Plan {
   const f = diagnosis.facts;
-  if (f.workflowInvalid) return cannotRerun(f, `the tag workflow at ${f.tag} is invalid (${f.workflowInvalid}): GitHub cannot run it for this tag, so there is nothing to re-run; fix the workflow on the release branch and release the next version`);
+  if (f.workflowInvalid)
+    return cannotRerun(
+      f,
+      `the tag workflow at ${f.tag} is invalid (${f.workflowInvalid}): GitHub cannot run it for this tag, so there is nothing to re-run; fix the workflow on the release branch and release the next version`,
+    );
   const run = f.run!;
   const refusal = rerunRefusal(f);
   if (refusal) return cannotRerun(f, refusal);
@@ -418,7 +496,9 @@ function workflowFailedPlan({ r, gh, diagnosis }: PlanInput): Plan {
         const changed = await runIsStill(gh, run.id, "failure");
         if (changed) throw new HumanNeeded(changed);
       }
-      await r.api(req, () => gh.octokit.rest.actions.reRunWorkflowFailedJobs({ owner: gh.owner, repo: gh.repo, run_id: run.id }));
+      await r.api(req, () =>
+        gh.octokit.rest.actions.reRunWorkflowFailedJobs({ owner: gh.owner, repo: gh.repo, run_id: run.id }),
+      );
     },
   };
 }
@@ -439,7 +519,15 @@ function imagesMissingPlan({ r, gh, diagnosis }: PlanInput): Plan {
 }
 
 /** --abandon drops only what exists nowhere else; in these states there is a local part to drop. */
-const ABANDONABLE = new Set(["bump-stashed", "commit-not-tagged", "local-changes-failed", "released-elsewhere", "tag-mismatch", "release-without-tag", "authored-not-pushed"]);
+const ABANDONABLE = new Set([
+  "bump-stashed",
+  "commit-not-tagged",
+  "local-changes-failed",
+  "released-elsewhere",
+  "tag-mismatch",
+  "release-without-tag",
+  "authored-not-pushed",
+]);
 
 export async function planFor(input: PlanInput): Promise<Plan> {
   const { r, config, diagnosis, abandon } = input;
@@ -470,7 +558,12 @@ export async function planFor(input: PlanInput): Promise<Plan> {
     case "release-without-tag":
       return releaseWithoutTagPlan(input);
     case "authored-not-pushed":
-      if (!f.localCommit) return human(`nothing of ${tag} exists yet: start the release with ${NEXT_VERSION}`, [NEXT_VERSION], `there is no release of ${tag} to recover`);
+      if (!f.localCommit)
+        return human(
+          `nothing of ${tag} exists yet: start the release with ${NEXT_VERSION}`,
+          [NEXT_VERSION],
+          `there is no release of ${tag} to recover`,
+        );
       if (abandon) return dropLocalPlan(input, { takeOrigins: false, why: `abandon ${tag}` });
       return {
         action: `push the release commit ${short(f.localCommit)} and ${tag} in one atomic push (or --abandon to drop them)${f.otherEdits.length ? `; the uncommitted edits in the tree (${summarise(f.otherEdits)}) are not part of it and stay where they are` : ""}`,
@@ -482,7 +575,11 @@ export async function planFor(input: PlanInput): Promise<Plan> {
     case "pushed-no-release":
       return createReleasePlan(input);
     case "workflow-running":
-      return { action: `wait for the tag workflow of ${tag}${f.run ? ` (run ${f.run.id})` : ""} to finish`, commands: [kitCommand("release:verify", ["--tag", tag, "--wait"])], waits: true };
+      return {
+        action: `wait for the tag workflow of ${tag}${f.run ? ` (run ${f.run.id})` : ""} to finish`,
+        commands: [kitCommand("release:verify", ["--tag", tag, "--wait"])],
+        waits: true,
+      };
     case "workflow-failed":
       return workflowFailedPlan(input);
     case "images-missing":

@@ -27,7 +27,13 @@ export function releaseBody(section: string, wholeAt: string): string {
 }
 
 /** The notes of `version` as the release carries them, from CHANGELOG.md at `rev` ("" when there is no section). */
-export async function notesAt(r: Runner, gh: GitHub, rev: string, tag: string, version: string): Promise<{ body: string; section: string | null }> {
+export async function notesAt(
+  r: Runner,
+  gh: GitHub,
+  rev: string,
+  tag: string,
+  version: string,
+): Promise<{ body: string; section: string | null }> {
   const changelog = await showFile(r, rev, "CHANGELOG.md");
   const section = changelog ? findSection(changelog, version) : null;
   return { body: section === null ? "" : releaseBody(section, fileUrl(gh, tag, "CHANGELOG.md")), section };
@@ -36,8 +42,13 @@ export async function notesAt(r: Runner, gh: GitHub, rev: string, tag: string, v
 /** "true" only when no higher release version exists locally or on origin. */
 export async function makeLatest(r: Runner, prefix: string, version: string): Promise<"true" | "false"> {
   if (semver.prerelease(version)) return "false";
-  const [local, remote] = await Promise.all([localTags(r, prefix), remoteTags(r.with({ timeout: "60s" })).then((m) => [...m.keys()])]);
-  const higher = [...local, ...remote].map((t) => versionOf(t, prefix)).some((v) => v && !semver.prerelease(v) && semver.gt(v, version));
+  const [local, remote] = await Promise.all([
+    localTags(r, prefix),
+    remoteTags(r.with({ timeout: "60s" })).then((m) => [...m.keys()]),
+  ]);
+  const higher = [...local, ...remote]
+    .map((t) => versionOf(t, prefix))
+    .some((v) => v && !semver.prerelease(v) && semver.gt(v, version));
   return higher ? "false" : "true";
 }
 
@@ -49,7 +60,10 @@ export interface ReleaseWrite {
 }
 
 /** Creates the release for a pushed tag, or publishes its draft: one request either way. */
-export function releaseWrite(gh: GitHub, input: { tag: string; version: string; body: string; makeLatest: "true" | "false"; draftId?: number }): ReleaseWrite {
+export function releaseWrite(
+  gh: GitHub,
+  input: { tag: string; version: string; body: string; makeLatest: "true" | "false"; draftId?: number },
+): ReleaseWrite {
   const { octokit, owner, repo } = gh;
   const prerelease = Boolean(semver.prerelease(input.version));
   const base = `${gh.baseUrl}/repos/${owner}/${repo}/releases`;
@@ -57,10 +71,18 @@ export function releaseWrite(gh: GitHub, input: { tag: string; version: string; 
     const body = { draft: false, name: input.tag, body: input.body, prerelease, make_latest: input.makeLatest };
     return {
       request: { method: "PATCH", url: `${base}/${input.draftId}`, body },
-      send: async () => (await octokit.rest.repos.updateRelease({ owner, repo, release_id: input.draftId!, ...body })).data.html_url,
+      send: async () =>
+        (await octokit.rest.repos.updateRelease({ owner, repo, release_id: input.draftId!, ...body })).data.html_url,
     };
   }
-  const body = { tag_name: input.tag, name: input.tag, body: input.body, draft: false, prerelease, make_latest: input.makeLatest };
+  const body = {
+    tag_name: input.tag,
+    name: input.tag,
+    body: input.body,
+    draft: false,
+    prerelease,
+    make_latest: input.makeLatest,
+  };
   return {
     request: { method: "POST", url: base, body },
     send: async () => (await octokit.rest.repos.createRelease({ owner, repo, ...body })).data.html_url,

@@ -8,7 +8,8 @@ import type { Runner } from "../run.ts";
 export const pushCommandLine = (branch: string, tag: string) => `git push --atomic origin ${branch} ${tag}`;
 
 export function pushRelease(r: Runner, branch: string, tag: string) {
-  return r.with({ timeout: "120s" }).write`git push --atomic origin ${`refs/heads/${branch}:refs/heads/${branch}`} ${`refs/tags/${tag}:refs/tags/${tag}`}`;
+  return r.with({ timeout: "120s" })
+    .write`git push --atomic origin ${`refs/heads/${branch}:refs/heads/${branch}`} ${`refs/tags/${tag}:refs/tags/${tag}`}`;
 }
 
 /**
@@ -24,9 +25,16 @@ export async function branchPushRefusal(r: Runner, branch: string, commit: strin
     if ((await r.probe`git cat-file -e ${`${tip}^{commit}`}`).exitCode !== 0) {
       await net.probe`git fetch --quiet --no-tags --no-write-fetch-head origin ${`refs/heads/${branch}`}`;
     }
-    if (!(await isAncestor(r, tip, commit))) return `origin's ${branch} (${tip.slice(0, 7)}) is not contained in ${commit.slice(0, 7)}: the push would not be a fast-forward`;
+    if (!(await isAncestor(r, tip, commit)))
+      return `origin's ${branch} (${tip.slice(0, 7)}) is not contained in ${commit.slice(0, 7)}: the push would not be a fast-forward`;
   }
   const dry = await net.probe`git push --dry-run --porcelain origin ${`${commit}:refs/heads/${branch}`}`;
-  if (dry.exitCode !== 0) return `git push --dry-run to ${branch} is refused: ${`${dry.stdout}\n${dry.stderr}`.split("\n").map((l) => l.trim()).filter((l) => /rejected|denied|error|fatal|!/.test(l))[0] ?? dry.stderr.trim()}`;
+  if (dry.exitCode !== 0)
+    return `git push --dry-run to ${branch} is refused: ${
+      `${dry.stdout}\n${dry.stderr}`
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => /rejected|denied|error|fatal|!/.test(l))[0] ?? dry.stderr.trim()
+    }`;
   return null;
 }

@@ -4,21 +4,25 @@
 import semver from "semver";
 import { StartError } from "../cli.ts";
 import type { Config } from "../config.ts";
-import { diagnose, type Diagnosis } from "../diagnose.ts";
+import { type Diagnosis, diagnose } from "../diagnose.ts";
 import { commitOf, remoteTags, statusLines } from "../git.ts";
 import type { GitHub } from "../github.ts";
 import { statusPath } from "../hook-output.ts";
 import { journaledTags } from "../journal.ts";
 import { HOOK_FILES } from "../release-commit.ts";
 import type { Runner } from "../run.ts";
-import type { TagWorkflows } from "../workflow/index.ts";
 import { versionOf } from "../tags.ts";
-import { registryAccess } from "../verify/registry-access.ts";
 import { tagWorkflowsAt } from "../verify/index.ts";
+import { registryAccess } from "../verify/registry-access.ts";
+import type { TagWorkflows } from "../workflow/index.ts";
 
 export async function findReleaseInProgress(r: Runner, config: Config, gitDir: string): Promise<string | null> {
-  const atHead = (await r.read`git tag --points-at HEAD`).stdout.split("\n").map((t) => t.trim()).filter((t) => versionOf(t, config.tagPrefix));
-  if (atHead.length) return atHead.sort((a, b) => semver.rcompare(versionOf(a, config.tagPrefix)!, versionOf(b, config.tagPrefix)!))[0]!;
+  const atHead = (await r.read`git tag --points-at HEAD`).stdout
+    .split("\n")
+    .map((t) => t.trim())
+    .filter((t) => versionOf(t, config.tagPrefix));
+  if (atHead.length)
+    return atHead.sort((a, b) => semver.rcompare(versionOf(a, config.tagPrefix)!, versionOf(b, config.tagPrefix)!))[0]!;
   const journaled = journaledTags(gitDir).filter((t) => versionOf(t, config.tagPrefix));
   if (!journaled.length) return null;
   const subject = (await r.probe`git log -1 --format=%s HEAD`).stdout.trim();
@@ -34,11 +38,26 @@ export async function findReleaseInProgress(r: Runner, config: Config, gitDir: s
 }
 
 /** No workflow read: what diagnose gets when the tag's workflow is invalid. */
-const noWorkflows = (rev: string): TagWorkflows => ({ rev, looked: [], chosenBy: "found", started: [], notStarted: [], images: [], artifacts: [], notVerified: [] });
+const noWorkflows = (rev: string): TagWorkflows => ({
+  rev,
+  looked: [],
+  chosenBy: "found",
+  started: [],
+  notStarted: [],
+  images: [],
+  artifacts: [],
+  notVerified: [],
+});
 
 /** Where the release of `tag` stands. The workflow that counts is the one at the tag GitHub has
  *  (the run used it), when that commit is here; else at the local tag, else at HEAD. */
-export async function diagnoseTag(r: Runner, config: Config, gh: GitHub, gitDir: string, tag: string): Promise<Diagnosis> {
+export async function diagnoseTag(
+  r: Runner,
+  config: Config,
+  gh: GitHub,
+  gitDir: string,
+  tag: string,
+): Promise<Diagnosis> {
   const remote = (await remoteTags(r.with({ timeout: "60s" }))).get(tag);
   const remoteHere = remote && (await commitOf(r, remote));
   const commit = remoteHere || (await commitOf(r, `refs/tags/${tag}`)) || "HEAD";
@@ -49,5 +68,14 @@ export async function diagnoseTag(r: Runner, config: Config, gh: GitHub, gitDir:
     workflowInvalid = error.message;
     return noWorkflows(commit);
   });
-  return diagnose({ r, config, gh, tag, gitDir, workflows, workflowInvalid, registry: registryAccess(config, gh.token.token) });
+  return diagnose({
+    r,
+    config,
+    gh,
+    tag,
+    gitDir,
+    workflows,
+    workflowInvalid,
+    registry: registryAccess(config, gh.token.token),
+  });
 }

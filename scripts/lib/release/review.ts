@@ -1,11 +1,17 @@
 // What the maintainer sees at the review gate: the version, the commits it includes, the changelog
 // section, the files the release commit changes, and what happens next.
-import { kitCommand } from "../hint.ts";
+
 import type { CommitInfo } from "../git.ts";
+import { kitCommand } from "../hint.ts";
 import { bold, dim, summarise, write } from "../output.ts";
 import type { ReleaseContext } from "./steps.ts";
 
-export function printReview(ctx: ReleaseContext, included: CommitInfo[], section: string | null, files: string[]): void {
+export function printReview(
+  ctx: ReleaseContext,
+  included: CommitInfo[],
+  section: string | null,
+  files: string[],
+): void {
   const { config, tag, version } = ctx;
   write(`  ${bold("Version:")} ${version} (tag ${tag}${ctx.commit ? ` on ${ctx.commit.slice(0, 7)}` : ""})`);
   const shown = included.filter((c) => !/^chore\(version\)/.test(c.subject));
@@ -18,6 +24,10 @@ export function printReview(ctx: ReleaseContext, included: CommitInfo[], section
   const { owner, name } = config.repository;
   write(`  ${bold("Next:")}`);
   write(`    1. git push --atomic origin ${config.branch} ${tag}`);
-  write(`    2. create the GitHub release ${tag} on ${owner}/${name}, once GitHub shows the tag at the release commit (not a draft, marked latest)`);
-  write(`    3. the tag starts ${config.workflowPaths?.join(", ") ?? "its tag workflows (.github/workflows)"}, which builds, attests and publishes; then: ${kitCommand("release:verify", ["--wait"])}`);
+  write(
+    `    2. create the GitHub release ${tag} on ${owner}/${name}, once GitHub shows the tag at the release commit (not a draft, marked latest)`,
+  );
+  write(
+    `    3. the tag starts ${config.workflowPaths?.join(", ") ?? "its tag workflows (.github/workflows)"}, which builds, attests and publishes; then: ${kitCommand("release:verify", ["--wait"])}`,
+  );
 }

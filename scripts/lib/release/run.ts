@@ -4,7 +4,16 @@
 import { kitCommand } from "../hint.ts";
 import { bold, dim, red, say, write, writeProse } from "../output.ts";
 
-export const RELEASE_STEPS = ["preflight", "version", "bump", "check-commit", "review", "push", "confirm-tag", "github-release"] as const;
+export const RELEASE_STEPS = [
+  "preflight",
+  "version",
+  "bump",
+  "check-commit",
+  "review",
+  "push",
+  "confirm-tag",
+  "github-release",
+] as const;
 export type StepName = (typeof RELEASE_STEPS)[number];
 
 export interface StepRecord {
@@ -61,7 +70,13 @@ export class ReleaseRun {
         say.ok(outcome);
       }
     } catch (error) {
-      const failure = error instanceof StepFailed ? error : new StepFailed((error as Error).message ?? String(error), `${kitCommand("release:recover")} says what state the release is in and what to do next`);
+      const failure =
+        error instanceof StepFailed
+          ? error
+          : new StepFailed(
+              (error as Error).message ?? String(error),
+              `${kitCommand("release:recover")} says what state the release is in and what to do next`,
+            );
       this.failed = failure;
       this.steps.push({ name, status: "failed", detail: failure.message, ms: Math.round(performance.now() - began) });
       say.fail(failure.message);

@@ -1,25 +1,26 @@
 // The steps of `mise run release`, in DESIGN.md's safe order. Each checks the world first: a step
 // already done is skipped (a re-run continues where the last one stopped), never repeated.
-import { summarise } from "../output.ts";
+
 import { setTimeout as sleep } from "node:timers/promises";
 import { findSection } from "../changelog.ts";
 import { bumpArgs, failedHookOutput, type VersionChoice } from "../cog.ts";
 import type { Config } from "../config.ts";
 import type { Diagnosis } from "../diagnose.ts";
+import { reviewGate } from "../gate.ts";
 import { commitOf, commits, headSha, isAncestor, remoteTags, showFile } from "../git.ts";
 import { describeApiError, type GitHub } from "../github.ts";
-import { writeJournal, readJournal } from "../journal.ts";
-import { printPreflight, preflight } from "../preflight/index.ts";
+import { kitCommand } from "../hint.ts";
+import { readJournal, writeJournal } from "../journal.ts";
+import { summarise } from "../output.ts";
+import { preflight, printPreflight } from "../preflight/index.ts";
 import { reviewReleaseCommit } from "../release-commit.ts";
 import { CommandError, type Runner } from "../run.ts";
 import { latestTag } from "../tags.ts";
 import { findRelease, tagOnGitHub } from "../verify/release-checks.ts";
-import { Skipped, StepFailed } from "./run.ts";
-import { printReview } from "./review.ts";
-import { reviewGate } from "../gate.ts";
-import { kitCommand } from "../hint.ts";
 import { makeLatest, NOTES_LIMIT, notesAt, releaseWrite } from "./github-release.ts";
 import { pushCommandLine, pushRelease } from "./push.ts";
+import { printReview } from "./review.ts";
+import { Skipped, StepFailed } from "./run.ts";
 
 export interface ReleaseContext {
   r: Runner;
@@ -40,16 +41,24 @@ export interface ReleaseContext {
 
 const recover = (...args: string[]) => kitCommand("release:recover", args);
 const again = () => kitCommand("release");
-const done = (ctx: ReleaseContext, past: Diagnosis["state"][]) => Boolean(ctx.resume && !past.includes(ctx.resume.state));
+const done = (ctx: ReleaseContext, past: Diagnosis["state"][]) =>
+  Boolean(ctx.resume && !past.includes(ctx.resume.state));
 
 /** 1. update main locally: every preflight check, all at once. */
 export async function preflightStep(ctx: ReleaseContext): Promise<string | Skipped> {
-  if (ctx.resume) return new Skipped("skipped", `the release commit of ${ctx.tag} exists already (${ctx.resume.state}); preflight was passed when it was made`);
+  if (ctx.resume)
+    return new Skipped(
+      "skipped",
+      `the release commit of ${ctx.tag} exists already (${ctx.resume.state}); preflight was passed when it was made`,
+    );
   const report = await preflight(ctx.r, ctx.config, ctx.choice);
   printPreflight(report, ctx.config);
   if (!report.ok) {
     const failed = report.checks.filter((c) => c.status === "fail");
-    throw new StepFailed(`preflight failed: ${failed.map((c) => `${c.id} (${c.detail})`).join("; ")}`, failed.map((c) => `${c.id}: ${c.fix}`).join("; "));
+    throw new StepFailed(
+      `preflight failed: ${failed.map((c) => `${c.id} (${c.detail})`).join("; ")}`,
+      failed.map((c) => `${c.id}: ${c.fix}`).join("; "),
+    );
   }
   ctx.version = report.version;
   ctx.tag = report.tag;
@@ -58,10 +67,20 @@ export async function preflightStep(ctx: ReleaseContext): Promise<string | Skipp
 
 /** The version: cog's, or the maintainer's choice passed through to cog. */
 export async function versionStep(ctx: ReleaseContext): Promise<string | Skipped> {
-  if (!ctx.tag || !ctx.version) throw new StepFailed("no next version was computed", `see the next-version check: ${kitCommand("release:preflight")}`);
+  if (!ctx.tag || !ctx.version)
+    throw new StepFailed(
+      "no next version was computed",
+      `see the next-version check: ${kitCommand("release:preflight")}`,
+    );
   if (ctx.resume) return new Skipped("skipped", `continuing the release of ${ctx.tag}`);
   ctx.base = await headSha(ctx.r);
-  if (!ctx.dryRun) writeJournal(ctx.gitDir, { tag: ctx.tag, version: ctx.version, base: ctx.base!, started: new Date().toISOString() });
+  if (!ctx.dryRun)
+    writeJournal(ctx.gitDir, {
+      tag: ctx.tag,
+      version: ctx.version,
+      base: ctx.base!,
+      started: new Date().toISOString(),
+    });
   const latest = await latestTag(ctx.r, ctx.config.tagPrefix);
   return `${ctx.tag} (${latest ? `after ${latest}` : "first release"}${ctx.choice.version || ctx.choice.bump || ctx.choice.pre ? ", as asked" : ", cog's choice from the commits"})`;
 }
@@ -78,7 +97,11 @@ export async function bumpStep(ctx: ReleaseContext): Promise<string | Skipped> {
   }
   try {
     const out = await ctx.r.with({ timeout: "600s" }).write`cog bump ${bumpArgs(ctx.choice)} --skip-untracked`;
-    if (!out) return new Skipped("planned", `cog bump ${bumpArgs(ctx.choice).join(" ")} --skip-untracked: runs the pre_bump_hooks (git-cliff, version), commits and tags ${tag}`);
+    if (!out)
+      return new Skipped(
+        "planned",
+        `cog bump ${bumpArgs(ctx.choice).join(" ")} --skip-untracked: runs the pre_bump_hooks (git-cliff, version), commits and tags ${tag}`,
+      );
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
     const said = error.stderr + error.stdout;
@@ -87,7 +110,8 @@ export async function bumpStep(ctx: ReleaseContext): Promise<string | Skipped> {
     const nothingWritten = /nothing to stash/i.test(said);
     // The hook's own words say why it failed; cog's last lines only say that it did.
     const hook = failedHookOutput(error.stderr);
-    const hookSaid = hook.hook && hook.lines.length ? `; the hook \`${hook.hook}\` said: ${hook.lines.join(" / ")}` : "";
+    const hookSaid =
+      hook.hook && hook.lines.length ? `; the hook \`${hook.hook}\` said: ${hook.lines.join(" / ")}` : "";
     throw new StepFailed(
       `cog bump failed${stashed ? "; a pre_bump_hook failed and cog stashed its changes" : nothingWritten ? "; the first pre_bump_hook failed before writing anything" : ""}: ${error.message.split("\n").slice(-3).join(" ")}${hookSaid}`,
       stashed
@@ -100,7 +124,10 @@ export async function bumpStep(ctx: ReleaseContext): Promise<string | Skipped> {
   const commit = await commitOf(ctx.r, `refs/tags/${tag}`);
   const head = await headSha(ctx.r);
   if (!commit || commit !== head) {
-    throw new StepFailed(`cog bump finished, but ${tag} ${commit ? `is on ${commit.slice(0, 7)}, not HEAD` : "does not exist"}: cog chose another version than preflight`, recover("--tag", tag));
+    throw new StepFailed(
+      `cog bump finished, but ${tag} ${commit ? `is on ${commit.slice(0, 7)}, not HEAD` : "does not exist"}: cog chose another version than preflight`,
+      recover("--tag", tag),
+    );
   }
   ctx.commit = commit;
   return `${tag} tagged on the release commit ${commit.slice(0, 7)}`;
@@ -108,8 +135,10 @@ export async function bumpStep(ctx: ReleaseContext): Promise<string | Skipped> {
 
 /** Step 4 of DESIGN.md: the release commit holds this version's changelog section and versions. */
 export async function checkCommitStep(ctx: ReleaseContext): Promise<string | Skipped> {
-  if (!ctx.commit) return new Skipped("planned", "check that the release commit holds the changelog section and the versions");
-  if (done(ctx, ["authored-not-pushed"])) return new Skipped("skipped", `done: ${ctx.tag} was pushed, so its commit was checked`);
+  if (!ctx.commit)
+    return new Skipped("planned", "check that the release commit holds the changelog section and the versions");
+  if (done(ctx, ["authored-not-pushed"]))
+    return new Skipped("skipped", `done: ${ctx.tag} was pushed, so its commit was checked`);
   const review = await reviewReleaseCommit(ctx.r, ctx.config, ctx.commit, ctx.version!);
   if (!review.ok) {
     throw new StepFailed(
@@ -117,17 +146,20 @@ export async function checkCommitStep(ctx: ReleaseContext): Promise<string | Ski
       `nothing was pushed. Fix the hook in cog.toml, drop this commit and tag (${recover("--abandon", "--apply")}), then run ${again()} again`,
     );
   }
-  const long = review.section && review.section.length > NOTES_LIMIT ? `; the ${ctx.version} section is ${review.section.length.toLocaleString("en-US")} characters, more than GitHub's ${NOTES_LIMIT.toLocaleString("en-US")}: the release notes will be its head and a link to the whole section` : "";
-  return `${review.files.length} files changed, CHANGELOG.md has ${ctx.version}${ctx.config.workspace.kind === "cargo" ? ", every crate and Cargo.lock at " + ctx.version : ""}${review.unexpected.length ? `; also changed: ${summarise(review.unexpected)}` : ""}${long}`;
+  const long =
+    review.section && review.section.length > NOTES_LIMIT
+      ? `; the ${ctx.version} section is ${review.section.length.toLocaleString("en-US")} characters, more than GitHub's ${NOTES_LIMIT.toLocaleString("en-US")}: the release notes will be its head and a link to the whole section`
+      : "";
+  return `${review.files.length} files changed, CHANGELOG.md has ${ctx.version}${ctx.config.workspace.kind === "cargo" ? `, every crate and Cargo.lock at ${ctx.version}` : ""}${review.unexpected.length ? `; also changed: ${summarise(review.unexpected)}` : ""}${long}`;
 }
 
 /** 3. review the generated version changes and CHANGELOG.md: the gate, after local authoring. */
 export async function reviewStep(ctx: ReleaseContext): Promise<string | Skipped> {
   if (done(ctx, ["authored-not-pushed"])) return new Skipped("skipped", `done: ${ctx.tag} was pushed after review`);
   const latest = await latestTag(ctx.r, ctx.config.tagPrefix, ctx.commit ? `${ctx.commit}^` : "HEAD");
-  const included = await commits(ctx.r, latest ? `${latest}..${ctx.commit ?? "HEAD"}` : ctx.commit ?? "HEAD");
+  const included = await commits(ctx.r, latest ? `${latest}..${ctx.commit ?? "HEAD"}` : (ctx.commit ?? "HEAD"));
   const changelog = ctx.commit ? await showFile(ctx.r, ctx.commit, "CHANGELOG.md") : await previewNotes(ctx);
-  const section = changelog ? findSection(changelog, ctx.version!) ?? changelog : null;
+  const section = changelog ? (findSection(changelog, ctx.version!) ?? changelog) : null;
   const files = ctx.commit ? (await reviewReleaseCommit(ctx.r, ctx.config, ctx.commit, ctx.version!)).files : [];
   printReview(ctx, included, section, files);
   if (ctx.dryRun) return new Skipped("planned", "the review gate would ask here");
@@ -160,17 +192,29 @@ export async function pushStep(ctx: ReleaseContext): Promise<string | Skipped> {
   // What recover makes of a push that cannot be made depends on why: it diagnoses and says.
   const diagnoseIt = `nothing was pushed: ${kitCommand("release:recover", ["--tag", tag])} says what state the release is in and the one next step`;
   // The cheap checks again: the gate may have waited, and origin may have moved meanwhile.
-  const fetched = await r.with({ timeout: "120s" }).probe`git fetch --quiet --no-tags origin ${`+refs/heads/${branch}:refs/remotes/origin/${branch}`}`;
-  if (fetched.exitCode !== 0) throw new StepFailed(`cannot fetch origin before pushing: ${fetched.stderr.trim()}`, `check the network and git's credentials for origin, then ${kitCommand("release")} again`);
-  if ((await remoteTags(r.with({ timeout: "60s" }))).has(tag)) throw new StepFailed(`origin already has a tag ${tag}: someone released or tagged it meanwhile`, diagnoseIt);
+  const fetched = await r.with({ timeout: "120s" })
+    .probe`git fetch --quiet --no-tags origin ${`+refs/heads/${branch}:refs/remotes/origin/${branch}`}`;
+  if (fetched.exitCode !== 0)
+    throw new StepFailed(
+      `cannot fetch origin before pushing: ${fetched.stderr.trim()}`,
+      `check the network and git's credentials for origin, then ${kitCommand("release")} again`,
+    );
+  if ((await remoteTags(r.with({ timeout: "60s" }))).has(tag))
+    throw new StepFailed(`origin already has a tag ${tag}: someone released or tagged it meanwhile`, diagnoseIt);
   if (!(await isAncestor(r, `refs/remotes/origin/${branch}`, ctx.commit!))) {
-    throw new StepFailed(`origin/${branch} moved since preflight and is not contained in the release commit: the push would be rejected`, diagnoseIt);
+    throw new StepFailed(
+      `origin/${branch} moved since preflight and is not contained in the release commit: the push would be rejected`,
+      diagnoseIt,
+    );
   }
   try {
     await pushRelease(r, branch, tag);
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
-    throw new StepFailed(`git push was refused; nothing was pushed (--atomic): ${error.message.split("\n").slice(-3).join(" ")}`, `fix what git says (credentials, branch protection), then run ${kitCommand("release")} again: it continues from here`);
+    throw new StepFailed(
+      `git push was refused; nothing was pushed (--atomic): ${error.message.split("\n").slice(-3).join(" ")}`,
+      `fix what git says (credentials, branch protection), then run ${kitCommand("release")} again: it continues from here`,
+    );
   }
   return `pushed ${branch} and ${tag} to origin`;
 }
@@ -178,8 +222,10 @@ export async function pushStep(ctx: ReleaseContext): Promise<string | Skipped> {
 /** The --verify-tag rule: the release is created only for the tag GitHub has at the release commit. */
 export async function confirmTagStep(ctx: ReleaseContext): Promise<string | Skipped> {
   const tag = ctx.tag!;
-  if (ctx.dryRun) return new Skipped("planned", `confirm that GitHub has ${tag} at the release commit before creating the release`);
-  if (done(ctx, ["authored-not-pushed", "pushed-no-release"])) return new Skipped("skipped", `done: ${tag} has its GitHub release`);
+  if (ctx.dryRun)
+    return new Skipped("planned", `confirm that GitHub has ${tag} at the release commit before creating the release`);
+  if (done(ctx, ["authored-not-pushed", "pushed-no-release"]))
+    return new Skipped("skipped", `done: ${tag} has its GitHub release`);
   let onGitHub: string | null = null;
   try {
     // A tag just pushed can be invisible to the API for a moment: look a few times.
@@ -192,14 +238,24 @@ export async function confirmTagStep(ctx: ReleaseContext): Promise<string | Skip
     const { message, fix } = describeApiError(error, `reading ${tag} on GitHub`);
     throw new StepFailed(message, `${fix}; then run ${again()} again (it continues from here)`);
   }
-  if (!onGitHub) throw new StepFailed(`GitHub does not show ${tag} although it was pushed`, `wait a minute and run ${again()} again; it continues from here`);
-  if (onGitHub !== ctx.commit) throw new StepFailed(`GitHub has ${tag} at ${onGitHub.slice(0, 7)}, not the release commit ${ctx.commit!.slice(0, 7)}`, `${recover("--tag", tag)}: a published tag is never moved`);
+  if (!onGitHub)
+    throw new StepFailed(
+      `GitHub does not show ${tag} although it was pushed`,
+      `wait a minute and run ${again()} again; it continues from here`,
+    );
+  if (onGitHub !== ctx.commit)
+    throw new StepFailed(
+      `GitHub has ${tag} at ${onGitHub.slice(0, 7)}, not the release commit ${ctx.commit!.slice(0, 7)}`,
+      `${recover("--tag", tag)}: a published tag is never moved`,
+    );
   return `GitHub has ${tag} at ${onGitHub.slice(0, 7)}`;
 }
 
 function isValidation(error: unknown, code: string): boolean {
   const e = error as { status?: number; response?: { data?: { errors?: { code?: string; message?: string }[] } } };
-  return e.status === 422 && Boolean(e.response?.data?.errors?.some((x) => x.code === code || x.message?.includes(code)));
+  return (
+    e.status === 422 && Boolean(e.response?.data?.errors?.some((x) => x.code === code || x.message?.includes(code)))
+  );
 }
 
 /** 4. confirm the GitHub release was created for the new tag: created here, not a draft, latest
@@ -213,16 +269,29 @@ export async function githubReleaseStep(ctx: ReleaseContext): Promise<string | S
   if (ctx.dryRun) {
     const write = releaseWrite(gh, { tag, version, body: notes, makeLatest: latest });
     await r.api(write.request, write.send);
-    return new Skipped("planned", `POST /repos/${gh.owner}/${gh.repo}/releases for ${tag} (${ctx.commit ? ctx.commit.slice(0, 7) : "the release commit"}), notes: the ${version} section of CHANGELOG.md${latest === "false" ? "; not marked latest (a higher version is released)" : ""}`);
+    return new Skipped(
+      "planned",
+      `POST /repos/${gh.owner}/${gh.repo}/releases for ${tag} (${ctx.commit ? ctx.commit.slice(0, 7) : "the release commit"}), notes: the ${version} section of CHANGELOG.md${latest === "false" ? "; not marked latest (a higher version is released)" : ""}`,
+    );
   }
   try {
     const existing = await findRelease(gh, tag);
     if (existing && !existing.draft) {
       ctx.releaseUrl = existing.url;
-      if (existing.body.trim() === notes.trim()) return new Skipped("skipped", `done: the GitHub release ${existing.url} exists with these notes`);
-      throw new StepFailed(`a published GitHub release for ${tag} exists with other notes: ${existing.url}`, `${recover("--tag", tag)}; ${kitCommand("release:verify")} compares the notes with CHANGELOG.md`);
+      if (existing.body.trim() === notes.trim())
+        return new Skipped("skipped", `done: the GitHub release ${existing.url} exists with these notes`);
+      throw new StepFailed(
+        `a published GitHub release for ${tag} exists with other notes: ${existing.url}`,
+        `${recover("--tag", tag)}; ${kitCommand("release:verify")} compares the notes with CHANGELOG.md`,
+      );
     }
-    const write = releaseWrite(gh, { tag, version, body: notes, makeLatest: latest, ...(existing?.draft ? { draftId: existing.id } : {}) });
+    const write = releaseWrite(gh, {
+      tag,
+      version,
+      body: notes,
+      makeLatest: latest,
+      ...(existing?.draft ? { draftId: existing.id } : {}),
+    });
     ctx.releaseUrl = await r.api(write.request, write.send);
     if (existing?.draft) return `published the draft release: ${ctx.releaseUrl}`;
   } catch (error) {
@@ -235,7 +304,10 @@ export async function githubReleaseStep(ctx: ReleaseContext): Promise<string | S
       }
     }
     if (isValidation(error, "immutable")) {
-      throw new StepFailed(`GitHub refuses ${tag}: the name was used by an immutable release, so this tag is final`, `never retag a published version: release the next version (${kitCommand("release", ["--bump", "patch"])}) after dropping this one with ${recover("--tag", tag, "--abandon", "--apply")}`);
+      throw new StepFailed(
+        `GitHub refuses ${tag}: the name was used by an immutable release, so this tag is final`,
+        `never retag a published version: release the next version (${kitCommand("release", ["--bump", "patch"])}) after dropping this one with ${recover("--tag", tag, "--abandon", "--apply")}`,
+      );
     }
     const { message, fix } = describeApiError(error, `creating the GitHub release for ${tag}`);
     throw new StepFailed(message, `${fix}; then ${kitCommand("release")} again: it continues from here`);

@@ -2,9 +2,9 @@
 // commit (the files the runs used), GitHub, the registry, and the receipt the checks fill in.
 import type { Config } from "../config.ts";
 import type { GitHub } from "../github.ts";
-import type { RegistryAccess } from "./registry-access.ts";
 import type { Runner } from "../run.ts";
 import type { TagWorkflows } from "../workflow/index.ts";
+import type { RegistryAccess } from "./registry-access.ts";
 
 export interface ImageReceipt {
   ref: string;

@@ -1,15 +1,16 @@
 // "the deploy docs still match the image reality", and the runbook's "If the release changed
 // admin- or user-visible behavior, update the canonical docs in the same pass".
-import { kitCommand } from "../hint.ts";
-import { summarise } from "../output.ts";
-import { fail, pass, skip, warn, type Check } from "../checks.ts";
+
+import { type Check, fail, pass, skip, warn } from "../checks.ts";
 import { changedFiles, commits, filesAt, showFile } from "../git.ts";
 import { matchAny } from "../glob.ts";
+import { kitCommand } from "../hint.ts";
+import { summarise } from "../output.ts";
 import { previousTag } from "../tags.ts";
 import type { ImageSpec } from "../workflow/index.ts";
-import { noTagWorkflow } from "./workflow-checks.ts";
-import type { ImageFacts } from "./image-checks.ts";
 import type { VerifyContext } from "./context.ts";
+import type { ImageFacts } from "./image-checks.ts";
+import { noTagWorkflow } from "./workflow-checks.ts";
 
 const PLATFORM = /\blinux\/[a-z0-9]+(?:\/v[0-9]+)?\b/g;
 
@@ -30,8 +31,12 @@ export function docsCheck(images: ImageSpec[]): Check<VerifyContext> {
     id: "docs",
     needs: images.map((i) => i.id),
     async run({ r, config, commit, tag, workflows }, deps) {
-      if (!workflows.started.length) return skip(`${noTagWorkflow(workflows, tag)}: no images to compare the docs with`);
-      if (!images.length) return skip(`${workflows.started.map((w) => w.path).join(", ")} publish${workflows.started.length > 1 ? "" : "es"} no images verify could read`);
+      if (!workflows.started.length)
+        return skip(`${noTagWorkflow(workflows, tag)}: no images to compare the docs with`);
+      if (!images.length)
+        return skip(
+          `${workflows.started.map((w) => w.path).join(", ")} publish${workflows.started.length > 1 ? "" : "es"} no images verify could read`,
+        );
       const files = (await filesAt(r, commit)).filter((f) => matchAny(config.docs, f));
       if (!files.length) return skip(`no deploy docs at ${tag} (${config.docs.join(", ")})`);
       const same = (a: string[], b: string[]) => a.length === b.length && a.every((p) => b.includes(p));
@@ -49,23 +54,47 @@ export function docsCheck(images: ImageSpec[]): Check<VerifyContext> {
             checked++;
             const says = `${file}:${claim.line} says ${image.ref} is ${claim.platforms.join(", ")}`;
             const has = registry.length ? ` and the registry has ${registry.join(", ")}` : "";
-            if (!same(claim.platforms, truth)) docsWrong.push({ file, line: claim.line, text: `${says}, but the workflow builds ${truth.join(", ")}${has}` });
+            if (!same(claim.platforms, truth))
+              docsWrong.push({
+                file,
+                line: claim.line,
+                text: `${says}, but the workflow builds ${truth.join(", ")}${has}`,
+              });
             else if (registry.length && !same(claim.platforms, registry)) {
-              registryWrong.push({ file, line: claim.line, text: `${says}, as the workflow builds, but the registry has ${registry.join(", ")} (see ${image.id})` });
+              registryWrong.push({
+                file,
+                line: claim.line,
+                text: `${says}, as the workflow builds, but the registry has ${registry.join(", ")} (see ${image.id})`,
+              });
             }
           }
         }
       }
       if (docsWrong.length || registryWrong.length) {
-        const byPlace = (a: { file: string; line: number }, b: { file: string; line: number }) => a.file.localeCompare(b.file) || a.line - b.line;
+        const byPlace = (a: { file: string; line: number }, b: { file: string; line: number }) =>
+          a.file.localeCompare(b.file) || a.line - b.line;
         const fixes = [
-          ...(docsWrong.length ? ["correct the deploy docs to the platforms the workflow builds, in the same pass as the release"] : []),
-          ...(registryWrong.length ? [`the docs match the workflow but not the registry: re-run the image's job (${kitCommand("release:recover", ["--tag", tag, "--apply"])})`] : []),
+          ...(docsWrong.length
+            ? ["correct the deploy docs to the platforms the workflow builds, in the same pass as the release"]
+            : []),
+          ...(registryWrong.length
+            ? [
+                `the docs match the workflow but not the registry: re-run the image's job (${kitCommand("release:recover", ["--tag", tag, "--apply"])})`,
+              ]
+            : []),
         ];
-        return fail([...docsWrong, ...registryWrong].sort(byPlace).map((w) => w.text).join("; "), fixes.join("; "));
+        return fail(
+          [...docsWrong, ...registryWrong]
+            .sort(byPlace)
+            .map((w) => w.text)
+            .join("; "),
+          fixes.join("; "),
+        );
       }
       if (!checked) return skip(`no line in ${summarise(files)} names an image with its platforms`);
-      return pass(`${checked} line${checked > 1 ? "s" : ""} in ${files.length} doc${files.length > 1 ? "s" : ""} state the platforms the workflow builds and the registry holds`);
+      return pass(
+        `${checked} line${checked > 1 ? "s" : ""} in ${files.length} doc${files.length > 1 ? "s" : ""} state the platforms the workflow builds and the registry holds`,
+      );
     },
   };
 }
@@ -75,13 +104,23 @@ export const docsChanged: Check<VerifyContext> = {
   async run({ r, config, tag }) {
     const previous = await previousTag(r, config.tagPrefix, tag);
     const range = previous ? `${previous}..${tag}` : tag;
-    const visible = (await commits(r, range)).filter((c) => /^feat(\(.+\))?!?:/.test(c.subject) || /^\w+(\(.+\))?!:/.test(c.subject) || /BREAKING[ -]CHANGE:/.test(c.body));
-    if (!visible.length) return pass(`no feat or breaking commits ${previous ? `since ${previous}` : "in this release"}`);
+    const visible = (await commits(r, range)).filter(
+      (c) =>
+        /^feat(\(.+\))?!?:/.test(c.subject) || /^\w+(\(.+\))?!:/.test(c.subject) || /BREAKING[ -]CHANGE:/.test(c.body),
+    );
+    if (!visible.length)
+      return pass(`no feat or breaking commits ${previous ? `since ${previous}` : "in this release"}`);
     const changed = previous ? await changedFiles(r, previous, tag) : await filesAt(r, tag);
     const docs = changed.filter((f) => matchAny(config.docs, f));
-    if (docs.length) return pass(`${visible.length} feat/breaking commit${visible.length > 1 ? "s" : ""}, and ${summarise(docs)} changed`);
+    if (docs.length)
+      return pass(
+        `${visible.length} feat/breaking commit${visible.length > 1 ? "s" : ""}, and ${summarise(docs)} changed`,
+      );
     return warn(
-      `${tag} holds ${visible.length} feat or breaking commit${visible.length > 1 ? "s" : ""} (${visible.slice(0, 3).map((c) => c.subject).join("; ")}), but no deploy doc changed ${previous ? `since ${previous}` : ""}`.trim(),
+      `${tag} holds ${visible.length} feat or breaking commit${visible.length > 1 ? "s" : ""} (${visible
+        .slice(0, 3)
+        .map((c) => c.subject)
+        .join("; ")}), but no deploy doc changed ${previous ? `since ${previous}` : ""}`.trim(),
       "if the release changed admin- or user-visible behaviour, update the canonical docs in the same pass",
     );
   },

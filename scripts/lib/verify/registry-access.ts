@@ -10,7 +10,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { addSecret } from "../redact.ts";
-import { canonicalHost, createRegistryClient, parseImageRef, parseRegistryMap, RegistryError, type ManifestInfo, type RegistryCredential } from "../registry.ts";
+import {
+  canonicalHost,
+  createRegistryClient,
+  type ManifestInfo,
+  parseImageRef,
+  parseRegistryMap,
+  type RegistryCredential,
+  RegistryError,
+} from "../registry.ts";
 
 export interface RegistryAccess {
   resolve(ref: string, tag: string): Promise<ManifestInfo | null>;
@@ -57,7 +65,10 @@ function fromEnvironment(settings: RegistrySettings, env: NodeJS.ProcessEnv): bo
 /** RELEASE_REGISTRY_TOKEN: "host=user:token" pairs, comma-separated. */
 function registryCredentials(env: NodeJS.ProcessEnv): Map<string, RegistryCredential> {
   const out = new Map<string, RegistryCredential>();
-  for (const part of (env.RELEASE_REGISTRY_TOKEN ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of (env.RELEASE_REGISTRY_TOKEN ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([^=]+)=([^:]+):(.+)$/.exec(part);
     if (!m) continue;
     addSecret(m[3]!);
@@ -66,7 +77,11 @@ function registryCredentials(env: NodeJS.ProcessEnv): Map<string, RegistryCreden
   return out;
 }
 
-export function registryAccess(settings: RegistrySettings | string | null, token: string | null, env: NodeJS.ProcessEnv = process.env): RegistryAccess {
+export function registryAccess(
+  settings: RegistrySettings | string | null,
+  token: string | null,
+  env: NodeJS.ProcessEnv = process.env,
+): RegistryAccess {
   const s: RegistrySettings = typeof settings === "object" && settings !== null ? settings : { registryUrl: settings };
   const parsed = s.registryUrl ? parseRegistryMap(s.registryUrl) : { endpoint: null, endpoints: {} };
   const map = "problem" in parsed ? { endpoint: null, endpoints: {} } : parsed;
@@ -93,7 +108,8 @@ export function registryAccess(settings: RegistrySettings | string | null, token
       } catch {
         host = null;
       }
-      if (host && credentialFor(host) && error instanceof RegistryError && (status === 401 || status === 403)) return call(withCredential);
+      if (host && credentialFor(host) && error instanceof RegistryError && (status === 401 || status === 403))
+        return call(withCredential);
       throw error;
     }
   };

@@ -1,11 +1,12 @@
 // "let the tag-triggered GitHub Actions workflow build, attest, and publish images": the push run
 // of each workflow the tag starts, for the tag's commit, waited for with conditional requests (--wait), so
 // an unchanged poll costs a 304 and no rate limit.
-import { kitCommand } from "../hint.ts";
-import { setTimeout as sleep } from "node:timers/promises";
+
 import { basename } from "node:path";
-import { fail, pass, skip, warn, type Check } from "../checks.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Check, fail, pass, skip, warn } from "../checks.ts";
 import { ANONYMOUS_LIMIT, describeApiError, type GitHub } from "../github.ts";
+import { kitCommand } from "../hint.ts";
 import { say } from "../output.ts";
 import { describeFilters, describeLooked, type TagWorkflows, type Workflow } from "../workflow/index.ts";
 import type { VerifyContext } from "./context.ts";
@@ -20,7 +21,16 @@ export interface RunFacts {
 }
 
 interface RunsPage {
-  workflow_runs: { id: number; run_number: number; run_attempt?: number; status: string | null; conclusion: string | null; head_branch: string | null; created_at: string; html_url: string }[];
+  workflow_runs: {
+    id: number;
+    run_number: number;
+    run_attempt?: number;
+    status: string | null;
+    conclusion: string | null;
+    head_branch: string | null;
+    created_at: string;
+    html_url: string;
+  }[];
 }
 
 /** The newest push run of the workflow for this tag and commit (a branch push of the same SHA is not it). */
@@ -35,13 +45,33 @@ export async function findRun(gh: GitHub, workflowPath: string, tag: string, sha
   });
   const runs = data.workflow_runs.filter((run) => run.head_branch === tag).sort((a, b) => b.run_number - a.run_number);
   const run = runs[0];
-  return run ? { id: run.id, status: run.status ?? "queued", conclusion: run.conclusion, attempt: run.run_attempt ?? 1, createdAt: run.created_at, url: run.html_url } : null;
+  return run
+    ? {
+        id: run.id,
+        status: run.status ?? "queued",
+        conclusion: run.conclusion,
+        attempt: run.run_attempt ?? 1,
+        createdAt: run.created_at,
+        url: run.html_url,
+      }
+    : null;
 }
 
-export async function failedJobs(gh: GitHub, runId: number): Promise<{ name: string; conclusion: string | null; url: string }[]> {
+export async function failedJobs(
+  gh: GitHub,
+  runId: number,
+): Promise<{ name: string; conclusion: string | null; url: string }[]> {
   const { octokit, owner, repo } = gh;
-  const jobs = await octokit.paginate(octokit.rest.actions.listJobsForWorkflowRun, { owner, repo, run_id: runId, filter: "latest", per_page: 100 });
-  return jobs.filter((j) => j.conclusion && !["success", "skipped", "neutral"].includes(j.conclusion)).map((j) => ({ name: j.name, conclusion: j.conclusion, url: j.html_url ?? "" }));
+  const jobs = await octokit.paginate(octokit.rest.actions.listJobsForWorkflowRun, {
+    owner,
+    repo,
+    run_id: runId,
+    filter: "latest",
+    per_page: 100,
+  });
+  return jobs
+    .filter((j) => j.conclusion && !["success", "skipped", "neutral"].includes(j.conclusion))
+    .map((j) => ({ name: j.name, conclusion: j.conclusion, url: j.html_url ?? "" }));
 }
 
 // Requests an anonymous wait leaves for the rest of verify (jobs, releases, attestations).
@@ -83,7 +113,12 @@ function progress(gh: GitHub, workflowPath: string, tag: string, seconds: number
       // Jobs cost a request per poll (a 304 when unchanged): only with a token, which makes 304s free.
       if (run && gh.token.token) {
         try {
-          const page = await gh.cachedGet<JobsPage>("GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs", { owner: gh.owner, repo: gh.repo, run_id: run.id, per_page: 100 });
+          const page = await gh.cachedGet<JobsPage>("GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs", {
+            owner: gh.owner,
+            repo: gh.repo,
+            run_id: run.id,
+            per_page: 100,
+          });
           jobs = `, ${page.jobs.filter((j) => j.status === "completed").length}/${page.total_count} jobs done`;
         } catch {
           // progress is a courtesy; the wait goes on
@@ -101,20 +136,31 @@ function progress(gh: GitHub, workflowPath: string, tag: string, seconds: number
   };
 }
 
-export async function waitForRun(gh: GitHub, workflowPath: string, tag: string, sha: string, seconds: number, pollSeconds: number): Promise<RunFacts | null> {
+export async function waitForRun(
+  gh: GitHub,
+  workflowPath: string,
+  tag: string,
+  sha: string,
+  seconds: number,
+  pollSeconds: number,
+): Promise<RunFacts | null> {
   const deadline = Date.now() + seconds * 1000;
   const shown = progress(gh, workflowPath, tag, seconds);
   let run = await findRun(gh, workflowPath, tag, sha);
-  if (!gh.token.token && (!run || run.status !== "completed")) {
+  if (!gh.token.token && run?.status !== "completed") {
     const rate = gh.rate();
-    say.warn(`waiting without a GitHub token: every poll counts against GitHub's ${rate?.limit ?? ANONYMOUS_LIMIT} requests an hour for this address (${rate?.remaining ?? "?"} left), so polls are spaced to stay within it; set GH_TOKEN (or GITHUB_TOKEN) to poll freely`);
+    say.warn(
+      `waiting without a GitHub token: every poll counts against GitHub's ${rate?.limit ?? ANONYMOUS_LIMIT} requests an hour for this address (${rate?.remaining ?? "?"} left), so polls are spaced to stay within it; set GH_TOKEN (or GITHUB_TOKEN) to poll freely`,
+    );
   }
-  while ((!run || run.status !== "completed") && Date.now() < deadline) {
+  while (run?.status !== "completed" && Date.now() < deadline) {
     await shown.show(run);
     const pause = nextPause(gh, deadline, pollSeconds);
     if (pause === null) {
       shown.end();
-      say.warn(`stopped waiting: the anonymous rate limit is nearly spent (${gh.rate()?.remaining ?? 0} left until ${new Date((gh.rate()?.reset ?? 0) * 1000).toISOString()}); set a token (GH_TOKEN or GITHUB_TOKEN) and run verify --wait again`);
+      say.warn(
+        `stopped waiting: the anonymous rate limit is nearly spent (${gh.rate()?.remaining ?? 0} left until ${new Date((gh.rate()?.reset ?? 0) * 1000).toISOString()}); set a token (GH_TOKEN or GITHUB_TOKEN) and run verify --wait again`,
+      );
       break;
     }
     await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
@@ -126,7 +172,8 @@ export async function waitForRun(gh: GitHub, workflowPath: string, tag: string, 
 
 /** Why there is no run to check: no workflow file, or none this tag starts. */
 export function noTagWorkflow(found: TagWorkflows, tag: string): string {
-  if (found.chosenBy === "setting" && found.notStarted.every((w) => w.filters === null)) return `no ${found.looked.join(", ")} at ${tag}: nothing was meant to run`;
+  if (found.chosenBy === "setting" && found.notStarted.every((w) => w.filters === null))
+    return `no ${found.looked.join(", ")} at ${tag}: nothing was meant to run`;
   return `no workflow starts on ${tag} (looked at ${describeLooked(found)})`;
 }
 
@@ -145,7 +192,10 @@ export function workflowChecks(found: TagWorkflows): Check<VerifyContext>[] {
           // A workflow the maintainer named, there but not started by this tag: the push published nothing.
           const named = found.chosenBy === "setting" ? found.notStarted.filter((w) => w.filters) : [];
           if (named.length) {
-            return fail(`${tag} does not match the tag filters of ${named.map((w) => `${w.path} (${describeFilters(w.filters!)})`).join(", ")}: no run was started`, "make the workflow's on.push.tags match cog's tags (see preflight's tag-triggers), then release the next version");
+            return fail(
+              `${tag} does not match the tag filters of ${named.map((w) => `${w.path} (${describeFilters(w.filters!)})`).join(", ")}: no run was started`,
+              "make the workflow's on.push.tags match cog's tags (see preflight's tag-triggers), then release the next version",
+            );
           }
           return skip(noTagWorkflow(found, tag));
         },
@@ -160,16 +210,28 @@ function runCheck(id: string, workflow: Workflow): Check<VerifyContext> {
     id,
     async run({ gh, config, tag, commit, waitSeconds, receipt }) {
       try {
-        const run = waitSeconds === null ? await findRun(gh, workflow.path, tag, commit) : await waitForRun(gh, workflow.path, tag, commit, waitSeconds, config.pollSeconds);
+        const run =
+          waitSeconds === null
+            ? await findRun(gh, workflow.path, tag, commit)
+            : await waitForRun(gh, workflow.path, tag, commit, waitSeconds, config.pollSeconds);
         if (!run) {
-          return fail(`no push run of ${workflow.path} for ${tag} at ${commit.slice(0, 7)}${waitSeconds === null ? "" : ` after waiting ${waitSeconds} s`}`, `check that the tag was pushed (not created by a GITHUB_TOKEN push) and that Actions is enabled; ${kitCommand("release:recover")} diagnoses it`);
+          return fail(
+            `no push run of ${workflow.path} for ${tag} at ${commit.slice(0, 7)}${waitSeconds === null ? "" : ` after waiting ${waitSeconds} s`}`,
+            `check that the tag was pushed (not created by a GITHUB_TOKEN push) and that Actions is enabled; ${kitCommand("release:recover")} diagnoses it`,
+          );
         }
         receipt.runs.push({ workflow: workflow.path, run_id: run.id });
         receipt.run_id ??= run.id;
         if (run.status !== "completed") {
-          return fail(`run ${run.id} is ${run.status}${waitSeconds === null ? "" : ` after waiting ${waitSeconds} s`}: ${run.url}`, waitSeconds === null ? `wait for it: ${kitCommand("release:verify", ["--tag", tag, "--wait"])}` : `wait longer (${kitCommand("release:verify", ["--tag", tag, "--wait=SECONDS"])}) or look at the run`);
+          return fail(
+            `run ${run.id} is ${run.status}${waitSeconds === null ? "" : ` after waiting ${waitSeconds} s`}: ${run.url}`,
+            waitSeconds === null
+              ? `wait for it: ${kitCommand("release:verify", ["--tag", tag, "--wait"])}`
+              : `wait longer (${kitCommand("release:verify", ["--tag", tag, "--wait=SECONDS"])}) or look at the run`,
+          );
         }
-        if (run.conclusion === "success") return pass(`run ${run.id} (attempt ${run.attempt}) succeeded: ${run.url}`, run);
+        if (run.conclusion === "success")
+          return pass(`run ${run.id} (attempt ${run.attempt}) succeeded: ${run.url}`, run);
         const jobs = await failedJobs(gh, run.id);
         return fail(
           `run ${run.id} (attempt ${run.attempt}) ended ${run.conclusion}: ${jobs.map((j) => `${j.name} ${j.conclusion} ${j.url}`).join(", ") || run.url}`,
@@ -195,7 +257,11 @@ export function notVerifiedChecks(found: TagWorkflows): Check<VerifyContext>[] {
     return {
       id,
       async run() {
-        return warn(`${item.what} is not verified: ${item.why}`, "check it by hand once the run is done, or write the step so release-kit can read it (docs/workflows.md says what it reads)", item);
+        return warn(
+          `${item.what} is not verified: ${item.why}`,
+          "check it by hand once the run is done, or write the step so release-kit can read it (docs/workflows.md says what it reads)",
+          item,
+        );
       },
     };
   });

@@ -3,8 +3,8 @@
 // other actions known to publish (goreleaser, release assets, PyPI, npm, crates.io, bake, chart
 // repositories) are reported as not verified.
 import { parse as parseSemver } from "semver";
-import { splitImageRef, type Found } from "./commands.ts";
-import { Unknown, interpolate, valueOf, type ExpressionScope } from "./expressions.ts";
+import { type Found, splitImageRef } from "./commands.ts";
+import { type ExpressionScope, interpolate, Unknown, valueOf } from "./expressions.ts";
 
 type Inputs = Record<string, unknown>;
 
@@ -18,7 +18,11 @@ export interface ActionReading {
 }
 
 const nv = (what: string, why: string): Found => ({ notVerified: { what, why } });
-const listOf = (text: string) => text.split(/[\n,]/).map((s) => s.trim()).filter((s) => s && !s.startsWith("#"));
+const listOf = (text: string) =>
+  text
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter((s) => s && !s.startsWith("#"));
 
 function text(value: unknown, scope: ExpressionScope): string | Unknown | null {
   const v = valueOf(value, scope);
@@ -43,17 +47,36 @@ export function readAction(uses: string, inputs: Inputs, scope: ExpressionScope,
       return attestation(inputs, scope);
     case "docker/bake-action": {
       const push = valueOf(inputs.push, scope);
-      return { found: push === false || push === null ? [] : [nv(`docker/bake-action${id ? ` (${id})` : ""}`, "bake definitions are not read by release-kit")] };
+      return {
+        found:
+          push === false || push === null
+            ? []
+            : [nv(`docker/bake-action${id ? ` (${id})` : ""}`, "bake definitions are not read by release-kit")],
+      };
     }
     case "goreleaser/goreleaser-action": {
       const args = text(inputs.args, scope);
       if (typeof args === "string" && /--snapshot|--skip[= ]?publish/.test(args)) return { found: [] };
-      return { found: [nv("goreleaser", "what goreleaser publishes is set in .goreleaser.yaml, which release-kit does not read")] };
+      return {
+        found: [
+          nv("goreleaser", "what goreleaser publishes is set in .goreleaser.yaml, which release-kit does not read"),
+        ],
+      };
     }
     case "softprops/action-gh-release":
     case "ncipollo/release-action": {
       const files = inputs.files ?? inputs.artifacts;
-      return { found: files === undefined ? [] : [nv(`release assets ${typeof files === "string" ? files.trim().replace(/\s+/g, " ") : ""}`.trim(), "release assets are not checked by release-kit (its release check covers the release, not its files)")] };
+      return {
+        found:
+          files === undefined
+            ? []
+            : [
+                nv(
+                  `release assets ${typeof files === "string" ? files.trim().replace(/\s+/g, " ") : ""}`.trim(),
+                  "release assets are not checked by release-kit (its release check covers the release, not its files)",
+                ),
+              ],
+      };
     }
     case "svenstaro/upload-release-action":
     case "actions/upload-release-asset":
@@ -61,20 +84,42 @@ export function readAction(uses: string, inputs: Inputs, scope: ExpressionScope,
       // The asset's name says which of several such steps this is.
       const asset = text(inputs.asset_name ?? inputs.file ?? inputs.asset_path, scope);
       const named = typeof asset === "string" && asset.trim() ? ` ${asset.trim().replace(/\s+/g, " ")}` : "";
-      return { found: [nv(`release assets${named}`, "release assets are not checked by release-kit (its release check covers the release, not its files)")] };
+      return {
+        found: [
+          nv(
+            `release assets${named}`,
+            "release assets are not checked by release-kit (its release check covers the release, not its files)",
+          ),
+        ],
+      };
     }
     case "pypa/gh-action-pypi-publish":
       return { found: [nv("a Python package (pypa/gh-action-pypi-publish)", "PyPI is not checked by release-kit")] };
     case "js-devtools/npm-publish":
-      return { found: [nv("an npm package (JS-DevTools/npm-publish)", "the npm registry is not checked by release-kit")] };
+      return {
+        found: [nv("an npm package (JS-DevTools/npm-publish)", "the npm registry is not checked by release-kit")],
+      };
     case "katyo/publish-crates":
       return { found: [nv("crates (katyo/publish-crates)", "crates.io is not checked by release-kit")] };
     case "actions-rs/cargo":
-      return { found: inputs.command === "publish" ? [nv("cargo publish", "crates.io is not checked by release-kit")] : [] };
+      return {
+        found: inputs.command === "publish" ? [nv("cargo publish", "crates.io is not checked by release-kit")] : [],
+      };
     case "pyo3/maturin-action":
-      return { found: ["upload", "publish"].includes(String(inputs.command)) ? [nv(`maturin ${inputs.command}`, "PyPI is not checked by release-kit")] : [] };
+      return {
+        found: ["upload", "publish"].includes(String(inputs.command))
+          ? [nv(`maturin ${inputs.command}`, "PyPI is not checked by release-kit")]
+          : [],
+      };
     case "taiki-e/upload-rust-binary-action":
-      return { found: [nv("release assets (taiki-e/upload-rust-binary-action)", "release assets are not checked by release-kit (its release check covers the release, not its files)")] };
+      return {
+        found: [
+          nv(
+            "release assets (taiki-e/upload-rust-binary-action)",
+            "release assets are not checked by release-kit (its release check covers the release, not its files)",
+          ),
+        ],
+      };
     case "mislav/bump-homebrew-formula-action":
     case "dawidd6/action-homebrew-bump-formula":
       return { found: [nv("a Homebrew formula bump", "Homebrew taps are not checked by release-kit")] };
@@ -84,21 +129,59 @@ export function readAction(uses: string, inputs: Inputs, scope: ExpressionScope,
     case "snapcore/action-publish":
       return { found: [nv("a snap (snapcore/action-publish)", "the Snap Store is not checked by release-kit")] };
     case "helm/chart-releaser-action":
-      return { found: [nv("Helm charts (helm/chart-releaser-action)", "a chart repository on GitHub Pages is not checked by release-kit")] };
+      return {
+        found: [
+          nv(
+            "Helm charts (helm/chart-releaser-action)",
+            "a chart repository on GitHub Pages is not checked by release-kit",
+          ),
+        ],
+      };
     case "actions/deploy-pages":
     case "peaceiris/actions-gh-pages":
     case "jamesives/github-pages-deploy-action":
       return { found: [nv(`a GitHub Pages site (${name})`, "GitHub Pages sites are not checked by release-kit")] };
     case "anchore/sbom-action": {
       const upload = valueOf(inputs["upload-release-assets"], scope);
-      return { found: upload === false || upload === "false" ? [] : [nv("an SBOM (anchore/sbom-action)", "it may attach an SBOM to the GitHub release (upload-release-assets); release assets are not checked by release-kit")] };
+      return {
+        found:
+          upload === false || upload === "false"
+            ? []
+            : [
+                nv(
+                  "an SBOM (anchore/sbom-action)",
+                  "it may attach an SBOM to the GitHub release (upload-release-assets); release assets are not checked by release-kit",
+                ),
+              ],
+      };
     }
     case "peter-evans/dockerhub-description":
-      return { found: [nv("a Docker Hub repository description (peter-evans/dockerhub-description)", "repository descriptions are not checked by release-kit")] };
+      return {
+        found: [
+          nv(
+            "a Docker Hub repository description (peter-evans/dockerhub-description)",
+            "repository descriptions are not checked by release-kit",
+          ),
+        ],
+      };
     case "peter-evans/repository-dispatch":
-      return { found: [nv("a repository_dispatch event (peter-evans/repository-dispatch)", "what the receiving repository publishes is not known to release-kit")] };
+      return {
+        found: [
+          nv(
+            "a repository_dispatch event (peter-evans/repository-dispatch)",
+            "what the receiving repository publishes is not known to release-kit",
+          ),
+        ],
+      };
     case "technote-space/toc-generator":
-      return { found: [nv("a table of contents commit (technote-space/toc-generator)", "commits a workflow pushes are not checked by release-kit")] };
+      return {
+        found: [
+          nv(
+            "a table of contents commit (technote-space/toc-generator)",
+            "commits a workflow pushes are not checked by release-kit",
+          ),
+        ],
+      };
     default:
       return { found: [] };
   }
@@ -109,7 +192,16 @@ interface TagLine {
   line: string;
 }
 
-const PRIORITY: Record<string, number> = { schedule: 1000, semver: 900, pep440: 900, match: 800, edge: 700, ref: 600, raw: 200, sha: 100 };
+const PRIORITY: Record<string, number> = {
+  schedule: 1000,
+  semver: 900,
+  pep440: 900,
+  match: 800,
+  edge: 700,
+  ref: 600,
+  raw: 200,
+  sha: 100,
+};
 const sanitizeTag = (tag: string) => tag.replace(/[^a-zA-Z0-9._-]+/g, "-");
 
 function parseTagLine(line: string): TagLine {
@@ -126,7 +218,12 @@ function parseTagLine(line: string): TagLine {
 /** metadata-action's outputs when an input is decided at run time: unknown, saying why, for the step that uses them. */
 function unknownOutputs(why: string): ActionReading {
   const unknown = new Unknown(`docker/metadata-action's ${why}`);
-  return { found: [], outputs: Object.fromEntries(["tags", "version", "tag-names", "json", "labels", "annotations"].map((k) => [k, unknown])) };
+  return {
+    found: [],
+    outputs: Object.fromEntries(
+      ["tags", "version", "tag-names", "json", "labels", "annotations"].map((k) => [k, unknown]),
+    ),
+  };
 }
 
 function metadataAction(inputs: Inputs, scope: ExpressionScope): ActionReading {
@@ -143,13 +240,19 @@ function metadataAction(inputs: Inputs, scope: ExpressionScope): ActionReading {
   }
   const flavorText = text(inputs.flavor, scope);
   if (flavorText instanceof Unknown) return unknownOutputs(`flavor is ${flavorText.what}`);
-  const flavor = Object.fromEntries(listOf(flavorText ?? "").map((kv) => [kv.slice(0, kv.indexOf("=")).trim(), kv.slice(kv.indexOf("=") + 1).trim()]));
+  const flavor = Object.fromEntries(
+    listOf(flavorText ?? "").map((kv) => [kv.slice(0, kv.indexOf("=")).trim(), kv.slice(kv.indexOf("=") + 1).trim()]),
+  );
   const tagsText = inputs.tags === undefined ? "type=ref,event=tag" : text(inputs.tags, scope);
   if (tagsText instanceof Unknown) return unknownOutputs(`tags is ${tagsText.what}`);
   const semver = parseSemver(push.tag, { loose: true });
   const made: { tag: string; priority: number }[] = [];
   let latest = false;
-  for (const { attrs, line } of (tagsText ?? "").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#")).map(parseTagLine)) {
+  for (const { attrs, line } of (tagsText ?? "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"))
+    .map(parseTagLine)) {
     // A tag push is never on a branch, so never on the default one.
     if (attrs.enable !== undefined) attrs.enable = attrs.enable.replace(/\{\{\s*is_default_branch\s*\}\}/g, "false");
     if (attrs.enable === "false") continue;
@@ -158,7 +261,11 @@ function metadataAction(inputs: Inputs, scope: ExpressionScope): ActionReading {
       continue;
     }
     const priority = Number(attrs.priority ?? PRIORITY[attrs.type ?? ""] ?? 0);
-    const add = (tag: string) => made.push({ tag: `${attrs.prefix ?? flavor.prefix ?? ""}${tag}${attrs.suffix ?? flavor.suffix ?? ""}`, priority });
+    const add = (tag: string) =>
+      made.push({
+        tag: `${attrs.prefix ?? flavor.prefix ?? ""}${tag}${attrs.suffix ?? flavor.suffix ?? ""}`,
+        priority,
+      });
     switch (attrs.type) {
       case "schedule":
       case "edge":
@@ -170,14 +277,26 @@ function metadataAction(inputs: Inputs, scope: ExpressionScope): ActionReading {
         }
         break;
       case "raw": {
-        const value = (attrs.value ?? "").replace(/\{\{\s*tag\s*\}\}/g, push.tag).replace(/\{\{\s*sha\s*\}\}/g, push.sha.slice(0, 7)).replace(/\{\{\s*(branch|base_ref)\s*\}\}/g, "");
-        if (/\{\{/.test(value)) found.push(nv(`tag ${line} of ${images.join(", ")}`, "its {{ }} placeholder is not one release-kit knows ({{tag}}, {{sha}}, {{branch}})"));
+        const value = (attrs.value ?? "")
+          .replace(/\{\{\s*tag\s*\}\}/g, push.tag)
+          .replace(/\{\{\s*sha\s*\}\}/g, push.sha.slice(0, 7))
+          .replace(/\{\{\s*(branch|base_ref)\s*\}\}/g, "");
+        if (/\{\{/.test(value))
+          found.push(
+            nv(
+              `tag ${line} of ${images.join(", ")}`,
+              "its {{ }} placeholder is not one release-kit knows ({{tag}}, {{sha}}, {{branch}})",
+            ),
+          );
         else if (value) add(sanitizeTag(value));
         break;
       }
       case "sha":
         // Its prefix defaults to "sha-" and stands in for the flavor's.
-        made.push({ tag: `${attrs.prefix ?? "sha-"}${attrs.format === "long" ? push.sha : push.sha.slice(0, 7)}${attrs.suffix ?? flavor.suffix ?? ""}`, priority });
+        made.push({
+          tag: `${attrs.prefix ?? "sha-"}${attrs.format === "long" ? push.sha : push.sha.slice(0, 7)}${attrs.suffix ?? flavor.suffix ?? ""}`,
+          priority,
+        });
         break;
       case "match": {
         let re: RegExp;
@@ -212,19 +331,36 @@ function metadataAction(inputs: Inputs, scope: ExpressionScope): ActionReading {
         if (!version) break; // metadata-action makes no tag from a version that is not semver
         const pattern = version.prerelease.length ? "{{version}}" : (attrs.pattern ?? "{{version}}");
         if (version.major === 0 && /\{\{major\}\}/.test(pattern) && !/\{\{minor\}\}/.test(pattern)) {
-          found.push(nv(`tag ${line} of ${images.join(", ")}`, `a {{major}}-only tag of a 0.x version is made by some metadata-action releases and not others`));
+          found.push(
+            nv(
+              `tag ${line} of ${images.join(", ")}`,
+              `a {{major}}-only tag of a 0.x version is made by some metadata-action releases and not others`,
+            ),
+          );
           break;
         }
-        add(pattern.replace(/\{\{version\}\}/g, version.version).replace(/\{\{major\}\}/g, String(version.major)).replace(/\{\{minor\}\}/g, String(version.minor)).replace(/\{\{patch\}\}/g, String(version.patch)).replace(/\{\{raw\}\}/g, push.tag));
+        add(
+          pattern
+            .replace(/\{\{version\}\}/g, version.version)
+            .replace(/\{\{major\}\}/g, String(version.major))
+            .replace(/\{\{minor\}\}/g, String(version.minor))
+            .replace(/\{\{patch\}\}/g, String(version.patch))
+            .replace(/\{\{raw\}\}/g, push.tag),
+        );
         if (!version.prerelease.length) latest = true;
         break;
       }
       default:
-        found.push(nv(`tag ${line} of ${images.join(", ")}`, `metadata-action type=${attrs.type} is not read by release-kit`));
+        found.push(
+          nv(`tag ${line} of ${images.join(", ")}`, `metadata-action type=${attrs.type} is not read by release-kit`),
+        );
     }
   }
   if (flavor.latest === "true" || (flavor.latest !== "false" && latest)) {
-    made.push({ tag: flavor.onlatest === "true" ? `${flavor.prefix ?? ""}latest${flavor.suffix ?? ""}` : "latest", priority: -1 });
+    made.push({
+      tag: flavor.onlatest === "true" ? `${flavor.prefix ?? ""}latest${flavor.suffix ?? ""}` : "latest",
+      priority: -1,
+    });
   }
   const tags = [...new Set(made.sort((a, b) => b.priority - a.priority).map((m) => m.tag))];
   const refs = images.flatMap((image) => tags.map((tag) => `${image}:${tag}`));
@@ -239,13 +375,21 @@ function pushes(inputs: Inputs, scope: ExpressionScope): boolean | Unknown {
   const outputs = text(inputs.outputs, scope);
   if (outputs instanceof Unknown) return outputs;
   // One output a line: commas separate an output's attributes (type=image,name=...,push=true).
-  return (outputs ?? "").split("\n").map((o) => o.trim()).some((o) => /(^|,)type=registry(,|$)/.test(o) || (/(^|,)type=image(,|$)/.test(o) && /(^|,)push=true(,|$)/.test(o)));
+  return (outputs ?? "")
+    .split("\n")
+    .map((o) => o.trim())
+    .some(
+      (o) => /(^|,)type=registry(,|$)/.test(o) || (/(^|,)type=image(,|$)/.test(o) && /(^|,)push=true(,|$)/.test(o)),
+    );
 }
 
 function buildPush(inputs: Inputs, scope: ExpressionScope, action: string): ActionReading {
   const push = pushes(inputs, scope);
   const tagsText = text(inputs.tags, scope);
-  const what = typeof tagsText === "string" && tagsText.trim() ? `image ${[...new Set(listOf(tagsText).map((t) => splitImageRef(t).ref))].join(", ")}` : `an image (${action})`;
+  const what =
+    typeof tagsText === "string" && tagsText.trim()
+      ? `image ${[...new Set(listOf(tagsText).map((t) => splitImageRef(t).ref))].join(", ")}`
+      : `an image (${action})`;
   if (push instanceof Unknown) return { found: [nv(what, `push is ${push.what}, which is not known before the run`)] };
   if (!push) return { found: [] };
   if (tagsText instanceof Unknown) return { found: [nv(what, `its tags are ${tagsText.what}`)] };
@@ -259,14 +403,21 @@ function buildPush(inputs: Inputs, scope: ExpressionScope, action: string): Acti
     const { ref, tag } = splitImageRef(t);
     byRef.set(ref, [...(byRef.get(ref) ?? []), tag ?? "latest"]);
   }
-  return { found: [...byRef].map(([ref, tags]) => ({ image: { ref, tags: [...new Set(tags)], platforms }, built: action === "docker/build-push-action" })) };
+  return {
+    found: [...byRef].map(([ref, tags]) => ({
+      image: { ref, tags: [...new Set(tags)], platforms },
+      built: action === "docker/build-push-action",
+    })),
+  };
 }
 
 function pushToRegistry(inputs: Inputs, scope: ExpressionScope): ActionReading {
   const image = text(inputs.image, scope);
   const tags = text(inputs.tags, scope);
   const registry = text(inputs.registry, scope);
-  for (const v of [image, tags, registry]) if (v instanceof Unknown) return { found: [nv("an image (redhat-actions/push-to-registry)", `${v.what} is decided at run time`)] };
+  for (const v of [image, tags, registry])
+    if (v instanceof Unknown)
+      return { found: [nv("an image (redhat-actions/push-to-registry)", `${v.what} is decided at run time`)] };
   if (!image) return { found: [nv("an image (redhat-actions/push-to-registry)", "it names no image")] };
   const full = registry ? `${String(registry).replace(/\/+$/, "")}/${image}` : String(image);
   const list = (tags as string | null)?.split(/\s+/).filter(Boolean) ?? ["latest"];
@@ -275,9 +426,23 @@ function pushToRegistry(inputs: Inputs, scope: ExpressionScope): ActionReading {
 
 function attestation(inputs: Inputs, scope: ExpressionScope): ActionReading {
   if (inputs["subject-path"] !== undefined || inputs["subject-checksums"] !== undefined) {
-    return { found: [nv(`an attestation of ${String(inputs["subject-path"] ?? inputs["subject-checksums"]).trim()}`, "release-kit checks attestations of images only")] };
+    return {
+      found: [
+        nv(
+          `an attestation of ${String(inputs["subject-path"] ?? inputs["subject-checksums"]).trim()}`,
+          "release-kit checks attestations of images only",
+        ),
+      ],
+    };
   }
   const subject = interpolate(String(inputs["subject-name"] ?? ""), scope);
-  if (subject instanceof Unknown) return { found: [], attests: { subject: null, why: `its subject-name is ${subject.what}` } };
-  return { found: [], attests: { subject: subject ? splitImageRef(subject).ref : null, why: subject ? undefined : "it names no subject-name" } };
+  if (subject instanceof Unknown)
+    return { found: [], attests: { subject: null, why: `its subject-name is ${subject.what}` } };
+  return {
+    found: [],
+    attests: {
+      subject: subject ? splitImageRef(subject).ref : null,
+      why: subject ? undefined : "it names no subject-name",
+    },
+  };
 }

@@ -1,8 +1,16 @@
 // `${{ }}` as GitHub evaluates it, with @actions/expressions, for a push of the tag. What the run
 // alone knows (secrets, vars, outputs of earlier steps, the matrix, ...) is Unknown, and anything
 // computed from an Unknown is Unknown: the reader never guesses a value.
-import { data, Evaluator, Lexer, Parser, type Expr } from "@actions/expressions";
-import { Star, type ContextAccess, type FunctionCall, type IndexAccess, type Logical, type Binary, type Unary } from "@actions/expressions/ast";
+import { data, Evaluator, type Expr, Lexer, Parser } from "@actions/expressions";
+import {
+  type Binary,
+  type ContextAccess,
+  type FunctionCall,
+  type IndexAccess,
+  type Logical,
+  Star,
+  type Unary,
+} from "@actions/expressions/ast";
 import { falsy, truthy } from "@actions/expressions/result";
 import type { WorkflowContext } from "./types.ts";
 
@@ -24,7 +32,20 @@ class Partial extends data.Dictionary {
   }
 }
 
-const CONTEXTS = ["github", "env", "vars", "secrets", "steps", "needs", "matrix", "strategy", "job", "jobs", "runner", "inputs"];
+const CONTEXTS = [
+  "github",
+  "env",
+  "vars",
+  "secrets",
+  "steps",
+  "needs",
+  "matrix",
+  "strategy",
+  "job",
+  "jobs",
+  "runner",
+  "inputs",
+];
 const STATUS_FUNCTIONS = [
   { name: "success", minArgs: 0, maxArgs: 0 },
   { name: "always", minArgs: 0, maxArgs: 0 },
@@ -105,7 +126,20 @@ function toData(value: unknown): data.ExpressionData {
 
 function contextOf(scope: ExpressionScope, actor: string | null): data.Dictionary {
   const env = [...scope.env].map(([k, v]) => pair(k, scalar(v, `env.${k}`)));
-  const steps = [...scope.steps].map(([id, outputs]) => pair(id, new Partial(`steps.${id}`, [pair("outputs", new Partial(`steps.${id}.outputs`, Object.entries(outputs).map(([k, v]) => pair(k, v instanceof Unknown ? v : str(v)))))])));
+  const steps = [...scope.steps].map(([id, outputs]) =>
+    pair(
+      id,
+      new Partial(`steps.${id}`, [
+        pair(
+          "outputs",
+          new Partial(
+            `steps.${id}.outputs`,
+            Object.entries(outputs).map(([k, v]) => pair(k, v instanceof Unknown ? v : str(v))),
+          ),
+        ),
+      ]),
+    ),
+  );
   const inputs = scope.inputs ? [...scope.inputs].map(([k, v]) => pair(k, scalar(v, `inputs.${k}`))) : [];
   return new data.Dictionary(
     pair("github", githubContext(scope.push, actor)),
@@ -130,12 +164,15 @@ class TagPushEvaluator extends Evaluator {
   override visitIndexAccess(ia: IndexAccess): data.ExpressionData {
     const object = this.eval(ia.expr);
     if (object instanceof Unknown) return object;
-    if (ia.index instanceof Star) return object instanceof Partial ? new Unknown(`${object.label}.*`) : super.visitIndexAccess(ia);
+    if (ia.index instanceof Star)
+      return object instanceof Partial ? new Unknown(`${object.label}.*`) : super.visitIndexAccess(ia);
     const index = this.eval(ia.index);
     if (index instanceof Unknown) return index;
     if (object instanceof Partial && object.get(index.coerceString()) === undefined) {
       const name = `${object.label}.${index.coerceString()}`;
-      return new Unknown(object.label === "env" ? `${name}, not set in the workflow: an earlier step may set it at run time` : name);
+      return new Unknown(
+        object.label === "env" ? `${name}, not set in the workflow: an earlier step may set it at run time` : name,
+      );
     }
     return super.visitIndexAccess(ia);
   }
@@ -261,7 +298,12 @@ export function condition(value: unknown, scope: ExpressionScope): boolean | Unk
   if (typeof value === "number") return value !== 0;
   const text = String(value).trim();
   const parts = splitExpressions(text);
-  const expression = parts.length === 1 && "expression" in parts[0]! ? parts[0].expression : parts.some((p) => "expression" in p) ? null : text;
+  const expression =
+    parts.length === 1 && "expression" in parts[0]!
+      ? parts[0].expression
+      : parts.some((p) => "expression" in p)
+        ? null
+        : text;
   if (expression === null) {
     // Text around an expression makes a string, which is always true.
     return true;

@@ -10,7 +10,8 @@ export function filterPatternToRegExp(pattern: string): RegExp {
       re += ".*";
       i++;
     } else if (c === "*") re += "[^/]*";
-    else if (c === "?" || c === "+") re += c; // quantifiers on the previous character, as GitHub documents
+    else if (c === "?" || c === "+")
+      re += c; // quantifiers on the previous character, as GitHub documents
     else if (c === "[") {
       const end = pattern.indexOf("]", i);
       if (end === -1) re += "\\[";
@@ -51,11 +52,18 @@ export function describeFilters(filters: TagFilters): string {
 }
 
 /** The push filters GitHub's parser read from `on:`, as they apply to tags. */
-export function tagFiltersOf(push: { tags?: string[]; "tags-ignore"?: string[]; branches?: string[]; "branches-ignore"?: string[] } | undefined | null, hasPush: boolean): TagFilters {
+export function tagFiltersOf(
+  push:
+    | { tags?: string[]; "tags-ignore"?: string[]; branches?: string[]; "branches-ignore"?: string[] }
+    | undefined
+    | null,
+  hasPush: boolean,
+): TagFilters {
   if (!hasPush) return { onTagPush: false, tags: null, tagsIgnore: null };
   const tags = push?.tags ?? null;
   const tagsIgnore = push?.["tags-ignore"] ?? null;
   // With only branch filters, GitHub runs the workflow for branch pushes and never for tags.
-  if (!tags && !tagsIgnore && (push?.branches || push?.["branches-ignore"])) return { onTagPush: false, tags: null, tagsIgnore: null };
+  if (!tags && !tagsIgnore && (push?.branches || push?.["branches-ignore"]))
+    return { onTagPush: false, tags: null, tagsIgnore: null };
   return { onTagPush: true, tags, tagsIgnore };
 }

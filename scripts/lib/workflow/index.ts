@@ -5,7 +5,7 @@ import type { Config } from "../config.ts";
 import { showFile } from "../git.ts";
 import type { Runner } from "../run.ts";
 import { tagTriggers } from "./filters.ts";
-import { WorkflowError, type TagWorkflows, type Workflow, type WorkflowContext } from "./types.ts";
+import { type TagWorkflows, type Workflow, type WorkflowContext, WorkflowError } from "./types.ts";
 
 export { describeFilters, filterPatternToRegExp, tagTriggers } from "./filters.ts";
 export * from "./types.ts";
@@ -16,11 +16,20 @@ export const WORKFLOWS_DIR = ".github/workflows";
 export async function workflowFiles(r: Runner, rev: string): Promise<string[]> {
   const out = await r.probe`git ls-tree --name-only --end-of-options ${rev} ${`${WORKFLOWS_DIR}/`}`;
   if (out.exitCode !== 0) return [];
-  return out.stdout.split("\n").map((l) => l.trim()).filter((p) => /\.ya?ml$/.test(p)).sort();
+  return out.stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((p) => /\.ya?ml$/.test(p))
+    .sort();
 }
 
 /** Reads one workflow file's text: what it publishes for this push. Throws WorkflowError when GitHub would refuse it. */
-export async function parseWorkflow(text: string, path: string, ctx: WorkflowContext, readFile: (path: string) => Promise<string | null> = async () => null): Promise<Workflow> {
+export async function parseWorkflow(
+  text: string,
+  path: string,
+  ctx: WorkflowContext,
+  readFile: (path: string) => Promise<string | null> = async () => null,
+): Promise<Workflow> {
   const { checkWorkflow, readWorkflow } = await import("./read.ts");
   return readWorkflow(await checkWorkflow(text, path), ctx, readFile);
 }
@@ -29,10 +38,24 @@ export async function parseWorkflow(text: string, path: string, ctx: WorkflowCon
  * Every workflow a push of `ctx.tag` starts, read at `rev`. A file that GitHub would refuse is a
  * WorkflowError, unless what can be read of its `on:` shows the tag does not start it.
  */
-export async function readTagWorkflows(r: Runner, config: Pick<Config, "workflowPaths">, rev: string, ctx: WorkflowContext): Promise<TagWorkflows> {
+export async function readTagWorkflows(
+  r: Runner,
+  config: Pick<Config, "workflowPaths">,
+  rev: string,
+  ctx: WorkflowContext,
+): Promise<TagWorkflows> {
   const chosenBy = config.workflowPaths ? "setting" : "found";
   const looked = config.workflowPaths ?? (await workflowFiles(r, rev));
-  const result: TagWorkflows = { rev, looked, chosenBy, started: [], notStarted: [], images: [], artifacts: [], notVerified: [] };
+  const result: TagWorkflows = {
+    rev,
+    looked,
+    chosenBy,
+    started: [],
+    notStarted: [],
+    images: [],
+    artifacts: [],
+    notVerified: [],
+  };
   if (!looked.length) return result;
   const { checkWorkflow, readWorkflow, withIds } = await import("./read.ts");
   const readFile = (path: string) => showFile(r, rev, path);
@@ -63,7 +86,13 @@ export function describeLooked(found: Pick<TagWorkflows, "looked" | "chosenBy">)
 }
 
 /** One not-verified item as a sentence. */
-export function describeNotVerified(item: { workflow: string; job: string; step: string; what: string; why: string }): string {
+export function describeNotVerified(item: {
+  workflow: string;
+  job: string;
+  step: string;
+  what: string;
+  why: string;
+}): string {
   return `${item.workflow}, job ${item.job}, step "${item.step}": ${item.what} is not verified: ${item.why}`;
 }
 

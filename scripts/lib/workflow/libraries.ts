@@ -35,7 +35,10 @@ let shell: Promise<ShellSyntax> | null = null;
 
 export function workflowParsers(): Promise<{ parser: WorkflowParser; expressions: Expressions }> {
   parsers ??= (async () => {
-    const [parser, expressions] = await Promise.all([import("@actions/workflow-parser"), import("@actions/expressions")]);
+    const [parser, expressions] = await Promise.all([
+      import("@actions/workflow-parser"),
+      import("@actions/expressions"),
+    ]);
     return { parser, expressions };
   })();
   return parsers;

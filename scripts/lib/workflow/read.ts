@@ -5,12 +5,21 @@
 import { posix } from "node:path";
 import { parseDocument } from "yaml";
 import { readAction } from "./actions.ts";
-import { PUBLISHING_NAME, publishedBy, type CommandContext, type Found, type PackagedChart } from "./commands.ts";
-import { condition, splitExpressions, evaluate, Unknown, valueOf, type ExpressionScope } from "./expressions.ts";
+import { type CommandContext, type Found, type PackagedChart, PUBLISHING_NAME, publishedBy } from "./commands.ts";
+import { condition, type ExpressionScope, evaluate, splitExpressions, Unknown, valueOf } from "./expressions.ts";
 import { tagFiltersOf } from "./filters.ts";
 import { shellSyntax, workflowParsers } from "./libraries.ts";
 import { readScript, UNKNOWN_MARK } from "./shell.ts";
-import { WorkflowError, type ArtifactSpec, type ImageSpec, type NotVerified, type Place, type TagFilters, type Workflow, type WorkflowContext } from "./types.ts";
+import {
+  type ArtifactSpec,
+  type ImageSpec,
+  type NotVerified,
+  type Place,
+  type TagFilters,
+  type Workflow,
+  type WorkflowContext,
+  WorkflowError,
+} from "./types.ts";
 
 type Table = Record<string, unknown>;
 const asTable = (v: unknown): Table | null => (v && typeof v === "object" && !Array.isArray(v) ? (v as Table) : null);
@@ -27,38 +36,62 @@ export interface CheckedWorkflow {
 
 /** GitHub's filters from a document its parser refused: enough to tell whether the tag concerns it. */
 function rawFilters(on: unknown): TagFilters | null {
-  if (on === "push" || (Array.isArray(on) && on.includes("push"))) return { onTagPush: true, tags: null, tagsIgnore: null };
+  if (on === "push" || (Array.isArray(on) && on.includes("push")))
+    return { onTagPush: true, tags: null, tagsIgnore: null };
   const events = asTable(on);
   if (!events) return on === undefined ? null : { onTagPush: false, tags: null, tagsIgnore: null };
   if (!("push" in events)) return { onTagPush: false, tags: null, tagsIgnore: null };
   const push = asTable(events.push);
   const list = (v: unknown) => (typeof v === "string" ? [v] : Array.isArray(v) ? v.map(String) : undefined);
-  return tagFiltersOf({ tags: list(push?.tags), "tags-ignore": list(push?.["tags-ignore"]), branches: list(push?.branches), "branches-ignore": list(push?.["branches-ignore"]) }, true);
+  return tagFiltersOf(
+    {
+      tags: list(push?.tags),
+      "tags-ignore": list(push?.["tags-ignore"]),
+      branches: list(push?.branches),
+      "branches-ignore": list(push?.["branches-ignore"]),
+    },
+    true,
+  );
 }
 
 /**
  * Parses a workflow file. Throws WorkflowError for what GitHub would refuse, unless `concerns`
  * says, from what can still be read of `on:`, that the file does not concern this push anyway.
  */
-export async function checkWorkflow(text: string, path: string, concerns?: (filters: TagFilters) => boolean): Promise<CheckedWorkflow> {
+export async function checkWorkflow(
+  text: string,
+  path: string,
+  concerns?: (filters: TagFilters) => boolean,
+): Promise<CheckedWorkflow> {
   const doc = parseDocument(text, { uniqueKeys: false });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const line = e.linePos?.[0]?.line;
-    throw new WorkflowError(`${path} is not valid YAML${line ? ` (line ${line})` : ""}: ${e.message.split("\n")[0]}`, `fix the YAML syntax of ${path}${line ? ` at line ${line}` : ""}`);
+    throw new WorkflowError(
+      `${path} is not valid YAML${line ? ` (line ${line})` : ""}: ${e.message.split("\n")[0]}`,
+      `fix the YAML syntax of ${path}${line ? ` at line ${line}` : ""}`,
+    );
   }
   let root: Table | null;
   try {
     // yaml refuses aliases that expand exponentially (a "billion laughs" document), before GitHub's parser sees them.
     root = asTable(doc.toJS({ maxAliasCount: 100 }));
   } catch (error) {
-    throw new WorkflowError(`${path} cannot be read: ${(error as Error).message} (YAML aliases that expand to a huge document)`, `write ${path} without nested YAML aliases (&anchor / *alias) that multiply each other`);
+    throw new WorkflowError(
+      `${path} cannot be read: ${(error as Error).message} (YAML aliases that expand to a huge document)`,
+      `write ${path} without nested YAML aliases (&anchor / *alias) that multiply each other`,
+    );
   }
-  if (!root) throw new WorkflowError(`${path} is not a workflow: its top level is not a mapping`, `check that ${path} is a GitHub Actions workflow`);
+  if (!root)
+    throw new WorkflowError(
+      `${path} is not a workflow: its top level is not a mapping`,
+      `check that ${path} is a GitHub Actions workflow`,
+    );
   const { parser } = await workflowParsers();
   const parsed = parser.parseWorkflow({ name: path, content: text }, new parser.NoOperationTraceWriter());
   const errors = parsed.context.errors.getErrors();
-  const template = !errors.length && parsed.value ? await parser.convertWorkflowTemplate(parsed.context, parsed.value) : null;
+  const template =
+    !errors.length && parsed.value ? await parser.convertWorkflowTemplate(parsed.context, parsed.value) : null;
   const problems = [...errors.map((e) => e.message), ...(template?.errors ?? []).map((e) => e.Message)];
   if (problems.length) {
     const filters = rawFilters(root.on);
@@ -66,7 +99,10 @@ export async function checkWorkflow(text: string, path: string, concerns?: (filt
     const first = problems[0]!.replace(`${path} `, "");
     const line = /\(Line: (\d+)/.exec(first)?.[1];
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
-    throw new WorkflowError(`${path} is not a valid workflow: ${first.replace(/^\(Line: (\d+), Col: (\d+)\): /, "line $1, column $2: ")}${more}`, `fix ${path}${line ? ` at line ${line}` : ""}: GitHub would refuse to run it`);
+    throw new WorkflowError(
+      `${path} is not a valid workflow: ${first.replace(/^\(Line: (\d+), Col: (\d+)\): /, "line $1, column $2: ")}${more}`,
+      `fix ${path}${line ? ` at line ${line}` : ""}: GitHub would refuse to run it`,
+    );
   }
   const events = (template?.events ?? {}) as Record<string, unknown>;
   const push = events.push as Parameters<typeof tagFiltersOf>[0];
@@ -91,7 +127,8 @@ function defaultShellEnv(ctx: WorkflowContext): [string, string][] {
   ];
 }
 
-const PUBLISHING_WORDS = /\b(helm|oras|docker|podman|crane|skopeo|regctl|cosign|cargo|npm|pnpm|yarn|twine|poetry|goreleaser|gh)\b[^\n]*\b(push|publish|upload|release|copy|cp|sign|attest|tag|create)\b/;
+const PUBLISHING_WORDS =
+  /\b(helm|oras|docker|podman|crane|skopeo|regctl|cosign|cargo|npm|pnpm|yarn|twine|poetry|goreleaser|gh)\b[^\n]*\b(push|publish|upload|release|copy|cp|sign|attest|tag|create)\b/;
 
 interface JobInput {
   ctx: WorkflowContext;
@@ -125,7 +162,13 @@ function resolveEnv(table: unknown, scope: ExpressionScope): void {
 function stepName(step: Table, index: number): string {
   if (typeof step.name === "string" && step.name.trim()) return step.name;
   if (typeof step.uses === "string") return step.uses;
-  const line = typeof step.run === "string" ? step.run.split("\n").map((l) => l.trim()).find(Boolean) : undefined;
+  const line =
+    typeof step.run === "string"
+      ? step.run
+          .split("\n")
+          .map((l) => l.trim())
+          .find(Boolean)
+      : undefined;
   if (line) return line;
   return typeof step.id === "string" ? step.id : `step ${index + 1}`;
 }
@@ -136,7 +179,14 @@ function stepName(step: Table, index: number): string {
  * decided at run time): null, not known.
  */
 function runnerPlatform(job: Table, scope: ExpressionScope): string | null {
-  const runsOn = valueOf(typeof job["runs-on"] === "string" ? job["runs-on"] : Array.isArray(job["runs-on"]) && job["runs-on"].length === 1 ? job["runs-on"][0] : null, scope);
+  const runsOn = valueOf(
+    typeof job["runs-on"] === "string"
+      ? job["runs-on"]
+      : Array.isArray(job["runs-on"]) && job["runs-on"].length === 1
+        ? job["runs-on"][0]
+        : null,
+    scope,
+  );
   if (typeof runsOn !== "string") return null;
   if (/^ubuntu-(latest|\d+\.\d+)$/.test(runsOn)) return "linux/amd64";
   if (/^ubuntu-\d+\.\d+-arm$/.test(runsOn)) return "linux/arm64";
@@ -151,11 +201,26 @@ function shellOf(step: Table, job: Table, root: Table): string | null {
   return /windows/i.test(runsOn) ? "pwsh" : null;
 }
 
-async function readRunStep(step: Table, job: Table, root: Table, scope: ExpressionScope, commandCtx: CommandContext): Promise<Found[]> {
+async function readRunStep(
+  step: Table,
+  job: Table,
+  root: Table,
+  scope: ExpressionScope,
+  commandCtx: CommandContext,
+): Promise<Found[]> {
   const run = String(step.run);
   const shell = shellOf(step, job, root);
   if (shell && shell !== "bash" && shell !== "sh") {
-    return PUBLISHING_WORDS.test(run) ? [{ notVerified: { what: `a ${shell} script`, why: `release-kit reads bash and sh scripts only; this one seems to publish` } }] : [];
+    return PUBLISHING_WORDS.test(run)
+      ? [
+          {
+            notVerified: {
+              what: `a ${shell} script`,
+              why: `release-kit reads bash and sh scripts only; this one seems to publish`,
+            },
+          },
+        ]
+      : [];
   }
   // `${{ }}` is replaced before the shell runs; one whose value is not known marks the words it is in.
   const marks = new Map<string, string>();
@@ -173,14 +238,36 @@ async function readRunStep(step: Table, job: Table, root: Table, scope: Expressi
     } else script += value.coerceString();
   }
   const env = new Map<string, string | null>([...defaultShellEnv(scope.push), ...scope.env]);
-  const dir = valueOf(step["working-directory"] ?? asTable(asTable(job.defaults)?.run)?.["working-directory"] ?? asTable(asTable(root.defaults)?.run)?.["working-directory"], scope);
-  const cwd = dir === null ? "" : dir instanceof Unknown ? null : posix.normalize(String(dir)).replace(/^\.\/?$/, "").replace(/\/$/, "");
+  const dir = valueOf(
+    step["working-directory"] ??
+      asTable(asTable(job.defaults)?.run)?.["working-directory"] ??
+      asTable(asTable(root.defaults)?.run)?.["working-directory"],
+    scope,
+  );
+  const cwd =
+    dir === null
+      ? ""
+      : dir instanceof Unknown
+        ? null
+        : posix
+            .normalize(String(dir))
+            .replace(/^\.\/?$/, "")
+            .replace(/\/$/, "");
   const sh = await shellSyntax();
   let commands;
   try {
     commands = readScript(sh, script, env, cwd, marks);
   } catch (error) {
-    return PUBLISHING_WORDS.test(run) ? [{ notVerified: { what: "its script", why: `the script does not parse as bash (${(error as Error).message}); it seems to publish` } }] : [];
+    return PUBLISHING_WORDS.test(run)
+      ? [
+          {
+            notVerified: {
+              what: "its script",
+              why: `the script does not parse as bash (${(error as Error).message}); it seems to publish`,
+            },
+          },
+        ]
+      : [];
   }
   const found: Found[] = [];
   for (const command of commands) found.push(...(await publishedBy(command, commandCtx)));
@@ -219,7 +306,9 @@ export function matrixOf(job: Table, scope: ExpressionScope): Record<string, unk
     const exclude = resolve(matrix.exclude ?? []);
     const include = resolve(matrix.include ?? []);
     if (!Array.isArray(exclude) || !Array.isArray(include)) return null;
-    combos = combos.filter((c) => !exclude.some((e) => Object.entries(asTable(e) ?? {}).every(([k, v]) => same(c[k], v))));
+    combos = combos.filter(
+      (c) => !exclude.some((e) => Object.entries(asTable(e) ?? {}).every(([k, v]) => same(c[k], v))),
+    );
     for (const entry of include.map((e) => asTable(e) ?? {})) {
       // Added to every combination whose own values it does not change; else a combination of its own.
       const fits = combos.filter((c) => Object.entries(entry).every(([k, v]) => !keys.includes(k) || same(c[k], v)));
@@ -233,8 +322,20 @@ export function matrixOf(job: Table, scope: ExpressionScope): Record<string, unk
   }
 }
 
-async function readJob(jobId: string, job: Table, input: JobInput, workflowEnv: Map<string, string | null>, into: Collected): Promise<void> {
-  const scope: ExpressionScope = { push: input.ctx, env: new Map(workflowEnv), envComplete: true, steps: new Map(), inputs: input.inputs };
+async function readJob(
+  jobId: string,
+  job: Table,
+  input: JobInput,
+  workflowEnv: Map<string, string | null>,
+  into: Collected,
+): Promise<void> {
+  const scope: ExpressionScope = {
+    push: input.ctx,
+    env: new Map(workflowEnv),
+    envComplete: true,
+    steps: new Map(),
+    inputs: input.inputs,
+  };
   const combos = matrixOf(job, scope);
   // A written-out matrix runs the job once per combination; one decided at run time leaves `matrix` unknown.
   for (const matrix of combos?.length ? combos : [null]) {
@@ -243,19 +344,47 @@ async function readJob(jobId: string, job: Table, input: JobInput, workflowEnv: 
   }
 }
 
-async function readJobOnce(jobId: string, job: Table, input: JobInput, workflowEnv: Map<string, string | null>, into: Collected, matrix: Record<string, unknown> | null): Promise<void> {
-  const { ctx, workflow, readFile } = input;
-  const base: ExpressionScope = { push: ctx, env: new Map(workflowEnv), envComplete: true, steps: new Map(), inputs: input.inputs, matrix };
+async function readJobOnce(
+  jobId: string,
+  job: Table,
+  input: JobInput,
+  workflowEnv: Map<string, string | null>,
+  into: Collected,
+  matrix: Record<string, unknown> | null,
+): Promise<void> {
+  const { ctx, readFile } = input;
+  const base: ExpressionScope = {
+    push: ctx,
+    env: new Map(workflowEnv),
+    envComplete: true,
+    steps: new Map(),
+    inputs: input.inputs,
+    matrix,
+  };
   const runs = condition(job.if, base);
   if (runs === false) return;
-  const jobCondition = runs instanceof Unknown ? `the job runs only ${runs.what.replace(/^if: /, "if ")}, which is not known before the run` : null;
+  const jobCondition =
+    runs instanceof Unknown
+      ? `the job runs only ${runs.what.replace(/^if: /, "if ")}, which is not known before the run`
+      : null;
 
   if (typeof job.uses === "string") return readCalledWorkflow(jobId, job, input, base, jobCondition, into);
 
   resolveEnv(job.env, base);
   const commandCtx: CommandContext = { readFile, packaged: new Map<string, PackagedChart>() };
   const steps = Array.isArray(job.steps) ? job.steps : [];
-  await readSteps(steps, { input, job, jobId, base, jobCondition, commandCtx, into, prefix: "", depth: 0, platform: runnerPlatform(job, base) });
+  await readSteps(steps, {
+    input,
+    job,
+    jobId,
+    base,
+    jobCondition,
+    commandCtx,
+    into,
+    prefix: "",
+    depth: 0,
+    platform: runnerPlatform(job, base),
+  });
 }
 
 interface StepsInput {
@@ -284,16 +413,26 @@ async function readSteps(steps: unknown[], s: StepsInput): Promise<void> {
     resolveEnv(step.env, scope);
     const stepRuns = condition(step.if, scope);
     if (stepRuns === false) continue;
-    const why = jobCondition ?? (stepRuns instanceof Unknown ? `the step runs only ${stepRuns.what.replace(/^if: /, "if ")}, which is not known before the run` : null);
+    const why =
+      jobCondition ??
+      (stepRuns instanceof Unknown
+        ? `the step runs only ${stepRuns.what.replace(/^if: /, "if ")}, which is not known before the run`
+        : null);
     let found: Found[] = [];
     if (typeof step.uses === "string" && step.uses.startsWith("./")) {
       found = await readLocalAction(step, scope, place, { ...s, base: scope, jobCondition: why });
       envComplete = false;
     } else if (typeof step.uses === "string") {
-      const reading = readAction(step.uses, asTable(step.with) ?? {}, scope, typeof step.id === "string" ? step.id : null);
+      const reading = readAction(
+        step.uses,
+        asTable(step.with) ?? {},
+        scope,
+        typeof step.id === "string" ? step.id : null,
+      );
       found = reading.found;
       if (reading.outputs && typeof step.id === "string" && !why) base.steps.set(step.id, reading.outputs);
-      if (reading.attests) into.attests.push({ place, subject: why ? null : reading.attests.subject, why: why ?? reading.attests.why });
+      if (reading.attests)
+        into.attests.push({ place, subject: why ? null : reading.attests.subject, why: why ?? reading.attests.why });
       // An action may export variables for the steps after it.
       envComplete = false;
     } else if (typeof step.run === "string") {
@@ -308,7 +447,12 @@ async function readSteps(steps: unknown[], s: StepsInput): Promise<void> {
     };
     for (const f of found) {
       if ("notVerified" in f) say({ ...place, ...f.notVerified });
-      else if (why) say({ ...place, what: "image" in f ? `image ${f.image.ref}` : `${f.artifact.kind} ${f.artifact.ref}:${f.artifact.tag}`, why });
+      else if (why)
+        say({
+          ...place,
+          what: "image" in f ? `image ${f.image.ref}` : `${f.artifact.kind} ${f.artifact.ref}:${f.artifact.tag}`,
+          why,
+        });
       else if ("image" in f) {
         const platforms = f.image.platforms ?? (f.built && s.platform ? [s.platform] : null);
         const seen = built.get(f.image.ref);
@@ -330,7 +474,8 @@ async function readLocalAction(step: Table, scope: ExpressionScope, place: Place
   const dir = posix.normalize(String(step.uses).slice(2)).replace(/\/$/, "");
   const text = (await s.input.readFile(`${dir}/action.yml`)) ?? (await s.input.readFile(`${dir}/action.yaml`));
   // An action that cannot be read step by step is named when its name says it publishes.
-  const unread = (why: string): Found[] => (PUBLISHING_NAME.test(posix.basename(dir)) ? [{ notVerified: { what: `local action ${dir}`, why } }] : []);
+  const unread = (why: string): Found[] =>
+    PUBLISHING_NAME.test(posix.basename(dir)) ? [{ notVerified: { what: `local action ${dir}`, why } }] : [];
   if (text === null) return unread(`there is no ${dir}/action.yml at the tag, so what it publishes cannot be read`);
   let action: Table | null;
   try {
@@ -340,13 +485,24 @@ async function readLocalAction(step: Table, scope: ExpressionScope, place: Place
   }
   const runs = asTable(action?.runs);
   // A JavaScript or Docker action is code release-kit does not read; only composite steps can be.
-  if (!action || runs?.using !== "composite" || !Array.isArray(runs.steps)) return unread(`it is ${action ? `a ${String(runs?.using ?? "non-composite")} action` : "not a valid action.yml"}, whose code release-kit does not read`);
-  if (s.depth >= 8) return [{ notVerified: { what: `composite action ${dir}`, why: "composite actions nest too deep to read" } }];
+  if (!action || runs?.using !== "composite" || !Array.isArray(runs.steps))
+    return unread(
+      `it is ${action ? `a ${String(runs?.using ?? "non-composite")} action` : "not a valid action.yml"}, whose code release-kit does not read`,
+    );
+  if (s.depth >= 8)
+    return [{ notVerified: { what: `composite action ${dir}`, why: "composite actions nest too deep to read" } }];
   const given = asTable(step.with) ?? {};
   const inputs = new Map<string, string | boolean | number | null>();
   for (const [name, spec] of Object.entries(asTable(action.inputs) ?? {})) {
     const value = name in given ? valueOf(given[name], scope) : valueOf(asTable(spec)?.default ?? "", scope);
-    inputs.set(name, value instanceof Unknown ? null : typeof value === "string" || typeof value === "boolean" || typeof value === "number" ? value : "");
+    inputs.set(
+      name,
+      value instanceof Unknown
+        ? null
+        : typeof value === "string" || typeof value === "boolean" || typeof value === "number"
+          ? value
+          : "",
+    );
   }
   const base: ExpressionScope = { ...scope, env: new Map(scope.env), steps: new Map(), inputs };
   await readSteps(runs.steps, { ...s, base, prefix: `${place.step} / `, depth: s.depth + 1 });
@@ -354,11 +510,25 @@ async function readLocalAction(step: Table, scope: ExpressionScope, place: Place
 }
 
 /** A job that calls a reusable workflow: one in this repository is read with the inputs it is given. */
-async function readCalledWorkflow(jobId: string, job: Table, input: JobInput, scope: ExpressionScope, jobCondition: string | null, into: Collected): Promise<void> {
+async function readCalledWorkflow(
+  jobId: string,
+  job: Table,
+  input: JobInput,
+  scope: ExpressionScope,
+  jobCondition: string | null,
+  into: Collected,
+): Promise<void> {
   const uses = String(job.uses);
   const place: Place = { workflow: input.workflow, job: jobId, step: "(uses)" };
   if (!uses.startsWith("./") || input.depth >= 4) {
-    into.notVerified.push({ ...place, what: `reusable workflow ${uses}`, why: input.depth >= 4 ? "reusable workflows nest deeper than GitHub allows" : "reusable workflows of other repositories are not read by release-kit" });
+    into.notVerified.push({
+      ...place,
+      what: `reusable workflow ${uses}`,
+      why:
+        input.depth >= 4
+          ? "reusable workflows nest deeper than GitHub allows"
+          : "reusable workflows of other repositories are not read by release-kit",
+    });
     return;
   }
   const path = uses.slice(2).split("@")[0]!;
@@ -377,32 +547,81 @@ async function readCalledWorkflow(jobId: string, job: Table, input: JobInput, sc
   }
   const firstImage = into.images.length;
   const firstArtifact = into.artifacts.length;
-  await readJobs(called.root, { ...input, workflow: input.workflow, root: called.root, inputs, depth: input.depth + 1 }, into, `${jobId}/`);
+  await readJobs(
+    called.root,
+    { ...input, workflow: input.workflow, root: called.root, inputs, depth: input.depth + 1 },
+    into,
+    `${jobId}/`,
+  );
   if (jobCondition) {
-    for (const image of into.images.splice(firstImage)) into.notVerified.push({ workflow: image.workflow, job: image.job, step: image.step, what: `image ${image.ref}`, why: jobCondition });
-    for (const a of into.artifacts.splice(firstArtifact)) into.notVerified.push({ workflow: a.workflow, job: a.job, step: a.step, what: `${a.kind} ${a.ref}:${a.tag}`, why: jobCondition });
+    for (const image of into.images.splice(firstImage))
+      into.notVerified.push({
+        workflow: image.workflow,
+        job: image.job,
+        step: image.step,
+        what: `image ${image.ref}`,
+        why: jobCondition,
+      });
+    for (const a of into.artifacts.splice(firstArtifact))
+      into.notVerified.push({
+        workflow: a.workflow,
+        job: a.job,
+        step: a.step,
+        what: `${a.kind} ${a.ref}:${a.tag}`,
+        why: jobCondition,
+      });
   }
 }
 
 async function readJobs(root: Table, input: JobInput, into: Collected, prefix = ""): Promise<string[]> {
-  const scope: ExpressionScope = { push: input.ctx, env: new Map(), envComplete: true, steps: new Map(), inputs: input.inputs };
+  const scope: ExpressionScope = {
+    push: input.ctx,
+    env: new Map(),
+    envComplete: true,
+    steps: new Map(),
+    inputs: input.inputs,
+  };
   resolveEnv(root.env, scope);
   const jobs = asTable(root.jobs) ?? {};
-  for (const [id, job] of Object.entries(jobs)) await readJob(`${prefix}${id}`, asTable(job) ?? {}, input, scope.env, into);
+  for (const [id, job] of Object.entries(jobs))
+    await readJob(`${prefix}${id}`, asTable(job) ?? {}, input, scope.env, into);
   return Object.keys(jobs);
 }
 
 /** Reads what a workflow publishes for this push. */
-export async function readWorkflow(checked: CheckedWorkflow, ctx: WorkflowContext, readFile: FileReader): Promise<Workflow> {
+export async function readWorkflow(
+  checked: CheckedWorkflow,
+  ctx: WorkflowContext,
+  readFile: FileReader,
+): Promise<Workflow> {
   const into: Collected = { images: [], artifacts: [], notVerified: [], attests: [], legs: new Map(), leg: 0 };
   // A run started by a push has an empty inputs context: `inputs.x` is null, not unknown.
-  const jobs = await readJobs(checked.root, { ctx, workflow: checked.path, root: checked.root, readFile, inputs: new Map(), depth: 0 }, into);
+  const jobs = await readJobs(
+    checked.root,
+    { ctx, workflow: checked.path, root: checked.root, readFile, inputs: new Map(), depth: 0 },
+    into,
+  );
   // Attestations name their image; one in a job with a single image may leave it implied.
   for (const a of into.attests) {
     const sameJob = into.images.filter((i) => i.job === a.place.job);
-    const target = a.subject ? into.images.filter((i) => i.ref === a.subject) : a.why ? [] : sameJob.length === 1 ? sameJob : [];
+    const target = a.subject
+      ? into.images.filter((i) => i.ref === a.subject)
+      : a.why
+        ? []
+        : sameJob.length === 1
+          ? sameJob
+          : [];
     if (target.length) for (const image of target) image.attest = true;
-    else into.notVerified.push({ ...a.place, what: `a provenance attestation${a.subject ? ` of ${a.subject}` : ""}`, why: a.why ?? (a.subject ? `no step of this workflow was read to push ${a.subject}` : "it does not say which image it attests") });
+    else
+      into.notVerified.push({
+        ...a.place,
+        what: `a provenance attestation${a.subject ? ` of ${a.subject}` : ""}`,
+        why:
+          a.why ??
+          (a.subject
+            ? `no step of this workflow was read to push ${a.subject}`
+            : "it does not say which image it attests"),
+      });
   }
   // A matrix job reads its steps once per combination: what another combination already said is
   // said once; two steps of one combination that say the same are two steps, and both are named.
@@ -417,11 +636,24 @@ export async function readWorkflow(checked: CheckedWorkflow, ctx: WorkflowContex
   // Combinations that push the very same image (the same tags and platforms) push one image.
   const images = into.images.filter((a, i, all) => all.findIndex((b) => sameImage(a, b)) === i);
   const name = typeof checked.root.name === "string" ? checked.root.name : null;
-  return { path: checked.path, name, jobs, filters: checked.filters, images: withIds(images), artifacts: into.artifacts.filter((a, i, all) => all.findIndex((b) => b.ref === a.ref && b.tag === a.tag) === i), notVerified };
+  return {
+    path: checked.path,
+    name,
+    jobs,
+    filters: checked.filters,
+    images: withIds(images),
+    artifacts: into.artifacts.filter((a, i, all) => all.findIndex((b) => b.ref === a.ref && b.tag === a.tag) === i),
+    notVerified,
+  };
 }
 
 const sameImage = (a: ImageSpec, b: ImageSpec) =>
-  a.ref === b.ref && a.workflow === b.workflow && a.job === b.job && a.step === b.step && JSON.stringify(a.tags) === JSON.stringify(b.tags) && JSON.stringify(a.platforms) === JSON.stringify(b.platforms);
+  a.ref === b.ref &&
+  a.workflow === b.workflow &&
+  a.job === b.job &&
+  a.step === b.step &&
+  JSON.stringify(a.tags) === JSON.stringify(b.tags) &&
+  JSON.stringify(a.platforms) === JSON.stringify(b.platforms);
 
 /** Check ids: `image:<ref>` when one build pushes <ref>, else `image:<ref>:<first tag>` (then #2, #3 when even that repeats). */
 export function withIds(images: ImageSpec[]): ImageSpec[] {

@@ -49,7 +49,13 @@ interface Expanded {
 const MAX_LOOP_ITEMS = 32;
 const MAX_CALL_DEPTH = 8;
 
-export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string | null, marks: Map<string, string>): ShellCommand[] {
+export function readScript(
+  sh: ShellSyntax,
+  text: string,
+  env: Vars,
+  cwd: string | null,
+  marks: Map<string, string>,
+): ShellCommand[] {
   const file = sh.parse(text);
   const commands: ShellCommand[] = [];
   const functions = new Map<string, ShNode>();
@@ -95,7 +101,8 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
   function paramExp(part: ShNode, state: State): Expanded {
     const name: string = part.Param?.Value ?? "";
     const unknown = (what: string): Expanded => ({ fields: null, value: null, split: true, unknowns: [what] });
-    if (part.Excl || part.Index || part.Slice || part.Repl || part.Names || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return unknown(source(part) || `$${name}`);
+    if (part.Excl || part.Index || part.Slice || part.Repl || part.Names || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      return unknown(source(part) || `$${name}`);
     const value = lookup(state, name);
     const known = (v: string): Expanded => ({ fields: [v], value: v, split: true, unknowns: [] });
     const why = state.reasons.get(name) ?? `$${name}`;
@@ -104,26 +111,58 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
     if (!exp) return value === null ? unknown(why) : known(value);
     const { ops } = sh;
     const op = exp.Op as number;
-    if (op === ops.defaultIfUnsetOrEmpty || op === ops.defaultIfUnset || op === ops.alternateIfSetAndNotEmpty || op === ops.alternateIfSet) {
+    if (
+      op === ops.defaultIfUnsetOrEmpty ||
+      op === ops.defaultIfUnset ||
+      op === ops.alternateIfSetAndNotEmpty ||
+      op === ops.alternateIfSet
+    ) {
       if (value === null) return unknown(why);
-      const useWord = op === ops.defaultIfUnsetOrEmpty ? value === "" : op === ops.alternateIfSetAndNotEmpty ? value !== "" : op === ops.alternateIfSet;
+      const useWord =
+        op === ops.defaultIfUnsetOrEmpty
+          ? value === ""
+          : op === ops.alternateIfSetAndNotEmpty
+            ? value !== ""
+            : op === ops.alternateIfSet;
       if (!useWord) return known(op === ops.alternateIfSetAndNotEmpty || op === ops.alternateIfSet ? "" : value);
       const word = expandWord(exp.Word, state);
-      return { fields: word.value === null ? null : [word.value], value: word.value, split: true, unknowns: word.unknowns };
+      return {
+        fields: word.value === null ? null : [word.value],
+        value: word.value,
+        split: true,
+        unknowns: word.unknowns,
+      };
     }
     if (value === null) return unknown(why);
     if (op === ops.upperAll) return known(value.toUpperCase());
     if (op === ops.lowerAll) return known(value.toLowerCase());
-    const removals = [ops.removeShortestPrefix, ops.removeLongestPrefix, ops.removeShortestSuffix, ops.removeLongestSuffix];
+    const removals = [
+      ops.removeShortestPrefix,
+      ops.removeLongestPrefix,
+      ops.removeShortestSuffix,
+      ops.removeLongestSuffix,
+    ];
     if (!removals.includes(op)) return unknown(source(part));
     const re = pattern(exp.Word, state);
     if (re === null) return unknown(source(part));
     const matches = (s: string) => new RegExp(`^(?:${re})$`, "s").test(s);
     const n = value.length;
-    if (op === ops.removeShortestPrefix) for (let i = 0; i <= n; i++) { if (matches(value.slice(0, i))) return known(value.slice(i)); }
-    if (op === ops.removeLongestPrefix) for (let i = n; i >= 0; i--) { if (matches(value.slice(0, i))) return known(value.slice(i)); }
-    if (op === ops.removeShortestSuffix) for (let i = n; i >= 0; i--) { if (matches(value.slice(i))) return known(value.slice(0, i)); }
-    if (op === ops.removeLongestSuffix) for (let i = 0; i <= n; i++) { if (matches(value.slice(i))) return known(value.slice(0, i)); }
+    if (op === ops.removeShortestPrefix)
+      for (let i = 0; i <= n; i++) {
+        if (matches(value.slice(0, i))) return known(value.slice(i));
+      }
+    if (op === ops.removeLongestPrefix)
+      for (let i = n; i >= 0; i--) {
+        if (matches(value.slice(0, i))) return known(value.slice(i));
+      }
+    if (op === ops.removeShortestSuffix)
+      for (let i = n; i >= 0; i--) {
+        if (matches(value.slice(i))) return known(value.slice(0, i));
+      }
+    if (op === ops.removeLongestSuffix)
+      for (let i = 0; i <= n; i++) {
+        if (matches(value.slice(i))) return known(value.slice(0, i));
+      }
     return known(value);
   }
 
@@ -134,12 +173,14 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
         const what = unknownWhat(value);
         if (what) return { fields: null, value: null, split: false, unknowns: [what] };
         // Unquoted globs and brace lists expand to names only the run's file system knows.
-        if (!quoted && /[*?]|\[[^\]]*\]|\{[^}]*(,|\.\.)[^}]*\}/.test(value)) return { fields: null, value: null, split: true, unknowns: [value] };
+        if (!quoted && /[*?]|\[[^\]]*\]|\{[^}]*(,|\.\.)[^}]*\}/.test(value))
+          return { fields: null, value: null, split: true, unknowns: [value] };
         return { fields: [value], value, split: false, unknowns: [] };
       }
       case "SglQuoted": {
         const value: string = part.Value;
-        if (part.Dollar && value.includes("\\")) return { fields: null, value: null, split: false, unknowns: [source(part)] };
+        if (part.Dollar && value.includes("\\"))
+          return { fields: null, value: null, split: false, unknowns: [source(part)] };
         const what = unknownWhat(value);
         if (what) return { fields: null, value: null, split: false, unknowns: [what] };
         return { fields: [value], value, split: false, unknowns: [] };
@@ -218,7 +259,8 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
     // An assignment in a branch that may not run leaves the variable in doubt.
     local.set(name, state.condition ? null : e.value);
     if (state.condition) state.reasons.set(name, `$${name} (set ${state.condition})`);
-    else if (e.value === null) state.reasons.set(name, `$${name} (set from ${e.unknowns.join(", ") || "a run-time value"})`);
+    else if (e.value === null)
+      state.reasons.set(name, `$${name} (set from ${e.unknowns.join(", ") || "a run-time value"})`);
   }
 
   function runStmts(stmts: ShNode[], state: State): void {
@@ -238,7 +280,14 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
       case "DeclClause": {
         const variant: string = cmd.Variant?.Value ?? "";
         for (const a of cmd.Args as ShNode[]) {
-          if (variant === "local" || variant === "declare" || variant === "typeset" || variant === "export" || variant === "readonly") assign(a, state, state.vars);
+          if (
+            variant === "local" ||
+            variant === "declare" ||
+            variant === "typeset" ||
+            variant === "export" ||
+            variant === "readonly"
+          )
+            assign(a, state, state.vars);
         }
         return;
       }
@@ -248,7 +297,8 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
         if (known === null) runStmt(cmd.X, state);
         if (known !== null) return known === (op === sh.ops.and) ? runStmt(cmd.Y, state) : undefined;
         if (op === sh.ops.or) return runStmt(cmd.Y, conditional(state, `only if \`${source(cmd.X)}\` fails`));
-        if (op === sh.ops.and && isTest(cmd.X)) return runStmt(cmd.Y, conditional(state, `only if \`${source(cmd.X)}\` holds`));
+        if (op === sh.ops.and && isTest(cmd.X))
+          return runStmt(cmd.Y, conditional(state, `only if \`${source(cmd.X)}\` holds`));
         return runStmt(cmd.Y, state);
       }
       case "IfClause": {
@@ -262,7 +312,11 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
         const why = `only if \`${(cmd.Cond as ShNode[]).map(source).join("; ")}\` holds`;
         const branch = conditional(state, why);
         runStmts(cmd.Then, branch);
-        if (cmd.Else) runStmt({ Cmd: cmd.Else }, conditional(state, `only if \`${(cmd.Cond as ShNode[]).map(source).join("; ")}\` does not hold`));
+        if (cmd.Else)
+          runStmt(
+            { Cmd: cmd.Else },
+            conditional(state, `only if \`${(cmd.Cond as ShNode[]).map(source).join("; ")}\` does not hold`),
+          );
         forgetAssigned([...cmd.Then, ...(cmd.Else ? [{ Cmd: cmd.Else }] : [])], state);
         return;
       }
@@ -295,8 +349,12 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
         forgetAssigned([...cmd.Cond, ...cmd.Do], state);
         return;
       case "CaseClause":
-        for (const item of cmd.Items as ShNode[]) runStmts(item.Stmts, conditional(state, `only in one case of \`${source(cmd.Word)}\``));
-        forgetAssigned((cmd.Items as ShNode[]).flatMap((i) => i.Stmts), state);
+        for (const item of cmd.Items as ShNode[])
+          runStmts(item.Stmts, conditional(state, `only in one case of \`${source(cmd.Word)}\``));
+        forgetAssigned(
+          (cmd.Items as ShNode[]).flatMap((i) => i.Stmts),
+          state,
+        );
         return;
       case "Block":
         return runStmts(cmd.Stmts, state);
@@ -331,7 +389,9 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
       }
       if (t === "CallExpr" && (n.Args as ShNode[]).length) {
         const name = (n.Args[0] as ShNode).Lit?.();
-        if (name === "read" || name === "mapfile" || name === "readarray") for (const w of (n.Args as ShNode[]).slice(1)) if (/^[A-Za-z_]\w*$/.test(w.Lit?.() ?? "")) state.vars.set(w.Lit(), null);
+        if (name === "read" || name === "mapfile" || name === "readarray")
+          for (const w of (n.Args as ShNode[]).slice(1))
+            if (/^[A-Za-z_]\w*$/.test(w.Lit?.() ?? "")) state.vars.set(w.Lit(), null);
       }
     };
     walk(stmts);
@@ -399,7 +459,15 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
     const name = argv[0];
     if (name === "cd" && !state.condition) {
       const dir = argv[1];
-      state.cwd = dir === null || dir === undefined || state.cwd === null || dir.startsWith("/") || dir.startsWith("~") || dir === "-" ? null : posix.normalize(posix.join(state.cwd, dir)).replace(/^\.$/, "");
+      state.cwd =
+        dir === null ||
+        dir === undefined ||
+        state.cwd === null ||
+        dir.startsWith("/") ||
+        dir.startsWith("~") ||
+        dir === "-"
+          ? null
+          : posix.normalize(posix.join(state.cwd, dir)).replace(/^\.$/, "");
       return;
     }
     if (name === "source" || name === "." || name === "eval") {
@@ -424,7 +492,16 @@ export function readScript(sh: ShellSyntax, text: string, env: Vars, cwd: string
       depth--;
       return;
     }
-    commands.push({ argv, arityUnknown, cwd: state.cwd, condition: state.condition, text: source(cmd).replace(/\s*\\\n\s*/g, " ").trim(), unknowns: [...new Set(unknowns)] });
+    commands.push({
+      argv,
+      arityUnknown,
+      cwd: state.cwd,
+      condition: state.condition,
+      text: source(cmd)
+        .replace(/\s*\\\n\s*/g, " ")
+        .trim(),
+      unknowns: [...new Set(unknowns)],
+    });
   }
 
   runStmts(file.Stmts, { vars: new Map(env), cwd, condition: null, reasons: new Map() });
@@ -445,7 +522,10 @@ function globToRegExp(glob: string): string {
       const end = glob.indexOf("]", i + 2);
       if (end === -1) re += "\\[";
       else {
-        re += `[${glob.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\")}]`;
+        re += `[${glob
+          .slice(i + 1, end)
+          .replace(/^!/, "^")
+          .replace(/\\/g, "\\\\")}]`;
         i = end;
       }
     } else if (c === "\\" && i + 1 < glob.length) re += escapeRegExp(glob[++i]!);

@@ -83,7 +83,15 @@ export function openBareRepo(dir: string): BareGit {
 
   const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
   // A server started from inside a git hook must not inherit that hook's repository.
-  for (const k of ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_QUARANTINE_PATH", "GIT_ALTERNATE_OBJECT_DIRECTORIES"]) delete env[k];
+  for (const k of [
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_QUARANTINE_PATH",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+  ])
+    delete env[k];
 
   function git(args: string[]): Promise<GitResult> {
     return new Promise((resolve, reject) => {
@@ -104,9 +112,15 @@ export function openBareRepo(dir: string): BareGit {
     const f = record.split("\x1f");
     const message = f.slice(9).join("\x1f");
     return {
-      sha: f[0], tree: f[1], parents: f[2] ? f[2].split(" ") : [],
-      authorName: f[3], authorEmail: f[4], authorDate: f[5],
-      committerName: f[6], committerEmail: f[7], committerDate: f[8],
+      sha: f[0],
+      tree: f[1],
+      parents: f[2] ? f[2].split(" ") : [],
+      authorName: f[3],
+      authorEmail: f[4],
+      authorDate: f[5],
+      committerName: f[6],
+      committerEmail: f[7],
+      committerDate: f[8],
       message: message.replace(/\n$/, ""),
     };
   }
@@ -131,10 +145,13 @@ export function openBareRepo(dir: string): BareGit {
 
   async function listRefs(): Promise<RefInfo[]> {
     const out = await must(["for-each-ref", "--format=%(refname)%00%(objectname)%00%(objecttype)"]);
-    return out.split("\n").filter(Boolean).map((line) => {
-      const [ref, sha, type] = line.split("\0");
-      return { ref, sha, type };
-    });
+    return out
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        const [ref, sha, type] = line.split("\0");
+        return { ref, sha, type };
+      });
   }
 
   return {
@@ -155,7 +172,9 @@ export function openBareRepo(dir: string): BareGit {
     async compare(baseSha, headSha, limit) {
       const mb = await git(["merge-base", baseSha, headSha]);
       if (mb.code !== 0) return null;
-      const counts = (await must(["rev-list", "--left-right", "--count", `${baseSha}...${headSha}`])).trim().split(/\s+/);
+      const counts = (await must(["rev-list", "--left-right", "--count", `${baseSha}...${headSha}`]))
+        .trim()
+        .split(/\s+/);
       const shas = (await must(["rev-list", "--reverse", `${baseSha}..${headSha}`])).split("\n").filter(Boolean);
       return {
         mergeBase: mb.stdout.trim(),
@@ -175,12 +194,20 @@ export function openBareRepo(dir: string): BareGit {
       const raw = await must(["cat-file", "tag", sha]);
       const split = raw.indexOf("\n\n");
       const head = split < 0 ? raw : raw.slice(0, split);
-      const field = (name: string) => head.split("\n").find((l) => l.startsWith(`${name} `))?.slice(name.length + 1) ?? "";
+      const field = (name: string) =>
+        head
+          .split("\n")
+          .find((l) => l.startsWith(`${name} `))
+          ?.slice(name.length + 1) ?? "";
       const tagger = /^(.*) <([^>]*)> (\d+) ([+-]\d{4})$/.exec(field("tagger"));
       const message = split < 0 ? "" : raw.slice(split + 2).replace(/-----BEGIN [A-Z ]*SIGNATURE-----[\s\S]*$/, "");
       return {
-        sha, tag: field("tag"), objectSha: field("object"), objectType: field("type"),
-        taggerName: tagger?.[1] ?? "", taggerEmail: tagger?.[2] ?? "",
+        sha,
+        tag: field("tag"),
+        objectSha: field("object"),
+        objectType: field("type"),
+        taggerName: tagger?.[1] ?? "",
+        taggerEmail: tagger?.[2] ?? "",
         taggerDate: tagger ? new Date(Number(tagger[3]) * 1000).toISOString() : new Date(0).toISOString(),
         message,
       };

@@ -48,7 +48,11 @@ export function rulesetMatches(rs: RulesetSpec, ref: string, defaultBranch: stri
 }
 
 /** The rules of active rulesets that apply to a ref, each with its ruleset. */
-export function rulesFor(scenario: Scenario, ref: string, defaultBranch: string): { type: string; ruleset: RulesetSpec }[] {
+export function rulesFor(
+  scenario: Scenario,
+  ref: string,
+  defaultBranch: string,
+): { type: string; ruleset: RulesetSpec }[] {
   return scenario.rulesets
     .filter((rs) => (rs.enforcement ?? "active") === "active" && rulesetMatches(rs, ref, defaultBranch))
     .flatMap((ruleset) => ruleset.rules.map((type) => ({ type, ruleset })));
@@ -56,14 +60,20 @@ export function rulesFor(scenario: Scenario, ref: string, defaultBranch: string)
 
 function violated(type: string, change: RefChange): boolean {
   switch (type) {
-    case "creation": return change.oldSha === null && change.newSha !== null;
-    case "deletion": return change.newSha === null;
-    case "update": return change.oldSha !== null && change.newSha !== null;
-    case "non_fast_forward": return change.oldSha !== null && change.newSha !== null && change.forced === true;
+    case "creation":
+      return change.oldSha === null && change.newSha !== null;
+    case "deletion":
+      return change.newSha === null;
+    case "update":
+      return change.oldSha !== null && change.newSha !== null;
+    case "non_fast_forward":
+      return change.oldSha !== null && change.newSha !== null && change.forced === true;
     // A pull request is the only way in; signatures: the sandbox signs nothing, so any new commit fails.
     case "pull_request":
-    case "required_signatures": return change.newSha !== null;
-    default: return false;
+    case "required_signatures":
+      return change.newSha !== null;
+    default:
+      return false;
   }
 }
 
@@ -76,7 +86,12 @@ function protectionReasons(p: ProtectionSpec): string[] {
  * What GitHub says to one ref change, or null when it lets it through. `burned` are tag names an
  * immutable release used: they can never be created again (GitHub reports it as a creation rule).
  */
-export function judge(scenario: Scenario, change: RefChange, defaultBranch: string, burned: Set<string>): Refusal | null {
+export function judge(
+  scenario: Scenario,
+  change: RefChange,
+  defaultBranch: string,
+  burned: Set<string>,
+): Refusal | null {
   const { ref } = change;
   const isAdmin = scenario.role === "admin";
   if (ref.startsWith("refs/heads/")) {
@@ -86,7 +101,12 @@ export function judge(scenario: Scenario, change: RefChange, defaultBranch: stri
       if (reasons.length) return { ref, code: "GH006", reasons };
     }
   }
-  if (ref.startsWith("refs/tags/") && change.oldSha === null && change.newSha !== null && burned.has(ref.slice("refs/tags/".length))) {
+  if (
+    ref.startsWith("refs/tags/") &&
+    change.oldSha === null &&
+    change.newSha !== null &&
+    burned.has(ref.slice("refs/tags/".length))
+  ) {
     return { ref, code: "GH013", reasons: [RULE_MESSAGES.creation!] };
   }
   const reasons = rulesFor(scenario, ref, defaultBranch)
@@ -99,7 +119,11 @@ export function judge(scenario: Scenario, change: RefChange, defaultBranch: stri
 /** The lines GitHub's pre-receive prints (git shows each after "remote: "). */
 export function refusalText(r: Refusal, repoHtml: string): string {
   if (r.code === "GH006") {
-    return [`error: GH006: Protected branch update failed for ${r.ref}.`, ...r.reasons.map((x) => `error: ${x}`), ""].join("\n");
+    return [
+      `error: GH006: Protected branch update failed for ${r.ref}.`,
+      ...r.reasons.map((x) => `error: ${x}`),
+      "",
+    ].join("\n");
   }
   return [
     `error: GH013: Repository rule violations found for ${r.ref}.`,
@@ -115,9 +139,12 @@ export function refusalText(r: Refusal, repoHtml: string): string {
 export function ruleParameters(type: string): Record<string, unknown> | undefined {
   if (type === "pull_request") {
     return {
-      allowed_merge_methods: ["merge", "squash", "rebase"], dismiss_stale_reviews_on_push: false,
-      require_code_owner_review: false, require_last_push_approval: false,
-      required_approving_review_count: 1, required_review_thread_resolution: false,
+      allowed_merge_methods: ["merge", "squash", "rebase"],
+      dismiss_stale_reviews_on_push: false,
+      require_code_owner_review: false,
+      require_last_push_approval: false,
+      required_approving_review_count: 1,
+      required_review_thread_resolution: false,
     };
   }
   if (type === "update") return { update_allows_fetch_and_merge: false };

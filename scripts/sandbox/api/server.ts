@@ -9,13 +9,13 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import semver from "semver";
 import type { Fault, Scenario } from "../scenario.ts";
-import { openBareRepo } from "./git.ts";
 import type { CommitInfo } from "./git.ts";
-import * as render from "./render.ts";
-import { judge, refusalText, ruleParameters, rulesFor, type RefChange } from "./rules.ts";
+import { openBareRepo } from "./git.ts";
 import type { CheckRunSpec, RenderContext, StatusSpec } from "./render.ts";
-import { createState, repositoryIdOf } from "./state.ts";
+import * as render from "./render.ts";
+import { judge, type RefChange, refusalText, ruleParameters, rulesFor } from "./rules.ts";
 import type { JobRecord, ReleaseRecord, RunRecord, SandboxState } from "./state.ts";
+import { createState, repositoryIdOf } from "./state.ts";
 
 export interface RefUpdate {
   ref: string;
@@ -138,8 +138,11 @@ const ROLE_PERMISSIONS: Record<string, render.RepoPermissions> = {
 const fail = (status: number, message: string, docs?: string): HttpError =>
   new HttpError(status, render.errorBody(message, status, docs));
 const notFound = (docs?: string): HttpError => fail(404, "Not Found", docs);
-const invalid = (message: string, docs?: string, errors?: { resource: string; code: string; field?: string; message?: string }[]): HttpError =>
-  new HttpError(422, render.validationError(message, errors, docs));
+const invalid = (
+  message: string,
+  docs?: string,
+  errors?: { resource: string; code: string; field?: string; message?: string }[],
+): HttpError => new HttpError(422, render.validationError(message, errors, docs));
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const now = opts.now ?? (() => new Date());
@@ -155,7 +158,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   let writes: Promise<unknown> = Promise.resolve();
   let ctx: RenderContext; // set once the port is known
 
-  const count = (key: string): void => { requests.set(key, (requests.get(key) ?? 0) + 1); };
+  const count = (key: string): void => {
+    requests.set(key, (requests.get(key) ?? 0) + 1);
+  };
   const author = () => render.user(ctx, AUTHOR.login, AUTHOR.id);
 
   // Writes are serialized, as two racing creates of one tag must see each other.
@@ -179,7 +184,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     return missing.includes(perm) || (level === "write" && missing.includes(`${scope}:read`));
   }
 
-  const canPush = (c: Caller): boolean => c.token !== null && !lacks("contents:write", c) && ROLE_PERMISSIONS[scenario.role]!.push;
+  const canPush = (c: Caller): boolean =>
+    c.token !== null && !lacks("contents:write", c) && ROLE_PERMISSIONS[scenario.role]!.push;
 
   // ---- rate limits (real clock: clients compare reset with their own Date.now()) ----
 
@@ -197,8 +203,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   function rateHeaders(r: render.RateCounter): Record<string, string> {
     return {
-      "x-ratelimit-limit": String(r.limit), "x-ratelimit-remaining": String(r.remaining),
-      "x-ratelimit-used": String(r.used), "x-ratelimit-reset": String(r.reset), "x-ratelimit-resource": "core",
+      "x-ratelimit-limit": String(r.limit),
+      "x-ratelimit-remaining": String(r.remaining),
+      "x-ratelimit-used": String(r.used),
+      "x-ratelimit-reset": String(r.reset),
+      "x-ratelimit-resource": "core",
     };
   }
 
@@ -206,7 +215,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   async function commitOrFail(ref: string, status: number): Promise<CommitInfo> {
     const sha = await git.resolveCommit(ref);
-    if (!sha) throw status === 422 ? invalid(`No commit found for SHA: ${ref}`, DOCS.commits) : fail(status, `No commit found for SHA: ${ref}`, DOCS.commits);
+    if (!sha)
+      throw status === 422
+        ? invalid(`No commit found for SHA: ${ref}`, DOCS.commits)
+        : fail(status, `No commit found for SHA: ${ref}`, DOCS.commits);
     return git.commit(sha);
   }
 
@@ -215,18 +227,29 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const ref = `refs/tags/${tag}`;
     if (await git.getRef(ref)) return;
     const sha = await git.resolveCommit(target);
-    if (!sha) throw invalid("Validation Failed", DOCS.releases, [{ resource: "Release", code: "invalid", field: "target_commitish" }]);
+    if (!sha)
+      throw invalid("Validation Failed", DOCS.releases, [
+        { resource: "Release", code: "invalid", field: "target_commitish" },
+      ]);
     const refused = judgeChange({ ref, oldSha: null, newSha: sha });
     if (refused) {
       // As GitHub answers when a ruleset stops the tag a release would create (observed, e.g.
       // googleapis/release-please-action#1194).
       throw invalid("Validation Failed", DOCS.releases, [
-        { resource: "Release", code: "custom", field: "pre_receive", message: `pre_receive Repository rule violations found\n\n${refused.reasons.join("\n")}\n\n` },
+        {
+          resource: "Release",
+          code: "custom",
+          field: "pre_receive",
+          message: `pre_receive Repository rule violations found\n\n${refused.reasons.join("\n")}\n\n`,
+        },
         { resource: "Release", code: "custom", message: "Published releases must have a valid tag" },
       ]);
     }
     const made = await git.createRef(ref, sha);
-    if (made !== "created") throw invalid("Validation Failed", DOCS.releases, [{ resource: "Release", code: "invalid", field: "target_commitish" }]);
+    if (made !== "created")
+      throw invalid("Validation Failed", DOCS.releases, [
+        { resource: "Release", code: "invalid", field: "target_commitish" },
+      ]);
     opts.onRefUpdate?.({ ref, oldSha: null, newSha: sha, via: "api" });
   }
 
@@ -243,11 +266,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const latestCandidates = () => state.releases.filter((x) => !x.draft && !x.prerelease);
 
   function legacyLatest(): number | null {
-    const ranked = latestCandidates().slice().sort((a, b) => {
-      const [va, vb] = [semver.valid(semver.clean(a.tagName) ?? a.tagName.replace(/^[^\d]*/, "")), semver.valid(semver.clean(b.tagName) ?? b.tagName.replace(/^[^\d]*/, ""))];
-      if (va && vb && semver.neq(va, vb)) return semver.rcompare(va, vb);
-      return b.createdAt.localeCompare(a.createdAt) || b.id - a.id;
-    });
+    const ranked = latestCandidates()
+      .slice()
+      .sort((a, b) => {
+        const [va, vb] = [
+          semver.valid(semver.clean(a.tagName) ?? a.tagName.replace(/^[^\d]*/, "")),
+          semver.valid(semver.clean(b.tagName) ?? b.tagName.replace(/^[^\d]*/, "")),
+        ];
+        if (va && vb && semver.neq(va, vb)) return semver.rcompare(va, vb);
+        return b.createdAt.localeCompare(a.createdAt) || b.id - a.id;
+      });
     return ranked[0]?.id ?? null;
   }
 
@@ -260,12 +288,23 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   function currentLatest(): ReleaseRecord | null {
     const marked = latestCandidates().find((x) => x.id === latestId);
     if (marked) return marked;
-    return latestCandidates().slice().sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id)[0] ?? null;
+    return (
+      latestCandidates()
+        .slice()
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id)[0] ?? null
+    );
   }
 
   function checkBody(body: unknown): void {
     if (typeof body === "string" && body.length > MAX_RELEASE_BODY) {
-      throw invalid("Validation Failed", DOCS.releases, [{ resource: "Release", code: "custom", field: "body", message: `body is too long (maximum is ${MAX_RELEASE_BODY} characters)` }]);
+      throw invalid("Validation Failed", DOCS.releases, [
+        {
+          resource: "Release",
+          code: "custom",
+          field: "body",
+          message: `body is too long (maximum is ${MAX_RELEASE_BODY} characters)`,
+        },
+      ]);
     }
   }
 
@@ -283,7 +322,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const links: string[] = [];
     if (page > 1) links.push(link(page - 1, "prev"), link(1, "first"));
     if (page < last) links.push(link(page + 1, "next"), link(last, "last"));
-    return { page: items.slice((page - 1) * perPage, page * perPage), headers: links.length ? { link: links.join(", ") } : {} };
+    return {
+      page: items.slice((page - 1) * perPage, page * perPage),
+      headers: links.length ? { link: links.join(", ") } : {},
+    };
   }
 
   /**
@@ -332,43 +374,86 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   }
 
   const renderRelease = (rel: ReleaseRecord) =>
-    render.release(ctx, rel, render.user(ctx, rel.authorLogin, rel.authorLogin === AUTHOR.login ? AUTHOR.id : render.derivedId("user", rel.authorLogin) % 10_000_000));
+    render.release(
+      ctx,
+      rel,
+      render.user(
+        ctx,
+        rel.authorLogin,
+        rel.authorLogin === AUTHOR.login ? AUTHOR.id : render.derivedId("user", rel.authorLogin) % 10_000_000,
+      ),
+    );
 
   function checkTagFree(tag: string, selfId: number | null): void {
     if (state.burnedTags.has(tag)) {
-      throw invalid("Validation Failed", DOCS.releases, [{ resource: "Release", code: "custom", field: "tag_name", message: "tag_name was used by an immutable release" }]);
+      throw invalid("Validation Failed", DOCS.releases, [
+        {
+          resource: "Release",
+          code: "custom",
+          field: "tag_name",
+          message: "tag_name was used by an immutable release",
+        },
+      ]);
     }
     if (state.releases.some((x) => !x.draft && x.tagName === tag && x.id !== selfId)) {
-      throw invalid("Validation Failed", DOCS.releases, [{ resource: "Release", code: "already_exists", field: "tag_name" }]);
+      throw invalid("Validation Failed", DOCS.releases, [
+        { resource: "Release", code: "already_exists", field: "tag_name" },
+      ]);
     }
   }
 
   async function checkTagName(tag: string): Promise<void> {
     if (!(await git.isValidRefName(`refs/tags/${tag}`))) {
-      throw invalid("Validation Failed", DOCS.releases, [{ resource: "Release", code: "custom", field: "tag_name", message: "tag_name is not a valid tag" }]);
+      throw invalid("Validation Failed", DOCS.releases, [
+        { resource: "Release", code: "custom", field: "tag_name", message: "tag_name is not a valid tag" },
+      ]);
     }
   }
 
   async function createRelease(r: Req): Promise<Reply> {
     const b = r.body;
     const tag = b.tag_name;
-    if (typeof tag !== "string" || tag === "") throw invalid(`Invalid request.\n\n"tag_name" wasn't supplied.`, DOCS.releases);
-    expectTypes(b, { target_commitish: "string", name: "string?", body: "string?", draft: "boolean", prerelease: "boolean", generate_release_notes: "boolean", make_latest: "string" });
+    if (typeof tag !== "string" || tag === "")
+      throw invalid(`Invalid request.\n\n"tag_name" wasn't supplied.`, DOCS.releases);
+    expectTypes(b, {
+      target_commitish: "string",
+      name: "string?",
+      body: "string?",
+      draft: "boolean",
+      prerelease: "boolean",
+      generate_release_notes: "boolean",
+      make_latest: "string",
+    });
     const makeLatest = typeof b.make_latest === "string" ? b.make_latest : "true";
-    if (!["true", "false", "legacy"].includes(makeLatest)) throw invalid(`Invalid request.\n\nFor 'properties/make_latest', "${makeLatest}" is not a valid value.`, DOCS.releases);
+    if (!["true", "false", "legacy"].includes(makeLatest))
+      throw invalid(
+        `Invalid request.\n\nFor 'properties/make_latest', "${makeLatest}" is not a valid value.`,
+        DOCS.releases,
+      );
     checkBody(b.body);
     await checkTagName(tag);
     checkTagFree(tag, null);
     const draft = b.draft === true;
-    const target = typeof b.target_commitish === "string" && b.target_commitish ? b.target_commitish : opts.defaultBranch;
+    const target =
+      typeof b.target_commitish === "string" && b.target_commitish ? b.target_commitish : opts.defaultBranch;
     if (!draft) await ensureTag(tag, target);
     let notes = typeof b.body === "string" ? b.body : null;
-    if (b.generate_release_notes === true) notes = `${notes ? `${notes}\n\n` : ""}**Full Changelog**: ${ctx.htmlUrl}/${opts.owner}/${opts.repo}/commits/${tag}`;
+    if (b.generate_release_notes === true)
+      notes = `${notes ? `${notes}\n\n` : ""}**Full Changelog**: ${ctx.htmlUrl}/${opts.owner}/${opts.repo}/commits/${tag}`;
     const at = render.isoSeconds(now());
     const rel: ReleaseRecord = {
-      id: state.nextId(), tagName: tag, targetCommitish: target, name: typeof b.name === "string" ? b.name : null,
-      body: notes, draft, prerelease: b.prerelease === true, immutable: !draft && scenario.immutableReleases,
-      makeLatest, createdAt: at, publishedAt: draft ? null : at, authorLogin: AUTHOR.login,
+      id: state.nextId(),
+      tagName: tag,
+      targetCommitish: target,
+      name: typeof b.name === "string" ? b.name : null,
+      body: notes,
+      draft,
+      prerelease: b.prerelease === true,
+      immutable: !draft && scenario.immutableReleases,
+      makeLatest,
+      createdAt: at,
+      publishedAt: draft ? null : at,
+      authorLogin: AUTHOR.login,
     };
     state.releases.push(rel);
     onPublished(rel);
@@ -379,14 +464,37 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   async function updateRelease(r: Req): Promise<Reply> {
     const rel = findRelease(r);
     const b = r.body;
-    expectTypes(b, { tag_name: "string", target_commitish: "string", name: "string?", body: "string?", draft: "boolean", prerelease: "boolean", make_latest: "string" });
+    expectTypes(b, {
+      tag_name: "string",
+      target_commitish: "string",
+      name: "string?",
+      body: "string?",
+      draft: "boolean",
+      prerelease: "boolean",
+      make_latest: "string",
+    });
     checkBody(b.body);
     if (rel.immutable && !rel.draft) {
       // Only the title and notes of a published immutable release may change.
-      const current: Record<string, unknown> = { tag_name: rel.tagName, target_commitish: rel.targetCommitish, draft: rel.draft, prerelease: rel.prerelease, make_latest: rel.makeLatest };
+      const current: Record<string, unknown> = {
+        tag_name: rel.tagName,
+        target_commitish: rel.targetCommitish,
+        draft: rel.draft,
+        prerelease: rel.prerelease,
+        make_latest: rel.makeLatest,
+      };
       const locked = Object.keys(current).filter((k) => k in b && b[k] !== current[k]);
       if (locked.length) {
-        throw invalid("Validation Failed", DOCS.releases, locked.map((field) => ({ resource: "Release", code: "custom", field, message: `${field} cannot be changed on an immutable release` })));
+        throw invalid(
+          "Validation Failed",
+          DOCS.releases,
+          locked.map((field) => ({
+            resource: "Release",
+            code: "custom",
+            field,
+            message: `${field} cannot be changed on an immutable release`,
+          })),
+        );
       }
     }
     const next = { ...rel };
@@ -396,7 +504,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if ("body" in b) next.body = typeof b.body === "string" ? b.body : null;
     if (typeof b.prerelease === "boolean") next.prerelease = b.prerelease;
     if (typeof b.make_latest === "string") {
-      if (!["true", "false", "legacy"].includes(b.make_latest)) throw invalid(`Invalid request.\n\nFor 'properties/make_latest', "${b.make_latest}" is not a valid value.`, DOCS.releases);
+      if (!["true", "false", "legacy"].includes(b.make_latest))
+        throw invalid(
+          `Invalid request.\n\nFor 'properties/make_latest', "${b.make_latest}" is not a valid value.`,
+          DOCS.releases,
+        );
       next.makeLatest = b.make_latest;
     }
     if (typeof b.draft === "boolean") next.draft = b.draft;
@@ -428,10 +540,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (verdict === "none" || scenario.ciKind === "statuses") return [];
     const t0 = render.isoSeconds(new Date(at.getTime() + 60_000));
     const t1 = render.isoSeconds(new Date(at.getTime() + 180_000));
-    const build: CheckRunSpec = { name: "build", status: "completed", conclusion: "success", startedAt: t0, completedAt: t1 };
-    const test: CheckRunSpec = verdict === "pending"
-      ? { name: "test", status: "in_progress", conclusion: null, startedAt: t0, completedAt: null }
-      : { name: "test", status: "completed", conclusion: verdict, startedAt: t0, completedAt: t1 };
+    const build: CheckRunSpec = {
+      name: "build",
+      status: "completed",
+      conclusion: "success",
+      startedAt: t0,
+      completedAt: t1,
+    };
+    const test: CheckRunSpec =
+      verdict === "pending"
+        ? { name: "test", status: "in_progress", conclusion: null, startedAt: t0, completedAt: null }
+        : { name: "test", status: "completed", conclusion: verdict, startedAt: t0, completedAt: t1 };
     return [build, test];
   }
 
@@ -439,7 +558,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const verdict = ciOf(sha);
     if (verdict === "none" || scenario.ciKind === "checks") return [];
     const t = render.isoSeconds(new Date(at.getTime() + 120_000));
-    return [{ context: "ci/build", state: "success", at: t }, { context: "ci/test", state: verdict, at: t }];
+    return [
+      { context: "ci/build", state: "success", at: t },
+      { context: "ci/test", state: verdict, at: t },
+    ];
   }
 
   // ---- actions ----
@@ -462,7 +584,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const refuse = (message: string) => fail(403, message, DOCS.runs);
     if (run.status !== "completed") throw refuse("This workflow is already running");
     if (!all && run.conclusion !== "failure") throw refuse("This workflow run cannot be retried");
-    if (now().getTime() - new Date(run.createdAt).getTime() > RERUN_WINDOW_MS) throw refuse("This workflow run cannot be retried");
+    if (now().getTime() - new Date(run.createdAt).getTime() > RERUN_WINDOW_MS)
+      throw refuse("This workflow run cannot be retried");
     if (run.runAttempt >= MAX_ATTEMPTS) throw refuse("This workflow run cannot be retried");
     const at = now().toISOString();
     run.runAttempt += 1;
@@ -471,12 +594,22 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     run.updatedAt = at;
     run.runStartedAt = at;
     const history = jobHistory.get(run.id) ?? [];
-    const chosen = new Set(opts.rerunJobs?.(run, all) ?? run.jobs.filter((j) => all || j.conclusion === "failure" || j.conclusion === "cancelled"));
+    const chosen = new Set(
+      opts.rerunJobs?.(run, all) ??
+        run.jobs.filter((j) => all || j.conclusion === "failure" || j.conclusion === "cancelled"),
+    );
     for (const j of run.jobs) {
       if (!chosen.has(j)) continue;
       history.push(structuredClone(j));
       // Same record, new attempt: a re-run job is a new job on GitHub, so it gets a new id.
-      Object.assign(j, { id: state.nextId(), runAttempt: run.runAttempt, status: "queued", conclusion: null, startedAt: at, completedAt: null });
+      Object.assign(j, {
+        id: state.nextId(),
+        runAttempt: run.runAttempt,
+        status: "queued",
+        conclusion: null,
+        startedAt: at,
+        completedAt: null,
+      });
       j.steps = j.steps.map((s) => ({ ...s, status: "queued", conclusion: null }));
     }
     jobHistory.set(run.id, history);
@@ -488,7 +621,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const routes: Route[] = [
     {
-      method: "GET", template: "/repos/{owner}/{repo}",
+      method: "GET",
+      template: "/repos/{owner}/{repo}",
       async handle(r) {
         const head = await git.resolveCommit(`refs/heads/${opts.defaultBranch}`);
         const pushedAt = head ? render.isoSeconds((await git.commit(head)).committerDate) : ctx.createdAt;
@@ -499,7 +633,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/git/ref/{ref}", perm: "contents:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/git/ref/{ref}",
+      perm: "contents:read",
       async handle(r) {
         const refs = await git.listRefs();
         if (refs.length === 0) throw fail(409, "Git Repository is empty.", DOCS.refs);
@@ -509,7 +645,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/git/matching-refs/{ref}", perm: "contents:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/git/matching-refs/{ref}",
+      perm: "contents:read",
       async handle(r) {
         const refs = await git.listRefs();
         if (refs.length === 0) throw fail(409, "Git Repository is empty.", DOCS.refs);
@@ -518,14 +656,25 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       },
     },
     {
-      method: "POST", template: "/repos/{owner}/{repo}/git/refs", perm: "contents:write",
+      method: "POST",
+      template: "/repos/{owner}/{repo}/git/refs",
+      perm: "contents:write",
       async handle(r) {
         const { ref, sha } = r.body;
-        const missing = [["ref", ref], ["sha", sha]].filter(([, v]) => typeof v !== "string").map(([k]) => `"${k}"`);
+        const missing = [
+          ["ref", ref],
+          ["sha", sha],
+        ]
+          .filter(([, v]) => typeof v !== "string")
+          .map(([k]) => `"${k}"`);
         if (missing.length || typeof ref !== "string" || typeof sha !== "string") {
-          throw invalid(`Invalid request.\n\n${missing.join(", ")} ${missing.length > 1 ? "weren't" : "wasn't"} supplied.`, DOCS.refs);
+          throw invalid(
+            `Invalid request.\n\n${missing.join(", ")} ${missing.length > 1 ? "weren't" : "wasn't"} supplied.`,
+            DOCS.refs,
+          );
         }
-        if (ref.split("/").length < 3 || !(await git.isValidRefName(ref))) throw invalid("Reference name must start with 'refs/' and have at least two slashes.", DOCS.refs);
+        if (ref.split("/").length < 3 || !(await git.isValidRefName(ref)))
+          throw invalid("Reference name must start with 'refs/' and have at least two slashes.", DOCS.refs);
         const refused = judgeChange({ ref, oldSha: null, newSha: sha });
         if (refused) throw invalid(`Repository rule violations found\n\n${refused.reasons.join("\n")}\n\n`, DOCS.refs);
         const made = await git.createRef(ref, sha);
@@ -539,7 +688,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       },
     },
     {
-      method: "DELETE", template: "/repos/{owner}/{repo}/git/refs/{ref}", perm: "contents:write",
+      method: "DELETE",
+      template: "/repos/{owner}/{repo}/git/refs/{ref}",
+      perm: "contents:write",
       async handle(r) {
         const full = `refs/${r.params.ref}`;
         const ref = await git.getRef(full);
@@ -557,14 +708,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/commits/{ref}/check-runs", perm: "checks:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/commits/{ref}/check-runs",
+      perm: "checks:read",
       async handle(r) {
         const c = await commitOrFail(r.params.ref, 422);
         const q = r.query;
         const runs = checkSpecs(c.sha, new Date(c.committerDate))
           .filter((s) => !q.get("check_name") || s.name === q.get("check_name"))
           .filter((s) => !q.get("status") || s.status === q.get("status"))
-          .filter((s) => !q.get("app_id") || q.get("app_id") === String(render.ACTIONS_APP_ID))
+          .filter(() => !q.get("app_id") || q.get("app_id") === String(render.ACTIONS_APP_ID))
           .map((s) => render.checkRun(ctx, c.sha, s));
         const { page, headers } = paginate(r, runs);
         const body: render.CheckRunList = { total_count: runs.length, check_runs: page };
@@ -572,20 +725,26 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/commits/{ref}/status", perm: "statuses:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/commits/{ref}/status",
+      perm: "statuses:read",
       async handle(r) {
         const c = await commitOrFail(r.params.ref, 404);
         return { status: 200, body: render.combinedStatus(ctx, c.sha, statusSpecs(c.sha, new Date(c.committerDate))) };
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/commits/{ref}", perm: "contents:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/commits/{ref}",
+      perm: "contents:read",
       async handle(r) {
         return { status: 200, body: render.commit(ctx, await commitOrFail(r.params.ref, 422)) };
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/compare/{basehead}", perm: "contents:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/compare/{basehead}",
+      perm: "contents:read",
       async handle(r) {
         const parts = r.params.basehead.split("...");
         if (parts.length !== 2) throw notFound(DOCS.commits);
@@ -600,7 +759,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/releases", perm: "contents:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/releases",
+      perm: "contents:read",
       async handle(r) {
         const visible = state.releases
           .filter((x) => !x.draft || canPush(r.caller))
@@ -610,11 +771,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       },
     },
     {
-      method: "POST", template: "/repos/{owner}/{repo}/releases", perm: "contents:write",
+      method: "POST",
+      template: "/repos/{owner}/{repo}/releases",
+      perm: "contents:write",
       handle: createRelease,
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/releases/tags/{tag}", perm: "contents:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/releases/tags/{tag}",
+      perm: "contents:read",
       async handle(r) {
         // Drafts are never found by tag, whoever asks.
         const rel = state.releases.find((x) => !x.draft && x.tagName === r.params.tag);
@@ -623,7 +788,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/releases/latest", perm: "contents:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/releases/latest",
+      perm: "contents:read",
       async handle() {
         const rel = currentLatest();
         if (!rel) throw notFound(DOCS.releases);
@@ -631,17 +798,23 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/releases/{release_id}", perm: "contents:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/releases/{release_id}",
+      perm: "contents:read",
       async handle(r) {
         return { status: 200, body: renderRelease(findRelease(r)) };
       },
     },
     {
-      method: "PATCH", template: "/repos/{owner}/{repo}/releases/{release_id}", perm: "contents:write",
+      method: "PATCH",
+      template: "/repos/{owner}/{repo}/releases/{release_id}",
+      perm: "contents:write",
       handle: updateRelease,
     },
     {
-      method: "DELETE", template: "/repos/{owner}/{repo}/releases/{release_id}", perm: "contents:write",
+      method: "DELETE",
+      template: "/repos/{owner}/{repo}/releases/{release_id}",
+      perm: "contents:write",
       async handle(r) {
         const rel = findRelease(r);
         state.releases.splice(state.releases.indexOf(rel), 1);
@@ -651,7 +824,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", perm: "actions:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
+      perm: "actions:read",
       async handle(r) {
         const wf = r.params.workflow_id;
         const file = wf === String(state.workflowId) ? "release.yml" : /^[\w.-]+\.ya?ml$/.test(wf) ? wf : null;
@@ -671,36 +846,48 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/actions/runs/{run_id}", perm: "actions:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/actions/runs/{run_id}",
+      perm: "actions:read",
       async handle(r) {
         return { status: 200, body: (await renderRuns([findRun(r)]))[0] };
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/actions/runs/{run_id}/jobs", perm: "actions:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/actions/runs/{run_id}/jobs",
+      perm: "actions:read",
       async handle(r) {
         const run = findRun(r);
         const all = r.query.get("filter") === "all";
-        const jobs = (all ? [...(jobHistory.get(run.id) ?? []), ...run.jobs] : run.jobs).slice().sort((a, b) => a.id - b.id);
+        const jobs = (all ? [...(jobHistory.get(run.id) ?? []), ...run.jobs] : run.jobs)
+          .slice()
+          .sort((a, b) => a.id - b.id);
         const { page, headers } = paginate(r, jobs);
         const body: render.JobList = { total_count: jobs.length, jobs: page.map((j) => render.job(ctx, run, j)) };
         return { status: 200, body, headers };
       },
     },
     {
-      method: "POST", template: "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs", perm: "actions:write",
+      method: "POST",
+      template: "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs",
+      perm: "actions:write",
       async handle(r) {
         return rerunFailedJobs(r);
       },
     },
     {
-      method: "POST", template: "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun", perm: "actions:write",
+      method: "POST",
+      template: "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun",
+      perm: "actions:write",
       async handle(r) {
         return rerunFailedJobs(r, true);
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/attestations/{subject_digest}", perm: "attestations:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/attestations/{subject_digest}",
+      perm: "attestations:read",
       async handle(r) {
         const wanted = r.query.get("predicate_type");
         const found = state.attestations
@@ -708,12 +895,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
           .filter((a) => !wanted || predicateMatches(wanted, a.predicateType));
         if (found.length === 0) throw notFound("https://docs.github.com/rest/repos/repos#list-attestations");
         const { page, headers } = paginateByCursor(r, found);
-        const body: render.AttestationList = { attestations: page.map((a) => render.attestation(ctx, a, state.attestations.indexOf(a))) };
+        const body: render.AttestationList = {
+          attestations: page.map((a) => render.attestation(ctx, a, state.attestations.indexOf(a))),
+        };
         return { status: 200, body, headers };
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/git/tags/{tag_sha}", perm: "contents:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/git/tags/{tag_sha}",
+      perm: "contents:read",
       async handle(r) {
         const refs = await git.listRefs();
         if (refs.length === 0) throw fail(409, "Git Repository is empty.", DOCS.tags);
@@ -724,7 +915,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     },
     {
       // What git-cliff's [remote.github] reads (git-cliff-core/src/remote/github.rs: per_page, page, sha).
-      method: "GET", template: "/repos/{owner}/{repo}/commits", perm: "contents:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/commits",
+      perm: "contents:read",
       async handle(r) {
         const refs = await git.listRefs();
         if (refs.length === 0) throw fail(409, "Git Repository is empty.", DOCS.commits);
@@ -743,20 +936,29 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         };
         if (more) links.push(link(page + 1, "next"));
         if (page > 1) links.push(link(page - 1, "prev"), link(1, "first"));
-        return { status: 200, body: commits.slice(0, perPage).map((c) => render.commit(ctx, c)), headers: links.length ? { link: links.join(", ") } : {} };
+        return {
+          status: 200,
+          body: commits.slice(0, perPage).map((c) => render.commit(ctx, c)),
+          headers: links.length ? { link: links.join(", ") } : {},
+        };
       },
     },
     {
       // The sandbox has no pull requests: every list is empty, as on a repository that never had one.
-      method: "GET", template: "/repos/{owner}/{repo}/pulls", perm: "pull_requests:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/pulls",
+      perm: "pull_requests:read",
       async handle(r) {
         const st = r.query.get("state");
-        if (st !== null && !["open", "closed", "all"].includes(st)) throw invalid(`Invalid request.\n\nFor 'properties/state', "${st}" is not a valid value.`, DOCS.pulls);
+        if (st !== null && !["open", "closed", "all"].includes(st))
+          throw invalid(`Invalid request.\n\nFor 'properties/state', "${st}" is not a valid value.`, DOCS.pulls);
         return { status: 200, body: [] };
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/branches/{branch}/protection", perm: "administration:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/branches/{branch}/protection",
+      perm: "administration:read",
       async handle(r) {
         // Reading protection is an admin's: others hear so (as GitHub words it), whatever the branch.
         if (scenario.role !== "admin") throw fail(403, "Must have admin rights to Repository.", DOCS.protection);
@@ -766,43 +968,66 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/branches/{branch}", perm: "contents:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/branches/{branch}",
+      perm: "contents:read",
       async handle(r) {
         const head = await git.resolveCommit(`refs/heads/${r.params.branch}`);
         if (!head) throw fail(404, "Branch not found", DOCS.branches);
-        return { status: 200, body: render.branch(ctx, r.params.branch, await git.commit(head), scenario.branchProtection[r.params.branch]) };
+        return {
+          status: 200,
+          body: render.branch(ctx, r.params.branch, await git.commit(head), scenario.branchProtection[r.params.branch]),
+        };
       },
     },
     {
       // https://docs.github.com/rest/repos/rules#get-rules-for-a-branch: every active rule that would
       // apply to a branch of that name (it need not exist), with the ruleset it comes from.
-      method: "GET", template: "/repos/{owner}/{repo}/rules/branches/{branch}", perm: "metadata:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/rules/branches/{branch}",
+      perm: "metadata:read",
       async handle(r) {
-        const rules = rulesFor(scenario, `refs/heads/${r.params.branch}`, opts.defaultBranch)
-          .map(({ type, ruleset }) => render.ruleDetailed(ctx, ruleset, type, ruleParameters(type)));
+        const rules = rulesFor(scenario, `refs/heads/${r.params.branch}`, opts.defaultBranch).map(({ type, ruleset }) =>
+          render.ruleDetailed(ctx, ruleset, type, ruleParameters(type)),
+        );
         const { page, headers } = paginate(r, rules);
         return { status: 200, body: page, headers };
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/rulesets", perm: "metadata:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/rulesets",
+      perm: "metadata:read",
       async handle(r) {
         const targets = (r.query.get("targets") ?? "branch,tag,push").split(",").map((t) => t.trim());
-        const list = scenario.rulesets.filter((rs) => targets.includes(rs.target)).map((rs) => render.ruleset(ctx, rs, false, []));
+        const list = scenario.rulesets
+          .filter((rs) => targets.includes(rs.target))
+          .map((rs) => render.ruleset(ctx, rs, false, []));
         const { page, headers } = paginate(r, list);
         return { status: 200, body: page, headers };
       },
     },
     {
-      method: "GET", template: "/repos/{owner}/{repo}/rulesets/{ruleset_id}", perm: "metadata:read",
+      method: "GET",
+      template: "/repos/{owner}/{repo}/rulesets/{ruleset_id}",
+      perm: "metadata:read",
       async handle(r) {
         const rs = scenario.rulesets.find((x) => String(x.id) === r.params.ruleset_id);
         if (!rs) throw notFound(DOCS.rules);
-        return { status: 200, body: render.ruleset(ctx, rs, true, rs.rules.map((type) => ({ type, ...(ruleParameters(type) ? { parameters: ruleParameters(type) } : {}) }))) };
+        return {
+          status: 200,
+          body: render.ruleset(
+            ctx,
+            rs,
+            true,
+            rs.rules.map((type) => ({ type, ...(ruleParameters(type) ? { parameters: ruleParameters(type) } : {}) })),
+          ),
+        };
       },
     },
     {
-      method: "GET", template: "/rate_limit",
+      method: "GET",
+      template: "/rate_limit",
       async handle(r) {
         return { status: 200, body: render.rateLimit(rateOf(r.caller)) };
       },
@@ -826,7 +1051,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   }
 
   function takeFault(method: string, template: string): Fault | null {
-    const f = scenario.faults.find((x) => x.times > 0 && (!x.method || x.method.toUpperCase() === method) && (!x.route || x.route === template));
+    const f = scenario.faults.find(
+      (x) => x.times > 0 && (!x.method || x.method.toUpperCase() === method) && (!x.route || x.route === template),
+    );
     if (!f) return null;
     f.times -= 1; // Infinity stays Infinity
     return f;
@@ -839,16 +1066,29 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const custom = f.body === undefined ? null : typeof f.body === "string" ? f.body : messageOf(f.body);
     const rateLimited = (status === 403 || status === 429) && (custom === null || /rate limit/i.test(custom));
     if (rateLimited) {
-      const secondary = Object.keys(f.headers ?? {}).some((k) => k.toLowerCase() === "retry-after") || /secondary rate/i.test(custom ?? "");
+      const secondary =
+        Object.keys(f.headers ?? {}).some((k) => k.toLowerCase() === "retry-after") ||
+        /secondary rate/i.test(custom ?? "");
       const id = randomUUID().toUpperCase();
       if (secondary) {
-        body = render.errorBody(`You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${id}.`, status, `${DOCS.rate}#about-secondary-rate-limits`);
+        body = render.errorBody(
+          `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${id}.`,
+          status,
+          `${DOCS.rate}#about-secondary-rate-limits`,
+        );
         headers["retry-after"] = "1";
       } else {
         const who = caller.token ? `user ID ${AUTHOR.id}` : "127.0.0.1";
-        body = render.errorBody(`API rate limit exceeded for ${who}. If you reach out to GitHub Support for help, please include the request ID ${id}.`, status, `${DOCS.rate}#about-the-primary-rate-limit`);
+        body = render.errorBody(
+          `API rate limit exceeded for ${who}. If you reach out to GitHub Support for help, please include the request ID ${id}.`,
+          status,
+          `${DOCS.rate}#about-the-primary-rate-limit`,
+        );
         const rate = rateOf(caller);
-        Object.assign(headers, rateHeaders({ ...rate, remaining: 0, used: rate.limit, reset: Math.ceil(Date.now() / 1000) + 1 }));
+        Object.assign(
+          headers,
+          rateHeaders({ ...rate, remaining: 0, used: rate.limit, reset: Math.ceil(Date.now() / 1000) + 1 }),
+        );
       }
     }
     if (f.body !== undefined) body = f.body;
@@ -865,20 +1105,39 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const who = caller.token ? `user ID ${AUTHOR.id}` : "127.0.0.1";
     return {
       status: 403,
-      body: render.errorBody(`API rate limit exceeded for ${who}. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)`, 403, `${DOCS.rate}#about-the-primary-rate-limit`),
+      body: render.errorBody(
+        `API rate limit exceeded for ${who}. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)`,
+        403,
+        `${DOCS.rate}#about-the-primary-rate-limit`,
+      ),
       headers: rateHeaders(rate),
     };
   }
 
-  async function dispatch(req: http.IncomingMessage, url: URL, method: string, match: Match | null, caller: Caller): Promise<Reply> {
+  async function dispatch(
+    req: http.IncomingMessage,
+    url: URL,
+    method: string,
+    match: Match | null,
+    caller: Caller,
+  ): Promise<Reply> {
     if (caller.bad) throw fail(401, "Bad credentials");
     if (!match?.route) throw notFound();
     const { route, params } = match;
-    if (params.owner !== undefined && (params.owner.toLowerCase() !== opts.owner.toLowerCase() || params.repo.toLowerCase() !== opts.repo.toLowerCase())) throw notFound();
+    if (
+      params.owner !== undefined &&
+      (params.owner.toLowerCase() !== opts.owner.toLowerCase() || params.repo.toLowerCase() !== opts.repo.toLowerCase())
+    )
+      throw notFound();
     const write = method !== "GET" && method !== "HEAD";
     if (write && !caller.token) throw fail(401, "Requires authentication");
     const accepted = route.perm ? { "x-accepted-github-permissions": route.perm.replace(":", "=") } : undefined;
-    if (route.perm && caller.token && lacks(route.perm, caller)) throw new HttpError(403, render.errorBody(`Resource not accessible by ${caller.grants ? "integration" : "personal access token"}`, 403), accepted);
+    if (route.perm && caller.token && lacks(route.perm, caller))
+      throw new HttpError(
+        403,
+        render.errorBody(`Resource not accessible by ${caller.grants ? "integration" : "personal access token"}`, 403),
+        accepted,
+      );
     const raw = await readBody(req);
     let body: Record<string, unknown> = {};
     if (write && raw.trim() !== "") {
@@ -892,12 +1151,20 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     return accepted ? { ...reply, headers: { ...accepted, ...reply.headers } } : reply;
   }
 
-  function send(req: http.IncomingMessage, res: http.ServerResponse, reply: Reply, caller: Caller, countRate: boolean): number {
+  function send(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    reply: Reply,
+    caller: Caller,
+    countRate: boolean,
+  ): number {
     const headers: Record<string, string> = {
-      "x-github-api-version-selected": "2022-11-28", "x-github-media-type": "github.v3; format=json",
+      "x-github-api-version-selected": "2022-11-28",
+      "x-github-media-type": "github.v3; format=json",
       "x-github-request-id": randomUUID().toUpperCase(),
     };
-    const text = reply.body === undefined ? null : typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
+    const text =
+      reply.body === undefined ? null : typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
     const etag = text === null ? null : `W/"${createHash("sha256").update(text).digest("hex")}"`;
     if (caller.token && !caller.grants && !fineGrained()) headers["x-oauth-scopes"] = scenario.tokenScopes.join(", ");
     const rate = rateOf(caller);
@@ -921,7 +1188,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       res.writeHead(reply.status, headers);
       res.end();
     } else {
-      res.writeHead(reply.status, { ...headers, "content-type": "application/json; charset=utf-8", etag: etag ?? "", "content-length": String(Buffer.byteLength(text)) });
+      res.writeHead(reply.status, {
+        ...headers,
+        "content-type": "application/json; charset=utf-8",
+        etag: etag ?? "",
+        "content-length": String(Buffer.byteLength(text)),
+      });
       res.end(text);
     }
     return reply.status;
@@ -934,7 +1206,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       for (const line of raw.split("\n")) {
         const [oldSha, newSha, ref] = line.trim().split(/\s+/);
         if (!ref) continue;
-        opts.onRefUpdate?.({ ref, oldSha: ZERO_SHA.test(oldSha) ? null : oldSha, newSha: ZERO_SHA.test(newSha) ? null : newSha, via: "push" });
+        opts.onRefUpdate?.({
+          ref,
+          oldSha: ZERO_SHA.test(oldSha) ? null : oldSha,
+          newSha: ZERO_SHA.test(newSha) ? null : newSha,
+          via: "push",
+        });
       }
     } catch (e) {
       console.error("sandbox: onRefUpdate failed:", e);
@@ -952,7 +1229,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     for (const line of raw.split("\n")) {
       const [oldSha, newSha, ref, forced] = line.trim().split(/\s+/);
       if (!ref) continue;
-      const refused = judgeChange({ ref, oldSha: ZERO_SHA.test(oldSha) ? null : oldSha, newSha: ZERO_SHA.test(newSha) ? null : newSha, forced: forced === "1" });
+      const refused = judgeChange({
+        ref,
+        oldSha: ZERO_SHA.test(oldSha) ? null : oldSha,
+        newSha: ZERO_SHA.test(newSha) ? null : newSha,
+        forced: forced === "1",
+      });
       if (refused) texts.push(refusalText(refused, `${ctx.htmlUrl}/${opts.owner}/${opts.repo}`));
     }
     const status = texts.length ? 403 : 204;
@@ -989,7 +1271,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       let reply: Reply;
       try {
-        reply = fault ? faultReply(fault, caller) : exhausted(caller, template) ?? (await dispatch(req, url, method, match, caller));
+        reply = fault
+          ? faultReply(fault, caller)
+          : (exhausted(caller, template) ?? (await dispatch(req, url, method, match, caller)));
       } catch (e) {
         if (e instanceof HttpError) reply = { status: e.status, body: e.body, headers: e.headers };
         else {
@@ -998,7 +1282,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         }
       }
       if (res.destroyed || res.writableEnded) return;
-      count(key(send(req, res, reply, caller, template !== "/rate_limit" && !(reply.status === 403 && rateOf(caller).remaining === 0))));
+      count(
+        key(
+          send(
+            req,
+            res,
+            reply,
+            caller,
+            template !== "/rate_limit" && !(reply.status === 403 && rateOf(caller).remaining === 0),
+          ),
+        ),
+      );
     } finally {
       inFlight.now--;
     }
@@ -1025,10 +1319,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   if (!address || typeof address === "string") throw new Error("sandbox API: no TCP address");
   const url = `http://127.0.0.1:${address.port}`;
   ctx = {
-    apiUrl: url, htmlUrl: url, owner: opts.owner, repo: opts.repo, repoId: repositoryIdOf(opts.owner, opts.repo),
-    defaultBranch: opts.defaultBranch, workflowId: state.workflowId, createdAt: render.isoSeconds(now()),
+    apiUrl: url,
+    htmlUrl: url,
+    owner: opts.owner,
+    repo: opts.repo,
+    repoId: repositoryIdOf(opts.owner, opts.repo),
+    defaultBranch: opts.defaultBranch,
+    workflowId: state.workflowId,
+    createdAt: render.isoSeconds(now()),
     accountOf: (email) => {
-      const login = scenario.accounts[email.toLowerCase()] ?? /^(?:\d+\+)?([A-Za-z0-9-]+)@users\.noreply\.github\.com$/i.exec(email)?.[1];
+      const login =
+        scenario.accounts[email.toLowerCase()] ??
+        /^(?:\d+\+)?([A-Za-z0-9-]+)@users\.noreply\.github\.com$/i.exec(email)?.[1];
       return login ? { login, id: render.derivedId("user", login) % 100_000_000 } : null;
     },
   };
@@ -1041,7 +1343,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     async installPushHook() {
       const hooks = path.join(opts.remotePath, "hooks");
       await mkdir(hooks, { recursive: true });
-      await writeFile(path.join(hooks, "pre-receive"), preReceiveScript(`${url}/_sandbox/pre-receive`), { mode: 0o755 });
+      await writeFile(path.join(hooks, "pre-receive"), preReceiveScript(`${url}/_sandbox/pre-receive`), {
+        mode: 0o755,
+      });
       await writeFile(path.join(hooks, "post-receive"), pushHookScript(`${url}/_sandbox/refs`), { mode: 0o755 });
     },
     async stop() {
@@ -1065,12 +1369,21 @@ interface Match {
 // Parameters that may hold slashes: Octokit sends them as one %2F-encoded segment, curl as several.
 const MULTI = new Set(["ref", "tag", "basehead", "subject_digest", "branch"]);
 
-function matchParts(tpl: string[], segs: string[], i: number, j: number, params: Record<string, string>): Record<string, string> | null {
+function matchParts(
+  tpl: string[],
+  segs: string[],
+  i: number,
+  j: number,
+  params: Record<string, string>,
+): Record<string, string> | null {
   if (i === tpl.length) return j === segs.length ? params : null;
   const t = tpl[i];
   const name = /^\{(\w+)\}$/.exec(t)?.[1];
   if (!name) return segs[j] === t ? matchParts(tpl, segs, i + 1, j + 1, params) : null;
-  if (!MULTI.has(name)) return j < segs.length && segs[j] !== "" ? matchParts(tpl, segs, i + 1, j + 1, { ...params, [name]: segs[j] }) : null;
+  if (!MULTI.has(name))
+    return j < segs.length && segs[j] !== ""
+      ? matchParts(tpl, segs, i + 1, j + 1, { ...params, [name]: segs[j] })
+      : null;
   for (let k = segs.length; k > j; k--) {
     const m = matchParts(tpl, segs, i + 1, k, { ...params, [name]: segs.slice(j, k).join("/") });
     if (m) return m;
@@ -1081,7 +1394,10 @@ function matchParts(tpl: string[], segs: string[], i: number, j: number, params:
 function matchRoute(compiled: { route: Route; parts: string[] }[], method: string, pathname: string): Match | null {
   let segs: string[];
   try {
-    segs = pathname.split("/").filter((s, i, all) => i > 0 && !(s === "" && i === all.length - 1)).map(decodeURIComponent);
+    segs = pathname
+      .split("/")
+      .filter((s, i, all) => i > 0 && !(s === "" && i === all.length - 1))
+      .map(decodeURIComponent);
   } catch {
     return null; // malformed percent-encoding
   }
@@ -1139,8 +1455,12 @@ function expectTypes(body: Record<string, unknown>, fields: Record<string, Expec
   for (const [k, want] of Object.entries(fields)) {
     if (!(k in body)) continue;
     const v = body[k];
-    const ok = want === "boolean" ? typeof v === "boolean" : typeof v === "string" || (want === "string?" && v === null);
-    if (!ok) throw invalid(`Invalid request.\n\nFor 'properties/${k}', ${JSON.stringify(v)} is not a ${want === "boolean" ? "boolean" : "string"}.`);
+    const ok =
+      want === "boolean" ? typeof v === "boolean" : typeof v === "string" || (want === "string?" && v === null);
+    if (!ok)
+      throw invalid(
+        `Invalid request.\n\nFor 'properties/${k}', ${JSON.stringify(v)} is not a ${want === "boolean" ? "boolean" : "string"}.`,
+      );
   }
 }
 

@@ -6,9 +6,17 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
-import { MEDIA, OciError, parseRef, type ImageRef } from "./oci/client.ts";
-import { indexOf, parsePlatform, platformImage, provenanceManifest, pushTagged, type PlatformImage, type Pushable } from "./oci/image.ts";
 import { splitCsv } from "./actions/types.ts";
+import { type ImageRef, MEDIA, OciError, parseRef } from "./oci/client.ts";
+import {
+  indexOf,
+  type PlatformImage,
+  type Pushable,
+  parsePlatform,
+  platformImage,
+  provenanceManifest,
+  pushTagged,
+} from "./oci/image.ts";
 import { BuildFailure, type JobRuntime } from "./runtime.ts";
 
 const execFileAsync = promisify(execFile);
@@ -39,26 +47,34 @@ export interface BuildResult {
   metadata: Record<string, unknown>;
 }
 
-
 async function readDockerfile(rt: JobRuntime, opts: BuildOptions): Promise<{ text: string; shown: string }> {
   const git = /^(?:https:\/\/github\.com\/[^#]+|git@[^#]+)(?:#([^:]*)(?::(.*))?)?$/.exec(opts.context);
   if (git) {
     const sub = git[2] ?? "";
     const path = join(sub, opts.file ?? "Dockerfile");
     try {
-      const { stdout } = await execFileAsync("git", ["--git-dir", rt.gitDir, "show", `${rt.sha}:${path}`], { encoding: "utf8" });
+      const { stdout } = await execFileAsync("git", ["--git-dir", rt.gitDir, "show", `${rt.sha}:${path}`], {
+        encoding: "utf8",
+      });
       return { text: stdout, shown: path };
     } catch {
-      throw new BuildFailure(`ERROR: failed to solve: failed to read dockerfile: open ${path}: no such file or directory`);
+      throw new BuildFailure(
+        `ERROR: failed to solve: failed to read dockerfile: open ${path}: no such file or directory`,
+      );
     }
   }
   const dir = resolve(opts.cwd, opts.context);
   const file = opts.file ? resolve(opts.cwd, opts.file) : join(dir, "Dockerfile");
-  if (!rt.inside(file)) throw new BuildFailure(`ERROR: failed to solve: failed to read dockerfile: ${opts.file} is outside the runner's workspace`);
+  if (!rt.inside(file))
+    throw new BuildFailure(
+      `ERROR: failed to solve: failed to read dockerfile: ${opts.file} is outside the runner's workspace`,
+    );
   try {
     return { text: await readFile(file, "utf8"), shown: relative(opts.cwd, file) || file };
   } catch {
-    throw new BuildFailure(`ERROR: failed to solve: failed to read dockerfile: open ${isAbsolute(opts.file ?? "") ? opts.file : relative(opts.cwd, file)}: no such file or directory`);
+    throw new BuildFailure(
+      `ERROR: failed to solve: failed to read dockerfile: open ${isAbsolute(opts.file ?? "") ? opts.file : relative(opts.cwd, file)}: no such file or directory`,
+    );
   }
 }
 
@@ -111,30 +127,44 @@ export async function build(rt: JobRuntime, opts: BuildOptions, print: (line: st
   }
   const containerBuilder = rt.docker.builder === "docker-container";
   if (!containerBuilder && platforms.length > 1) {
-    throw new BuildFailure("ERROR: failed to build: Multi-platform build is not supported for the docker driver.\nSwitch to a different driver, or turn on the containerd image store, and try again.");
+    throw new BuildFailure(
+      "ERROR: failed to build: Multi-platform build is not supported for the docker driver.\nSwitch to a different driver, or turn on the containerd image store, and try again.",
+    );
   }
   let push = opts.push;
   let load = opts.load;
   let byDigest = false;
   let outputNames: string[] | null = null;
   for (const output of opts.outputs) {
-    const attrs = Object.fromEntries(splitCsv(output).map((f) => [f.slice(0, f.indexOf("=") === -1 ? f.length : f.indexOf("=")).trim(), f.slice(f.indexOf("=") + 1).trim()]));
+    const attrs = Object.fromEntries(
+      splitCsv(output).map((f) => [
+        f.slice(0, f.indexOf("=") === -1 ? f.length : f.indexOf("=")).trim(),
+        f.slice(f.indexOf("=") + 1).trim(),
+      ]),
+    );
     if (attrs.type === "registry") push = true;
     else if (attrs.type === "image" || attrs.type === "oci") {
       if (attrs.push === "true") push = true;
       if (attrs["push-by-digest"] === "true") byDigest = true;
-      if (attrs.name) outputNames = attrs.name.split(",").map((n) => n.trim()).filter(Boolean);
+      if (attrs.name)
+        outputNames = attrs.name
+          .split(",")
+          .map((n) => n.trim())
+          .filter(Boolean);
     } else if (attrs.type === "docker") load = true;
     else rt.log(`sandbox: --output ${output} is not simulated: nothing is written for it`);
   }
-  if (push && !byDigest && (outputNames ?? opts.tags).length === 0) throw new BuildFailure("ERROR: failed to build: tag is needed when pushing to registry");
+  if (push && !byDigest && (outputNames ?? opts.tags).length === 0)
+    throw new BuildFailure("ERROR: failed to build: tag is needed when pushing to registry");
   const repos = byRepository(outputNames ?? opts.tags);
   const dockerfile = await readDockerfile(rt, opts);
   print(`#1 [internal] load build definition from ${dockerfile.shown}`);
   const run = emulatedRun(dockerfile.text);
   const foreign = platforms.find((p) => !native.has(parsePlatform(p).architecture));
   if (run && foreign && !rt.docker.qemu) {
-    throw new BuildFailure(`exec /bin/sh: exec format error\nERROR: failed to build: failed to solve: process "/bin/sh -c ${run}" did not complete successfully: exit code: 255 (${foreign} needs QEMU: docker/setup-qemu-action)`);
+    throw new BuildFailure(
+      `exec /bin/sh: exec format error\nERROR: failed to build: failed to solve: process "/bin/sh -c ${run}" did not complete successfully: exit code: 255 (${foreign} needs QEMU: docker/setup-qemu-action)`,
+    );
   }
   rt.produce(`the build of ${opts.tags[0] ?? dockerfile.shown}`);
 
@@ -153,7 +183,10 @@ export async function build(rt: JobRuntime, opts: BuildOptions, print: (line: st
       labels: opts.labels,
       format: containerBuilder ? "oci" : "docker",
       files: [
-        { path: "sandbox/build.txt", data: Buffer.from(`built by the sandbox from ${dockerfile.shown} at ${rt.sha} for ${platform}\n`) },
+        {
+          path: "sandbox/build.txt",
+          data: Buffer.from(`built by the sandbox from ${dockerfile.shown} at ${rt.sha} for ${platform}\n`),
+        },
         { path: "sandbox/Dockerfile", data: Buffer.from(dockerfile.text) },
       ],
     }),
@@ -161,23 +194,38 @@ export async function build(rt: JobRuntime, opts: BuildOptions, print: (line: st
   const mode = containerBuilder ? provenanceMode(opts.provenance) : null;
   const names = [...repos.values()].flatMap(({ ref, tags }) => tags.map((t) => `${ref.base}:${t}`));
   const indexAnnotations = Object.fromEntries(
-    opts.annotations.filter((a) => a.startsWith("index:")).map((a) => {
-      const kv = a.slice("index:".length);
-      const eq = kv.indexOf("=");
-      return [kv.slice(0, eq), kv.slice(eq + 1)];
-    }),
+    opts.annotations
+      .filter((a) => a.startsWith("index:"))
+      .map((a) => {
+        const kv = a.slice("index:".length);
+        const eq = kv.indexOf("=");
+        return [kv.slice(0, eq), kv.slice(eq + 1)];
+      }),
   );
   let top: Pushable;
   if (images.length === 1 && !mode && !Object.keys(indexAnnotations).length) top = images[0]!;
   else {
-    const entries: { manifest: Pushable; platform?: ReturnType<typeof parsePlatform>; annotations?: Record<string, string> }[] = images.map((image) => ({ manifest: image, platform: parsePlatform(image.platform) }));
+    const entries: {
+      manifest: Pushable;
+      platform?: ReturnType<typeof parsePlatform>;
+      annotations?: Record<string, string>;
+    }[] = images.map((image) => ({ manifest: image, platform: parsePlatform(image.platform) }));
     if (mode) {
       const builderId = `${rt.serverUrl}/${rt.repository}/actions/runs/${rt.runId}/attempts/${rt.attempt}`;
       for (const image of images) {
         entries.push({
-          manifest: provenanceManifest(image, { names, created: rt.created, builderId, mode, dockerfile: dockerfile.shown }),
+          manifest: provenanceManifest(image, {
+            names,
+            created: rt.created,
+            builderId,
+            mode,
+            dockerfile: dockerfile.shown,
+          }),
           platform: { os: "unknown", architecture: "unknown" },
-          annotations: { "vnd.docker.reference.digest": image.digest, "vnd.docker.reference.type": "attestation-manifest" },
+          annotations: {
+            "vnd.docker.reference.digest": image.digest,
+            "vnd.docker.reference.type": "attestation-manifest",
+          },
         });
       }
     }
@@ -188,7 +236,8 @@ export async function build(rt: JobRuntime, opts: BuildOptions, print: (line: st
       try {
         await pushTagged(rt.oci, ref, top, byDigest ? [] : tags);
       } catch (error) {
-        if (error instanceof OciError) throw new BuildFailure(`ERROR: failed to build: failed to push ${ref.base}:${tags[0]}: ${error.message}`);
+        if (error instanceof OciError)
+          throw new BuildFailure(`ERROR: failed to build: failed to push ${ref.base}:${tags[0]}: ${error.message}`);
         throw error;
       }
       print(`#9 pushing manifest for ${ref.base}${byDigest ? "" : `:${tags[0]}`}@${top.digest} done`);

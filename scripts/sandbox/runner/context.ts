@@ -154,7 +154,12 @@ export function githubContext(i: GithubContextInput): Record<string, Json> {
 }
 
 /** The default environment variables GitHub sets for every step. */
-export function defaultEnv(github: Record<string, Json>, dirs: { home: string; tmp: string; temp: string; toolCache: string; runnerWorkspace: string }, arch: "amd64" | "arm64", os: string): Record<string, string> {
+export function defaultEnv(
+  github: Record<string, Json>,
+  dirs: { home: string; tmp: string; temp: string; toolCache: string; runnerWorkspace: string },
+  arch: "amd64" | "arm64",
+  os: string,
+): Record<string, string> {
   const g = (k: string) => String(github[k] ?? "");
   return {
     HOME: dirs.home,
@@ -203,7 +208,23 @@ export function defaultEnv(github: Record<string, Json>, dirs: { home: string; t
   };
 }
 
-const SCOPES = ["actions", "attestations", "checks", "contents", "deployments", "discussions", "id-token", "issues", "models", "packages", "pages", "pull-requests", "repository-projects", "security-events", "statuses"];
+const SCOPES = [
+  "actions",
+  "attestations",
+  "checks",
+  "contents",
+  "deployments",
+  "discussions",
+  "id-token",
+  "issues",
+  "models",
+  "packages",
+  "pages",
+  "pull-requests",
+  "repository-projects",
+  "security-events",
+  "statuses",
+];
 
 /** GITHUB_TOKEN's permissions: the job's `permissions`, else the workflow's, else the permissive default (no id-token). */
 export function permissionsOf(workflowValue: unknown, jobValue: unknown): Record<string, Permission> {
@@ -214,14 +235,17 @@ export function permissionsOf(workflowValue: unknown, jobValue: unknown): Record
   if (value === "read-all") return all("read");
   const table = asTable(value);
   const out = all("none");
-  for (const [scope, p] of Object.entries(table ?? {})) if (p === "read" || p === "write" || p === "none") out[scope] = p;
+  for (const [scope, p] of Object.entries(table ?? {}))
+    if (p === "read" || p === "write" || p === "none") out[scope] = p;
   return out;
 }
 
 /** The runner architecture a job's `runs-on` asks for: GitHub's arm64 runners carry "arm" in their label. */
 export function runnerArch(runsOn: unknown): "amd64" | "arm64" {
   const labels = typeof runsOn === "string" ? [runsOn] : Array.isArray(runsOn) ? runsOn.map(String) : [];
-  return labels.some((l) => /(^|-)arm(64)?($|-)/i.test(l) || /^macos-(1[4-9]|[2-9]\d)/.test(l) || l === "macos-latest") ? "arm64" : "amd64";
+  return labels.some((l) => /(^|-)arm(64)?($|-)/i.test(l) || /^macos-(1[4-9]|[2-9]\d)/.test(l) || l === "macos-latest")
+    ? "arm64"
+    : "amd64";
 }
 
 /** The runner OS a job's `runs-on` asks for (GitHub's hosted labels: ubuntu-*, macos-*, windows-*). */
@@ -233,7 +257,25 @@ export function runnerOs(runsOn: unknown): "Linux" | "macOS" | "Windows" {
 }
 
 /** A run as a workflow_run event's payload names it. */
-export function workflowRunPayload(repo: Repo, r: { id: number; name: string; workflowPath: string; event: string; status: string; conclusion: string | null; headBranch: string; headSha: string; runNumber: number; runAttempt: number; createdAt: string; updatedAt: string; runStartedAt: string }, workflowId: number): Record<string, Json> {
+export function workflowRunPayload(
+  repo: Repo,
+  r: {
+    id: number;
+    name: string;
+    workflowPath: string;
+    event: string;
+    status: string;
+    conclusion: string | null;
+    headBranch: string;
+    headSha: string;
+    runNumber: number;
+    runAttempt: number;
+    createdAt: string;
+    updatedAt: string;
+    runStartedAt: string;
+  },
+  workflowId: number,
+): Record<string, Json> {
   const full = `${repo.owner}/${repo.name}`;
   return {
     id: r.id,

@@ -1,9 +1,9 @@
 // `${{ }}` expressions, evaluated by GitHub's own evaluator (@actions/expressions) with the contexts
 // a job has at that point, plus the functions the runner adds: the status functions and hashFiles.
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { Evaluator, Lexer, Parser, data } from "@actions/expressions";
+import { data, Evaluator, Lexer, Parser } from "@actions/expressions";
 import type { FunctionDefinition } from "@actions/expressions/funcs/info";
 import { truthy } from "@actions/expressions/result";
 import picomatch from "picomatch";
@@ -26,19 +26,42 @@ export interface Scope {
 
 export class ExpressionFailure extends Error {}
 
-const toData = (value: Json): data.ExpressionData => JSON.parse(JSON.stringify(value ?? null), data.reviver) as data.ExpressionData;
-const fromData = (value: data.ExpressionData): Json => JSON.parse(JSON.stringify(value, data.replacer) ?? "null") as Json;
+const toData = (value: Json): data.ExpressionData =>
+  JSON.parse(JSON.stringify(value ?? null), data.reviver) as data.ExpressionData;
+const fromData = (value: data.ExpressionData): Json =>
+  JSON.parse(JSON.stringify(value, data.replacer) ?? "null") as Json;
 
 function statusFunctions(scope: Scope): FunctionDefinition[] {
   const status = scope.status;
   const fns: FunctionDefinition[] = [];
   if (status) {
-    const flag = (name: string, value: () => boolean): FunctionDefinition => ({ name, minArgs: 0, maxArgs: 0, call: () => new data.BooleanData(value()) });
-    fns.push(flag("success", () => status.success()), flag("failure", () => status.failure()), flag("cancelled", () => status.cancelled()), flag("always", () => true));
+    const flag = (name: string, value: () => boolean): FunctionDefinition => ({
+      name,
+      minArgs: 0,
+      maxArgs: 0,
+      call: () => new data.BooleanData(value()),
+    });
+    fns.push(
+      flag("success", () => status.success()),
+      flag("failure", () => status.failure()),
+      flag("cancelled", () => status.cancelled()),
+      flag("always", () => true),
+    );
   }
   if (scope.workspace) {
     const workspace = scope.workspace;
-    fns.push({ name: "hashFiles", minArgs: 1, maxArgs: 255, call: (...args) => new data.StringData(hashFiles(workspace, args.map((a) => a.coerceString()))) });
+    fns.push({
+      name: "hashFiles",
+      minArgs: 1,
+      maxArgs: 255,
+      call: (...args) =>
+        new data.StringData(
+          hashFiles(
+            workspace,
+            args.map((a) => a.coerceString()),
+          ),
+        ),
+    });
   }
   return fns;
 }
@@ -49,7 +72,9 @@ export function evaluate(expression: string, scope: Scope): Json {
   try {
     const tokens = new Lexer(expression).lex().tokens;
     const tree = new Parser(tokens, Object.keys(scope.contexts), functions).parse();
-    const context = new data.Dictionary(...Object.entries(scope.contexts).map(([key, value]) => ({ key, value: toData(value) })));
+    const context = new data.Dictionary(
+      ...Object.entries(scope.contexts).map(([key, value]) => ({ key, value: toData(value) })),
+    );
     const result = new Evaluator(tree, context, new Map(functions.map((f) => [f.name.toLowerCase(), f]))).evaluate();
     return result === undefined ? null : fromData(result);
   } catch (error) {

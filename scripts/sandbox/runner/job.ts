@@ -10,7 +10,15 @@ import { parse as parseYaml } from "yaml";
 import { findAction } from "./actions/index.ts";
 import { ActionFailure } from "./actions/types.ts";
 import { CommandFileError, parseKeyValueFile } from "./command-files.ts";
-import { ExpressionFailure, asString, condition, interpolate, interpolateString, type Json, type Scope } from "./expressions.ts";
+import {
+  asString,
+  condition,
+  ExpressionFailure,
+  interpolate,
+  interpolateString,
+  type Json,
+  type Scope,
+} from "./expressions.ts";
 import type { JobRuntime } from "./runtime.ts";
 import { runShell } from "./shell.ts";
 import { asTable, type JobDef, type Table, type Workflow } from "./workflow-file.ts";
@@ -73,7 +81,8 @@ interface Frame {
 
 const stringMap = (value: Json): Record<string, string> => {
   const out: Record<string, string> = {};
-  if (value && typeof value === "object" && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) out[k] = asString(v);
+  if (value && typeof value === "object" && !Array.isArray(value))
+    for (const [k, v] of Object.entries(value)) out[k] = asString(v);
   return out;
 };
 
@@ -98,7 +107,10 @@ function stepDisplayName(step: Table, scope: Scope): string {
     }
   }
   if (typeof step.uses === "string") return `Run ${step.uses}`;
-  const first = String(step.run ?? "").split("\n").find((l) => l.trim()) ?? "";
+  const first =
+    String(step.run ?? "")
+      .split("\n")
+      .find((l) => l.trim()) ?? "";
   return `Run ${first.trim()}`;
 }
 
@@ -106,8 +118,18 @@ export async function runJob(rt: JobRuntime, plan: JobPlan): Promise<JobOutcome>
   const raw = plan.job.raw;
   const jobScope: Scope = { contexts: { ...plan.contexts } };
   const jobEnv = evaluateEnv(raw.env, jobScope);
-  const state: JobState = { exported: {}, paths: [], skipped: [], skippedRead: 0, fileCounter: 0, deadline: Date.now() + plan.timeoutMs };
-  const defaults = { ...(asTable(asTable(plan.workflow.root.defaults)?.run) ?? {}), ...(asTable(asTable(raw.defaults)?.run) ?? {}) };
+  const state: JobState = {
+    exported: {},
+    paths: [],
+    skipped: [],
+    skippedRead: 0,
+    fileCounter: 0,
+    deadline: Date.now() + plan.timeoutMs,
+  };
+  const defaults = {
+    ...(asTable(asTable(plan.workflow.root.defaults)?.run) ?? {}),
+    ...(asTable(asTable(raw.defaults)?.run) ?? {}),
+  };
   const frame: Frame = {
     contexts: { ...plan.contexts, job: { status: "success", container: {}, services: {} }, runner: runnerContext(rt) },
     env: { ...plan.workflowEnv, ...jobEnv },
@@ -133,13 +155,26 @@ export async function runJob(rt: JobRuntime, plan: JobPlan): Promise<JobOutcome>
 }
 
 function runnerContext(rt: JobRuntime): Record<string, Json> {
-  return { os: rt.os, arch: rt.arch === "arm64" ? "ARM64" : "X64", name: `GitHub Actions ${rt.runId % 1000}`, environment: "github-hosted", temp: rt.temp, tool_cache: join(rt.root, "toolcache"), debug: "" };
+  return {
+    os: rt.os,
+    arch: rt.arch === "arm64" ? "ARM64" : "X64",
+    name: `GitHub Actions ${rt.runId % 1000}`,
+    environment: "github-hosted",
+    temp: rt.temp,
+    tool_cache: join(rt.root, "toolcache"),
+    debug: "",
+  };
 }
 
 function scopeOf(frame: Frame, env: Record<string, string>, rt: JobRuntime, statusOf?: { failed: boolean }): Scope {
   const status = statusOf ?? frame;
   return {
-    contexts: { ...frame.contexts, job: { ...(frame.contexts.job as Record<string, Json>), status: status.failed ? "failure" : "success" }, env, steps: frame.steps as unknown as Json },
+    contexts: {
+      ...frame.contexts,
+      job: { ...(frame.contexts.job as Record<string, Json>), status: status.failed ? "failure" : "success" },
+      env,
+      steps: frame.steps as unknown as Json,
+    },
     status: { success: () => !status.failed, failure: () => status.failed, cancelled: () => false },
     workspace: rt.workspace,
   };
@@ -151,26 +186,52 @@ function stepId(step: Table, index: number): string {
   return `__${typeof step.uses === "string" ? step.uses.split("@")[0]!.replace(/[^A-Za-z0-9]/g, "_") : "run"}${index ? `_${index + 1}` : ""}`;
 }
 
-const asIds = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined || value === null ? [] : [String(value)]);
+const asIds = (value: unknown): string[] =>
+  Array.isArray(value) ? value.map(String) : value === undefined || value === null ? [] : [String(value)];
 
 /**
  * The steps in order. Parallel steps (GitHub, 2026): `background: true` starts a step and goes on,
  * `wait:` / `wait-all:` wait for background steps, `cancel:` stops one, and `parallel:` runs a group
  * at once and waits for all of it. Background steps still running when the job's steps end are cancelled.
  */
-async function executeSteps(rt: JobRuntime, plan: JobPlan, state: JobState, frame: Frame, steps: Table[], defaults: Table, records: StepRecord[] | null): Promise<void> {
+async function executeSteps(
+  rt: JobRuntime,
+  plan: JobPlan,
+  state: JobState,
+  frame: Frame,
+  steps: Table[],
+  defaults: Table,
+  records: StepRecord[] | null,
+): Promise<void> {
   const background = new Map<string, { done: Promise<void>; cancel(): void }>();
   const start = (step: Table, id: string) => {
     const kills = new Set<() => void>();
-    const done = runOneStep(rt, { ...plan, track: (kill) => {
-      kills.add(kill);
-      const untrack = plan.track(kill);
-      return () => {
-        kills.delete(kill);
-        untrack();
-      };
-    } }, state, frame, step, id, defaults, records);
-    return { done, cancel: () => { for (const kill of kills) kill(); } };
+    const done = runOneStep(
+      rt,
+      {
+        ...plan,
+        track: (kill) => {
+          kills.add(kill);
+          const untrack = plan.track(kill);
+          return () => {
+            kills.delete(kill);
+            untrack();
+          };
+        },
+      },
+      state,
+      frame,
+      step,
+      id,
+      defaults,
+      records,
+    );
+    return {
+      done,
+      cancel: () => {
+        for (const kill of kills) kill();
+      },
+    };
   };
   for (const [index, step] of steps.entries()) {
     if (Array.isArray(step.parallel)) {
@@ -195,7 +256,16 @@ async function executeSteps(rt: JobRuntime, plan: JobPlan, state: JobState, fram
   await Promise.all([...background.values()].map((b) => b.done));
 }
 
-async function runOneStep(rt: JobRuntime, plan: JobPlan, state: JobState, frame: Frame, step: Table, id: string, defaults: Table, records: StepRecord[] | null): Promise<void> {
+async function runOneStep(
+  rt: JobRuntime,
+  plan: JobPlan,
+  state: JobState,
+  frame: Frame,
+  step: Table,
+  id: string,
+  defaults: Table,
+  records: StepRecord[] | null,
+): Promise<void> {
   const envContext = { ...frame.env, ...state.exported };
   let scope = scopeOf(frame, envContext, rt);
   let name = stepDisplayName(step, scope);
@@ -234,8 +304,12 @@ async function runOneStep(rt: JobRuntime, plan: JobPlan, state: JobState, frame:
     ok = result.ok;
     outputs = result.outputs;
   } catch (error) {
-    if (error instanceof ExpressionFailure || error instanceof ActionFailure || error instanceof CommandFileError) rt.log(`Error: ${error.message}`);
-    else rt.log(`Error: sandbox: the step failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (error instanceof ExpressionFailure || error instanceof ActionFailure || error instanceof CommandFileError)
+      rt.log(`Error: ${error.message}`);
+    else
+      rt.log(
+        `Error: sandbox: the step failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
     ok = false;
   }
   await collectSkipped(rt, plan, state);
@@ -267,8 +341,19 @@ function timeoutOf(step: Table, scope: Scope, state: JobState): number {
   return Number.isFinite(minutes) && minutes > 0 ? Math.min(left, minutes * 60_000) : left;
 }
 
-async function executeStep(rt: JobRuntime, plan: JobPlan, state: JobState, frame: Frame, step: Table, id: string, env: Record<string, string>, scope: Scope, defaults: Table): Promise<{ ok: boolean; outputs: Record<string, string> }> {
-  if (typeof step.run === "string" || typeof step.run === "number") return runStep(rt, plan, state, frame, step, id, env, scope, defaults);
+async function executeStep(
+  rt: JobRuntime,
+  plan: JobPlan,
+  state: JobState,
+  frame: Frame,
+  step: Table,
+  id: string,
+  env: Record<string, string>,
+  scope: Scope,
+  defaults: Table,
+): Promise<{ ok: boolean; outputs: Record<string, string> }> {
+  if (typeof step.run === "string" || typeof step.run === "number")
+    return runStep(rt, plan, state, frame, step, id, env, scope, defaults);
   const uses = String(step.uses);
   const inputs: Record<string, string> = {};
   for (const [k, v] of Object.entries(asTable(step.with) ?? {})) inputs[k.toLowerCase()] = interpolateString(v, scope);
@@ -282,17 +367,38 @@ async function executeStep(rt: JobRuntime, plan: JobPlan, state: JobState, frame
     rt.log(`sandbox: ${uses} is not simulated: skipped`);
     return { ok: true, outputs: {} };
   }
-  const result = await action({ rt, uses, inputs, env, github: scope.contexts.github as Record<string, Json>, log: (l) => rt.log(l) });
+  const result = await action({
+    rt,
+    uses,
+    inputs,
+    env,
+    github: scope.contexts.github as Record<string, Json>,
+    log: (l) => rt.log(l),
+  });
   Object.assign(state.exported, result.env ?? {});
   if (result.summary) rt.log(result.summary);
   return { ok: true, outputs: result.outputs };
 }
 
-async function runStep(rt: JobRuntime, plan: JobPlan, state: JobState, frame: Frame, step: Table, id: string, env: Record<string, string>, scope: Scope, defaults: Table): Promise<{ ok: boolean; outputs: Record<string, string> }> {
+async function runStep(
+  rt: JobRuntime,
+  plan: JobPlan,
+  state: JobState,
+  frame: Frame,
+  step: Table,
+  id: string,
+  env: Record<string, string>,
+  scope: Scope,
+  defaults: Table,
+): Promise<{ ok: boolean; outputs: Record<string, string> }> {
   const script = interpolateString(step.run, scope);
   // On Windows runners a run step without a shell is PowerShell, which the sandbox does not have.
-  const shellRaw = step.shell ?? (frame.actionPath ? undefined : (defaults.shell ?? (rt.os === "Windows" ? "pwsh" : undefined)));
-  if (frame.actionPath && shellRaw === undefined) throw new ActionFailure("Required property is missing: shell (a composite action's run steps must name their shell)");
+  const shellRaw =
+    step.shell ?? (frame.actionPath ? undefined : (defaults.shell ?? (rt.os === "Windows" ? "pwsh" : undefined)));
+  if (frame.actionPath && shellRaw === undefined)
+    throw new ActionFailure(
+      "Required property is missing: shell (a composite action's run steps must name their shell)",
+    );
   const shell = shellRaw === undefined ? undefined : interpolateString(shellRaw, scope);
   const wdRaw = step["working-directory"] ?? (frame.actionPath ? undefined : defaults["working-directory"]);
   const cwd = wdRaw === undefined ? rt.workspace : resolve(rt.workspace, interpolateString(wdRaw, scope));
@@ -334,15 +440,23 @@ async function runStep(rt: JobRuntime, plan: JobPlan, state: JobState, frame: Fr
     return { ok: true, outputs: {} };
   }
   if (result.kind === "no-cwd") {
-    rt.log(`Error: An error occurred trying to start process '/usr/bin/bash' with working directory '${cwd}'. No such file or directory`);
+    rt.log(
+      `Error: An error occurred trying to start process '/usr/bin/bash' with working directory '${cwd}'. No such file or directory`,
+    );
     return { ok: false, outputs: {} };
   }
   const outputs = Object.fromEntries(parseKeyValueFile(await readFile(files.GITHUB_OUTPUT, "utf8"), "GITHUB_OUTPUT"));
   for (const [k, v] of parseKeyValueFile(await readFile(files.GITHUB_ENV, "utf8"), "GITHUB_ENV")) state.exported[k] = v;
-  for (const dir of (await readFile(files.GITHUB_PATH, "utf8")).split("\n").map((l) => l.trim()).filter(Boolean)) {
+  for (const dir of (await readFile(files.GITHUB_PATH, "utf8"))
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const full = resolve(rt.workspace, dir);
     if (rt.inside(full)) state.paths.unshift(full);
-    else rt.log(`sandbox: $GITHUB_PATH entry ${dir} is outside the runner's folders: not added (nothing of the machine is reachable)`);
+    else
+      rt.log(
+        `sandbox: $GITHUB_PATH entry ${dir} is outside the runner's folders: not added (nothing of the machine is reachable)`,
+      );
   }
   const summary = await readFile(files.GITHUB_STEP_SUMMARY, "utf8");
   if (summary) await appendFile(join(rt.root, "summary.md"), summary);
@@ -360,11 +474,23 @@ function handleLine(rt: JobRuntime, line: string): void {
   rt.log(line);
 }
 
-async function compositeStep(rt: JobRuntime, plan: JobPlan, state: JobState, frame: Frame, uses: string, inputs: Record<string, string>, env: Record<string, string>, scope: Scope): Promise<{ ok: boolean; outputs: Record<string, string> }> {
+async function compositeStep(
+  rt: JobRuntime,
+  plan: JobPlan,
+  state: JobState,
+  frame: Frame,
+  uses: string,
+  inputs: Record<string, string>,
+  env: Record<string, string>,
+  scope: Scope,
+): Promise<{ ok: boolean; outputs: Record<string, string> }> {
   const dir = resolve(rt.workspace, uses);
   if (!rt.inside(dir)) throw new ActionFailure(`${uses} is outside the workspace`);
   const file = ["action.yml", "action.yaml"].map((f) => join(dir, f)).find((f) => existsSync(f));
-  if (!file) throw new ActionFailure(`Can't find 'action.yml', 'action.yaml' or 'Dockerfile' under '${dir}'. Did you forget to run actions/checkout before running your local action?`);
+  if (!file)
+    throw new ActionFailure(
+      `Can't find 'action.yml', 'action.yaml' or 'Dockerfile' under '${dir}'. Did you forget to run actions/checkout before running your local action?`,
+    );
   if (frame.depth >= 9) throw new ActionFailure("Composite actions nest too deeply (at most 10 levels)");
   const action = asTable(parseYaml(readFileSync(file, "utf8"))) ?? {};
   const runs = asTable(action.runs) ?? {};
@@ -375,7 +501,20 @@ async function compositeStep(rt: JobRuntime, plan: JobPlan, state: JobState, fra
   const inputContext: Record<string, Json> = {};
   // Inside a composite action, github.action_path is its folder (GitHub's "Contexts reference").
   const github = { ...(scope.contexts.github as Record<string, Json>), action_path: dir };
-  const baseScope: Scope = { contexts: { github, vars: scope.contexts.vars!, secrets: scope.contexts.secrets!, env: scope.contexts.env!, job: scope.contexts.job!, runner: scope.contexts.runner!, strategy: scope.contexts.strategy!, matrix: scope.contexts.matrix!, steps: {}, inputs: {} } };
+  const baseScope: Scope = {
+    contexts: {
+      github,
+      vars: scope.contexts.vars!,
+      secrets: scope.contexts.secrets!,
+      env: scope.contexts.env!,
+      job: scope.contexts.job!,
+      runner: scope.contexts.runner!,
+      strategy: scope.contexts.strategy!,
+      matrix: scope.contexts.matrix!,
+      steps: {},
+      inputs: {},
+    },
+  };
   for (const [name, def] of Object.entries(asTable(action.inputs) ?? {})) {
     const given = inputs[name.toLowerCase()];
     const d = asTable(def) ?? {};
@@ -385,7 +524,17 @@ async function compositeStep(rt: JobRuntime, plan: JobPlan, state: JobState, fra
     else inputContext[name] = "";
   }
   const inner: Frame = {
-    contexts: { github, vars: scope.contexts.vars!, secrets: scope.contexts.secrets!, job: scope.contexts.job!, runner: scope.contexts.runner!, strategy: scope.contexts.strategy!, matrix: scope.contexts.matrix!, needs: scope.contexts.needs!, inputs: inputContext },
+    contexts: {
+      github,
+      vars: scope.contexts.vars!,
+      secrets: scope.contexts.secrets!,
+      job: scope.contexts.job!,
+      runner: scope.contexts.runner!,
+      strategy: scope.contexts.strategy!,
+      matrix: scope.contexts.matrix!,
+      needs: scope.contexts.needs!,
+      inputs: inputContext,
+    },
     env,
     steps: {},
     failed: false,
@@ -396,6 +545,7 @@ async function compositeStep(rt: JobRuntime, plan: JobPlan, state: JobState, fra
   await executeSteps(rt, plan, state, inner, steps, {}, null);
   const outputs: Record<string, string> = {};
   const outScope = scopeOf(inner, { ...env, ...state.exported }, rt);
-  for (const [name, def] of Object.entries(asTable(action.outputs) ?? {})) outputs[name] = interpolateString(asTable(def)?.value, outScope);
+  for (const [name, def] of Object.entries(asTable(action.outputs) ?? {}))
+    outputs[name] = interpolateString(asTable(def)?.value, outScope);
   return { ok: !inner.failed, outputs };
 }

@@ -8,9 +8,18 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { AttestationRecord } from "../api/state.ts";
 import type { Scenario } from "../scenario.ts";
-import { SERVER_URL, defaultEnv, githubContext, permissionsOf, runnerArch, runnerOs, type Repo, type RunEvent } from "./context.ts";
+import {
+  defaultEnv,
+  githubContext,
+  permissionsOf,
+  type Repo,
+  type RunEvent,
+  runnerArch,
+  runnerOs,
+  SERVER_URL,
+} from "./context.ts";
 import { interpolateDeep, type Json } from "./expressions.ts";
-import { evaluateEnv, runJob, type JobOutcome } from "./job.ts";
+import { evaluateEnv, type JobOutcome, runJob } from "./job.ts";
 import type { Combination } from "./matrix.ts";
 import type { TarEntry } from "./oci/tar.ts";
 import { BuildFailure, createOciClient, type JobRuntime } from "./runtime.ts";
@@ -55,7 +64,11 @@ const IMAGE_CONFIGS = ["application/vnd.oci.image.config.v1+json", "application/
 
 function kindOf(bytes: Buffer): PushRecord["kind"] {
   try {
-    const doc = JSON.parse(bytes.toString("utf8")) as { manifests?: unknown; config?: { mediaType?: string }; artifactType?: string };
+    const doc = JSON.parse(bytes.toString("utf8")) as {
+      manifests?: unknown;
+      config?: { mediaType?: string };
+      artifactType?: string;
+    };
     if (Array.isArray(doc.manifests)) return "image";
     return !doc.artifactType && IMAGE_CONFIGS.includes(doc.config?.mediaType ?? "") ? "image" : "artifact";
   } catch {
@@ -90,9 +103,25 @@ export async function runOnRunner(host: RunnerHost, leg: Leg): Promise<{ outcome
   const repo = host.repo;
   const jobRoot = join(host.root, `run-${leg.runId}-${attempt}`, `job-${leg.recordId}`);
   const workspace = join(jobRoot, "work", repo.name, repo.name);
-  const dirs = { home: join(jobRoot, "home"), tmp: join(jobRoot, "tmp"), temp: join(jobRoot, "temp"), toolCache: join(jobRoot, "toolcache"), runnerWorkspace: join(jobRoot, "work", repo.name) };
+  const dirs = {
+    home: join(jobRoot, "home"),
+    tmp: join(jobRoot, "tmp"),
+    temp: join(jobRoot, "temp"),
+    toolCache: join(jobRoot, "toolcache"),
+    runnerWorkspace: join(jobRoot, "work", repo.name),
+  };
   const artifacts = join(host.root, `run-${leg.runId}`, "artifacts");
-  await Promise.all([workspace, dirs.home, dirs.tmp, join(dirs.temp, "_runner_file_commands"), join(dirs.temp, "_github_workflow"), dirs.toolCache, artifacts].map((d) => mkdir(d, { recursive: true })));
+  await Promise.all(
+    [
+      workspace,
+      dirs.home,
+      dirs.tmp,
+      join(dirs.temp, "_runner_file_commands"),
+      join(dirs.temp, "_github_workflow"),
+      dirs.toolCache,
+      artifacts,
+    ].map((d) => mkdir(d, { recursive: true })),
+  );
   const token = `ghs_${randomBytes(18).toString("base64url")}`;
   const masks = new Set<string>([token, ...Object.values(host.secrets)]);
   const log = (line: string) => {
@@ -103,7 +132,19 @@ export async function runOnRunner(host: RunnerHost, leg: Leg): Promise<{ outcome
   let failedByKnob = false;
   const eventPath = join(dirs.temp, "_github_workflow", "event.json");
   await writeFile(eventPath, JSON.stringify(leg.event.payload, null, 2));
-  const github = githubContext({ repo, event: leg.event, workflowName: leg.workflow.name, workflowPath: leg.workflow.path, runId: leg.runId, runNumber: leg.runNumber, runAttempt: attempt, jobId: job.id, workspace, eventPath, token });
+  const github = githubContext({
+    repo,
+    event: leg.event,
+    workflowName: leg.workflow.name,
+    workflowPath: leg.workflow.path,
+    runId: leg.runId,
+    runNumber: leg.runNumber,
+    runAttempt: attempt,
+    jobId: job.id,
+    workspace,
+    eventPath,
+    token,
+  });
   const matrix = (leg.combo ?? {}) as Json;
   let arch: "amd64" | "arm64" = "amd64";
   let os: "Linux" | "macOS" | "Windows" = "Linux";
@@ -117,7 +158,9 @@ export async function runOnRunner(host: RunnerHost, leg: Leg): Promise<{ outcome
   const logins = new Map<string, { username: string; password: string }>();
   const key = randomBytes(16).toString("hex");
   const server = await host.toolServer();
-  const created = String((leg.event.payload.head_commit as Record<string, Json> | undefined)?.timestamp ?? new Date().toISOString());
+  const created = String(
+    (leg.event.payload.head_commit as Record<string, Json> | undefined)?.timestamp ?? new Date().toISOString(),
+  );
   const rt: JobRuntime = {
     key,
     arch,
@@ -144,7 +187,15 @@ export async function runOnRunner(host: RunnerHost, leg: Leg): Promise<{ outcome
     oci: createOciClient(host.registryUrl, logins, (ref, reference, bytes) => {
       // A tag, not a digest nor an attestation's fallback tag (sha256-<hex>).
       if (reference.includes(":") || /^sha256-[0-9a-f]{64}/.test(reference)) return;
-      host.pushed({ runId: leg.runId, workflow: leg.workflow.path, job: job.id, jobIndex: leg.workflow.jobs.indexOf(job), ref: ref.base, tag: reference, kind: kindOf(bytes) });
+      host.pushed({
+        runId: leg.runId,
+        workflow: leg.workflow.path,
+        job: job.id,
+        jobIndex: leg.workflow.jobs.indexOf(job),
+        ref: ref.base,
+        tag: reference,
+        kind: kindOf(bytes),
+      });
     }),
     logins,
     docker: { builder: "docker", qemu: false, images: new Map(), lists: new Map() },
@@ -154,11 +205,14 @@ export async function runOnRunner(host: RunnerHost, leg: Leg): Promise<{ outcome
     produce(what) {
       if (!leg.knob) return;
       failedByKnob = true;
-      throw new BuildFailure(`ERROR: failed to build: ${what} failed: the sandbox fails job ${job.id} on attempt ${attempt} of ${leg.knob.attempts} (scenario failJobs)`);
+      throw new BuildFailure(
+        `ERROR: failed to build: ${what} failed: the sandbox fails job ${job.id} on attempt ${attempt} of ${leg.knob.attempts} (scenario failJobs)`,
+      );
     },
     attest: host.attest,
     hasTool: (name) => existsSync(join(host.binDir(), name)),
-    inside: (path) => resolve(path).startsWith(`${jobRoot}/`) || resolve(path) === jobRoot || resolve(path).startsWith(artifacts),
+    inside: (path) =>
+      resolve(path).startsWith(`${jobRoot}/`) || resolve(path) === jobRoot || resolve(path).startsWith(artifacts),
   };
   server.register(rt);
   // The token works at the API while the job runs, as GitHub's expires when the job ends.
@@ -166,7 +220,12 @@ export async function runOnRunner(host: RunnerHost, leg: Leg): Promise<{ outcome
   let outcome: JobOutcome;
   try {
     const secrets: Record<string, Json> = { ...host.secrets, GITHUB_TOKEN: token };
-    const strategy = { "fail-fast": leg.strategy["fail-fast"] !== false, "job-index": leg.index, "job-total": leg.total, "max-parallel": Number(leg.strategy["max-parallel"] ?? leg.total) };
+    const strategy = {
+      "fail-fast": leg.strategy["fail-fast"] !== false,
+      "job-index": leg.index,
+      "job-total": leg.total,
+      "max-parallel": Number(leg.strategy["max-parallel"] ?? leg.total),
+    };
     const workflowEnv = evaluateEnv(leg.workflow.root.env, { contexts: { github, secrets, inputs: {}, vars: {} } });
     const minutes = Number(job.raw["timeout-minutes"] ?? 360);
     outcome = await runJob(rt, {
@@ -174,7 +233,11 @@ export async function runOnRunner(host: RunnerHost, leg: Leg): Promise<{ outcome
       job,
       contexts: { ...leg.contexts, github, secrets, matrix, strategy },
       workflowEnv,
-      processEnv: { ...defaultEnv(github, dirs, arch, os), SANDBOX_RUNNER_PORT: String(server.port), SANDBOX_RUNNER_KEY: key },
+      processEnv: {
+        ...defaultEnv(github, dirs, arch, os),
+        SANDBOX_RUNNER_PORT: String(server.port),
+        SANDBOX_RUNNER_KEY: key,
+      },
       binDir: host.binDir(),
       skippedLog: join(jobRoot, "skipped-commands.log"),
       timeoutMs: (Number.isFinite(minutes) && minutes > 0 ? minutes : 360) * 60_000,
@@ -182,7 +245,12 @@ export async function runOnRunner(host: RunnerHost, leg: Leg): Promise<{ outcome
     });
   } catch (error) {
     log(`Error: ${(error as Error).message}`);
-    outcome = { result: "failure", outputs: {}, steps: [{ name: "Set up job", conclusion: "failure" }], skippedCommands: [] };
+    outcome = {
+      result: "failure",
+      outputs: {},
+      steps: [{ name: "Set up job", conclusion: "failure" }],
+      skippedCommands: [],
+    };
   } finally {
     server.unregister(key);
     revoke();
@@ -190,7 +258,13 @@ export async function runOnRunner(host: RunnerHost, leg: Leg): Promise<{ outcome
   if (leg.knob && !failedByKnob && outcome.result === "success") {
     // The scenario fails this job, yet no step built anything: it fails at its end instead.
     log(`Error: the sandbox fails job ${job.id} on attempt ${attempt} of ${leg.knob.attempts} (scenario failJobs)`);
-    outcome = { ...outcome, result: "failure", steps: outcome.steps.map((s, i) => (i === outcome.steps.length - 2 ? { ...s, conclusion: "failure" as const } : s)) };
+    outcome = {
+      ...outcome,
+      result: "failure",
+      steps: outcome.steps.map((s, i) =>
+        i === outcome.steps.length - 2 ? { ...s, conclusion: "failure" as const } : s,
+      ),
+    };
   }
   return { outcome, jobRoot };
 }

@@ -26,7 +26,9 @@ export function expandMatrix(matrix: Json): Combination[] {
   if (keys.length === 0) combos = [];
   const exclude = matrix.exclude ?? [];
   if (!Array.isArray(exclude)) throw new MatrixError("strategy.matrix.exclude must be a list");
-  combos = combos.filter((c) => !exclude.some((e) => isObject(e) && Object.entries(e).every(([k, v]) => k in c && same(c[k]!, v))));
+  combos = combos.filter(
+    (c) => !exclude.some((e) => isObject(e) && Object.entries(e).every(([k, v]) => k in c && same(c[k]!, v))),
+  );
   const include = matrix.include ?? [];
   if (!Array.isArray(include)) throw new MatrixError("strategy.matrix.include must be a list");
   const original = combos.length;

@@ -1,9 +1,10 @@
 // What one running job knows and holds, shared by the steps' in-process actions and by the
 // stand-in CLIs its shell steps call: its folders, the commit, the registry client and logins,
 // the docker daemon's state on that runner, and the scenario knobs that concern it.
-import type { Scenario } from "../scenario.ts";
+
 import type { AttestationRecord } from "../api/state.ts";
-import { OciClient, type Credentials, type ImageRef } from "./oci/client.ts";
+import type { Scenario } from "../scenario.ts";
+import { type Credentials, type ImageRef, OciClient } from "./oci/client.ts";
 import type { PlatformImage } from "./oci/image.ts";
 import type { TarEntry } from "./oci/tar.ts";
 
@@ -74,6 +75,14 @@ export interface JobRuntime {
 
 export class BuildFailure extends Error {}
 
-export function createOciClient(registryUrl: string | ((host: string) => Promise<string>), logins: Map<string, Credentials>, onPush?: (ref: ImageRef, reference: string, bytes: Buffer) => void): OciClient {
-  return new OciClient(registryUrl, (host) => logins.get(host) ?? logins.get(host === "docker.io" ? "https://index.docker.io/v1/" : host), onPush);
+export function createOciClient(
+  registryUrl: string | ((host: string) => Promise<string>),
+  logins: Map<string, Credentials>,
+  onPush?: (ref: ImageRef, reference: string, bytes: Buffer) => void,
+): OciClient {
+  return new OciClient(
+    registryUrl,
+    (host) => logins.get(host) ?? logins.get(host === "docker.io" ? "https://index.docker.io/v1/" : host),
+    onPush,
+  );
 }

@@ -15,10 +15,64 @@ export const STANDINS = ["docker", "helm", "oras", "crane", "cosign"];
 
 /** Tools a step may run from the machine: they read and write files, and reach nothing else. */
 export const ALLOWED_TOOLS = [
-  "awk", "base64", "basename", "cat", "chmod", "cksum", "cmp", "comm", "cp", "cut", "date", "diff", "dirname", "env", "expr", "false",
-  "find", "fold", "grep", "gunzip", "gzip", "head", "id", "jq", "join", "ls", "md5sum", "mkdir", "mv", "nl", "od", "paste",
-  "printenv", "printf", "readlink", "realpath", "rev", "sed", "seq", "sha1sum", "sha256sum", "sha512sum", "sort", "stat",
-  "tac", "tail", "tar", "tee", "test", "touch", "tr", "true", "uname", "uniq", "wc", "whoami", "xargs", "zcat",
+  "awk",
+  "base64",
+  "basename",
+  "cat",
+  "chmod",
+  "cksum",
+  "cmp",
+  "comm",
+  "cp",
+  "cut",
+  "date",
+  "diff",
+  "dirname",
+  "env",
+  "expr",
+  "false",
+  "find",
+  "fold",
+  "grep",
+  "gunzip",
+  "gzip",
+  "head",
+  "id",
+  "jq",
+  "join",
+  "ls",
+  "md5sum",
+  "mkdir",
+  "mv",
+  "nl",
+  "od",
+  "paste",
+  "printenv",
+  "printf",
+  "readlink",
+  "realpath",
+  "rev",
+  "sed",
+  "seq",
+  "sha1sum",
+  "sha256sum",
+  "sha512sum",
+  "sort",
+  "stat",
+  "tac",
+  "tail",
+  "tar",
+  "tee",
+  "test",
+  "touch",
+  "tr",
+  "true",
+  "uname",
+  "uniq",
+  "wc",
+  "whoami",
+  "xargs",
+  "zcat",
 ];
 
 const SYSTEM_DIRS = ["/usr/local/bin", "/usr/bin", "/bin"];
@@ -64,7 +118,10 @@ export interface ShellStep {
   track(kill: () => void): () => void;
 }
 
-export type ShellResult = { kind: "ran"; exitCode: number; timedOut: boolean } | { kind: "unavailable"; shell: string } | { kind: "no-cwd" };
+export type ShellResult =
+  | { kind: "ran"; exitCode: number; timedOut: boolean }
+  | { kind: "unavailable"; shell: string }
+  | { kind: "no-cwd" };
 
 /** The program and arguments for a `shell:` value, "{0}" standing for the script file. */
 function template(shell: string | undefined): { args: string[]; ext: string } | null {
@@ -90,7 +147,12 @@ export async function runShell(step: ShellStep): Promise<ShellResult> {
   await writeFile(file, prelude(step.skippedLog) + step.script);
   const args = t.args.map((a) => a.replaceAll("{0}", file));
   return new Promise((resolve) => {
-    const child = spawn(BASH, args, { cwd: step.cwd, env: step.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(BASH, args, {
+      cwd: step.cwd,
+      env: step.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     let timedOut = false;
     const kill = () => {
       try {

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { chmod, mkdir, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { CommitFacts } from "./context.ts";
-import { untar, type TarEntry } from "./oci/tar.ts";
+import { type TarEntry, untar } from "./oci/tar.ts";
 
 interface BatchObject {
   sha: string;
@@ -17,7 +17,11 @@ interface BatchObject {
 
 /** `git cat-file --batch` over several names; null for a missing one. */
 function catFile(gitDir: string, names: string[]): (BatchObject | null)[] {
-  const out = execFileSync("git", ["--git-dir", gitDir, "cat-file", "--batch"], { input: names.join("\n") + "\n", maxBuffer: 256 * 1024 * 1024, stdio: ["pipe", "pipe", "ignore"] });
+  const out = execFileSync("git", ["--git-dir", gitDir, "cat-file", "--batch"], {
+    input: `${names.join("\n")}\n`,
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ["pipe", "pipe", "ignore"],
+  });
   const objects: (BatchObject | null)[] = [];
   let at = 0;
   for (let i = 0; i < names.length; i++) {
@@ -50,12 +54,24 @@ function parseCommit(sha: string, data: Buffer): CommitFacts {
   const person = (kind: string) => {
     const line = headers.find((h) => h.startsWith(`${kind} `)) ?? "";
     const m = /^\w+ (.*) <([^>]*)> (\d+) ([+-]\d{4})$/.exec(line);
-    return m ? { name: m[1]!, email: m[2]!, date: isoDate(m[3]!, m[4]!) } : { name: "", email: "", date: new Date(0).toISOString() };
+    return m
+      ? { name: m[1]!, email: m[2]!, date: isoDate(m[3]!, m[4]!) }
+      : { name: "", email: "", date: new Date(0).toISOString() };
   };
   const author = person("author");
   const committer = person("committer");
   const tree = headers.find((h) => h.startsWith("tree "))?.slice(5) ?? "";
-  return { sha, tree, message: message.replace(/\n$/, ""), authorName: author.name, authorEmail: author.email, authorDate: author.date, committerName: committer.name, committerEmail: committer.email, committerDate: committer.date };
+  return {
+    sha,
+    tree,
+    message: message.replace(/\n$/, ""),
+    authorName: author.name,
+    authorEmail: author.email,
+    authorDate: author.date,
+    committerName: committer.name,
+    committerEmail: committer.email,
+    committerDate: committer.date,
+  };
 }
 
 export interface CommitWithWorkflows {
@@ -71,7 +87,9 @@ function branchHead(gitDir: string, branch: string): string | null {
     // packed
   }
   try {
-    const line = readFileSync(join(gitDir, "packed-refs"), "utf8").split("\n").find((l) => l.endsWith(` refs/heads/${branch}`));
+    const line = readFileSync(join(gitDir, "packed-refs"), "utf8")
+      .split("\n")
+      .find((l) => l.endsWith(` refs/heads/${branch}`));
     return line ? line.slice(0, 40) : null;
   } catch {
     return null;
@@ -83,7 +101,10 @@ function branchHead(gitDir: string, branch: string): string | null {
  * there is no such commit. Commits and files are remembered by their ids, so asking again (every
  * run asks about the default branch, for workflow_run) costs no process.
  */
-export function workflowReader(gitDir: string): { at(rev: string): CommitWithWorkflows | null; branch(name: string): CommitWithWorkflows | null } {
+export function workflowReader(gitDir: string): {
+  at(rev: string): CommitWithWorkflows | null;
+  branch(name: string): CommitWithWorkflows | null;
+} {
   const commits = new Map<string, CommitWithWorkflows>();
   const blobs = new Map<string, string>();
   const at = (rev: string): CommitWithWorkflows | null => {
@@ -92,7 +113,10 @@ export function workflowReader(gitDir: string): { at(rev: string): CommitWithWor
     let commitObj: BatchObject | null;
     let tree: BatchObject | null;
     try {
-      [commitObj, tree] = catFile(gitDir, [`${rev}^{commit}`, `${rev}^{commit}:.github/workflows`]) as [BatchObject | null, BatchObject | null];
+      [commitObj, tree] = catFile(gitDir, [`${rev}^{commit}`, `${rev}^{commit}:.github/workflows`]) as [
+        BatchObject | null,
+        BatchObject | null,
+      ];
     } catch {
       return null;
     }
@@ -114,12 +138,18 @@ export function workflowReader(gitDir: string): { at(rev: string): CommitWithWor
     }
     const missing = entries.filter((e) => !blobs.has(e.sha));
     if (missing.length) {
-      const read = catFile(gitDir, missing.map((e) => e.sha));
+      const read = catFile(
+        gitDir,
+        missing.map((e) => e.sha),
+      );
       missing.forEach((e, i) => {
         blobs.set(e.sha, read[i]?.data.toString("utf8") ?? "");
       });
     }
-    const result = { commit, workflows: entries.map((e) => ({ path: `.github/workflows/${e.name}`, text: blobs.get(e.sha)! })) };
+    const result = {
+      commit,
+      workflows: entries.map((e) => ({ path: `.github/workflows/${e.name}`, text: blobs.get(e.sha)! })),
+    };
     commits.set(commit.sha, result);
     if (commits.size > 64) commits.delete(commits.keys().next().value!);
     return result;
@@ -140,7 +170,12 @@ export function sourceCache(gitDir: string): (sha: string) => Promise<TarEntry[]
     let entries = cache.get(sha);
     if (!entries) {
       entries = new Promise<TarEntry[]>((resolve, reject) => {
-        execFile("git", ["--git-dir", gitDir, "archive", "--format=tar", sha], { encoding: "buffer", maxBuffer: 512 * 1024 * 1024 }, (error, stdout) => (error ? reject(error) : resolve(untar(stdout))));
+        execFile(
+          "git",
+          ["--git-dir", gitDir, "archive", "--format=tar", sha],
+          { encoding: "buffer", maxBuffer: 512 * 1024 * 1024 },
+          (error, stdout) => (error ? reject(error) : resolve(untar(stdout))),
+        );
       });
       cache.set(sha, entries);
       entries.catch(() => cache.delete(sha));

@@ -7,7 +7,8 @@ import { matchesPatterns, patternList } from "./filter-pattern.ts";
 
 export type Table = Record<string, unknown>;
 
-export const asTable = (value: unknown): Table | null => (value && typeof value === "object" && !Array.isArray(value) ? (value as Table) : null);
+export const asTable = (value: unknown): Table | null =>
+  value && typeof value === "object" && !Array.isArray(value) ? (value as Table) : null;
 
 export interface JobDef {
   id: string;
@@ -54,7 +55,12 @@ function parseWorkflow(path: string, text: string): LoadedWorkflow {
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const at = e.linePos?.[0];
-    return invalid(path, path, undefined, `${at ? `(Line: ${at.line}, Col: ${at.col}): ` : ""}${e.message.split("\n")[0]}`);
+    return invalid(
+      path,
+      path,
+      undefined,
+      `${at ? `(Line: ${at.line}, Col: ${at.col}): ` : ""}${e.message.split("\n")[0]}`,
+    );
   }
   const root = asTable(doc.toJS());
   if (!root) return invalid(path, path, undefined, "a workflow is a mapping with `on` and `jobs`");
@@ -69,30 +75,53 @@ function parseWorkflow(path: string, text: string): LoadedWorkflow {
     return invalid(path, name, on, "you may only define one of `branches` and `branches-ignore` for a single event");
   }
   const jobsTable = asTable(root.jobs);
-  if (!jobsTable || Object.keys(jobsTable).length === 0) return invalid(path, name, on, "Required property is missing: jobs");
+  if (!jobsTable || Object.keys(jobsTable).length === 0)
+    return invalid(path, name, on, "Required property is missing: jobs");
   const jobs: JobDef[] = [];
   for (const [id, value] of Object.entries(jobsTable)) {
-    if (!JOB_ID.test(id)) return invalid(path, name, on, `The identifier '${id}' is invalid. IDs may only contain alphanumeric characters, '_', and '-'. IDs must start with a letter or '_' and and must be less than 100 characters.`);
+    if (!JOB_ID.test(id))
+      return invalid(
+        path,
+        name,
+        on,
+        `The identifier '${id}' is invalid. IDs may only contain alphanumeric characters, '_', and '-'. IDs must start with a letter or '_' and and must be less than 100 characters.`,
+      );
     const raw = asTable(value);
     if (!raw) return invalid(path, name, on, `Job '${id}' is not a mapping`);
     const needs = patternList(raw.needs) ?? [];
     if (raw.uses === undefined) {
-      if (raw["runs-on"] === undefined) return invalid(path, name, on, `Job '${id}': Required property is missing: runs-on`);
-      if (!Array.isArray(raw.steps) || raw.steps.length === 0) return invalid(path, name, on, `Job '${id}': Required property is missing: steps`);
+      if (raw["runs-on"] === undefined)
+        return invalid(path, name, on, `Job '${id}': Required property is missing: runs-on`);
+      if (!Array.isArray(raw.steps) || raw.steps.length === 0)
+        return invalid(path, name, on, `Job '${id}': Required property is missing: steps`);
       const ids = new Set<string>();
-      const flat = raw.steps.flatMap((s) => (Array.isArray(asTable(s)?.parallel) ? (asTable(s)!.parallel as unknown[]) : [s]));
+      const flat = raw.steps.flatMap((s) =>
+        Array.isArray(asTable(s)?.parallel) ? (asTable(s)!.parallel as unknown[]) : [s],
+      );
       for (const [index, stepValue] of flat.entries()) {
         const step = asTable(stepValue);
         if (!step) return invalid(path, name, on, `Job '${id}', step ${index + 1}: a step is a mapping`);
         // A step runs something (run, uses) or, with parallel steps, controls others (wait, wait-all, cancel).
         const kinds = ["run", "uses", "wait", "wait-all", "cancel"].filter((k) => step[k] !== undefined);
-        if (kinds.length !== 1) return invalid(path, name, on, `Job '${id}', step ${index + 1}: a step has one of \`run\`, \`uses\`, \`parallel\`, \`wait\`, \`wait-all\` or \`cancel\`${kinds.length ? `, not ${kinds.join(" and ")}` : ""}`);
+        if (kinds.length !== 1)
+          return invalid(
+            path,
+            name,
+            on,
+            `Job '${id}', step ${index + 1}: a step has one of \`run\`, \`uses\`, \`parallel\`, \`wait\`, \`wait-all\` or \`cancel\`${kinds.length ? `, not ${kinds.join(" and ")}` : ""}`,
+          );
         for (const key of ["with", "env"] as const) {
           const problem = scalarMapProblem(step[key]);
           if (problem) return invalid(path, name, on, `Job '${id}', step ${index + 1}, ${key}: ${problem}`);
         }
         if (typeof step.id === "string") {
-          if (ids.has(step.id)) return invalid(path, name, on, `Job '${id}': The identifier '${step.id}' may not be used more than once within the same scope.`);
+          if (ids.has(step.id))
+            return invalid(
+              path,
+              name,
+              on,
+              `Job '${id}': The identifier '${step.id}' may not be used more than once within the same scope.`,
+            );
           ids.add(step.id);
         }
       }
@@ -101,7 +130,8 @@ function parseWorkflow(path: string, text: string): LoadedWorkflow {
   }
   const known = new Set(jobs.map((j) => j.id));
   for (const job of jobs) {
-    for (const need of job.needs) if (!known.has(need)) return invalid(path, name, on, `Job '${job.id}' depends on unknown job '${need}'.`);
+    for (const need of job.needs)
+      if (!known.has(need)) return invalid(path, name, on, `Job '${job.id}' depends on unknown job '${need}'.`);
   }
   const cycle = findCycle(jobs);
   if (cycle) return invalid(path, name, on, `Job '${cycle}' depends on itself through its needs (a dependency cycle).`);
@@ -165,7 +195,12 @@ export function tagPushTriggers(on: unknown, tag: string): boolean {
 }
 
 /** Would this activity of a run of `workflowName` on `headBranch` start the workflow? */
-export function workflowRunTriggers(on: unknown, workflowName: string, activity: "requested" | "in_progress" | "completed", headBranch: string): boolean {
+export function workflowRunTriggers(
+  on: unknown,
+  workflowName: string,
+  activity: "requested" | "in_progress" | "completed",
+  headBranch: string,
+): boolean {
   const settings = eventsOf(on).get("workflow_run");
   if (!settings) return false;
   const workflows = patternList(settings.workflows) ?? [];

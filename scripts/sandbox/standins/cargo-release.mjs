@@ -31,7 +31,8 @@ function release(args) {
   if (first === "--help" || first === "-h" || first === "help") return void process.stdout.write(RELEASE_HELP);
   if (first === "version") {
     const step = rest.slice(1);
-    if (step.includes("--help") || step.includes("-h")) return void process.stdout.write(`Bump crate versions\n\nUsage: ${VERSION_USAGE}\n`);
+    if (step.includes("--help") || step.includes("-h"))
+      return void process.stdout.write(`Bump crate versions\n\nUsage: ${VERSION_USAGE}\n`);
     return versionStep(args.slice(args.indexOf("version") + 1));
   }
   const what = first !== undefined && STEPS.includes(first) ? `the \`${first}\` step` : "a full `cargo release`";

@@ -24,12 +24,67 @@ const VERSION_TEXT = "cargo 1.95.0 (release-kit stand-in)";
 const SELF = join(dirname(fileURLToPath(import.meta.url)), "bin", "cargo", "cargo");
 
 // src/bin/cargo/commands/mod.rs `builtin()` and main.rs `BUILTIN_ALIASES`.
-const BUILTINS = ["add", "bench", "build", "check", "clean", "config", "doc", "fetch", "fix", "generate-lockfile",
-  "git-checkout", "help", "info", "init", "install", "locate-project", "login", "logout", "metadata", "new", "owner",
-  "package", "pkgid", "publish", "read-manifest", "remove", "report", "run", "rustc", "rustdoc", "search", "test",
-  "tree", "uninstall", "update", "vendor", "verify-project", "version", "yank", "b", "c", "d", "r", "t", "rm"];
+const BUILTINS = [
+  "add",
+  "bench",
+  "build",
+  "check",
+  "clean",
+  "config",
+  "doc",
+  "fetch",
+  "fix",
+  "generate-lockfile",
+  "git-checkout",
+  "help",
+  "info",
+  "init",
+  "install",
+  "locate-project",
+  "login",
+  "logout",
+  "metadata",
+  "new",
+  "owner",
+  "package",
+  "pkgid",
+  "publish",
+  "read-manifest",
+  "remove",
+  "report",
+  "run",
+  "rustc",
+  "rustdoc",
+  "search",
+  "test",
+  "tree",
+  "uninstall",
+  "update",
+  "vendor",
+  "verify-project",
+  "version",
+  "yank",
+  "b",
+  "c",
+  "d",
+  "r",
+  "t",
+  "rm",
+];
 const VALUE_OPTIONS = ["--color", "--config", "--explain", "-C", "-Z"];
-const SWITCHES = ["-q", "--quiet", "--locked", "--offline", "--frozen", "--verbose", "--list", "-V", "--version", "-h", "--help"];
+const SWITCHES = [
+  "-q",
+  "--quiet",
+  "--locked",
+  "--offline",
+  "--frozen",
+  "--verbose",
+  "--list",
+  "-V",
+  "--version",
+  "-h",
+  "--help",
+];
 
 /** @param {string} path */
 function isExecutable(path) {
@@ -63,9 +118,15 @@ function listCommands() {
     } catch {
       continue;
     }
-    for (const e of entries) if (e.startsWith("cargo-") && isExecutable(join(dir, e))) names.add(e.slice("cargo-".length));
+    for (const e of entries)
+      if (e.startsWith("cargo-") && isExecutable(join(dir, e))) names.add(e.slice("cargo-".length));
   }
-  process.stdout.write(`Installed Commands:\n${[...names].sort().map((n) => `    ${n}\n`).join("")}`);
+  process.stdout.write(
+    `Installed Commands:\n${[...names]
+      .sort()
+      .map((n) => `    ${n}\n`)
+      .join("")}`,
+  );
 }
 
 /** @param {string[]} argv */
@@ -76,26 +137,45 @@ function main(argv) {
     if (arg === "-V" || arg === "--version") return void process.stdout.write(`${VERSION_TEXT}\n`);
     if (arg === "--list") return listCommands();
     if (arg === "-h" || arg === "--help") {
-      return void process.stdout.write(`Rust's package manager (${VERSION_TEXT}: external subcommands only)\n\nUsage: cargo [OPTIONS] [COMMAND]\n`);
+      return void process.stdout.write(
+        `Rust's package manager (${VERSION_TEXT}: external subcommands only)\n\nUsage: cargo [OPTIONS] [COMMAND]\n`,
+      );
     }
     if (VALUE_OPTIONS.includes(arg)) i++;
     else if (VALUE_OPTIONS.some((o) => o.startsWith("--") && arg.startsWith(`${o}=`)) || /^-[CZ]./.test(arg)) continue;
     else if (SWITCHES.includes(arg) || /^-[vq]+$/.test(arg)) continue;
-    else if (arg.startsWith("-")) exit(`error: unexpected argument '${arg}' found\n\nUsage: cargo [OPTIONS] [COMMAND]\n\nFor more information, try '--help'.\n`, 1);
+    else if (arg.startsWith("-"))
+      exit(
+        `error: unexpected argument '${arg}' found\n\nUsage: cargo [OPTIONS] [COMMAND]\n\nFor more information, try '--help'.\n`,
+        1,
+      );
     else break;
   }
   const command = argv[i];
-  if (command === undefined) return void process.stdout.write(`Rust's package manager\n\nUsage: cargo [OPTIONS] [COMMAND]\n`);
+  if (command === undefined)
+    return void process.stdout.write(`Rust's package manager\n\nUsage: cargo [OPTIONS] [COMMAND]\n`);
   if (BUILTINS.includes(command)) {
-    exit(`error: \`cargo ${command}\` is built into cargo, and the release-kit cargo stand-in runs only external subcommands (cargo-<name>); install Rust (rustup) for it\n`, 101);
+    exit(
+      `error: \`cargo ${command}\` is built into cargo, and the release-kit cargo stand-in runs only external subcommands (cargo-<name>); install Rust (rustup) for it\n`,
+      101,
+    );
   }
-  const found = searchDirectories().map((d) => join(d, `cargo-${command}`)).find(isExecutable);
+  const found = searchDirectories()
+    .map((d) => join(d, `cargo-${command}`))
+    .find(isExecutable);
   if (!found) {
-    exit(`error: no such command: \`${command}\`\n\nhelp: view all installed commands with \`cargo --list\`\nhelp: find a package to install \`${command}\` with \`cargo search cargo-${command}\`\n`, 101);
+    exit(
+      `error: no such command: \`${command}\`\n\nhelp: view all installed commands with \`cargo --list\`\nhelp: find a package to install \`${command}\` with \`cargo search cargo-${command}\`\n`,
+      101,
+    );
   }
-  const child = spawnSync(found, [command, ...argv.slice(i + 1)], { stdio: "inherit", env: { ...process.env, CARGO: SELF } });
+  const child = spawnSync(found, [command, ...argv.slice(i + 1)], {
+    stdio: "inherit",
+    env: { ...process.env, CARGO: SELF },
+  });
   if (child.error) exit(`error: could not execute process \`${found}\`\n\nCaused by:\n  ${child.error.message}\n`, 101);
-  if (child.status === null) exit(`error: process didn't exit successfully: \`${found}\` (signal: ${child.signal})\n`, 101);
+  if (child.status === null)
+    exit(`error: process didn't exit successfully: \`${found}\` (signal: ${child.signal})\n`, 101);
   process.exitCode = child.status;
 }
 

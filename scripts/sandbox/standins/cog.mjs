@@ -29,7 +29,19 @@
 import { appendFileSync } from "node:fs";
 import { bump } from "./cog/bump.mjs";
 import { help, optString, parseFlags, VERSION_TEXT } from "./cog/cli.mjs";
-import { CogError, git, headSha, log, parseVersion, repoRoot, semverError, getVerbosity, setVerbosity, UsageError, vstr } from "./cog/core.mjs";
+import {
+  CogError,
+  getVerbosity,
+  git,
+  headSha,
+  log,
+  parseVersion,
+  repoRoot,
+  semverError,
+  setVerbosity,
+  UsageError,
+  vstr,
+} from "./cog/core.mjs";
 import { checkCommit, commitsSince, latestTag, reachableTags } from "./cog/history.mjs";
 import { loadSettings } from "./cog/settings.mjs";
 
@@ -41,8 +53,13 @@ const GET_VERSION_USAGE = "cog get-version [OPTIONS]";
 function getVersion(args, configPath) {
   const { opts } = parseFlags(
     args,
-    [{ long: "fallback", short: "f", value: true }, { long: "package", value: true },
-      { long: "include-prereleases", short: "i" }, { long: "tag", short: "t" }, { long: "help", short: "h" }],
+    [
+      { long: "fallback", short: "f", value: true },
+      { long: "package", value: true },
+      { long: "include-prereleases", short: "i" },
+      { long: "tag", short: "t" },
+      { long: "help", short: "h" },
+    ],
     0,
     GET_VERSION_USAGE,
   );
@@ -79,8 +96,12 @@ const CHECK_USAGE = "cog check [OPTIONS] [RANGE]";
 function check(args, configPath) {
   const { opts, positionals } = parseFlags(
     args,
-    [{ long: "from-latest-tag", short: "l" }, { long: "ignore-merge-commits", short: "i" },
-      { long: "ignore-fixup-commits" }, { long: "help", short: "h" }],
+    [
+      { long: "from-latest-tag", short: "l" },
+      { long: "ignore-merge-commits", short: "i" },
+      { long: "ignore-fixup-commits" },
+      { long: "help", short: "h" },
+    ],
     1,
     CHECK_USAGE,
   );
@@ -120,9 +141,13 @@ function check(args, configPath) {
   const onOldest = tags.filter((t) => t.commit === oldest);
   const from = onOldest.length
     ? onOldest[onOldest.length - 1].display
-    : oldest === head && oldest !== firstCommit(root, head) ? "HEAD" : oldest;
+    : oldest === head && oldest !== firstCommit(root, head)
+      ? "HEAD"
+      : oldest;
   const rule = `${" ".repeat(57)}\n\n`;
-  throw new CogError(`\nFound ${errors.length} non compliant commits in ${from}..HEAD:\n\n${errors.map((e) => rule + e).join("")}`);
+  throw new CogError(
+    `\nFound ${errors.length} non compliant commits in ${from}..HEAD:\n\n${errors.map((e) => rule + e).join("")}`,
+  );
 }
 
 /** `get_first_commit`: the last commit of a walk from HEAD. @param {string} root @param {string} head */
@@ -146,19 +171,35 @@ function rangeCommits(/** @type {string} */ root, /** @type {string} */ spec, /*
   const from = fromRaw ? resolveRev(fromRaw) : first;
   const to = toRaw ? resolveRev(toRaw) : head;
   if (from === to) return commitsSince(root, null).filter((c) => c.sha === from);
-  const out = git(["log", "--format=%H", `${from}..${to}`], { cwd: root }).stdout.split("\n").filter(Boolean);
+  const out = git(["log", "--format=%H", `${from}..${to}`], { cwd: root })
+    .stdout.split("\n")
+    .filter(Boolean);
   const all = new Map(commitsSince(root, null).map((c) => [c.sha, c]));
   const walked = out.map((sha) => all.get(sha) ?? { sha, parents: [], author: "", message: "" });
   // revwalk.rs: the start is walked too when it is HEAD or the first commit.
-  if (from === head || from === first) walked.push(all.get(from) ?? { sha: from, parents: [], author: "", message: "" });
+  if (from === head || from === first)
+    walked.push(all.get(from) ?? { sha: from, parents: [], author: "", message: "" });
   return walked;
 }
 
 // Entry point
 
 const TOP_USAGE = "cog [OPTIONS] <COMMAND>";
-const SUBCOMMANDS = ["check", "commit", "edit", "log", "verify", "changelog", "get-version", "bump", "init",
-  "install-hook", "generate-completions", "generate-manpages", "help"];
+const SUBCOMMANDS = [
+  "check",
+  "commit",
+  "edit",
+  "log",
+  "verify",
+  "changelog",
+  "get-version",
+  "bump",
+  "init",
+  "install-hook",
+  "generate-completions",
+  "generate-manpages",
+  "help",
+];
 
 /** @param {string[]} argv */
 function main(argv) {
@@ -186,7 +227,10 @@ function main(argv) {
   const command = argv[i];
   const rest = argv.slice(i + 1);
   if (command === undefined) {
-    throw new CogError(`${VERSION_TEXT}\n\nUsage: ${TOP_USAGE}\n\nerror: 'cog' requires a subcommand but one was not provided\n`, 2);
+    throw new CogError(
+      `${VERSION_TEXT}\n\nUsage: ${TOP_USAGE}\n\nerror: 'cog' requires a subcommand but one was not provided\n`,
+      2,
+    );
   }
   /** @type {Record<string, (args: string[], configPath: string) => "help" | void>} */
   const commands = { bump, "get-version": getVersion, check };
@@ -207,10 +251,12 @@ try {
   main(process.argv.slice(2));
 } catch (err) {
   if (err instanceof CogError) {
-    if (err.message) process.stderr.write(err.code === 2 ? err.message : `Error: ${err.message}${err.message.endsWith("\n") ? "" : "\n"}`);
+    if (err.message)
+      process.stderr.write(
+        err.code === 2 ? err.message : `Error: ${err.message}${err.message.endsWith("\n") ? "" : "\n"}`,
+      );
     process.exitCode = err.code;
   } else {
     throw err;
   }
 }
-

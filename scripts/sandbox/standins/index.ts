@@ -67,7 +67,8 @@ export function standinsNeeded(env: NodeJS.ProcessEnv = process.env): { dir: str
   const cargoHome = env.CARGO_HOME || join(env.HOME || homedir(), ".cargo");
   const tools: StandinTool[] = [];
   if (!onPath("cog")) tools.push("cog");
-  if (!onPath("cargo-release") && !(cargo && real(join(cargoHome, "bin", "cargo-release")))) tools.push("cargo-release");
+  if (!onPath("cargo-release") && !(cargo && real(join(cargoHome, "bin", "cargo-release"))))
+    tools.push("cargo-release");
   if (!cargo) tools.push("cargo");
   return { dir: tools.map(standinDir).join(delimiter), tools };
 }

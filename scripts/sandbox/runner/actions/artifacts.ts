@@ -4,12 +4,14 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
-import { ActionFailure, booleanInput, input, type Action, type ActionResult } from "./types.ts";
+import { type Action, ActionFailure, type ActionResult, booleanInput, input } from "./types.ts";
 
 function walk(dir: string): string[] {
   if (!existsSync(dir)) return [];
   if (statSync(dir).isFile()) return [dir];
-  return readdirSync(dir).sort().flatMap((name) => (name === ".git" ? [] : walk(join(dir, name))));
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => (name === ".git" ? [] : walk(join(dir, name))));
 }
 
 function commonFolder(paths: string[]): string {
@@ -23,7 +25,10 @@ export function artifactActions(): { upload: Action; download: Action } {
     const store = () => call.rt.artifacts;
     const name = input(call, "name", "artifact");
     // "Supports basic tilde expansion" (the actions' READMEs).
-    const lines = (call.inputs.path ?? "").split(/\r?\n/).map((l) => l.trim().replace(/^~(?=\/|$)/, call.rt.home)).filter(Boolean);
+    const lines = (call.inputs.path ?? "")
+      .split(/\r?\n/)
+      .map((l) => l.trim().replace(/^~(?=\/|$)/, call.rt.home))
+      .filter(Boolean);
     const include = lines.filter((l) => !l.startsWith("!"));
     const exclude = lines.filter((l) => l.startsWith("!")).map((l) => resolve(call.rt.workspace, l.slice(1)));
     const files = new Set<string>();
@@ -41,19 +46,30 @@ export function artifactActions(): { upload: Action; download: Action } {
     const kept = [...files].filter((f) => !excluded(f));
     if (kept.length === 0) {
       const mode = input(call, "if-no-files-found", "warn");
-      if (mode === "error") throw new ActionFailure(`No files were found with the provided path: ${lines.join(", ")}. No artifacts will be uploaded.`);
+      if (mode === "error")
+        throw new ActionFailure(
+          `No files were found with the provided path: ${lines.join(", ")}. No artifacts will be uploaded.`,
+        );
       call.log(`No files were found with the provided path: ${lines.join(", ")}. No artifacts will be uploaded.`);
       return { outputs: {} };
     }
     const root = kept.length === 1 ? dirname(kept[0]!) : commonFolder(kept);
     const dest = join(store(), name);
-    if (existsSync(dest) && !booleanInput(call, "overwrite", false)) throw new ActionFailure(`Failed to CreateArtifact: an artifact with this name already exists on the workflow run`);
+    if (existsSync(dest) && !booleanInput(call, "overwrite", false))
+      throw new ActionFailure(
+        `Failed to CreateArtifact: an artifact with this name already exists on the workflow run`,
+      );
     for (const f of kept) {
       const to = join(dest, relative(root, f));
       mkdirSync(dirname(to), { recursive: true });
       cpSync(f, to);
     }
-    return { outputs: { "artifact-id": String(kept.length), "artifact-url": `${call.github.server_url}/${call.github.repository}/actions/runs/${call.github.run_id}/artifacts` } };
+    return {
+      outputs: {
+        "artifact-id": String(kept.length),
+        "artifact-url": `${call.github.server_url}/${call.github.repository}/actions/runs/${call.github.run_id}/artifacts`,
+      },
+    };
   };
   const download: Action = async (call) => {
     const store = () => call.rt.artifacts;
@@ -64,11 +80,13 @@ export function artifactActions(): { upload: Action; download: Action } {
     if (!call.rt.inside(path)) throw new ActionFailure(`${path} is outside the runner's folders`);
     const available = existsSync(store()) ? readdirSync(store()).sort() : [];
     if (name) {
-      if (!available.includes(name)) throw new ActionFailure(`Unable to download artifact(s): Artifact not found for name: ${name}`);
+      if (!available.includes(name))
+        throw new ActionFailure(`Unable to download artifact(s): Artifact not found for name: ${name}`);
       cpSync(join(store(), name), path, { recursive: true });
     } else {
       const isMatch = pattern ? picomatch(pattern) : () => true;
-      for (const a of available.filter((n) => isMatch(n))) cpSync(join(store(), a), merge ? path : join(path, a), { recursive: true });
+      for (const a of available.filter((n) => isMatch(n)))
+        cpSync(join(store(), a), merge ? path : join(path, a), { recursive: true });
     }
     return { outputs: { "download-path": path } };
   };

@@ -4,12 +4,19 @@
 // it asks buildx for by default (mode=max for a public repository) unless `provenance` says otherwise.
 import { build } from "../build.ts";
 import { BuildFailure } from "../runtime.ts";
-import { ActionFailure, booleanInput, input, listInput, type Action } from "./types.ts";
+import { type Action, ActionFailure, booleanInput, input, listInput } from "./types.ts";
 
 export const setupQemuAction: Action = async (call) => {
   call.rt.docker.qemu = true;
   const platforms = input(call, "platforms", "all");
-  return { outputs: { platforms: platforms === "all" ? "linux/amd64,linux/arm64,linux/riscv64,linux/ppc64le,linux/s390x,linux/386,linux/arm/v7,linux/arm/v6" : platforms } };
+  return {
+    outputs: {
+      platforms:
+        platforms === "all"
+          ? "linux/amd64,linux/arm64,linux/riscv64,linux/ppc64le,linux/s390x,linux/386,linux/arm/v7,linux/arm/v6"
+          : platforms,
+    },
+  };
 };
 
 export const setupBuildxAction: Action = async (call) => {
@@ -17,13 +24,17 @@ export const setupBuildxAction: Action = async (call) => {
   const name = input(call, "name", `builder-${call.rt.key.slice(0, 8)}`);
   const use = booleanInput(call, "use", true);
   if (use) call.rt.docker.builder = driver === "docker" ? "docker" : "docker-container";
-  const platforms = call.rt.docker.qemu ? "linux/amd64,linux/amd64/v2,linux/arm64,linux/riscv64,linux/ppc64le,linux/s390x,linux/386,linux/arm/v7,linux/arm/v6" : "linux/amd64,linux/amd64/v2,linux/386";
+  const platforms = call.rt.docker.qemu
+    ? "linux/amd64,linux/amd64/v2,linux/arm64,linux/riscv64,linux/ppc64le,linux/s390x,linux/386,linux/arm/v7,linux/arm/v6"
+    : "linux/amd64,linux/amd64/v2,linux/386";
   return {
     outputs: {
       name,
       driver,
       platforms,
-      nodes: JSON.stringify([{ name: `${name}0`, endpoint: "unix:///var/run/docker.sock", status: "running", platforms }]),
+      nodes: JSON.stringify([
+        { name: `${name}0`, endpoint: "unix:///var/run/docker.sock", status: "running", platforms },
+      ]),
       endpoint: "unix:///var/run/docker.sock",
       status: "running",
       flags: "",
@@ -67,7 +78,12 @@ export const buildPushAction: Action = async (call) => {
         file: input(call, "file") || undefined,
         platforms: listInput(call, "platforms"),
         tags: listInput(call, "tags"),
-        labels: Object.fromEntries(listInput(call, "labels", { ignoreComma: true }).map((l) => [l.slice(0, l.indexOf("=") === -1 ? l.length : l.indexOf("=")), l.includes("=") ? l.slice(l.indexOf("=") + 1) : ""])),
+        labels: Object.fromEntries(
+          listInput(call, "labels", { ignoreComma: true }).map((l) => [
+            l.slice(0, l.indexOf("=") === -1 ? l.length : l.indexOf("=")),
+            l.includes("=") ? l.slice(l.indexOf("=") + 1) : "",
+          ]),
+        ),
         annotations: listInput(call, "annotations", { ignoreComma: true }),
         push: booleanInput(call, "push", false),
         load,
@@ -76,7 +92,9 @@ export const buildPushAction: Action = async (call) => {
       },
       call.log,
     );
-    return { outputs: { digest: result.digest, imageid: result.imageId, metadata: JSON.stringify(result.metadata, null, 2) } };
+    return {
+      outputs: { digest: result.digest, imageid: result.imageId, metadata: JSON.stringify(result.metadata, null, 2) },
+    };
   } catch (error) {
     if (error instanceof BuildFailure) {
       const lines = error.message.split("\n");

@@ -8,10 +8,12 @@ import { buildPushAction, depotBuildPushAction, loginAction, setupBuildxAction, 
 import { metadataAction } from "./metadata.ts";
 import type { Action } from "./types.ts";
 
-const installer = (tool: string, outputs: (path: string) => Record<string, string> = () => ({})): Action => async (call) => {
-  call.log(`sandbox: ${tool} is already on the runner's PATH (the sandbox's stand-in)`);
-  return { outputs: outputs(`/opt/hostedtoolcache/${tool}/${tool}`) };
-};
+const installer =
+  (tool: string, outputs: (path: string) => Record<string, string> = () => ({})): Action =>
+  async (call) => {
+    call.log(`sandbox: ${tool} is already on the runner's PATH (the sandbox's stand-in)`);
+    return { outputs: outputs(`/opt/hostedtoolcache/${tool}/${tool}`) };
+  };
 
 const { upload, download } = artifactActions();
 

@@ -7,10 +7,19 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import semver from "semver";
-import { ActionFailure, booleanInput, input, listInput, splitCsv, type Action, type ActionCall } from "./types.ts";
+import { type Action, type ActionCall, ActionFailure, booleanInput, input, listInput, splitCsv } from "./types.ts";
 
 type TagType = "schedule" | "semver" | "pep440" | "match" | "edge" | "ref" | "raw" | "sha";
-const PRIORITY: Record<TagType, number> = { schedule: 1000, semver: 900, pep440: 900, match: 800, edge: 700, ref: 600, raw: 200, sha: 100 };
+const PRIORITY: Record<TagType, number> = {
+  schedule: 1000,
+  semver: 900,
+  pep440: 900,
+  match: 800,
+  edge: 700,
+  ref: 600,
+  raw: 200,
+  sha: 100,
+};
 
 interface TagEntry {
   type: TagType;
@@ -112,7 +121,8 @@ function parseFlavor(lines: string[]): Flavor {
         flavor.suffix = value;
         onLatestFor = "suffix";
       } else if (key === "onlatest") {
-        if (!["true", "false"].includes(value)) throw new ActionFailure(`Invalid value for onlatest attribute: ${value}`);
+        if (!["true", "false"].includes(value))
+          throw new ActionFailure(`Invalid value for onlatest attribute: ${value}`);
         if (onLatestFor === "prefix") flavor.prefixLatest = value === "true";
         if (onLatestFor === "suffix") flavor.suffixLatest = value === "true";
       } else throw new ActionFailure(`Unknown flavor entry: ${line}`);
@@ -123,7 +133,9 @@ function parseFlavor(lines: string[]): Flavor {
 
 function parseImages(lines: string[]): { name: string; enable: boolean }[] {
   if (lines.length === 1) {
-    const fields = splitCsv(lines[0]!).map((f) => f.trim()).filter(Boolean);
+    const fields = splitCsv(lines[0]!)
+      .map((f) => f.trim())
+      .filter(Boolean);
     if (fields.every((f) => !f.includes("="))) return fields.map((name) => ({ name, enable: true }));
   }
   return lines.map((line) => {
@@ -149,14 +161,22 @@ function formatDate(date: Date, format: string): string {
   return format.replace(/\[([^\]]*)\]|YYYY|MM|DD|HH|mm|ss|SSS|X/g, (token, literal: string | undefined) => {
     if (literal !== undefined) return literal;
     switch (token) {
-      case "YYYY": return String(date.getUTCFullYear());
-      case "MM": return pad(date.getUTCMonth() + 1);
-      case "DD": return pad(date.getUTCDate());
-      case "HH": return pad(date.getUTCHours());
-      case "mm": return pad(date.getUTCMinutes());
-      case "ss": return pad(date.getUTCSeconds());
-      case "SSS": return pad(date.getUTCMilliseconds(), 3);
-      default: return String(Math.floor(date.getTime() / 1000));
+      case "YYYY":
+        return String(date.getUTCFullYear());
+      case "MM":
+        return pad(date.getUTCMonth() + 1);
+      case "DD":
+        return pad(date.getUTCDate());
+      case "HH":
+        return pad(date.getUTCHours());
+      case "mm":
+        return pad(date.getUTCMinutes());
+      case "ss":
+        return pad(date.getUTCSeconds());
+      case "SSS":
+        return pad(date.getUTCMilliseconds(), 3);
+      default:
+        return String(Math.floor(date.getTime() / 1000));
     }
   });
 }
@@ -165,28 +185,44 @@ const shortSha = (ctx: Ctx) => ctx.sha.slice(0, Math.min(ctx.shortShaLength, ctx
 
 /** The README's global expressions ({{branch}}, {{tag}}, {{sha}}, {{date '...'}}, ...). */
 function globalExp(text: string, ctx: Ctx): string {
-  return text.replace(/\{\{\s*([a-z_]+)((?:\s+(?:'[^']*'|\w+='[^']*'))*)\s*\}\}/g, (_all, name: string, args: string) => {
-    const branch = ctx.ref.startsWith("refs/heads/") ? ctx.ref.slice("refs/heads/".length) : "";
-    switch (name) {
-      case "branch": return branch;
-      case "tag": return ctx.ref.startsWith("refs/tags/") ? ctx.ref.slice("refs/tags/".length) : "";
-      case "sha": return shortSha(ctx);
-      case "base_ref": return "";
-      case "is_default_branch": return String(branch !== "" && branch === ctx.defaultBranch);
-      case "is_not_default_branch": return String(!(branch !== "" && branch === ctx.defaultBranch));
-      case "date":
-      case "commit_date": {
-        const format = /^\s*'([^']*)'/.exec(args)?.[1] ?? "";
-        return formatDate(name === "date" ? ctx.now : ctx.commitDate, format);
+  return text.replace(
+    /\{\{\s*([a-z_]+)((?:\s+(?:'[^']*'|\w+='[^']*'))*)\s*\}\}/g,
+    (_all, name: string, args: string) => {
+      const branch = ctx.ref.startsWith("refs/heads/") ? ctx.ref.slice("refs/heads/".length) : "";
+      switch (name) {
+        case "branch":
+          return branch;
+        case "tag":
+          return ctx.ref.startsWith("refs/tags/") ? ctx.ref.slice("refs/tags/".length) : "";
+        case "sha":
+          return shortSha(ctx);
+        case "base_ref":
+          return "";
+        case "is_default_branch":
+          return String(branch !== "" && branch === ctx.defaultBranch);
+        case "is_not_default_branch":
+          return String(!(branch !== "" && branch === ctx.defaultBranch));
+        case "date":
+        case "commit_date": {
+          const format = /^\s*'([^']*)'/.exec(args)?.[1] ?? "";
+          return formatDate(name === "date" ? ctx.now : ctx.commitDate, format);
+        }
+        default:
+          return "";
       }
-      default: return "";
-    }
-  });
+    },
+  );
 }
 
 /** A semver pattern: {{raw}}, {{version}}, {{major}}, {{minor}}, {{patch}}. */
 function semverPattern(pattern: string, v: semver.SemVer): string {
-  const values: Record<string, string> = { raw: v.raw, version: v.version, major: String(v.major), minor: String(v.minor), patch: String(v.patch) };
+  const values: Record<string, string> = {
+    raw: v.raw,
+    version: v.version,
+    major: String(v.major),
+    minor: String(v.minor),
+    patch: String(v.patch),
+  };
   return pattern.replace(/\{\{\s*(\w+)\s*\}\}/g, (_all, name: string) => values[name] ?? "");
 }
 
@@ -203,7 +239,9 @@ function computeVersion(tags: TagEntry[], flavor: Flavor, ctx: Ctx, log: (l: str
   const version: Version = { partial: [] };
   const withAffixes = (value: string, tag: TagEntry) => {
     let v = value;
-    v = ("prefix" in tag.attrs ? globalExp(tag.attrs.prefix!, ctx) : flavor.prefix ? globalExp(flavor.prefix, ctx) : "") + v;
+    v =
+      ("prefix" in tag.attrs ? globalExp(tag.attrs.prefix!, ctx) : flavor.prefix ? globalExp(flavor.prefix, ctx) : "") +
+      v;
     v += "suffix" in tag.attrs ? globalExp(tag.attrs.suffix!, ctx) : flavor.suffix ? globalExp(flavor.suffix, ctx) : "";
     return v;
   };
@@ -218,7 +256,8 @@ function computeVersion(tags: TagEntry[], flavor: Flavor, ctx: Ctx, log: (l: str
   const tagName = isTag ? ctx.ref.slice("refs/tags/".length) : "";
   for (const tag of tags) {
     const enabled = globalExp(tag.attrs.enable!, ctx);
-    if (enabled !== "true" && enabled !== "false") throw new ActionFailure(`Invalid value for enable attribute: ${enabled}`);
+    if (enabled !== "true" && enabled !== "false")
+      throw new ActionFailure(`Invalid value for enable attribute: ${enabled}`);
     if (enabled !== "true") continue;
     const a = tag.attrs;
     switch (tag.type) {
@@ -239,7 +278,8 @@ function computeVersion(tags: TagEntry[], flavor: Flavor, ctx: Ctx, log: (l: str
           log(`Warning: ${raw} is not a valid semver. More info: https://semver.org/`);
           break;
         }
-        if (parsed.prerelease.length) set(withAffixes(isRawPattern(a.pattern!) ? parsed.raw : parsed.version, tag), false);
+        if (parsed.prerelease.length)
+          set(withAffixes(isRawPattern(a.pattern!) ? parsed.raw : parsed.version, tag), false);
         else set(withAffixes(semverPattern(a.pattern!, parsed), tag), true);
         break;
       }
@@ -270,9 +310,11 @@ function computeVersion(tags: TagEntry[], flavor: Flavor, ctx: Ctx, log: (l: str
         break;
       }
       case "ref":
-        if (a.event === "branch" && ctx.ref.startsWith("refs/heads/")) set(withAffixes(ctx.ref.slice("refs/heads/".length), tag), false);
+        if (a.event === "branch" && ctx.ref.startsWith("refs/heads/"))
+          set(withAffixes(ctx.ref.slice("refs/heads/".length), tag), false);
         if (a.event === "tag" && isTag) set(withAffixes(tagName, tag), true);
-        if (a.event === "pr" && ctx.ref.startsWith("refs/pull/")) set(withAffixes(ctx.ref.slice("refs/pull/".length).replace(/\/merge$/, ""), tag), false);
+        if (a.event === "pr" && ctx.ref.startsWith("refs/pull/"))
+          set(withAffixes(ctx.ref.slice("refs/pull/".length).replace(/\/merge$/, ""), tag), false);
         break;
       case "raw":
         set(withAffixes(globalExp(a.value!, ctx), tag), false);
@@ -310,9 +352,15 @@ function ociPairs(call: ActionCall, ctx: Ctx, version: Version, extra: string[])
 
 export const metadataAction: Action = async (call) => {
   const github = call.github;
-  const event = (github.event ?? {}) as { repository?: { default_branch?: string }; head_commit?: { timestamp?: string } };
+  const event = (github.event ?? {}) as {
+    repository?: { default_branch?: string };
+    head_commit?: { timestamp?: string };
+  };
   const shortLength = Number(call.env.DOCKER_METADATA_SHORT_SHA_LENGTH ?? "7");
-  if (Number.isNaN(shortLength)) throw new ActionFailure(`DOCKER_METADATA_SHORT_SHA_LENGTH is not a valid number: ${call.env.DOCKER_METADATA_SHORT_SHA_LENGTH}`);
+  if (Number.isNaN(shortLength))
+    throw new ActionFailure(
+      `DOCKER_METADATA_SHORT_SHA_LENGTH is not a valid number: ${call.env.DOCKER_METADATA_SHORT_SHA_LENGTH}`,
+    );
   const ctx: Ctx = {
     eventName: String(github.event_name ?? ""),
     ref: String(github.ref ?? ""),
@@ -323,9 +371,13 @@ export const metadataAction: Action = async (call) => {
     shortShaLength: shortLength,
   };
   const opts = { ignoreComma: true, comments: true };
-  const images = parseImages(listInput(call, "images", opts)).filter((i) => i.enable).map((i) => i.name.toLowerCase());
+  const images = parseImages(listInput(call, "images", opts))
+    .filter((i) => i.enable)
+    .map((i) => i.name.toLowerCase());
   const tagLines = listInput(call, "tags", opts);
-  const tags = (tagLines.length ? tagLines : ["type=schedule", "type=ref,event=branch", "type=ref,event=tag", "type=ref,event=pr"]).map(parseTag);
+  const tags = (
+    tagLines.length ? tagLines : ["type=schedule", "type=ref,event=branch", "type=ref,event=tag", "type=ref,event=pr"]
+  ).map(parseTag);
   tags.sort((a, b) => Number(b.attrs.priority) - Number(a.attrs.priority));
   const flavor = parseFlavor(listInput(call, "flavor", opts));
   const version = computeVersion(tags, flavor, ctx, call.log);
@@ -334,16 +386,29 @@ export const metadataAction: Action = async (call) => {
     if (!version.main) return [];
     const prefix = withName ? `${withName}:` : "";
     const out = [`${prefix}${version.main}`, ...version.partial.map((p) => `${prefix}${p}`)];
-    if (version.latest) out.push(`${prefix}${sanitizeTag(`${flavor.prefixLatest ? flavor.prefix : ""}latest${flavor.suffixLatest ? flavor.suffix : ""}`)}`);
+    if (version.latest)
+      out.push(
+        `${prefix}${sanitizeTag(`${flavor.prefixLatest ? flavor.prefix : ""}latest${flavor.suffixLatest ? flavor.suffix : ""}`)}`,
+      );
     return out;
   };
   const tagList = images.length ? images.flatMap((image) => names(image)) : names();
   const tagNames = names();
   const labels = ociPairs(call, ctx, version, listInput(call, "labels", opts)).map(([k, v]) => `${k}=${v}`);
-  const levels = (call.env.DOCKER_METADATA_ANNOTATIONS_LEVELS ?? "manifest").split(",").map((l) => l.trim()).filter(Boolean);
-  const annotationPairs = ociPairs(call, ctx, version, listInput(call, "annotations", opts)).map(([k, v]) => `${k}=${v}`);
+  const levels = (call.env.DOCKER_METADATA_ANNOTATIONS_LEVELS ?? "manifest")
+    .split(",")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const annotationPairs = ociPairs(call, ctx, version, listInput(call, "annotations", opts)).map(
+    ([k, v]) => `${k}=${v}`,
+  );
   const annotations = levels.flatMap((level) => annotationPairs.map((a) => `${level}:${a}`));
-  const json = { tags: tagList, "tag-names": tagNames, labels: Object.fromEntries(labels.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)])), annotations };
+  const json = {
+    tags: tagList,
+    "tag-names": tagNames,
+    labels: Object.fromEntries(labels.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)])),
+    annotations,
+  };
 
   const dir = join(call.rt.temp, `docker-metadata-action-${call.rt.key.slice(0, 6)}`);
   mkdirSync(dir, { recursive: true });
@@ -360,15 +425,21 @@ export const metadataAction: Action = async (call) => {
     labels: labels.join(call.inputs["sep-labels"] || "\n"),
     annotations: annotations.join(call.inputs["sep-annotations"] || "\n"),
     json: JSON.stringify(json, null, 2),
-    "bake-file-tags": bake("tags", { tags: tagList, args: { DOCKER_META_IMAGES: images.join(","), DOCKER_META_VERSION: version.main ?? "" } }),
+    "bake-file-tags": bake("tags", {
+      tags: tagList,
+      args: { DOCKER_META_IMAGES: images.join(","), DOCKER_META_VERSION: version.main ?? "" },
+    }),
     "bake-file-labels": bake("labels", { labels: json.labels }),
     "bake-file-annotations": bake("annotations", { annotations }),
   };
   outputs["bake-file"] = outputs["bake-file-tags"]!;
   const env: Record<string, string> = {};
   if (booleanInput({ ...call, inputs: { v: call.env.DOCKER_METADATA_SET_OUTPUT_ENV ?? "true" } }, "v", true)) {
-    for (const [k, v] of Object.entries(outputs)) env[`DOCKER_METADATA_OUTPUT_${k.toUpperCase().replaceAll("-", "_")}`] = v;
+    for (const [k, v] of Object.entries(outputs))
+      env[`DOCKER_METADATA_OUTPUT_${k.toUpperCase().replaceAll("-", "_")}`] = v;
   }
-  call.log(`sandbox: docker/metadata-action: version ${version.main ?? "(none)"}, tags ${tagList.join(" ") || "(none)"}`);
+  call.log(
+    `sandbox: docker/metadata-action: version ${version.main ?? "(none)"}, tags ${tagList.join(" ") || "(none)"}`,
+  );
   return { outputs, env };
 };

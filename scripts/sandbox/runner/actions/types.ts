@@ -37,11 +37,17 @@ export function booleanInput(call: ActionCall, name: string, fallback: boolean):
   if (value === "") return fallback;
   if (["true", "True", "TRUE"].includes(value)) return true;
   if (["false", "False", "FALSE"].includes(value)) return false;
-  throw new ActionFailure(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\nSupport boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+  throw new ActionFailure(
+    `Input does not meet YAML 1.2 "Core Schema" specification: ${name}\nSupport boolean input list: \`true | True | TRUE | false | False | FALSE\``,
+  );
 }
 
 /** A list input as docker's actions read them: one item a line (and a comma, unless ignoreComma), comments and blanks dropped. */
-export function listInput(call: ActionCall, name: string, opts: { ignoreComma?: boolean; comments?: boolean } = {}): string[] {
+export function listInput(
+  call: ActionCall,
+  name: string,
+  opts: { ignoreComma?: boolean; comments?: boolean } = {},
+): string[] {
   const raw = call.inputs[name] ?? "";
   const lines = raw.split(/\r?\n/).filter((l) => !(opts.comments && l.trim().startsWith("#")));
   const items = opts.ignoreComma ? lines : lines.flatMap((l) => splitCsv(l));

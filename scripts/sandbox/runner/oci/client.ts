@@ -73,8 +73,10 @@ export function parseRef(ref: string): ImageRef {
   if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(name)) {
     throw new OciError(`invalid reference format: repository name (${name}) must be lowercase`);
   }
-  if (tag !== null && !/^[\w][\w.-]{0,127}$/.test(tag)) throw new OciError(`invalid reference format: "${tag}" is not a valid tag`);
-  if (digest !== null && !/^sha256:[a-f0-9]{64}$/.test(digest)) throw new OciError(`invalid reference format: "${digest}" is not a valid digest`);
+  if (tag !== null && !/^[\w][\w.-]{0,127}$/.test(tag))
+    throw new OciError(`invalid reference format: "${tag}" is not a valid tag`);
+  if (digest !== null && !/^sha256:[a-f0-9]{64}$/.test(digest))
+    throw new OciError(`invalid reference format: "${digest}" is not a valid digest`);
   return { host, name, tag, digest, base: `${host}/${name}` };
 }
 
@@ -97,17 +99,31 @@ export class OciClient {
 
   /** `endpoint`: the sandbox registry's URL answering for every host, or the URL answering for a
    *  host; `login`: credentials by host; `onPush`: told of every manifest stored. */
-  constructor(endpoint: string | ((host: string) => Promise<string>), login: (host: string) => Credentials | undefined, onPush?: (ref: ImageRef, reference: string, bytes: Buffer) => void) {
+  constructor(
+    endpoint: string | ((host: string) => Promise<string>),
+    login: (host: string) => Credentials | undefined,
+    onPush?: (ref: ImageRef, reference: string, bytes: Buffer) => void,
+  ) {
     this.endpoint = typeof endpoint === "string" ? async () => endpoint : endpoint;
     this.login = login;
     this.onPush = onPush;
   }
 
-  private async request(ref: ImageRef, method: string, path: string, init: { body?: Buffer; headers?: Record<string, string>; scope: string }): Promise<Response> {
+  private async request(
+    ref: ImageRef,
+    method: string,
+    path: string,
+    init: { body?: Buffer; headers?: Record<string, string>; scope: string },
+  ): Promise<Response> {
     const base = await this.endpoint(ref.host);
     const url = path.startsWith("http") ? path : `${base}${path}`;
     const send = (token?: string) =>
-      fetch(url, { method, body: init.body, headers: { ...init.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) }, redirect: "follow" });
+      fetch(url, {
+        method,
+        body: init.body,
+        headers: { ...init.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        redirect: "follow",
+      });
     // Tokens are per registry: the same repository name on two hosts is two scopes.
     const key = `${base} ${init.scope}`;
     const known = this.tokens.get(key);
@@ -147,13 +163,21 @@ export class OciClient {
 
   private async fetchToken(ref: ImageRef, method: string, challenge: string, scope: string): Promise<string> {
     const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
-    if (!/^Bearer\s/i.test(challenge) || !params.realm) throw new OciError(`unauthorized: ${ref.base} answered 401 without a bearer challenge`);
+    if (!/^Bearer\s/i.test(challenge) || !params.realm)
+      throw new OciError(`unauthorized: ${ref.base} answered 401 without a bearer challenge`);
     const tokenUrl = new URL(params.realm);
     if (params.service) tokenUrl.searchParams.set("service", params.service);
     tokenUrl.searchParams.set("scope", scope);
     const creds = this.login(ref.host);
-    const tokenRes = await fetch(tokenUrl, { headers: creds ? { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}` } : {} });
-    if (!tokenRes.ok) throw new OciError(`unauthorized: authentication required to ${method === "GET" || method === "HEAD" ? "pull from" : "push to"} ${ref.base} (log in first)`);
+    const tokenRes = await fetch(tokenUrl, {
+      headers: creds
+        ? { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}` }
+        : {},
+    });
+    if (!tokenRes.ok)
+      throw new OciError(
+        `unauthorized: authentication required to ${method === "GET" || method === "HEAD" ? "pull from" : "push to"} ${ref.base} (log in first)`,
+      );
     const body = (await tokenRes.json()) as { token?: string; access_token?: string };
     return body.token ?? body.access_token ?? "";
   }
@@ -185,21 +209,31 @@ export class OciClient {
     await started.arrayBuffer();
     const location = new URL(started.headers.get("location") ?? "", await this.endpoint(ref.host));
     location.searchParams.set("digest", digest);
-    const done = await this.request(ref, "PUT", location.toString(), { body: bytes, headers: { "content-type": "application/octet-stream" }, scope });
+    const done = await this.request(ref, "PUT", location.toString(), {
+      body: bytes,
+      headers: { "content-type": "application/octet-stream" },
+      scope,
+    });
     if (done.status !== 201) await OciClient.fail(done, `uploading ${digest.slice(0, 19)} to ${ref.base}`);
     await done.arrayBuffer();
     return digest;
   }
 
   async getBlob(ref: ImageRef, digest: string): Promise<Buffer> {
-    const res = await this.request(ref, "GET", `/v2/${ref.name}/blobs/${digest}`, { scope: `repository:${ref.name}:pull` });
+    const res = await this.request(ref, "GET", `/v2/${ref.name}/blobs/${digest}`, {
+      scope: `repository:${ref.name}:pull`,
+    });
     if (res.status !== 200) await OciClient.fail(res, `reading ${ref.base}@${digest}`);
     return Buffer.from(await res.arrayBuffer());
   }
 
   /** PUT a manifest under a tag or its digest; returns its digest. */
   async putManifest(ref: ImageRef, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
-    const res = await this.request(ref, "PUT", `/v2/${ref.name}/manifests/${reference}`, { body: bytes, headers: { "content-type": mediaType }, scope: `repository:${ref.name}:pull,push` });
+    const res = await this.request(ref, "PUT", `/v2/${ref.name}/manifests/${reference}`, {
+      body: bytes,
+      headers: { "content-type": mediaType },
+      scope: `repository:${ref.name}:pull,push`,
+    });
     if (res.status !== 201) await OciClient.fail(res, `pushing ${ref.base}:${reference}`);
     await res.arrayBuffer();
     this.onPush?.(ref, reference, bytes);
@@ -208,7 +242,10 @@ export class OciClient {
 
   /** A manifest by tag or digest; null when the registry does not know it. */
   async getManifest(ref: ImageRef, reference: string): Promise<Manifest | null> {
-    const res = await this.request(ref, "GET", `/v2/${ref.name}/manifests/${reference}`, { headers: { accept: ACCEPT }, scope: `repository:${ref.name}:pull` });
+    const res = await this.request(ref, "GET", `/v2/${ref.name}/manifests/${reference}`, {
+      headers: { accept: ACCEPT },
+      scope: `repository:${ref.name}:pull`,
+    });
     if (res.status === 404) {
       await res.arrayBuffer();
       return null;
@@ -230,7 +267,10 @@ export class OciClient {
 
   /** Whether the registry serves the OCI 1.1 referrers API (distribution 2.8 does not: 404). */
   async hasReferrersApi(ref: ImageRef, digest: string): Promise<boolean> {
-    const res = await this.request(ref, "GET", `/v2/${ref.name}/referrers/${digest}`, { headers: { accept: MEDIA.ociIndex }, scope: `repository:${ref.name}:pull` });
+    const res = await this.request(ref, "GET", `/v2/${ref.name}/referrers/${digest}`, {
+      headers: { accept: MEDIA.ociIndex },
+      scope: `repository:${ref.name}:pull`,
+    });
     await res.arrayBuffer();
     return res.status === 200;
   }

@@ -16,11 +16,12 @@ function header(path: string, size: number, mode: number): Buffer {
   let prefix = "";
   if (Buffer.byteLength(name) > 100) {
     const cut = name.lastIndexOf("/", 155);
-    if (cut <= 0 || Buffer.byteLength(name.slice(cut + 1)) > 100) throw new Error(`path too long for a tar header: ${path}`);
+    if (cut <= 0 || Buffer.byteLength(name.slice(cut + 1)) > 100)
+      throw new Error(`path too long for a tar header: ${path}`);
     prefix = name.slice(0, cut);
     name = name.slice(cut + 1);
   }
-  const octal = (value: number, width: number) => value.toString(8).padStart(width - 1, "0") + "\0";
+  const octal = (value: number, width: number) => `${value.toString(8).padStart(width - 1, "0")}\0`;
   h.write(name, 0, 100, "utf8");
   h.write(octal(mode, 8), 100, 8, "ascii");
   h.write(octal(0, 8), 108, 8, "ascii");
@@ -34,7 +35,7 @@ function header(path: string, size: number, mode: number): Buffer {
   h.write(prefix, 345, 155, "utf8");
   let sum = 0;
   for (const byte of h) sum += byte;
-  h.write(octal(sum, 7) + " ", 148, 8, "ascii");
+  h.write(`${octal(sum, 7)} `, 148, 8, "ascii");
   return h;
 }
 
@@ -61,12 +62,21 @@ export function untar(archive: Buffer): TarEntry[] {
   while (at + 512 <= bytes.length) {
     const h = bytes.subarray(at, at + 512);
     if (h.every((b) => b === 0)) break;
-    const text = (from: number, len: number) => h.subarray(from, from + len).toString("utf8").replace(/\0.*$/s, "");
+    const text = (from: number, len: number) =>
+      h
+        .subarray(from, from + len)
+        .toString("utf8")
+        .replace(/\0.*$/s, "");
     const size = parseInt(text(124, 12).trim() || "0", 8);
     const prefix = text(345, 155);
     const path = prefix ? `${prefix}/${text(0, 100)}` : text(0, 100);
     const type = text(156, 1);
-    if (type === "0" || type === "") out.push({ path, data: Buffer.from(bytes.subarray(at + 512, at + 512 + size)), mode: parseInt(text(100, 8) || "644", 8) });
+    if (type === "0" || type === "")
+      out.push({
+        path,
+        data: Buffer.from(bytes.subarray(at + 512, at + 512 + size)),
+        mode: parseInt(text(100, 8) || "644", 8),
+      });
     if (type === "2") out.push({ path, data: Buffer.alloc(0), link: text(157, 100) });
     at += 512 + Math.ceil(size / 512) * 512;
   }

@@ -18,8 +18,10 @@ export class UsageError extends Error {}
 
 export function parseArgs(args: string[], spec: ArgSpec): Parsed {
   const byName = new Map<string, { key: string; takesValue: boolean }>();
-  for (const [key, names] of Object.entries(spec.values ?? {})) for (const n of names) byName.set(n, { key, takesValue: true });
-  for (const [key, names] of Object.entries(spec.flags ?? {})) for (const n of names) byName.set(n, { key, takesValue: false });
+  for (const [key, names] of Object.entries(spec.values ?? {}))
+    for (const n of names) byName.set(n, { key, takesValue: true });
+  for (const [key, names] of Object.entries(spec.flags ?? {}))
+    for (const n of names) byName.set(n, { key, takesValue: false });
   const out: Parsed = { values: new Map(), flags: new Set(), positionals: [] };
   const add = (key: string, value: string) => out.values.set(key, [...(out.values.get(key) ?? []), value]);
   for (let i = 0; i < args.length; i++) {
@@ -57,4 +59,8 @@ export const first = (p: Parsed, key: string): string | undefined => p.values.ge
 export const last = (p: Parsed, key: string): string | undefined => p.values.get(key)?.at(-1);
 export const all = (p: Parsed, key: string): string[] => p.values.get(key) ?? [];
 /** Values that may also be comma-separated: --platform linux/amd64,linux/arm64. */
-export const commaList = (p: Parsed, key: string): string[] => all(p, key).flatMap((v) => v.split(",")).map((s) => s.trim()).filter(Boolean);
+export const commaList = (p: Parsed, key: string): string[] =>
+  all(p, key)
+    .flatMap((v) => v.split(","))
+    .map((s) => s.trim())
+    .filter(Boolean);

@@ -1,12 +1,15 @@
 // What the stand-ins share: logins, and turning a failure into the tool's exit status.
 import { OciError } from "../oci/client.ts";
 import { BuildFailure } from "../runtime.ts";
-import { UsageError, first, parseArgs } from "./args.ts";
+import { first, parseArgs, UsageError } from "./args.ts";
 import type { ToolCall } from "./types.ts";
 
 /** `<tool> login [HOST] -u USER (-p PASS | --password-stdin)`: remembered for the job's pushes. */
 export function login(call: ToolCall, args: string[], defaultHost: string | null, okText = "Login Succeeded"): number {
-  const p = parseArgs(args, { values: { username: ["-u", "--username"], password: ["-p", "--password"] }, flags: { stdin: ["--password-stdin"], insecure: ["--insecure"], plain: ["--plain-http"] } });
+  const p = parseArgs(args, {
+    values: { username: ["-u", "--username"], password: ["-p", "--password"] },
+    flags: { stdin: ["--password-stdin"], insecure: ["--insecure"], plain: ["--plain-http"] },
+  });
   const host = p.positionals[0] ?? defaultHost;
   if (!host) throw new UsageError("login needs a registry host");
   const username = first(p, "username") ?? "";

@@ -4,14 +4,22 @@
 // that a signature is there.
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { MEDIA, descriptorOf, parseRef, sha256, type Descriptor } from "../oci/client.ts";
+import { type Descriptor, descriptorOf, MEDIA, parseRef, sha256 } from "../oci/client.ts";
 import { pushTagged } from "../oci/image.ts";
-import { UsageError, first, parseArgs } from "./args.ts";
+import { first, parseArgs, UsageError } from "./args.ts";
 import { guarded, login, skipped } from "./common.ts";
 import type { Tool, ToolCall } from "./types.ts";
 
 const SIGN_SPEC = {
-  values: { key: ["--key"], predicate: ["--predicate"], type: ["--type"], annotations: ["-a", "--annotations"], identity: ["--certificate-identity", "--certificate-identity-regexp"], issuer: ["--certificate-oidc-issuer", "--certificate-oidc-issuer-regexp"], output: ["-o", "--output"] },
+  values: {
+    key: ["--key"],
+    predicate: ["--predicate"],
+    type: ["--type"],
+    annotations: ["-a", "--annotations"],
+    identity: ["--certificate-identity", "--certificate-identity-regexp"],
+    issuer: ["--certificate-oidc-issuer", "--certificate-oidc-issuer-regexp"],
+    output: ["-o", "--output"],
+  },
   flags: { yes: ["-y", "--yes"], recursive: ["-r", "--recursive"], tlog: ["--tlog-upload"] },
 };
 
@@ -19,24 +27,54 @@ async function subject(call: ToolCall, name: string) {
   const ref = parseRef(name);
   const manifest = await call.rt.oci.getManifest(ref, ref.digest ?? ref.tag ?? "latest");
   if (!manifest) throw new UsageError(`accessing entity: entity not found in registry: ${name}`);
-  if (!ref.digest) call.err(`WARNING: Image reference ${name} uses a tag, not a digest, to identify the image to sign.`);
+  if (!ref.digest)
+    call.err(`WARNING: Image reference ${name} uses a tag, not a digest, to identify the image to sign.`);
   return { ref, digest: manifest.digest };
 }
 
-async function attachLayer(call: ToolCall, name: string, suffix: "sig" | "att", layer: Descriptor, payload: Buffer): Promise<void> {
+async function attachLayer(
+  call: ToolCall,
+  name: string,
+  suffix: "sig" | "att",
+  layer: Descriptor,
+  payload: Buffer,
+): Promise<void> {
   const { ref, digest } = await subject(call, name);
   const tag = `${digest.replace(":", "-")}.${suffix}`;
   const existing = await call.rt.oci.getManifest(ref, tag);
-  const previous = existing ? ((JSON.parse(existing.bytes.toString("utf8")) as { layers?: Descriptor[] }).layers ?? []) : [];
-  const config = Buffer.from(JSON.stringify({ architecture: "", os: "", config: {}, rootfs: { type: "layers", diff_ids: [...previous, layer].map((l) => l.digest) } }));
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: descriptorOf(MEDIA.ociConfig, config), layers: [...previous, layer] }));
-  await pushTagged(call.rt.oci, ref, { bytes: manifest, mediaType: MEDIA.ociManifest, digest: sha256(manifest), blobs: [config, payload], children: [] }, [tag]);
+  const previous = existing
+    ? ((JSON.parse(existing.bytes.toString("utf8")) as { layers?: Descriptor[] }).layers ?? [])
+    : [];
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: "",
+      os: "",
+      config: {},
+      rootfs: { type: "layers", diff_ids: [...previous, layer].map((l) => l.digest) },
+    }),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA.ociManifest,
+      config: descriptorOf(MEDIA.ociConfig, config),
+      layers: [...previous, layer],
+    }),
+  );
+  await pushTagged(
+    call.rt.oci,
+    ref,
+    { bytes: manifest, mediaType: MEDIA.ociManifest, digest: sha256(manifest), blobs: [config, payload], children: [] },
+    [tag],
+  );
 }
 
 function keyless(call: ToolCall, key: string | undefined): boolean {
   if (key) return true;
   if (call.rt.permissions["id-token"] === "write") return true;
-  call.err("Error: signing: getting signer: getting key from Fulcio: retrieving cert: no identity token: the job needs `permissions: id-token: write` for keyless signing");
+  call.err(
+    "Error: signing: getting signer: getting key from Fulcio: retrieving cert: no identity token: the job needs `permissions: id-token: write` for keyless signing",
+  );
   return false;
 }
 
@@ -50,8 +88,21 @@ export const cosign: Tool = (call) =>
         for (const name of p.positionals) {
           const { digest } = await subject(call, name);
           call.rt.produce(`cosign sign ${name}`);
-          const payload = Buffer.from(JSON.stringify({ critical: { identity: { "docker-reference": parseRef(name).base }, image: { "docker-manifest-digest": digest }, type: "cosign container image signature" }, optional: null }));
-          const layer = descriptorOf("application/vnd.dev.cosign.simplesigning.v1+json", payload, { annotations: { "dev.cosignproject.cosign/signature": Buffer.from(`sandbox signature of ${digest}`).toString("base64") } });
+          const payload = Buffer.from(
+            JSON.stringify({
+              critical: {
+                identity: { "docker-reference": parseRef(name).base },
+                image: { "docker-manifest-digest": digest },
+                type: "cosign container image signature",
+              },
+              optional: null,
+            }),
+          );
+          const layer = descriptorOf("application/vnd.dev.cosign.simplesigning.v1+json", payload, {
+            annotations: {
+              "dev.cosignproject.cosign/signature": Buffer.from(`sandbox signature of ${digest}`).toString("base64"),
+            },
+          });
           await attachLayer(call, name, "sig", layer, payload);
           call.err(`Pushing signature to: ${parseRef(name).base}`);
         }
@@ -66,9 +117,28 @@ export const cosign: Tool = (call) =>
         for (const name of p.positionals) {
           const { digest } = await subject(call, name);
           call.rt.produce(`cosign attest ${name}`);
-          const statement = { _type: "https://in-toto.io/Statement/v0.1", predicateType: first(p, "type") ?? "https://cosign.sigstore.dev/attestation/v1", subject: [{ name: parseRef(name).base, digest: { sha256: digest.slice(7) } }], predicate };
-          const payload = Buffer.from(JSON.stringify({ payloadType: "application/vnd.in-toto+json", payload: Buffer.from(JSON.stringify(statement)).toString("base64"), signatures: [{ sig: "c2FuZGJveA==" }] }));
-          await attachLayer(call, name, "att", descriptorOf("application/vnd.dsse.envelope.v1+json", payload, { annotations: { predicateType: statement.predicateType } }), payload);
+          const statement = {
+            _type: "https://in-toto.io/Statement/v0.1",
+            predicateType: first(p, "type") ?? "https://cosign.sigstore.dev/attestation/v1",
+            subject: [{ name: parseRef(name).base, digest: { sha256: digest.slice(7) } }],
+            predicate,
+          };
+          const payload = Buffer.from(
+            JSON.stringify({
+              payloadType: "application/vnd.in-toto+json",
+              payload: Buffer.from(JSON.stringify(statement)).toString("base64"),
+              signatures: [{ sig: "c2FuZGJveA==" }],
+            }),
+          );
+          await attachLayer(
+            call,
+            name,
+            "att",
+            descriptorOf("application/vnd.dsse.envelope.v1+json", payload, {
+              annotations: { predicateType: statement.predicateType },
+            }),
+            payload,
+          );
         }
         return 0;
       }
@@ -77,12 +147,19 @@ export const cosign: Tool = (call) =>
         const p = parseArgs(rest, SIGN_SPEC);
         for (const name of p.positionals) {
           const { ref, digest } = await subject(call, name);
-          const found = await call.rt.oci.getManifest(ref, `${digest.replace(":", "-")}.${command === "verify" ? "sig" : "att"}`);
+          const found = await call.rt.oci.getManifest(
+            ref,
+            `${digest.replace(":", "-")}.${command === "verify" ? "sig" : "att"}`,
+          );
           if (!found) {
             call.err(`Error: no matching ${command === "verify" ? "signatures" : "attestations"}`);
             return 1;
           }
-          call.out(JSON.stringify([{ critical: { identity: { "docker-reference": ref.base }, image: { "docker-manifest-digest": digest } } }]));
+          call.out(
+            JSON.stringify([
+              { critical: { identity: { "docker-reference": ref.base }, image: { "docker-manifest-digest": digest } } },
+            ]),
+          );
         }
         return 0;
       }

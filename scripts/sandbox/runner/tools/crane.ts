@@ -1,6 +1,6 @@
 // The `crane` stand-in: copy (with every child manifest and blob), tag, digest, manifest, ls and
 // auth login against the sandbox registry.
-import { type Descriptor, parseRef, type ImageRef } from "../oci/client.ts";
+import { type Descriptor, type ImageRef, parseRef } from "../oci/client.ts";
 import type { JobRuntime } from "../runtime.ts";
 import { UsageError } from "./args.ts";
 import { guarded, login, skipped } from "./common.ts";
@@ -9,7 +9,12 @@ import type { Tool, ToolCall } from "./types.ts";
 async function copy(rt: JobRuntime, from: ImageRef, to: ImageRef, reference: string): Promise<string> {
   const manifest = await rt.oci.getManifest(from, reference);
   if (!manifest) throw new UsageError(`${from.base}:${reference}: MANIFEST_UNKNOWN: manifest unknown`);
-  const body = JSON.parse(manifest.bytes.toString("utf8")) as { manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[]; blobs?: Descriptor[] };
+  const body = JSON.parse(manifest.bytes.toString("utf8")) as {
+    manifests?: Descriptor[];
+    config?: Descriptor;
+    layers?: Descriptor[];
+    blobs?: Descriptor[];
+  };
   for (const child of body.manifests ?? []) await copy(rt, from, to, child.digest);
   for (const blob of [body.config, ...(body.layers ?? [])].filter((b): b is Descriptor => Boolean(b))) {
     if (from.base !== to.base) await rt.oci.pushBlob(to, await rt.oci.getBlob(from, blob.digest));

@@ -1,51 +1,88 @@
 // The `docker` stand-in: login, build/buildx build (see ../build.ts), tag and push of local images,
 // buildx builders and imagetools, and manifest lists, writing real OCI content to the sandbox
 // registry. Commands that need a container runtime (run, exec, compose) are logged and skipped.
-import { MEDIA, parseRef, type Descriptor, type ImageRef } from "../oci/client.ts";
-import { indexOfDescriptors, pushTagged, type Pushable } from "../oci/image.ts";
-import { build } from "../build.ts";
-import { BuildFailure, type JobRuntime } from "../runtime.ts";
-import { UsageError, all, commaList, first, last, parseArgs } from "./args.ts";
-import { guarded, login, skipped } from "./common.ts";
-import type { Tool, ToolCall } from "./types.ts";
+
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { build } from "../build.ts";
+import { type Descriptor, type ImageRef, MEDIA, parseRef } from "../oci/client.ts";
+import { indexOfDescriptors, type Pushable, pushTagged } from "../oci/image.ts";
+import { BuildFailure, type JobRuntime } from "../runtime.ts";
+import { all, commaList, first, last, parseArgs, UsageError } from "./args.ts";
+import { guarded, login, skipped } from "./common.ts";
+import type { Tool, ToolCall } from "./types.ts";
 
 const BUILD_SPEC = {
   values: {
-    tag: ["-t", "--tag"], file: ["-f", "--file"], platform: ["--platform"], label: ["--label"], annotation: ["--annotation"],
-    provenance: ["--provenance"], attest: ["--attest"], sbom: ["--sbom"], buildArg: ["--build-arg"], target: ["--target"],
-    cacheFrom: ["--cache-from"], cacheTo: ["--cache-to"], output: ["-o", "--output"], metadataFile: ["--metadata-file"],
-    iidfile: ["--iidfile"], progress: ["--progress"], secret: ["--secret"], ssh: ["--ssh"], builder: ["--builder"],
-    network: ["--network"], addHost: ["--add-host"], allow: ["--allow"], buildContext: ["--build-context"], shmSize: ["--shm-size"], ulimit: ["--ulimit"],
+    tag: ["-t", "--tag"],
+    file: ["-f", "--file"],
+    platform: ["--platform"],
+    label: ["--label"],
+    annotation: ["--annotation"],
+    provenance: ["--provenance"],
+    attest: ["--attest"],
+    sbom: ["--sbom"],
+    buildArg: ["--build-arg"],
+    target: ["--target"],
+    cacheFrom: ["--cache-from"],
+    cacheTo: ["--cache-to"],
+    output: ["-o", "--output"],
+    metadataFile: ["--metadata-file"],
+    iidfile: ["--iidfile"],
+    progress: ["--progress"],
+    secret: ["--secret"],
+    ssh: ["--ssh"],
+    builder: ["--builder"],
+    network: ["--network"],
+    addHost: ["--add-host"],
+    allow: ["--allow"],
+    buildContext: ["--build-context"],
+    shmSize: ["--shm-size"],
+    ulimit: ["--ulimit"],
   },
   flags: { push: ["--push"], load: ["--load"], quiet: ["-q", "--quiet"], pull: ["--pull"], noCache: ["--no-cache"] },
 };
 
-const keyValues = (lines: string[]) => Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf("=") === -1 ? l.length : l.indexOf("=")), l.includes("=") ? l.slice(l.indexOf("=") + 1) : ""]));
+const keyValues = (lines: string[]) =>
+  Object.fromEntries(
+    lines.map((l) => [
+      l.slice(0, l.indexOf("=") === -1 ? l.length : l.indexOf("=")),
+      l.includes("=") ? l.slice(l.indexOf("=") + 1) : "",
+    ]),
+  );
 
 async function buildCommand(call: ToolCall, args: string[], buildx: boolean): Promise<number> {
   const p = parseArgs(args, BUILD_SPEC);
   const context = p.positionals[0];
   if (!context) throw new UsageError('"docker buildx build" requires exactly 1 argument.');
-  const provenance = last(p, "provenance") ?? all(p, "attest").map((a) => keyValues(a.split(","))).filter((a) => a.type === "provenance").map((a) => (a.disabled === "true" ? "false" : `mode=${a.mode ?? "min"}`))[0] ?? null;
+  const provenance =
+    last(p, "provenance") ??
+    all(p, "attest")
+      .map((a) => keyValues(a.split(",")))
+      .filter((a) => a.type === "provenance")
+      .map((a) => (a.disabled === "true" ? "false" : `mode=${a.mode ?? "min"}`))[0] ??
+    null;
   const rt = call.rt;
   const saved = rt.docker.builder;
   if (!buildx) rt.docker.builder = "docker";
   try {
-    const result = await build(rt, {
-      cwd: call.cwd,
-      context,
-      file: first(p, "file"),
-      platforms: commaList(p, "platform"),
-      tags: all(p, "tag"),
-      labels: keyValues(all(p, "label")),
-      annotations: all(p, "annotation"),
-      push: p.flags.has("push"),
-      load: p.flags.has("load"),
-      outputs: all(p, "output"),
-      provenance,
-    }, (line) => call.err(line));
+    const result = await build(
+      rt,
+      {
+        cwd: call.cwd,
+        context,
+        file: first(p, "file"),
+        platforms: commaList(p, "platform"),
+        tags: all(p, "tag"),
+        labels: keyValues(all(p, "label")),
+        annotations: all(p, "annotation"),
+        push: p.flags.has("push"),
+        load: p.flags.has("load"),
+        outputs: all(p, "output"),
+        provenance,
+      },
+      (line) => call.err(line),
+    );
     const metadataFile = first(p, "metadataFile");
     if (metadataFile) await writeFile(resolve(call.cwd, metadataFile), JSON.stringify(result.metadata, null, 2));
     const iidfile = first(p, "iidfile");
@@ -64,11 +101,16 @@ function normalise(reference: string): { ref: ImageRef; key: string } {
 }
 
 async function pushCommand(call: ToolCall, args: string[]): Promise<number> {
-  const p = parseArgs(args, { flags: { allTags: ["-a", "--all-tags"], quiet: ["-q", "--quiet"] }, values: { platform: ["--platform"] } });
+  const p = parseArgs(args, {
+    flags: { allTags: ["-a", "--all-tags"], quiet: ["-q", "--quiet"] },
+    values: { platform: ["--platform"] },
+  });
   const name = p.positionals[0];
   if (!name) throw new UsageError('"docker push" requires exactly 1 argument.');
   const { ref, key } = normalise(name);
-  const keys = p.flags.has("allTags") ? [...call.rt.docker.images.keys()].filter((k) => k.startsWith(`${ref.base}:`)) : [key];
+  const keys = p.flags.has("allTags")
+    ? [...call.rt.docker.images.keys()].filter((k) => k.startsWith(`${ref.base}:`))
+    : [key];
   if (keys.length === 0 || !call.rt.docker.images.has(keys[0]!)) {
     call.err(`An image does not exist locally with the tag: ${ref.base}`);
     return 1;
@@ -91,9 +133,28 @@ async function descriptorsOf(rt: JobRuntime, reference: string): Promise<{ ref: 
   if (!manifest) throw new BuildFailure(`ERROR: ${reference}: not found`);
   const body = JSON.parse(manifest.bytes.toString("utf8")) as { manifests?: Descriptor[]; config?: Descriptor };
   if (body.manifests) return { ref, descriptors: body.manifests };
-  const config = body.config ? (JSON.parse((await rt.oci.getBlob(ref, body.config.digest)).toString("utf8")) as { os?: string; architecture?: string; variant?: string }) : {};
-  const platform = config.os && config.architecture ? { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) } : undefined;
-  return { ref, descriptors: [{ mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.length, ...(platform ? { platform } : {}) }] };
+  const config = body.config
+    ? (JSON.parse((await rt.oci.getBlob(ref, body.config.digest)).toString("utf8")) as {
+        os?: string;
+        architecture?: string;
+        variant?: string;
+      })
+    : {};
+  const platform =
+    config.os && config.architecture
+      ? { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) }
+      : undefined;
+  return {
+    ref,
+    descriptors: [
+      {
+        mediaType: manifest.mediaType,
+        digest: manifest.digest,
+        size: manifest.bytes.length,
+        ...(platform ? { platform } : {}),
+      },
+    ],
+  };
 }
 
 /** Copies a manifest (and, for an index, its children) with its blobs from one repository to another. */
@@ -101,9 +162,14 @@ async function copyManifest(rt: JobRuntime, from: ImageRef, to: ImageRef, digest
   if (from.base === to.base) return;
   const manifest = await rt.oci.getManifest(from, digest);
   if (!manifest) throw new BuildFailure(`ERROR: ${from.base}@${digest}: not found`);
-  const body = JSON.parse(manifest.bytes.toString("utf8")) as { manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[] };
+  const body = JSON.parse(manifest.bytes.toString("utf8")) as {
+    manifests?: Descriptor[];
+    config?: Descriptor;
+    layers?: Descriptor[];
+  };
   for (const child of body.manifests ?? []) await copyManifest(rt, from, to, child.digest);
-  for (const blob of [body.config, ...(body.layers ?? [])].filter((b): b is Descriptor => Boolean(b))) await rt.oci.pushBlob(to, await rt.oci.getBlob(from, blob.digest));
+  for (const blob of [body.config, ...(body.layers ?? [])].filter((b): b is Descriptor => Boolean(b)))
+    await rt.oci.pushBlob(to, await rt.oci.getBlob(from, blob.digest));
   await rt.oci.putManifest(to, manifest.digest, manifest.bytes, manifest.mediaType);
 }
 
@@ -111,7 +177,16 @@ async function imagetools(call: ToolCall, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const rt = call.rt;
   if (sub === "create") {
-    const p = parseArgs(rest, { values: { tag: ["-t", "--tag"], annotation: ["--annotation"], file: ["-f", "--file"], builder: ["--builder"], progress: ["--progress"] }, flags: { append: ["--append"], dryRun: ["--dry-run"] } });
+    const p = parseArgs(rest, {
+      values: {
+        tag: ["-t", "--tag"],
+        annotation: ["--annotation"],
+        file: ["-f", "--file"],
+        builder: ["--builder"],
+        progress: ["--progress"],
+      },
+      flags: { append: ["--append"], dryRun: ["--dry-run"] },
+    });
     const tags = all(p, "tag");
     if (tags.length === 0) throw new UsageError("imagetools create: no tags specified (-t)");
     const sources = [...(p.flags.has("append") ? [tags[0]!] : []), ...p.positionals];
@@ -134,7 +209,11 @@ async function imagetools(call: ToolCall, args: string[]): Promise<number> {
         found.push({ ref, descriptor: d });
       }
     }
-    const annotations = Object.fromEntries(all(p, "annotation").map((a) => a.replace(/^index:/, "")).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]));
+    const annotations = Object.fromEntries(
+      all(p, "annotation")
+        .map((a) => a.replace(/^index:/, ""))
+        .map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]),
+    );
     const index = indexOfDescriptors(descriptors, MEDIA.ociIndex, annotations);
     if (p.flags.has("dryRun")) {
       call.out(index.bytes.toString("utf8"));
@@ -177,7 +256,10 @@ async function imagetools(call: ToolCall, args: string[]): Promise<number> {
       for (const m of body.manifests) {
         call.out(`  Name:      ${ref.base}@${m.digest}`);
         call.out(`  MediaType: ${m.mediaType}`);
-        if (m.platform) call.out(`  Platform:  ${[m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join("/")}`);
+        if (m.platform)
+          call.out(
+            `  Platform:  ${[m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join("/")}`,
+          );
         call.out("");
       }
     }
@@ -194,7 +276,18 @@ async function buildxCommand(call: ToolCall, args: string[]): Promise<number> {
     case "b":
       return buildCommand(call, rest, true);
     case "create": {
-      const p = parseArgs(rest, { values: { name: ["--name"], driver: ["--driver"], driverOpt: ["--driver-opt"], platform: ["--platform"], config: ["--config", "--buildkitd-config"], buildkitdFlags: ["--buildkitd-flags"], node: ["--node"] }, flags: { use: ["--use"], bootstrap: ["--bootstrap"], append: ["--append"] } });
+      const p = parseArgs(rest, {
+        values: {
+          name: ["--name"],
+          driver: ["--driver"],
+          driverOpt: ["--driver-opt"],
+          platform: ["--platform"],
+          config: ["--config", "--buildkitd-config"],
+          buildkitdFlags: ["--buildkitd-flags"],
+          node: ["--node"],
+        },
+        flags: { use: ["--use"], bootstrap: ["--bootstrap"], append: ["--append"] },
+      });
       const driver = first(p, "driver") ?? "docker-container";
       if (p.flags.has("use")) docker.builder = driver === "docker" ? "docker" : "docker-container";
       call.out(first(p, "name") ?? "sandbox-builder");
@@ -254,7 +347,10 @@ async function manifestCommand(call: ToolCall, args: string[]): Promise<number> 
       await copyManifest(rt, from, ref, found[0]!.digest);
       descriptors.push(found[0]!);
     }
-    const list: Pushable = indexOfDescriptors(descriptors, descriptors.every((d) => d.mediaType === MEDIA.dockerManifest) ? MEDIA.dockerList : MEDIA.ociIndex);
+    const list: Pushable = indexOfDescriptors(
+      descriptors,
+      descriptors.every((d) => d.mediaType === MEDIA.dockerManifest) ? MEDIA.dockerList : MEDIA.ociIndex,
+    );
     const digest = await pushTagged(rt.oci, ref, list, [ref.tag ?? "latest"]);
     if (p.flags.has("purge")) rt.docker.lists.delete(key);
     call.out(digest);
@@ -279,7 +375,18 @@ export const docker: Tool = (call) =>
   guarded(call, "docker", async () => {
     // Global options before the command (docker --config DIR ..., docker -D ...).
     let args = call.args;
-    while (args[0]?.startsWith("-")) args = args.slice(args[0] === "--config" || args[0] === "-H" || args[0] === "--host" || args[0] === "--context" || args[0] === "-c" || args[0] === "-l" || args[0] === "--log-level" ? 2 : 1);
+    while (args[0]?.startsWith("-"))
+      args = args.slice(
+        args[0] === "--config" ||
+          args[0] === "-H" ||
+          args[0] === "--host" ||
+          args[0] === "--context" ||
+          args[0] === "-c" ||
+          args[0] === "-l" ||
+          args[0] === "--log-level"
+          ? 2
+          : 1,
+      );
     const [command, ...rest] = args;
     switch (command) {
       case "login":

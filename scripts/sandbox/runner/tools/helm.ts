@@ -3,13 +3,13 @@
 // registry as Helm's OCI layout has it (config application/vnd.cncf.helm.config.v1+json, the
 // archive as the one layer, the version as the tag with + written _), `registry login` remembers
 // credentials.
-import { readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { descriptorOf, parseRef } from "../oci/client.ts";
 import { pushTagged } from "../oci/image.ts";
-import { tarGz, untar, type TarEntry } from "../oci/tar.ts";
-import { UsageError, first, parseArgs } from "./args.ts";
+import { type TarEntry, tarGz, untar } from "../oci/tar.ts";
+import { first, parseArgs, UsageError } from "./args.ts";
 import { guarded, login, skipped } from "./common.ts";
 import type { Tool, ToolCall } from "./types.ts";
 
@@ -30,7 +30,16 @@ async function files(dir: string, base = dir): Promise<string[]> {
 type Chart = Record<string, unknown> & { name?: string; version?: string };
 
 async function packageCommand(call: ToolCall, args: string[]): Promise<number> {
-  const p = parseArgs(args, { values: { version: ["--version"], appVersion: ["--app-version"], destination: ["-d", "--destination"], key: ["--key"], keyring: ["--keyring"] }, flags: { dependencyUpdate: ["-u", "--dependency-update"], sign: ["--sign"] } });
+  const p = parseArgs(args, {
+    values: {
+      version: ["--version"],
+      appVersion: ["--app-version"],
+      destination: ["-d", "--destination"],
+      key: ["--key"],
+      keyring: ["--keyring"],
+    },
+    flags: { dependencyUpdate: ["-u", "--dependency-update"], sign: ["--sign"] },
+  });
   if (p.positionals.length === 0) throw new UsageError('"helm package" requires at least 1 argument');
   for (const path of p.positionals) {
     const dir = resolve(call.cwd, path);
@@ -52,7 +61,14 @@ async function packageCommand(call: ToolCall, args: string[]): Promise<number> {
     call.rt.produce(`helm package ${path}`);
     const entries: TarEntry[] = [];
     for (const file of await files(dir)) {
-      const data = file === "Chart.yaml" ? Buffer.from(Object.entries(chart).map(([k, v]) => `${k}: ${JSON.stringify(v)}\n`).join("")) : await readFile(join(dir, file));
+      const data =
+        file === "Chart.yaml"
+          ? Buffer.from(
+              Object.entries(chart)
+                .map(([k, v]) => `${k}: ${JSON.stringify(v)}\n`)
+                .join(""),
+            )
+          : await readFile(join(dir, file));
       entries.push({ path: `${chart.name}/${file}`, data });
     }
     const out = resolve(call.cwd, first(p, "destination") ?? ".", `${chart.name}-${version}.tgz`);
@@ -63,7 +79,10 @@ async function packageCommand(call: ToolCall, args: string[]): Promise<number> {
 }
 
 async function pushCommand(call: ToolCall, args: string[]): Promise<number> {
-  const p = parseArgs(args, { values: { caFile: ["--ca-file"], certFile: ["--cert-file"], keyFile: ["--key-file"] }, flags: { insecure: ["--insecure-skip-tls-verify"], plain: ["--plain-http"] } });
+  const p = parseArgs(args, {
+    values: { caFile: ["--ca-file"], certFile: ["--cert-file"], keyFile: ["--key-file"] },
+    flags: { insecure: ["--insecure-skip-tls-verify"], plain: ["--plain-http"] },
+  });
   const [archive, remote] = p.positionals;
   if (!archive || !remote) throw new UsageError('"helm push" requires 2 arguments');
   if (!remote.startsWith("oci://")) {
@@ -102,7 +121,18 @@ async function pushCommand(call: ToolCall, args: string[]): Promise<number> {
       },
     }),
   );
-  const digest = await pushTagged(call.rt.oci, ref, { bytes: manifest, mediaType: "application/vnd.oci.image.manifest.v1+json", digest: descriptorOf("", manifest).digest, blobs: [config, bytes], children: [] }, [tag]);
+  const digest = await pushTagged(
+    call.rt.oci,
+    ref,
+    {
+      bytes: manifest,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      digest: descriptorOf("", manifest).digest,
+      blobs: [config, bytes],
+      children: [],
+    },
+    [tag],
+  );
   call.out(`Pushed: ${ref.base}:${tag}`);
   call.out(`Digest: ${digest}`);
   return 0;
@@ -121,7 +151,9 @@ export const helm: Tool = (call) =>
         if (rest[0] === "logout") return 0;
         return skipped(call, `helm ${call.args.join(" ")}`);
       case "version":
-        call.out('version.BuildInfo{Version:"v3.16.4", GitCommit:"sandbox", GitTreeState:"clean", GoVersion:"go1.22.7"}');
+        call.out(
+          'version.BuildInfo{Version:"v3.16.4", GitCommit:"sandbox", GitTreeState:"clean", GoVersion:"go1.22.7"}',
+        );
         return 0;
       default:
         return skipped(call, `helm ${call.args.join(" ")}`);

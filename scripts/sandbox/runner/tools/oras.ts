@@ -4,9 +4,9 @@
 // `manifest fetch` and `login`.
 import { readFile, stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
-import { MEDIA, descriptorOf, parseRef, sha256, type Descriptor } from "../oci/client.ts";
+import { type Descriptor, descriptorOf, MEDIA, parseRef, sha256 } from "../oci/client.ts";
 import { pushTagged } from "../oci/image.ts";
-import { UsageError, all, first, parseArgs } from "./args.ts";
+import { all, first, parseArgs, UsageError } from "./args.ts";
 import { guarded, login, skipped } from "./common.ts";
 import type { Tool, ToolCall } from "./types.ts";
 
@@ -14,8 +14,26 @@ const UNKNOWN_ARTIFACT = "application/vnd.unknown.artifact.v1";
 const DEFAULT_LAYER = "application/vnd.oci.image.layer.v1.tar";
 
 const PUSH_SPEC = {
-  values: { artifactType: ["--artifact-type"], annotation: ["-a", "--annotation"], annotationFile: ["--annotation-file"], config: ["--config"], imageSpec: ["--image-spec"], exportManifest: ["--export-manifest"], format: ["--format"], username: ["-u", "--username"], password: ["-p", "--password"], concurrency: ["--concurrency"] },
-  flags: { plain: ["--plain-http"], insecure: ["--insecure"], disablePathValidation: ["--disable-path-validation"], verbose: ["-v", "--verbose"], debug: ["-d", "--debug"], noTty: ["--no-tty"] },
+  values: {
+    artifactType: ["--artifact-type"],
+    annotation: ["-a", "--annotation"],
+    annotationFile: ["--annotation-file"],
+    config: ["--config"],
+    imageSpec: ["--image-spec"],
+    exportManifest: ["--export-manifest"],
+    format: ["--format"],
+    username: ["-u", "--username"],
+    password: ["-p", "--password"],
+    concurrency: ["--concurrency"],
+  },
+  flags: {
+    plain: ["--plain-http"],
+    insecure: ["--insecure"],
+    disablePathValidation: ["--disable-path-validation"],
+    verbose: ["-v", "--verbose"],
+    debug: ["-d", "--debug"],
+    noTty: ["--no-tty"],
+  },
 };
 
 /** "file.txt:media/type" → path and media type (a trailing ":" keeps a colon in the name). */
@@ -38,7 +56,9 @@ async function layers(call: ToolCall, files: string[]): Promise<{ descriptors: D
     if (s.isDirectory()) throw new UsageError(`${path} is a directory: the sandbox's oras pushes files only`);
     const bytes = await readFile(full);
     blobs.push(bytes);
-    descriptors.push(descriptorOf(mediaType, bytes, { annotations: { "org.opencontainers.image.title": basename(path) } }));
+    descriptors.push(
+      descriptorOf(mediaType, bytes, { annotations: { "org.opencontainers.image.title": basename(path) } }),
+    );
   }
   return { descriptors, blobs };
 }
@@ -80,7 +100,18 @@ async function pushCommand(call: ToolCall, args: string[]): Promise<number> {
     }),
   );
   if (!descriptors.length && spec === "v1.1") blobs.push(Buffer.from("{}"));
-  const digest = await pushTagged(call.rt.oci, ref, { bytes: manifest, mediaType: MEDIA.ociManifest, digest: sha256(manifest), blobs: [config, ...blobs], children: [] }, tags);
+  const digest = await pushTagged(
+    call.rt.oci,
+    ref,
+    {
+      bytes: manifest,
+      mediaType: MEDIA.ociManifest,
+      digest: sha256(manifest),
+      blobs: [config, ...blobs],
+      children: [],
+    },
+    tags,
+  );
   call.out(`Pushed [registry] ${target}`);
   call.out(`ArtifactType: ${spec === "v1.1" ? (artifactType ?? UNKNOWN_ARTIFACT) : configType}`);
   call.out(`Digest: ${digest}`);
@@ -112,7 +143,12 @@ async function attachCommand(call: ToolCall, args: string[]): Promise<number> {
       annotations: { "org.opencontainers.image.created": call.rt.created, ...annotations(all(p, "annotation")) },
     }),
   );
-  const digest = await call.rt.oci.attachReferrer(ref, subject.digest, manifest, descriptorOf(MEDIA.ociManifest, manifest, { artifactType }));
+  const digest = await call.rt.oci.attachReferrer(
+    ref,
+    subject.digest,
+    manifest,
+    descriptorOf(MEDIA.ociManifest, manifest, { artifactType }),
+  );
   call.out(`Attached to [registry] ${ref.base}@${subject.digest}`);
   call.out(`Digest: ${digest}`);
   return 0;

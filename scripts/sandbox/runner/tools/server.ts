@@ -2,8 +2,9 @@
 // sandbox's process. A request is NUL-separated: the job's key, the tool, the working folder,
 // the arguments, the environment, then stdin; the answer is "o <line>" (stdout), "e <line>"
 // (stderr) and finally "x <exit status>". The key ties the call to its job's runtime.
-import { createServer, type Socket } from "node:net";
+
 import type { AddressInfo } from "node:net";
+import { createServer, type Socket } from "node:net";
 import type { JobRuntime } from "../runtime.ts";
 import { cosign } from "./cosign.ts";
 import { crane } from "./crane.ts";
@@ -62,7 +63,11 @@ export async function startToolServer(): Promise<ToolServer> {
       const argc = Number(argcText);
       const args = rest.slice(0, argc);
       const envc = Number(rest[argc]);
-      const env = Object.fromEntries(rest.slice(argc + 1, argc + 1 + envc).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+      const env = Object.fromEntries(
+        rest
+          .slice(argc + 1, argc + 1 + envc)
+          .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+      );
       const stdin = rest[argc + 1 + envc] ?? "";
       const write = (prefix: string, text: string) => {
         if (socket.writable) for (const line of text.split("\n")) socket.write(`${prefix} ${line}\n`);
@@ -76,10 +81,13 @@ export async function startToolServer(): Promise<ToolServer> {
         return done(127);
       }
       rt.log(`sandbox: ${tool} ${args.join(" ")}`);
-      TOOLS[tool!]!({ rt, args, cwd: cwd!, env, stdin, out: (l) => write("o", l), err: (l) => write("e", l) }).then(done, (error: unknown) => {
-        write("e", `${tool}: sandbox stand-in failed: ${error instanceof Error ? error.message : String(error)}`);
-        done(1);
-      });
+      TOOLS[tool!]!({ rt, args, cwd: cwd!, env, stdin, out: (l) => write("o", l), err: (l) => write("e", l) }).then(
+        done,
+        (error: unknown) => {
+          write("e", `${tool}: sandbox stand-in failed: ${error instanceof Error ? error.message : String(error)}`);
+          done(1);
+        },
+      );
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -13,11 +13,36 @@ import { isTable, readToml } from "./toml-text.mjs";
 /** @typedef {import("./workspace.mjs").Package} Package */
 /** @typedef {import("./version-step.mjs").VersionArgs} VersionArgs */
 
-const CONFIG_KEYS = ["unstable", "allow-branch", "sign-commit", "sign-tag", "push-remote", "registry", "release",
-  "publish", "verify", "owners", "push", "push-options", "shared-version", "consolidate-commits",
-  "pre-release-commit-message", "pre-release-replacements", "pre-release-hook", "tag-message", "tag-prefix",
-  "tag-name", "tag", "enable-features", "enable-all-features", "dependent-version", "metadata", "target",
-  "rate-limit", "certs-source"];
+const CONFIG_KEYS = [
+  "unstable",
+  "allow-branch",
+  "sign-commit",
+  "sign-tag",
+  "push-remote",
+  "registry",
+  "release",
+  "publish",
+  "verify",
+  "owners",
+  "push",
+  "push-options",
+  "shared-version",
+  "consolidate-commits",
+  "pre-release-commit-message",
+  "pre-release-replacements",
+  "pre-release-hook",
+  "tag-message",
+  "tag-prefix",
+  "tag-name",
+  "tag",
+  "enable-features",
+  "enable-all-features",
+  "dependent-version",
+  "metadata",
+  "target",
+  "rate-limit",
+  "certs-source",
+];
 
 /** @param {unknown} config @param {string} where @returns {Record<string, any>} */
 function checkConfig(config, where) {
@@ -25,7 +50,10 @@ function checkConfig(config, where) {
   if (!isTable(config)) throw new CliError(101, `Failed to parse \`${where}\``);
   for (const key of Object.keys(config)) {
     if (!CONFIG_KEYS.includes(key)) {
-      throw new CliError(101, `Failed to parse \`${where}\`\n\nCaused by:\n    unknown field \`${key}\`, expected one of ${CONFIG_KEYS.map((k) => `\`${k}\``).join(", ")}`);
+      throw new CliError(
+        101,
+        `Failed to parse \`${where}\`\n\nCaused by:\n    unknown field \`${key}\`, expected one of ${CONFIG_KEYS.map((k) => `\`${k}\``).join(", ")}`,
+      );
     }
   }
   return config;
@@ -47,11 +75,13 @@ export function workspaceSources(ws, isolated) {
 
 /** `load_package_config`, overrides included. @param {Workspace} ws @param {Package} pkg @param {VersionArgs} args */
 export function packageConfig(ws, pkg, args) {
-  const config = args.isolated ? {} : {
-    ...workspaceSources(ws, false),
-    ...fileConfig(join(pkg.dir, "release.toml")),
-    ...checkConfig(pkg.doc.package?.metadata?.release, pkg.manifest),
-  };
+  const config = args.isolated
+    ? {}
+    : {
+        ...workspaceSources(ws, false),
+        ...fileConfig(join(pkg.dir, "release.toml")),
+        ...checkConfig(pkg.doc.package?.metadata?.release, pkg.manifest),
+      };
   if (args.config) Object.assign(config, fileConfig(resolve(args.config)));
   if (args.allowBranch) config["allow-branch"] = args.allowBranch;
   if (!pkg.hasVersion) config.release = false; // nothing to bump
@@ -73,7 +103,10 @@ export function dirtyEntries(root) {
     const f = fields[i];
     if (f.length < 4) continue;
     if (f[0] === "R" || f[0] === "C") i++;
-    const flags = [index[/** @type {keyof typeof index} */ (f[0])], work[/** @type {keyof typeof work} */ (f[1])]].filter(Boolean);
+    const flags = [
+      index[/** @type {keyof typeof index} */ (f[0])],
+      work[/** @type {keyof typeof work} */ (f[1])],
+    ].filter(Boolean);
     entries.push(`${f.slice(3)} (Status(${flags.join(" | ")}))`);
   }
   return entries;
@@ -95,7 +128,15 @@ export function branchAllowed(/** @type {string} */ branch, /** @type {string[]}
       const negated = raw.startsWith("!");
       const pattern = negated ? raw.slice(1) : raw;
       const subject = pattern.includes("/") ? candidate : basename(candidate);
-      const re = new RegExp(`^${pattern.replace(/^\//, "").replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*\*/g, "\0").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]").replace(/\0/g, ".*")}$`);
+      const re = new RegExp(
+        `^${pattern
+          .replace(/^\//, "")
+          .replace(/[.+^${}()|\\]/g, "\\$&")
+          .replace(/\*\*/g, "\0")
+          .replace(/\*/g, "[^/]*")
+          .replace(/\?/g, "[^/]")
+          .replace(/\0/g, ".*")}$`,
+      );
       if (re.test(subject)) verdict = !negated;
     }
     if (verdict !== null) return verdict;

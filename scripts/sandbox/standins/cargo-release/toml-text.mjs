@@ -90,7 +90,9 @@ function keyLines(text) {
       table = trimmed.startsWith("[[") ? [...keyParts(header[1]), "[]"] : keyParts(header[1]);
       continue;
     }
-    const eq = /^((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=\s*/.exec(trimmed);
+    const eq = /^((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=\s*/.exec(
+      trimmed,
+    );
     if (!eq) continue;
     const valueAt = start + (line.length - trimmed.length) + eq[0].length;
     found.push({ path: [...table, ...keyParts(eq[1])], valueAt });
@@ -110,7 +112,8 @@ const STRING_AT = /^("(?:[^"\\\n]|\\.)*"|'[^'\n]*')/;
  * @param {string} text @param {string[]} path @param {string} value @param {string} file
  */
 export function setTomlString(text, path, value, file) {
-  const same = (/** @type {string[]} */ a, /** @type {string[]} */ b) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const same = (/** @type {string[]} */ a, /** @type {string[]} */ b) =>
+    a.length === b.length && a.every((x, i) => x === b[i]);
   let edited = null;
   for (const line of keyLines(text)) {
     const rest = text.slice(line.valueAt);

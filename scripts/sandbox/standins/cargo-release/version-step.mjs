@@ -13,7 +13,17 @@ import { branchAllowed, currentBranch, dirtyEntries, fileConfig, packageConfig, 
 import { runCargoMetadata } from "./lock.mjs";
 import { CliError, error, git, RAW, status, usageError, warn } from "./shell.mjs";
 import { isTable, setTomlString } from "./toml-text.mjs";
-import { bare, bumpTarget, full, LEVELS, parseVersion, reqMatches, semverError, upgradeRequirement, vcmp } from "./versions.mjs";
+import {
+  bare,
+  bumpTarget,
+  full,
+  LEVELS,
+  parseVersion,
+  reqMatches,
+  semverError,
+  upgradeRequirement,
+  vcmp,
+} from "./versions.mjs";
 import { canonical, dependencyTables, loadWorkspace } from "./workspace.mjs";
 
 /** @typedef {import("./versions.mjs").Version} Version */
@@ -62,12 +72,30 @@ function upgradeDependents(manifestName, manifest, pkg, version, policy, dryRun)
 /** @param {string[]} args @returns {VersionArgs} */
 function parseVersionArgs(args) {
   /** @type {Partial<VersionArgs> & { packages: string[], exclude: string[] }} */
-  const out = { execute: false, dryRunFlag: false, noConfirm: false, packages: [], workspace: false, exclude: [], isolated: false };
+  const out = {
+    execute: false,
+    dryRunFlag: false,
+    noConfirm: false,
+    packages: [],
+    workspace: false,
+    exclude: [],
+    isolated: false,
+  };
   /** @type {string[]} */
   const positionals = [];
-  const valueFlags = new Map([["--manifest-path", "manifestPath"], ["--package", "packages"], ["-p", "packages"],
-    ["--exclude", "exclude"], ["--config", "config"], ["-c", "config"], ["-Z", "z"], ["--allow-branch", "allowBranch"],
-    ["--metadata", "metadata"], ["-m", "metadata"], ["--prev-tag-name", "prevTag"]]);
+  const valueFlags = new Map([
+    ["--manifest-path", "manifestPath"],
+    ["--package", "packages"],
+    ["-p", "packages"],
+    ["--exclude", "exclude"],
+    ["--config", "config"],
+    ["-c", "config"],
+    ["-Z", "z"],
+    ["--allow-branch", "allowBranch"],
+    ["--metadata", "metadata"],
+    ["-m", "metadata"],
+    ["--prev-tag-name", "prevTag"],
+  ]);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     // clap takes `--name=value`, `--name value`, `-pvalue`, `-p=value` and `-p value`.
@@ -76,7 +104,8 @@ function parseVersionArgs(args) {
     const name = short ?? (eq === -1 ? arg : arg.slice(0, eq));
     if (valueFlags.has(name)) {
       const value = short ? arg.slice(2).replace(/^=/, "") : eq === -1 ? args[++i] : arg.slice(eq + 1);
-      if (value === undefined) throw usageError(`a value is required for '${name} <VALUE>' but none was supplied`, VERSION_USAGE);
+      if (value === undefined)
+        throw usageError(`a value is required for '${name} <VALUE>' but none was supplied`, VERSION_USAGE);
       const key = valueFlags.get(name);
       if (key === "packages") out.packages.push(value);
       else if (key === "exclude") out.exclude.push(value);
@@ -89,13 +118,18 @@ function parseVersionArgs(args) {
     else if (arg === "--no-confirm") out.noConfirm = true;
     else if (arg === "--workspace" || arg === "--all") out.workspace = true;
     else if (arg === "--isolated") out.isolated = true;
-    else if (/^-(q+|v+)$/.test(arg) || arg === "--quiet" || arg === "--verbose") continue; // global: log level only
+    else if (/^-(q+|v+)$/.test(arg) || arg === "--quiet" || arg === "--verbose")
+      continue; // global: log level only
     else if (arg.startsWith("-") && arg !== "-") throw usageError(`unexpected argument '${arg}' found`, VERSION_USAGE);
     else positionals.push(arg);
   }
-  if (out.execute && out.dryRunFlag) throw usageError("the argument '--execute' cannot be used with '--dry-run'", VERSION_USAGE);
+  if (out.execute && out.dryRunFlag)
+    throw usageError("the argument '--execute' cannot be used with '--dry-run'", VERSION_USAGE);
   if (positionals.length === 0) {
-    throw new CliError(2, `${RAW}error: the following required arguments were not provided:\n  <LEVEL|VERSION>\n\nUsage: ${VERSION_USAGE}\n\nFor more information, try '--help'.\n`);
+    throw new CliError(
+      2,
+      `${RAW}error: the following required arguments were not provided:\n  <LEVEL|VERSION>\n\nUsage: ${VERSION_USAGE}\n\nFor more information, try '--help'.\n`,
+    );
   }
   if (positionals.length > 1) throw usageError(`unexpected argument '${positionals[1]}' found`, VERSION_USAGE);
   const target = positionals[0];
@@ -194,13 +228,20 @@ export function versionStep(argv) {
     }
   }
   if (failed && !dryRun) throw new CliError(101);
-  const wsConfig = ws.members.length > 1
-    ? { ...workspaceSources(ws, args.isolated), ...(args.config ? fileConfig(resolve(args.config)) : {}), ...(args.allowBranch ? { "allow-branch": args.allowBranch } : {}) }
-    : ws.members[0].config;
+  const wsConfig =
+    ws.members.length > 1
+      ? {
+          ...workspaceSources(ws, args.isolated),
+          ...(args.config ? fileConfig(resolve(args.config)) : {}),
+          ...(args.allowBranch ? { "allow-branch": args.allowBranch } : {}),
+        }
+      : ws.members[0].config;
   const branch = currentBranch(ws.root);
   const allow = Array.isArray(wsConfig["allow-branch"]) ? wsConfig["allow-branch"].map(String) : ["*", "!HEAD"];
   if (!branchAllowed(branch, allow)) {
-    warn(`cannot release from branch \`${branch}\` as it doesn't match ${allow.map((b) => `\`${b}\``).join(", ")}; either switch to an allowed branch or add this branch to \`allow-branch\``);
+    warn(
+      `cannot release from branch \`${branch}\` as it doesn't match ${allow.map((b) => `\`${b}\``).join(", ")}; either switch to an allowed branch or add this branch to \`allow-branch\``,
+    );
   }
   if (wsConfig.push !== false) {
     const remote = typeof wsConfig["push-remote"] === "string" ? wsConfig["push-remote"] : "origin";
@@ -215,19 +256,28 @@ export function versionStep(argv) {
   // STEP 1: release confirmation.
   if (!dryRun && !args.noConfirm) {
     const shown = (/** @type {Package} */ p) => full(planned.get(p) ?? p.initial);
-    const prompt = selected.length === 1
-      ? `Bump ${selected[0].name} ${shown(selected[0])}?`
-      : `Bump\n${selected.map((p) => `  ${p.name} ${shown(p)}\n`).join("")}?`;
+    const prompt =
+      selected.length === 1
+        ? `Bump ${selected[0].name} ${shown(selected[0])}?`
+        : `Bump\n${selected.map((p) => `  ${p.name} ${shown(p)}\n`).join("")}?`;
     process.stdout.write(`${prompt} [y/N] \n`);
     if (readLine().trim().toLowerCase() !== "y") throw new CliError(0);
   }
 
   // STEP 2: update versions (`update_versions`).
   let changed = false;
-  const wsVersion = selected.filter((p) => p.config["shared-version"] === "workspace").map((p) => planned.get(p)).find((v) => v);
+  const wsVersion = selected
+    .filter((p) => p.config["shared-version"] === "workspace")
+    .map((p) => planned.get(p))
+    .find((v) => v);
   if (wsVersion) {
     status("Upgrading", `workspace to version ${full(wsVersion)}`);
-    const text = setTomlString(readFileSync(ws.rootManifest, "utf8"), ["workspace", "package", "version"], full(wsVersion), ws.rootManifest);
+    const text = setTomlString(
+      readFileSync(ws.rootManifest, "utf8"),
+      ["workspace", "package", "version"],
+      full(wsVersion),
+      ws.rootManifest,
+    );
     if (!dryRun) atomicWrite(ws.rootManifest, text);
     changed = true;
   }
@@ -239,7 +289,12 @@ export function versionStep(argv) {
       status("Upgrading", `${pkg.name} from ${full(pkg.initial)} to ${full(version)} (inherited from workspace)`);
     } else {
       status("Upgrading", `${pkg.name} from ${full(pkg.initial)} to ${full(version)}`);
-      const text = setTomlString(readFileSync(pkg.manifest, "utf8"), ["package", "version"], full(version), pkg.manifest);
+      const text = setTomlString(
+        readFileSync(pkg.manifest, "utf8"),
+        ["package", "version"],
+        full(version),
+        pkg.manifest,
+      );
       if (!dryRun) atomicWrite(pkg.manifest, text);
     }
     const policy = pkg.config["dependent-version"] === "fix" ? "fix" : "upgrade";
@@ -258,4 +313,3 @@ export function versionStep(argv) {
     warn("aborting release due to dry run; re-run with `--execute`");
   }
 }
-

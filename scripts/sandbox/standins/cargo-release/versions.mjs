@@ -9,7 +9,9 @@ export const LEVELS = ["major", "minor", "patch", "release", "rc", "beta", "alph
 
 const NUM = "0|[1-9]\\d*";
 const IDENT = "[0-9A-Za-z-]+";
-const VERSION_RE = new RegExp(`^(${NUM})\\.(${NUM})\\.(${NUM})(?:-(${IDENT}(?:\\.${IDENT})*))?(?:\\+(${IDENT}(?:\\.${IDENT})*))?$`);
+const VERSION_RE = new RegExp(
+  `^(${NUM})\\.(${NUM})\\.(${NUM})(?:-(${IDENT}(?:\\.${IDENT})*))?(?:\\+(${IDENT}(?:\\.${IDENT})*))?$`,
+);
 
 /** @typedef {{ major: number, minor: number, patch: number, pre: string, build: string }} Version */
 
@@ -62,7 +64,9 @@ function incrementPre(v, level) {
   const id = dot === -1 ? v.pre : v.pre.slice(0, dot);
   const num = dot === -1 ? null : v.pre.slice(dot + 1);
   if (num !== null && !/^\d+$/.test(num)) {
-    fail(`pre-release \`${v.pre}\` version scheme is not supported by cargo-release.  Use format like \`pre\`, \`dev\`, or \`alpha.1\` for prerelease`);
+    fail(
+      `pre-release \`${v.pre}\` version scheme is not supported by cargo-release.  Use format like \`pre\`, \`dev\`, or \`alpha.1\` for prerelease`,
+    );
   }
   if (order.includes(id) && order.indexOf(id) > order.indexOf(level)) {
     fail(`unsupported release level ${level}, only major, minor, and patch are supported`);
@@ -71,7 +75,8 @@ function incrementPre(v, level) {
   return { ...v, pre: `${level}.${n}` };
 }
 
-const COMPARATOR_RE = /^(=|>=|>|<=|<|~|\^)?\s*(\d+|\*|x|X)(?:\.(\d+|\*|x|X))?(?:\.(\d+|\*|x|X))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/;
+const COMPARATOR_RE =
+  /^(=|>=|>|<=|<|~|\^)?\s*(\d+|\*|x|X)(?:\.(\d+|\*|x|X))?(?:\.(\d+|\*|x|X))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/;
 
 /**
  * ops/version.rs `upgrade_requirement`: the same requirement pointing at `version`, keeping its

@@ -4,8 +4,8 @@
 
 import { existsSync, readdirSync, realpathSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { isTable, readToml } from "./toml-text.mjs";
 import { CliError, fail } from "./shell.mjs";
+import { isTable, readToml } from "./toml-text.mjs";
 import { parseVersion } from "./versions.mjs";
 
 /** @typedef {import("./versions.mjs").Version} Version */
@@ -36,10 +36,17 @@ function expandMember(root, pattern) {
       dirs = dirs.map((d) => join(d, segment));
       continue;
     }
-    const re = new RegExp(`^${segment.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")}$`);
+    const re = new RegExp(
+      `^${segment
+        .replace(/[.+^${}()|\\]/g, "\\$&")
+        .replace(/\*/g, "[^/]*")
+        .replace(/\?/g, "[^/]")}$`,
+    );
     dirs = dirs.flatMap((d) => {
       try {
-        return readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory() && re.test(e.name)).map((e) => join(d, e.name));
+        return readdirSync(d, { withFileTypes: true })
+          .filter((e) => e.isDirectory() && re.test(e.name))
+          .map((e) => join(d, e.name));
       } catch {
         return [];
       }
@@ -52,13 +59,17 @@ function expandMember(root, pattern) {
 export function loadWorkspace(cwd, manifestPath) {
   const manifest = manifestPath ? resolve(cwd, manifestPath) : findUp(cwd, "Cargo.toml");
   if (!manifest || !existsSync(manifest)) {
-    throw new CliError(101, `\`cargo metadata\` exited with an error: error: could not find \`Cargo.toml\` in \`${cwd}\` or any parent directory`);
+    throw new CliError(
+      101,
+      `\`cargo metadata\` exited with an error: error: could not find \`Cargo.toml\` in \`${cwd}\` or any parent directory`,
+    );
   }
   let rootManifest = manifest;
   let rootDoc = readToml(manifest);
   if (!rootDoc.workspace) {
     // A member: the workspace root is the nearest parent manifest whose members include it.
-    const explicit = isTable(rootDoc.package) && typeof rootDoc.package.workspace === "string" ? rootDoc.package.workspace : null;
+    const explicit =
+      isTable(rootDoc.package) && typeof rootDoc.package.workspace === "string" ? rootDoc.package.workspace : null;
     for (let d = explicit ? resolve(dirname(manifest), explicit) : dirname(dirname(manifest)); ; d = dirname(d)) {
       const candidate = join(d, "Cargo.toml");
       if (existsSync(candidate)) {
@@ -78,16 +89,24 @@ export function loadWorkspace(cwd, manifestPath) {
   const excluded = (ws?.exclude ?? []).map((/** @type {string} */ e) => resolve(root, e));
   /** @type {string[]} */
   let memberDirs = ws
-    ? [...new Set([...(rootDoc.package ? [root] : []), ...(ws.members ?? []).flatMap((/** @type {string} */ m) => expandMember(root, m))])]
+    ? [
+        ...new Set([
+          ...(rootDoc.package ? [root] : []),
+          ...(ws.members ?? []).flatMap((/** @type {string} */ m) => expandMember(root, m)),
+        ]),
+      ]
     : [root];
   memberDirs = memberDirs.filter((d) => !excluded.includes(d));
   // cargo's `find_members`: run from a member, that member is the default; from the root,
   // `default-members`, else every member of a virtual workspace, else the root package.
-  const defaults = rootManifest !== manifest
-    ? [dirname(manifest)]
-    : ws?.["default-members"]
-      ? ws["default-members"].flatMap((/** @type {string} */ m) => expandMember(root, m))
-      : rootDoc.package ? [root] : memberDirs;
+  const defaults =
+    rootManifest !== manifest
+      ? [dirname(manifest)]
+      : ws?.["default-members"]
+        ? ws["default-members"].flatMap((/** @type {string} */ m) => expandMember(root, m))
+        : rootDoc.package
+          ? [root]
+          : memberDirs;
   const members = memberDirs.map((dir) => loadPackage(dir, root, rootDoc));
   return { root, rootManifest, rootDoc, members: sortWorkspace(members, rootDoc, root), defaults };
 }
@@ -96,14 +115,21 @@ export function loadWorkspace(cwd, manifestPath) {
 function loadPackage(dir, root, rootDoc) {
   const manifest = join(dir, "Cargo.toml");
   const doc = dir === root ? rootDoc : readToml(manifest);
-  const pkg = isTable(doc.package) ? doc.package : fail(`failed to parse manifest at \`${manifest}\`: no \`package\` table`);
+  const pkg = isTable(doc.package)
+    ? doc.package
+    : fail(`failed to parse manifest at \`${manifest}\`: no \`package\` table`);
   const spec = pkg.version;
   const inherited = isTable(spec) && spec.workspace === true;
   const text = inherited ? rootDoc.workspace?.package?.version : spec;
   if (inherited && typeof text !== "string") {
-    fail(`failed to parse manifest at \`${manifest}\`: error inheriting \`version\` from workspace root manifest's \`workspace.package.version\``);
+    fail(
+      `failed to parse manifest at \`${manifest}\`: error inheriting \`version\` from workspace root manifest's \`workspace.package.version\``,
+    );
   }
-  const initial = typeof text === "string" ? parseVersion(text) ?? fail(`invalid version \`${text}\` in ${manifest}`) : { major: 0, minor: 0, patch: 0, pre: "", build: "" };
+  const initial =
+    typeof text === "string"
+      ? (parseVersion(text) ?? fail(`invalid version \`${text}\` in ${manifest}`))
+      : { major: 0, minor: 0, patch: 0, pre: "", build: "" };
   return { name: String(pkg.name), dir, manifest, doc, initial, inherited, hasVersion: text !== undefined, config: {} };
 }
 
@@ -118,7 +144,8 @@ export function dependencyTables(doc) {
       tables.push({ path: ["workspace", "dependencies"], table: value.dependencies });
     } else if (key === "target" && isTable(value)) {
       for (const [target, t] of Object.entries(value)) {
-        for (const kind of kinds) if (isTable(t) && isTable(t[kind])) tables.push({ path: ["target", target, kind], table: t[kind] });
+        for (const kind of kinds)
+          if (isTable(t) && isTable(t[kind])) tables.push({ path: ["target", target, kind], table: t[kind] });
       }
     }
   }
@@ -135,7 +162,11 @@ export function canonical(path) {
 }
 
 /** `sort_workspace`: members after their (non-dev) path dependencies, otherwise in member order. */
-function sortWorkspace(/** @type {Package[]} */ members, /** @type {Record<string, any>} */ rootDoc, /** @type {string} */ root) {
+function sortWorkspace(
+  /** @type {Package[]} */ members,
+  /** @type {Record<string, any>} */ rootDoc,
+  /** @type {string} */ root,
+) {
   const byDir = new Map(members.map((m) => [canonical(m.dir), m]));
   const wsDeps = isTable(rootDoc.workspace?.dependencies) ? rootDoc.workspace.dependencies : {};
   /** @param {Package} m */
@@ -148,7 +179,9 @@ function sortWorkspace(/** @type {Package[]} */ members, /** @type {Record<strin
         const viaWs = dep.workspace === true && isTable(wsDeps[name]) ? wsDeps[name] : null;
         const path = viaWs?.path ?? dep.path;
         const base = viaWs ? root : m.dir;
-        return typeof path === "string" ? [byDir.get(canonical(resolve(base, path)))].filter((x) => x !== undefined) : [];
+        return typeof path === "string"
+          ? [byDir.get(canonical(resolve(base, path)))].filter((x) => x !== undefined)
+          : [];
       });
   /** @type {Package[]} */
   const sorted = [];

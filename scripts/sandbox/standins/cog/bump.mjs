@@ -1,9 +1,23 @@
 // @ts-check
 // `cog bump` (command/bump/standard.rs `create_version`, command/bump/mod.rs), step by step.
 
-import { optString, parseFlags, help } from "./cli.mjs";
 import { renderRelease, writeChangelog } from "./changelog.mjs";
-import { branchShorthand, CogError, git, log, parseVersion, PRE_RE, repoRoot, semverError, UsageError, vcmp, vstr, vwith, ZERO } from "./core.mjs";
+import { help, optString, parseFlags } from "./cli.mjs";
+import {
+  branchShorthand,
+  CogError,
+  git,
+  log,
+  PRE_RE,
+  parseVersion,
+  repoRoot,
+  semverError,
+  UsageError,
+  vcmp,
+  vstr,
+  vwith,
+  ZERO,
+} from "./core.mjs";
 import { checkCommit, commitsSince, latestTag, reachableTags, tagName } from "./history.mjs";
 import { runHooks } from "./hooks.mjs";
 import { loadSettings } from "./settings.mjs";
@@ -17,7 +31,9 @@ import { loadSettings } from "./settings.mjs";
 
 /** @param {string} root */
 function statusLines(root) {
-  const out = git(["status", "--porcelain=v1", "-z", "--untracked-files=normal", "--ignore-submodules=all"], { cwd: root }).stdout;
+  const out = git(["status", "--porcelain=v1", "-z", "--untracked-files=normal", "--ignore-submodules=all"], {
+    cwd: root,
+  }).stdout;
   const fields = out.split("\0");
   /** @type {{ untracked: string[], staged: string[] }} */
   const res = { untracked: [], staged: [] };
@@ -67,7 +83,11 @@ function globToRegExp(pattern) {
     } else if (c === "{") {
       const end = pattern.indexOf("}", i + 1);
       if (end === -1) throw new CogError(`invalid glob pattern: ${pattern}`);
-      re += `(?:${pattern.slice(i + 1, end).split(",").map((p) => p.replace(/[.+^$()|\\]/g, "\\$&").replace(/\*/g, ".*")).join("|")})`;
+      re += `(?:${pattern
+        .slice(i + 1, end)
+        .split(",")
+        .map((p) => p.replace(/[.+^$()|\\]/g, "\\$&").replace(/\*/g, ".*"))
+        .join("|")})`;
       i = end;
     } else re += c.replace(/[.+^$()|\\\]}]/g, "\\$&");
   }
@@ -76,12 +96,22 @@ function globToRegExp(pattern) {
 
 const BUMP_USAGE = "cog bump <--version <VERSION>|--auto|--major|--minor|--patch>";
 const BUMP_FLAGS = /** @type {Flag[]} */ ([
-  { long: "version", value: true }, { long: "auto", short: "a" }, { long: "major", short: "M" },
-  { long: "minor", short: "m" }, { long: "patch", short: "p" }, { long: "pre", value: "optional" },
-  { long: "build", value: true }, { long: "hook-profile", short: "H", value: true },
-  { long: "package", value: true }, { long: "annotated", short: "A", value: true },
-  { long: "dry-run", short: "d" }, { long: "skip-ci" }, { long: "skip-ci-override", value: true },
-  { long: "skip-untracked" }, { long: "disable-bump-commit" }, { long: "include-packages" },
+  { long: "version", value: true },
+  { long: "auto", short: "a" },
+  { long: "major", short: "M" },
+  { long: "minor", short: "m" },
+  { long: "patch", short: "p" },
+  { long: "pre", value: "optional" },
+  { long: "build", value: true },
+  { long: "hook-profile", short: "H", value: true },
+  { long: "package", value: true },
+  { long: "annotated", short: "A", value: true },
+  { long: "dry-run", short: "d" },
+  { long: "skip-ci" },
+  { long: "skip-ci-override", value: true },
+  { long: "skip-untracked" },
+  { long: "disable-bump-commit" },
+  { long: "include-packages" },
   { long: "help", short: "h" },
 ]);
 
@@ -96,7 +126,8 @@ export function bump(args, configPath) {
       2,
     );
   }
-  if (spec.length > 1) throw new UsageError(`the argument '--${spec[0]}' cannot be used with '--${spec[1]}'`, BUMP_USAGE);
+  if (spec.length > 1)
+    throw new UsageError(`the argument '--${spec[0]}' cannot be used with '--${spec[1]}'`, BUMP_USAGE);
   if (opts["include-packages"] && opts.auto) {
     throw new UsageError("the argument '--include-packages' cannot be used with '--auto'", BUMP_USAGE);
   }
@@ -112,7 +143,10 @@ export function bump(args, configPath) {
 
   // Pre-bump checks (mod.rs `pre_bump_checks`): they run before the dry-run exit.
   if (settings.isDefault) {
-    log(1, "Warning: using 'cog bump' with the default configuration. \nYou may want to create a 'cog.toml' file in your project root to configure bumps.\n");
+    log(
+      1,
+      "Warning: using 'cog bump' with the default configuration. \nYou may want to create a 'cog.toml' file in your project root to configure bumps.\n",
+    );
   }
   const statuses = formatStatuses(statusLines(root));
   if (opts["skip-untracked"] || settings.skipUntracked) process.stderr.write(`${statuses}\n`);
@@ -151,7 +185,8 @@ export function bump(args, configPath) {
   if (vcmp(current, next) !== 0) {
     const pre = optString(opts, "pre");
     if (pre !== undefined) {
-      const label = pre === "" || pre.includes("*") ? incrementPrerelease(currentPre, next, pre || settings.pre, settings) : pre;
+      const label =
+        pre === "" || pre.includes("*") ? incrementPrerelease(currentPre, next, pre || settings.pre, settings) : pre;
       if (!PRE_RE.test(label)) throw new CogError(`unexpected character in pre-release identifier '${label}'`);
       next = vwith(next, { pre: label });
     }
@@ -181,7 +216,7 @@ export function bump(args, configPath) {
     writeChangelog(settings.changelogPath, renderRelease(commits, tag, settings, root));
   }
   const hookValues = { prefix: settings.tagPrefix, next, latest: currentTag?.version ?? null };
-  const preHooks = profile ? settings.profiles[profile].pre_bump_hooks ?? [] : settings.preBumpHooks;
+  const preHooks = profile ? (settings.profiles[profile].pre_bump_hooks ?? []) : settings.preBumpHooks;
   const preFailure = runHooks("pre-bump", preHooks, hookValues);
   git(["add", "-A", "."], { cwd: root });
   if (preFailure) stashAndExit(root, settings, preFailure.failed);
@@ -191,22 +226,31 @@ export function bump(args, configPath) {
     const skip = optString(opts, "skip-ci-override") ?? (opts["skip-ci"] ? settings.skipCi : undefined);
     const message = `chore(version): ${tag}${skip !== undefined ? ` ${skip}` : ""}`;
     // libgit2 commits without running any git hook; an empty hooks path does the same for git.
-    git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "--no-verify", "--allow-empty", "-m", message], { cwd: root });
+    git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "--no-verify", "--allow-empty", "-m", message], {
+      cwd: root,
+    });
   }
   // create_tag refuses a dirty index, except when the bump commit is disabled.
   if (!disableCommit && !git(["diff", "--cached", "--quiet"], { cwd: root, allowFail: true }).ok) {
     throw new CogError(`Cannot create tag: changes need to be committed${formatStatuses(statusLines(root))}`);
   }
   const annotated = optString(opts, "annotated");
-  const tagArgs = annotated === undefined
-    ? ["tag", tag]
-    : ["tag", "-a", tag, "-m", annotated.replace(/\{\{\s*latest\s*\}\}/g, vstr(current)).replace(/\{\{\s*version\s*\}\}/g, vstr(next))];
+  const tagArgs =
+    annotated === undefined
+      ? ["tag", tag]
+      : [
+          "tag",
+          "-a",
+          tag,
+          "-m",
+          annotated.replace(/\{\{\s*latest\s*\}\}/g, vstr(current)).replace(/\{\{\s*version\s*\}\}/g, vstr(next)),
+        ];
   const tagged = git(tagArgs, { cwd: root, allowFail: true });
   if (!tagged.ok) {
     throw new CogError(`fatal error\n\ncause: failed to write reference 'refs/tags/${tag}': ${tagged.stderr.trim()}\n`);
   }
 
-  const postHooks = profile ? settings.profiles[profile].post_bump_hooks ?? [] : settings.postBumpHooks;
+  const postHooks = profile ? (settings.profiles[profile].post_bump_hooks ?? []) : settings.postBumpHooks;
   const postFailure = runHooks("post-bump", postHooks, hookValues);
   if (postFailure) {
     // No rollback: the commit and the tag stay (website/guide/bump.md).
@@ -225,9 +269,7 @@ function autoIncrement(root, settings, current, currentTag) {
   const commits = commitsSince(root, currentTag ? currentTag.commit : null).filter(
     (c) => !settings.ignoreMergeCommits || c.parents.length <= 1,
   );
-  const convs = commits
-    .map((c) => checkCommit(c, settings))
-    .flatMap((r) => (r.ok ? [r.conv] : []));
+  const convs = commits.map((c) => checkCommit(c, settings)).flatMap((r) => (r.ok ? [r.conv] : []));
   const bumps = (/** @type {"bump_minor" | "bump_patch"} */ key) =>
     convs.some((c) => settings.types.get(c.type)?.[key] === true);
   if (current.major !== 0 && convs.some((c) => c.breaking)) {
@@ -293,4 +335,3 @@ function stashAndExit(root, settings, cause) {
   );
   throw new CogError("", 1);
 }
-

@@ -49,7 +49,8 @@ export function parseFlags(args, flags, maxPositionals, usage) {
       continue;
     }
     if (!flag.value) {
-      if (inline !== undefined) throw new UsageError(`unexpected value '${inline}' for '--${flag.long}' found; no more were expected`, usage);
+      if (inline !== undefined)
+        throw new UsageError(`unexpected value '${inline}' for '--${flag.long}' found; no more were expected`, usage);
       opts[flag.long] = true;
     } else if (inline !== undefined) {
       opts[flag.long] = inline;
@@ -59,7 +60,10 @@ export function parseFlags(args, flags, maxPositionals, usage) {
     } else {
       const next = args[i + 1];
       if (next === undefined) {
-        throw new UsageError(`a value is required for '--${flag.long} <${flag.long.toUpperCase()}>' but none was supplied`, usage);
+        throw new UsageError(
+          `a value is required for '--${flag.long} <${flag.long.toUpperCase()}>' but none was supplied`,
+          usage,
+        );
       }
       opts[flag.long] = args[++i];
     }
@@ -72,6 +76,8 @@ export const optString = (opts, key) => (typeof opts[key] === "string" ? /** @ty
 
 /** clap prints help and exits; no trailing newline from `main`. @param {string} usage @returns {"help"} */
 export function help(usage) {
-  process.stdout.write(`${VERSION_TEXT}\nA command line tool for the conventional commits and semver specifications\n\nUsage: ${usage}\n`);
+  process.stdout.write(
+    `${VERSION_TEXT}\nA command line tool for the conventional commits and semver specifications\n\nUsage: ${usage}\n`,
+  );
   return "help";
 }

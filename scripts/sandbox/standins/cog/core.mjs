@@ -100,7 +100,10 @@ export function semverError(text) {
   for (const [i, name] of names.entries()) {
     const digits = /^\d*/.exec(rest)?.[0] ?? "";
     if (digits.length > 1 && digits.startsWith("0")) return `invalid leading zero in ${name}`;
-    if (digits === "") return rest === "" ? `unexpected end of input while parsing ${name}` : `unexpected character ${quoted([...rest][0])} while parsing ${name}`;
+    if (digits === "")
+      return rest === ""
+        ? `unexpected end of input while parsing ${name}`
+        : `unexpected character ${quoted([...rest][0])} while parsing ${name}`;
     rest = rest.slice(digits.length);
     if (i === 2) break;
     if (rest === "") return `unexpected end of input while parsing ${name}`;
@@ -108,7 +111,10 @@ export function semverError(text) {
     rest = rest.slice(1);
   }
   let after = names[2];
-  for (const [sep, name] of [["-", "pre-release identifier"], ["+", "build metadata"]]) {
+  for (const [sep, name] of [
+    ["-", "pre-release identifier"],
+    ["+", "build metadata"],
+  ]) {
     if (!rest.startsWith(sep)) continue;
     after = name;
     const ident = /^[0-9A-Za-z.-]*/.exec(rest.slice(1))?.[0] ?? "";
@@ -141,4 +147,3 @@ export const ZERO = parseVersion("0.0.0") ?? fail("unreachable");
 export function fail(message) {
   throw new CogError(message);
 }
-

@@ -15,7 +15,13 @@ export const tagName = (settings, version) => `${settings.tagPrefix}${vstr(versi
 /** @param {string} root @param {Settings} settings @returns {Tag[]} */
 export function reachableTags(root, settings) {
   const out = git(
-    ["for-each-ref", "--merged", "HEAD", "--format=%(refname:strip=2)%09%(objecttype)%09%(objectname)%09%(*objecttype)%09%(*objectname)", "refs/tags"],
+    [
+      "for-each-ref",
+      "--merged",
+      "HEAD",
+      "--format=%(refname:strip=2)%09%(objecttype)%09%(objectname)%09%(*objecttype)%09%(*objectname)",
+      "refs/tags",
+    ],
     { cwd: root },
   ).stdout;
   /** @type {Tag[]} */
@@ -26,7 +32,8 @@ export function reachableTags(root, settings) {
     const commit = type === "commit" ? sha : peeledType === "commit" ? peeled : "";
     if (!commit) continue;
     // Tag::from_str: strip the prefix when present, else parse the name as it is.
-    const raw = settings.tagPrefix && name.startsWith(settings.tagPrefix) ? name.slice(settings.tagPrefix.length) : name;
+    const raw =
+      settings.tagPrefix && name.startsWith(settings.tagPrefix) ? name.slice(settings.tagPrefix.length) : name;
     const version = parseVersion(raw);
     if (version) tags.push({ name, version, commit, display: tagName(settings, version) });
   }
@@ -103,4 +110,3 @@ export function checkCommit(commit, settings) {
   }
   return { ok: true, conv };
 }
-

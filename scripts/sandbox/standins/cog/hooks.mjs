@@ -48,8 +48,10 @@ function expandHook(hook, values) {
   if (!parsed.ok) return { ok: false, error: parseError(parsed.report) };
   // `parse_version` builds every span's semver values while parsing: their errors come first.
   for (const span of parsed.spans) {
-    if (span.default_version !== undefined && !parseVersion(span.default_version)) return { ok: false, error: parseError(semverError(span.default_version)) };
-    if (span.pre_release?.split(".").some((x) => /^0\d+$/.test(x))) return { ok: false, error: parseError("invalid leading zero in pre-release identifier") };
+    if (span.default_version !== undefined && !parseVersion(span.default_version))
+      return { ok: false, error: parseError(semverError(span.default_version)) };
+    if (span.pre_release?.split(".").some((x) => /^0\d+$/.test(x)))
+      return { ok: false, error: parseError("invalid leading zero in pre-release identifier") };
   }
   let command = hook;
   // The last span first, as `HookSpan::replace_versions` pops them, so earlier offsets hold.

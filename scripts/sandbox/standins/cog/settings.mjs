@@ -8,20 +8,49 @@ import { parse as parseToml } from "smol-toml";
 import { CogError } from "./core.mjs";
 
 const SETTINGS_KEYS = [
-  "from_latest_tag", "ignore_merge_commits", "ignore_fixup_commits", "disable_changelog",
-  "disable_bump_commit", "generate_mono_repository_global_tag", "generate_mono_repository_package_tags",
-  "monorepo_version_separator", "branch_whitelist", "tag_prefix", "pre", "skip_ci", "skip_untracked",
-  "pre_bump_hooks", "post_bump_hooks", "pre_package_bump_hooks", "post_package_bump_hooks", "git_hooks",
-  "commit_types", "changelog", "bump_profiles", "monorepo", "scopes",
+  "from_latest_tag",
+  "ignore_merge_commits",
+  "ignore_fixup_commits",
+  "disable_changelog",
+  "disable_bump_commit",
+  "generate_mono_repository_global_tag",
+  "generate_mono_repository_package_tags",
+  "monorepo_version_separator",
+  "branch_whitelist",
+  "tag_prefix",
+  "pre",
+  "skip_ci",
+  "skip_untracked",
+  "pre_bump_hooks",
+  "post_bump_hooks",
+  "pre_package_bump_hooks",
+  "post_package_bump_hooks",
+  "git_hooks",
+  "commit_types",
+  "changelog",
+  "bump_profiles",
+  "monorepo",
+  "scopes",
 ];
 const CHANGELOG_KEYS = ["template", "package_template", "remote", "path", "owner", "repository", "authors"];
 const COMMIT_CONFIG_KEYS = ["changelog_title", "omit_from_changelog", "bump_minor", "bump_patch", "order"];
 const BOOL_KEYS = [
-  "from_latest_tag", "ignore_merge_commits", "ignore_fixup_commits", "disable_changelog", "disable_bump_commit",
-  "generate_mono_repository_global_tag", "generate_mono_repository_package_tags", "skip_untracked",
+  "from_latest_tag",
+  "ignore_merge_commits",
+  "ignore_fixup_commits",
+  "disable_changelog",
+  "disable_bump_commit",
+  "generate_mono_repository_global_tag",
+  "generate_mono_repository_package_tags",
+  "skip_untracked",
 ];
-const STRING_LIST_KEYS = ["branch_whitelist", "pre_bump_hooks", "post_bump_hooks", "pre_package_bump_hooks",
-  "post_package_bump_hooks"];
+const STRING_LIST_KEYS = [
+  "branch_whitelist",
+  "pre_bump_hooks",
+  "post_bump_hooks",
+  "pre_package_bump_hooks",
+  "post_package_bump_hooks",
+];
 
 /**
  * @typedef {{ changelog_title?: string, omit_from_changelog?: boolean, bump_minor?: boolean,
@@ -58,23 +87,38 @@ export function isTable(v) {
 function defaultTypes() {
   /** @type {[string, string, Partial<CommitConfig>][]} */
   const rows = [
-    ["feat", "Features", { bump_minor: true }], ["fix", "Bug Fixes", { bump_patch: true }],
-    ["perf", "Performance Improvements", {}], ["revert", "Revert", {}], ["docs", "Documentation", {}],
-    ["test", "Tests", {}], ["build", "Build system", {}], ["ci", "Continuous Integration", {}],
-    ["refactor", "Refactoring", {}], ["chore", "Miscellaneous Chores", {}], ["style", "Style", {}],
+    ["feat", "Features", { bump_minor: true }],
+    ["fix", "Bug Fixes", { bump_patch: true }],
+    ["perf", "Performance Improvements", {}],
+    ["revert", "Revert", {}],
+    ["docs", "Documentation", {}],
+    ["test", "Tests", {}],
+    ["build", "Build system", {}],
+    ["ci", "Continuous Integration", {}],
+    ["refactor", "Refactoring", {}],
+    ["chore", "Miscellaneous Chores", {}],
+    ["style", "Style", {}],
   ];
   /** @type {Map<string, CommitConfig>} */
   const types = new Map();
   rows.forEach(([type, title, extra], i) => {
-    types.set(type, { changelog_title: title, omit_from_changelog: false, bump_minor: false, bump_patch: false,
-      order: i + 1, ...extra });
+    types.set(type, {
+      changelog_title: title,
+      omit_from_changelog: false,
+      bump_minor: false,
+      bump_patch: false,
+      order: i + 1,
+      ...extra,
+    });
   });
   return types;
 }
 
 /** @param {CommitConfig} c */
 const isEmptyConfig = (c) =>
-  c.bump_patch === undefined && c.omit_from_changelog === undefined && c.bump_minor === undefined &&
+  c.bump_patch === undefined &&
+  c.omit_from_changelog === undefined &&
+  c.bump_minor === undefined &&
   c.changelog_title === undefined;
 
 /** @param {string} root @param {string} configPath @returns {Settings} */
@@ -92,7 +136,8 @@ export function loadSettings(root, configPath) {
   }
   denyUnknown(raw, SETTINGS_KEYS);
   for (const key of BOOL_KEYS) {
-    if (key in raw && typeof raw[key] !== "boolean") settingsError(`invalid type: expected a boolean for key \`${key}\``);
+    if (key in raw && typeof raw[key] !== "boolean")
+      settingsError(`invalid type: expected a boolean for key \`${key}\``);
   }
   for (const key of STRING_LIST_KEYS) {
     const v = raw[key];
@@ -157,4 +202,3 @@ export function loadSettings(root, configPath) {
     monorepo: packages.length > 0,
   };
 }
-

@@ -13,11 +13,37 @@
 // (pest_generator's `Rule` enum, EOI first) as `expected a, b, or c` (error.rs `enumerate`).
 
 /** pest_generator's `Rule` enum order for version_dsl.pest: EOI, then the rules as the grammar declares them. */
-const RULES = ["EOI", "delimiter_start", "delimiter_end", "current_version", "latest_version", "current_tag",
-  "latest_tag", "add", "major", "minor", "patch", "version_access_major", "version_access_minor",
-  "version_access_patch", "amt", "ops", "ASCII_ALPHA_OR_HYPHEN", "pre_release_separator",
-  "build_metadata_separator", "dot", "identifier", "identifiers", "pre_release", "build_metadata",
-  "default_separator", "default_version", "package", "version", "version_dsl"];
+const RULES = [
+  "EOI",
+  "delimiter_start",
+  "delimiter_end",
+  "current_version",
+  "latest_version",
+  "current_tag",
+  "latest_tag",
+  "add",
+  "major",
+  "minor",
+  "patch",
+  "version_access_major",
+  "version_access_minor",
+  "version_access_patch",
+  "amt",
+  "ops",
+  "ASCII_ALPHA_OR_HYPHEN",
+  "pre_release_separator",
+  "build_metadata_separator",
+  "dot",
+  "identifier",
+  "identifiers",
+  "pre_release",
+  "build_metadata",
+  "default_separator",
+  "default_version",
+  "package",
+  "version",
+  "version_dsl",
+];
 
 const FAIL = -1;
 
@@ -108,14 +134,19 @@ class DslParser {
 
   /** @param {number} p */
   identifier(p) {
-    const one = (/** @type {number} */ q) => this.rule("ASCII_ALPHA_OR_HYPHEN", q, (r) => this.char(r, /^[A-Za-z\p{N}-]$/u));
+    const one = (/** @type {number} */ q) =>
+      this.rule("ASCII_ALPHA_OR_HYPHEN", q, (r) => this.char(r, /^[A-Za-z\p{N}-]$/u));
     return this.rule("identifier", p, (q) => this.seq(q, [one, (r) => this.many(r, one)]));
   }
 
   /** @param {number} p */
   identifiers(p) {
     return this.rule("identifiers", p, (q) =>
-      this.seq(q, [(r) => this.identifier(r), (r) => this.many(r, (s) => this.seq(s, [(t) => this.lit(t, "."), (t) => this.identifier(t)]))]));
+      this.seq(q, [
+        (r) => this.identifier(r),
+        (r) => this.many(r, (s) => this.seq(s, [(t) => this.lit(t, "."), (t) => this.identifier(t)])),
+      ]),
+    );
   }
 
   /** @param {number} p @param {Span} span */
@@ -127,15 +158,18 @@ class DslParser {
       if (end !== FAIL) op.part = name;
       return end;
     };
-    const end = this.rule("ops", p, (q) => this.seq(q, [
-      (r) => this.rule("add", r, (s) => this.lit(s, "+")),
-      (r) => this.opt(r, (s) => {
-        const at = this.rule("amt", s, (t) => this.char(t, /^\p{N}$/u));
-        if (at !== FAIL) op.amount = Number(this.input.slice(s, at));
-        return at;
-      }),
-      (r) => this.choice(r, [part("major"), part("minor"), part("patch")]),
-    ]));
+    const end = this.rule("ops", p, (q) =>
+      this.seq(q, [
+        (r) => this.rule("add", r, (s) => this.lit(s, "+")),
+        (r) =>
+          this.opt(r, (s) => {
+            const at = this.rule("amt", s, (t) => this.char(t, /^\p{N}$/u));
+            if (at !== FAIL) op.amount = Number(this.input.slice(s, at));
+            return at;
+          }),
+        (r) => this.choice(r, [part("major"), part("minor"), part("patch")]),
+      ]),
+    );
     if (end !== FAIL) span.ops.push(op);
     return end;
   }
@@ -147,30 +181,43 @@ class DslParser {
       if (end !== FAIL) span.token = text;
       return end;
     };
-    const prefixed = (/** @type {"default_version" | "pre_release" | "build_metadata"} */ name, /** @type {string} */ sep) => (/** @type {number} */ q) =>
-      this.opt(q, (r) => {
-        const end = this.rule(name, r, (s) => this.seq(s, [(t) => this.lit(t, sep), (t) => this.identifiers(t)]));
-        if (end !== FAIL) span[name] = this.input.slice(r + 1, end);
-        return end;
-      });
+    const prefixed =
+      (/** @type {"default_version" | "pre_release" | "build_metadata"} */ name, /** @type {string} */ sep) =>
+      (/** @type {number} */ q) =>
+        this.opt(q, (r) => {
+          const end = this.rule(name, r, (s) => this.seq(s, [(t) => this.lit(t, sep), (t) => this.identifiers(t)]));
+          if (end !== FAIL) span[name] = this.input.slice(r + 1, end);
+          return end;
+        });
     const access = (/** @type {string} */ part) => (/** @type {number} */ q) => {
-      const end = this.rule(`version_access_${part}`, q, (r) => this.seq(r, [(s) => this.lit(s, "."), (s) => this.lit(s, part)]));
+      const end = this.rule(`version_access_${part}`, q, (r) =>
+        this.seq(r, [(s) => this.lit(s, "."), (s) => this.lit(s, part)]),
+      );
       if (end !== FAIL) span.access = part;
       return end;
     };
-    const token = (/** @type {number} */ q) => this.seq(q, [
-      (r) => this.choice(r, [word("current_tag", "version_tag"), word("current_version", "version"), word("latest_tag", "latest_tag"), word("latest_version", "latest")]),
-      prefixed("default_version", "|"),
-      (r) => this.many(r, (s) => this.ops(s, span)),
-      prefixed("pre_release", "-"),
-      prefixed("build_metadata", "+"),
-    ]);
-    return this.rule("version", p, (q) => this.seq(q, [
-      (r) => this.lit(r, "{{"),
-      (r) => this.choice(r, [token, word("package", "package")]),
-      (r) => this.opt(r, (s) => this.choice(s, [access("major"), access("minor"), access("patch")])),
-      (r) => this.lit(r, "}}"),
-    ]));
+    const token = (/** @type {number} */ q) =>
+      this.seq(q, [
+        (r) =>
+          this.choice(r, [
+            word("current_tag", "version_tag"),
+            word("current_version", "version"),
+            word("latest_tag", "latest_tag"),
+            word("latest_version", "latest"),
+          ]),
+        prefixed("default_version", "|"),
+        (r) => this.many(r, (s) => this.ops(s, span)),
+        prefixed("pre_release", "-"),
+        prefixed("build_metadata", "+"),
+      ]);
+    return this.rule("version", p, (q) =>
+      this.seq(q, [
+        (r) => this.lit(r, "{{"),
+        (r) => this.choice(r, [token, word("package", "package")]),
+        (r) => this.opt(r, (s) => this.choice(s, [access("major"), access("minor"), access("patch")])),
+        (r) => this.lit(r, "}}"),
+      ]),
+    );
   }
 
   /** `version_dsl`: true when the whole input parses; the spans found are in `this.spans`. */
@@ -195,15 +242,21 @@ class DslParser {
 /** pest's `Error` display for a position (error.rs `format`, `underline`, `enumerate`). @param {string} input @param {number} pos @param {string[]} rules */
 function pestReport(input, pos, rules) {
   const sorted = [...new Set(rules)].sort((a, b) => RULES.indexOf(a) - RULES.indexOf(b));
-  const expected = sorted.length === 1 ? sorted[0]
-    : sorted.length === 2 ? `${sorted[0]} or ${sorted[1]}`
-    : `${sorted.slice(0, -1).join(", ")}, or ${sorted[sorted.length - 1]}`;
+  const expected =
+    sorted.length === 1
+      ? sorted[0]
+      : sorted.length === 2
+        ? `${sorted[0]} or ${sorted[1]}`
+        : `${sorted.slice(0, -1).join(", ")}, or ${sorted[sorted.length - 1]}`;
   const before = input.slice(0, pos);
   const lineNo = before.split("\n").length;
   const lineStart = before.lastIndexOf("\n") + 1;
   const lineEnd = input.indexOf("\n", pos) === -1 ? input.length : input.indexOf("\n", pos);
   let line = input.slice(lineStart, lineEnd + (input[pos] === "\n" ? 1 : 0));
-  line = input[pos] === "\n" || input[pos] === "\r" ? line.replace(/\r/g, "␍").replace(/\n/g, "␊") : line.replace(/[\r\n]/g, "");
+  line =
+    input[pos] === "\n" || input[pos] === "\r"
+      ? line.replace(/\r/g, "␍").replace(/\n/g, "␊")
+      : line.replace(/[\r\n]/g, "");
   const head = [...input.slice(lineStart, pos)];
   const underline = `${head.map((c) => (c === "\t" ? "\t" : " ")).join("")}^---`;
   const s = " ".repeat(String(lineNo).length);
