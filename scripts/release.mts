@@ -35,7 +35,7 @@ Run it again after any failure: it continues at the first step not done. mise ru
     const { connectGitHub } = await import("./lib/github.ts");
     const { emitJson, say, writeProse } = await import("./lib/output.ts");
     const { ReleaseRun, RELEASE_STEPS } = await import("./lib/release/run.ts");
-    const { findReleaseInProgress, diagnoseTag } = await import("./lib/release/resume.ts");
+    const { newRelease, continueOrStop } = await import("./lib/release/resume.ts");
     const { kitCommand } = await import("./lib/hint.ts");
     const steps = await import("./lib/release/steps.ts");
 
@@ -56,21 +56,7 @@ Run it again after any failure: it continues at the first step not done. mise ru
     const gh = await connectGitHub(config.repository);
     if (dryRun) say.warn("dry run: every read runs; every write is printed, not made");
 
-    const release: import("./lib/release/steps.ts").ReleaseContext = {
-      r,
-      config,
-      gh,
-      gitDir,
-      choice,
-      dryRun,
-      yes: Boolean(ctx.flags.yes),
-      resume: null,
-      tag: null,
-      version: null,
-      commit: null,
-      base: null,
-      releaseUrl: null,
-    };
+    const release = newRelease({ r, config, gh, gitDir, choice, dryRun, yes: Boolean(ctx.flags.yes) });
     const report = (ok: boolean, run: InstanceType<typeof ReleaseRun> | null, note?: string) => {
       lock?.release();
       if (ctx.json) {
@@ -90,43 +76,11 @@ Run it again after any failure: it continues at the first step not done. mise ru
     };
 
     // Where does this release stand? The world says; a re-run continues at the first step not done.
-    const inProgress = await findReleaseInProgress(r, config, gitDir);
-    if (inProgress) {
-      const diagnosis = await diagnoseTag(r, config, gh, gitDir, inProgress);
-      release.tag = inProgress;
-      release.version = diagnosis.facts.version;
-      release.commit = diagnosis.facts.localCommit;
-      release.releaseUrl = diagnosis.facts.release?.url ?? null;
-      say.step(`${inProgress}: ${diagnosis.state}`);
-      say.info(diagnosis.reason);
-      if (diagnosis.state === "complete" || diagnosis.state === "workflow-running") {
-        say.ok(
-          `${inProgress} is already released${diagnosis.state === "workflow-running" ? `; its tag workflow is running (${kitCommand("release:verify", ["--tag", inProgress, "--wait"])})` : ""}: nothing to do`,
-        );
-        return report(true, null, `${inProgress} is already released`);
-      }
-      if (diagnosis.state === "authored-not-pushed" || diagnosis.state === "pushed-no-release") {
-        release.resume = diagnosis;
-        say.info(`continuing the release of ${inProgress}`);
-      } else {
-        const recover = kitCommand("release:recover", ["--tag", inProgress]);
-        say.fail(`${inProgress} is in state ${diagnosis.state}: the release will not guess what to do`);
-        writeProse("run:", recover);
-        return report(false, null, `${inProgress} is in state ${diagnosis.state}: ${recover}`);
-      }
-    }
+    const stop = await continueOrStop(release);
+    if (stop) return report(stop.ok, null, stop.note);
 
-    // Numbered in the order they run; the runbook's own step is cited beside each.
-    const run = new ReleaseRun({
-      preflight: "preflight: every check at once (runbook: Release Preflight; step 1, update main locally)",
-      version: "version: cog's next version, or --version/--bump/--pre (runbook: What mise run release Does, 1)",
-      bump: "bump: cog bump --skip-untracked, its pre-bump hooks write CHANGELOG.md and the versions (runbook: What mise run release Does, 1, 2 and 4)",
-      "check-commit": "check-commit: the release commit holds the changelog section and the versions",
-      review: "review: the gate (runbook: step 3, review the generated version changes and CHANGELOG.md)",
-      push: "push: git push --atomic, the release commit and its tag together (runbook: step 5)",
-      "confirm-tag": "confirm-tag: GitHub shows the tag at the release commit",
-      "github-release": "github-release: the GitHub release for the new tag (runbook: step 4, after the push)",
-    });
+    // Numbered in the order they run; the runbook's own step is cited beside each (lib/release/run.ts).
+    const run = new ReleaseRun();
     // Current Release Flow. 1. update main locally
     await run.step("preflight", () => steps.preflightStep(release));
     // 2. run mise run release, which does: 1. cog bump --auto --skip-untracked; its pre-bump hooks

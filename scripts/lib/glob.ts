@@ -1,19 +1,8 @@
-// Path globs for settings such as RELEASE_DOCS: `**` crosses folders, `*` and `?` do not.
-export function globToRegExp(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === "*" && glob[i + 1] === "*") {
-      const slash = glob[i + 2] === "/";
-      re += slash ? "(?:.*/)?" : ".*";
-      i += slash ? 2 : 1;
-    } else if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else re += c.replace(/[.+^$|(){}[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`);
-}
+// Path globs, as in settings such as RELEASE_DOCS and GitHub's ref-name patterns: `**` crosses
+// folders, `*` and `?` do not, dot files match. picomatch does the matching.
+import picomatch from "picomatch";
 
+/** Whether `path` matches one of `globs`. */
 export function matchAny(globs: string[], path: string): boolean {
-  return globs.some((g) => globToRegExp(g).test(path));
+  return globs.length > 0 && picomatch(globs, { dot: true })(path);
 }

@@ -1,6 +1,6 @@
 // What the world cannot tell about a release in progress: the version chosen, the commit it
 // started from, ids and URLs. Kept in .git/release-kit/<tag>.json, never committed.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { redactDeep } from "./redact.ts";
 
@@ -37,4 +37,9 @@ export function journaledTags(gitDir: string): string[] {
   return readdirSync(dirOf(gitDir))
     .filter((f) => f.endsWith(".json"))
     .map((f) => decodeURIComponent(f.slice(0, -5)));
+}
+
+/** Forgets a release: its journal goes once the release is complete or abandoned. */
+export function removeJournal(gitDir: string, tag: string): void {
+  rmSync(fileOf(gitDir, tag), { force: true });
 }

@@ -6,7 +6,7 @@
 //   https://docs.github.com/rest/branches/branch-protection#get-branch-protection
 
 import { describeApiError, type GitHub } from "../github.ts";
-import { globToRegExp } from "../glob.ts";
+import { matchAny } from "../glob.ts";
 
 export interface PushRules {
   /** What will refuse a push, in words: "pushing main: changes must go through a pull request (ruleset "main")". */
@@ -47,7 +47,7 @@ const status = (e: unknown) => (e as { status?: number }).status ?? 0;
 function matches(pattern: string, ref: string, prefix: string, defaultBranch: string): boolean {
   if (pattern === "~ALL") return true;
   if (pattern === "~DEFAULT_BRANCH") return ref === `refs/heads/${defaultBranch}`;
-  return globToRegExp(pattern.startsWith("refs/") ? pattern : `${prefix}${pattern}`).test(ref);
+  return matchAny([pattern.startsWith("refs/") ? pattern : `${prefix}${pattern}`], ref);
 }
 
 export async function readPushRules(gh: GitHub, branch: string, tag: string | null): Promise<PushRules> {

@@ -4,13 +4,12 @@
 // Two rules shape every plan: recover publishes only what the reviewed release commit holds (or
 // what it regenerated itself from the hooks), and it never discards what it cannot regenerate.
 
-import { rmSync } from "node:fs";
-import { join } from "node:path";
 import type { Config } from "../config.ts";
 import type { Diagnosis, Facts } from "../diagnose.ts";
 import type { GitHub } from "../github.ts";
 import { kitCommand, sh } from "../hint.ts";
 import { proveHookOutput } from "../hook-output.ts";
+import { removeJournal } from "../journal.ts";
 import { summarise } from "../output.ts";
 import { makeLatest, notesAt, releaseWrite } from "../release/github-release.ts";
 import { branchPushRefusal, pushCommandLine, pushRelease } from "../release/push.ts";
@@ -64,8 +63,6 @@ function api(gh: GitHub, method: string, path: string, body?: unknown): ApiReque
 function human(action: string, commands: string[], why: string): Plan {
   return { action, commands, human: why };
 }
-
-const journalPath = (gitDir: string, tag: string) => join(gitDir, "release-kit", `${encodeURIComponent(tag)}.json`);
 
 /** The hook that failed: cog runs them in order and stops at the first failure, so it is the
  *  first one whose output is not in the stash. Null when the hooks' outputs cannot be told. */
@@ -222,7 +219,7 @@ function dropLocalPlan(
       if (opts.takeOrigins)
         await r.with({ timeout: "120s" })
           .write`git fetch --quiet --no-tags origin ${`refs/tags/${f.tag}:refs/tags/${f.tag}`}`;
-      if (!r.dryRun && !opts.goOn) rmSync(journalPath(gitDir, f.tag), { force: true });
+      if (!r.dryRun && !opts.goOn) removeJournal(gitDir, f.tag);
     },
     ends: !opts.goOn,
   };
@@ -280,7 +277,7 @@ function localChangesPlan(input: PlanInput): Plan {
       commands: [sh("git", "restore", "--staged", "--worktree", "--", ...f.hookOutput), NEXT_VERSION],
       apply: async () => {
         await r.write`git restore --staged --worktree -- ${f.hookOutput}`;
-        if (!r.dryRun) rmSync(journalPath(gitDir, tag), { force: true });
+        if (!r.dryRun) removeJournal(gitDir, tag);
       },
       ends: true,
     };

@@ -7,14 +7,17 @@ import type { Config } from "../config.ts";
 import { type Diagnosis, diagnose } from "../diagnose.ts";
 import { commitOf, remoteTags, statusLines } from "../git.ts";
 import type { GitHub } from "../github.ts";
+import { kitCommand } from "../hint.ts";
 import { statusPath } from "../hook-output.ts";
 import { journaledTags } from "../journal.ts";
+import { say, writeProse } from "../output.ts";
 import { HOOK_FILES } from "../release-commit.ts";
 import type { Runner } from "../run.ts";
 import { versionOf } from "../tags.ts";
 import { tagWorkflowsAt } from "../verify/index.ts";
 import { registryAccess } from "../verify/registry-access.ts";
 import type { TagWorkflows } from "../workflow/index.ts";
+import type { ReleaseContext } from "./steps.ts";
 
 export async function findReleaseInProgress(r: Runner, config: Config, gitDir: string): Promise<string | null> {
   const atHead = (await r.read`git tag --points-at HEAD`).stdout
@@ -78,4 +81,44 @@ export async function diagnoseTag(
     workflowInvalid,
     registry: registryAccess(config, gh.token.token),
   });
+}
+
+/** What `mise run release` starts from: the target, the choice of version, and nothing known yet. */
+export function newRelease(
+  start: Pick<ReleaseContext, "r" | "config" | "gh" | "gitDir" | "choice" | "dryRun" | "yes">,
+): ReleaseContext {
+  return { ...start, resume: null, tag: null, version: null, commit: null, base: null, releaseUrl: null };
+}
+
+/**
+ * Where does this release stand? The world says. A release authored or pushed but not finished is
+ * continued (`release.resume` is set); one already released, or in a state only recover should
+ * touch, ends the command here with the report's verdict and note.
+ */
+export async function continueOrStop(release: ReleaseContext): Promise<{ ok: boolean; note: string } | null> {
+  const { r, config, gh, gitDir } = release;
+  const inProgress = await findReleaseInProgress(r, config, gitDir);
+  if (!inProgress) return null;
+  const diagnosis = await diagnoseTag(r, config, gh, gitDir, inProgress);
+  release.tag = inProgress;
+  release.version = diagnosis.facts.version;
+  release.commit = diagnosis.facts.localCommit;
+  release.releaseUrl = diagnosis.facts.release?.url ?? null;
+  say.step(`${inProgress}: ${diagnosis.state}`);
+  say.info(diagnosis.reason);
+  if (diagnosis.state === "complete" || diagnosis.state === "workflow-running") {
+    const running = kitCommand("release:verify", ["--tag", inProgress, "--wait"]);
+    const workflow = diagnosis.state === "workflow-running" ? `; its tag workflow is running (${running})` : "";
+    say.ok(`${inProgress} is already released${workflow}: nothing to do`);
+    return { ok: true, note: `${inProgress} is already released` };
+  }
+  if (diagnosis.state === "authored-not-pushed" || diagnosis.state === "pushed-no-release") {
+    release.resume = diagnosis;
+    say.info(`continuing the release of ${inProgress}`);
+    return null;
+  }
+  const recover = kitCommand("release:recover", ["--tag", inProgress]);
+  say.fail(`${inProgress} is in state ${diagnosis.state}: the release will not guess what to do`);
+  writeProse("run:", recover);
+  return { ok: false, note: `${inProgress} is in state ${diagnosis.state}: ${recover}` };
 }

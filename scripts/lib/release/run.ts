@@ -16,6 +16,18 @@ export const RELEASE_STEPS = [
 ] as const;
 export type StepName = (typeof RELEASE_STEPS)[number];
 
+/** Each step's heading: what it does, and the runbook step it carries out. */
+export const STEP_TITLES: Record<StepName, string> = {
+  preflight: "preflight: every check at once (runbook: Release Preflight; step 1, update main locally)",
+  version: "version: cog's next version, or --version/--bump/--pre (runbook: What mise run release Does, 1)",
+  bump: "bump: cog bump --skip-untracked, its pre-bump hooks write CHANGELOG.md and the versions (runbook: What mise run release Does, 1, 2 and 4)",
+  "check-commit": "check-commit: the release commit holds the changelog section and the versions",
+  review: "review: the gate (runbook: step 3, review the generated version changes and CHANGELOG.md)",
+  push: "push: git push --atomic, the release commit and its tag together (runbook: step 5)",
+  "confirm-tag": "confirm-tag: GitHub shows the tag at the release commit",
+  "github-release": "github-release: the GitHub release for the new tag (runbook: step 4, after the push)",
+};
+
 export interface StepRecord {
   name: StepName;
   status: "done" | "skipped" | "failed" | "planned";
@@ -23,12 +35,20 @@ export interface StepRecord {
   ms: number;
 }
 
-/** A step's way of saying it did not run, and why. */
+/** A step's way of saying it did not run because the world shows it done already, and how. */
 export class Skipped {
-  status: "skipped" | "planned";
-  detail: string;
-  constructor(status: "skipped" | "planned", detail: string) {
-    this.status = status;
+  readonly status = "skipped";
+  readonly detail: string;
+  constructor(detail: string) {
+    this.detail = detail;
+  }
+}
+
+/** A dry run's way of saying what a step would do, without doing it. */
+export class Planned {
+  readonly status = "planned";
+  readonly detail: string;
+  constructor(detail: string) {
     this.detail = detail;
   }
 }
@@ -47,12 +67,12 @@ export class ReleaseRun {
   failed: StepFailed | null = null;
 
   private titles: Record<StepName, string>;
-  constructor(titles: Record<StepName, string>) {
+  constructor(titles: Record<StepName, string> = STEP_TITLES) {
     this.titles = titles;
   }
 
   /** Runs one step unless an earlier one failed; returns whether the release may go on. */
-  async step(name: StepName, body: () => Promise<string | Skipped>): Promise<boolean> {
+  async step(name: StepName, body: () => Promise<string | Skipped | Planned>): Promise<boolean> {
     if (this.failed) {
       this.steps.push({ name, status: "planned", detail: "not run: an earlier step failed", ms: 0 });
       return false;
@@ -62,7 +82,7 @@ export class ReleaseRun {
     try {
       const outcome = await body();
       const ms = Math.round(performance.now() - began);
-      if (outcome instanceof Skipped) {
+      if (outcome instanceof Skipped || outcome instanceof Planned) {
         this.steps.push({ name, status: outcome.status, detail: outcome.detail, ms });
         say.info(dim(`${outcome.status}: ${outcome.detail}`));
       } else {

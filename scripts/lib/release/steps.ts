@@ -20,7 +20,7 @@ import { findRelease, tagOnGitHub } from "../verify/release-checks.ts";
 import { makeLatest, NOTES_LIMIT, notesAt, releaseWrite } from "./github-release.ts";
 import { pushCommandLine, pushRelease } from "./push.ts";
 import { printReview } from "./review.ts";
-import { Skipped, StepFailed } from "./run.ts";
+import { Planned, Skipped, StepFailed } from "./run.ts";
 
 export interface ReleaseContext {
   r: Runner;
@@ -41,14 +41,15 @@ export interface ReleaseContext {
 
 const recover = (...args: string[]) => kitCommand("release:recover", args);
 const again = () => kitCommand("release");
-const done = (ctx: ReleaseContext, past: Diagnosis["state"][]) =>
-  Boolean(ctx.resume && !past.includes(ctx.resume.state));
+/** Whether a resumed release is past this step: it resumed from a state not among `stepRunsIn`,
+ * the states in which the step still has to run. */
+const resumedPast = (ctx: ReleaseContext, stepRunsIn: Diagnosis["state"][]) =>
+  Boolean(ctx.resume && !stepRunsIn.includes(ctx.resume.state));
 
 /** 1. update main locally: every preflight check, all at once. */
-export async function preflightStep(ctx: ReleaseContext): Promise<string | Skipped> {
+export async function preflightStep(ctx: ReleaseContext): Promise<string | Skipped | Planned> {
   if (ctx.resume)
     return new Skipped(
-      "skipped",
       `the release commit of ${ctx.tag} exists already (${ctx.resume.state}); preflight was passed when it was made`,
     );
   const report = await preflight(ctx.r, ctx.config, ctx.choice);
@@ -66,13 +67,13 @@ export async function preflightStep(ctx: ReleaseContext): Promise<string | Skipp
 }
 
 /** The version: cog's, or the maintainer's choice passed through to cog. */
-export async function versionStep(ctx: ReleaseContext): Promise<string | Skipped> {
+export async function versionStep(ctx: ReleaseContext): Promise<string | Skipped | Planned> {
   if (!ctx.tag || !ctx.version)
     throw new StepFailed(
       "no next version was computed",
       `see the next-version check: ${kitCommand("release:preflight")}`,
     );
-  if (ctx.resume) return new Skipped("skipped", `continuing the release of ${ctx.tag}`);
+  if (ctx.resume) return new Skipped(`continuing the release of ${ctx.tag}`);
   ctx.base = await headSha(ctx.r);
   if (!ctx.dryRun)
     writeJournal(ctx.gitDir, {
@@ -89,17 +90,16 @@ export async function versionStep(ctx: ReleaseContext): Promise<string | Skipped
  * What mise run release does, steps 1, 2 and 4: `cog bump --skip-untracked`, whose pre_bump_hooks
  * run git-cliff -o CHANGELOG.md and cargo release version, commit their changes and tag that commit.
  */
-export async function bumpStep(ctx: ReleaseContext): Promise<string | Skipped> {
+export async function bumpStep(ctx: ReleaseContext): Promise<string | Skipped | Planned> {
   const tag = ctx.tag!;
   if (ctx.resume) {
     ctx.commit = ctx.resume.facts.localCommit;
-    return new Skipped("skipped", `done: ${tag} is on the release commit ${ctx.commit?.slice(0, 7)}`);
+    return new Skipped(`done: ${tag} is on the release commit ${ctx.commit?.slice(0, 7)}`);
   }
   try {
     const out = await ctx.r.with({ timeout: "600s" }).write`cog bump ${bumpArgs(ctx.choice)} --skip-untracked`;
     if (!out)
-      return new Skipped(
-        "planned",
+      return new Planned(
         `cog bump ${bumpArgs(ctx.choice).join(" ")} --skip-untracked: runs the pre_bump_hooks (git-cliff, version), commits and tags ${tag}`,
       );
   } catch (error) {
@@ -134,11 +134,10 @@ export async function bumpStep(ctx: ReleaseContext): Promise<string | Skipped> {
 }
 
 /** Step 4 of DESIGN.md: the release commit holds this version's changelog section and versions. */
-export async function checkCommitStep(ctx: ReleaseContext): Promise<string | Skipped> {
-  if (!ctx.commit)
-    return new Skipped("planned", "check that the release commit holds the changelog section and the versions");
-  if (done(ctx, ["authored-not-pushed"]))
-    return new Skipped("skipped", `done: ${ctx.tag} was pushed, so its commit was checked`);
+export async function checkCommitStep(ctx: ReleaseContext): Promise<string | Skipped | Planned> {
+  if (!ctx.commit) return new Planned("check that the release commit holds the changelog section and the versions");
+  if (resumedPast(ctx, ["authored-not-pushed"]))
+    return new Skipped(`done: ${ctx.tag} was pushed, so its commit was checked`);
   const review = await reviewReleaseCommit(ctx.r, ctx.config, ctx.commit, ctx.version!);
   if (!review.ok) {
     throw new StepFailed(
@@ -154,15 +153,15 @@ export async function checkCommitStep(ctx: ReleaseContext): Promise<string | Ski
 }
 
 /** 3. review the generated version changes and CHANGELOG.md: the gate, after local authoring. */
-export async function reviewStep(ctx: ReleaseContext): Promise<string | Skipped> {
-  if (done(ctx, ["authored-not-pushed"])) return new Skipped("skipped", `done: ${ctx.tag} was pushed after review`);
+export async function reviewStep(ctx: ReleaseContext): Promise<string | Skipped | Planned> {
+  if (resumedPast(ctx, ["authored-not-pushed"])) return new Skipped(`done: ${ctx.tag} was pushed after review`);
   const latest = await latestTag(ctx.r, ctx.config.tagPrefix, ctx.commit ? `${ctx.commit}^` : "HEAD");
   const included = await commits(ctx.r, latest ? `${latest}..${ctx.commit ?? "HEAD"}` : (ctx.commit ?? "HEAD"));
   const changelog = ctx.commit ? await showFile(ctx.r, ctx.commit, "CHANGELOG.md") : await previewNotes(ctx);
   const section = changelog ? (findSection(changelog, ctx.version!) ?? changelog) : null;
   const files = ctx.commit ? (await reviewReleaseCommit(ctx.r, ctx.config, ctx.commit, ctx.version!)).files : [];
   printReview(ctx, included, section, files);
-  if (ctx.dryRun) return new Skipped("planned", "the review gate would ask here");
+  if (ctx.dryRun) return new Planned("the review gate would ask here");
   const answer = await reviewGate(`Push ${ctx.config.branch} and ${ctx.tag}, then create the GitHub release?`, ctx.yes);
   if (!answer.ok) {
     throw new StepFailed(
@@ -180,14 +179,14 @@ async function previewNotes(ctx: ReleaseContext): Promise<string | null> {
 }
 
 /** 5. push the release commit and tag: one atomic push, so both land or neither does. */
-export async function pushStep(ctx: ReleaseContext): Promise<string | Skipped> {
+export async function pushStep(ctx: ReleaseContext): Promise<string | Skipped | Planned> {
   const { r, config } = ctx;
   const tag = ctx.tag!;
   const branch = config.branch;
-  if (done(ctx, ["authored-not-pushed"])) return new Skipped("skipped", `done: ${tag} is on origin`);
+  if (resumedPast(ctx, ["authored-not-pushed"])) return new Skipped(`done: ${tag} is on origin`);
   if (ctx.dryRun) {
     await pushRelease(r, branch, tag);
-    return new Skipped("planned", pushCommandLine(branch, tag));
+    return new Planned(pushCommandLine(branch, tag));
   }
   // What recover makes of a push that cannot be made depends on why: it diagnoses and says.
   const diagnoseIt = `nothing was pushed: ${kitCommand("release:recover", ["--tag", tag])} says what state the release is in and the one next step`;
@@ -220,12 +219,12 @@ export async function pushStep(ctx: ReleaseContext): Promise<string | Skipped> {
 }
 
 /** The --verify-tag rule: the release is created only for the tag GitHub has at the release commit. */
-export async function confirmTagStep(ctx: ReleaseContext): Promise<string | Skipped> {
+export async function confirmTagStep(ctx: ReleaseContext): Promise<string | Skipped | Planned> {
   const tag = ctx.tag!;
   if (ctx.dryRun)
-    return new Skipped("planned", `confirm that GitHub has ${tag} at the release commit before creating the release`);
-  if (done(ctx, ["authored-not-pushed", "pushed-no-release"]))
-    return new Skipped("skipped", `done: ${tag} has its GitHub release`);
+    return new Planned(`confirm that GitHub has ${tag} at the release commit before creating the release`);
+  if (resumedPast(ctx, ["authored-not-pushed", "pushed-no-release"]))
+    return new Skipped(`done: ${tag} has its GitHub release`);
   let onGitHub: string | null = null;
   try {
     // A tag just pushed can be invisible to the API for a moment: look a few times.
@@ -260,7 +259,7 @@ function isValidation(error: unknown, code: string): boolean {
 
 /** 4. confirm the GitHub release was created for the new tag: created here, not a draft, latest
  *  only when no higher version is released. */
-export async function githubReleaseStep(ctx: ReleaseContext): Promise<string | Skipped> {
+export async function githubReleaseStep(ctx: ReleaseContext): Promise<string | Skipped | Planned> {
   const { r, gh } = ctx;
   const tag = ctx.tag!;
   const version = ctx.version!;
@@ -269,8 +268,7 @@ export async function githubReleaseStep(ctx: ReleaseContext): Promise<string | S
   if (ctx.dryRun) {
     const write = releaseWrite(gh, { tag, version, body: notes, makeLatest: latest });
     await r.api(write.request, write.send);
-    return new Skipped(
-      "planned",
+    return new Planned(
       `POST /repos/${gh.owner}/${gh.repo}/releases for ${tag} (${ctx.commit ? ctx.commit.slice(0, 7) : "the release commit"}), notes: the ${version} section of CHANGELOG.md${latest === "false" ? "; not marked latest (a higher version is released)" : ""}`,
     );
   }
@@ -279,7 +277,7 @@ export async function githubReleaseStep(ctx: ReleaseContext): Promise<string | S
     if (existing && !existing.draft) {
       ctx.releaseUrl = existing.url;
       if (existing.body.trim() === notes.trim())
-        return new Skipped("skipped", `done: the GitHub release ${existing.url} exists with these notes`);
+        return new Skipped(`done: the GitHub release ${existing.url} exists with these notes`);
       throw new StepFailed(
         `a published GitHub release for ${tag} exists with other notes: ${existing.url}`,
         `${recover("--tag", tag)}; ${kitCommand("release:verify")} compares the notes with CHANGELOG.md`,
@@ -300,7 +298,7 @@ export async function githubReleaseStep(ctx: ReleaseContext): Promise<string | S
       const existing = await findRelease(gh, tag);
       if (existing && existing.body.trim() === notes.trim()) {
         ctx.releaseUrl = existing.url;
-        return new Skipped("skipped", `done: the GitHub release ${existing.url} exists with these notes`);
+        return new Skipped(`done: the GitHub release ${existing.url} exists with these notes`);
       }
     }
     if (isValidation(error, "immutable")) {

@@ -3,36 +3,18 @@
 // matter here: src/steps/mod.rs (`TargetVersion`, `BumpLevel`) and src/ops/version.rs.
 
 import semver from "semver";
+import { parseVersion, semverError, vcmp, vstr } from "../rust-semver.mjs";
 import { fail } from "./shell.mjs";
+
+export { parseVersion, semverError, vcmp };
 
 export const LEVELS = ["major", "minor", "patch", "release", "rc", "beta", "alpha"];
 
-const NUM = "0|[1-9]\\d*";
-const IDENT = "[0-9A-Za-z-]+";
-const VERSION_RE = new RegExp(
-  `^(${NUM})\\.(${NUM})\\.(${NUM})(?:-(${IDENT}(?:\\.${IDENT})*))?(?:\\+(${IDENT}(?:\\.${IDENT})*))?$`,
-);
+/** @typedef {import("../rust-semver.mjs").Version} Version */
 
-/** @typedef {{ major: number, minor: number, patch: number, pre: string, build: string }} Version */
-
-/** @param {string} text @returns {Version | null} */
-export function parseVersion(text) {
-  const m = VERSION_RE.exec(text);
-  return m ? { major: +m[1], minor: +m[2], patch: +m[3], pre: m[4] ?? "", build: m[5] ?? "" } : null;
-}
-
-/** @param {Version} v */
-export const full = (v) => `${bare(v)}${v.build ? `+${v.build}` : ""}`;
+export const full = vstr;
 /** @param {Version} v */
 export const bare = (v) => `${v.major}.${v.minor}.${v.patch}${v.pre ? `-${v.pre}` : ""}`;
-/** Rust semver's `Ord` (build metadata breaks ties). @param {Version} a @param {Version} b */
-export const vcmp = (a, b) => semver.compareBuild(full(a), full(b));
-
-/** @param {string} text */
-export function semverError(text) {
-  if (/^[vV]/.test(text)) return "unexpected character 'v' while parsing major version number";
-  return `unexpected character in '${text}' while parsing a semver version`;
-}
 
 /**
  * `BumpLevel::bump_version` and `TargetVersion::bump`: the planned version, or null for a no-op.
