@@ -121,6 +121,19 @@ describe("layering", () => {
     expect(sandbox).toEqual([]);
   });
 
+  it("the simulated workflow never reads a workflow with the kit's reader", () => {
+    // The sandbox runs the YAML with its own code, so a misreading in lib/workflow cannot be mirrored
+    // by the world the kit is tested against.
+    const runner = [...edges.keys()].filter(
+      (m) => m === "scripts/sandbox/workflow-sim.ts" || m.startsWith("scripts/sandbox/runner/"),
+    );
+    expect(runner.length).toBeGreaterThan(5);
+    const loaded = reachable(edges, runner);
+    expect(
+      [...loaded.entries()].filter(([m]) => m.startsWith("scripts/lib/workflow/")).map(([, path]) => path),
+    ).toEqual([]);
+  });
+
   it("the library never loads a command", () => {
     const entry = /^scripts\/[^/]+\.mts$/;
     const offending = [...edges.entries()]
