@@ -26,7 +26,16 @@ describe("parseFlags", () => {
   });
 
   it("refuses unknown flags, missing values and stray arguments with what to do", () => {
-    for (const argv of [["--nope"], ["--tag"], ["--tag", "--json"], ["v1.0.0"], ["--json=1"]]) {
+    const cases: [string[], RegExp][] = [
+      [["--nope"], /^unknown flag --nope$/],
+      [["--tag"], /^--tag needs a value \(TAG\)$/],
+      [["--tag", "--json"], /^--tag needs a value \(TAG\)$/],
+      [["--tag="], /^--tag needs a value \(TAG\)$/],
+      [["v1.0.0"], /^unexpected argument 'v1\.0\.0'$/],
+      [["-x"], /^unexpected argument '-x'$/],
+      [["--json=1"], /^--json takes no value$/],
+    ];
+    for (const [argv, message] of cases) {
       let error: unknown;
       try {
         parseFlags(spec, argv);
@@ -34,8 +43,12 @@ describe("parseFlags", () => {
         error = e;
       }
       expect(error, argv.join(" ")).toBeInstanceOf(StartError);
+      expect((error as StartError).message, argv.join(" ")).toMatch(message);
       expect((error as StartError).fix).toMatch(/\S/);
     }
+    // `--wait` alone, or with a value; never the next flag as its value.
+    expect(parseFlags(spec, ["--wait", "--json"])).toEqual({ wait: true, json: true });
+    expect(parseFlags(spec, ["--wait=60"])).toEqual({ wait: "60" });
   });
 
   it("documents every flag in --help", () => {

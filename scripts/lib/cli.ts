@@ -1,5 +1,6 @@
 // Flags, help and the exit-code rule every command shares (DESIGN.md, "Commands").
 // This module imports nothing heavy: `--help` must print at node's start-up speed.
+import { parseArgs } from "node:util";
 import { guardWorkflowCommands, inActions } from "./actions.ts";
 import { annotateError, writeOutputs } from "./actions-report.ts";
 import { type KitTask, kitCommand, setInvocation } from "./hint.ts";
@@ -56,44 +57,53 @@ export function allFlags(spec: CommandSpec): Flag[] {
   return [...spec.flags, ...COMMON];
 }
 
+/** Marks `--wait` given alone: node's parseArgs has no options whose value may be left out. */
+const ALONE = "\u0000alone";
+
+/**
+ * The command line, through node's own parser (strict: no positionals, no unknown flags), with our
+ * words for its refusals. A flag of type "optional" takes `--name` alone or `--name=VALUE`.
+ */
 export function parseFlags(spec: CommandSpec, argv: string[]): Flags {
-  const known = new Map(allFlags(spec).map((f) => [f.name, f]));
+  const known = allFlags(spec);
+  const help = `see the flags with: ${kitCommand(taskName(spec) as KitTask, ["--help"])}`;
+  const optional = new Set(known.filter((f) => f.type === "optional").map((f) => `--${f.name}`));
+  const args = argv.map((arg) => (optional.has(arg) ? `${arg}=${ALONE}` : arg));
+  const options = Object.fromEntries(
+    known.map((f) => [
+      f.name,
+      { type: f.type === "boolean" ? "boolean" : "string", ...(f.name === "help" ? { short: "h" } : {}) },
+    ]),
+  ) as Record<string, { type: "boolean" | "string"; short?: string }>;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }));
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const named = /'(-[^' ]*)/.exec((error as Error).message)?.[1] ?? "";
+    const flag = known.find((f) => `--${f.name}` === named);
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && named.startsWith("--"))
+      throw new StartError(`unknown flag ${named}`, help);
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag?.type === "boolean")
+      throw new StartError(`${named} takes no value`, `write ${named} alone`);
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag)
+      throw new StartError(
+        `${named} needs a value (${flag.value ?? "VALUE"})`,
+        `write ${named} ${flag.value ?? "VALUE"}`,
+      );
+    const arg = /'([^']*)'/.exec((error as Error).message)?.[1] ?? "";
+    throw new StartError(`unexpected argument '${arg}'`, `flags start with --; ${help}`);
+  }
   const flags: Flags = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "-h") {
-      flags.help = true;
-      continue;
-    }
-    if (!arg.startsWith("--") || arg === "--") {
+  for (const f of known) {
+    const value = values[f.name];
+    if (value === undefined) continue;
+    if (f.type === "string" && value === "")
       throw new StartError(
-        `unexpected argument '${arg}'`,
-        `flags start with --; see: ${kitCommand(taskName(spec) as KitTask, ["--help"])}`,
+        `--${f.name} needs a value (${f.value ?? "VALUE"})`,
+        `write --${f.name} ${f.value ?? "VALUE"}`,
       );
-    }
-    const eq = arg.indexOf("=");
-    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    const flag = known.get(name);
-    if (!flag)
-      throw new StartError(
-        `unknown flag --${name}`,
-        `see the flags with: ${kitCommand(taskName(spec) as KitTask, ["--help"])}`,
-      );
-    if (flag.type === "boolean") {
-      if (eq !== -1) throw new StartError(`--${name} takes no value`, `write --${name} alone`);
-      flags[name] = true;
-    } else if (flag.type === "optional") {
-      flags[name] = eq === -1 ? true : arg.slice(eq + 1);
-    } else {
-      const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
-      if (value === undefined || value === "" || (eq === -1 && value.startsWith("--"))) {
-        throw new StartError(
-          `--${name} needs a value (${flag.value ?? "VALUE"})`,
-          `write --${name} ${flag.value ?? "VALUE"}`,
-        );
-      }
-      flags[name] = value;
-    }
+    flags[f.name] = value === ALONE ? true : value;
   }
   return flags;
 }
