@@ -7,6 +7,7 @@ import { parse as parseToml } from "smol-toml";
 import { originDefaultBranch } from "./branch.ts";
 import { StartError } from "./cli.ts";
 import { configValue } from "./git.ts";
+import { parseRemoteUrl } from "./remote-url.ts";
 import type { Runner } from "./run.ts";
 import { type Problem, pickSettings, type SettingName } from "./settings.ts";
 import { inferTagPrefix, type PrefixGuess } from "./tag-prefix.ts";
@@ -91,23 +92,7 @@ export interface Config {
 
 const DEFAULT_DOCS = ["docs/**/*.md", "README.md"];
 
-/** owner/name from a remote URL: https, ssh, or scp-like `git@host:owner/name(.git)`. */
-export function parseRemoteUrl(url: string): { host: string; owner: string; name: string } | null {
-  const scp = /^(?:[\w.-]+@)?([\w.-]+):(?!\/)([\w.-]+)\/([\w.-]+?)(?:\.git)?\/?$/.exec(url);
-  if (scp && !url.includes("://")) return { host: scp[1]!, owner: scp[2]!, name: scp[3]! };
-  try {
-    const u = new URL(url);
-    if (!["https:", "http:", "ssh:", "git:"].includes(u.protocol)) return null;
-    const parts = u.pathname
-      .replace(/^\/+|\/+$/g, "")
-      .replace(/\.git$/, "")
-      .split("/");
-    if (parts.length !== 2 || !parts[0] || !parts[1]) return null;
-    return { host: u.hostname, owner: parts[0], name: parts[1] };
-  } catch {
-    return null;
-  }
-}
+export { parseRemoteUrl };
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
 
