@@ -1,7 +1,7 @@
 // The RELEASE_* settings: the process environment wins, then the target's mise.toml [env], then
 // what the kit derived. A bad value names the setting, where it came from, and what was expected.
 
-import { parseRegistryMap } from "./registry.ts";
+import { parseRegistryMap } from "./registry/names.ts";
 
 export interface Problem {
   /** The file or variable the problem is in. */
