@@ -7,6 +7,7 @@
 // defused, and only the commands the kit writes itself reach the runner.
 import { randomBytes, randomUUID } from "node:crypto";
 import { appendFileSync } from "node:fs";
+import { filterProcessOutput } from "./stream-filter.ts";
 
 export const inActions = (env: NodeJS.ProcessEnv = process.env): boolean => env.GITHUB_ACTIONS === "true";
 
@@ -43,14 +44,7 @@ let guarded = false;
 export function guardWorkflowCommands(): void {
   if (guarded) return;
   guarded = true;
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      const text = typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : null;
-      if (text === null) return write(chunk, ...rest);
-      return write(text.startsWith(OWN) ? text.slice(OWN.length) : defuse(text), ...rest);
-    }) as typeof stream.write;
-  }
+  filterProcessOutput((text) => (text.startsWith(OWN) ? text.slice(OWN.length) : defuse(text)));
 }
 
 /** Writes one of the kit's own workflow commands (stderr: stdout holds the --json document). */

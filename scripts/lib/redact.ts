@@ -1,6 +1,7 @@
 // Secrets never reach the terminal, a JSON report, a journal or a step summary. Known tokens are
 // registered as they are read; GitHub's token formats are caught even when nobody registered them
 // (an API error echoing a token back, a token pasted into a commit message).
+import { filterProcessOutput } from "./stream-filter.ts";
 
 const REPLACEMENT = "***";
 const TOKEN_SHAPES = /\b(?:gh[pousr]_[A-Za-z0-9_]{16,}|github_pat_[A-Za-z0-9_]{20,})/g;
@@ -35,13 +36,7 @@ let installed = false;
 export function installRedaction(): void {
   if (installed) return;
   installed = true;
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      const text = typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : chunk;
-      return write(typeof text === "string" ? redact(text) : text, ...rest);
-    }) as typeof stream.write;
-  }
+  filterProcessOutput(redact);
   // Node reports an uncaught error straight to fd 2, past the wrapped stream: report it ourselves.
   const report = (error: unknown) => {
     const text =

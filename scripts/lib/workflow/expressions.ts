@@ -259,8 +259,15 @@ export function splitExpressions(value: string): ({ text: string } | { expressio
   return parts;
 }
 
-/** A string value with its `${{ }}` replaced; an Unknown when any of them is not known. */
-export function interpolate(value: string, scope: ExpressionScope): string | Unknown {
+/**
+ * `value` with each `${{ }}` replaced by its value as a string, or, where the value is not known,
+ * by what `unknown` returns for it (given the expression as written, white space folded).
+ */
+export function replaceExpressions(
+  value: string,
+  scope: ExpressionScope,
+  unknown: (source: string, result: Unknown) => string,
+): string {
   let out = "";
   for (const part of splitExpressions(value)) {
     if ("text" in part) {
@@ -268,10 +275,21 @@ export function interpolate(value: string, scope: ExpressionScope): string | Unk
       continue;
     }
     const result = evaluate(part.expression, scope);
-    if (result instanceof Unknown) return new Unknown(`${part.source.replace(/\s+/g, " ")} (${result.what})`);
-    out += result.coerceString();
+    out += result instanceof Unknown ? unknown(shown(part.source), result) : result.coerceString();
   }
   return out;
+}
+
+const shown = (source: string) => source.replace(/\s+/g, " ");
+
+/** A string value with its `${{ }}` replaced; an Unknown (the first) when any of them is not known. */
+export function interpolate(value: string, scope: ExpressionScope): string | Unknown {
+  let missing: Unknown | null = null;
+  const out = replaceExpressions(value, scope, (source, result) => {
+    missing ??= new Unknown(`${source} (${result.what})`);
+    return "";
+  });
+  return missing ?? out;
 }
 
 /** A YAML value (string, boolean, number) as the run sees it: strings interpolated. */
@@ -283,7 +301,7 @@ export function valueOf(value: unknown, scope: ExpressionScope): string | boolea
   // A value that is one expression keeps its type (`push: ${{ true }}` is a boolean).
   if (parts.length === 1 && "expression" in parts[0]!) {
     const result = evaluate(parts[0].expression, scope);
-    if (result instanceof Unknown) return new Unknown(`${parts[0].source.replace(/\s+/g, " ")} (${result.what})`);
+    if (result instanceof Unknown) return new Unknown(`${shown(parts[0].source)} (${result.what})`);
     if (result.kind === data.Kind.Boolean) return (result as data.BooleanData).value;
     if (result.kind === data.Kind.Number) return (result as data.NumberData).value;
     return result.coerceString();

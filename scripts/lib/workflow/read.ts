@@ -6,7 +6,7 @@ import { posix } from "node:path";
 import { parseDocument } from "yaml";
 import { readAction } from "./actions.ts";
 import { type CommandContext, type Found, type PackagedChart, PUBLISHING_NAME, publishedBy } from "./commands.ts";
-import { condition, type ExpressionScope, evaluate, splitExpressions, Unknown, valueOf } from "./expressions.ts";
+import { condition, type ExpressionScope, replaceExpressions, Unknown, valueOf } from "./expressions.ts";
 import { tagFiltersOf } from "./filters.ts";
 import { shellSyntax, workflowParsers } from "./libraries.ts";
 import { readScript, UNKNOWN_MARK } from "./shell.ts";
@@ -224,19 +224,11 @@ async function readRunStep(
   }
   // `${{ }}` is replaced before the shell runs; one whose value is not known marks the words it is in.
   const marks = new Map<string, string>();
-  let script = "";
-  for (const part of splitExpressions(run)) {
-    if ("text" in part) {
-      script += part.text;
-      continue;
-    }
-    const value = evaluate(part.expression, scope);
-    if (value instanceof Unknown) {
-      const mark = `${UNKNOWN_MARK}${marks.size}__`;
-      marks.set(mark, part.source.replace(/\s+/g, " "));
-      script += mark;
-    } else script += value.coerceString();
-  }
+  const script = replaceExpressions(run, scope, (source) => {
+    const mark = `${UNKNOWN_MARK}${marks.size}__`;
+    marks.set(mark, source);
+    return mark;
+  });
   const env = new Map<string, string | null>([...defaultShellEnv(scope.push), ...scope.env]);
   const dir = valueOf(
     step["working-directory"] ??
