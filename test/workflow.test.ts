@@ -865,6 +865,14 @@ describe("tag filters", () => {
     ["  [push, pull_request]", "v1.2.0", true],
     ["  workflow_dispatch:", "v1.2.0", false],
     ['  push:\n    tags: ["releases/**"]', "releases/a/b", true],
+    // Where GitHub's patterns are not globs: `**` inside a segment, `?` and `+` as quantifiers.
+    ['  push:\n    tags: ["releases/**-alpha"]', "releases/beta/3-alpha", true],
+    ['  push:\n    tags: ["releases/**"]', "releases", false],
+    ['  push:\n    tags: ["v*"]', "v1/2", false],
+    ['  push:\n    tags: ["v1.0.0x?"]', "v1.0.0", true],
+    ['  push:\n    tags: ["v1.0.0?"]', "v1.0.1", false],
+    ['  push:\n    tags: ["v1+.0"]', "v111.0", true],
+    ['  push:\n    tags: ["v1+.0"]', "v1+.0", false],
   ])("%s with %s → %s", async (on, tag, expected) => expect(tagTriggers(await filtersOf(on), tag)).toBe(expected));
 });
 

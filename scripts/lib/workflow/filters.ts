@@ -1,7 +1,12 @@
 // GitHub's filter patterns for on.push.tags and tags-ignore, and whether a tag push starts a workflow.
 import type { TagFilters } from "./types.ts";
 
-/** GitHub's filter patterns: `*` stays within a path segment, `**` crosses, `?`, `+`, `[..]`. */
+/**
+ * GitHub's filter patterns: `*` stays within a path segment, `**` crosses, `?`, `+`, `[..]`.
+ * Not picomatch (glob.ts): there `?` is any one character where GitHub makes the one before it
+ * optional, `+` is literal, `**` crosses segments only as a whole segment (`releases/**-alpha`
+ * must match releases/beta/3-alpha) and `feature/**` also matches `feature`.
+ */
 export function filterPatternToRegExp(pattern: string): RegExp {
   let re = "";
   for (let i = 0; i < pattern.length; i++) {
