@@ -30,7 +30,7 @@ export async function parseWorkflow(
   ctx: WorkflowContext,
   readFile: (path: string) => Promise<string | null> = async () => null,
 ): Promise<Workflow> {
-  const { checkWorkflow, readWorkflow } = await import("./read.ts");
+  const [{ checkWorkflow }, { readWorkflow }] = await Promise.all([import("./parse.ts"), import("./read.ts")]);
   return readWorkflow(await checkWorkflow(text, path), ctx, readFile);
 }
 
@@ -57,7 +57,7 @@ export async function readTagWorkflows(
     notVerified: [],
   };
   if (!looked.length) return result;
-  const { checkWorkflow, readWorkflow, withIds } = await import("./read.ts");
+  const [{ checkWorkflow }, { readWorkflow, withIds }] = await Promise.all([import("./parse.ts"), import("./read.ts")]);
   const readFile = (path: string) => showFile(r, rev, path);
   for (const path of looked) {
     const text = await readFile(path);

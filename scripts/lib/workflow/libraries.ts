@@ -47,14 +47,25 @@ export function workflowParsers(): Promise<{ parser: WorkflowParser; expressions
 export function shellSyntax(): Promise<ShellSyntax> {
   shell ??= (async () => {
     const { syntax } = (await import("mvdan-sh")).default;
-    const parse = (text: string) => {
+    // Each script is parsed once per process (the tree is only read), however many tags read it.
+    const trees = new Map<string, { Stmts: ShNode[] } | Error>();
+    const parseOnce = (text: string) => {
       try {
         return syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(text, "run");
       } catch (error) {
         // A Go panic wrapped by GopherJS: its message is mvdan/sh's "run:LINE:COL: what".
         const e = error as { Error?: () => string; message?: string };
-        throw new Error(typeof e.Error === "function" ? e.Error() : String(e.message ?? error).split("\n")[0]);
+        return new Error(typeof e.Error === "function" ? e.Error() : String(e.message ?? error).split("\n")[0]);
       }
+    };
+    const parse = (text: string) => {
+      let tree = trees.get(text);
+      if (!tree) {
+        tree = parseOnce(text);
+        trees.set(text, tree);
+      }
+      if (tree instanceof Error) throw tree;
+      return tree;
     };
     const binary = (text: string) => parse(text).Stmts[0]!.Cmd.Op as number;
     const expansion = (text: string) => parse(`: ${text}`).Stmts[0]!.Cmd.Args[1].Parts[0].Exp.Op as number;
