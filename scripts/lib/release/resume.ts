@@ -85,7 +85,7 @@ export async function diagnoseTag(
 
 /** What `mise run release` starts from: the target, the choice of version, and nothing known yet. */
 export function newRelease(
-  start: Pick<ReleaseContext, "r" | "config" | "gh" | "gitDir" | "choice" | "dryRun" | "yes">,
+  start: Pick<ReleaseContext, "r" | "config" | "gh" | "gitDir" | "choice" | "yes">,
 ): ReleaseContext {
   return { ...start, resume: null, tag: null, version: null, commit: null, base: null, releaseUrl: null };
 }
