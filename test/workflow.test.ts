@@ -944,3 +944,37 @@ describe("readTagWorkflows: every workflow file counts", async () => {
     );
   });
 });
+
+describe("each file and script is parsed once per process", () => {
+  const text = `on: { push: { tags: ["v*"] } }\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: docker push ghcr.io/acme/once:\${GITHUB_REF_NAME}\n`;
+
+  it("a workflow file read for two tags is parsed once, its images still read per tag", async () => {
+    const { checkWorkflow } = await import("../scripts/lib/workflow/parse.ts");
+    const first = await checkWorkflow(text, ".github/workflows/once.yml");
+    const again = await checkWorkflow(text, ".github/workflows/once.yml");
+    expect(again.root).toBe(first.root);
+    // Another path is another file: its messages name it.
+    expect((await checkWorkflow(text, ".github/workflows/twice.yml")).root).not.toBe(first.root);
+    const tags = async (tag: string) =>
+      (await read(text, { tag }, ".github/workflows/once.yml")).images.map((i) => [i.ref, i.tags]);
+    expect(await tags("v1.0.0")).toEqual([["ghcr.io/acme/once", ["v1.0.0"]]]);
+    expect(await tags("v2.0.0")).toEqual([["ghcr.io/acme/once", ["v2.0.0"]]]);
+  });
+
+  it("a refused file is refused again, with the same words, each time it is read", async () => {
+    const broken = "on: push\n";
+    const first = await read(broken, {}, "broken.yml").catch((e: unknown) => e);
+    const again = await read(broken, { tag: "v9.0.0" }, "broken.yml").catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(WorkflowError);
+    expect((again as WorkflowError).message).toBe((first as WorkflowError).message);
+  });
+
+  it("a run: script is parsed once, and a script that does not parse fails the same way again", async () => {
+    const { shellSyntax } = await import("../scripts/lib/workflow/libraries.ts");
+    const sh = await shellSyntax();
+    expect(sh.parse("echo once")).toBe(sh.parse("echo once"));
+    expect(sh.parse("echo twice")).not.toBe(sh.parse("echo once"));
+    expect(() => sh.parse("if then")).toThrow(/run:1:/);
+    expect(() => sh.parse("if then")).toThrow(/run:1:/);
+  });
+});
