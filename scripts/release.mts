@@ -28,11 +28,8 @@ await command(
 Run it again after any failure: it continues at the first step not done. mise run release:recover says where a release stands.`,
   },
   async (ctx) => {
-    const { openTarget } = await import("./lib/target.ts");
-    const { loadConfig, requireValidConfig } = await import("./lib/config.ts");
+    const { openWork } = await import("./lib/target.ts");
     const { validateChoice } = await import("./lib/cog.ts");
-    const { acquireLock } = await import("./lib/lock.ts");
-    const { connectGitHub } = await import("./lib/github.ts");
     const { emitJson, say, writeProse } = await import("./lib/output.ts");
     const { ReleaseRun, RELEASE_STEPS } = await import("./lib/release/run.ts");
     const { newRelease, continueOrStop } = await import("./lib/release/resume.ts");
@@ -47,12 +44,10 @@ Run it again after any failure: it continues at the first step not done. mise ru
     const invalid = validateChoice(choice);
     if (invalid)
       throw new StartError(invalid, `see ${(await import("./lib/hint.ts")).kitCommand("release", ["--help"])}`);
-    const { root, r } = await openTarget(ctx, Boolean(ctx.flags["dry-run"]));
-    const config = await loadConfig(r, root);
-    requireValidConfig(config);
-    const gitDir = (await r.read`git rev-parse --absolute-git-dir`).stdout.trim();
-    const lock = await r.pass("take the release lock", () => acquireLock(gitDir, "release", say.warn), null);
-    const gh = await connectGitHub(config.repository, process.env, r);
+    const { r, config, gh, gitDir, lock } = await openWork(ctx, {
+      dryRun: Boolean(ctx.flags["dry-run"]),
+      lock: "release",
+    });
     if (r.dryRun) say.warn("dry run: every read runs; every write is printed, not made");
 
     const release = newRelease({ r, config, gh, gitDir, choice, yes: Boolean(ctx.flags.yes) });

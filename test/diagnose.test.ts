@@ -1,10 +1,14 @@
 // decide(): the state table of DESIGN.md ("State comes from the world") over hand-made facts. Each
 // state holds on its own, and where several rows hold at once the one higher in the table wins.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { decide, type Facts, STATES } from "../scripts/lib/diagnose.ts";
 import { statusPath } from "../scripts/lib/hook-output.ts";
 import { failedHook } from "../scripts/lib/recover/plan.ts";
 
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const OURS = "a".repeat(40);
 const GITHUBS = "b".repeat(40);
 
@@ -93,21 +97,16 @@ const localOnly = { remoteCommit: null, release: null, run: null, images: [], ar
 const state = (over: Partial<Facts>) => decide(facts(over)).state;
 
 describe("decide(): each state of the table", () => {
-  test("the states are the table's, in its order", () => {
-    expect(STATES).toEqual([
-      "bump-stashed",
-      "released-elsewhere",
-      "commit-not-tagged",
-      "local-changes-failed",
-      "tag-mismatch",
-      "release-without-tag",
-      "authored-not-pushed",
-      "pushed-no-release",
-      "workflow-running",
-      "workflow-failed",
-      "images-missing",
-      "complete",
-    ]);
+  test("the states are the table's, in its order: the design's and the README's", () => {
+    const states: readonly string[] = STATES;
+    expect(states).toContain("complete");
+    for (const file of ["docs/design.md", "README.md"]) {
+      const rows = [...readFileSync(join(ROOT, file), "utf8").matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]!);
+      expect(
+        rows.filter((name) => states.includes(name)),
+        file,
+      ).toEqual(states);
+    }
   });
 
   test("complete: published, the run succeeded, every image and artifact is there", () => {

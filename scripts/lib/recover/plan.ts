@@ -5,7 +5,7 @@
 // what it regenerated itself from the hooks), and it never discards what it cannot regenerate.
 
 import type { Config } from "../config.ts";
-import type { Diagnosis, Facts } from "../diagnose.ts";
+import type { Diagnosis, Facts, State } from "../diagnose.ts";
 import { apiWrite, type GitHub } from "../github.ts";
 import { kitCommand, sh } from "../hint.ts";
 import { proveHookOutput } from "../hook-output.ts";
@@ -517,11 +517,54 @@ const ABANDONABLE = new Set([
   "authored-not-pushed",
 ]);
 
-export async function planFor(input: PlanInput): Promise<Plan> {
-  const { r, config, diagnosis, abandon } = input;
-  const f = diagnosis.facts;
+function authoredPlan(input: PlanInput): Plan {
+  const { r, config, abandon } = input;
+  const f = input.diagnosis.facts;
   const tag = f.tag;
+  if (!f.localCommit)
+    return human(
+      `nothing of ${tag} exists yet: start the release with ${NEXT_VERSION}`,
+      [NEXT_VERSION],
+      `there is no release of ${tag} to recover`,
+    );
+  if (abandon) return dropLocalPlan(input, { takeOrigins: false, why: `abandon ${tag}` });
+  return {
+    action: `push the release commit ${short(f.localCommit)} and ${tag} in one atomic push (or --abandon to drop them)${f.otherEdits.length ? `; the uncommitted edits in the tree (${summarise(f.otherEdits)}) are not part of it and stay where they are` : ""}`,
+    commands: [pushCommandLine(config.branch, tag)],
+    apply: async () => {
+      await pushRelease(r, config.branch, tag);
+    },
+  };
+}
 
+function waitPlan({ diagnosis }: PlanInput): Plan {
+  const f = diagnosis.facts;
+  return {
+    action: `wait for the tag workflow of ${f.tag}${f.run ? ` (run ${f.run.id})` : ""} to finish`,
+    commands: [kitCommand("release:verify", ["--tag", f.tag, "--wait"])],
+    waits: true,
+  };
+}
+
+/** The one safe next action for each state, in the table's order. */
+const PLANS: Record<State, (input: PlanInput) => Plan | Promise<Plan>> = {
+  "bump-stashed": stashPlan,
+  "released-elsewhere": releasedElsewherePlan,
+  "commit-not-tagged": untaggedPlan,
+  "local-changes-failed": localChangesPlan,
+  "tag-mismatch": tagMismatchPlan,
+  "release-without-tag": releaseWithoutTagPlan,
+  "authored-not-pushed": authoredPlan,
+  "pushed-no-release": createReleasePlan,
+  "workflow-running": waitPlan,
+  "workflow-failed": workflowFailedPlan,
+  "images-missing": imagesMissingPlan,
+  complete: () => ({ action: "none: the release is complete", commands: [] }),
+};
+
+export async function planFor(input: PlanInput): Promise<Plan> {
+  const { diagnosis, abandon } = input;
+  const tag = diagnosis.facts.tag;
   if (abandon && !ABANDONABLE.has(diagnosis.state)) {
     return human(
       `${tag} cannot be abandoned: it is ${diagnosis.state}, so it is on GitHub already, and a published tag or release is never dropped. Run without --abandon to see the next step`,
@@ -529,48 +572,5 @@ export async function planFor(input: PlanInput): Promise<Plan> {
       "--abandon drops only a release that exists nowhere but here",
     );
   }
-
-  switch (diagnosis.state) {
-    case "complete":
-      return { action: "none: the release is complete", commands: [] };
-    case "bump-stashed":
-      return stashPlan(input);
-    case "released-elsewhere":
-      return releasedElsewherePlan(input);
-    case "commit-not-tagged":
-      return untaggedPlan(input);
-    case "local-changes-failed":
-      return localChangesPlan(input);
-    case "tag-mismatch":
-      return tagMismatchPlan(input);
-    case "release-without-tag":
-      return releaseWithoutTagPlan(input);
-    case "authored-not-pushed":
-      if (!f.localCommit)
-        return human(
-          `nothing of ${tag} exists yet: start the release with ${NEXT_VERSION}`,
-          [NEXT_VERSION],
-          `there is no release of ${tag} to recover`,
-        );
-      if (abandon) return dropLocalPlan(input, { takeOrigins: false, why: `abandon ${tag}` });
-      return {
-        action: `push the release commit ${short(f.localCommit)} and ${tag} in one atomic push (or --abandon to drop them)${f.otherEdits.length ? `; the uncommitted edits in the tree (${summarise(f.otherEdits)}) are not part of it and stay where they are` : ""}`,
-        commands: [pushCommandLine(config.branch, tag)],
-        apply: async () => {
-          await pushRelease(r, config.branch, tag);
-        },
-      };
-    case "pushed-no-release":
-      return createReleasePlan(input);
-    case "workflow-running":
-      return {
-        action: `wait for the tag workflow of ${tag}${f.run ? ` (run ${f.run.id})` : ""} to finish`,
-        commands: [kitCommand("release:verify", ["--tag", tag, "--wait"])],
-        waits: true,
-      };
-    case "workflow-failed":
-      return workflowFailedPlan(input);
-    case "images-missing":
-      return imagesMissingPlan(input);
-  }
+  return PLANS[diagnosis.state](input);
 }
