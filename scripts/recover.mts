@@ -67,8 +67,10 @@ await command(
     const config = await loadConfig(r, root);
     requireValidConfig(config);
     const gitDir = (await r.read`git rev-parse --absolute-git-dir`).stdout.trim();
-    const lock = apply && !dryRun ? acquireLock(gitDir, "recover", say.warn) : null;
-    const gh = await connectGitHub(config.repository);
+    const lock = apply
+      ? await r.pass("take the recover lock", () => acquireLock(gitDir, "recover", say.warn), null)
+      : null;
+    const gh = await connectGitHub(config.repository, process.env, r);
 
     // Failure Recovery Notes: inspect before rerunning; fix the local state; reuse or delete the
     // created GitHub release deliberately; rerun the failed workflow for the same tag; never retag.

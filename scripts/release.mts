@@ -39,7 +39,6 @@ Run it again after any failure: it continues at the first step not done. mise ru
     const { kitCommand } = await import("./lib/hint.ts");
     const steps = await import("./lib/release/steps.ts");
 
-    const dryRun = Boolean(ctx.flags["dry-run"]);
     const choice = {
       version: ctx.flags.version as string | undefined,
       bump: ctx.flags.bump as string | undefined,
@@ -48,15 +47,15 @@ Run it again after any failure: it continues at the first step not done. mise ru
     const invalid = validateChoice(choice);
     if (invalid)
       throw new StartError(invalid, `see ${(await import("./lib/hint.ts")).kitCommand("release", ["--help"])}`);
-    const { root, r } = await openTarget(ctx, dryRun);
+    const { root, r } = await openTarget(ctx, Boolean(ctx.flags["dry-run"]));
     const config = await loadConfig(r, root);
     requireValidConfig(config);
     const gitDir = (await r.read`git rev-parse --absolute-git-dir`).stdout.trim();
-    const lock = dryRun ? null : acquireLock(gitDir, "release", say.warn);
-    const gh = await connectGitHub(config.repository);
-    if (dryRun) say.warn("dry run: every read runs; every write is printed, not made");
+    const lock = await r.pass("take the release lock", () => acquireLock(gitDir, "release", say.warn), null);
+    const gh = await connectGitHub(config.repository, process.env, r);
+    if (r.dryRun) say.warn("dry run: every read runs; every write is printed, not made");
 
-    const release = newRelease({ r, config, gh, gitDir, choice, dryRun, yes: Boolean(ctx.flags.yes) });
+    const release = newRelease({ r, config, gh, gitDir, choice, yes: Boolean(ctx.flags.yes) });
     const report = (ok: boolean, run: InstanceType<typeof ReleaseRun> | null, note?: string) => {
       lock?.release();
       if (ctx.json) {
@@ -96,7 +95,7 @@ Run it again after any failure: it continues at the first step not done. mise ru
     await run.step("confirm-tag", () => steps.confirmTagStep(release));
     await run.step("github-release", () => steps.githubReleaseStep(release));
     // 6. let the tag-triggered GitHub Actions workflow build, attest, and publish images
-    if (run.ok && !dryRun) {
+    if (run.ok && !r.dryRun) {
       run.summary(`${release.tag} is released: ${release.releaseUrl}`);
       writeProse(
         "",
