@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultScenario } from "../scripts/sandbox/scenario.ts";
-import { gitAsync, kitIn, type Sandbox, sandbox } from "./helpers/sandbox.ts";
+import { gitAsync, kitIn, type Sandbox, sandbox, secondaryRateLimit } from "./helpers/sandbox.ts";
 
 interface Case {
   name: string;
@@ -284,17 +284,7 @@ const FRESH: Case[] = [
   {
     name: "a 429 with Retry-After, twice (retried, then fine)",
     command: "preflight",
-    knobs: (sb) =>
-      void (sb.scenario.faults = [
-        {
-          method: "GET",
-          kind: "status",
-          status: 429,
-          headers: { "retry-after": "1" },
-          body: { message: "You have exceeded a secondary rate limit" },
-          times: 2,
-        },
-      ]),
+    knobs: (sb) => void (sb.scenario.faults = [secondaryRateLimit(429, 2, { method: "GET" })]),
     code: 0,
     says: { check: ["ci-green", /CI is green/] },
   },

@@ -116,3 +116,15 @@ export function hintIn(sb: Sandbox, task: string, args: string[] = [], repo = sb
   const command = task === "release" || task === "sandbox" ? task : task.slice("release:".length);
   return [LAUNCHER, command, ...args, "--repo", repo].join(" ");
 }
+
+/** GitHub's secondary rate limit, `times` over, as it answers it: `status` (403 or 429) with a Retry-After of 1 s. */
+export function secondaryRateLimit(status: 403 | 429, times: number, where: { method?: string; route?: string } = {}) {
+  return {
+    ...where,
+    kind: "status" as const,
+    status,
+    headers: { "retry-after": "1" },
+    body: { message: "You have exceeded a secondary rate limit" },
+    times,
+  };
+}
