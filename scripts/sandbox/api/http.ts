@@ -216,6 +216,12 @@ export function paginate<T>(apiUrl: string, r: Req, items: T[]): Page<T> {
   return { page: items.slice((page - 1) * perPage, page * perPage), headers: pageLinks(apiUrl, r, pages) };
 }
 
+/** A 200 answer holding the requested page of `items`, with its Link header. */
+export function pageReply<T>(apiUrl: string, r: Req, items: T[]): Reply {
+  const { page, headers } = paginate(apiUrl, r, items);
+  return { status: 200, body: page, headers };
+}
+
 /**
  * A list whose length is unknown (git log): `fetch(skip, count)` is asked for one more than a page,
  * so "next" is offered only when there is more, and no "last" is given.

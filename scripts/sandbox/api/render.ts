@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import type { components, operations } from "@octokit/openapi-types";
 import type { ProtectionSpec, RulesetSpec } from "../scenario.ts";
 import type { CommitInfo, Comparison, RefInfo, TagObject } from "./git.ts";
-import type { AttestationRecord, JobRecord, ReleaseRecord, RunRecord } from "./state.ts";
+import type { AttestationRecord, JobRecord, ReleaseRecord, RunRecord, RunStatus } from "./state.ts";
 
 type Schemas = components["schemas"];
 type Json<Op extends keyof operations> = operations[Op]["responses"] extends {
@@ -319,7 +319,7 @@ export function actionsApp(c: RenderContext): NonNullable<Schemas["nullable-inte
 
 export interface CheckRunSpec {
   name: string;
-  status: "queued" | "in_progress" | "completed";
+  status: RunStatus;
   conclusion: "success" | "failure" | null;
   startedAt: string;
   completedAt: string | null;

@@ -1,7 +1,7 @@
 // The repository and its settings: what GET /repos reports for the user's role, branches and their
 // protection, rulesets, pull requests (none), and the caller's rate limit.
 import { ROLE_PERMISSIONS, rateOf } from "../context.ts";
-import { DOCS, fail, invalid, notFound, paginate, type Route } from "../http.ts";
+import { DOCS, fail, invalid, notFound, pageReply, type Route } from "../http.ts";
 import * as render from "../render.ts";
 import { ruleParameters, rulesFor } from "../rules.ts";
 
@@ -64,8 +64,7 @@ export const repositoryRoutes: Route[] = [
       const rules = rulesFor(c.scenario, `refs/heads/${r.params.branch}`, c.opts.defaultBranch).map(
         ({ type, ruleset }) => render.ruleDetailed(c.render, ruleset, type, ruleParameters(type)),
       );
-      const { page, headers } = paginate(c.render.apiUrl, r, rules);
-      return { status: 200, body: page, headers };
+      return pageReply(c.render.apiUrl, r, rules);
     },
   },
   {
@@ -77,8 +76,7 @@ export const repositoryRoutes: Route[] = [
       const list = c.scenario.rulesets
         .filter((rs) => targets.includes(rs.target))
         .map((rs) => render.ruleset(c.render, rs, false, []));
-      const { page, headers } = paginate(c.render.apiUrl, r, list);
-      return { status: 200, body: page, headers };
+      return pageReply(c.render.apiUrl, r, list);
     },
   },
   {
