@@ -45,10 +45,7 @@ await command(
     more: STATES,
   },
   async (ctx) => {
-    const { openTarget } = await import("./lib/target.ts");
-    const { loadConfig, requireValidConfig } = await import("./lib/config.ts");
-    const { connectGitHub } = await import("./lib/github.ts");
-    const { acquireLock } = await import("./lib/lock.ts");
+    const { openWork } = await import("./lib/target.ts");
     const { reviewGate } = await import("./lib/gate.ts");
     const { emitJson, say, write, writeProse, green, red } = await import("./lib/output.ts");
     const { recover } = await import("./lib/recover/index.ts");
@@ -63,12 +60,10 @@ await command(
         `add --apply: ${kitCommand("release:recover", ["--apply", "--delete-release", deleteRelease])}`,
       );
     if (ctx.flags.abandon && !apply) say.info("--abandon takes effect with --apply; showing what it would do");
-    const { root, r } = await openTarget(ctx, dryRun || !apply);
-    const config = await loadConfig(r, root);
-    requireValidConfig(config);
-    const gitDir = (await r.read`git rev-parse --absolute-git-dir`).stdout.trim();
-    const lock = apply && !dryRun ? acquireLock(gitDir, "recover", say.warn) : null;
-    const gh = await connectGitHub(config.repository);
+    const { r, config, gh, gitDir, lock } = await openWork(ctx, {
+      dryRun: dryRun || !apply,
+      lock: apply ? "recover" : null,
+    });
 
     // Failure Recovery Notes: inspect before rerunning; fix the local state; reuse or delete the
     // created GitHub release deliberately; rerun the failed workflow for the same tag; never retag.

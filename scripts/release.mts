@@ -28,18 +28,14 @@ await command(
 Run it again after any failure: it continues at the first step not done. mise run release:recover says where a release stands.`,
   },
   async (ctx) => {
-    const { openTarget } = await import("./lib/target.ts");
-    const { loadConfig, requireValidConfig } = await import("./lib/config.ts");
+    const { openWork } = await import("./lib/target.ts");
     const { validateChoice } = await import("./lib/cog.ts");
-    const { acquireLock } = await import("./lib/lock.ts");
-    const { connectGitHub } = await import("./lib/github.ts");
     const { emitJson, say, writeProse } = await import("./lib/output.ts");
     const { ReleaseRun, RELEASE_STEPS } = await import("./lib/release/run.ts");
     const { newRelease, continueOrStop } = await import("./lib/release/resume.ts");
     const { kitCommand } = await import("./lib/hint.ts");
     const steps = await import("./lib/release/steps.ts");
 
-    const dryRun = Boolean(ctx.flags["dry-run"]);
     const choice = {
       version: ctx.flags.version as string | undefined,
       bump: ctx.flags.bump as string | undefined,
@@ -48,15 +44,13 @@ Run it again after any failure: it continues at the first step not done. mise ru
     const invalid = validateChoice(choice);
     if (invalid)
       throw new StartError(invalid, `see ${(await import("./lib/hint.ts")).kitCommand("release", ["--help"])}`);
-    const { root, r } = await openTarget(ctx, dryRun);
-    const config = await loadConfig(r, root);
-    requireValidConfig(config);
-    const gitDir = (await r.read`git rev-parse --absolute-git-dir`).stdout.trim();
-    const lock = dryRun ? null : acquireLock(gitDir, "release", say.warn);
-    const gh = await connectGitHub(config.repository);
-    if (dryRun) say.warn("dry run: every read runs; every write is printed, not made");
+    const { r, config, gh, gitDir, lock } = await openWork(ctx, {
+      dryRun: Boolean(ctx.flags["dry-run"]),
+      lock: "release",
+    });
+    if (r.dryRun) say.warn("dry run: every read runs; every write is printed, not made");
 
-    const release = newRelease({ r, config, gh, gitDir, choice, dryRun, yes: Boolean(ctx.flags.yes) });
+    const release = newRelease({ r, config, gh, gitDir, choice, yes: Boolean(ctx.flags.yes) });
     const report = (ok: boolean, run: InstanceType<typeof ReleaseRun> | null, note?: string) => {
       lock?.release();
       if (ctx.json) {
@@ -96,7 +90,7 @@ Run it again after any failure: it continues at the first step not done. mise ru
     await run.step("confirm-tag", () => steps.confirmTagStep(release));
     await run.step("github-release", () => steps.githubReleaseStep(release));
     // 6. let the tag-triggered GitHub Actions workflow build, attest, and publish images
-    if (run.ok && !dryRun) {
+    if (run.ok && !r.dryRun) {
       run.summary(`${release.tag} is released: ${release.releaseUrl}`);
       writeProse(
         "",

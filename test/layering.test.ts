@@ -140,6 +140,18 @@ describe("layering", () => {
     expect(offending).toEqual([]);
   });
 
+  it("facts are read in one layer: it decides nothing, and only verify loads verify's checks", () => {
+    const deciders = /^scripts\/lib\/(verify|preflight|release|recover)\/|^scripts\/lib\/diagnose\.ts$/;
+    const facts = [...edges.keys()].filter((m) => m.startsWith("scripts/lib/facts/"));
+    expect(facts.length).toBeGreaterThan(3);
+    const decides = [...reachable(edges, facts).entries()].filter(([m]) => deciders.test(m)).map(([, path]) => path);
+    expect(decides).toEqual([]);
+    const intoVerify = [...edges.entries()]
+      .filter(([m]) => !m.startsWith("scripts/lib/verify/") && m !== "scripts/verify.mts")
+      .flatMap(([m, to]) => to.filter((t) => t.startsWith("scripts/lib/verify/")).map((t) => `${m} → ${t}`));
+    expect(intoVerify).toEqual([]);
+  });
+
   it("no module reaches itself through its imports", () => {
     expect(cycles(edges).map((c) => c.join(" → "))).toEqual([]);
   });

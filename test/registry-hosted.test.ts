@@ -20,8 +20,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registryAccess } from "../scripts/lib/facts/registry-access.ts";
 import { createRegistryClient, parseRegistryMap, RegistryError } from "../scripts/lib/registry.ts";
-import { registryAccess } from "../scripts/lib/verify/registry-access.ts";
 import {
   publishIndex,
   type RegistryHosts,

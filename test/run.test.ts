@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { CommandError, createRunner, formatRequest } from "../scripts/lib/run.ts";
+import { CommandError, createRunner } from "../scripts/lib/run.ts";
 import { tempDir } from "./helpers/kit.ts";
 
 const tmp = tempDir();
@@ -49,22 +49,35 @@ describe("runner", () => {
     expect(cap.text()).toContain("$ touch made");
   });
 
-  it("puts API writes behind the same gate", async () => {
+  it("puts the kit's own files behind the same gate", async () => {
+    const file = join(tmp.path, "journal", "v1.0.0.json");
     const cap = captureStderr();
-    const perform = vi.fn(async () => 42);
     try {
-      const request = {
-        method: "POST",
-        url: "https://api.github.com/repos/acme/gw/releases",
-        body: { tag_name: "v1.0.0" },
-      };
-      expect(await createRunner(tmp.path, true).api(request, perform)).toBeNull();
-      expect(perform).not.toHaveBeenCalled();
-      expect(cap.text()).toContain(formatRequest(request));
-      expect(await createRunner(tmp.path, false).api(request, perform)).toBe(42);
+      expect(await createRunner(tmp.path, true).writeFile(file, "{}\n")).toBe(false);
+      expect(existsSync(file)).toBe(false);
+      expect(cap.text()).toContain(`[dry-run] write ${file}`);
+      expect(await createRunner(tmp.path, false).writeFile(file, "{}\n")).toBe(true);
+      expect(existsSync(file)).toBe(true);
+      expect(await createRunner(tmp.path, true).removeFile(file)).toBe(false);
+      expect(existsSync(file)).toBe(true);
+      expect(await createRunner(tmp.path, false).removeFile(file)).toBe(true);
+      expect(existsSync(file)).toBe(false);
     } finally {
       cap.restore();
     }
+  });
+
+  it("refuses a git or cog command that changes the repository when it is declared a read", async () => {
+    const r = createRunner(tmp.path, false);
+    await expect(r.read`git tag ${"v9.9.9"}`).rejects.toThrow(/cannot run as a read/);
+    await expect(r.probe`git worktree add ${"x"}`).rejects.toThrow(/cannot run as a read/);
+    await expect(r.probe`git -C ${tmp.path} stash push`).rejects.toThrow(/cannot run as a read/);
+    await expect(r.probe`cog --config ${"c.toml"} bump --auto`).rejects.toThrow(/cannot run as a read/);
+    // Nothing ran: no repository was made to answer the refused command.
+    expect(existsSync(join(tmp.path, "x"))).toBe(false);
+    // Reads declared as reads run (a failing one is an answer, not a refusal).
+    expect((await r.probe`git tag --list`).exitCode).not.toBe(0);
+    expect((await r.probe`git -C ${tmp.path} rev-parse --verify --quiet HEAD`).exitCode).not.toBe(0);
   });
 
   it("fails with the command, exit code and stderr; probes never throw", async () => {

@@ -4,6 +4,7 @@
 // the rehearsal stay fast; a remote API always gets GitHub's own pacing.
 import type { Octokit } from "@octokit/rest";
 import { say } from "./output.ts";
+import { createGate, type Gate } from "./run.ts";
 import { findToken, type TokenInfo } from "./token.ts";
 
 export interface GitHub {
@@ -118,9 +119,42 @@ export function describeApiError(error: unknown, what: string): { message: strin
   };
 }
 
+/** How a request is shown: `POST https://api.github.com/repos/o/r/releases {"tag_name":…}`. */
+export function requestLine(request: { method: string; url: string; body?: unknown }): string {
+  const body = request.body === undefined || request.body === null ? "" : ` ${JSON.stringify(request.body)}`;
+  return `${request.method.toUpperCase()} ${request.url}${body}`;
+}
+
+/** What a write answers in a dry run, where the gate did not send it. */
+const NOT_SENT = 0;
+
+/** A write to this repository, described by the very options Octokit sends. */
+export interface ApiWrite {
+  /** The request, as a dry run prints it. */
+  line: string;
+  /** Sends it through the gate: the answer's data, or null in a dry run. */
+  send<T = unknown>(): Promise<T | null>;
+}
+
+export function apiWrite(gh: GitHub, route: string, params: Record<string, unknown> = {}): ApiWrite {
+  const options = { owner: gh.owner, repo: gh.repo, ...params };
+  return {
+    line: requestLine(gh.octokit.request.endpoint(route, options)),
+    async send<T>() {
+      const res = await gh.octokit.request(route, options);
+      return res.status === NOT_SENT ? null : (res.data as T);
+    },
+  };
+}
+
+/**
+ * `gate` owns every write: a request other than GET or HEAD passes it, so in a dry run it is printed
+ * from the very options Octokit would send, and not sent. Without a gate, writes are sent.
+ */
 export async function connectGitHub(
   repository: { owner: string; name: string },
   env: NodeJS.ProcessEnv = process.env,
+  gate: Gate = createGate(false),
 ): Promise<GitHub> {
   const [{ Octokit: Base }, { retry }, { throttling }, { default: Bottleneck }] = await Promise.all([
     import("@octokit/rest"),
@@ -203,6 +237,13 @@ export async function connectGitHub(
     say.warn(
       `no GitHub token: reading ${baseUrl} anonymously, within GitHub's limit of ${ANONYMOUS_LIMIT} requests an hour for this address; set GH_TOKEN (or GITHUB_TOKEN) for 5,000`,
     );
+  });
+  octokit.hook.wrap("request", async (request, options) => {
+    const method = String(options.method ?? "GET").toUpperCase();
+    if (method === "GET" || method === "HEAD") return request(options);
+    const sent = octokit.request.endpoint.parse(options as Parameters<typeof octokit.request.endpoint.parse>[0]);
+    const answer = await gate.pass(requestLine(sent), () => request(options), `${method} ${sent.url}`);
+    return answer ?? { status: NOT_SENT, url: sent.url, headers: {}, data: null };
   });
   octokit.hook.after("request", (res) => noteRate(res.headers as Record<string, string | number | undefined>));
   octokit.hook.error("request", (error) => {

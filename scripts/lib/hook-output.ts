@@ -109,7 +109,7 @@ export async function proveHookOutput(
   const scratch = mkdtempSync(join(tmpdir(), "release-kit-hooks-"));
   const tree = join(scratch, "tree");
   try {
-    const added = await r.probe`git worktree add --detach --quiet ${tree} ${input.rev}`;
+    const added = await r.scratch`git worktree add --detach --quiet ${tree} ${input.rev}`;
     if (added.exitCode !== 0)
       return {
         hookOutput: [],
@@ -118,7 +118,7 @@ export async function proveHookOutput(
       };
     const inTree = r.with({ cwd: tree, timeout: "300s" });
     for (const { hook, cmd } of hooks) {
-      const ran = await inTree.probe`sh -c ${cmd}`;
+      const ran = await inTree.scratch`sh -c ${cmd}`;
       if (ran.exitCode !== 0)
         return {
           hookOutput: [],
@@ -146,9 +146,9 @@ export async function proveHookOutput(
     }
     return { hookOutput: proven, otherEdits: paths.filter((p) => !proven.includes(p)), unproven: null };
   } finally {
-    await r.probe`git worktree remove --force ${tree}`;
+    await r.scratch`git worktree remove --force ${tree}`;
     rmSync(scratch, { recursive: true, force: true });
-    await r.probe`git worktree prune`;
+    await r.scratch`git worktree prune`;
   }
 }
 

@@ -1,8 +1,9 @@
 // What the world cannot tell about a release in progress: the version chosen, the commit it
 // started from, ids and URLs. Kept in .git/release-kit/<tag>.json, never committed.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { redactDeep } from "./redact.ts";
+import type { Runner } from "./run.ts";
 
 export interface Journal {
   tag: string;
@@ -27,9 +28,9 @@ export function readJournal(gitDir: string, tag: string): Journal | null {
   }
 }
 
-export function writeJournal(gitDir: string, journal: Journal): void {
-  mkdirSync(dirOf(gitDir), { recursive: true });
-  writeFileSync(fileOf(gitDir, journal.tag), `${JSON.stringify(redactDeep(journal), null, 2)}\n`);
+/** Written through the runner's gate: a dry run keeps no journal. */
+export async function writeJournal(r: Runner, gitDir: string, journal: Journal): Promise<void> {
+  await r.writeFile(fileOf(gitDir, journal.tag), `${JSON.stringify(redactDeep(journal), null, 2)}\n`);
 }
 
 export function journaledTags(gitDir: string): string[] {
@@ -40,6 +41,6 @@ export function journaledTags(gitDir: string): string[] {
 }
 
 /** Forgets a release: its journal goes once the release is complete or abandoned. */
-export function removeJournal(gitDir: string, tag: string): void {
-  rmSync(fileOf(gitDir, tag), { force: true });
+export async function removeJournal(r: Runner, gitDir: string, tag: string): Promise<void> {
+  await r.removeFile(fileOf(gitDir, tag));
 }

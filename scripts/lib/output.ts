@@ -1,6 +1,7 @@
 // The kit's small output vocabulary. Human lines go to stderr, always; stdout is reserved for the
 // one JSON document `--json` asks for, so `--json | jq` works while the human report still shows.
 import { randomBytes } from "node:crypto";
+import { styleText } from "node:util";
 import { endGroup, startGroup } from "./actions.ts";
 import { COMMAND_CLOSE, COMMAND_OPEN, plain } from "./hint.ts";
 import { redact, redactDeep } from "./redact.ts";
@@ -17,16 +18,30 @@ export interface CheckResult {
 
 const useColor = () => Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
 // Our styling is written as a marker no outside text can forge (a private-use character and a
-// per-process nonce), and turned into escape codes only after everything else was escaped: a
-// commit subject holding ESC[8m (conceal) or ESC[31m shows as text, never as styling.
-const MARK = `\u{E000}${randomBytes(6).toString("hex")}[`;
-const paint = (code: number, text: string) => (useColor() ? `${MARK}${code}m${text}${MARK}0m` : text);
-export const bold = (t: string) => paint(1, t);
-export const dim = (t: string) => paint(2, t);
-export const red = (t: string) => paint(31, t);
-export const green = (t: string) => paint(32, t);
-export const yellow = (t: string) => paint(33, t);
-export const cyan = (t: string) => paint(36, t);
+// per-process nonce), and turned into node:util's styleText codes only after everything else was
+// escaped: a commit subject holding ESC[8m (conceal) or ESC[31m shows as text, never as styling.
+const MARK = `\u{E000}${randomBytes(6).toString("hex")}`;
+type Style = "bold" | "dim" | "red" | "green" | "yellow" | "cyan";
+const STYLES: Style[] = ["bold", "dim", "red", "green", "yellow", "cyan"];
+// styleText's own opening and closing codes for each style, split around a placeholder.
+const CODES = new Map(
+  STYLES.flatMap((style) => {
+    // Colour is decided by useColor() (stderr a terminal, no NO_COLOR), not by stdout.
+    const [open, close] = styleText(style, "\0", { validateStream: false }).split("\0") as [string, string];
+    return [
+      [`${MARK}<${style}>`, open],
+      [`${MARK}</${style}>`, close],
+    ];
+  }),
+);
+const MARKS = new RegExp(`${MARK}</?(${STYLES.join("|")})>`, "g");
+const paint = (style: Style, text: string) => (useColor() ? `${MARK}<${style}>${text}${MARK}</${style}>` : text);
+export const bold = (t: string) => paint("bold", t);
+export const dim = (t: string) => paint("dim", t);
+export const red = (t: string) => paint("red", t);
+export const green = (t: string) => paint("green", t);
+export const yellow = (t: string) => paint("yellow", t);
+export const cyan = (t: string) => paint("cyan", t);
 
 /**
  * Text from outside (commit messages, tool output, API answers) may hold terminal control
@@ -41,7 +56,7 @@ export function sanitize(text: string): string {
 
 /** A line as the terminal gets it: outside text escaped, our own styling applied, secrets hidden. */
 export function render(line: string): string {
-  return plain(redact(sanitize(line))).replaceAll(MARK, "\u001b[");
+  return plain(redact(sanitize(line))).replace(MARKS, (mark) => CODES.get(mark) ?? "");
 }
 
 export function write(line = ""): void {

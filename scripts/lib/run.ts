@@ -1,8 +1,14 @@
-// The one place commands run. Reads always run (so a dry run is still a real check); writes, shell
-// and API alike, pass one gate that in --dry-run prints the exact command or request and does
-// nothing. Printed commands come from the same zx quoting that would execute them.
+// The one place the kit changes anything. Commands, files and API requests are writes unless they
+// are declared reads, and every write passes one gate (`Runner.gate`): in --dry-run it prints the
+// exact command, file or request and does nothing. A declared read is held to it: a git command
+// that changes the repository refuses to run as a read (read-only.ts). Printed commands come from
+// the same zx quoting that would execute them.
+
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { type ProcessOutput, $ as zx } from "zx/core";
 import { dim, say } from "./output.ts";
+import { undeclaredWrite } from "./read-only.ts";
 
 export class CommandError extends Error {
   command: string;
@@ -19,12 +25,6 @@ export class CommandError extends Error {
   }
 }
 
-export interface ApiRequest {
-  method: string;
-  url: string;
-  body?: unknown;
-}
-
 type Template = (pieces: TemplateStringsArray, ...args: unknown[]) => Promise<ProcessOutput>;
 
 export interface RunOptions {
@@ -34,17 +34,31 @@ export interface RunOptions {
   input?: string;
 }
 
-export interface Runner {
-  cwd: string;
+/** Where every write passes: the one owner of --dry-run. */
+export interface Gate {
   dryRun: boolean;
-  /** A read: always runs; throws CommandError on a non-zero exit. */
+  /** Performs the write described by `what` and resolves to its result, showing `shown` (a shorter
+   *  line, `what` by default; null for the kit's own bookkeeping); in a dry run prints `what` and
+   *  resolves to null. */
+  pass<T>(what: string, perform: () => T | Promise<T>, shown?: string | null): Promise<T | null>;
+}
+
+export interface Runner extends Gate {
+  cwd: string;
+  /** A declared read: always runs; throws CommandError on a non-zero exit. */
   read: Template;
-  /** A read whose failure is an answer (`git rev-parse --verify`): never throws on exit codes. */
+  /** A declared read whose failure is an answer (`git rev-parse --verify`): never throws on exit codes. */
   probe: Template;
-  /** A write: in dry-run, printed and skipped (resolves to null); otherwise printed and run. */
+  /** Changes only a scratch place the kit made and removes itself (a temporary worktree, a
+   *  generator run inside it): it runs in a dry run too, since it leaves the user's state as it was.
+   *  Never throws on exit codes. */
+  scratch: Template;
+  /** Anything else: a write, through the gate (null in a dry run). */
   write: (pieces: TemplateStringsArray, ...args: unknown[]) => Promise<ProcessOutput | null>;
-  /** An API write behind the same gate. */
-  api<T>(request: ApiRequest, perform: () => Promise<T>): Promise<T | null>;
+  /** One of the kit's own files (its parent folders made) written through the gate: false in a dry run. */
+  writeFile(path: string, text: string): Promise<boolean>;
+  /** One of the kit's own files removed through the gate, if it exists: false in a dry run. */
+  removeFile(path: string): Promise<boolean>;
   /** The same runner with other options or another working directory. */
   with(options: RunOptions & { cwd?: string }): Runner;
 }
@@ -61,9 +75,19 @@ export function nonInteractiveEnv(base: NodeJS.ProcessEnv = process.env): Record
   return env;
 }
 
-export function formatRequest(request: ApiRequest): string {
-  const body = request.body === undefined ? "" : ` ${JSON.stringify(request.body)}`;
-  return `${request.method.toUpperCase()} ${request.url}${body}`;
+/** The gate alone, for a writer that is not a command (the GitHub client). */
+export function createGate(dryRun: boolean): Gate {
+  return {
+    dryRun,
+    async pass(what, perform, shown = what) {
+      if (dryRun) {
+        say.skipped(what);
+        return null;
+      }
+      if (shown !== null) say.info(dim(shown));
+      return perform();
+    },
+  };
 }
 
 export function createRunner(cwd: string, dryRun: boolean, options: RunOptions = {}): Runner {
@@ -88,27 +112,49 @@ export function createRunner(cwd: string, dryRun: boolean, options: RunOptions =
     return output;
   };
 
+  const gate = createGate(dryRun);
+  const quoted = (pieces: TemplateStringsArray, args: unknown[]) => shell({ halt: true })(pieces, ...args).cmd;
+  const declaredRead =
+    (nothrow: boolean) =>
+    async (pieces: TemplateStringsArray, ...args: unknown[]) => {
+      const wrong = undeclaredWrite(quoted(pieces, args));
+      if (wrong) throw new Error(`internal error: \`${wrong}\` changes the repository, so it cannot run as a read`);
+      return exec(pieces, args, nothrow);
+    };
+
   return {
     cwd,
     dryRun,
-    read: (pieces, ...args) => exec(pieces, args, false),
-    probe: (pieces, ...args) => exec(pieces, args, true),
-    async write(pieces, ...args) {
-      const cmd = shell({ halt: true })(pieces, ...args).cmd;
-      if (dryRun) {
-        say.skipped(cmd);
-        return null;
-      }
-      say.info(dim(`$ ${cmd}`));
-      return exec(pieces, args, false);
+    pass: gate.pass,
+    read: declaredRead(false),
+    probe: declaredRead(true),
+    scratch: (pieces, ...args) => exec(pieces, args, true),
+    write(pieces, ...args) {
+      const cmd = quoted(pieces, args);
+      return gate.pass(cmd, () => exec(pieces, args, false), `$ ${cmd}`);
     },
-    async api(request, perform) {
-      if (dryRun) {
-        say.skipped(formatRequest(request));
-        return null;
-      }
-      say.info(dim(`${request.method.toUpperCase()} ${request.url}`));
-      return perform();
+    async writeFile(path, text) {
+      const done = await gate.pass(
+        `write ${path}`,
+        () => {
+          mkdirSync(dirname(path), { recursive: true });
+          writeFileSync(path, text);
+          return true;
+        },
+        null,
+      );
+      return done === true;
+    },
+    async removeFile(path) {
+      const done = await gate.pass(
+        `remove ${path}`,
+        () => {
+          rmSync(path, { force: true });
+          return true;
+        },
+        null,
+      );
+      return done === true;
     },
     with(more) {
       return createRunner(more.cwd ?? cwd, dryRun, { ...options, ...more, env: { ...options.env, ...more.env } });

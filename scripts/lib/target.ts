@@ -3,6 +3,9 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Context, StartError } from "./cli.ts";
+import type { Config } from "./config.ts";
+import type { GitHub } from "./github.ts";
+import type { Lock } from "./lock.ts";
 import { createRunner, type Runner } from "./run.ts";
 
 export interface Target {
@@ -50,4 +53,36 @@ export async function openTarget(ctx: Context, dryRun = false): Promise<Target> 
   }
   const root = out.stdout.trim();
   return { root, r: createRunner(root, dryRun) };
+}
+
+export interface Work extends Target {
+  config: Config;
+  gitDir: string;
+  gh: GitHub;
+  /** Held while the command writes; null in a dry run or a read-only run. */
+  lock: Lock | null;
+}
+
+/** What release and recover work on: the target and its valid configuration, its git folder, GitHub
+ *  behind the runner's gate and, when `lock` names the command, the repository's lock. */
+export async function openWork(
+  ctx: Context,
+  opts: { dryRun: boolean; lock: "release" | "recover" | null },
+): Promise<Work> {
+  const [{ loadConfig, requireValidConfig }, { connectGitHub }, { acquireLock }, { say }] = await Promise.all([
+    import("./config.ts"),
+    import("./github.ts"),
+    import("./lock.ts"),
+    import("./output.ts"),
+  ]);
+  const { root, r } = await openTarget(ctx, opts.dryRun);
+  const config = await loadConfig(r, root);
+  requireValidConfig(config);
+  const gitDir = (await r.read`git rev-parse --absolute-git-dir`).stdout.trim();
+  const command = opts.lock;
+  const lock = command
+    ? await r.pass(`take the ${command} lock`, () => acquireLock(gitDir, command, say.warn), null)
+    : null;
+  const gh = await connectGitHub(config.repository, process.env, r);
+  return { root, r, config, gitDir, gh, lock };
 }

@@ -80,7 +80,7 @@ export const artifactsCurrent: Check<PreflightContext> = {
       return skip("no generator configured (set RELEASE_GENERATE to the command that regenerates committed artifacts)");
     const scratch = mkdtempSync(join(tmpdir(), "release-kit-artifacts-"));
     const tree = join(scratch, "tree");
-    const added = await r.probe`git worktree add --detach --quiet ${tree} HEAD`;
+    const added = await r.scratch`git worktree add --detach --quiet ${tree} HEAD`;
     if (added.exitCode !== 0) {
       rmSync(scratch, { recursive: true, force: true });
       return fail(
@@ -89,7 +89,7 @@ export const artifactsCurrent: Check<PreflightContext> = {
       );
     }
     try {
-      const ran = await r.with({ cwd: tree, timeout: "300s" }).probe`sh -c ${config.generate}`;
+      const ran = await r.with({ cwd: tree, timeout: "300s" }).scratch`sh -c ${config.generate}`;
       if (ran.exitCode !== 0) {
         const why = (ran.stderr || ran.stdout).trim().split("\n").slice(-2).join(" ");
         return fail(
@@ -107,9 +107,9 @@ export const artifactsCurrent: Check<PreflightContext> = {
         `run \`${config.generate}\` and commit the result (through review), then run preflight again`,
       );
     } finally {
-      await r.probe`git worktree remove --force ${tree}`;
+      await r.scratch`git worktree remove --force ${tree}`;
       rmSync(scratch, { recursive: true, force: true });
-      await r.probe`git worktree prune`;
+      await r.scratch`git worktree prune`;
     }
   },
 };

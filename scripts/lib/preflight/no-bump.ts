@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import type { Runner } from "../run.ts";
 
-const SUBJECT = /^([A-Za-z]+)(?:\([^()\s]+\))?(!)?: \S/;
+// cog's grammar for a subject (a scope holds no whitespace); the parser reads the footers.
+const HEADER = /^([A-Za-z]+)(?:\(([^()\s]+)\))?!?: (\S.*)$/;
+const BREAKING_HEADER = /^([A-Za-z]+)(?:\(([^()\s]+)\))?!: (\S.*)$/;
 
 /** The types that bump: cog's defaults (feat, fix) and cog.toml's `commit_types`. */
 function bumpingTypes(root: string): Set<string> {
@@ -39,6 +41,8 @@ export async function whyNothingToRelease(
   latest: string | null,
   latestVersion: string,
 ): Promise<string> {
+  const { CommitParser } = await import("conventional-commits-parser");
+  const parser = new CommitParser({ headerPattern: HEADER, breakingHeaderPattern: BREAKING_HEADER });
   const range = latest ? `${latest}..HEAD` : "HEAD";
   const log = (await r.probe`git log --format=%B%x1e ${range} --`).stdout;
   const counts = new Map<string, number>();
@@ -48,14 +52,15 @@ export async function whyNothingToRelease(
     .split("\x1e")
     .map((m) => m.trim())
     .filter(Boolean)) {
-    const m = SUBJECT.exec(message.split("\n")[0]!);
-    if (!m) {
+    const commit = parser.parse(message);
+    if (!commit.type) {
       unconventional++;
       continue;
     }
-    const bang = m[2] === "!" || /^BREAKING[ -]CHANGE: /m.test(message);
+    // A `!` or a BREAKING CHANGE footer: the parser makes either a note.
+    const bang = commit.notes.some((n) => /^BREAKING[ -]CHANGE$/.test(n.title));
     breaking ||= bang;
-    const key = `${m[1]}${bang ? "!" : ""}`;
+    const key = `${commit.type}${bang ? "!" : ""}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const found = [...counts].map(([type, n]) => `${type} (${n})`);

@@ -2,16 +2,14 @@
 // repeat until the release is complete or a human has to decide.
 import { StartError } from "../cli.ts";
 import type { Config } from "../config.ts";
-import { type Diagnosis, evidence } from "../diagnose.ts";
+import { type Diagnosis, diagnoseTag, evidence } from "../diagnose.ts";
+import { findRelease, findReleaseInProgress, waitForRun } from "../facts/index.ts";
 import { commitOf, remoteTags } from "../git.ts";
 import { describeApiError, type GitHub } from "../github.ts";
 import { kitCommand } from "../hint.ts";
 import { say, write } from "../output.ts";
-import { diagnoseTag, findReleaseInProgress } from "../release/resume.ts";
 import { CommandError, type Runner } from "../run.ts";
 import { highestTag, versionOf } from "../tags.ts";
-import { findRelease } from "../verify/release-checks.ts";
-import { waitForRun } from "../verify/workflow-checks.ts";
 import { HumanNeeded, type Plan, planFor } from "./plan.ts";
 import { printDiagnosis } from "./report.ts";
 

@@ -6,7 +6,7 @@
 
 import type { Config } from "../config.ts";
 import type { Diagnosis, Facts } from "../diagnose.ts";
-import type { GitHub } from "../github.ts";
+import { apiWrite, type GitHub } from "../github.ts";
 import { kitCommand, sh } from "../hint.ts";
 import { proveHookOutput } from "../hook-output.ts";
 import { removeJournal } from "../journal.ts";
@@ -14,7 +14,7 @@ import { summarise } from "../output.ts";
 import { makeLatest, notesAt, releaseWrite } from "../release/github-release.ts";
 import { branchPushRefusal, pushCommandLine, pushRelease } from "../release/push.ts";
 import { HOOK_FILES } from "../release-commit.ts";
-import { type ApiRequest, formatRequest, type Runner } from "../run.ts";
+import type { Runner } from "../run.ts";
 import { latestTag } from "../tags.ts";
 
 export interface Plan {
@@ -56,9 +56,8 @@ const short = (sha: string) => sha.slice(0, 7);
 /** Thrown by an action that found, at the last moment, that the world changed under it. */
 export class HumanNeeded extends Error {}
 
-function api(gh: GitHub, method: string, path: string, body?: unknown): ApiRequest {
-  return { method, url: `${gh.baseUrl}/repos/${gh.owner}/${gh.repo}${path}`, ...(body === undefined ? {} : { body }) };
-}
+const deleteReleaseWrite = (gh: GitHub, id: number) =>
+  apiWrite(gh, "DELETE /repos/{owner}/{repo}/releases/{release_id}", { release_id: id });
 
 function human(action: string, commands: string[], why: string): Plan {
   return { action, commands, human: why };
@@ -219,7 +218,7 @@ function dropLocalPlan(
       if (opts.takeOrigins)
         await r.with({ timeout: "120s" })
           .write`git fetch --quiet --no-tags origin ${`refs/tags/${f.tag}:refs/tags/${f.tag}`}`;
-      if (!r.dryRun && !opts.goOn) removeJournal(gitDir, f.tag);
+      if (!opts.goOn) await removeJournal(r, gitDir, f.tag);
     },
     ends: !opts.goOn,
   };
@@ -277,7 +276,7 @@ function localChangesPlan(input: PlanInput): Plan {
       commands: [sh("git", "restore", "--staged", "--worktree", "--", ...f.hookOutput), NEXT_VERSION],
       apply: async () => {
         await r.write`git restore --staged --worktree -- ${f.hookOutput}`;
-        if (!r.dryRun) removeJournal(gitDir, tag);
+        await removeJournal(r, gitDir, tag);
       },
       ends: true,
     };
@@ -363,7 +362,7 @@ async function releaseWithoutTagPlan(input: PlanInput): Promise<Plan> {
   if (!f.localCommit) {
     return human(
       `there is no local ${tag} to push: run recover in the clone that made the release commit, or delete the release ${release.url} deliberately`,
-      [formatRequest(api(gh, "DELETE", `/releases/${release.id}`))],
+      [deleteReleaseWrite(gh, release.id).line],
       `the release commit of ${tag} is not in this repository`,
     );
   }
@@ -371,22 +370,22 @@ async function releaseWithoutTagPlan(input: PlanInput): Promise<Plan> {
   if (!f.remoteCommit) {
     // Nothing stands in the way: push ours, and the release (draft or not) is reused with our notes.
     const { body } = await notesAt(r, gh, f.localCommit, tag, f.version);
-    const patch = body.trim() === release.body.trim() ? null : api(gh, "PATCH", `/releases/${release.id}`, { body });
+    const patch =
+      body.trim() === release.body.trim()
+        ? null
+        : apiWrite(gh, "PATCH /repos/{owner}/{repo}/releases/{release_id}", { release_id: release.id, body });
     return {
       action: `push the release commit and ${tag}, and reuse the existing GitHub release ${release.url}${patch ? " with the CHANGELOG.md section as its notes" : ""}`,
-      commands: [push, ...(patch ? [formatRequest(patch)] : [])],
+      commands: [push, ...(patch ? [patch.line] : [])],
       apply: async () => {
         await pushRelease(r, branch, tag);
-        if (patch)
-          await r.api(patch, () =>
-            gh.octokit.rest.repos.updateRelease({ owner: gh.owner, repo: gh.repo, release_id: release.id, body }),
-          );
+        await patch?.send();
       },
     };
   }
-  const deleteReq = api(gh, "DELETE", `/releases/${release.id}`);
-  const refReq = api(gh, "DELETE", `/git/refs/tags/${tag}`);
-  const commands = [formatRequest(deleteReq), formatRequest(refReq), push];
+  const deleteReq = deleteReleaseWrite(gh, release.id);
+  const refReq = apiWrite(gh, "DELETE /repos/{owner}/{repo}/git/refs/tags/{tag}", { tag });
+  const commands = [deleteReq.line, refReq.line, push];
   const action = `delete the GitHub release ${tag} (${release.url}) and the ${tag} GitHub made at ${short(f.remoteCommit)}, which nothing used; then push ours (${short(f.localCommit)})`;
   if (!release.draft && deleteRelease !== tag) {
     return human(
@@ -406,16 +405,12 @@ async function releaseWithoutTagPlan(input: PlanInput): Promise<Plan> {
         throw new HumanNeeded(
           `nothing was deleted: ${refusal}. ${recoverCmd(tag)} says what to do once origin's ${branch} is in the release commit`,
         );
-      await r.api(deleteReq, () =>
-        gh.octokit.rest.repos.deleteRelease({ owner: gh.owner, repo: gh.repo, release_id: release.id }),
-      );
-      await r.api(refReq, async () => {
-        try {
-          await gh.octokit.rest.git.deleteRef({ owner: gh.owner, repo: gh.repo, ref: `tags/${tag}` });
-        } catch (error) {
-          if ((error as { status?: number }).status !== 422) throw error; // already gone
-        }
-      });
+      await deleteReq.send();
+      try {
+        await refReq.send();
+      } catch (error) {
+        if ((error as { status?: number }).status !== 422) throw error; // already gone
+      }
       await pushRelease(r, branch, tag);
     },
   };
@@ -436,9 +431,9 @@ async function createReleasePlan({ r, gh, config, diagnosis }: PlanInput): Promi
     action: f.release?.draft
       ? `publish the draft GitHub release of ${tag} with the ${f.version} section of CHANGELOG.md as its notes`
       : `create the GitHub release for ${tag} (on GitHub at ${short(f.remoteCommit!)}) with the ${f.version} section of CHANGELOG.md as its notes`,
-    commands: [formatRequest(write.request)],
+    commands: [write.line],
     apply: async () => {
-      await r.api(write.request, write.send);
+      await write.send();
     },
   };
 }
@@ -474,7 +469,7 @@ async function runIsStill(gh: GitHub, runId: number, conclusion: "failure" | "su
   return null;
 }
 
-function workflowFailedPlan({ r, gh, diagnosis }: PlanInput): Plan {
+function workflowFailedPlan({ gh, diagnosis }: PlanInput): Plan {
   const f = diagnosis.facts;
   if (f.workflowInvalid)
     return cannotRerun(
@@ -484,33 +479,29 @@ function workflowFailedPlan({ r, gh, diagnosis }: PlanInput): Plan {
   const run = f.run!;
   const refusal = rerunRefusal(f);
   if (refusal) return cannotRerun(f, refusal);
-  const req = api(gh, "POST", `/actions/runs/${run.id}/rerun-failed-jobs`);
+  const req = apiWrite(gh, "POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs", { run_id: run.id });
   return {
     action: `re-run the failed jobs (${f.failedJobs.map((j) => j.name).join(", ") || "every failed one"}) of run ${run.id} for the same tag ${f.tag}, once their cause is fixed outside the repository (a fix inside it needs a new version)`,
-    commands: [formatRequest(req)],
+    commands: [req.line],
     apply: async () => {
-      if (!r.dryRun) {
-        const changed = await runIsStill(gh, run.id, "failure");
-        if (changed) throw new HumanNeeded(changed);
-      }
-      await r.api(req, () =>
-        gh.octokit.rest.actions.reRunWorkflowFailedJobs({ owner: gh.owner, repo: gh.repo, run_id: run.id }),
-      );
+      const changed = await runIsStill(gh, run.id, "failure");
+      if (changed) throw new HumanNeeded(changed);
+      await req.send();
     },
   };
 }
 
-function imagesMissingPlan({ r, gh, diagnosis }: PlanInput): Plan {
+function imagesMissingPlan({ gh, diagnosis }: PlanInput): Plan {
   const f = diagnosis.facts;
   const run = f.run!;
   const refusal = rerunRefusal(f);
   if (refusal) return cannotRerun(f, `${diagnosis.reason}, and ${refusal}`);
-  const req = api(gh, "POST", `/actions/runs/${run.id}/rerun`);
+  const req = apiWrite(gh, "POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun", { run_id: run.id });
   return {
     action: `re-run the whole run ${run.id} for ${f.tag}: it succeeded, so it has no failed jobs to re-run, yet ${diagnosis.reason.replace(/^run \d+ succeeded, but /, "")}`,
-    commands: [formatRequest(req)],
+    commands: [req.line],
     apply: async () => {
-      await r.api(req, () => gh.octokit.rest.actions.reRunWorkflow({ owner: gh.owner, repo: gh.repo, run_id: run.id }));
+      await req.send();
     },
   };
 }

@@ -5,8 +5,8 @@
 import semver from "semver";
 import { findSection } from "../changelog.ts";
 import { localTags, remoteTags, showFile } from "../git.ts";
-import type { GitHub } from "../github.ts";
-import type { ApiRequest, Runner } from "../run.ts";
+import { type ApiWrite, apiWrite, type GitHub } from "../github.ts";
+import type { Runner } from "../run.ts";
 import { versionOf } from "../tags.ts";
 
 /** GitHub refuses release bodies longer than this (422 "body is too long (maximum is 125000 characters)"). */
@@ -52,39 +52,17 @@ export async function makeLatest(r: Runner, prefix: string, version: string): Pr
   return higher ? "false" : "true";
 }
 
-export interface ReleaseWrite {
-  /** The request as it will be sent: what --dry-run prints. */
-  request: ApiRequest;
-  /** Sends it; resolves to the release's web address. */
-  send(): Promise<string>;
-}
-
-/** Creates the release for a pushed tag, or publishes its draft: one request either way. */
+/** Creates the release for a pushed tag, or publishes its draft: one request either way. Sent, it
+ *  answers the release's web address (null in a dry run). */
 export function releaseWrite(
   gh: GitHub,
   input: { tag: string; version: string; body: string; makeLatest: "true" | "false"; draftId?: number },
-): ReleaseWrite {
-  const { octokit, owner, repo } = gh;
+): ApiWrite & { url(): Promise<string | null> } {
   const prerelease = Boolean(semver.prerelease(input.version));
-  const base = `${gh.baseUrl}/repos/${owner}/${repo}/releases`;
-  if (input.draftId !== undefined) {
-    const body = { draft: false, name: input.tag, body: input.body, prerelease, make_latest: input.makeLatest };
-    return {
-      request: { method: "PATCH", url: `${base}/${input.draftId}`, body },
-      send: async () =>
-        (await octokit.rest.repos.updateRelease({ owner, repo, release_id: input.draftId!, ...body })).data.html_url,
-    };
-  }
-  const body = {
-    tag_name: input.tag,
-    name: input.tag,
-    body: input.body,
-    draft: false,
-    prerelease,
-    make_latest: input.makeLatest,
-  };
-  return {
-    request: { method: "POST", url: base, body },
-    send: async () => (await octokit.rest.repos.createRelease({ owner, repo, ...body })).data.html_url,
-  };
+  const fields = { name: input.tag, body: input.body, draft: false, prerelease, make_latest: input.makeLatest };
+  const write =
+    input.draftId !== undefined
+      ? apiWrite(gh, "PATCH /repos/{owner}/{repo}/releases/{release_id}", { release_id: input.draftId, ...fields })
+      : apiWrite(gh, "POST /repos/{owner}/{repo}/releases", { tag_name: input.tag, ...fields });
+  return { ...write, url: async () => (await write.send<{ html_url: string }>())?.html_url ?? null };
 }

@@ -6,6 +6,7 @@ import { findSection } from "../changelog.ts";
 import { bumpArgs, failedHookOutput, type VersionChoice } from "../cog.ts";
 import type { Config } from "../config.ts";
 import type { Diagnosis } from "../diagnose.ts";
+import { findRelease, tagOnGitHub } from "../facts/index.ts";
 import { reviewGate } from "../gate.ts";
 import { commitOf, commits, headSha, isAncestor, remoteTags, showFile } from "../git.ts";
 import { describeApiError, type GitHub } from "../github.ts";
@@ -16,7 +17,6 @@ import { preflight, printPreflight } from "../preflight/index.ts";
 import { reviewReleaseCommit } from "../release-commit.ts";
 import { CommandError, type Runner } from "../run.ts";
 import { latestTag } from "../tags.ts";
-import { findRelease, tagOnGitHub } from "../verify/release-checks.ts";
 import { makeLatest, NOTES_LIMIT, notesAt, releaseWrite } from "./github-release.ts";
 import { pushCommandLine, pushRelease } from "./push.ts";
 import { printReview } from "./review.ts";
@@ -28,7 +28,6 @@ export interface ReleaseContext {
   gh: GitHub;
   gitDir: string;
   choice: VersionChoice;
-  dryRun: boolean;
   yes: boolean;
   /** What diagnose() found for the release in progress, when there is one. */
   resume: Diagnosis | null;
@@ -75,13 +74,12 @@ export async function versionStep(ctx: ReleaseContext): Promise<string | Skipped
     );
   if (ctx.resume) return new Skipped(`continuing the release of ${ctx.tag}`);
   ctx.base = await headSha(ctx.r);
-  if (!ctx.dryRun)
-    writeJournal(ctx.gitDir, {
-      tag: ctx.tag,
-      version: ctx.version,
-      base: ctx.base!,
-      started: new Date().toISOString(),
-    });
+  await writeJournal(ctx.r, ctx.gitDir, {
+    tag: ctx.tag,
+    version: ctx.version,
+    base: ctx.base!,
+    started: new Date().toISOString(),
+  });
   const latest = await latestTag(ctx.r, ctx.config.tagPrefix);
   return `${ctx.tag} (${latest ? `after ${latest}` : "first release"}${ctx.choice.version || ctx.choice.bump || ctx.choice.pre ? ", as asked" : ", cog's choice from the commits"})`;
 }
@@ -161,7 +159,7 @@ export async function reviewStep(ctx: ReleaseContext): Promise<string | Skipped 
   const section = changelog ? (findSection(changelog, ctx.version!) ?? changelog) : null;
   const files = ctx.commit ? (await reviewReleaseCommit(ctx.r, ctx.config, ctx.commit, ctx.version!)).files : [];
   printReview(ctx, included, section, files);
-  if (ctx.dryRun) return new Planned("the review gate would ask here");
+  if (ctx.r.dryRun) return new Planned("the review gate would ask here");
   const answer = await reviewGate(`Push ${ctx.config.branch} and ${ctx.tag}, then create the GitHub release?`, ctx.yes);
   if (!answer.ok) {
     throw new StepFailed(
@@ -184,7 +182,7 @@ export async function pushStep(ctx: ReleaseContext): Promise<string | Skipped | 
   const tag = ctx.tag!;
   const branch = config.branch;
   if (resumedPast(ctx, ["authored-not-pushed"])) return new Skipped(`done: ${tag} is on origin`);
-  if (ctx.dryRun) {
+  if (ctx.r.dryRun) {
     await pushRelease(r, branch, tag);
     return new Planned(pushCommandLine(branch, tag));
   }
@@ -221,7 +219,7 @@ export async function pushStep(ctx: ReleaseContext): Promise<string | Skipped | 
 /** The --verify-tag rule: the release is created only for the tag GitHub has at the release commit. */
 export async function confirmTagStep(ctx: ReleaseContext): Promise<string | Skipped | Planned> {
   const tag = ctx.tag!;
-  if (ctx.dryRun)
+  if (ctx.r.dryRun)
     return new Planned(`confirm that GitHub has ${tag} at the release commit before creating the release`);
   if (resumedPast(ctx, ["authored-not-pushed", "pushed-no-release"]))
     return new Skipped(`done: ${tag} has its GitHub release`);
@@ -263,15 +261,9 @@ export async function githubReleaseStep(ctx: ReleaseContext): Promise<string | S
   const { r, gh } = ctx;
   const tag = ctx.tag!;
   const version = ctx.version!;
+  // In a dry run the release commit does not exist yet: git-cliff previews the notes.
   const notes = ctx.commit ? (await notesAt(r, gh, ctx.commit, tag, version)).body : ((await previewNotes(ctx)) ?? "");
   const latest = await makeLatest(r, ctx.config.tagPrefix, version);
-  if (ctx.dryRun) {
-    const write = releaseWrite(gh, { tag, version, body: notes, makeLatest: latest });
-    await r.api(write.request, write.send);
-    return new Planned(
-      `POST /repos/${gh.owner}/${gh.repo}/releases for ${tag} (${ctx.commit ? ctx.commit.slice(0, 7) : "the release commit"}), notes: the ${version} section of CHANGELOG.md${latest === "false" ? "; not marked latest (a higher version is released)" : ""}`,
-    );
-  }
   try {
     const existing = await findRelease(gh, tag);
     if (existing && !existing.draft) {
@@ -290,7 +282,11 @@ export async function githubReleaseStep(ctx: ReleaseContext): Promise<string | S
       makeLatest: latest,
       ...(existing?.draft ? { draftId: existing.id } : {}),
     });
-    ctx.releaseUrl = await r.api(write.request, write.send);
+    ctx.releaseUrl = await write.url();
+    if (!ctx.releaseUrl)
+      return new Planned(
+        `${existing?.draft ? "publish the draft release" : "create the GitHub release"} for ${tag} (${ctx.commit ? ctx.commit.slice(0, 7) : "the release commit"}), notes: the ${version} section of CHANGELOG.md${latest === "false" ? "; not marked latest (a higher version is released)" : ""}`,
+      );
     if (existing?.draft) return `published the draft release: ${ctx.releaseUrl}`;
   } catch (error) {
     if (error instanceof StepFailed) throw error;
@@ -311,6 +307,6 @@ export async function githubReleaseStep(ctx: ReleaseContext): Promise<string | S
     throw new StepFailed(message, `${fix}; then ${kitCommand("release")} again: it continues from here`);
   }
   const journal = readJournal(ctx.gitDir, tag);
-  if (journal) writeJournal(ctx.gitDir, { ...journal, releaseUrl: ctx.releaseUrl ?? undefined });
+  if (journal) await writeJournal(ctx.r, ctx.gitDir, { ...journal, releaseUrl: ctx.releaseUrl ?? undefined });
   return `created ${ctx.releaseUrl}${latest === "false" ? " (not marked latest: a higher version is released)" : ""}`;
 }

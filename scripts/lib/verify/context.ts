@@ -1,10 +1,10 @@
 // What every verify check is given: the tag and its commit, the tag workflows as they were at that
 // commit (the files the runs used), GitHub, the registry, and the receipt the checks fill in.
 import type { Config } from "../config.ts";
+import type { RegistryAccess } from "../facts/index.ts";
 import type { GitHub } from "../github.ts";
 import type { Runner } from "../run.ts";
 import type { TagWorkflows } from "../workflow/index.ts";
-import type { RegistryAccess } from "./registry-access.ts";
 
 export interface ImageReceipt {
   ref: string;

@@ -2,6 +2,7 @@
 // admin- or user-visible behavior, update the canonical docs in the same pass".
 
 import { type Check, fail, pass, skip, warn } from "../checks.ts";
+import type { ImageFacts } from "../facts/index.ts";
 import { changedFiles, commits, filesAt, showFile } from "../git.ts";
 import { matchAny } from "../glob.ts";
 import { kitCommand } from "../hint.ts";
@@ -9,7 +10,6 @@ import { summarise } from "../output.ts";
 import { previousTag } from "../tags.ts";
 import type { ImageSpec } from "../workflow/index.ts";
 import type { VerifyContext } from "./context.ts";
-import type { ImageFacts } from "./image-checks.ts";
 import { noTagWorkflow } from "./workflow-checks.ts";
 
 const PLATFORM = /\blinux\/[a-z0-9]+(?:\/v[0-9]+)?\b/g;

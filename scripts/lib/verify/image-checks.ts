@@ -3,51 +3,13 @@
 // attestation for that digest, and every other OCI artifact (a Helm chart) at its version.
 
 import { type Check, fail, pass, skip } from "../checks.ts";
+import { type ImageFacts, inspectImage } from "../facts/index.ts";
 import { describeApiError } from "../github.ts";
 import { kitCommand } from "../hint.ts";
-import type { ManifestInfo } from "../registry.ts";
 import type { ArtifactSpec, ImageSpec } from "../workflow/index.ts";
 import type { VerifyContext } from "./context.ts";
 
 const short = (digest: string) => digest.replace(/^sha256:/, "").slice(0, 12);
-
-export interface ImageFacts {
-  digest: string | null;
-  platforms: string[];
-  missingTags: string[];
-  digests: Record<string, string>;
-  missingPlatforms: string[];
-  extraPlatforms: string[];
-}
-
-/** What the registry holds for one image the workflow declares. */
-export async function inspectImage(ctx: Pick<VerifyContext, "registry">, image: ImageSpec): Promise<ImageFacts> {
-  const found = await Promise.all(
-    image.tags.map(async (tag) => [tag, await ctx.registry.resolve(image.ref, tag)] as const),
-  );
-  const digests: Record<string, string> = {};
-  const missingTags: string[] = [];
-  let info: ManifestInfo | null = null;
-  for (const [tag, manifest] of found) {
-    if (!manifest) missingTags.push(tag);
-    else {
-      digests[tag] = manifest.digest;
-      info ??= manifest;
-    }
-  }
-  const platforms = info ? [...info.platforms].sort() : [];
-  const expected = image.platforms ?? platforms;
-  // One digest only when every tag is there and agrees: anything else is not "the" image.
-  const single = !missingTags.length && new Set(Object.values(digests)).size === 1;
-  return {
-    digest: single ? info!.digest : null,
-    platforms,
-    missingTags,
-    digests,
-    missingPlatforms: info ? expected.filter((p) => !platforms.includes(p)) : [],
-    extraPlatforms: info ? platforms.filter((p) => !expected.includes(p)) : [],
-  };
-}
 
 /** The registry client's message already says what went wrong; the fix depends on how. */
 function describeRegistryError(error: unknown, ref: string, tag: string): { message: string; fix: string } {

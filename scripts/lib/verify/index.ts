@@ -4,6 +4,7 @@ import { appendStepSummary, checksMarkdown, verdictIcon } from "../actions-repor
 import { type Check, runChecks } from "../checks.ts";
 import { StartError } from "../cli.ts";
 import type { Config } from "../config.ts";
+import { registryAccess, tagWorkflowsAt } from "../facts/index.ts";
 import { commitOf } from "../git.ts";
 import { connectGitHub } from "../github.ts";
 import { kitCommand } from "../hint.ts";
@@ -21,11 +22,10 @@ import {
 } from "../output.ts";
 import type { Runner } from "../run.ts";
 import { highestTag, versionOf } from "../tags.ts";
-import { type NotVerified, readTagWorkflows, type TagWorkflows, WorkflowError } from "../workflow/index.ts";
+import type { NotVerified, TagWorkflows } from "../workflow/index.ts";
 import type { Receipt, VerifyContext } from "./context.ts";
 import { docsChanged, docsCheck } from "./docs-checks.ts";
 import { artifactCheck, attestationCheck, imageCheck } from "./image-checks.ts";
-import { registryAccess } from "./registry-access.ts";
 import { notesCheck, releaseCheck } from "./release-checks.ts";
 import { notVerifiedChecks, workflowCheckId, workflowChecks } from "./workflow-checks.ts";
 
@@ -37,17 +37,6 @@ export interface VerifyReport {
   receipt: Receipt;
   /** Publishing steps of the tag workflows that verify could not read (each is also a warn row). */
   notVerified: NotVerified[];
-}
-
-/** The tag workflows as they are at the tag's commit: the files the runs used. */
-export async function tagWorkflowsAt(r: Runner, config: Config, tag: string, commit: string): Promise<TagWorkflows> {
-  const { owner, name } = config.repository;
-  try {
-    return await readTagWorkflows(r, config, commit, { owner, repository: `${owner}/${name}`, tag, sha: commit });
-  } catch (error) {
-    if (error instanceof WorkflowError) throw new StartError(`${error.message} (at ${tag})`, error.fix);
-    throw error;
-  }
 }
 
 /** The tag to verify: --tag, else the highest semver tag with the configured prefix. */
