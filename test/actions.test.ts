@@ -21,7 +21,7 @@ import type { JobRecord, RunRecord } from "../scripts/sandbox/api/state.ts";
 import { parseKeyValueFile } from "../scripts/sandbox/runner/command-files.ts";
 import type { Scenario } from "../scripts/sandbox/scenario.ts";
 import { KIT, type KitRun, tempDir } from "./helpers/kit.ts";
-import { gitAsync, kitIn, type Sandbox, sandbox } from "./helpers/sandbox.ts";
+import { cloneAs, gitAsync, kitIn, type Sandbox, sandbox } from "./helpers/sandbox.ts";
 
 const ROOT = KIT.replace(/\/$/, "");
 const LOCAL_ACTION = ".github/actions/release-kit";
@@ -216,14 +216,10 @@ function kitLines(log: string): string {
  *  request's head commit, detached, with every branch of origin and every tag. */
 async function pullRequestCheckout(sb: Sandbox, subject: string): Promise<{ path: string; remove(): void }> {
   const dir = tempDir("rk-pr-");
-  const path = join(dir.path, "repo");
-  await gitAsync(dir.path, "clone", "-q", sb.remotePath, path);
-  for (const [k, v] of [
-    ["user.name", "Contributor"],
-    ["user.email", "contributor@example.com"],
-    ["commit.gpgsign", "false"],
-  ])
-    await gitAsync(path, "config", k!, v!);
+  const path = await cloneAs(sb.remotePath, join(dir.path, "repo"), {
+    name: "Contributor",
+    email: "contributor@example.com",
+  });
   await gitAsync(path, "switch", "-q", "-c", "feature");
   writeFileSync(join(path, "NOTES.md"), "a change\n");
   await gitAsync(path, "add", "NOTES.md");
@@ -530,13 +526,7 @@ describe("against the sandbox", () => {
       const dir = tempDir("rk-push-");
       const path = join(dir.path, "repo");
       try {
-        await gitAsync(dir.path, "clone", "-q", complete.sb.remotePath, path);
-        for (const [k, v] of [
-          ["user.name", "Maintainer"],
-          ["user.email", "maintainer@example.com"],
-          ["commit.gpgsign", "false"],
-        ])
-          await gitAsync(path, "config", k!, v!);
+        await cloneAs(complete.sb.remotePath, path, { name: "Maintainer", email: "maintainer@example.com" });
         writeFileSync(join(path, "NOTES.md"), "merged\n");
         await gitAsync(path, "add", "NOTES.md");
         await gitAsync(path, "commit", "-q", "-m", "feat: a merged feature");

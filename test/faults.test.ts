@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { findSection } from "../scripts/lib/changelog.ts";
 import { RELEASE_STEPS } from "../scripts/lib/release/run.ts";
 import type { Fault } from "../scripts/sandbox/scenario.ts";
-import { gitAsync, kitIn, type Sandbox, sandbox } from "./helpers/sandbox.ts";
+import { cloneAs, gitAsync, kitIn, type Sandbox, sandbox } from "./helpers/sandbox.ts";
 
 type Kind = "5xx" | "timeout" | "reset" | "422" | "403" | "429";
 const KINDS: Kind[] = ["5xx", "timeout", "reset", "422", "403", "429"];
@@ -144,14 +144,7 @@ const SCENARIOS: Scenario[] = [
     diagnosed: "released-elsewhere",
     inject: async (sb) => {
       await kitIn(sb, "release", []); // the gate refuses without a terminal: authored locally
-      const other = `${sb.dir}/other-clone`;
-      await gitAsync(sb.dir, "clone", "-q", sb.remotePath, other);
-      for (const [k, v] of [
-        ["user.name", "B"],
-        ["user.email", "b@example.com"],
-        ["commit.gpgsign", "false"],
-      ])
-        await gitAsync(other, "config", k!, v!);
+      const other = await cloneAs(sb.remotePath, `${sb.dir}/other-clone`, { name: "B", email: "b@example.com" });
       const theirs = await kitIn(sb, "release", ["--yes"], { repo: other });
       if (theirs.code !== 0) throw new Error(theirs.stderr);
     },

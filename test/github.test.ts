@@ -7,7 +7,7 @@ import { connectGitHub, describeApiError, isLoopback } from "../scripts/lib/gith
 import { redact } from "../scripts/lib/redact.ts";
 import { findToken } from "../scripts/lib/token.ts";
 import { tempDir } from "./helpers/kit.ts";
-import { type Sandbox, sandbox } from "./helpers/sandbox.ts";
+import { type Sandbox, sandbox, secondaryRateLimit } from "./helpers/sandbox.ts";
 
 const tmp = tempDir("rk-gh-");
 let sb: Sandbox;
@@ -59,17 +59,7 @@ describe("the client against the sandbox", () => {
   });
 
   it("waits out a secondary rate limit's Retry-After instead of failing", async () => {
-    sb.scenario.faults = [
-      {
-        method: "GET",
-        route: "/rate_limit",
-        kind: "status",
-        status: 403,
-        headers: { "retry-after": "1" },
-        body: { message: "You have exceeded a secondary rate limit" },
-        times: 1,
-      },
-    ];
+    sb.scenario.faults = [secondaryRateLimit(403, 1, { method: "GET", route: "/rate_limit" })];
     const gh = await connectGitHub(repo, env());
     const res = await gh.octokit.rest.rateLimit.get();
     expect(res.status).toBe(200);

@@ -8,16 +8,7 @@
 // independent problems and one preflight run, shared by the tests that each assert one check on
 // it. Worlds run concurrently (a clone's fetch and worktree never touch another's) and never turn
 // the knobs.
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { defaultScenario } from "../scripts/sandbox/scenario.ts";
@@ -114,6 +105,12 @@ async function commitFile(dir: string, file: string, text: string, message: stri
   writeFileSync(join(dir, file), text);
   await gitAsync(dir, "add", file);
   await gitAsync(dir, "commit", "-q", "-m", message);
+}
+
+/** Commits the release workflow with its `tags: ["v*"]` filter replaced by `filter`. */
+async function commitTagFilter(dir: string, filter: string, message: string): Promise<void> {
+  const wf = ".github/workflows/release.yml";
+  await commitFile(dir, wf, readFileSync(join(dir, wf), "utf8").replace('tags: ["v*"]', filter), message);
 }
 
 /** Everything preflight must leave as it was: the tree, the index, refs (but origin's remote-tracking
@@ -464,13 +461,7 @@ describe.concurrent("preflight on repositories that are not ready: every problem
       `${readFileSync(join(repo, routes), "utf8")}GET /admin/tokens\n`,
       "feat(admin-ui): list tokens",
     );
-    const wf = ".github/workflows/release.yml";
-    await commitFile(
-      repo,
-      wf,
-      readFileSync(join(repo, wf), "utf8").replace('tags: ["v*"]', 'tags: ["release-*"]'),
-      "ci: rename release tags",
-    );
+    await commitTagFilter(repo, 'tags: ["release-*"]', "ci: rename release tags");
     mkdirSync(tmpForArtifacts());
     const before = await snapshot(repo);
     const res = await preflight([], {
@@ -551,13 +542,7 @@ describe.concurrent("preflight on repositories that are not ready: every problem
     await commitFile(repo, "CHANGELOG.md", "## v0.3.0\n", "chore(version): v0.3.0");
     await gitAsync(repo, "tag", "v0.3.0");
     await gitAsync(repo, "reset", "-q", "--hard", "origin/main");
-    const wf = ".github/workflows/release.yml";
-    await commitFile(
-      repo,
-      wf,
-      readFileSync(join(repo, wf), "utf8").replace('tags: ["v*"]', 'tags-ignore: ["v0.*"]'),
-      "ci: publish no 0.x releases",
-    );
+    await commitTagFilter(repo, 'tags-ignore: ["v0.*"]', "ci: publish no 0.x releases");
     const manifest = join(repo, "crates/gateway/Cargo.toml");
     writeFileSync(manifest, readFileSync(manifest, "utf8").replace('version = "0.2.0"', 'version = "0.3.0"'));
     const cog = join(repo, "cog.toml");
@@ -659,7 +644,8 @@ describe.concurrent("preflight on repositories that are not ready: every problem
   // and the hook's `cargo release`), and answers only `cargo-release release --version`.
   const noCargo = world(async () => {
     const repo = await cloneOrigin();
-    const broken = mkdtempSync(join(sb.dir, "no-cargo-"));
+    const broken = join(sb.dir, "no-cargo");
+    mkdirSync(broken);
     writeFileSync(join(broken, "cargo"), "#!/bin/sh\necho 'cargo: not installed' >&2\nexit 127\n", { mode: 0o755 });
     return preflight([], {
       repo,

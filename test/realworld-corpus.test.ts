@@ -3,22 +3,18 @@
 // a git repository with the same branch, tags, messages and dates. This checks the corpus, not the
 // kit: the suite that runs the kit against it reads the same extracts.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parse as parseToml } from "smol-toml";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
+import { CORPUS, extracts } from "./helpers/corpus.ts";
+import { tempDir } from "./helpers/kit.ts";
 import { MARKER, readHistory, readTags, rebuildRepository } from "./realworld/rebuild.ts";
 
-const CORPUS = fileURLToPath(new URL("./realworld", import.meta.url));
-const extracts = readdirSync(CORPUS)
-  .filter((name) => statSync(join(CORPUS, name)).isDirectory())
-  .sort();
-
-const scratch = mkdtempSync(join(tmpdir(), "rk-corpus-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const work = tempDir("rk-corpus-");
+afterAll(() => work.remove());
+const scratch = work.path;
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

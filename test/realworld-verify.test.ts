@@ -6,16 +6,15 @@
 // gets a registry of its own, answering as that host does (ghcr.io as GHCR, docker.io as Docker Hub),
 // named to the kit in RELEASE_REGISTRY_URL as host=URL pairs (the sandbox's registryHosts "each", as
 // the rehearsal uses it).
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { buildableExtract, CORPUS } from "./helpers/corpus.ts";
 import type { KitRun } from "./helpers/kit.ts";
 import { tempDir } from "./helpers/kit.ts";
-import { gitAsync, kitIn, type Sandbox } from "./helpers/sandbox.ts";
+import { commitAll, gitAsync, kitIn, type Sandbox } from "./helpers/sandbox.ts";
 import { withSandbox } from "./helpers/world.ts";
-import { rebuildRepository } from "./realworld/rebuild.ts";
 
-const CORPUS = join(import.meta.dirname, "realworld");
 const work = tempDir("rk-realworld-verify-");
 afterAll(() => work.remove());
 
@@ -32,11 +31,7 @@ async function published(name: string, dockerfiles: string[], story: (p: Publish
   const expected = JSON.parse(readFileSync(join(dir, "expect.json"), "utf8"));
   const source = JSON.parse(readFileSync(join(dir, "source.json"), "utf8"));
   const [owner, repoName] = String(expected.repository).split("/");
-  const repo = rebuildRepository(dir, join(work.path, name)).path;
-  for (const file of dockerfiles) {
-    mkdirSync(dirname(join(repo, file)), { recursive: true });
-    writeFileSync(join(repo, file), "FROM scratch\nCOPY . /\n");
-  }
+  const repo = await buildableExtract(name, join(work.path, name), dockerfiles);
   const notes = `## ${expected.next_version}\n\n- the release the sandbox runs`;
   const changelog = readFileSync(join(repo, "CHANGELOG.md"), "utf8");
   const at = changelog.search(/^## /m);
@@ -44,18 +39,7 @@ async function published(name: string, dockerfiles: string[], story: (p: Publish
     join(repo, "CHANGELOG.md"),
     at === -1 ? `${changelog}\n${notes}\n` : `${changelog.slice(0, at)}${notes}\n\n${changelog.slice(at)}`,
   );
-  await gitAsync(repo, "add", "-A");
-  await gitAsync(
-    repo,
-    "-c",
-    "user.name=Test",
-    "-c",
-    "user.email=test@example.com",
-    "commit",
-    "-q",
-    "-m",
-    `chore(version): ${expected.next_version}`,
-  );
+  await commitAll(repo, `chore(version): ${expected.next_version}`);
   const workflows = readdirSync(join(repo, ".github/workflows"))
     .map((f) => readFileSync(join(repo, ".github/workflows", f), "utf8"))
     .join("\n");

@@ -4,25 +4,20 @@
 // runs through the kit's launcher and its --json report is held to the extract's hand-checked
 // expect.json. One test per extract, one block per concern; the last block holds the kit's reading
 // of the tag workflows (tag workflows, images, artifacts, not verified) to the same file.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRunner } from "../scripts/lib/run.ts";
 import { readTagWorkflows } from "../scripts/lib/workflow/index.ts";
-import type { KitRun } from "./helpers/kit.ts";
+import { CORPUS, extracts } from "./helpers/corpus.ts";
+import { type KitRun, tempDir } from "./helpers/kit.ts";
 import { gitAsync, kitIn, type Sandbox } from "./helpers/sandbox.ts";
 import { withSandbox } from "./helpers/world.ts";
 import { rebuildRepository } from "./realworld/rebuild.ts";
 
-const CORPUS = fileURLToPath(new URL("./realworld", import.meta.url));
-const extracts = readdirSync(CORPUS)
-  .filter((name) => statSync(join(CORPUS, name)).isDirectory())
-  .sort();
-
-const scratch = mkdtempSync(join(tmpdir(), "rk-realworld-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const work = tempDir("rk-realworld-");
+afterAll(() => work.remove());
+const scratch = work.path;
 
 /** What expect.json's `unsupported[].what` names, as the ids preflight reports under config.unsupported. */
 const TOPOLOGY_IDS: Record<string, string> = {

@@ -5,7 +5,7 @@
 // own sandbox; the stories run concurrently, those that wait for simulated runs first.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, test } from "vitest";
+import { describe } from "vitest";
 import { deleteTag } from "../scripts/sandbox/registry.ts";
 import { until } from "./helpers/kit.ts";
 import { gitAsync, hintIn, kitIn, landCommit, remoteRefs, sandboxEnv } from "./helpers/sandbox.ts";
@@ -25,19 +25,18 @@ import {
   release,
   remoteTag,
   runOf,
-  STORY_MS,
+  story,
   tool,
-  withSandbox,
   worldOf,
   writes,
 } from "./helpers/world.ts";
 
 describe.concurrent("mise run release:recover: every state of the table, built for real", () => {
-  test("workflow-running, workflow-failed and images-missing: waits, re-runs for the same tag, refuses what GitHub would", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    // The first run is held in progress until recover has seen it running; re-runs are quick.
-    await withSandbox({ scenario: { holdRuns: true, failJobs: [{ job: "admin-ui", attempts: 1 }] } }, async (sb) => {
+  story(
+    "workflow-running, workflow-failed and images-missing: waits, re-runs for the same tag, refuses what GitHub would",
+    { scenario: { holdRuns: true, failJobs: [{ job: "admin-ui", attempts: 1 }] } },
+    async (sb, expect) => {
+      // The first run is held in progress until recover has seen it running; re-runs are quick.
       expect((await release(sb, "--yes")).code).toBe(0);
       const ours = (await remoteTag(sb, "v0.3.0"))!;
       const kept = await published(sb);
@@ -104,22 +103,22 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       expect([run!.runAttempt, run!.conclusion]).toEqual([3, "success"]);
 
       await expectKept(expect, sb, kept);
-    });
-  });
+    },
+  );
 
-  test("pushed-no-release: the release creation failed after the push; --apply creates it and waits through the running workflow", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    const fault = {
-      method: "POST",
-      route: "/repos/{owner}/{repo}/releases",
-      kind: "status" as const,
-      status: 403,
-      body: { message: "Resource not accessible by integration" },
-      times: 1,
-    };
-    // The run is held in progress until recover has created the release, however slow the machine.
-    await withSandbox({ scenario: { holdRuns: true, faults: [fault] } }, async (sb) => {
+  const refused = {
+    method: "POST",
+    route: "/repos/{owner}/{repo}/releases",
+    kind: "status" as const,
+    status: 403,
+    body: { message: "Resource not accessible by integration" },
+    times: 1,
+  };
+  // The run is held in progress until recover has created the release, however slow the machine.
+  story(
+    "pushed-no-release: the release creation failed after the push; --apply creates it and waits through the running workflow",
+    { scenario: { holdRuns: true, faults: [refused] } },
+    async (sb, expect) => {
       const rel = await release(sb, "--yes");
       expect(rel.code).toBe(1);
       expect(rel.json.steps.find((s: any) => s.name === "github-release").status).toBe("failed");
@@ -156,13 +155,13 @@ describe.concurrent("mise run release:recover: every state of the table, built f
         "POST /repos/{owner}/{repo}/releases 201 ×1",
       ]);
       await expectKept(expect, sb, kept);
-    });
-  });
+    },
+  );
 
-  test("tag-mismatch: GitHub made the tag at main's head and a run used it: recover stops, moves nothing, and its advice leads to the next version", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    await withSandbox({}, async (sb) => {
+  story(
+    "tag-mismatch: GitHub made the tag at main's head and a run used it: recover stops, moves nothing, and its advice leads to the next version",
+    {},
+    async (sb, expect) => {
       const base = await head(sb);
       // Authored locally (the gate refused: no terminal), then the runbook's `gh release create`
       // before the push: GitHub tags main's head, which starts the tag workflow on the wrong commit.
@@ -234,13 +233,13 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       expect(noRun.json.next[0].action).toMatch(/no run .* started for v0\.3\.1.*GITHUB_TOKEN/);
       expect(sb.api.state.runs.filter((r) => r.headBranch === "v0.3.1")).toEqual([]);
       await expectKept(expect, sb, kept);
-    });
-  });
+    },
+  );
 
-  test("release-without-tag: GitHub's tag that nothing used is deleted only with --delete-release, then ours is pushed and released", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    await withSandbox({}, async (sb) => {
+  story(
+    "release-without-tag: GitHub's tag that nothing used is deleted only with --delete-release, then ours is pushed and released",
+    {},
+    async (sb, expect) => {
       const repo = sb.repoPath!;
       const workflow = await readFile(join(repo, ".github/workflows/release.yml"), "utf8");
       const nightly = workflow.replace('tags: ["v*"]', 'tags: ["nightly-*"]');
@@ -317,13 +316,13 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       expect(stopped.code).toBe(1);
       expect(await worldOf(sb)).toEqual(beforeImmutable);
       await expectKept(expect, sb, keptImmutable);
-    });
-  });
+    },
+  );
 
-  test("authored-not-pushed: the gate refused; --apply --dry-run changes nothing, --apply pushes and finishes, --abandon drops", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    await withSandbox({}, async (sb) => {
+  story(
+    "authored-not-pushed: the gate refused; --apply --dry-run changes nothing, --apply pushes and finishes, --abandon drops",
+    {},
+    async (sb, expect) => {
       const kept = await published(sb);
       const remoteBefore = await remoteRefs(sb);
       const refused = await release(sb);
@@ -387,13 +386,13 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       expect(await remoteRefs(sb)).toBe(remoteNow);
       await expectKept(expect, sb, keptAfter);
       await expectKept(expect, sb, kept);
-    });
-  });
+    },
+  );
 
-  test("local-changes-failed: the runbook's literal order (cog bump, then git-cliff and cargo-release) is finished or abandoned", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    await withSandbox({}, async (sb) => {
+  story(
+    "local-changes-failed: the runbook's literal order (cog bump, then git-cliff and cargo-release) is finished or abandoned",
+    {},
+    async (sb, expect) => {
       const kept = await published(sb);
       // The runbook's order: no pre_bump_hooks, so cog commits and tags before the other tools run.
       const base = await commitFile(
@@ -476,15 +475,15 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       expect(sb.api.state.releases.map((r) => [r.tagName, r.draft])).toEqual([["v0.3.0", false]]);
       expect(runOf(sb, commit!).map((r) => r.conclusion)).toEqual(["success"]);
       await expectKept(expect, sb, kept);
-    });
-  });
+    },
+  );
 
-  test("bump-stashed: a failed pre-bump hook's stash is shown with the hook, and dropped only once the hook is fixed", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    // cargo-release writes first, then git-cliff fails: cog stashes what cargo-release wrote.
-    const broken = cogToml([CARGO_HOOK, `${CLIFF_HOOK} --repository missing`]);
-    await withSandbox({ example: { extraFiles: { "cog.toml": broken } } }, async (sb) => {
+  // cargo-release writes first, then git-cliff fails: cog stashes what cargo-release wrote.
+  const broken = cogToml([CARGO_HOOK, `${CLIFF_HOOK} --repository missing`]);
+  story(
+    "bump-stashed: a failed pre-bump hook's stash is shown with the hook, and dropped only once the hook is fixed",
+    { example: { extraFiles: { "cog.toml": broken } } },
+    async (sb, expect) => {
       const kept = await published(sb);
       const base = await head(sb);
       const rel = await release(sb, "--yes");
@@ -529,6 +528,6 @@ describe.concurrent("mise run release:recover: every state of the table, built f
       expect(await remoteRefs(sb)).toBe(remoteBefore);
       expect(sb.api.state.releases).toEqual([]);
       await expectKept(expect, sb, kept);
-    });
-  });
+    },
+  );
 });

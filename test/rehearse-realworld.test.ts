@@ -5,16 +5,16 @@
 // same repository with only those defects fixed (FIXES: in a copy; the rehearsal fixes nothing
 // itself) must pass every step. The extracts hold no source code: each build's Dockerfile is a stub
 // committed on top (DOCKERFILES), as the real repository has its own.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REHEARSAL_STEPS } from "../scripts/sandbox/rehearsal.ts";
 import { releaseBranchOf } from "../scripts/sandbox/rehearsal-repo.ts";
+import { buildableExtract, CORPUS, extracts } from "./helpers/corpus.ts";
 import { cleanEnv, fileHashes, KIT, type KitRun, MISE, run, tempDir } from "./helpers/kit.ts";
-import { gitAsync } from "./helpers/sandbox.ts";
+import { commitAll, gitAsync } from "./helpers/sandbox.ts";
 import { rebuildRepository } from "./realworld/rebuild.ts";
 
-const CORPUS = join(import.meta.dirname, "realworld");
 const work = tempDir("rk-rehearse-realworld-");
 afterAll(() => work.remove());
 
@@ -27,8 +27,7 @@ interface Expectation {
   rehearsable?: boolean;
 }
 
-const rehearsable = readdirSync(CORPUS)
-  .filter((name) => statSync(join(CORPUS, name)).isDirectory())
+const rehearsable = extracts
   .filter((name) => (JSON.parse(readFileSync(join(CORPUS, name, "expect.json"), "utf8")) as Expectation).rehearsable)
   .sort();
 
@@ -82,23 +81,7 @@ describe.each(rehearsable)("release:rehearse -- --repo on %s", (name) => {
   let repo = "";
 
   it("unchanged: passes, or stops at preflight naming each genuine defect, and leaves the repository as it was", async () => {
-    repo = rebuildRepository(dir, join(work.path, name)).path;
-    for (const file of DOCKERFILES[name] ?? []) {
-      mkdirSync(dirname(join(repo, file)), { recursive: true });
-      writeFileSync(join(repo, file), "FROM scratch\nCOPY . /\n");
-    }
-    await gitAsync(repo, "add", "-A");
-    await gitAsync(
-      repo,
-      "-c",
-      "user.name=Test",
-      "-c",
-      "user.email=test@example.com",
-      "commit",
-      "-q",
-      "-m",
-      "build: the images' Dockerfiles",
-    );
+    repo = await buildableExtract(name, join(work.path, name), DOCKERFILES[name] ?? []);
     await gitAsync(repo, "remote", "add", "origin", `https://github.com/${e.repository}.git`);
     const before = fileHashes(repo);
     const res = await rehearse(repo, "--keep");
@@ -142,17 +125,7 @@ describe.each(rehearsable)("release:rehearse -- --repo on %s", (name) => {
     await gitAsync(work.path, "clone", "-q", repo, copy);
     await gitAsync(copy, "remote", "set-url", "origin", `https://github.com/${e.repository}.git`);
     fix!.fix(copy);
-    await gitAsync(
-      copy,
-      "-c",
-      "user.name=Test",
-      "-c",
-      "user.email=test@example.com",
-      "commit",
-      "-q",
-      "-am",
-      fix!.message,
-    );
+    await commitAll(copy, fix!.message);
     const res = await rehearse(copy);
     noise(res);
     expect(res.code, res.stderr.slice(-3000)).toBe(0);

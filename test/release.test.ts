@@ -1,10 +1,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { findSection } from "../scripts/lib/changelog.ts";
 import { RELEASE_STEPS } from "../scripts/lib/release/run.ts";
-import { fileHashes } from "./helpers/kit.ts";
+import { fileHashes, type KitRun } from "./helpers/kit.ts";
 import { gitAsync, kitIn, landCommit, remoteRefs, type Sandbox, sandbox } from "./helpers/sandbox.ts";
 
 let sandboxes: Sandbox[] = [];
@@ -34,11 +34,39 @@ async function snapshot(sb: Sandbox) {
   };
 }
 
+// One release of the example repository, read by the tests below: first a --dry-run, then the
+// release, then the same command again. Each changes the world only as its test says.
+const once = {} as {
+  sb: Sandbox;
+  dry: KitRun;
+  res: KitRun;
+  again: KitRun;
+  /** Snapshots: before the dry run, after it, after the release had settled, after the run again. */
+  snapshots: Awaited<ReturnType<typeof snapshot>>[];
+  /** origin's main before the release. */
+  base: string;
+  /** How often the release read a git ref from GitHub (counted before the run again). */
+  refReads: number | undefined;
+};
+beforeAll(async () => {
+  once.sb = await sandbox();
+  const sb = once.sb;
+  once.base = await gitAsync(sb.remotePath, "rev-parse", "refs/heads/main");
+  once.snapshots = [await snapshot(sb)];
+  once.dry = await kitIn(sb, "release", ["--dry-run", "--json"]);
+  once.snapshots.push(await snapshot(sb));
+  once.res = await kitIn(sb, "release", ["--yes", "--json"]);
+  once.refReads = sb.api.requests.get("GET /repos/{owner}/{repo}/git/ref/{ref} 200");
+  await sb.settle();
+  once.snapshots.push(await snapshot(sb));
+  once.again = await kitIn(sb, "release", ["--yes", "--json"]);
+  once.snapshots.push(await snapshot(sb));
+});
+afterAll(() => once.sb?.stop());
+
 describe("mise run release on the example repository", () => {
   it("authors one release commit, pushes it with its tag atomically, then creates the GitHub release", async () => {
-    const sb = await world();
-    const before = await gitAsync(sb.remotePath, "rev-parse", "refs/heads/main");
-    const res = await kitIn(sb, "release", ["--yes", "--json"]);
+    const { sb, res, base: before } = once;
     expect(res.code, res.stderr).toBe(0);
 
     // One new commit on the release branch, on top of what origin had.
@@ -74,7 +102,7 @@ describe("mise run release on the example repository", () => {
     const release = sb.api.state.releases.find((r) => r.tagName === "v0.3.0")!;
     expect(release).toMatchObject({ draft: false, prerelease: false, makeLatest: "true" });
     expect(release.body?.trim()).toBe(section);
-    expect(sb.api.requests.get("GET /repos/{owner}/{repo}/git/ref/{ref} 200")).toBeGreaterThan(0);
+    expect(once.refReads).toBeGreaterThan(0);
 
     expect(res.json).toMatchObject({
       command: "release",
@@ -198,12 +226,10 @@ describe("the review gate", () => {
 });
 
 describe("--dry-run", () => {
-  it("runs every read, prints every write exactly, and changes nothing", async () => {
-    const sb = await world();
-    const before = await snapshot(sb);
-    const res = await kitIn(sb, "release", ["--dry-run", "--json"]);
+  it("runs every read, prints every write exactly, and changes nothing", () => {
+    const res = once.dry;
     expect(res.code, res.stderr).toBe(0);
-    expect(await snapshot(sb)).toEqual(before);
+    expect(once.snapshots[1]).toEqual(once.snapshots[0]);
     expect(res.stderr).toContain("[dry-run] cog bump --auto --skip-untracked");
     expect(res.stderr).toContain(
       "[dry-run] git push --atomic origin refs/heads/main:refs/heads/main refs/tags/v0.3.0:refs/tags/v0.3.0",
@@ -211,30 +237,28 @@ describe("--dry-run", () => {
     expect(res.stderr).toMatch(
       /\[dry-run\] POST http:\/\/127\.0\.0\.1:\d+\/repos\/acme\/gateway\/releases \{"tag_name":"v0\.3\.0","name":"v0\.3\.0","body":"## \[0\.3\.0\]/,
     );
-    expect(res.json.steps.map((s: any) => [s.name, s.status])).toEqual([
-      ["preflight", "done"],
-      ["version", "done"],
-      ["bump", "planned"],
-      ["check-commit", "planned"],
-      ["review", "planned"],
-      ["push", "planned"],
-      ["confirm-tag", "planned"],
-      ["github-release", "planned"],
+    // The reads ran; every write is planned, in the release's order.
+    expect(res.json.steps.map((s: any) => `${s.name}: ${s.status}`)).toEqual([
+      "preflight: done",
+      "version: done",
+      "bump: planned",
+      "check-commit: planned",
+      "review: planned",
+      "push: planned",
+      "confirm-tag: planned",
+      "github-release: planned",
     ]);
   });
 });
 
 describe("resume", () => {
-  it("says the version is already released and changes nothing when run again", async () => {
-    const sb = await world();
-    expect((await kitIn(sb, "release", ["--yes"])).code).toBe(0);
-    await sb.settle();
-    const before = await snapshot(sb);
-    const again = await kitIn(sb, "release", ["--yes", "--json"]);
+  it("says the version is already released and changes nothing when run again", () => {
+    expect(once.res.code).toBe(0);
+    const { again } = once;
     expect(again.code).toBe(0);
     expect(again.stderr).toContain("v0.3.0 is already released");
     expect(again.json.steps.every((s: any) => s.status === "skipped")).toBe(true);
-    expect(await snapshot(sb)).toEqual(before);
+    expect(once.snapshots[3]).toEqual(once.snapshots[2]);
   });
 
   it("reuses a release that exists for the tag with the same notes, instead of failing on 422", async () => {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, test } from "vitest";
 import { findSection } from "../scripts/lib/changelog.ts";
 import { cleanEnv, kit, tempDir } from "./helpers/kit.ts";
-import { gitAsync, kitIn, landCommit, remoteRefs, type Sandbox } from "./helpers/sandbox.ts";
+import { cloneAs, gitAsync, kitIn, landCommit, remoteRefs, type Sandbox } from "./helpers/sandbox.ts";
 import {
   CARGO_HOOK,
   cogToml,
@@ -22,8 +22,8 @@ import {
   release,
   remoteTag,
   STORY_MS,
+  story,
   tool,
-  withSandbox,
   worldOf,
   writes,
 } from "./helpers/world.ts";
@@ -39,26 +39,17 @@ async function closedPort(): Promise<number> {
 }
 
 /** A second maintainer's clone of the sandbox's origin, with its own identity. */
-async function secondClone(sb: Sandbox): Promise<string> {
-  const dir = join(sb.dir, "maintainer-b");
-  await gitAsync(sb.dir, "clone", "-q", sb.remotePath, dir);
-  for (const [k, v] of [
-    ["user.name", "Maintainer B"],
-    ["user.email", "b@example.com"],
-    ["commit.gpgsign", "false"],
-  ])
-    await gitAsync(dir, "config", k!, v!);
-  return dir;
-}
+const secondClone = (sb: Sandbox): Promise<string> =>
+  cloneAs(sb.remotePath, join(sb.dir, "maintainer-b"), { name: "Maintainer B", email: "b@example.com" });
 
 const NEW_DEPENDENCY = '\n[dependencies.serde]\nversion = "1"\n';
 
 describe.concurrent("never destroy what someone else published", () => {
-  test("a release made meanwhile in another clone is released-elsewhere: never deleted, even with --delete-release, and the local duplicate is dropped", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    // Tag pushes start no workflow here (as with the Actions GITHUB_TOKEN): "no run yet" proves nothing.
-    await withSandbox({ scenario: { pushesStartNoRuns: true } }, async (sb) => {
+  story(
+    "a release made meanwhile in another clone is released-elsewhere: never deleted, even with --delete-release, and the local duplicate is dropped",
+    { scenario: { pushesStartNoRuns: true } },
+    async (sb, expect) => {
+      // Tag pushes start no workflow here (as with the Actions GITHUB_TOKEN): "no run yet" proves nothing.
       const base = await head(sb);
       expect((await release(sb)).code).toBe(1); // A: the gate refuses without a terminal
       const ours = await localTag(sb, "v0.3.0");
@@ -91,55 +82,51 @@ describe.concurrent("never destroy what someone else published", () => {
       // No run will come in this world: recover says so after a bounded wait, having deleted nothing.
       expect(applied.json.state).toBe("workflow-running");
       expect(applied.json.next[0].action).toMatch(/no run .* started/);
-    });
-  });
+    },
+  );
 
-  test("GitHub's own tag is deleted only when the push that replaces it will be accepted", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    await withSandbox({}, async (sb) => {
-      // origin's main builds nightly tags only, so the tag GitHub makes there starts no run; the
-      // release commit (local only) builds release tags again.
-      const workflowPath = join(sb.repoPath!, ".github/workflows/release.yml");
-      const workflow = await readFile(workflowPath, "utf8");
-      await commitFile(
-        sb,
-        ".github/workflows/release.yml",
-        workflow.replace('tags: ["v*"]', 'tags: ["nightly-*"]'),
-        "ci: build nightly tags only",
-      );
-      await commitFile(sb, ".github/workflows/release.yml", workflow, "ci: build release tags again", false);
-      await tool(sb, "cog", "bump", "--auto", "--skip-untracked");
-      // The runbook's `gh release create` before the push: GitHub tags origin's main head ...
-      const res = await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases`, {
-        method: "POST",
-        headers: { authorization: `token ${sb.token}` },
-        body: JSON.stringify({ tag_name: "v0.3.0", name: "v0.3.0" }),
-      });
-      expect(res.status).toBe(201);
-      await sb.settle();
-      // ... and someone lands a commit on main meanwhile: our push would not be a fast-forward.
-      const b = await secondClone(sb);
-      await writeFile(join(b, "NOTES.md"), "fix: meanwhile\n");
-      await gitAsync(b, "add", "NOTES.md");
-      await gitAsync(b, "commit", "-q", "-m", "fix: a change that landed meanwhile");
-      await gitAsync(b, "push", "-q", "origin", "HEAD:refs/heads/main");
-      expect((await recover(sb)).json.state).toBe("release-without-tag");
-      const before = await worldOf(sb);
-      const applied = await recover(sb, "--apply", "--yes", "--delete-release", "v0.3.0");
-      expect(applied.code).toBe(1);
-      expect(applied.json.state).toBe("release-without-tag");
-      expect(applied.json.next[0].action).toMatch(/nothing was deleted: origin's main .* is not contained/);
-      expect(await worldOf(sb)).toEqual(before);
+  story("GitHub's own tag is deleted only when the push that replaces it will be accepted", {}, async (sb, expect) => {
+    // origin's main builds nightly tags only, so the tag GitHub makes there starts no run; the
+    // release commit (local only) builds release tags again.
+    const workflowPath = join(sb.repoPath!, ".github/workflows/release.yml");
+    const workflow = await readFile(workflowPath, "utf8");
+    await commitFile(
+      sb,
+      ".github/workflows/release.yml",
+      workflow.replace('tags: ["v*"]', 'tags: ["nightly-*"]'),
+      "ci: build nightly tags only",
+    );
+    await commitFile(sb, ".github/workflows/release.yml", workflow, "ci: build release tags again", false);
+    await tool(sb, "cog", "bump", "--auto", "--skip-untracked");
+    // The runbook's `gh release create` before the push: GitHub tags origin's main head ...
+    const res = await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases`, {
+      method: "POST",
+      headers: { authorization: `token ${sb.token}` },
+      body: JSON.stringify({ tag_name: "v0.3.0", name: "v0.3.0" }),
     });
+    expect(res.status).toBe(201);
+    await sb.settle();
+    // ... and someone lands a commit on main meanwhile: our push would not be a fast-forward.
+    const b = await secondClone(sb);
+    await writeFile(join(b, "NOTES.md"), "fix: meanwhile\n");
+    await gitAsync(b, "add", "NOTES.md");
+    await gitAsync(b, "commit", "-q", "-m", "fix: a change that landed meanwhile");
+    await gitAsync(b, "push", "-q", "origin", "HEAD:refs/heads/main");
+    expect((await recover(sb)).json.state).toBe("release-without-tag");
+    const before = await worldOf(sb);
+    const applied = await recover(sb, "--apply", "--yes", "--delete-release", "v0.3.0");
+    expect(applied.code).toBe(1);
+    expect(applied.json.state).toBe("release-without-tag");
+    expect(applied.json.next[0].action).toMatch(/nothing was deleted: origin's main .* is not contained/);
+    expect(await worldOf(sb)).toEqual(before);
   });
 });
 
 describe.concurrent("never publish or discard work nobody reviewed", () => {
-  test("an uncommitted edit next to a refused gate stays in the tree: recover pushes the reviewed commit only", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    await withSandbox({}, async (sb) => {
+  story(
+    "an uncommitted edit next to a refused gate stays in the tree: recover pushes the reviewed commit only",
+    {},
+    async (sb, expect) => {
       expect((await release(sb)).code).toBe(1);
       const manifest = join(sb.repoPath!, "crates/gateway/Cargo.toml");
       await appendFile(manifest, NEW_DEPENDENCY);
@@ -150,13 +137,13 @@ describe.concurrent("never publish or discard work nobody reviewed", () => {
       expect(applied.code, applied.stderr).toBe(0);
       expect(await gitAsync(sb.remotePath, "show", "v0.3.0:crates/gateway/Cargo.toml")).not.toContain("serde");
       expect(await readFile(manifest, "utf8")).toContain(NEW_DEPENDENCY);
-    });
-  });
+    },
+  );
 
-  test("the runbook's literal order plus an edit no hook made: finish refuses it, --abandon stashes it (never restores it away)", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    await withSandbox({}, async (sb) => {
+  story(
+    "the runbook's literal order plus an edit no hook made: finish refuses it, --abandon stashes it (never restores it away)",
+    {},
+    async (sb, expect) => {
       const base = await commitFile(
         sb,
         "cog.toml",
@@ -192,13 +179,13 @@ describe.concurrent("never publish or discard work nobody reviewed", () => {
       const saved = await gitAsync(sb.repoPath!, "stash", "show", "-p", "stash@{0}");
       expect(saved).toContain("Work in progress nobody committed.");
       expect(saved).toContain("serde");
-    });
-  });
+    },
+  );
 
-  test("a hook that rewrites CHANGELOG.md's earlier sections stops before the push; --prepend keeps them and releases", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    await withSandbox({}, async (sb) => {
+  story(
+    "a hook that rewrites CHANGELOG.md's earlier sections stops before the push; --prepend keeps them and releases",
+    {},
+    async (sb, expect) => {
       const changelog = await readFile(join(sb.repoPath!, "CHANGELOG.md"), "utf8");
       const handWritten = "## [0.0.1] - 2019-05-01\n\nThe first cut, written by hand before git-cliff was used.\n";
       await commitFile(sb, "CHANGELOG.md", `${changelog.trimEnd()}\n\n${handWritten}`, "docs: keep the notes of 0.0.1");
@@ -227,17 +214,18 @@ describe.concurrent("never publish or discard work nobody reviewed", () => {
       const at = await gitAsync(sb.remotePath, "show", "v0.3.0:CHANGELOG.md");
       expect(findSection(at, "0.3.0")).toBeTruthy();
       expect(at).toContain(handWritten.trim());
-    });
-  });
+    },
+  );
 
-  test("a release commit without Cargo.lock, or whose Cargo.lock misses a member, stops before the push", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    for (const [hook, says] of [
-      ["rm -f Cargo.lock", /has no Cargo\.lock/],
-      ["sed -i '/^name = \"gateway\"$/{N;d}' Cargo.lock", /Cargo\.lock has no entry for gateway/],
-    ] as const) {
-      await withSandbox({}, async (sb) => {
+  // A release commit without Cargo.lock, or whose Cargo.lock misses a member.
+  for (const [hook, says] of [
+    ["rm -f Cargo.lock", /has no Cargo\.lock/],
+    ["sed -i '/^name = \"gateway\"$/{N;d}' Cargo.lock", /Cargo\.lock has no entry for gateway/],
+  ] as const)
+    story(
+      `a hook that breaks Cargo.lock (${hook}): the release commit stops before the push`,
+      {},
+      async (sb, expect) => {
         await commitFile(
           sb,
           "cog.toml",
@@ -252,14 +240,13 @@ describe.concurrent("never publish or discard work nobody reviewed", () => {
           detail: expect.stringMatching(says),
         });
         expect(await remoteRefs(sb)).toBe(remoteBefore);
-      });
-    }
-  });
+      },
+    );
 
-  test("notes longer than GitHub keeps are cut with a link to the whole section, and verify accepts them", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    await withSandbox({}, async (sb) => {
+  story(
+    "notes longer than GitHub keeps are cut with a link to the whole section, and verify accepts them",
+    {},
+    async (sb, expect) => {
       // 1,600 features since v0.2.0: a section far above 125,000 characters.
       const repo = sb.repoPath!;
       const tip = await head(sb);
@@ -292,89 +279,84 @@ describe.concurrent("never publish or discard work nobody reviewed", () => {
       await sb.settle();
       const verified = await kitIn(sb, "verify", ["--json", "--tag", "v0.3.0"]);
       expect(verified.json.checks.find((c: any) => c.id === "notes")).toMatchObject({ status: "pass" });
-    });
-  });
+    },
+  );
 
-  test("a backport released after a higher version never becomes GitHub's Latest release", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    await withSandbox({}, async (sb) => {
-      const repo = sb.repoPath!;
-      // main moved on and released 1.0.0 ...
-      await landCommit(sb, "feat!: the 1.0 line");
-      expect((await release(sb, "--yes", "--version", "1.0.0")).code).toBe(0);
-      await sb.settle();
-      // ... while a maintenance branch from v0.2.0 gets a fix, released from there as 0.2.1.
-      await gitAsync(repo, "switch", "-q", "-c", "release/0.2", "v0.2.0");
-      const cog = (await readFile(join(repo, "cog.toml"), "utf8")).replace(
-        'branch_whitelist = ["main"]',
-        'branch_whitelist = ["main", "release/0.2"]',
-      );
-      await commitFile(sb, "cog.toml", cog, "chore: release 0.2.x from its maintenance branch", false);
-      await commitFile(sb, "NOTES.md", "fix: a backported fix\n", "fix(gateway): a backported fix", false);
-      await gitAsync(repo, "push", "-q", "origin", "HEAD:refs/heads/release/0.2");
-      const res = await kitIn(sb, "release", ["--json", "--yes"], {
-        env: { RELEASE_BRANCH: "release/0.2" },
-        timeoutMs: 90_000,
-      });
-      expect(res.code, res.stderr.slice(-2000)).toBe(0);
-      expect(res.json.tag).toBe("v0.2.1");
-      expect(sb.api.state.releases.find((r) => r.tagName === "v0.2.1")!.makeLatest).toBe("false");
-      const latest = (await (
-        await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases/latest`, {
-          headers: { authorization: `token ${sb.token}` },
-        })
-      ).json()) as { tag_name: string };
-      expect(latest.tag_name).toBe("v1.0.0");
-    });
-  });
-
-  test("GitHub's own reason for a 422 is shown, not a pointer elsewhere", { timeout: STORY_MS }, async ({ expect }) => {
-    const refusal = {
-      message: "Validation Failed",
-      errors: [
-        {
-          resource: "Release",
-          code: "custom",
-          field: "body",
-          message: "body is too long (maximum is 125000 characters)",
-        },
-      ],
-      documentation_url: "https://docs.github.com/rest",
-      status: "422",
-    };
-    await withSandbox(
-      {
-        scenario: {
-          faults: [
-            {
-              method: "POST",
-              route: "/repos/{owner}/{repo}/releases",
-              kind: "status",
-              status: 422,
-              body: refusal,
-              times: 1,
-            },
-          ],
-        },
-      },
-      async (sb) => {
-        const res = await release(sb, "--yes");
-        expect(res.code).toBe(1);
-        expect(res.json.steps.find((s: any) => s.name === "github-release").detail).toMatch(
-          /body is too long \(maximum is 125000 characters\)/,
-        );
-        expect(res.stderr).not.toMatch(/see the message above/);
-      },
+  story("a backport released after a higher version never becomes GitHub's Latest release", {}, async (sb, expect) => {
+    const repo = sb.repoPath!;
+    // main moved on and released 1.0.0 ...
+    await landCommit(sb, "feat!: the 1.0 line");
+    expect((await release(sb, "--yes", "--version", "1.0.0")).code).toBe(0);
+    await sb.settle();
+    // ... while a maintenance branch from v0.2.0 gets a fix, released from there as 0.2.1.
+    await gitAsync(repo, "switch", "-q", "-c", "release/0.2", "v0.2.0");
+    const cog = (await readFile(join(repo, "cog.toml"), "utf8")).replace(
+      'branch_whitelist = ["main"]',
+      'branch_whitelist = ["main", "release/0.2"]',
     );
+    await commitFile(sb, "cog.toml", cog, "chore: release 0.2.x from its maintenance branch", false);
+    await commitFile(sb, "NOTES.md", "fix: a backported fix\n", "fix(gateway): a backported fix", false);
+    await gitAsync(repo, "push", "-q", "origin", "HEAD:refs/heads/release/0.2");
+    const res = await kitIn(sb, "release", ["--json", "--yes"], {
+      env: { RELEASE_BRANCH: "release/0.2" },
+      timeoutMs: 90_000,
+    });
+    expect(res.code, res.stderr.slice(-2000)).toBe(0);
+    expect(res.json.tag).toBe("v0.2.1");
+    expect(sb.api.state.releases.find((r) => r.tagName === "v0.2.1")!.makeLatest).toBe("false");
+    const latest = (await (
+      await fetch(`${sb.apiUrl}/repos/${sb.repository}/releases/latest`, {
+        headers: { authorization: `token ${sb.token}` },
+      })
+    ).json()) as { tag_name: string };
+    expect(latest.tag_name).toBe("v1.0.0");
   });
+
+  const refusal = {
+    message: "Validation Failed",
+    errors: [
+      {
+        resource: "Release",
+        code: "custom",
+        field: "body",
+        message: "body is too long (maximum is 125000 characters)",
+      },
+    ],
+    documentation_url: "https://docs.github.com/rest",
+    status: "422",
+  };
+  story(
+    "GitHub's own reason for a 422 is shown, not a pointer elsewhere",
+    {
+      scenario: {
+        faults: [
+          {
+            method: "POST",
+            route: "/repos/{owner}/{repo}/releases",
+            kind: "status",
+            status: 422,
+            body: refusal,
+            times: 1,
+          },
+        ],
+      },
+    },
+    async (sb, expect) => {
+      const res = await release(sb, "--yes");
+      expect(res.code).toBe(1);
+      expect(res.json.steps.find((s: any) => s.name === "github-release").detail).toMatch(
+        /body is too long \(maximum is 125000 characters\)/,
+      );
+      expect(res.stderr).not.toMatch(/see the message above/);
+    },
+  );
 });
 
 describe.concurrent("every state has an end", () => {
-  test("killed between cog's commit and its tag: commit-not-tagged; nothing advises pushing it alone; recover tags and finishes it", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    await withSandbox({}, async (sb) => {
+  story(
+    "killed between cog's commit and its tag: commit-not-tagged; nothing advises pushing it alone; recover tags and finishes it",
+    {},
+    async (sb, expect) => {
       await kitIn(sb, "release", ["--yes"], { env: { RELEASE_KIT_KILL_AFTER: "bump" } });
       await gitAsync(sb.repoPath!, "tag", "-d", "v0.3.0"); // the tag cog never got to make
       const commit = await head(sb);
@@ -401,13 +383,13 @@ describe.concurrent("every state has an end", () => {
       expect(applied.code, applied.stderr).toBe(0);
       expect(applied.json.state).toBe("complete");
       expect(await remoteTag(sb, "v0.3.0")).toBe(commit);
-    });
-  });
+    },
+  );
 
-  test("stopped inside cog bump after the hooks wrote: recover sets the tree back (the hooks are fine), and the release goes again", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    await withSandbox({}, async (sb) => {
+  story(
+    "stopped inside cog bump after the hooks wrote: recover sets the tree back (the hooks are fine), and the release goes again",
+    {},
+    async (sb, expect) => {
       // The release chose v0.3.0 and recorded it, then died while cog's hooks ran: their output is in the tree.
       await kitIn(sb, "release", ["--yes"], { env: { RELEASE_KIT_KILL_AFTER: "version" } });
       await tool(sb, "git-cliff", "--tag", "v0.3.0", "-o", "CHANGELOG.md");
@@ -428,13 +410,13 @@ describe.concurrent("every state has an end", () => {
       const again = await release(sb, "--yes");
       expect(again.code, again.stderr.slice(-2000)).toBe(0);
       expect(again.json.tag).toBe("v0.3.0");
-    });
-  });
+    },
+  );
 
-  test("a pushed tag whose workflow GitHub cannot run: recover names it and leads to the next version, never exit 2 or a re-run", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    await withSandbox({}, async (sb) => {
+  story(
+    "a pushed tag whose workflow GitHub cannot run: recover names it and leads to the next version, never exit 2 or a re-run",
+    {},
+    async (sb, expect) => {
       const repo = sb.repoPath!;
       const workflow = await readFile(join(repo, ".github/workflows/release.yml"), "utf8");
       const broken = workflow.replace(
@@ -463,22 +445,20 @@ describe.concurrent("every state has an end", () => {
       expect(applied.code).toBe(1);
       expect(applied.json.next[0].action).toMatch(/release the next version/);
       expect(writes(sb).filter((w) => /rerun/.test(w))).toEqual([]);
-    });
-  });
+    },
+  );
 
-  test("a complete release stays complete whatever the tree holds later", { timeout: STORY_MS }, async ({ expect }) => {
-    await withSandbox({}, async (sb) => {
-      expect((await release(sb, "--yes")).code).toBe(0);
-      await sb.settle();
-      await appendFile(join(sb.repoPath!, "CHANGELOG.md"), "\nA note for the next release.\n");
-      await appendFile(join(sb.repoPath!, "crates/gateway/Cargo.toml"), NEW_DEPENDENCY);
-      const d = await recover(sb);
-      expect(d.code, d.stderr).toBe(0);
-      expect(d.json.state).toBe("complete");
-      const again = await release(sb, "--yes");
-      expect(again.code, again.stderr).toBe(0);
-      expect(again.stderr).toMatch(/already released/);
-    });
+  story("a complete release stays complete whatever the tree holds later", {}, async (sb, expect) => {
+    expect((await release(sb, "--yes")).code).toBe(0);
+    await sb.settle();
+    await appendFile(join(sb.repoPath!, "CHANGELOG.md"), "\nA note for the next release.\n");
+    await appendFile(join(sb.repoPath!, "crates/gateway/Cargo.toml"), NEW_DEPENDENCY);
+    const d = await recover(sb);
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.json.state).toBe("complete");
+    const again = await release(sb, "--yes");
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/already released/);
   });
 });
 
@@ -511,26 +491,22 @@ describe.concurrent("never leak a credential, never print a lie", () => {
     }
   });
 
-  test("control sequences in commit subjects reach the review gate escaped, never raw", { timeout: STORY_MS }, async ({
-    expect,
-  }) => {
-    await withSandbox({}, async (sb) => {
-      await landCommit(
-        sb,
-        "feat: route \u001b[8mHIDDEN-FROM-REVIEW\u001b[0m \u001b[31mrequests\u001b]8;;http://evil.example\u0007",
-      );
-      const res = await release(sb);
-      expect(res.code).toBe(1); // the gate refuses without a terminal, after showing the review
-      expect(res.stderr).toContain("\\x1b[8mHIDDEN-FROM-REVIEW");
-      expect(res.stderr).not.toMatch(/\u001b/);
-      expect(res.stderr).not.toMatch(/\u0007/);
-    });
+  story("control sequences in commit subjects reach the review gate escaped, never raw", {}, async (sb, expect) => {
+    await landCommit(
+      sb,
+      "feat: route \u001b[8mHIDDEN-FROM-REVIEW\u001b[0m \u001b[31mrequests\u001b]8;;http://evil.example\u0007",
+    );
+    const res = await release(sb);
+    expect(res.code).toBe(1); // the gate refuses without a terminal, after showing the review
+    expect(res.stderr).toContain("\\x1b[8mHIDDEN-FROM-REVIEW");
+    expect(res.stderr).not.toMatch(/\u001b/);
+    expect(res.stderr).not.toMatch(/\u0007/);
   });
 
-  test("bad settings and unreachable networks: a clear error naming them, never 'unexpected error'", {
-    timeout: STORY_MS,
-  }, async ({ expect }) => {
-    await withSandbox({}, async (sb) => {
+  story(
+    "bad settings and unreachable networks: a clear error naming them, never 'unexpected error'",
+    {},
+    async (sb, expect) => {
       for (const command of ["preflight", "release", "verify", "recover"]) {
         const res = await kitIn(sb, command, ["--json"], { env: { GITHUB_API_URL: "not-a-url" } });
         expect(res.code, `${command}: ${res.stderr}`).toBe(2);
@@ -556,34 +532,26 @@ describe.concurrent("never leak a credential, never print a lie", () => {
       expect(noApi.code).toBe(1);
       expect(noApi.stderr).toContain(`cannot reach http://127.0.0.1:${closed}`);
       expect(noApi.stderr).not.toMatch(/unexpected error/);
+    },
+  );
+
+  story("a step summary that cannot be written is a warning, not a failure", { history: true }, async (sb, expect) => {
+    const res = await kitIn(sb, "verify", ["--json", "--tag", "v0.2.0"], {
+      env: { GITHUB_STEP_SUMMARY: join(sb.dir, "no-such-folder", "summary.md") },
     });
+    expect(res.code, res.stderr.slice(-2000)).toBe(0);
+    expect(res.json.ok).toBe(true);
+    expect(res.stderr).toMatch(/cannot write the step summary to GITHUB_STEP_SUMMARY .*ENOENT/);
   });
 
-  test("a step summary that cannot be written is a warning, not a failure", { timeout: STORY_MS }, async ({
-    expect,
-  }) => {
-    await withSandbox({ history: true }, async (sb) => {
-      const res = await kitIn(sb, "verify", ["--json", "--tag", "v0.2.0"], {
-        env: { GITHUB_STEP_SUMMARY: join(sb.dir, "no-such-folder", "summary.md") },
-      });
-      expect(res.code, res.stderr.slice(-2000)).toBe(0);
-      expect(res.json.ok).toBe(true);
-      expect(res.stderr).toMatch(/cannot write the step summary to GITHUB_STEP_SUMMARY .*ENOENT/);
-    });
-  });
-
-  test("fix hints are quoted for the shell: a branch named main;rm stays one word", { timeout: STORY_MS }, async ({
-    expect,
-  }) => {
-    await withSandbox({}, async (sb) => {
-      const res = await kitIn(sb, "preflight", ["--json"], { env: { RELEASE_BRANCH: "main;rm" } });
-      const branch = res.json.checks.find((c: any) => c.id === "release-branch");
-      expect(branch.fix).toMatch(/^git switch 'main;rm'/);
-      // Pasted into a shell, the hint runs git with that one word and nothing else.
-      const pasted = await exec("sh", ["-c", branch.fix.split(" (")[0]], { cwd: sb.repoPath!, env: cleanEnv() }).catch(
-        (e) => e,
-      );
-      expect(String(pasted.stderr)).toMatch(/invalid reference: main;rm/);
-    });
+  story("fix hints are quoted for the shell: a branch named main;rm stays one word", {}, async (sb, expect) => {
+    const res = await kitIn(sb, "preflight", ["--json"], { env: { RELEASE_BRANCH: "main;rm" } });
+    const branch = res.json.checks.find((c: any) => c.id === "release-branch");
+    expect(branch.fix).toMatch(/^git switch 'main;rm'/);
+    // Pasted into a shell, the hint runs git with that one word and nothing else.
+    const pasted = await exec("sh", ["-c", branch.fix.split(" (")[0]], { cwd: sb.repoPath!, env: cleanEnv() }).catch(
+      (e) => e,
+    );
+    expect(String(pasted.stderr)).toMatch(/invalid reference: main;rm/);
   });
 });

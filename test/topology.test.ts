@@ -22,6 +22,7 @@ interface Step {
 
 const CLIFF_HOOK = "git-cliff --tag {{version_tag}} -o CHANGELOG.md";
 const COG = `tag_prefix = "v"\ndisable_changelog = true\npre_bump_hooks = [${JSON.stringify(CLIFF_HOOK)}]\n`;
+const CLIFF_TOML = '[changelog]\nbody = "x"\n';
 const CARGO = (version: string) => `[package]\nname = "demo"\nversion = "${version}"\nedition = "2021"\n`;
 
 /** A repository with this history, on `branch`, in a folder of its own. */
@@ -74,6 +75,18 @@ async function inSandbox(
     await gitAsync(clone, "config", `url.${sb.remotePath}.insteadOf`, github);
     await story(sb, clone);
   });
+}
+
+/** A repository whose first commit holds `files` (cog.toml among them) and is released as v0.1.0, with a feature after it. */
+const withFiles = (files: Record<string, string>, story: (sb: Sandbox, clone: string) => Promise<void>) =>
+  inSandbox("main", [{ message: "feat: start", files, tags: ["v0.1.0"] }, { message: "feat: more" }], story);
+
+/** Commits `files` on the clone's main and pushes them, as the next change to the setup would land. */
+async function land(clone: string, files: Record<string, string>, message: string): Promise<void> {
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(clone, file), text);
+  await gitAsync(clone, "add", "-A");
+  await gitAsync(clone, "commit", "-q", "-m", message);
+  await gitAsync(clone, "push", "-q", "origin", "HEAD:refs/heads/main");
 }
 
 const preflight = (sb: Sandbox, repo: string, env: Record<string, string | undefined> = {}, args: string[] = []) =>
@@ -305,21 +318,17 @@ describe("topologies the runbook's flow cannot handle are reported once, as not 
 
   it("cog 6's [packages]: cog 7 rejects it, said once under config; cog is not asked", async () => {
     const cog = `${COG}[packages]\napi = { path = "api" }\n`;
-    await inSandbox(
-      "main",
-      [{ message: "feat: start", files: { "cog.toml": cog }, tags: ["v0.1.0"] }, { message: "feat: more" }],
-      async (sb, clone) => {
-        const res = await preflight(sb, clone);
-        expect(unsupported(res)).toEqual(["cog-monorepo"]);
-        expect(check(res, "config").detail).toContain(
-          "cog.toml has [packages], cog 6.x's way to list a monorepo's packages: cog 7 rejects it as an unknown key",
-        );
-        expect(check(res, "next-version")).toMatchObject({
-          status: "skip",
-          detail: "cog cannot read cog.toml (see config)",
-        });
-      },
-    );
+    await withFiles({ "cog.toml": cog }, async (sb, clone) => {
+      const res = await preflight(sb, clone);
+      expect(unsupported(res)).toEqual(["cog-monorepo"]);
+      expect(check(res, "config").detail).toContain(
+        "cog.toml has [packages], cog 6.x's way to list a monorepo's packages: cog 7 rejects it as an unknown key",
+      );
+      expect(check(res, "next-version")).toMatchObject({
+        status: "skip",
+        detail: "cog cannot read cog.toml (see config)",
+      });
+    });
   });
 
   it("crates that never carry the release version (no version hook, the crate behind the tags): not supported; versions does not say 'set them back'", async () => {
@@ -409,30 +418,17 @@ describe("topologies the runbook's flow cannot handle are reported once, as not 
 describe("cog writing CHANGELOG.md itself is supported: it only has to be able to", () => {
   it("a cog-written CHANGELOG.md without cog's `- - -` line, or a git-cliff hook writing it too, fails config", async () => {
     const cogWrites = 'tag_prefix = "v"\npre_bump_hooks = []\n';
-    await inSandbox(
-      "main",
-      [
-        {
-          message: "feat: start",
-          files: { "cog.toml": cogWrites, "CHANGELOG.md": "# Changelog\n\n## 0.1.0\n- start\n" },
-          tags: ["v0.1.0"],
-        },
-        { message: "feat: more" },
-      ],
+    const both = `tag_prefix = "v"\npre_bump_hooks = [${JSON.stringify(CLIFF_HOOK)}]\n`;
+    await withFiles(
+      { "cog.toml": cogWrites, "CHANGELOG.md": "# Changelog\n\n## 0.1.0\n- start\n" },
       async (sb, clone) => {
         const config = check(await preflight(sb, clone), "config");
         expect(config.detail).toContain(
           "cog writes CHANGELOG.md itself (disable_changelog is not set), but CHANGELOG.md has no `- - -` line",
         );
-      },
-    );
-    const both = `tag_prefix = "v"\npre_bump_hooks = [${JSON.stringify(CLIFF_HOOK)}]\n`;
-    await inSandbox(
-      "main",
-      [{ message: "feat: start", files: { "cog.toml": both }, tags: ["v0.1.0"] }, { message: "feat: more" }],
-      async (sb, clone) => {
-        const config = check(await preflight(sb, clone), "config");
-        expect(config.detail).toMatch(
+        // The same repository once a git-cliff hook writes CHANGELOG.md as well.
+        await land(clone, { "cog.toml": both }, "chore: a git-cliff hook");
+        expect(check(await preflight(sb, clone), "config").detail).toMatch(
           /cog\.toml does not set disable_changelog = true, and the git-cliff hook in pre_bump_hooks \(git-cliff --tag \{\{version_tag\}\} -o CHANGELOG\.md\) writes CHANGELOG\.md too/,
         );
       },
@@ -449,67 +445,48 @@ describe("hooks that act before the review gate", () => {
       `post_bump_hooks = ["git -C . push origin {{version_tag}}", "cargo package", "CARGO_REGISTRY_TOKEN=$T cargo publish", "sh -c 'gh release create {{version_tag}} --notes x'", "docker buildx build --push -t ghcr.io/acme/app:{{version}} .", "twine upload dist/*", "cargo release --execute --no-confirm", "git push --dry-run", "echo 'unterminated"]`,
       "",
     ].join("\n");
-    await inSandbox(
-      "main",
-      [
-        {
-          message: "feat: start",
-          files: { "cog.toml": cog, "cliff.toml": '[changelog]\nbody = "x"\n' },
-          tags: ["v0.1.0"],
-        },
-        { message: "feat: more" },
-      ],
-      async (sb, clone) => {
-        const config = check(await preflight(sb, clone), "config");
-        expect(config.status).toBe("fail");
-        const said = config.detail.split("; ");
-        const acting = said.filter((s) => /before release-kit's review gate$/.test(s));
-        expect(acting).toEqual([
-          'the hook "npm publish --access public" in pre_bump_hooks publishes to the npm registry inside cog bump, before cog even commits: that is before release-kit\'s review gate',
-          'the hook "git -C . push origin {{version_tag}}" in post_bump_hooks pushes to a remote inside cog bump, right after cog tags: that is before release-kit\'s review gate',
-          'the hook "CARGO_REGISTRY_TOKEN=$T cargo publish" in post_bump_hooks publishes to crates.io inside cog bump, right after cog tags: that is before release-kit\'s review gate',
-          "the hook \"sh -c 'gh release create {{version_tag}} --notes x'\" in post_bump_hooks creates a GitHub release (gh release create {{version_tag}} --notes x) inside cog bump, right after cog tags: that is before release-kit's review gate",
-          'the hook "docker buildx build --push -t ghcr.io/acme/app:{{version}} ." in post_bump_hooks pushes to a registry inside cog bump, right after cog tags: that is before release-kit\'s review gate',
-          'the hook "twine upload dist/*" in post_bump_hooks uploads to PyPI inside cog bump, right after cog tags: that is before release-kit\'s review gate',
-          'the hook "cargo release --execute --no-confirm" in post_bump_hooks runs a whole cargo-release release: it publishes the crates, tags and pushes inside cog bump, right after cog tags: that is before release-kit\'s review gate',
-        ]);
-        // Words in an echo, `cargo package` and a dry-run push act on nothing.
-        expect(config.detail).not.toMatch(/"echo 'git push|"cargo package"|"git push --dry-run"/);
-        // A hook that is not valid shell is said to be so.
-        expect(config.detail).toMatch(
-          /the post_bump_hooks hook "echo 'unterminated" is not valid shell \(.*\): cog runs it with sh -c, which refuses it/,
-        );
-        expect(config.fix).toContain(
-          "remove it from cog.toml: release-kit pushes (git push --atomic) and creates the GitHub release itself, after the review gate",
-        );
-      },
-    );
+    await withFiles({ "cog.toml": cog, "cliff.toml": CLIFF_TOML }, async (sb, clone) => {
+      const config = check(await preflight(sb, clone), "config");
+      expect(config.status).toBe("fail");
+      const said = config.detail.split("; ");
+      const acting = said.filter((s) => /before release-kit's review gate$/.test(s));
+      expect(acting).toEqual([
+        'the hook "npm publish --access public" in pre_bump_hooks publishes to the npm registry inside cog bump, before cog even commits: that is before release-kit\'s review gate',
+        'the hook "git -C . push origin {{version_tag}}" in post_bump_hooks pushes to a remote inside cog bump, right after cog tags: that is before release-kit\'s review gate',
+        'the hook "CARGO_REGISTRY_TOKEN=$T cargo publish" in post_bump_hooks publishes to crates.io inside cog bump, right after cog tags: that is before release-kit\'s review gate',
+        "the hook \"sh -c 'gh release create {{version_tag}} --notes x'\" in post_bump_hooks creates a GitHub release (gh release create {{version_tag}} --notes x) inside cog bump, right after cog tags: that is before release-kit's review gate",
+        'the hook "docker buildx build --push -t ghcr.io/acme/app:{{version}} ." in post_bump_hooks pushes to a registry inside cog bump, right after cog tags: that is before release-kit\'s review gate',
+        'the hook "twine upload dist/*" in post_bump_hooks uploads to PyPI inside cog bump, right after cog tags: that is before release-kit\'s review gate',
+        'the hook "cargo release --execute --no-confirm" in post_bump_hooks runs a whole cargo-release release: it publishes the crates, tags and pushes inside cog bump, right after cog tags: that is before release-kit\'s review gate',
+      ]);
+      // Words in an echo, `cargo package` and a dry-run push act on nothing.
+      expect(config.detail).not.toMatch(/"echo 'git push|"cargo package"|"git push --dry-run"/);
+      // A hook that is not valid shell is said to be so.
+      expect(config.detail).toMatch(
+        /the post_bump_hooks hook "echo 'unterminated" is not valid shell \(.*\): cog runs it with sh -c, which refuses it/,
+      );
+      expect(config.fix).toContain(
+        "remove it from cog.toml: release-kit pushes (git push --atomic) and creates the GitHub release itself, after the review gate",
+      );
+    });
   });
 
   it("the git-cliff hook: 'needs --tag' only when it has neither --tag nor --bump, however --tag is written", async () => {
-    for (const [hook, needsTag] of [
-      ["git-cliff -t{{version_tag}} -o CHANGELOG.md", false],
-      ["git-cliff --tag={{version_tag}} --output=CHANGELOG.md", false],
-      ["git-cliff --bump -o CHANGELOG.md", false],
-      ["git-cliff -o CHANGELOG.md", true],
-    ] as const) {
-      const cog = `tag_prefix = "v"\ndisable_changelog = true\npre_bump_hooks = [${JSON.stringify(hook)}]\n`;
-      await inSandbox(
-        "main",
-        [
-          {
-            message: "feat: start",
-            files: { "cog.toml": cog, "cliff.toml": '[changelog]\nbody = "x"\n' },
-            tags: ["v0.1.0"],
-          },
-          { message: "feat: more" },
-        ],
-        async (sb, clone) => {
-          const config = check(await preflight(sb, clone), "config");
-          expect(/has neither --tag nor --bump/.test(config.detail), `${hook}: ${config.detail}`).toBe(needsTag);
-          expect(config.detail, hook).not.toMatch(/has no -o\/--output/);
-        },
-      );
-    }
+    const cogWith = (hook: string) =>
+      `tag_prefix = "v"\ndisable_changelog = true\npre_bump_hooks = [${JSON.stringify(hook)}]\n`;
+    // One repository, its hook changed from one case to the next, as a maintainer would fix it.
+    await withFiles({ "cog.toml": cogWith(CLIFF_HOOK), "cliff.toml": CLIFF_TOML }, async (sb, clone) => {
+      for (const [hook, needsTag] of [
+        ["git-cliff -t{{version_tag}} -o CHANGELOG.md", false],
+        ["git-cliff --tag={{version_tag}} --output=CHANGELOG.md", false],
+        ["git-cliff --bump -o CHANGELOG.md", false],
+        ["git-cliff -o CHANGELOG.md", true],
+      ] as const) {
+        await land(clone, { "cog.toml": cogWith(hook) }, `chore: the hook ${hook}`);
+        const config = check(await preflight(sb, clone), "config");
+        expect(/has neither --tag nor --bump/.test(config.detail), `${hook}: ${config.detail}`).toBe(needsTag);
+        expect(config.detail, hook).not.toMatch(/has no -o\/--output/);
+      }
+    });
   });
 });

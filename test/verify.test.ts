@@ -7,13 +7,12 @@
 //   broken  the chart job fails, the admin UI build leaves out linux/arm64, and a docs commit in
 //           the release claims arm64 for the gateway;
 //   slow    a tag run that stays in progress for seconds, for --wait.
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSection } from "../scripts/lib/changelog.ts";
 import { deleteTag, publishArtifact, publishIndex } from "../scripts/sandbox/registry.ts";
-import { fileHashes, type KitRun, LAUNCHER, run, until } from "./helpers/kit.ts";
+import { fileHashes, type KitRun, LAUNCHER, run, until, withTempDir } from "./helpers/kit.ts";
 import {
   gitAsync,
   hintIn,
@@ -23,6 +22,7 @@ import {
   type Sandbox,
   sandbox,
   sandboxEnv,
+  withClone,
 } from "./helpers/sandbox.ts";
 
 const GATEWAY = "ghcr.io/acme/gateway";
@@ -280,8 +280,7 @@ describe("release:verify on a clean release", () => {
 
 describe.concurrent("release:verify: reports and bad input (read-only, on the clean release)", () => {
   it("appends a Markdown table to $GITHUB_STEP_SUMMARY", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "rk-summary-"));
-    try {
+    await withTempDir("rk-summary-", async (dir) => {
       const file = join(dir, "summary.md");
       writeFileSync(file, "## earlier step\n\n");
       const res = await verify(ok, [], { GITHUB_STEP_SUMMARY: file });
@@ -294,9 +293,7 @@ describe.concurrent("release:verify: reports and bad input (read-only, on the cl
       for (const c of res.json.checks)
         expect(text).toMatch(new RegExp(`^\\| \`${c.id.replace(/[.]/g, "\\.")}\` \\| .* ${c.status} \\| `, "m"));
       for (const image of res.json.receipt.images) expect(text).toContain(`| \`${image.ref}\` | \`${image.digest}\` |`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("an unknown tag stops it with exit 2 and says how to find the right one", async () => {
@@ -365,16 +362,7 @@ describe.concurrent("release:verify: reports and bad input (read-only, on the cl
   });
 
   it("a configuration that does not parse stops it with exit 2: a broken workflow at the tag, a broken cog.toml", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "rk-verify-clone-"));
-    try {
-      const clone = join(dir, "gateway");
-      await gitAsync(dir, "clone", "-q", ok.repoPath!, clone);
-      for (const [k, v] of [
-        ["user.name", "Test"],
-        ["user.email", "test@example.com"],
-        ["commit.gpgsign", "false"],
-      ])
-        await gitAsync(clone, "config", k!, v!);
+    await withClone(ok.repoPath!, async (clone) => {
       // A local tag only: verify reads the workflow at the tag before it asks GitHub anything.
       writeFileSync(join(clone, ".github/workflows/release.yml"), "on:\n  push:\n    tags: [v*\njobs: {\n");
       await gitAsync(clone, "commit", "-q", "-am", "ci: break the workflow");
@@ -389,9 +377,7 @@ describe.concurrent("release:verify: reports and bad input (read-only, on the cl
       expect(cog.code).toBe(2);
       expect(cog.json.error.message).toContain("cog.toml");
       expect(cog.json.error.fix).toBeTruthy();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 

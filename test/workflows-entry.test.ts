@@ -8,7 +8,6 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -16,11 +15,10 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KIT, type KitRun, run } from "./helpers/kit.ts";
-import { gitAsync, kitIn, landCommit, type Sandbox, sandbox, sandboxEnv } from "./helpers/sandbox.ts";
+import { KIT, type KitRun, run, tempDir, withTempDir } from "./helpers/kit.ts";
+import { gitAsync, kitIn, landCommit, type Sandbox, sandbox, sandboxEnv, withClone } from "./helpers/sandbox.ts";
 
 const TOOLS = "ghcr.io/acme/tools";
 
@@ -98,14 +96,11 @@ describe("release:verify with two tag workflows and steps it cannot read", () =>
   let res: KitRun;
   let summary: string;
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), "rk-summary-"));
-    try {
+    await withTempDir("rk-summary-", async (dir) => {
       const file = join(dir, "summary.md");
       res = await kitIn(sb, "verify", ["--json"], { env: { GITHUB_STEP_SUMMARY: file } });
       summary = readFileSync(file, "utf8");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 
   it("checks each workflow's run (workflow:<file>) and the image each publishes; ci.yml is not started", () => {
@@ -220,16 +215,7 @@ describe("release:preflight tag-triggers with several workflow files", () => {
   });
 
   it("fails when no workflow starts on the tag, naming every file it looked at", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "rk-triggers-"));
-    try {
-      const clone = join(dir, "gateway");
-      await gitAsync(dir, "clone", "-q", sb.repoPath!, clone);
-      for (const [k, v] of [
-        ["user.name", "Test"],
-        ["user.email", "test@example.com"],
-        ["commit.gpgsign", "false"],
-      ])
-        await gitAsync(clone, "config", k!, v!);
+    await withClone(sb.repoPath!, async (clone) => {
       for (const file of ["release.yml", "docker.yml"]) {
         const path = join(clone, ".github/workflows", file);
         writeFileSync(path, readFileSync(path, "utf8").replace('tags: ["v*"]', 'tags: ["release-*"]'));
@@ -246,24 +232,13 @@ describe("release:preflight tag-triggers with several workflow files", () => {
         expect(triggers.detail).toContain(said);
       expect(triggers.detail).toMatch(/would not start .*: the tag push would publish nothing/);
       expect(triggers.fix).toContain("'v*' to on.push.tags in .github/workflows/docker.yml");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 });
 
 describe("a YAML alias bomb in a workflow (issue 14)", () => {
   it("is a configuration error with a clear message: preflight's config check fails, verify stops with exit 2", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "rk-bomb-"));
-    try {
-      const clone = join(dir, "gateway");
-      await gitAsync(dir, "clone", "-q", sb.repoPath!, clone);
-      for (const [k, v] of [
-        ["user.name", "Test"],
-        ["user.email", "test@example.com"],
-        ["commit.gpgsign", "false"],
-      ])
-        await gitAsync(clone, "config", k!, v!);
+    await withClone(sb.repoPath!, async (clone) => {
       let anchors = "  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
       for (let i = 1; i < 9; i++)
         anchors += `  a${i}: &a${i} [${Array(10)
@@ -295,18 +270,16 @@ describe("a YAML alias bomb in a workflow (issue 14)", () => {
         message: expect.stringMatching(/lol\.yml cannot be read: .*\(at v0\.9\.0\)/),
         fix: expect.stringContaining("without nested YAML aliases"),
       });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 });
 
 describe("the precompiled launcher path (plain Node, no tsx)", () => {
-  const dir = mkdtempSync(join(tmpdir(), "rk-built-kit-"));
-  const kit = join(dir, "kit");
-  const log = join(dir, "imports.log");
-  const logHook = join(dir, "log-imports.mjs");
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const tmp = tempDir("rk-built-kit-");
+  const kit = join(tmp.path, "kit");
+  const log = join(tmp.path, "imports.log");
+  const logHook = join(tmp.path, "log-imports.mjs");
+  afterAll(() => tmp.remove());
 
   beforeAll(async () => {
     // A copy of the kit whose tsx is an empty folder: if the launcher fell back to tsx, it would fail.
@@ -405,7 +378,7 @@ describe("the precompiled launcher path (plain Node, no tsx)", () => {
   });
 
   it("puts the kit's own node_modules/.bin last on PATH, so the maintainer's tools win even when npx put it first", async () => {
-    const bin = join(dir, "maintainer-bin");
+    const bin = join(tmp.path, "maintainer-bin");
     mkdirSync(bin, { recursive: true });
     writeFileSync(join(bin, "git-cliff"), "#!/bin/sh\necho 'git-cliff 9.9.9'\n", { mode: 0o755 });
     const env = sandboxEnv(sb);

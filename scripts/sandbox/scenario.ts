@@ -68,6 +68,9 @@ export interface Scenario {
   /** While true, a run that has used up runMs stays in progress: a test that must see a workflow
    *  still running holds it, whatever the machine's speed, and clears this to let it finish. */
   holdRuns: boolean;
+  /** While true, a new run that has waited queuedMs stays queued: a test that must see a run queued
+   *  holds it, whatever the machine's speed, and clears this to let it start. */
+  holdQueued: boolean;
   /** When set, tag pushes start no workflow run (as pushes made with the Actions GITHUB_TOKEN). */
   pushesStartNoRuns: boolean;
   /** Classic protection per branch name: direct pushes are refused with GH006. */
@@ -103,6 +106,7 @@ export function defaultScenario(): Scenario {
     queuedMs: 100,
     runMs: 400,
     holdRuns: false,
+    holdQueued: false,
     pushesStartNoRuns: false,
     branchProtection: {},
     rulesets: [],

@@ -336,7 +336,10 @@ export function createSimulator(opts: SimulatorOptions): Simulator {
 
   async function execute(rs: RunState): Promise<void> {
     try {
-      if (!rs.fast) await sleep(scenario.queuedMs);
+      if (!rs.fast) {
+        await sleep(scenario.queuedMs);
+        while (!stopped && scenario.holdQueued) await sleep(25);
+      }
       if (stopped) return;
       const run = rs.run;
       run.status = "in_progress";

@@ -84,6 +84,16 @@ export function tempDir(prefix = "rk-"): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+/** Runs `story` with a fresh temporary folder, removed afterwards whatever happens. */
+export async function withTempDir<T>(prefix: string, story: (dir: string) => Promise<T>): Promise<T> {
+  const tmp = tempDir(prefix);
+  try {
+    return await story(tmp.path);
+  } finally {
+    tmp.remove();
+  }
+}
+
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", args, { cwd, encoding: "utf8", env: cleanEnv() }).trim();
 }

@@ -11,6 +11,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import type { TagEntry } from "./extract.ts";
 
 export interface RebuiltRepository {
   path: string;
@@ -31,16 +32,6 @@ interface Entry {
   committer_date?: string;
   message: string;
   touched?: string[];
-}
-
-interface TagEntry {
-  name: string;
-  sha: string;
-  annotated: boolean;
-  message?: string;
-  tagger_name?: string;
-  tagger_email?: string;
-  tagger_date?: string;
 }
 
 export const MARKER = ".realworld-history";

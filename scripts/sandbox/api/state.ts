@@ -17,10 +17,13 @@ export interface ReleaseRecord {
   authorLogin: string;
 }
 
+/** Where a run or a job is (GitHub's `status`); what it came to is its `conclusion`. */
+export type RunStatus = "queued" | "in_progress" | "completed";
+
 export interface JobRecord {
   id: number;
   name: string;
-  status: "queued" | "in_progress" | "completed";
+  status: RunStatus;
   conclusion: null | "success" | "failure" | "cancelled" | "skipped";
   runAttempt: number;
   startedAt: string;
@@ -40,7 +43,7 @@ export interface RunRecord {
   /** The bare tag name for tag pushes (as GitHub reports it). */
   headBranch: string;
   headSha: string;
-  status: "queued" | "in_progress" | "completed";
+  status: RunStatus;
   /** "startup_failure": the workflow file is invalid, so the run has no jobs. */
   conclusion: null | "success" | "failure" | "cancelled" | "startup_failure";
   createdAt: string;

@@ -1,5 +1,6 @@
 // What GitHub hands a job for an event: the `github` context, the event payload behind
 // $GITHUB_EVENT_PATH, the default environment variables, and GITHUB_TOKEN's permissions.
+import type { CommitInfo } from "../api/git.ts";
 import type { Json } from "./expressions.ts";
 import type { Permission } from "./runtime.ts";
 import { asTable } from "./workflow-file.ts";
@@ -7,17 +8,8 @@ import { asTable } from "./workflow-file.ts";
 export const SERVER_URL = "https://github.com";
 export const API_URL = "https://api.github.com";
 
-export interface CommitFacts {
-  sha: string;
-  tree: string;
-  message: string;
-  authorName: string;
-  authorEmail: string;
-  authorDate: string;
-  committerName: string;
-  committerEmail: string;
-  committerDate: string;
-}
+/** What a run's event says of a commit: git's facts without its parents. */
+export type CommitFacts = Omit<CommitInfo, "parents">;
 
 /** The event a run answers: a tag push, or another workflow's run. */
 export interface RunEvent {

@@ -4,12 +4,12 @@
 // action, the $GITHUB_ENV / $GITHUB_OUTPUT / $GITHUB_PATH / $GITHUB_STEP_SUMMARY files after
 // each step, and the job's `outputs` at the end.
 import { existsSync, readFileSync } from "node:fs";
-import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { findAction } from "./actions/index.ts";
 import { ActionFailure } from "./actions/types.ts";
-import { CommandFileError, parseKeyValueFile } from "./command-files.ts";
+import { CommandFileError } from "./command-files.ts";
 import {
   asString,
   condition,
@@ -19,8 +19,8 @@ import {
   type Json,
   type Scope,
 } from "./expressions.ts";
+import { runStep } from "./run-step.ts";
 import type { JobRuntime } from "./runtime.ts";
-import { runShell } from "./shell.ts";
 import { asTable, type JobDef, type Table, type Workflow } from "./workflow-file.ts";
 
 export interface JobPlan {
@@ -51,13 +51,18 @@ export interface JobOutcome {
   skippedCommands: string[];
 }
 
+export interface StepResult {
+  ok: boolean;
+  outputs: Record<string, string>;
+}
+
 interface StepState {
   outputs: Record<string, string>;
   outcome: string;
   conclusion: string;
 }
 
-interface JobState {
+export interface JobState {
   /** What $GITHUB_ENV set, for every later step. */
   exported: Record<string, string>;
   /** What $GITHUB_PATH added, newest first. */
@@ -68,7 +73,7 @@ interface JobState {
   deadline: number;
 }
 
-interface Frame {
+export interface Frame {
   /** Contexts other than env and steps. */
   contexts: Record<string, Json>;
   env: Record<string, string>;
@@ -77,6 +82,23 @@ interface Frame {
   /** Inside a composite action: its folder, and `shell:` is required. */
   actionPath?: string;
   depth: number;
+}
+
+/** The job being run: its runtime, its plan, and what its steps have changed so far. */
+export interface JobRun {
+  rt: JobRuntime;
+  plan: JobPlan;
+  state: JobState;
+}
+
+/** One step about to run, in its frame, with its evaluated env and expression scope. */
+export interface StepRun {
+  frame: Frame;
+  step: Table;
+  id: string;
+  env: Record<string, string>;
+  scope: Scope;
+  defaults: Table;
 }
 
 const stringMap = (value: Json): Record<string, string> => {
@@ -139,7 +161,7 @@ export async function runJob(rt: JobRuntime, plan: JobPlan): Promise<JobOutcome>
   };
   const records: StepRecord[] = [{ name: "Set up job", conclusion: "success" }];
   const steps = (Array.isArray(raw.steps) ? raw.steps : []).map((s) => asTable(s) ?? {});
-  await executeSteps(rt, plan, state, frame, steps, defaults, records);
+  await executeSteps({ rt, plan, state }, frame, steps, defaults, records);
   const outputs: Record<string, string> = {};
   const outputDefs = asTable(raw.outputs) ?? {};
   const outScope = scopeOf(frame, { ...frame.env, ...state.exported }, rt);
@@ -195,9 +217,7 @@ const asIds = (value: unknown): string[] =>
  * at once and waits for all of it. Background steps still running when the job's steps end are cancelled.
  */
 async function executeSteps(
-  rt: JobRuntime,
-  plan: JobPlan,
-  state: JobState,
+  job: JobRun,
   frame: Frame,
   steps: Table[],
   defaults: Table,
@@ -206,26 +226,15 @@ async function executeSteps(
   const background = new Map<string, { done: Promise<void>; cancel(): void }>();
   const start = (step: Table, id: string) => {
     const kills = new Set<() => void>();
-    const done = runOneStep(
-      rt,
-      {
-        ...plan,
-        track: (kill) => {
-          kills.add(kill);
-          const untrack = plan.track(kill);
-          return () => {
-            kills.delete(kill);
-            untrack();
-          };
-        },
-      },
-      state,
-      frame,
-      step,
-      id,
-      defaults,
-      records,
-    );
+    const track = (kill: () => void) => {
+      kills.add(kill);
+      const untrack = job.plan.track(kill);
+      return () => {
+        kills.delete(kill);
+        untrack();
+      };
+    };
+    const done = runOneStep({ ...job, plan: { ...job.plan, track } }, frame, step, id, defaults, records);
     return {
       done,
       cancel: () => {
@@ -257,15 +266,14 @@ async function executeSteps(
 }
 
 async function runOneStep(
-  rt: JobRuntime,
-  plan: JobPlan,
-  state: JobState,
+  job: JobRun,
   frame: Frame,
   step: Table,
   id: string,
   defaults: Table,
   records: StepRecord[] | null,
 ): Promise<void> {
+  const { rt, state } = job;
   const envContext = { ...frame.env, ...state.exported };
   let scope = scopeOf(frame, envContext, rt);
   let name = stepDisplayName(step, scope);
@@ -300,7 +308,7 @@ async function runOneStep(
   let ok: boolean;
   let outputs: Record<string, string> = {};
   try {
-    const result = await executeStep(rt, plan, state, frame, step, id, { ...envContext, ...stepEnv }, scope, defaults);
+    const result = await executeStep(job, { frame, step, id, env: { ...envContext, ...stepEnv }, scope, defaults });
     ok = result.ok;
     outputs = result.outputs;
   } catch (error) {
@@ -312,7 +320,7 @@ async function runOneStep(
       );
     ok = false;
   }
-  await collectSkipped(rt, plan, state);
+  await collectSkipped(job);
   const outcome = ok ? "success" : "failure";
   const conclusion = ok || continueOnError ? "success" : "failure";
   if (!ok && continueOnError) rt.log(`sandbox: ${name} failed; continue-on-error keeps the job going`);
@@ -322,7 +330,7 @@ async function runOneStep(
   rt.log("##[endgroup]");
 }
 
-async function collectSkipped(rt: JobRuntime, plan: JobPlan, state: JobState): Promise<void> {
+async function collectSkipped({ rt, plan, state }: JobRun): Promise<void> {
   if (!existsSync(plan.skippedLog)) return;
   const text = await readFile(plan.skippedLog, "utf8");
   const fresh = text.slice(state.skippedRead);
@@ -333,31 +341,14 @@ async function collectSkipped(rt: JobRuntime, plan: JobPlan, state: JobState): P
   }
 }
 
-function timeoutOf(step: Table, scope: Scope, state: JobState): number {
-  const left = Math.max(0, state.deadline - Date.now());
-  const raw = step["timeout-minutes"];
-  if (raw === undefined) return left;
-  const minutes = Number(typeof raw === "string" ? interpolate(raw, scope) : raw);
-  return Number.isFinite(minutes) && minutes > 0 ? Math.min(left, minutes * 60_000) : left;
-}
-
-async function executeStep(
-  rt: JobRuntime,
-  plan: JobPlan,
-  state: JobState,
-  frame: Frame,
-  step: Table,
-  id: string,
-  env: Record<string, string>,
-  scope: Scope,
-  defaults: Table,
-): Promise<{ ok: boolean; outputs: Record<string, string> }> {
-  if (typeof step.run === "string" || typeof step.run === "number")
-    return runStep(rt, plan, state, frame, step, id, env, scope, defaults);
+async function executeStep(job: JobRun, s: StepRun): Promise<StepResult> {
+  const { rt, state } = job;
+  const { step, env, scope } = s;
+  if (typeof step.run === "string" || typeof step.run === "number") return runStep(job, s);
   const uses = String(step.uses);
   const inputs: Record<string, string> = {};
   for (const [k, v] of Object.entries(asTable(step.with) ?? {})) inputs[k.toLowerCase()] = interpolateString(v, scope);
-  if (uses.startsWith("./") || uses === ".") return compositeStep(rt, plan, state, frame, uses, inputs, env, scope);
+  if (uses.startsWith("./") || uses === ".") return compositeStep(job, s.frame, uses, inputs, env, scope);
   if (uses.startsWith("docker://")) {
     rt.log(`sandbox: container action ${uses} is not simulated: skipped`);
     return { ok: true, outputs: {} };
@@ -380,110 +371,15 @@ async function executeStep(
   return { ok: true, outputs: result.outputs };
 }
 
-async function runStep(
-  rt: JobRuntime,
-  plan: JobPlan,
-  state: JobState,
-  frame: Frame,
-  step: Table,
-  id: string,
-  env: Record<string, string>,
-  scope: Scope,
-  defaults: Table,
-): Promise<{ ok: boolean; outputs: Record<string, string> }> {
-  const script = interpolateString(step.run, scope);
-  // On Windows runners a run step without a shell is PowerShell, which the sandbox does not have.
-  const shellRaw =
-    step.shell ?? (frame.actionPath ? undefined : (defaults.shell ?? (rt.os === "Windows" ? "pwsh" : undefined)));
-  if (frame.actionPath && shellRaw === undefined)
-    throw new ActionFailure(
-      "Required property is missing: shell (a composite action's run steps must name their shell)",
-    );
-  const shell = shellRaw === undefined ? undefined : interpolateString(shellRaw, scope);
-  const wdRaw = step["working-directory"] ?? (frame.actionPath ? undefined : defaults["working-directory"]);
-  const cwd = wdRaw === undefined ? rt.workspace : resolve(rt.workspace, interpolateString(wdRaw, scope));
-  const n = ++state.fileCounter;
-  const files = {
-    GITHUB_OUTPUT: join(rt.temp, "_runner_file_commands", `set_output_${n}`),
-    GITHUB_ENV: join(rt.temp, "_runner_file_commands", `set_env_${n}`),
-    GITHUB_PATH: join(rt.temp, "_runner_file_commands", `add_path_${n}`),
-    GITHUB_STATE: join(rt.temp, "_runner_file_commands", `save_state_${n}`),
-    GITHUB_STEP_SUMMARY: join(rt.temp, "_runner_file_commands", `step_summary_${n}`),
-  };
-  for (const f of Object.values(files)) await writeFile(f, "");
-  const processEnv: Record<string, string> = { ...plan.processEnv };
-  for (const [k, v] of Object.entries(env)) {
-    if (k === "PATH" || k.startsWith("SANDBOX_RUNNER_") || k === "BASH_ENV") {
-      rt.log(`sandbox: ${k} from the workflow is not used: the sandbox owns it`);
-      continue;
-    }
-    processEnv[k] = v;
-  }
-  Object.assign(processEnv, files, {
-    GITHUB_ACTION: id,
-    PATH: [...state.paths, plan.binDir].join(":"),
-    ...(frame.actionPath ? { GITHUB_ACTION_PATH: frame.actionPath } : {}),
-  });
-  const result = await runShell({
-    script,
-    shell,
-    cwd,
-    env: processEnv,
-    temp: rt.temp,
-    skippedLog: plan.skippedLog,
-    timeoutMs: timeoutOf(step, scope, state),
-    onLine: (_stream, line) => handleLine(rt, line),
-    track: plan.track,
-  });
-  if (result.kind === "unavailable") {
-    rt.log(`sandbox: shell \`${result.shell}\` is not available in the sandbox: step skipped`);
-    return { ok: true, outputs: {} };
-  }
-  if (result.kind === "no-cwd") {
-    rt.log(
-      `Error: An error occurred trying to start process '/usr/bin/bash' with working directory '${cwd}'. No such file or directory`,
-    );
-    return { ok: false, outputs: {} };
-  }
-  const outputs = Object.fromEntries(parseKeyValueFile(await readFile(files.GITHUB_OUTPUT, "utf8"), "GITHUB_OUTPUT"));
-  for (const [k, v] of parseKeyValueFile(await readFile(files.GITHUB_ENV, "utf8"), "GITHUB_ENV")) state.exported[k] = v;
-  for (const dir of (await readFile(files.GITHUB_PATH, "utf8"))
-    .split("\n")
-    .map((l) => l.trim())
-    .filter(Boolean)) {
-    const full = resolve(rt.workspace, dir);
-    if (rt.inside(full)) state.paths.unshift(full);
-    else
-      rt.log(
-        `sandbox: $GITHUB_PATH entry ${dir} is outside the runner's folders: not added (nothing of the machine is reachable)`,
-      );
-  }
-  const summary = await readFile(files.GITHUB_STEP_SUMMARY, "utf8");
-  if (summary) await appendFile(join(rt.root, "summary.md"), summary);
-  if (result.timedOut) rt.log(`Error: The action '${id}' has timed out.`);
-  else if (result.exitCode !== 0) rt.log(`Error: Process completed with exit code ${result.exitCode}.`);
-  return { ok: result.exitCode === 0 && !result.timedOut, outputs };
-}
-
-function handleLine(rt: JobRuntime, line: string): void {
-  const command = /^::([a-z-]+)(?:\s[^:]*)?::(.*)$/.exec(line);
-  if (command?.[1] === "add-mask") {
-    rt.mask(command[2]!);
-    return;
-  }
-  rt.log(line);
-}
-
 async function compositeStep(
-  rt: JobRuntime,
-  plan: JobPlan,
-  state: JobState,
+  job: JobRun,
   frame: Frame,
   uses: string,
   inputs: Record<string, string>,
   env: Record<string, string>,
   scope: Scope,
-): Promise<{ ok: boolean; outputs: Record<string, string> }> {
+): Promise<StepResult> {
+  const { rt, state } = job;
   const dir = resolve(rt.workspace, uses);
   if (!rt.inside(dir)) throw new ActionFailure(`${uses} is outside the workspace`);
   const file = ["action.yml", "action.yaml"].map((f) => join(dir, f)).find((f) => existsSync(f));
@@ -501,20 +397,10 @@ async function compositeStep(
   const inputContext: Record<string, Json> = {};
   // Inside a composite action, github.action_path is its folder (GitHub's "Contexts reference").
   const github = { ...(scope.contexts.github as Record<string, Json>), action_path: dir };
-  const baseScope: Scope = {
-    contexts: {
-      github,
-      vars: scope.contexts.vars!,
-      secrets: scope.contexts.secrets!,
-      env: scope.contexts.env!,
-      job: scope.contexts.job!,
-      runner: scope.contexts.runner!,
-      strategy: scope.contexts.strategy!,
-      matrix: scope.contexts.matrix!,
-      steps: {},
-      inputs: {},
-    },
-  };
+  // What the action sees of its caller's contexts; env, steps and inputs are its own.
+  const shared: Record<string, Json> = { github };
+  for (const name of ["vars", "secrets", "job", "runner", "strategy", "matrix"]) shared[name] = scope.contexts[name]!;
+  const baseScope: Scope = { contexts: { ...shared, env: scope.contexts.env!, steps: {}, inputs: {} } };
   for (const [name, def] of Object.entries(asTable(action.inputs) ?? {})) {
     const given = inputs[name.toLowerCase()];
     const d = asTable(def) ?? {};
@@ -524,17 +410,7 @@ async function compositeStep(
     else inputContext[name] = "";
   }
   const inner: Frame = {
-    contexts: {
-      github,
-      vars: scope.contexts.vars!,
-      secrets: scope.contexts.secrets!,
-      job: scope.contexts.job!,
-      runner: scope.contexts.runner!,
-      strategy: scope.contexts.strategy!,
-      matrix: scope.contexts.matrix!,
-      needs: scope.contexts.needs!,
-      inputs: inputContext,
-    },
+    contexts: { ...shared, needs: scope.contexts.needs!, inputs: inputContext },
     env,
     steps: {},
     failed: false,
@@ -542,7 +418,7 @@ async function compositeStep(
     depth: frame.depth + 1,
   };
   const steps = (Array.isArray(runs.steps) ? runs.steps : []).map((s) => asTable(s) ?? {});
-  await executeSteps(rt, plan, state, inner, steps, {}, null);
+  await executeSteps(job, inner, steps, {}, null);
   const outputs: Record<string, string> = {};
   const outScope = scopeOf(inner, { ...env, ...state.exported }, rt);
   for (const [name, def] of Object.entries(asTable(action.outputs) ?? {}))

@@ -7,50 +7,52 @@ import { isAbsolute, join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { CogError } from "./core.mjs";
 
-const SETTINGS_KEYS = [
-  "from_latest_tag",
-  "ignore_merge_commits",
-  "ignore_fixup_commits",
-  "disable_changelog",
-  "disable_bump_commit",
-  "generate_mono_repository_global_tag",
-  "generate_mono_repository_package_tags",
-  "monorepo_version_separator",
-  "branch_whitelist",
-  "tag_prefix",
-  "pre",
-  "skip_ci",
-  "skip_untracked",
-  "pre_bump_hooks",
-  "post_bump_hooks",
-  "pre_package_bump_hooks",
-  "post_package_bump_hooks",
-  "git_hooks",
-  "commit_types",
-  "changelog",
-  "bump_profiles",
-  "monorepo",
-  "scopes",
-];
+/**
+ * settings/mod.rs `Settings`, field by field in declaration order (serde lists them in that order when
+ * it refuses an unknown one), with the kind of TOML value each field deserializes from.
+ * @type {Record<string, "bool" | "string" | "strings" | "map">}
+ */
+const FIELDS = {
+  from_latest_tag: "bool",
+  ignore_merge_commits: "bool",
+  ignore_fixup_commits: "bool",
+  disable_changelog: "bool",
+  disable_bump_commit: "bool",
+  generate_mono_repository_global_tag: "bool",
+  generate_mono_repository_package_tags: "bool",
+  monorepo_version_separator: "string",
+  branch_whitelist: "strings",
+  tag_prefix: "string",
+  pre: "string",
+  skip_ci: "string",
+  skip_untracked: "bool",
+  pre_bump_hooks: "strings",
+  post_bump_hooks: "strings",
+  pre_package_bump_hooks: "strings",
+  post_package_bump_hooks: "strings",
+  git_hooks: "map",
+  commit_types: "map",
+  changelog: "map",
+  bump_profiles: "map",
+  monorepo: "map",
+  scopes: "strings",
+};
 const CHANGELOG_KEYS = ["template", "package_template", "remote", "path", "owner", "repository", "authors"];
 const COMMIT_CONFIG_KEYS = ["changelog_title", "omit_from_changelog", "bump_minor", "bump_patch", "order"];
-const BOOL_KEYS = [
-  "from_latest_tag",
-  "ignore_merge_commits",
-  "ignore_fixup_commits",
-  "disable_changelog",
-  "disable_bump_commit",
-  "generate_mono_repository_global_tag",
-  "generate_mono_repository_package_tags",
-  "skip_untracked",
-];
-const STRING_LIST_KEYS = [
-  "branch_whitelist",
-  "pre_bump_hooks",
-  "post_bump_hooks",
-  "pre_package_bump_hooks",
-  "post_package_bump_hooks",
-];
+
+/**
+ * What serde expects of each kind, as its "invalid type" errors say it.
+ * @type {Record<string, { expected: string, ok: (v: unknown) => boolean }>}
+ */
+const KINDS = {
+  bool: { expected: "a boolean", ok: (v) => typeof v === "boolean" },
+  string: { expected: "a string", ok: (v) => typeof v === "string" },
+  strings: { expected: "a sequence of strings", ok: (v) => Array.isArray(v) && v.every((x) => typeof x === "string") },
+  map: { expected: "a map", ok: (v) => isTable(v) },
+};
+
+/** A sub-table of the settings, already checked to be a map; empty when absent. */
+const table = (/** @type {unknown} */ v) => /** @type {Record<string, unknown>} */ (v ?? {});
 
 /**
  * @typedef {{ changelog_title?: string, omit_from_changelog?: boolean, bump_minor?: boolean,
@@ -134,34 +136,24 @@ export function loadSettings(root, configPath) {
       settingsError(err instanceof Error ? err.message.split("\n")[0] : String(err));
     }
   }
-  denyUnknown(raw, SETTINGS_KEYS);
-  for (const key of BOOL_KEYS) {
-    if (key in raw && typeof raw[key] !== "boolean")
-      settingsError(`invalid type: expected a boolean for key \`${key}\``);
+  denyUnknown(raw, Object.keys(FIELDS));
+  for (const [key, value] of Object.entries(raw)) {
+    const { expected, ok } = KINDS[FIELDS[key]];
+    if (!ok(value)) settingsError(`invalid type: expected ${expected} for key \`${key}\``);
   }
-  for (const key of STRING_LIST_KEYS) {
-    const v = raw[key];
-    if (v !== undefined && !(Array.isArray(v) && v.every((s) => typeof s === "string"))) {
-      settingsError(`invalid type: expected a sequence of strings for key \`${key}\``);
-    }
-  }
-  const changelog = raw.changelog ?? {};
-  if (!isTable(changelog)) settingsError("invalid type: expected a map for key `changelog`");
+  const changelog = table(raw.changelog);
   denyUnknown(changelog, CHANGELOG_KEYS);
-  const profiles = raw.bump_profiles ?? {};
-  if (!isTable(profiles)) settingsError("invalid type: expected a map for key `bump_profiles`");
+  const profiles = table(raw.bump_profiles);
   for (const profile of Object.values(profiles)) {
     if (!isTable(profile)) settingsError("invalid type: expected a map for a bump profile");
     denyUnknown(profile, ["pre_bump_hooks", "post_bump_hooks"]);
   }
-  const monorepo = raw.monorepo ?? {};
-  if (!isTable(monorepo)) settingsError("invalid type: expected a map for key `monorepo`");
+  const monorepo = table(raw.monorepo);
   denyUnknown(monorepo, ["resolver", "packages"]);
 
   // `load_commit_types`: custom types merge into the defaults; an empty table removes a type.
   const types = defaultTypes();
-  const custom = raw.commit_types ?? {};
-  if (!isTable(custom)) settingsError("invalid type: expected a map for key `commit_types`");
+  const custom = table(raw.commit_types);
   for (const [type, value] of Object.entries(custom)) {
     if (!isTable(value)) settingsError(`invalid type: expected a map for commit type \`${type}\``);
     denyUnknown(value, COMMIT_CONFIG_KEYS);
@@ -172,12 +164,7 @@ export function loadSettings(root, configPath) {
   }
   for (const [type, config] of types) if (isEmptyConfig(config)) types.delete(type);
 
-  const str = (/** @type {string} */ key, /** @type {string} */ dflt) => {
-    const v = raw[key];
-    if (v === undefined) return dflt;
-    if (typeof v !== "string") settingsError(`invalid type: expected a string for key \`${key}\``);
-    return v;
-  };
+  const str = (/** @type {string} */ key, /** @type {string} */ dflt) => /** @type {string} */ (raw[key] ?? dflt);
   const list = (/** @type {string} */ key) => /** @type {string[]} */ (raw[key] ?? []);
   const packages = isTable(monorepo.packages) ? Object.keys(monorepo.packages) : [];
   const scopes = raw.scopes;
