@@ -9,20 +9,8 @@ import { join } from "node:path";
 import semver from "semver";
 import { type Action, type ActionCall, ActionFailure, booleanInput, input, listInput, splitCsv } from "./types.ts";
 
-type TagType = "schedule" | "semver" | "pep440" | "match" | "edge" | "ref" | "raw" | "sha";
-const PRIORITY: Record<TagType, number> = {
-  schedule: 1000,
-  semver: 900,
-  pep440: 900,
-  match: 800,
-  edge: 700,
-  ref: 600,
-  raw: 200,
-  sha: 100,
-};
-
 interface TagEntry {
-  type: TagType;
+  type: TagTypeName;
   attrs: Record<string, string>;
   line: string;
 }
@@ -52,54 +40,22 @@ function keyValue(field: string): [string, string] | [string] {
 
 function parseTag(line: string): TagEntry {
   const attrs: Record<string, string> = {};
-  let type: TagType | undefined;
+  let type: TagTypeName | undefined;
   for (const field of splitCsv(line)) {
     const kv = keyValue(field);
     if (kv.length === 1) attrs.value = kv[0];
     else if (kv[0] === "type") {
-      if (!(kv[1] in PRIORITY)) throw new ActionFailure(`Unknown tag type attribute: ${kv[1]}`);
-      type = kv[1] as TagType;
+      if (!Object.hasOwn(TAG_TYPES, kv[1])) throw new ActionFailure(`Unknown tag type attribute: ${kv[1]}`);
+      type = kv[1] as TagTypeName;
     } else attrs[kv[0]] = kv[1];
   }
   type ??= "raw";
   const need = (name: string) => {
     if (!(name in attrs)) throw new ActionFailure(`Missing ${name} attribute for ${line}`);
   };
-  switch (type) {
-    case "schedule":
-      attrs.pattern ??= "nightly";
-      break;
-    case "semver":
-    case "pep440":
-      need("pattern");
-      attrs.value ??= "";
-      attrs.match ??= "";
-      break;
-    case "match":
-      need("pattern");
-      attrs.group ??= "0";
-      attrs.value ??= "";
-      if (Number.isNaN(Number(attrs.group))) throw new ActionFailure(`Invalid match group for ${line}`);
-      break;
-    case "edge":
-      attrs.branch ??= "";
-      break;
-    case "ref":
-      need("event");
-      if (!["branch", "tag", "pr"].includes(attrs.event!)) throw new ActionFailure(`Invalid event for ${line}`);
-      if (attrs.event === "pr" && !("prefix" in attrs)) attrs.prefix = "pr-";
-      break;
-    case "raw":
-      need("value");
-      break;
-    case "sha":
-      attrs.prefix ??= "sha-";
-      attrs.format ??= "short";
-      if (!["short", "long"].includes(attrs.format!)) throw new ActionFailure(`Invalid format for ${line}`);
-      break;
-  }
+  TAG_TYPES[type].settle(attrs, line, need);
   attrs.enable ??= "true";
-  attrs.priority ??= String(PRIORITY[type]);
+  attrs.priority ??= String(TAG_TYPES[type].priority);
   return { type, attrs, line };
 }
 
@@ -229,6 +185,142 @@ function semverPattern(pattern: string, v: semver.SemVer): string {
 const isRawPattern = (pattern: string) => /^\s*\{\{\s*raw\s*\}\}\s*$/.test(pattern);
 const sanitizeTag = (tag: string) => tag.replace(/[^a-zA-Z0-9._-]+/g, "-");
 
+const under = (ref: string, prefix: string) => (ref.startsWith(prefix) ? ref.slice(prefix.length) : undefined);
+const tagOf = (ctx: Ctx) => under(ctx.ref, "refs/tags/");
+
+/** The tag an entry makes, and whether it makes `latest` too under latest=auto. */
+type Made = { value: string; latest: boolean } | undefined;
+
+/**
+ * Each tag type as the README describes it: its default priority, how its attributes are checked
+ * and defaulted (`settle`), and the tag it makes for the event (`make`).
+ */
+interface TagType {
+  priority: number;
+  settle(attrs: Record<string, string>, line: string, need: (name: string) => void): void;
+  make(tag: TagEntry, ctx: Ctx, log: (line: string) => void): Made;
+}
+
+const semverType: TagType = {
+  priority: 900,
+  settle(attrs, _line, need) {
+    need("pattern");
+    attrs.value ??= "";
+    attrs.match ??= "";
+  },
+  make({ attrs: a }, ctx, log) {
+    const tagName = tagOf(ctx);
+    if (tagName === undefined && !a.value) return;
+    let raw = a.value ? globalExp(a.value, ctx) : (tagName ?? "");
+    if (a.match) {
+      const m = raw.match(new RegExp(a.match));
+      if (m) raw = m[1] ?? m[0];
+      else log(`Warning: ${a.match} does not match ${raw}.`);
+    }
+    raw = raw.replace(/\//g, "-");
+    const parsed = semver.valid(raw) ? semver.parse(raw, { loose: true }) : null;
+    if (!parsed) {
+      log(`Warning: ${raw} is not a valid semver. More info: https://semver.org/`);
+      return;
+    }
+    if (parsed.prerelease.length)
+      return { value: isRawPattern(a.pattern!) ? parsed.raw : parsed.version, latest: false };
+    return { value: semverPattern(a.pattern!, parsed), latest: true };
+  },
+};
+
+const TAG_TYPES = {
+  schedule: {
+    priority: 1000,
+    settle(attrs) {
+      attrs.pattern ??= "nightly";
+    },
+    make: ({ attrs }, ctx) =>
+      ctx.eventName === "schedule" ? { value: globalExp(attrs.pattern!, ctx), latest: false } : undefined,
+  },
+  semver: semverType,
+  pep440: {
+    ...semverType,
+    make(tag, _ctx, log) {
+      log(`sandbox: type=pep440 is not simulated; the entry "${tag.line}" makes no tag`);
+      return undefined;
+    },
+  },
+  match: {
+    priority: 800,
+    settle(attrs, line, need) {
+      need("pattern");
+      attrs.group ??= "0";
+      attrs.value ??= "";
+      if (Number.isNaN(Number(attrs.group))) throw new ActionFailure(`Invalid match group for ${line}`);
+    },
+    make({ attrs: a }, ctx, log) {
+      const tagName = tagOf(ctx);
+      if (tagName === undefined && !a.value) return;
+      const raw = a.value ? globalExp(a.value, ctx) : (tagName ?? "");
+      const re = /^\/(.+)\/(.*)$/.exec(a.pattern!);
+      const m = raw.match(re ? new RegExp(re[1]!, re[2]) : new RegExp(a.pattern!));
+      if (!m) {
+        log(`Warning: ${a.pattern} does not match ${raw}.`);
+        return;
+      }
+      const group = m[Number(a.group)];
+      if (group === undefined) {
+        log(`Warning: Group ${a.group} does not exist for ${a.pattern} pattern.`);
+        return;
+      }
+      return { value: group, latest: true };
+    },
+  },
+  edge: {
+    priority: 700,
+    settle(attrs) {
+      attrs.branch ??= "";
+    },
+    make({ attrs }, ctx) {
+      const branch = under(ctx.ref, "refs/heads/");
+      return branch !== undefined && branch === (attrs.branch || ctx.defaultBranch)
+        ? { value: "edge", latest: false }
+        : undefined;
+    },
+  },
+  ref: {
+    priority: 600,
+    settle(attrs, line, need) {
+      need("event");
+      if (!["branch", "tag", "pr"].includes(attrs.event!)) throw new ActionFailure(`Invalid event for ${line}`);
+      if (attrs.event === "pr" && !("prefix" in attrs)) attrs.prefix = "pr-";
+    },
+    make({ attrs }, ctx) {
+      const branch = under(ctx.ref, "refs/heads/");
+      const tagName = tagOf(ctx);
+      const pull = under(ctx.ref, "refs/pull/");
+      if (attrs.event === "branch" && branch !== undefined) return { value: branch, latest: false };
+      if (attrs.event === "tag" && tagName !== undefined) return { value: tagName, latest: true };
+      if (attrs.event === "pr" && pull !== undefined) return { value: pull.replace(/\/merge$/, ""), latest: false };
+      return undefined;
+    },
+  },
+  raw: {
+    priority: 200,
+    settle(_attrs, _line, need) {
+      need("value");
+    },
+    make: ({ attrs }, ctx) => ({ value: globalExp(attrs.value!, ctx), latest: false }),
+  },
+  sha: {
+    priority: 100,
+    settle(attrs, line) {
+      attrs.prefix ??= "sha-";
+      attrs.format ??= "short";
+      if (!["short", "long"].includes(attrs.format!)) throw new ActionFailure(`Invalid format for ${line}`);
+    },
+    make: ({ attrs }, ctx) =>
+      ctx.sha ? { value: attrs.format === "long" ? ctx.sha : shortSha(ctx), latest: false } : undefined,
+  },
+} satisfies Record<string, TagType>;
+type TagTypeName = keyof typeof TAG_TYPES;
+
 interface Version {
   main?: string;
   partial: string[];
@@ -252,77 +344,13 @@ function computeVersion(tags: TagEntry[], flavor: Flavor, ctx: Ctx, log: (l: str
     else if (v !== version.main) version.partial.push(v);
     version.latest ??= flavor.latest === "auto" ? latestIfAuto : flavor.latest === "true";
   };
-  const isTag = ctx.ref.startsWith("refs/tags/");
-  const tagName = isTag ? ctx.ref.slice("refs/tags/".length) : "";
   for (const tag of tags) {
     const enabled = globalExp(tag.attrs.enable!, ctx);
     if (enabled !== "true" && enabled !== "false")
       throw new ActionFailure(`Invalid value for enable attribute: ${enabled}`);
     if (enabled !== "true") continue;
-    const a = tag.attrs;
-    switch (tag.type) {
-      case "schedule":
-        if (ctx.eventName === "schedule") set(withAffixes(globalExp(a.pattern!, ctx), tag), false);
-        break;
-      case "semver": {
-        if (!isTag && !a.value) break;
-        let raw = a.value ? globalExp(a.value, ctx) : tagName;
-        if (a.match) {
-          const m = raw.match(new RegExp(a.match));
-          if (m) raw = m[1] ?? m[0];
-          else log(`Warning: ${a.match} does not match ${raw}.`);
-        }
-        raw = raw.replace(/\//g, "-");
-        const parsed = semver.valid(raw) ? semver.parse(raw, { loose: true }) : null;
-        if (!parsed) {
-          log(`Warning: ${raw} is not a valid semver. More info: https://semver.org/`);
-          break;
-        }
-        if (parsed.prerelease.length)
-          set(withAffixes(isRawPattern(a.pattern!) ? parsed.raw : parsed.version, tag), false);
-        else set(withAffixes(semverPattern(a.pattern!, parsed), tag), true);
-        break;
-      }
-      case "pep440":
-        log(`sandbox: type=pep440 is not simulated; the entry "${tag.line}" makes no tag`);
-        break;
-      case "match": {
-        if (!isTag && !a.value) break;
-        const raw = a.value ? globalExp(a.value, ctx) : tagName;
-        const re = /^\/(.+)\/(.*)$/.exec(a.pattern!);
-        const m = raw.match(re ? new RegExp(re[1]!, re[2]) : new RegExp(a.pattern!));
-        if (!m) {
-          log(`Warning: ${a.pattern} does not match ${raw}.`);
-          break;
-        }
-        const group = m[Number(a.group)];
-        if (group === undefined) {
-          log(`Warning: Group ${a.group} does not exist for ${a.pattern} pattern.`);
-          break;
-        }
-        set(withAffixes(group, tag), true);
-        break;
-      }
-      case "edge": {
-        if (!ctx.ref.startsWith("refs/heads/")) break;
-        const branch = ctx.ref.slice("refs/heads/".length);
-        if (branch === (a.branch || ctx.defaultBranch)) set(withAffixes("edge", tag), false);
-        break;
-      }
-      case "ref":
-        if (a.event === "branch" && ctx.ref.startsWith("refs/heads/"))
-          set(withAffixes(ctx.ref.slice("refs/heads/".length), tag), false);
-        if (a.event === "tag" && isTag) set(withAffixes(tagName, tag), true);
-        if (a.event === "pr" && ctx.ref.startsWith("refs/pull/"))
-          set(withAffixes(ctx.ref.slice("refs/pull/".length).replace(/\/merge$/, ""), tag), false);
-        break;
-      case "raw":
-        set(withAffixes(globalExp(a.value!, ctx), tag), false);
-        break;
-      case "sha":
-        if (ctx.sha) set(withAffixes(a.format === "long" ? ctx.sha : shortSha(ctx), tag), false);
-        break;
-    }
+    const made = TAG_TYPES[tag.type].make(tag, ctx, log);
+    if (made) set(withAffixes(made.value, tag), made.latest);
   }
   version.partial = [...new Set(version.partial)];
   version.latest ??= false;
