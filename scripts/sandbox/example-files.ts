@@ -390,6 +390,15 @@ function shellWord(value: string): string {
 
 // --- Release workflow and chart --------------------------------------------------------------------
 
+/** Both image jobs log in to GHCR the same way before they build and push. */
+const GHCR_LOGIN = `      - name: Log in to GHCR
+        uses: docker/login-action@v3
+        with:
+          registry: \${{ env.REGISTRY }}
+          username: \${{ github.actor }}
+          password: \${{ secrets.GITHUB_TOKEN }}
+`;
+
 function releaseWorkflow(c: ExampleConfig): string {
   let text = `name: Release
 
@@ -413,13 +422,7 @@ jobs:
     steps:
       - uses: actions/checkout@v4
       - uses: docker/setup-buildx-action@v3
-      - name: Log in to GHCR
-        uses: docker/login-action@v3
-        with:
-          registry: \${{ env.REGISTRY }}
-          username: \${{ github.actor }}
-          password: \${{ secrets.GITHUB_TOKEN }}
-      - name: Image metadata
+${GHCR_LOGIN}      - name: Image metadata
         id: meta
         uses: docker/metadata-action@v5
         with:
@@ -454,13 +457,7 @@ jobs:
       - uses: actions/checkout@v4
       - uses: docker/setup-qemu-action@v3
       - uses: docker/setup-buildx-action@v3
-      - name: Log in to GHCR
-        uses: docker/login-action@v3
-        with:
-          registry: \${{ env.REGISTRY }}
-          username: \${{ github.actor }}
-          password: \${{ secrets.GITHUB_TOKEN }}
-      - name: Build and push
+${GHCR_LOGIN}      - name: Build and push
         id: build
         uses: docker/build-push-action@v6
         with:
