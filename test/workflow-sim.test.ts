@@ -879,6 +879,18 @@ ${meta("defaults", "images: ghcr.io/Acme/App")}${meta("semver", `images: |\n  gh
 
   it("docker/build-push-action and the docker stand-in: drivers, provenance, platforms, and the scenario's missing platforms and failing jobs", async () => {
     const dockerfile = "FROM alpine:3.20\nRUN apk add --no-cache curl\nCOPY README.md /\n";
+    // A two-platform build after only the `setup` actions: without both buildx and QEMU it fails.
+    const multiPlatform = (job: string, image: string, setup: string[]) => `  ${job}:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+${setup.map((uses) => `      - uses: ${uses}\n`).join("")}      - uses: docker/build-push-action@v6
+        with:
+          context: .
+          push: true
+          platforms: linux/amd64,linux/arm64
+          tags: ghcr.io/acme/${image}:\${{ github.ref_name }}
+`;
     const w = await world(
       {
         Dockerfile: dockerfile,
@@ -903,28 +915,7 @@ jobs:
           tags: ghcr.io/acme/single:\${{ github.ref_name }}
       - run: |
           test "\${{ steps.b.outputs.digest }}" = "$(docker buildx imagetools inspect ghcr.io/acme/single:\${{ github.ref_name }} | sed -n 's/^Digest: *//p')"
-  no-buildx:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: docker/build-push-action@v6
-        with:
-          context: .
-          push: true
-          platforms: linux/amd64,linux/arm64
-          tags: ghcr.io/acme/nobuildx:\${{ github.ref_name }}
-  no-qemu:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: docker/setup-buildx-action@v3
-      - uses: docker/build-push-action@v6
-        with:
-          context: .
-          push: true
-          platforms: linux/amd64,linux/arm64
-          tags: ghcr.io/acme/noqemu:\${{ github.ref_name }}
-  cli:
+${multiPlatform("no-buildx", "nobuildx", [])}${multiPlatform("no-qemu", "noqemu", ["docker/setup-buildx-action@v3"])}  cli:
     name: CLI build
     runs-on: ubuntu-latest
     steps:
