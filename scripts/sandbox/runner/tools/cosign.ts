@@ -7,8 +7,8 @@ import { resolve } from "node:path";
 import { type Descriptor, descriptorOf, MEDIA, parseRef, sha256 } from "../oci/client.ts";
 import { pushTagged } from "../oci/image.ts";
 import { first, parseArgs, UsageError } from "./args.ts";
-import { guarded, login, skipped } from "./common.ts";
-import type { Tool, ToolCall } from "./types.ts";
+import { login, manifestAt, standIn } from "./common.ts";
+import type { ToolCall } from "./types.ts";
 
 const SIGN_SPEC = {
   values: {
@@ -25,7 +25,7 @@ const SIGN_SPEC = {
 
 async function subject(call: ToolCall, name: string) {
   const ref = parseRef(name);
-  const manifest = await call.rt.oci.getManifest(ref, ref.digest ?? ref.tag ?? "latest");
+  const manifest = await manifestAt(call, ref);
   if (!manifest) throw new UsageError(`accessing entity: entity not found in registry: ${name}`);
   if (!ref.digest)
     call.err(`WARNING: Image reference ${name} uses a tag, not a digest, to identify the image to sign.`);
@@ -78,97 +78,91 @@ function keyless(call: ToolCall, key: string | undefined): boolean {
   return false;
 }
 
-export const cosign: Tool = (call) =>
-  guarded(call, "cosign", async () => {
-    const [command, ...rest] = call.args;
-    switch (command) {
-      case "sign": {
-        const p = parseArgs(rest, SIGN_SPEC);
-        if (!keyless(call, first(p, "key"))) return 1;
-        for (const name of p.positionals) {
-          const { digest } = await subject(call, name);
-          call.rt.produce(`cosign sign ${name}`);
-          const payload = Buffer.from(
-            JSON.stringify({
-              critical: {
-                identity: { "docker-reference": parseRef(name).base },
-                image: { "docker-manifest-digest": digest },
-                type: "cosign container image signature",
-              },
-              optional: null,
-            }),
-          );
-          const layer = descriptorOf("application/vnd.dev.cosign.simplesigning.v1+json", payload, {
-            annotations: {
-              "dev.cosignproject.cosign/signature": Buffer.from(`sandbox signature of ${digest}`).toString("base64"),
-            },
-          });
-          await attachLayer(call, name, "sig", layer, payload);
-          call.err(`Pushing signature to: ${parseRef(name).base}`);
-        }
-        return 0;
-      }
-      case "attest": {
-        const p = parseArgs(rest, SIGN_SPEC);
-        if (!keyless(call, first(p, "key"))) return 1;
-        const predicatePath = first(p, "predicate");
-        if (!predicatePath) throw new UsageError("required flag --predicate not set");
-        const predicate = JSON.parse(await readFile(resolve(call.cwd, predicatePath), "utf8")) as unknown;
-        for (const name of p.positionals) {
-          const { digest } = await subject(call, name);
-          call.rt.produce(`cosign attest ${name}`);
-          const statement = {
-            _type: "https://in-toto.io/Statement/v0.1",
-            predicateType: first(p, "type") ?? "https://cosign.sigstore.dev/attestation/v1",
-            subject: [{ name: parseRef(name).base, digest: { sha256: digest.slice(7) } }],
-            predicate,
-          };
-          const payload = Buffer.from(
-            JSON.stringify({
-              payloadType: "application/vnd.in-toto+json",
-              payload: Buffer.from(JSON.stringify(statement)).toString("base64"),
-              signatures: [{ sig: "c2FuZGJveA==" }],
-            }),
-          );
-          await attachLayer(
-            call,
-            name,
-            "att",
-            descriptorOf("application/vnd.dsse.envelope.v1+json", payload, {
-              annotations: { predicateType: statement.predicateType },
-            }),
-            payload,
-          );
-        }
-        return 0;
-      }
-      case "verify":
-      case "verify-attestation": {
-        const p = parseArgs(rest, SIGN_SPEC);
-        for (const name of p.positionals) {
-          const { ref, digest } = await subject(call, name);
-          const found = await call.rt.oci.getManifest(
-            ref,
-            `${digest.replace(":", "-")}.${command === "verify" ? "sig" : "att"}`,
-          );
-          if (!found) {
-            call.err(`Error: no matching ${command === "verify" ? "signatures" : "attestations"}`);
-            return 1;
-          }
-          call.out(
-            JSON.stringify([
-              { critical: { identity: { "docker-reference": ref.base }, image: { "docker-manifest-digest": digest } } },
-            ]),
-          );
-        }
-        return 0;
-      }
-      case "login":
-        return login(call, rest, null);
-      case "version":
-        call.out("GitVersion:    v2.4.1");
-        return 0;
-      default:
-        return skipped(call, `cosign ${call.args.join(" ")}`);
+async function sign(call: ToolCall, rest: string[]): Promise<number> {
+  const p = parseArgs(rest, SIGN_SPEC);
+  if (!keyless(call, first(p, "key"))) return 1;
+  for (const name of p.positionals) {
+    const { digest } = await subject(call, name);
+    call.rt.produce(`cosign sign ${name}`);
+    const payload = Buffer.from(
+      JSON.stringify({
+        critical: {
+          identity: { "docker-reference": parseRef(name).base },
+          image: { "docker-manifest-digest": digest },
+          type: "cosign container image signature",
+        },
+        optional: null,
+      }),
+    );
+    const layer = descriptorOf("application/vnd.dev.cosign.simplesigning.v1+json", payload, {
+      annotations: {
+        "dev.cosignproject.cosign/signature": Buffer.from(`sandbox signature of ${digest}`).toString("base64"),
+      },
+    });
+    await attachLayer(call, name, "sig", layer, payload);
+    call.err(`Pushing signature to: ${parseRef(name).base}`);
+  }
+  return 0;
+}
+
+async function attest(call: ToolCall, rest: string[]): Promise<number> {
+  const p = parseArgs(rest, SIGN_SPEC);
+  if (!keyless(call, first(p, "key"))) return 1;
+  const predicatePath = first(p, "predicate");
+  if (!predicatePath) throw new UsageError("required flag --predicate not set");
+  const predicate = JSON.parse(await readFile(resolve(call.cwd, predicatePath), "utf8")) as unknown;
+  for (const name of p.positionals) {
+    const { digest } = await subject(call, name);
+    call.rt.produce(`cosign attest ${name}`);
+    const statement = {
+      _type: "https://in-toto.io/Statement/v0.1",
+      predicateType: first(p, "type") ?? "https://cosign.sigstore.dev/attestation/v1",
+      subject: [{ name: parseRef(name).base, digest: { sha256: digest.slice(7) } }],
+      predicate,
+    };
+    const payload = Buffer.from(
+      JSON.stringify({
+        payloadType: "application/vnd.in-toto+json",
+        payload: Buffer.from(JSON.stringify(statement)).toString("base64"),
+        signatures: [{ sig: "c2FuZGJveA==" }],
+      }),
+    );
+    await attachLayer(
+      call,
+      name,
+      "att",
+      descriptorOf("application/vnd.dsse.envelope.v1+json", payload, {
+        annotations: { predicateType: statement.predicateType },
+      }),
+      payload,
+    );
+  }
+  return 0;
+}
+
+/** `verify` finds the `.sig` tag, `verify-attestation` the `.att` tag, of each image. */
+async function verify(call: ToolCall, rest: string[], kind: "sig" | "att"): Promise<number> {
+  const p = parseArgs(rest, SIGN_SPEC);
+  for (const name of p.positionals) {
+    const { ref, digest } = await subject(call, name);
+    const found = await call.rt.oci.getManifest(ref, `${digest.replace(":", "-")}.${kind}`);
+    if (!found) {
+      call.err(`Error: no matching ${kind === "sig" ? "signatures" : "attestations"}`);
+      return 1;
     }
-  });
+    call.out(
+      JSON.stringify([
+        { critical: { identity: { "docker-reference": ref.base }, image: { "docker-manifest-digest": digest } } },
+      ]),
+    );
+  }
+  return 0;
+}
+
+export const cosign = standIn("cosign", "GitVersion:    v2.4.1", {
+  sign,
+  attest,
+  verify: (call, rest) => verify(call, rest, "sig"),
+  "verify-attestation": (call, rest) => verify(call, rest, "att"),
+  login: (call, rest) => login(call, rest, null),
+});

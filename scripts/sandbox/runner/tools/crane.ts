@@ -3,8 +3,8 @@
 import { type Descriptor, type ImageRef, parseRef } from "../oci/client.ts";
 import type { JobRuntime } from "../runtime.ts";
 import { UsageError } from "./args.ts";
-import { guarded, login, skipped } from "./common.ts";
-import type { Tool, ToolCall } from "./types.ts";
+import { login, manifestAt, standIn } from "./common.ts";
+import type { ToolCall } from "./types.ts";
 
 async function copy(rt: JobRuntime, from: ImageRef, to: ImageRef, reference: string): Promise<string> {
   const manifest = await rt.oci.getManifest(from, reference);
@@ -23,61 +23,62 @@ async function copy(rt: JobRuntime, from: ImageRef, to: ImageRef, reference: str
   return manifest.digest;
 }
 
-export const crane: Tool = (call: ToolCall) =>
-  guarded(call, "crane", async () => {
-    const args = call.args.filter((a, i) => !(a.startsWith("--platform") || call.args[i - 1] === "--platform"));
-    const [command, ...rest] = args;
-    const rt = call.rt;
-    const positional = rest.filter((a) => !a.startsWith("-"));
-    switch (command) {
-      case "auth":
-        if (rest[0] === "login") return login(call, rest.slice(1), null, "logged in");
-        return skipped(call, `crane ${call.args.join(" ")}`);
-      case "copy":
-      case "cp": {
-        const [src, dst] = positional;
-        if (!src || !dst) throw new UsageError("crane copy requires 2 arguments");
-        const from = parseRef(src);
-        const to = parseRef(dst);
-        rt.produce(`crane copy ${src} ${dst}`);
-        const digest = await copy(rt, from, to, from.digest ?? from.tag ?? "latest");
-        const manifest = (await rt.oci.getManifest(to, digest))!;
-        await rt.oci.putManifest(to, to.tag ?? to.digest ?? from.tag ?? "latest", manifest.bytes, manifest.mediaType);
-        call.err(`Copying from ${src} to ${dst}`);
-        return 0;
-      }
-      case "tag": {
-        const [img, tag] = positional;
-        if (!img || !tag) throw new UsageError("crane tag requires 2 arguments");
-        const ref = parseRef(img);
-        const manifest = await rt.oci.getManifest(ref, ref.digest ?? ref.tag ?? "latest");
-        if (!manifest) throw new UsageError(`${img}: MANIFEST_UNKNOWN: manifest unknown`);
-        await rt.oci.putManifest(ref, tag, manifest.bytes, manifest.mediaType);
-        return 0;
-      }
-      case "digest":
-      case "manifest": {
-        const name = positional[0];
-        if (!name) throw new UsageError(`crane ${command} requires 1 argument`);
-        const ref = parseRef(name);
-        const manifest = await rt.oci.getManifest(ref, ref.digest ?? ref.tag ?? "latest");
-        if (!manifest) {
-          call.err(`Error: fetching manifest ${name}: GET ${ref.base}: MANIFEST_UNKNOWN: manifest unknown`);
-          return 1;
-        }
-        call.out(command === "digest" ? manifest.digest : manifest.bytes.toString("utf8"));
-        return 0;
-      }
-      case "ls": {
-        const name = positional[0];
-        if (!name) throw new UsageError("crane ls requires 1 argument");
-        for (const tag of await rt.oci.listTags(parseRef(name))) call.out(tag);
-        return 0;
-      }
-      case "version":
-        call.out("v0.20.2");
-        return 0;
-      default:
-        return skipped(call, `crane ${call.args.join(" ")}`);
-    }
-  });
+const positionals = (args: string[]) => args.filter((a) => !a.startsWith("-"));
+
+async function copyCommand(call: ToolCall, rest: string[]): Promise<number> {
+  const [src, dst] = positionals(rest);
+  if (!src || !dst) throw new UsageError("crane copy requires 2 arguments");
+  const from = parseRef(src);
+  const to = parseRef(dst);
+  call.rt.produce(`crane copy ${src} ${dst}`);
+  const digest = await copy(call.rt, from, to, from.digest ?? from.tag ?? "latest");
+  const manifest = (await call.rt.oci.getManifest(to, digest))!;
+  await call.rt.oci.putManifest(to, to.tag ?? to.digest ?? from.tag ?? "latest", manifest.bytes, manifest.mediaType);
+  call.err(`Copying from ${src} to ${dst}`);
+  return 0;
+}
+
+async function tagCommand(call: ToolCall, rest: string[]): Promise<number> {
+  const [img, tag] = positionals(rest);
+  if (!img || !tag) throw new UsageError("crane tag requires 2 arguments");
+  const ref = parseRef(img);
+  const manifest = await manifestAt(call, ref);
+  if (!manifest) throw new UsageError(`${img}: MANIFEST_UNKNOWN: manifest unknown`);
+  await call.rt.oci.putManifest(ref, tag, manifest.bytes, manifest.mediaType);
+  return 0;
+}
+
+/** `crane digest` prints a reference's digest, `crane manifest` its manifest. */
+async function fetchCommand(call: ToolCall, rest: string[], what: "digest" | "manifest"): Promise<number> {
+  const name = positionals(rest)[0];
+  if (!name) throw new UsageError(`crane ${what} requires 1 argument`);
+  const ref = parseRef(name);
+  const manifest = await manifestAt(call, ref);
+  if (!manifest) {
+    call.err(`Error: fetching manifest ${name}: GET ${ref.base}: MANIFEST_UNKNOWN: manifest unknown`);
+    return 1;
+  }
+  call.out(what === "digest" ? manifest.digest : manifest.bytes.toString("utf8"));
+  return 0;
+}
+
+export const crane = standIn(
+  "crane",
+  "v0.20.2",
+  {
+    auth: (call, rest, skip) => (rest[0] === "login" ? login(call, rest.slice(1), null, "logged in") : skip()),
+    copy: copyCommand,
+    cp: copyCommand,
+    tag: tagCommand,
+    digest: (call, rest) => fetchCommand(call, rest, "digest"),
+    manifest: (call, rest) => fetchCommand(call, rest, "manifest"),
+    async ls(call, rest) {
+      const name = positionals(rest)[0];
+      if (!name) throw new UsageError("crane ls requires 1 argument");
+      for (const tag of await call.rt.oci.listTags(parseRef(name))) call.out(tag);
+      return 0;
+    },
+  },
+  // `--platform` (and its value) is dropped: the stand-in copies and reads whole images.
+  (args) => args.filter((a, i) => !(a.startsWith("--platform") || args[i - 1] === "--platform")),
+);

@@ -9,8 +9,8 @@ import { type Descriptor, type ImageRef, MEDIA, parseRef } from "../oci/client.t
 import { indexOfDescriptors, type Pushable, pushTagged } from "../oci/image.ts";
 import { BuildFailure, type JobRuntime } from "../runtime.ts";
 import { all, commaList, first, last, parseArgs, UsageError } from "./args.ts";
-import { guarded, login, skipped } from "./common.ts";
-import type { Tool, ToolCall } from "./types.ts";
+import { login, skipped, standIn } from "./common.ts";
+import type { ToolCall } from "./types.ts";
 
 const BUILD_SPEC = {
   values: {
@@ -371,54 +371,45 @@ async function manifestCommand(call: ToolCall, args: string[]): Promise<number> 
   throw new UsageError(`unknown manifest command "${sub ?? ""}"`);
 }
 
-export const docker: Tool = (call) =>
-  guarded(call, "docker", async () => {
-    // Global options before the command (docker --config DIR ..., docker -D ...).
-    let args = call.args;
-    while (args[0]?.startsWith("-"))
-      args = args.slice(
-        args[0] === "--config" ||
-          args[0] === "-H" ||
-          args[0] === "--host" ||
-          args[0] === "--context" ||
-          args[0] === "-c" ||
-          args[0] === "-l" ||
-          args[0] === "--log-level"
-          ? 2
-          : 1,
-      );
-    const [command, ...rest] = args;
-    switch (command) {
-      case "login":
-        return login(call, rest, "docker.io");
-      case "logout":
-        call.rt.logins.delete(rest[0] ?? "docker.io");
-        return 0;
-      case "build":
-        return buildCommand(call, rest, false);
-      case "buildx":
-        return buildxCommand(call, rest);
-      case "builder":
-        return rest[0] === "build" ? buildCommand(call, rest.slice(1), false) : buildxCommand(call, rest);
-      case "image":
-        if (rest[0] === "build") return buildCommand(call, rest.slice(1), false);
-        if (rest[0] === "push") return pushCommand(call, rest.slice(1));
-        if (rest[0] === "tag") return tagCommand(call, rest.slice(1));
-        return skipped(call, `docker ${args.join(" ")}`);
-      case "tag":
-        return tagCommand(call, rest);
-      case "push":
-        return pushCommand(call, rest);
-      case "manifest":
-        return manifestCommand(call, rest);
-      case "version":
-      case "--version":
-        call.out("Docker version 27.5.1, build sandbox");
-        return 0;
-      default:
-        return skipped(call, `docker ${args.join(" ")}`);
-    }
-  });
+const VERSION = "Docker version 27.5.1, build sandbox";
+
+/** Drops the global options before the command (docker --config DIR ..., docker -D ...). */
+function globalOptions(args: string[]): string[] {
+  const withValue = ["--config", "-H", "--host", "--context", "-c", "-l", "--log-level"];
+  let rest = args;
+  while (rest[0]?.startsWith("-") && rest[0] !== "--version") rest = rest.slice(withValue.includes(rest[0]) ? 2 : 1);
+  return rest;
+}
+
+export const docker = standIn(
+  "docker",
+  VERSION,
+  {
+    login: (call, rest) => login(call, rest, "docker.io"),
+    logout(call, rest) {
+      call.rt.logins.delete(rest[0] ?? "docker.io");
+      return 0;
+    },
+    build: (call, rest) => buildCommand(call, rest, false),
+    buildx: buildxCommand,
+    builder: (call, rest) =>
+      rest[0] === "build" ? buildCommand(call, rest.slice(1), false) : buildxCommand(call, rest),
+    image(call, rest, skip) {
+      if (rest[0] === "build") return buildCommand(call, rest.slice(1), false);
+      if (rest[0] === "push") return pushCommand(call, rest.slice(1));
+      if (rest[0] === "tag") return tagCommand(call, rest.slice(1));
+      return skip();
+    },
+    tag: tagCommand,
+    push: pushCommand,
+    manifest: manifestCommand,
+    "--version"(call) {
+      call.out(VERSION);
+      return 0;
+    },
+  },
+  globalOptions,
+);
 
 function tagCommand(call: ToolCall, args: string[]): number {
   const [source, target] = args;

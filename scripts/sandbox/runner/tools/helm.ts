@@ -10,8 +10,8 @@ import { descriptorOf, parseRef } from "../oci/client.ts";
 import { pushTagged } from "../oci/image.ts";
 import { type TarEntry, tarGz, untar } from "../oci/tar.ts";
 import { first, parseArgs, UsageError } from "./args.ts";
-import { guarded, login, skipped } from "./common.ts";
-import type { Tool, ToolCall } from "./types.ts";
+import { login, standIn } from "./common.ts";
+import type { ToolCall } from "./types.ts";
 
 export const HELM_CONFIG = "application/vnd.cncf.helm.config.v1+json";
 export const HELM_CHART = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
@@ -138,24 +138,15 @@ async function pushCommand(call: ToolCall, args: string[]): Promise<number> {
   return 0;
 }
 
-export const helm: Tool = (call) =>
-  guarded(call, "helm", async () => {
-    const [command, ...rest] = call.args;
-    switch (command) {
-      case "package":
-        return packageCommand(call, rest);
-      case "push":
-        return pushCommand(call, rest);
-      case "registry":
-        if (rest[0] === "login") return login(call, rest.slice(1), null);
-        if (rest[0] === "logout") return 0;
-        return skipped(call, `helm ${call.args.join(" ")}`);
-      case "version":
-        call.out(
-          'version.BuildInfo{Version:"v3.16.4", GitCommit:"sandbox", GitTreeState:"clean", GoVersion:"go1.22.7"}',
-        );
-        return 0;
-      default:
-        return skipped(call, `helm ${call.args.join(" ")}`);
-    }
-  });
+export const helm = standIn(
+  "helm",
+  'version.BuildInfo{Version:"v3.16.4", GitCommit:"sandbox", GitTreeState:"clean", GoVersion:"go1.22.7"}',
+  {
+    package: packageCommand,
+    push: pushCommand,
+    registry(call, rest, skip) {
+      if (rest[0] === "login") return login(call, rest.slice(1), null);
+      return rest[0] === "logout" ? 0 : skip();
+    },
+  },
+);

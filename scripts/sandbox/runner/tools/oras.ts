@@ -7,8 +7,8 @@ import { basename, resolve } from "node:path";
 import { type Descriptor, descriptorOf, MEDIA, parseRef, sha256 } from "../oci/client.ts";
 import { pushTagged } from "../oci/image.ts";
 import { all, first, parseArgs, UsageError } from "./args.ts";
-import { guarded, login, skipped } from "./common.ts";
-import type { Tool, ToolCall } from "./types.ts";
+import { login, manifestAt, standIn } from "./common.ts";
+import type { ToolCall } from "./types.ts";
 
 const UNKNOWN_ARTIFACT = "application/vnd.unknown.artifact.v1";
 const DEFAULT_LAYER = "application/vnd.oci.image.layer.v1.tar";
@@ -154,53 +154,41 @@ async function attachCommand(call: ToolCall, args: string[]): Promise<number> {
   return 0;
 }
 
-export const oras: Tool = (call) =>
-  guarded(call, "oras", async () => {
-    const [command, ...rest] = call.args;
-    const rt = call.rt;
-    switch (command) {
-      case "push":
-        return pushCommand(call, rest);
-      case "attach":
-        return attachCommand(call, rest);
-      case "login":
-        return login(call, rest, null, "Login Succeeded");
-      case "logout":
-        return 0;
-      case "tag": {
-        const [source, ...tags] = rest.filter((a) => !a.startsWith("-"));
-        if (!source || tags.length === 0) throw new UsageError('"oras tag" requires at least 2 arguments');
-        const ref = parseRef(source);
-        const manifest = await rt.oci.getManifest(ref, ref.digest ?? ref.tag ?? "latest");
-        if (!manifest) {
-          call.err(`Error: ${source}: not found`);
-          return 1;
-        }
-        for (const tag of tags) {
-          await rt.oci.putManifest(ref, tag, manifest.bytes, manifest.mediaType);
-          call.out(`Tagged ${tag}`);
-        }
-        return 0;
-      }
-      case "resolve":
-      case "manifest": {
-        const args = command === "manifest" ? rest.slice(1) : rest;
-        if (command === "manifest" && rest[0] !== "fetch") return skipped(call, `oras ${call.args.join(" ")}`);
-        const name = args.filter((a) => !a.startsWith("-"))[0];
-        if (!name) throw new UsageError(`"oras ${command}" requires a reference`);
-        const ref = parseRef(name);
-        const manifest = await rt.oci.getManifest(ref, ref.digest ?? ref.tag ?? "latest");
-        if (!manifest) {
-          call.err(`Error: ${name}: not found`);
-          return 1;
-        }
-        call.out(command === "resolve" ? manifest.digest : manifest.bytes.toString("utf8"));
-        return 0;
-      }
-      case "version":
-        call.out("Version:        1.2.3\nGo version:     go1.23.4\nGit commit:     sandbox");
-        return 0;
-      default:
-        return skipped(call, `oras ${call.args.join(" ")}`);
-    }
-  });
+async function tagCommand(call: ToolCall, rest: string[]): Promise<number> {
+  const [source, ...tags] = rest.filter((a) => !a.startsWith("-"));
+  if (!source || tags.length === 0) throw new UsageError('"oras tag" requires at least 2 arguments');
+  const ref = parseRef(source);
+  const manifest = await manifestAt(call, ref);
+  if (!manifest) {
+    call.err(`Error: ${source}: not found`);
+    return 1;
+  }
+  for (const tag of tags) {
+    await call.rt.oci.putManifest(ref, tag, manifest.bytes, manifest.mediaType);
+    call.out(`Tagged ${tag}`);
+  }
+  return 0;
+}
+
+/** `oras resolve` prints a reference's digest, `oras manifest fetch` its manifest. */
+async function fetchCommand(call: ToolCall, args: string[], what: "digest" | "manifest"): Promise<number> {
+  const name = args.filter((a) => !a.startsWith("-"))[0];
+  if (!name) throw new UsageError(`"oras ${what === "digest" ? "resolve" : "manifest fetch"}" requires a reference`);
+  const manifest = await manifestAt(call, parseRef(name));
+  if (!manifest) {
+    call.err(`Error: ${name}: not found`);
+    return 1;
+  }
+  call.out(what === "digest" ? manifest.digest : manifest.bytes.toString("utf8"));
+  return 0;
+}
+
+export const oras = standIn("oras", "Version:        1.2.3\nGo version:     go1.23.4\nGit commit:     sandbox", {
+  push: pushCommand,
+  attach: attachCommand,
+  login: (call, rest) => login(call, rest, null),
+  logout: () => 0,
+  tag: tagCommand,
+  resolve: (call, rest) => fetchCommand(call, rest, "digest"),
+  manifest: (call, rest, skip) => (rest[0] === "fetch" ? fetchCommand(call, rest.slice(1), "manifest") : skip()),
+});
