@@ -937,6 +937,7 @@ ${multiPlatform("no-buildx", "nobuildx", [])}${multiPlatform("no-qemu", "noqemu"
       TOKEN: \${{ secrets.GITHUB_TOKEN }}
     steps:
       - run: |
+          case "$(docker --config /tmp --version)" in "Docker version "*) ;; *) exit 1 ;; esac
           echo "$TOKEN" | docker login ghcr.io -u me --password-stdin
           crane copy ghcr.io/acme/single:\${GITHUB_REF_NAME} ghcr.io/acme/copied:\${GITHUB_REF_NAME}
           digest=$(crane digest ghcr.io/acme/copied:\${GITHUB_REF_NAME})
