@@ -13,7 +13,7 @@ import {
   type WorkflowContext,
   WorkflowError,
 } from "../scripts/lib/workflow/index.ts";
-import { renderFiles } from "../scripts/sandbox/example-files.ts";
+import { createExample } from "../scripts/sandbox/example.ts";
 import { git, initRepo, tempDir } from "./helpers/kit.ts";
 
 const ctx: WorkflowContext = {
@@ -34,6 +34,14 @@ const read = (text: string, over: Partial<WorkflowContext> = {}, path = ".github
 const shapes = (wf: Workflow) =>
   wf.images.map(({ ref, tags, platforms, attest, job }) => ({ ref, tags, platforms, attest, job }));
 const reasons = (wf: Workflow) => wf.notVerified.map((n) => `${n.job}/${n.step}: ${n.what}: ${n.why}`);
+const BOTH = ["linux/amd64", "linux/arm64"];
+/** One image as `shapes` gives it: most builds here push for linux/amd64 alone and attest nothing. */
+const image = (
+  job: string,
+  ref: string,
+  tags: string[],
+  more: { platforms?: string[] | null; attest?: boolean } = {},
+) => ({ ref, tags, platforms: ["linux/amd64"], attest: false, job, ...more });
 
 const RELEASE_YML = `
 name: release
@@ -95,20 +103,8 @@ describe("parseWorkflow", async () => {
   it("finds every image with tags and platforms resolved from expressions, lowercased", () => {
     expect(wf.jobs).toEqual(["gateway", "admin-ui", "chart"]);
     expect(shapes(wf)).toEqual([
-      {
-        ref: "ghcr.io/acme/gateway",
-        tags: ["1.4.0", "1.4", "v1.4.0", "sha-0123456", "latest"],
-        platforms: ["linux/amd64"],
-        attest: true,
-        job: "gateway",
-      },
-      {
-        ref: "ghcr.io/acme/admin-ui",
-        tags: ["v1.4.0", "latest"],
-        platforms: ["linux/amd64", "linux/arm64"],
-        attest: false,
-        job: "admin-ui",
-      },
+      image("gateway", "ghcr.io/acme/gateway", ["1.4.0", "1.4", "v1.4.0", "sha-0123456", "latest"], { attest: true }),
+      image("admin-ui", "ghcr.io/acme/admin-ui", ["v1.4.0", "latest"], { platforms: BOTH }),
     ]);
     expect(wf.images[0]).toMatchObject({
       workflow: ".github/workflows/release.yml",
@@ -183,56 +179,27 @@ describe("parseWorkflow", async () => {
   });
 });
 
-describe("the example repository's workflow", () => {
+describe("the example repository's workflow", async () => {
+  const dir = tempDir("rk-example-workflow-");
+  afterAll(() => dir.remove());
+  const example = await createExample(join(dir.path, "gateway"), { workspaceVersion: true });
+
   it("is read completely: both images with their platform asymmetry, the chart, nothing left unverified", async () => {
-    const example = renderFiles(
-      {
-        owner: "acme",
-        name: "gateway",
-        kitPath: null,
-        workspaceVersion: true,
-        workflow: true,
-        helmChart: true,
-        brokenHook: false,
-        hookWithoutOutput: false,
-        hookWithoutNoConfirm: false,
-      },
-      {
-        version: "0.3.0",
-        routes: [],
-        contractRoutes: [],
-        gatewayModules: {},
-        adminItems: [],
-        docsUpgrade: false,
-        readmeContract: false,
-        editorconfig: false,
-        changelog: null,
-      },
-    );
-    const wf = await parseWorkflow(
-      example[".github/workflows/release.yml"]!,
-      ".github/workflows/release.yml",
-      { ...ctx, owner: "acme", repository: "acme/gateway" },
-      async (p) => example[p] ?? null,
-    );
-    expect(wf.notVerified).toEqual([]);
-    expect(shapes(wf)).toEqual([
-      {
-        ref: "ghcr.io/acme/gateway",
-        tags: ["1.4.0", "v1.4.0", "sha-0123456", "latest"],
-        platforms: ["linux/amd64"],
-        attest: true,
-        job: "gateway",
-      },
-      {
-        ref: "ghcr.io/acme/admin-ui",
-        tags: ["v1.4.0", "latest"],
-        platforms: ["linux/amd64", "linux/arm64"],
-        attest: true,
-        job: "admin-ui",
-      },
+    const found = await readTagWorkflows(createRunner(example.path, false), { workflowPaths: null }, "HEAD", {
+      ...ctx,
+      owner: "acme",
+      repository: "acme/gateway",
+    });
+    expect(found.started.map((w) => w.path)).toEqual([".github/workflows/release.yml"]);
+    expect(found.notVerified).toEqual([]);
+    expect(shapes(found.started[0]!)).toEqual([
+      image("gateway", "ghcr.io/acme/gateway", ["1.4.0", "v1.4.0", "sha-0123456", "latest"], { attest: true }),
+      image("admin-ui", "ghcr.io/acme/admin-ui", ["v1.4.0", "latest"], { platforms: BOTH, attest: true }),
     ]);
-    expect(wf.artifacts.map((a) => [a.ref, a.tag, a.kind])).toEqual([["ghcr.io/acme/charts/gateway", "1.4.0", "helm"]]);
+    expect(found.images.map((i) => i.ref)).toEqual(example.images);
+    expect(found.artifacts.map((a) => [a.ref, a.tag, a.kind])).toEqual([
+      ["ghcr.io/acme/charts/gateway", "1.4.0", "helm"],
+    ]);
   });
 });
 
@@ -342,8 +309,8 @@ jobs:
           tags: \${{ env.REGISTRY }}/\${{ env.IMAGE }}:\${{ github.sha }},\${{ env.FULL }}:stable
 `);
     expect(shapes(wf)).toEqual([
-      { ref: "quay.io/acme/tools", tags: [ctx.sha], platforms: ["linux/amd64"], attest: false, job: "image" },
-      { ref: "example.org/acme/tools", tags: ["stable"], platforms: ["linux/amd64"], attest: false, job: "image" },
+      image("image", "quay.io/acme/tools", [ctx.sha]),
+      image("image", "example.org/acme/tools", ["stable"]),
     ]);
   });
 
@@ -376,20 +343,8 @@ jobs:
             \${{ steps.slim.outputs.tags }}
 `);
     expect(shapes(wf)).toEqual([
-      {
-        ref: "docker.io/acme/app",
-        tags: ["v1.4.0", "latest"],
-        platforms: ["linux/amd64"],
-        attest: false,
-        job: "image",
-      },
-      {
-        ref: "ghcr.io/acme/app",
-        tags: ["1.4-slim", "latest"],
-        platforms: ["linux/amd64"],
-        attest: false,
-        job: "image",
-      },
+      image("image", "docker.io/acme/app", ["v1.4.0", "latest"]),
+      image("image", "ghcr.io/acme/app", ["1.4-slim", "latest"]),
     ]);
   });
 });
@@ -426,15 +381,9 @@ ${body}`;
       ),
     );
     expect(shapes(wf)).toEqual([
-      {
-        ref: "ghcr.io/acme/gateway",
-        tags: ["1.4.0", "1", "1.4"],
-        platforms: ["linux/amd64", "linux/arm64"],
-        attest: false,
-        job: "publish",
-      },
-      { ref: "quay.io/acme/gateway", tags: ["1.4.0"], platforms: null, attest: false, job: "publish" },
-      { ref: "ghcr.io/acme/plain", tags: ["v1.4.0"], platforms: null, attest: false, job: "publish" },
+      image("publish", "ghcr.io/acme/gateway", ["1.4.0", "1", "1.4"], { platforms: BOTH }),
+      image("publish", "quay.io/acme/gateway", ["1.4.0"], { platforms: null }),
+      image("publish", "ghcr.io/acme/plain", ["v1.4.0"], { platforms: null }),
     ]);
     // A slice expansion (${V::7}) is not one the reader evaluates: that command is named, not guessed.
     expect(reasons(wf)).toEqual([
@@ -485,9 +434,7 @@ ${body}`;
           docker push ghcr.io/acme/app:sure
 `),
     );
-    expect(shapes(wf)).toEqual([
-      { ref: "ghcr.io/acme/app", tags: ["sure"], platforms: null, attest: false, job: "publish" },
-    ]);
+    expect(shapes(wf)).toEqual([image("publish", "ghcr.io/acme/app", ["sure"], { platforms: null })]);
     expect(reasons(wf)).toEqual([
       expect.stringMatching(
         /`docker push ghcr\.io\/acme\/app:\$\{\{ steps\.version\.outputs\.version \}\}`: \$\{\{ steps\.version\.outputs\.version \}\} is decided at run time/,
@@ -516,7 +463,7 @@ ${body}`;
 `),
     );
     expect(shapes(wf)).toEqual([
-      { ref: "ghcr.io/acme/app", tags: ["stable", "else", "tagged"], platforms: null, attest: false, job: "publish" },
+      image("publish", "ghcr.io/acme/app", ["stable", "else", "tagged"], { platforms: null }),
     ]);
     expect(wf.notVerified).toEqual([]);
   });
@@ -605,15 +552,7 @@ jobs:
   remote:
     uses: acme/shared/.github/workflows/publish.yml@v1
 `);
-    expect(shapes(wf)).toEqual([
-      {
-        ref: "ghcr.io/acme/gateway",
-        tags: ["v1.4.0"],
-        platforms: ["linux/amd64"],
-        attest: false,
-        job: "gateway/build",
-      },
-    ]);
+    expect(shapes(wf)).toEqual([image("gateway/build", "ghcr.io/acme/gateway", ["v1.4.0"])]);
     expect(reasons(wf)).toEqual([
       expect.stringMatching(
         /^tools\/build\/docker\/build-push-action@v6: an image \(docker\/build-push-action\): its tags are .*inputs\.image/,
@@ -656,9 +595,7 @@ jobs:
           image: gateway
       - uses: ./.github/actions/node
 `);
-    expect(shapes(wf)).toEqual([
-      { ref: "ghcr.io/acme/gateway", tags: ["1.4.0"], platforms: ["linux/amd64"], attest: false, job: "publish" },
-    ]);
+    expect(shapes(wf)).toEqual([image("publish", "ghcr.io/acme/gateway", ["1.4.0"])]);
     expect(wf.images[0]!.step).toBe("Gateway / Push");
     expect(reasons(wf)).toEqual(["publish/Gateway / Crates: `cargo publish`: crates.io is not checked by release-kit"]);
   });
@@ -719,9 +656,7 @@ ${steps}`;
         with: { push: true, platforms: linux/amd64, tags: "\${{ steps.meta.outputs.tags }}" }`),
       { tag: "app-v1.4.0" },
     );
-    expect(shapes(wf)).toEqual([
-      { ref: "docker.io/acme/app", tags: ["1.4.0"], platforms: ["linux/amd64"], attest: false, job: "publish" },
-    ]);
+    expect(shapes(wf)).toEqual([image("publish", "docker.io/acme/app", ["1.4.0"])]);
     expect(wf.notVerified).toEqual([]);
   });
 
@@ -796,24 +731,12 @@ jobs:
 `);
     // One image per combination: what one build pushes (its tags may rightly have a digest of their own).
     expect(shapes(wf)).toEqual([
-      { ref: "ghcr.io/acme/gateway", tags: ["v1.4.0-full"], platforms: ["linux/amd64"], attest: false, job: "images" },
-      { ref: "ghcr.io/acme/gateway", tags: ["v1.4.0-slim"], platforms: ["linux/amd64"], attest: false, job: "images" },
-      {
-        ref: "ghcr.io/acme/admin-ui",
-        tags: ["v1.4.0-full"],
-        platforms: ["linux/amd64", "linux/arm64"],
-        attest: false,
-        job: "images",
-      },
-      {
-        ref: "ghcr.io/acme/admin-ui",
-        tags: ["v1.4.0-slim"],
-        platforms: ["linux/amd64", "linux/arm64"],
-        attest: false,
-        job: "images",
-      },
-      { ref: "ghcr.io/acme/worker", tags: ["v1.4.0-full"], platforms: ["linux/amd64"], attest: false, job: "images" },
-      { ref: "ghcr.io/acme/docs", tags: ["v1.4.0-full"], platforms: ["linux/amd64"], attest: false, job: "images" },
+      image("images", "ghcr.io/acme/gateway", ["v1.4.0-full"]),
+      image("images", "ghcr.io/acme/gateway", ["v1.4.0-slim"]),
+      image("images", "ghcr.io/acme/admin-ui", ["v1.4.0-full"], { platforms: BOTH }),
+      image("images", "ghcr.io/acme/admin-ui", ["v1.4.0-slim"], { platforms: BOTH }),
+      image("images", "ghcr.io/acme/worker", ["v1.4.0-full"]),
+      image("images", "ghcr.io/acme/docs", ["v1.4.0-full"]),
     ]);
     // A reference one build pushes keeps image:<ref>; one several builds push adds the first tag.
     expect(wf.images.map((i) => i.id)).toEqual([
