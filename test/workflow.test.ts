@@ -35,6 +35,14 @@ const shapes = (wf: Workflow) =>
   wf.images.map(({ ref, tags, platforms, attest, job }) => ({ ref, tags, platforms, attest, job }));
 const reasons = (wf: Workflow) => wf.notVerified.map((n) => `${n.job}/${n.step}: ${n.what}: ${n.why}`);
 const BOTH = ["linux/amd64", "linux/arm64"];
+/** A workflow a tag push starts, with one job, publish, running `steps`. */
+const publishJob = (steps: string, runsOn = "ubuntu-latest") => `
+on: { push: { tags: ["v*"] } }
+jobs:
+  publish:
+    runs-on: ${runsOn}
+    steps:
+${steps}`;
 /** One image as `shapes` gives it: most builds here push for linux/amd64 alone and attest nothing. */
 const image = (
   job: string,
@@ -350,19 +358,9 @@ jobs:
 });
 
 describe("run: scripts, read with a shell parser", () => {
-  const steps = (body: string, jobEnv = "") => `
-on:
-  push:
-    tags: ["v*"]
-jobs:
-  publish:
-    runs-on: ubuntu-latest
-${jobEnv}    steps:
-${body}`;
-
   it("resolves quoting, env, variables set from them and ${V#x} ${V%x} ${V##x} ${V%%x}", async () => {
     const wf = await read(
-      steps(
+      publishJob(
         `      - name: Push
         env:
           REGISTRY: ghcr.io/\${{ github.repository_owner }}
@@ -395,7 +393,7 @@ ${body}`;
 
   it("helm package reads Chart.yaml (and --version, --destination) to know the chart helm push pushes", async () => {
     const wf = await read(
-      steps(`      - run: |
+      publishJob(`      - run: |
           cd charts
           helm package api --destination ../dist
           helm package ../deploy/chart -d ../dist --version "\${GITHUB_REF_NAME#v}+build.1"
@@ -420,7 +418,7 @@ ${body}`;
 
   it("values written at run time are not known: $GITHUB_OUTPUT, command substitutions, read, a condition", async () => {
     const wf = await read(
-      steps(`      - id: version
+      publishJob(`      - id: version
         run: echo "version=$(git describe --tags)" >> "$GITHUB_OUTPUT"
       - name: Push
         run: |
@@ -448,7 +446,7 @@ ${body}`;
 
   it("a test of known values decides the branch, as it will in the run", async () => {
     const wf = await read(
-      steps(`      - name: Push
+      publishJob(`      - name: Push
         run: |
           if [ \${{ contains(github.ref, '-') }} = "true" ]; then
             docker push ghcr.io/acme/app:rc
@@ -470,7 +468,7 @@ ${body}`;
 
   it("recognises other publishing by name: cargo, npm, cosign, goreleaser, release assets, PyPI", async () => {
     const wf = await read(
-      steps(`      - name: Crates
+      publishJob(`      - name: Crates
         run: cargo publish -p gateway --locked
       - name: Dry run
         run: cargo publish --dry-run && npm publish --dry-run
@@ -501,7 +499,7 @@ ${body}`;
 
   it("a script in another shell that seems to publish is named; one that does not parse too", async () => {
     const wf = await read(
-      steps(`      - shell: pwsh
+      publishJob(`      - shell: pwsh
         run: docker push ghcr.io/acme/app:latest
       - run: |
           docker push ghcr.io/acme/app:$(
@@ -583,18 +581,14 @@ runs:
       run: cargo publish
 `;
     files[".github/actions/node/action.yml"] = "name: Node\nruns:\n  using: node20\n  main: index.js\n";
-    const wf = await read(`
-on: { push: { tags: ["v*"] } }
-jobs:
-  publish:
-    runs-on: ubuntu-latest
-    steps:
-      - name: Gateway
+    const wf = await read(
+      publishJob(`      - name: Gateway
         uses: ./.github/actions/publish
         with:
           image: gateway
       - uses: ./.github/actions/node
-`);
+`),
+    );
     expect(shapes(wf)).toEqual([image("publish", "ghcr.io/acme/gateway", ["1.4.0"])]);
     expect(wf.images[0]!.step).toBe("Gateway / Push");
     expect(reasons(wf)).toEqual(["publish/Gateway / Crates: `cargo publish`: crates.io is not checked by release-kit"]);
@@ -602,18 +596,10 @@ jobs:
 });
 
 describe("what real repositories' workflows taught the reader (test/realworld)", () => {
-  const job = (steps: string, runsOn = "ubuntu-latest") => `
-on: { push: { tags: ["v*"] } }
-jobs:
-  publish:
-    runs-on: ${runsOn}
-    steps:
-${steps}`;
-
   it("github.actor is whoever pushes the tag: a test against dependabot is known, one against a login is not", async () => {
     const push = (expr: string) =>
       read(
-        job(`      - name: Build
+        publishJob(`      - name: Build
         uses: docker/build-push-action@v6
         with:
           push: \${{ ${expr} }}
@@ -632,7 +618,7 @@ ${steps}`;
   it("a build that names no platform is the runner's own on GitHub's runners, and not known elsewhere", async () => {
     const build = (runsOn: string) =>
       read(
-        job(
+        publishJob(
           "      - uses: docker/build-push-action@v6\n        with: { push: true, tags: ghcr.io/acme/app:v1 }",
           runsOn,
         ),
@@ -644,7 +630,7 @@ ${steps}`;
 
   it("metadata-action: semver match= takes the version out of a prefixed tag; {{is_default_branch}} is false on a tag", async () => {
     const wf = await read(
-      job(`      - id: meta
+      publishJob(`      - id: meta
         uses: docker/metadata-action@v5
         with:
           images: acme/app
@@ -662,7 +648,7 @@ ${steps}`;
 
   it("a push by digest (outputs: type=image,...,push-by-digest=true,push=true) is named: it has no tag to check", async () => {
     const wf = await read(
-      job(`      - name: Build by digest
+      publishJob(`      - name: Build by digest
         uses: docker/build-push-action@v6
         with:
           outputs: type=image,"name=acme/app,ghcr.io/acme/app",push-by-digest=true,name-canonical=true,push=true`),
@@ -674,7 +660,7 @@ ${steps}`;
 
   it("names steps whose publishing it cannot read: scripts and local actions named for it, release edits decided at run time, known actions", async () => {
     const wf = await read(
-      job(`      - run: ./scripts/get-version.sh
+      publishJob(`      - run: ./scripts/get-version.sh
       - run: mise x -- scripts/release.sh
       - run: make publish
       - uses: ./.github/actions/deploy-docs
@@ -704,15 +690,21 @@ ${steps}`;
 });
 
 describe("matrix jobs", () => {
-  it("a written-out matrix is read once per combination (product, exclude, include)", async () => {
-    const wf = await read(`
+  /** A tag-push workflow whose one job, images, runs once per combination of `matrix`. */
+  const matrixJob = (matrix: string, steps: string) => `
 on: { push: { tags: ["v*"] } }
 jobs:
   images:
     runs-on: ubuntu-latest
     strategy:
       matrix:
-        image: [gateway, admin-ui, worker]
+${matrix}    steps:
+${steps}`;
+
+  it("a written-out matrix is read once per combination (product, exclude, include)", async () => {
+    const wf = await read(
+      matrixJob(
+        `        image: [gateway, admin-ui, worker]
         variant: [full, slim]
         exclude:
           - image: worker
@@ -722,13 +714,15 @@ jobs:
             platforms: linux/amd64,linux/arm64
           - image: docs
             variant: full
-    steps:
-      - uses: docker/build-push-action@v6
+`,
+        `      - uses: docker/build-push-action@v6
         with:
           push: true
           platforms: \${{ matrix.platforms || 'linux/amd64' }}
           tags: ghcr.io/acme/\${{ matrix.image }}:\${{ github.ref_name }}-\${{ matrix.variant }}
-`);
+`,
+      ),
+    );
     // One image per combination: what one build pushes (its tags may rightly have a digest of their own).
     expect(shapes(wf)).toEqual([
       image("images", "ghcr.io/acme/gateway", ["v1.4.0-full"]),
@@ -751,18 +745,12 @@ jobs:
   });
 
   it("a matrix decided at run time leaves matrix unknown: named once, not guessed", async () => {
-    const wf = await read(`
-on: { push: { tags: ["v*"] } }
-jobs:
-  images:
-    runs-on: ubuntu-latest
-    strategy:
-      matrix:
-        image: \${{ fromJSON(needs.plan.outputs.images) }}
-    steps:
-      - name: Push
-        run: docker push ghcr.io/acme/\${{ matrix.image }}:\${GITHUB_REF_NAME}
-`);
+    const wf = await read(
+      matrixJob(
+        "        image: ${{ fromJSON(needs.plan.outputs.images) }}\n",
+        "      - name: Push\n        run: docker push ghcr.io/acme/${{ matrix.image }}:${GITHUB_REF_NAME}\n",
+      ),
+    );
     expect(wf.images).toEqual([]);
     expect(reasons(wf)).toEqual([
       expect.stringMatching(
