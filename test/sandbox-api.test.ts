@@ -11,7 +11,7 @@ import { startApiServer } from "../scripts/sandbox/api/server.ts";
 import type { RunRecord } from "../scripts/sandbox/api/state.ts";
 import { repositoryIdOf } from "../scripts/sandbox/api/state.ts";
 import { defaultScenario } from "../scripts/sandbox/scenario.ts";
-import { addFinishedRun, apiRepo, execAsync, git, gitEnv } from "./helpers/api-repo.ts";
+import { addFinishedRun, addProvenance, apiRepo, execAsync, git, gitEnv } from "./helpers/api-repo.ts";
 
 const TOKEN = "sandbox-token-0123";
 const OWNER = "acme";
@@ -629,15 +629,9 @@ describe("actions", () => {
 describe("attestations", () => {
   it("lists attestations by digest and predicate, 404 when none", async () => {
     const digest = `sha256:${"ab".repeat(32)}`;
-    server.state.attestations.push({
-      digest,
-      predicateType: "https://slsa.dev/provenance/v1",
-      repositoryId: repositoryIdOf(OWNER, REPO),
-      bundle: {
-        mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
-        verificationMaterial: {},
-        dsseEnvelope: { payloadType: "application/vnd.in-toto+json" },
-      },
+    addProvenance(server.state, repositoryIdOf(OWNER, REPO), digest, {
+      verificationMaterial: {},
+      dsseEnvelope: { payloadType: "application/vnd.in-toto+json" },
     });
     const res = await octokit.rest.repos.listAttestations({
       ...repoArgs,
@@ -918,12 +912,7 @@ describe("cursor pagination for attestations", () => {
     // https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api
     const digest = `sha256:${"5a".repeat(32)}`;
     for (let i = 0; i < 5; i++)
-      server.state.attestations.push({
-        digest,
-        predicateType: "https://slsa.dev/provenance/v1",
-        repositoryId: repositoryIdOf(OWNER, REPO),
-        bundle: { mediaType: `m${i}` },
-      });
+      addProvenance(server.state, repositoryIdOf(OWNER, REPO), digest, { mediaType: `m${i}` });
     const first = await octokit.rest.repos.listAttestations({ ...repoArgs, subject_digest: digest, per_page: 2 });
     expect(first.data.attestations?.map((a) => a.bundle?.mediaType)).toEqual(["m0", "m1"]);
     const next = /<([^>]+)>; rel="next"/.exec(first.headers.link ?? "")?.[1];

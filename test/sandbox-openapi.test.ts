@@ -12,7 +12,7 @@ import { startApiServer } from "../scripts/sandbox/api/server.ts";
 import type { RunRecord } from "../scripts/sandbox/api/state.ts";
 import { repositoryIdOf } from "../scripts/sandbox/api/state.ts";
 import { defaultScenario } from "../scripts/sandbox/scenario.ts";
-import { addFinishedRun, apiRepo, git } from "./helpers/api-repo.ts";
+import { addFinishedRun, addProvenance, apiRepo, git } from "./helpers/api-repo.ts";
 
 // ajv-formats is CommonJS: under NodeNext its default import is the module object.
 const addFormats = addFormatsModule.default;
@@ -365,15 +365,9 @@ describe("every route's answers match GitHub's OpenAPI description", () => {
 
   it("attestations and rate limit, and faults' error bodies", async () => {
     const digest = `sha256:${"ef".repeat(32)}`;
-    server.state.attestations.push({
-      digest,
-      predicateType: "https://slsa.dev/provenance/v1",
-      repositoryId: repositoryIdOf(OWNER, REPO),
-      bundle: {
-        mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
-        verificationMaterial: { publicKey: { hint: "x" } },
-        dsseEnvelope: { payload: "e30=", payloadType: "application/vnd.in-toto+json", signatures: [] },
-      },
+    addProvenance(server.state, repositoryIdOf(OWNER, REPO), digest, {
+      verificationMaterial: { publicKey: { hint: "x" } },
+      dsseEnvelope: { payload: "e30=", payloadType: "application/vnd.in-toto+json", signatures: [] },
     });
     await expectAnswer(
       `${T}/attestations/{subject_digest}`,

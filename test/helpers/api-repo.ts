@@ -90,3 +90,18 @@ export function addFinishedRun(
   s.runs.push(record);
   return record;
 }
+
+/** A provenance attestation of `digest` added to the state: a Sigstore bundle unless `bundle` says. */
+export function addProvenance(
+  s: SandboxState,
+  repositoryId: number,
+  digest: string,
+  bundle: Record<string, unknown>,
+): void {
+  s.attestations.push({
+    digest,
+    predicateType: "https://slsa.dev/provenance/v1",
+    repositoryId,
+    bundle: { mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json", ...bundle },
+  });
+}
