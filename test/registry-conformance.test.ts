@@ -25,6 +25,7 @@ import {
   sha256,
   startRegistry,
 } from "../scripts/sandbox/registry.ts";
+import { MANIFEST_TYPES } from "./helpers/registry.ts";
 
 function findBinary(): string | null {
   const dirs = [...(process.env.PATH ?? "").split(delimiter).filter(Boolean), "/usr/bin"];
@@ -47,7 +48,7 @@ if (!BINARY && !REQUIRED) {
   );
 }
 
-const ALL = [OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST].join(", ");
+const ALL = MANIFEST_TYPES.join(", ");
 const ZERO = `sha256:${"0".repeat(64)}`;
 
 async function freePort(): Promise<number> {

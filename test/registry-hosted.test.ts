@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registryAccess } from "../scripts/lib/facts/registry-access.ts";
-import { createRegistryClient, parseRegistryMap, RegistryError } from "../scripts/lib/registry.ts";
+import { createRegistryClient, parseRegistryMap, type RegistryError } from "../scripts/lib/registry.ts";
 import {
   publishIndex,
   type RegistryHosts,
@@ -29,18 +29,17 @@ import {
   startRegistries,
   startRegistry,
 } from "../scripts/sandbox/registry.ts";
+import { rejection } from "./helpers/registry.ts";
 
 const SECRET = "ghp_hostedSecretValue0123456789abcdef";
 
-async function rejection(promise: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(RegistryError);
-    return error as RegistryError;
-  }
-  throw new Error("expected a RegistryError, got an answer");
-}
+const FROM_ENVIRONMENT = "environment variable RELEASE_REGISTRY_URL";
+
+/** registryAccess with the GitHub token on offer, for a RELEASE_REGISTRY_URL read from `source`. */
+const accessFrom = (
+  registryUrl: string,
+  { source = FROM_ENVIRONMENT, root, env = {} }: { source?: string; root?: string; env?: NodeJS.ProcessEnv } = {},
+) => registryAccess({ registryUrl, sources: { RELEASE_REGISTRY_URL: source }, ...(root ? { root } : {}) }, SECRET, env);
 
 async function raw(url: string, headers: Record<string, string> = {}) {
   const res = await fetch(url, { headers, redirect: "manual" });
@@ -133,11 +132,7 @@ describe("the sandbox registry as GHCR", () => {
     expect(secret.message).toMatch(/package is private.*read:packages/);
     expect(await anonymous.resolve("ghcr.io/acme/gateway", "v9.9.9")).toBeNull();
     // registryAccess retries a private package with the GitHub token, GHCR being GHCR.
-    const access = registryAccess(
-      { registryUrl: ghcr.url, sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" } },
-      SECRET,
-      {},
-    );
+    const access = accessFrom(ghcr.url);
     expect((await access.resolve("ghcr.io/acme/secret", "v1.0.0"))?.platforms).toEqual(["linux/amd64"]);
   });
 });
@@ -189,11 +184,7 @@ describe("the sandbox registry as Docker Hub, and several hosts at once", () => 
       },
     });
     // The GitHub token is on offer (from the environment): it still goes to ghcr.io only.
-    const access = registryAccess(
-      { registryUrl: hosts.mapping, sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" } },
-      SECRET,
-      {},
-    );
+    const access = accessFrom(hosts.mapping);
     expect(access.tokenHosts).toEqual(["ghcr.io"]);
     expect((await access.resolve("ghcr.io/acme/gateway", "v1.0.0"))?.platforms).toEqual(["linux/amd64"]);
     expect((await access.resolve("docker.io/acme/gateway", "v1.0.0"))?.platforms).toEqual([
@@ -247,11 +238,7 @@ describe("a credential never leaves its registry's host", () => {
   it("asks a token service on another host anonymously, even with the token on offer", async () => {
     const client = createRegistryClient({ endpoint: ghcr.url, token: SECRET, username: "x-access-token" });
     expect((await client.resolve("ghcr.io/acme/gateway", "v1.0.0"))?.platforms).toEqual(["linux/amd64"]);
-    const access = registryAccess(
-      { registryUrl: ghcr.url, sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" } },
-      SECRET,
-      {},
-    );
+    const access = accessFrom(ghcr.url);
     expect(await access.resolve("ghcr.io/acme/never", "v1.0.0").catch((e: RegistryError) => e.code)).toBe(
       "NOT_PUBLISHED",
     );
@@ -262,32 +249,10 @@ describe("a credential never leaves its registry's host", () => {
   it("never sends the GitHub token where a committed mise.toml maps ghcr.io, nor to another host", async () => {
     const url = `http://127.0.0.1:1`;
     await writeFile(path.join(dir, "mise.toml"), `[env]\nRELEASE_REGISTRY_URL = "${url}"\n`);
-    expect(
-      registryAccess(
-        { registryUrl: url, sources: { RELEASE_REGISTRY_URL: "mise.toml [env] RELEASE_REGISTRY_URL" }, root: dir },
-        SECRET,
-        {},
-      ).tokenHosts,
-    ).toEqual([]);
+    expect(accessFrom(url, { source: "mise.toml [env] RELEASE_REGISTRY_URL", root: dir }).tokenHosts).toEqual([]);
     // mise exports the committed value into the environment: still the repository's say.
-    expect(
-      registryAccess(
-        { registryUrl: url, sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" }, root: dir },
-        SECRET,
-        {},
-      ).tokenHosts,
-    ).toEqual([]);
-    expect(
-      registryAccess(
-        {
-          registryUrl: "http://127.0.0.1:2",
-          sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" },
-          root: dir,
-        },
-        SECRET,
-        {},
-      ).tokenHosts,
-    ).toEqual(["ghcr.io"]);
+    expect(accessFrom(url, { root: dir }).tokenHosts).toEqual([]);
+    expect(accessFrom("http://127.0.0.1:2", { root: dir }).tokenHosts).toEqual(["ghcr.io"]);
     // A bare value with no sources counts as the environment's only when the environment holds it.
     expect(registryAccess(url, SECRET, {}).tokenHosts).toEqual([]);
     expect(registryAccess(url, SECRET, { RELEASE_REGISTRY_URL: url }).tokenHosts).toEqual(["ghcr.io"]);
@@ -300,11 +265,7 @@ describe("a credential never leaves its registry's host", () => {
     try {
       publishIndex(quay.store, "acme/gateway", { platforms: ["linux/amd64"], tags: ["v1.0.0"], seed: "q" });
       const mapping = `quay.io=${quay.url},ghcr.io=${ghcr.url}`;
-      const access = registryAccess(
-        { registryUrl: mapping, sources: { RELEASE_REGISTRY_URL: "environment variable RELEASE_REGISTRY_URL" } },
-        SECRET,
-        { RELEASE_REGISTRY_TOKEN: "quay.io=robot:quay-secret" },
-      );
+      const access = accessFrom(mapping, { env: { RELEASE_REGISTRY_TOKEN: "quay.io=robot:quay-secret" } });
       expect((await access.resolve("quay.io/acme/gateway", "v1.0.0"))?.platforms).toEqual(["linux/amd64"]);
       expect(
         quay.authorizations

@@ -4,10 +4,9 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createNetServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRegistryClient, parseChallenge, parseImageRef, RegistryError } from "../scripts/lib/registry.ts";
+import { createRegistryClient, parseChallenge, parseImageRef } from "../scripts/lib/registry.ts";
 import {
   DOCKER_LIST,
-  DOCKER_MANIFEST,
   OCI_INDEX,
   OCI_MANIFEST,
   publishArtifact,
@@ -16,6 +15,7 @@ import {
   type SandboxRegistry,
   startRegistry,
 } from "../scripts/sandbox/registry.ts";
+import { MANIFEST_TYPES, rejection } from "./helpers/registry.ts";
 
 const SECRET = "ghp_sandboxSecretValue0123456789abcdef";
 
@@ -27,16 +27,6 @@ function recordingFetch() {
     return fetch(input, init);
   };
   return { fetch: wrapped, seen };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(RegistryError);
-    return error as RegistryError;
-  }
-  throw new Error("expected a RegistryError, got an answer");
 }
 
 function count(registry: SandboxRegistry, key: string): number {
@@ -128,9 +118,7 @@ describe("registry client against the sandbox registry", () => {
     expect(rec.seen.slice(before).some((r) => new URL(r.url).pathname === "/token")).toBe(false);
     const manifestCalls = rec.seen.filter((r) => r.url.includes("/manifests/"));
     expect(manifestCalls.length).toBeGreaterThanOrEqual(4);
-    for (const call of manifestCalls)
-      for (const type of [OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST])
-        expect(call.headers.accept).toContain(type);
+    for (const call of manifestCalls) for (const type of MANIFEST_TYPES) expect(call.headers.accept).toContain(type);
   });
 
   it("gets a token with Basic credentials and never puts the secret in an error", async () => {

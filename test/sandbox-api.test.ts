@@ -1,40 +1,22 @@
 // The sandbox's GitHub API driven by the real Octokit client over real HTTP, backed by a real bare
 // repository: every route, the GitHub behaviours the kit leans on, and the scenario's faults.
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ApiServer, RefUpdate } from "../scripts/sandbox/api/server.ts";
 import { startApiServer } from "../scripts/sandbox/api/server.ts";
-import type { JobRecord, RunRecord } from "../scripts/sandbox/api/state.ts";
+import type { RunRecord } from "../scripts/sandbox/api/state.ts";
 import { repositoryIdOf } from "../scripts/sandbox/api/state.ts";
 import { defaultScenario } from "../scripts/sandbox/scenario.ts";
+import { addFinishedRun, addProvenance, apiRepo, execAsync, git, gitEnv } from "./helpers/api-repo.ts";
 
-const run = promisify(execFile);
 const TOKEN = "sandbox-token-0123";
 const OWNER = "acme";
 const REPO = "gateway";
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-const gitEnv = {
-  ...process.env,
-  GIT_TERMINAL_PROMPT: "0",
-  GIT_AUTHOR_NAME: "Ada",
-  GIT_AUTHOR_EMAIL: "ada@example.com",
-  GIT_COMMITTER_NAME: "Ada",
-  GIT_COMMITTER_EMAIL: "ada@example.com",
-  GIT_CONFIG_NOSYSTEM: "1",
-  HOME: tmpdir(),
-};
-
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run("git", args, { cwd, env: gitEnv });
-  return stdout.trim();
-}
 
 /** The status a rejected Octokit call carries. */
 async function statusOf(p: Promise<unknown>): Promise<number> {
@@ -65,21 +47,19 @@ let clock = new Date("2026-03-01T12:00:00Z");
 const scenario = defaultScenario();
 const refUpdates: RefUpdate[] = [];
 const reruns: RunRecord[] = [];
-const shas: string[] = []; // main's commits, oldest first
+let shas: string[]; // main's commits, oldest first
 
 const repoArgs = { owner: OWNER, repo: REPO };
+/** One of the `errors` of a 422 for a release, as GitHub words a custom validation failure. */
+const releaseInvalid = (message: string, field?: string) => ({
+  resource: "Release",
+  code: "custom",
+  ...(field === undefined ? {} : { field }),
+  message,
+});
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "sandbox-api-"));
-  bare = path.join(dir, "remote.git");
-  work = path.join(dir, "work");
-  await git(dir, "init", "-q", "--bare", "-b", "main", bare);
-  await git(dir, "init", "-q", "-b", "main", work);
-  for (const msg of ["feat: first", "fix: second", "feat: third"]) {
-    await git(work, "commit", "-q", "--allow-empty", "-m", msg);
-    shas.push(await git(work, "rev-parse", "HEAD"));
-  }
-  await git(work, "remote", "add", "origin", bare);
+  ({ dir, bare, work, shas } = await apiRepo("sandbox-api-", ["feat: first", "fix: second", "feat: third"]));
   await git(work, "push", "-q", "origin", "main");
   server = await startApiServer({
     ...repoArgs,
@@ -547,7 +527,7 @@ describe("push hook", () => {
     await git(work, "commit", "-q", "--allow-empty", "-m", "feat: pushed");
     const head = await git(work, "rev-parse", "HEAD");
     await git(work, "tag", "v5.0.0");
-    const { stderr } = await run("git", ["push", "-q", "origin", "main", "v5.0.0"], { cwd: work, env: gitEnv });
+    const { stderr } = await execAsync("git", ["push", "-q", "origin", "main", "v5.0.0"], { cwd: work, env: gitEnv });
     expect(stderr).toBe(""); // the hook prints nothing
     expect(refUpdates.slice(before)).toEqual(
       expect.arrayContaining([
@@ -564,38 +544,16 @@ describe("push hook", () => {
 describe("actions", () => {
   const iso = (d: Date) => d.toISOString();
 
-  function addRun(over: Partial<RunRecord> = {}): RunRecord {
-    const s = server.state;
-    const job = (name: string, conclusion: JobRecord["conclusion"]): JobRecord => ({
-      id: s.nextId(),
-      name,
-      status: "completed",
-      conclusion,
-      runAttempt: 1,
-      startedAt: iso(clock),
-      completedAt: iso(clock),
-      steps: [{ name: "Run", status: "completed", conclusion, number: 1 }],
-    });
-    const record: RunRecord = {
-      id: s.nextId(),
-      runNumber: s.runs.length + 1,
-      runAttempt: 1,
-      name: "release",
-      workflowPath: ".github/workflows/release.yml",
-      event: "push",
-      headBranch: "v1.0.0",
-      headSha: shas[2],
-      status: "completed",
-      conclusion: "failure",
-      createdAt: iso(clock),
-      updatedAt: iso(clock),
-      runStartedAt: iso(clock),
-      jobs: [job("build", "success"), job("publish", "failure")],
-      ...over,
-    };
-    s.runs.push(record);
-    return record;
-  }
+  const addRun = (over: Partial<Omit<RunRecord, "jobs">> = {}): RunRecord =>
+    addFinishedRun(
+      server.state,
+      iso(clock),
+      { headBranch: "v1.0.0", headSha: shas[2]!, conclusion: "failure", ...over },
+      [
+        ["build", "success"],
+        ["publish", "failure"],
+      ],
+    );
 
   it("lists, filters and gets runs and jobs", async () => {
     const r = addRun();
@@ -678,15 +636,9 @@ describe("actions", () => {
 describe("attestations", () => {
   it("lists attestations by digest and predicate, 404 when none", async () => {
     const digest = `sha256:${"ab".repeat(32)}`;
-    server.state.attestations.push({
-      digest,
-      predicateType: "https://slsa.dev/provenance/v1",
-      repositoryId: repositoryIdOf(OWNER, REPO),
-      bundle: {
-        mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
-        verificationMaterial: {},
-        dsseEnvelope: { payloadType: "application/vnd.in-toto+json" },
-      },
+    addProvenance(server.state, repositoryIdOf(OWNER, REPO), digest, {
+      verificationMaterial: {},
+      dsseEnvelope: { payloadType: "application/vnd.in-toto+json" },
     });
     const res = await octokit.rest.repos.listAttestations({
       ...repoArgs,
@@ -714,7 +666,7 @@ describe("attestations", () => {
 
 async function pushRefused(...refspecs: string[]): Promise<string> {
   try {
-    await run("git", ["push", "origin", ...refspecs], { cwd: work, env: gitEnv });
+    await execAsync("git", ["push", "origin", ...refspecs], { cwd: work, env: gitEnv });
   } catch (e) {
     return (e as { stderr: string }).stderr;
   }
@@ -782,7 +734,7 @@ describe("server-side push rules", () => {
   it("lets an admin through a protection that does not enforce admins", async () => {
     scenario.branchProtection = { main: { requiredReviews: 1 } };
     await git(work, "commit", "-q", "--allow-empty", "-m", "chore: admin push");
-    await run("git", ["push", "-q", "origin", "HEAD:refs/heads/main"], { cwd: work, env: gitEnv });
+    await execAsync("git", ["push", "-q", "origin", "HEAD:refs/heads/main"], { cwd: work, env: gitEnv });
     scenario.role = "maintain";
     await git(work, "commit", "-q", "--allow-empty", "-m", "chore: maintainer push");
     expect(await pushRefused("HEAD:refs/heads/main")).toContain("GH006");
@@ -816,20 +768,17 @@ describe("server-side push rules", () => {
     );
     expect(said).toContain("remote: - Cannot create ref due to creations being restricted.");
     await git(work, "tag", "other-1");
-    await run("git", ["push", "-q", "origin", "refs/tags/other-1"], { cwd: work, env: gitEnv }); // not covered
+    await execAsync("git", ["push", "-q", "origin", "refs/tags/other-1"], { cwd: work, env: gitEnv }); // not covered
     // The API refuses the same ref, as GitHub does for a release whose tag a ruleset blocks
     // (googleapis/release-please-action#1194).
     const e = await errorOf(octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v6.0.0" }));
     expect(e.status).toBe(422);
     expect(e.data.errors).toEqual([
-      {
-        resource: "Release",
-        code: "custom",
-        field: "pre_receive",
-        message:
-          "pre_receive Repository rule violations found\n\nCannot create ref due to creations being restricted.\n\n",
-      },
-      { resource: "Release", code: "custom", message: "Published releases must have a valid tag" },
+      releaseInvalid(
+        "pre_receive Repository rule violations found\n\nCannot create ref due to creations being restricted.\n\n",
+        "pre_receive",
+      ),
+      releaseInvalid("Published releases must have a valid tag"),
     ]);
 
     // https://docs.github.com/rest/repos/rules#get-rules-for-a-branch
@@ -862,7 +811,7 @@ describe("server-side push rules", () => {
     await git(work, "commit", "-q", "--allow-empty", "-m", "chore: under ruleset");
     expect(await pushRefused("HEAD:refs/heads/main")).toContain("- Changes must be made through a pull request.");
     scenario.rulesets[1]!.bypass = "always";
-    await run("git", ["push", "-q", "origin", "HEAD:refs/heads/main"], { cwd: work, env: gitEnv });
+    await execAsync("git", ["push", "-q", "origin", "HEAD:refs/heads/main"], { cwd: work, env: gitEnv });
   });
 
   it("refuses a tag name an immutable release burned, by push and by API", async () => {
@@ -907,14 +856,7 @@ describe("releases as GitHub keeps them", () => {
       octokit.rest.repos.createRelease({ ...repoArgs, tag_name: "v9.0.0", body: "x".repeat(125_001) }),
     );
     expect(e.status).toBe(422);
-    expect(e.data.errors).toEqual([
-      {
-        resource: "Release",
-        code: "custom",
-        field: "body",
-        message: "body is too long (maximum is 125000 characters)",
-      },
-    ]);
+    expect(e.data.errors).toEqual([releaseInvalid("body is too long (maximum is 125000 characters)", "body")]);
     expect(await git(bare, "tag", "--list", "v9.0.0")).toBe("");
     const ok = await octokit.rest.repos.createRelease({
       ...repoArgs,
@@ -949,7 +891,7 @@ describe("releases as GitHub keeps them", () => {
     // https://docs.github.com/rest/git/tags#get-a-tag
     await git(work, "tag", "-a", "v10.0.0", "-m", "release v10.0.0\n\nnotes", shas[0]);
     const tagSha = await git(work, "rev-parse", "v10.0.0");
-    await run("git", ["push", "-q", "origin", "refs/tags/v10.0.0"], { cwd: work, env: gitEnv });
+    await execAsync("git", ["push", "-q", "origin", "refs/tags/v10.0.0"], { cwd: work, env: gitEnv });
     const { data } = await octokit.rest.git.getTag({ ...repoArgs, tag_sha: tagSha });
     expect(data).toMatchObject({
       sha: tagSha,
@@ -967,12 +909,7 @@ describe("cursor pagination for attestations", () => {
     // https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api
     const digest = `sha256:${"5a".repeat(32)}`;
     for (let i = 0; i < 5; i++)
-      server.state.attestations.push({
-        digest,
-        predicateType: "https://slsa.dev/provenance/v1",
-        repositoryId: repositoryIdOf(OWNER, REPO),
-        bundle: { mediaType: `m${i}` },
-      });
+      addProvenance(server.state, repositoryIdOf(OWNER, REPO), digest, { mediaType: `m${i}` });
     const first = await octokit.rest.repos.listAttestations({ ...repoArgs, subject_digest: digest, per_page: 2 });
     expect(first.data.attestations?.map((a) => a.bundle?.mediaType)).toEqual(["m0", "m1"]);
     const next = /<([^>]+)>; rel="next"/.exec(first.headers.link ?? "")?.[1];
@@ -1048,7 +985,7 @@ describe("the real git-cliff against the sandbox", () => {
         "",
       ].join("\n"),
     );
-    const { stdout, stderr } = await run(path.resolve("node_modules/.bin/git-cliff"), ["--config", config], {
+    const { stdout, stderr } = await execAsync(path.resolve("node_modules/.bin/git-cliff"), ["--config", config], {
       cwd: work,
       env: { ...gitEnv, GITHUB_API_URL: server.url, GITHUB_TOKEN: TOKEN },
     });

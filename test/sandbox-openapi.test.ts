@@ -1,22 +1,19 @@
 // Holds the sandbox honest: every answer of every route the sandbox serves, success and error, is
 // validated against GitHub's own OpenAPI description (@octokit/openapi) with ajv.
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import type { ValidateFunction } from "ajv";
 import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApiServer } from "../scripts/sandbox/api/server.ts";
 import { startApiServer } from "../scripts/sandbox/api/server.ts";
-import type { JobRecord, RunRecord } from "../scripts/sandbox/api/state.ts";
+import type { RunRecord } from "../scripts/sandbox/api/state.ts";
 import { repositoryIdOf } from "../scripts/sandbox/api/state.ts";
 import { defaultScenario } from "../scripts/sandbox/scenario.ts";
+import { addFinishedRun, addProvenance, apiRepo, git } from "./helpers/api-repo.ts";
 
-const run = promisify(execFile);
 // ajv-formats is CommonJS: under NodeNext its default import is the module object.
 const addFormats = addFormatsModule.default;
 const TOKEN = "openapi-token";
@@ -24,16 +21,6 @@ const OWNER = "acme";
 const REPO = "gateway";
 const R = `/repos/${OWNER}/${REPO}`;
 const T = "/repos/{owner}/{repo}";
-const gitEnv = {
-  ...process.env,
-  GIT_TERMINAL_PROMPT: "0",
-  GIT_AUTHOR_NAME: "Ada",
-  GIT_AUTHOR_EMAIL: "ada@example.com",
-  GIT_COMMITTER_NAME: "Ada",
-  GIT_COMMITTER_EMAIL: "ada@example.com",
-  GIT_CONFIG_NOSYSTEM: "1",
-  HOME: tmpdir(),
-};
 
 type Json = Record<string, unknown>;
 const isObj = (x: unknown): x is Json => typeof x === "object" && x !== null && !Array.isArray(x);
@@ -127,7 +114,7 @@ let dir: string;
 let server: ApiServer;
 let emptyServer: ApiServer;
 const scenario = defaultScenario();
-const shas: string[] = [];
+let shas: string[];
 let validated = 0;
 const routesSeen = new Set<string>();
 
@@ -175,10 +162,6 @@ async function expectAnswer(
 
 const enc = encodeURIComponent;
 
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  return (await run("git", args, { cwd, env: gitEnv })).stdout.trim();
-}
-
 beforeAll(async () => {
   const raw = await readFile(
     createRequire(import.meta.url).resolve("@octokit/openapi/generated/api.github.com.json"),
@@ -195,18 +178,10 @@ beforeAll(async () => {
     },
   });
 
-  dir = await mkdtemp(path.join(tmpdir(), "sandbox-openapi-"));
-  const bare = path.join(dir, "remote.git");
-  const work = path.join(dir, "work");
-  await git(dir, "init", "-q", "--bare", "-b", "main", bare);
+  const { bare, work, ...made } = await apiRepo("sandbox-openapi-", ["feat: one", "fix: two"]);
+  ({ dir, shas } = made);
   await git(dir, "init", "-q", "--bare", "-b", "main", path.join(dir, "empty.git"));
-  await git(dir, "init", "-q", "-b", "main", work);
-  for (const msg of ["feat: one", "fix: two"]) {
-    await git(work, "commit", "-q", "--allow-empty", "-m", msg);
-    shas.push(await git(work, "rev-parse", "HEAD"));
-  }
   await git(work, "tag", "-a", "v0.1.0", "-m", "annotated", shas[0]);
-  await git(work, "remote", "add", "origin", bare);
   await git(work, "push", "-q", "origin", "main", "v0.1.0");
   const t0 = performance.now();
   server = await startApiServer({
@@ -238,39 +213,19 @@ afterAll(async () => {
 });
 
 function addRun(conclusion: "success" | "failure"): RunRecord {
-  const s = server.state;
-  const at = new Date().toISOString();
-  const job = (name: string, c: JobRecord["conclusion"]): JobRecord => ({
-    id: s.nextId(),
-    name,
-    status: "completed",
-    conclusion: c,
-    runAttempt: 1,
-    startedAt: at,
-    completedAt: at,
-    steps: [
+  return addFinishedRun(
+    server.state,
+    new Date().toISOString(),
+    { headBranch: "v0.1.0", headSha: shas[0]!, conclusion },
+    [
+      ["build", "success"],
+      ["publish", conclusion],
+    ],
+    (c) => [
       { name: "Set up job", status: "completed", conclusion: "success", number: 1 },
       { name: "Build", status: "completed", conclusion: c, number: 2 },
     ],
-  });
-  const r: RunRecord = {
-    id: s.nextId(),
-    runNumber: s.runs.length + 1,
-    runAttempt: 1,
-    name: "release",
-    workflowPath: ".github/workflows/release.yml",
-    event: "push",
-    headBranch: "v0.1.0",
-    headSha: shas[0],
-    status: "completed",
-    conclusion,
-    createdAt: at,
-    updatedAt: at,
-    runStartedAt: at,
-    jobs: [job("build", "success"), job("publish", conclusion === "failure" ? "failure" : "success")],
-  };
-  s.runs.push(r);
-  return r;
+  );
 }
 
 describe("every route's answers match GitHub's OpenAPI description", () => {
@@ -410,15 +365,9 @@ describe("every route's answers match GitHub's OpenAPI description", () => {
 
   it("attestations and rate limit, and faults' error bodies", async () => {
     const digest = `sha256:${"ef".repeat(32)}`;
-    server.state.attestations.push({
-      digest,
-      predicateType: "https://slsa.dev/provenance/v1",
-      repositoryId: repositoryIdOf(OWNER, REPO),
-      bundle: {
-        mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
-        verificationMaterial: { publicKey: { hint: "x" } },
-        dsseEnvelope: { payload: "e30=", payloadType: "application/vnd.in-toto+json", signatures: [] },
-      },
+    addProvenance(server.state, repositoryIdOf(OWNER, REPO), digest, {
+      verificationMaterial: { publicKey: { hint: "x" } },
+      dsseEnvelope: { payload: "e30=", payloadType: "application/vnd.in-toto+json", signatures: [] },
     });
     await expectAnswer(
       `${T}/attestations/{subject_digest}`,

@@ -13,7 +13,7 @@ import {
   type WorkflowContext,
   WorkflowError,
 } from "../scripts/lib/workflow/index.ts";
-import { renderFiles } from "../scripts/sandbox/example-files.ts";
+import { createExample } from "../scripts/sandbox/example.ts";
 import { git, initRepo, tempDir } from "./helpers/kit.ts";
 
 const ctx: WorkflowContext = {
@@ -34,6 +34,22 @@ const read = (text: string, over: Partial<WorkflowContext> = {}, path = ".github
 const shapes = (wf: Workflow) =>
   wf.images.map(({ ref, tags, platforms, attest, job }) => ({ ref, tags, platforms, attest, job }));
 const reasons = (wf: Workflow) => wf.notVerified.map((n) => `${n.job}/${n.step}: ${n.what}: ${n.why}`);
+const BOTH = ["linux/amd64", "linux/arm64"];
+/** A workflow a tag push starts, with one job, publish, running `steps`. */
+const publishJob = (steps: string, runsOn = "ubuntu-latest") => `
+on: { push: { tags: ["v*"] } }
+jobs:
+  publish:
+    runs-on: ${runsOn}
+    steps:
+${steps}`;
+/** One image as `shapes` gives it: most builds here push for linux/amd64 alone and attest nothing. */
+const image = (
+  job: string,
+  ref: string,
+  tags: string[],
+  more: { platforms?: string[] | null; attest?: boolean } = {},
+) => ({ ref, tags, platforms: ["linux/amd64"], attest: false, job, ...more });
 
 const RELEASE_YML = `
 name: release
@@ -95,20 +111,8 @@ describe("parseWorkflow", async () => {
   it("finds every image with tags and platforms resolved from expressions, lowercased", () => {
     expect(wf.jobs).toEqual(["gateway", "admin-ui", "chart"]);
     expect(shapes(wf)).toEqual([
-      {
-        ref: "ghcr.io/acme/gateway",
-        tags: ["1.4.0", "1.4", "v1.4.0", "sha-0123456", "latest"],
-        platforms: ["linux/amd64"],
-        attest: true,
-        job: "gateway",
-      },
-      {
-        ref: "ghcr.io/acme/admin-ui",
-        tags: ["v1.4.0", "latest"],
-        platforms: ["linux/amd64", "linux/arm64"],
-        attest: false,
-        job: "admin-ui",
-      },
+      image("gateway", "ghcr.io/acme/gateway", ["1.4.0", "1.4", "v1.4.0", "sha-0123456", "latest"], { attest: true }),
+      image("admin-ui", "ghcr.io/acme/admin-ui", ["v1.4.0", "latest"], { platforms: BOTH }),
     ]);
     expect(wf.images[0]).toMatchObject({
       workflow: ".github/workflows/release.yml",
@@ -183,56 +187,27 @@ describe("parseWorkflow", async () => {
   });
 });
 
-describe("the example repository's workflow", () => {
+describe("the example repository's workflow", async () => {
+  const dir = tempDir("rk-example-workflow-");
+  afterAll(() => dir.remove());
+  const example = await createExample(join(dir.path, "gateway"), { workspaceVersion: true });
+
   it("is read completely: both images with their platform asymmetry, the chart, nothing left unverified", async () => {
-    const example = renderFiles(
-      {
-        owner: "acme",
-        name: "gateway",
-        kitPath: null,
-        workspaceVersion: true,
-        workflow: true,
-        helmChart: true,
-        brokenHook: false,
-        hookWithoutOutput: false,
-        hookWithoutNoConfirm: false,
-      },
-      {
-        version: "0.3.0",
-        routes: [],
-        contractRoutes: [],
-        gatewayModules: {},
-        adminItems: [],
-        docsUpgrade: false,
-        readmeContract: false,
-        editorconfig: false,
-        changelog: null,
-      },
-    );
-    const wf = await parseWorkflow(
-      example[".github/workflows/release.yml"]!,
-      ".github/workflows/release.yml",
-      { ...ctx, owner: "acme", repository: "acme/gateway" },
-      async (p) => example[p] ?? null,
-    );
-    expect(wf.notVerified).toEqual([]);
-    expect(shapes(wf)).toEqual([
-      {
-        ref: "ghcr.io/acme/gateway",
-        tags: ["1.4.0", "v1.4.0", "sha-0123456", "latest"],
-        platforms: ["linux/amd64"],
-        attest: true,
-        job: "gateway",
-      },
-      {
-        ref: "ghcr.io/acme/admin-ui",
-        tags: ["v1.4.0", "latest"],
-        platforms: ["linux/amd64", "linux/arm64"],
-        attest: true,
-        job: "admin-ui",
-      },
+    const found = await readTagWorkflows(createRunner(example.path, false), { workflowPaths: null }, "HEAD", {
+      ...ctx,
+      owner: "acme",
+      repository: "acme/gateway",
+    });
+    expect(found.started.map((w) => w.path)).toEqual([".github/workflows/release.yml"]);
+    expect(found.notVerified).toEqual([]);
+    expect(shapes(found.started[0]!)).toEqual([
+      image("gateway", "ghcr.io/acme/gateway", ["1.4.0", "v1.4.0", "sha-0123456", "latest"], { attest: true }),
+      image("admin-ui", "ghcr.io/acme/admin-ui", ["v1.4.0", "latest"], { platforms: BOTH, attest: true }),
     ]);
-    expect(wf.artifacts.map((a) => [a.ref, a.tag, a.kind])).toEqual([["ghcr.io/acme/charts/gateway", "1.4.0", "helm"]]);
+    expect(found.images.map((i) => i.ref)).toEqual(example.images);
+    expect(found.artifacts.map((a) => [a.ref, a.tag, a.kind])).toEqual([
+      ["ghcr.io/acme/charts/gateway", "1.4.0", "helm"],
+    ]);
   });
 });
 
@@ -342,8 +317,8 @@ jobs:
           tags: \${{ env.REGISTRY }}/\${{ env.IMAGE }}:\${{ github.sha }},\${{ env.FULL }}:stable
 `);
     expect(shapes(wf)).toEqual([
-      { ref: "quay.io/acme/tools", tags: [ctx.sha], platforms: ["linux/amd64"], attest: false, job: "image" },
-      { ref: "example.org/acme/tools", tags: ["stable"], platforms: ["linux/amd64"], attest: false, job: "image" },
+      image("image", "quay.io/acme/tools", [ctx.sha]),
+      image("image", "example.org/acme/tools", ["stable"]),
     ]);
   });
 
@@ -376,38 +351,16 @@ jobs:
             \${{ steps.slim.outputs.tags }}
 `);
     expect(shapes(wf)).toEqual([
-      {
-        ref: "docker.io/acme/app",
-        tags: ["v1.4.0", "latest"],
-        platforms: ["linux/amd64"],
-        attest: false,
-        job: "image",
-      },
-      {
-        ref: "ghcr.io/acme/app",
-        tags: ["1.4-slim", "latest"],
-        platforms: ["linux/amd64"],
-        attest: false,
-        job: "image",
-      },
+      image("image", "docker.io/acme/app", ["v1.4.0", "latest"]),
+      image("image", "ghcr.io/acme/app", ["1.4-slim", "latest"]),
     ]);
   });
 });
 
 describe("run: scripts, read with a shell parser", () => {
-  const steps = (body: string, jobEnv = "") => `
-on:
-  push:
-    tags: ["v*"]
-jobs:
-  publish:
-    runs-on: ubuntu-latest
-${jobEnv}    steps:
-${body}`;
-
   it("resolves quoting, env, variables set from them and ${V#x} ${V%x} ${V##x} ${V%%x}", async () => {
     const wf = await read(
-      steps(
+      publishJob(
         `      - name: Push
         env:
           REGISTRY: ghcr.io/\${{ github.repository_owner }}
@@ -426,15 +379,9 @@ ${body}`;
       ),
     );
     expect(shapes(wf)).toEqual([
-      {
-        ref: "ghcr.io/acme/gateway",
-        tags: ["1.4.0", "1", "1.4"],
-        platforms: ["linux/amd64", "linux/arm64"],
-        attest: false,
-        job: "publish",
-      },
-      { ref: "quay.io/acme/gateway", tags: ["1.4.0"], platforms: null, attest: false, job: "publish" },
-      { ref: "ghcr.io/acme/plain", tags: ["v1.4.0"], platforms: null, attest: false, job: "publish" },
+      image("publish", "ghcr.io/acme/gateway", ["1.4.0", "1", "1.4"], { platforms: BOTH }),
+      image("publish", "quay.io/acme/gateway", ["1.4.0"], { platforms: null }),
+      image("publish", "ghcr.io/acme/plain", ["v1.4.0"], { platforms: null }),
     ]);
     // A slice expansion (${V::7}) is not one the reader evaluates: that command is named, not guessed.
     expect(reasons(wf)).toEqual([
@@ -446,7 +393,7 @@ ${body}`;
 
   it("helm package reads Chart.yaml (and --version, --destination) to know the chart helm push pushes", async () => {
     const wf = await read(
-      steps(`      - run: |
+      publishJob(`      - run: |
           cd charts
           helm package api --destination ../dist
           helm package ../deploy/chart -d ../dist --version "\${GITHUB_REF_NAME#v}+build.1"
@@ -471,7 +418,7 @@ ${body}`;
 
   it("values written at run time are not known: $GITHUB_OUTPUT, command substitutions, read, a condition", async () => {
     const wf = await read(
-      steps(`      - id: version
+      publishJob(`      - id: version
         run: echo "version=$(git describe --tags)" >> "$GITHUB_OUTPUT"
       - name: Push
         run: |
@@ -485,9 +432,7 @@ ${body}`;
           docker push ghcr.io/acme/app:sure
 `),
     );
-    expect(shapes(wf)).toEqual([
-      { ref: "ghcr.io/acme/app", tags: ["sure"], platforms: null, attest: false, job: "publish" },
-    ]);
+    expect(shapes(wf)).toEqual([image("publish", "ghcr.io/acme/app", ["sure"], { platforms: null })]);
     expect(reasons(wf)).toEqual([
       expect.stringMatching(
         /`docker push ghcr\.io\/acme\/app:\$\{\{ steps\.version\.outputs\.version \}\}`: \$\{\{ steps\.version\.outputs\.version \}\} is decided at run time/,
@@ -501,7 +446,7 @@ ${body}`;
 
   it("a test of known values decides the branch, as it will in the run", async () => {
     const wf = await read(
-      steps(`      - name: Push
+      publishJob(`      - name: Push
         run: |
           if [ \${{ contains(github.ref, '-') }} = "true" ]; then
             docker push ghcr.io/acme/app:rc
@@ -516,14 +461,14 @@ ${body}`;
 `),
     );
     expect(shapes(wf)).toEqual([
-      { ref: "ghcr.io/acme/app", tags: ["stable", "else", "tagged"], platforms: null, attest: false, job: "publish" },
+      image("publish", "ghcr.io/acme/app", ["stable", "else", "tagged"], { platforms: null }),
     ]);
     expect(wf.notVerified).toEqual([]);
   });
 
   it("recognises other publishing by name: cargo, npm, cosign, goreleaser, release assets, PyPI", async () => {
     const wf = await read(
-      steps(`      - name: Crates
+      publishJob(`      - name: Crates
         run: cargo publish -p gateway --locked
       - name: Dry run
         run: cargo publish --dry-run && npm publish --dry-run
@@ -554,7 +499,7 @@ ${body}`;
 
   it("a script in another shell that seems to publish is named; one that does not parse too", async () => {
     const wf = await read(
-      steps(`      - shell: pwsh
+      publishJob(`      - shell: pwsh
         run: docker push ghcr.io/acme/app:latest
       - run: |
           docker push ghcr.io/acme/app:$(
@@ -605,15 +550,7 @@ jobs:
   remote:
     uses: acme/shared/.github/workflows/publish.yml@v1
 `);
-    expect(shapes(wf)).toEqual([
-      {
-        ref: "ghcr.io/acme/gateway",
-        tags: ["v1.4.0"],
-        platforms: ["linux/amd64"],
-        attest: false,
-        job: "gateway/build",
-      },
-    ]);
+    expect(shapes(wf)).toEqual([image("gateway/build", "ghcr.io/acme/gateway", ["v1.4.0"])]);
     expect(reasons(wf)).toEqual([
       expect.stringMatching(
         /^tools\/build\/docker\/build-push-action@v6: an image \(docker\/build-push-action\): its tags are .*inputs\.image/,
@@ -644,39 +581,25 @@ runs:
       run: cargo publish
 `;
     files[".github/actions/node/action.yml"] = "name: Node\nruns:\n  using: node20\n  main: index.js\n";
-    const wf = await read(`
-on: { push: { tags: ["v*"] } }
-jobs:
-  publish:
-    runs-on: ubuntu-latest
-    steps:
-      - name: Gateway
+    const wf = await read(
+      publishJob(`      - name: Gateway
         uses: ./.github/actions/publish
         with:
           image: gateway
       - uses: ./.github/actions/node
-`);
-    expect(shapes(wf)).toEqual([
-      { ref: "ghcr.io/acme/gateway", tags: ["1.4.0"], platforms: ["linux/amd64"], attest: false, job: "publish" },
-    ]);
+`),
+    );
+    expect(shapes(wf)).toEqual([image("publish", "ghcr.io/acme/gateway", ["1.4.0"])]);
     expect(wf.images[0]!.step).toBe("Gateway / Push");
     expect(reasons(wf)).toEqual(["publish/Gateway / Crates: `cargo publish`: crates.io is not checked by release-kit"]);
   });
 });
 
 describe("what real repositories' workflows taught the reader (test/realworld)", () => {
-  const job = (steps: string, runsOn = "ubuntu-latest") => `
-on: { push: { tags: ["v*"] } }
-jobs:
-  publish:
-    runs-on: ${runsOn}
-    steps:
-${steps}`;
-
   it("github.actor is whoever pushes the tag: a test against dependabot is known, one against a login is not", async () => {
     const push = (expr: string) =>
       read(
-        job(`      - name: Build
+        publishJob(`      - name: Build
         uses: docker/build-push-action@v6
         with:
           push: \${{ ${expr} }}
@@ -695,7 +618,7 @@ ${steps}`;
   it("a build that names no platform is the runner's own on GitHub's runners, and not known elsewhere", async () => {
     const build = (runsOn: string) =>
       read(
-        job(
+        publishJob(
           "      - uses: docker/build-push-action@v6\n        with: { push: true, tags: ghcr.io/acme/app:v1 }",
           runsOn,
         ),
@@ -707,7 +630,7 @@ ${steps}`;
 
   it("metadata-action: semver match= takes the version out of a prefixed tag; {{is_default_branch}} is false on a tag", async () => {
     const wf = await read(
-      job(`      - id: meta
+      publishJob(`      - id: meta
         uses: docker/metadata-action@v5
         with:
           images: acme/app
@@ -719,15 +642,13 @@ ${steps}`;
         with: { push: true, platforms: linux/amd64, tags: "\${{ steps.meta.outputs.tags }}" }`),
       { tag: "app-v1.4.0" },
     );
-    expect(shapes(wf)).toEqual([
-      { ref: "docker.io/acme/app", tags: ["1.4.0"], platforms: ["linux/amd64"], attest: false, job: "publish" },
-    ]);
+    expect(shapes(wf)).toEqual([image("publish", "docker.io/acme/app", ["1.4.0"])]);
     expect(wf.notVerified).toEqual([]);
   });
 
   it("a push by digest (outputs: type=image,...,push-by-digest=true,push=true) is named: it has no tag to check", async () => {
     const wf = await read(
-      job(`      - name: Build by digest
+      publishJob(`      - name: Build by digest
         uses: docker/build-push-action@v6
         with:
           outputs: type=image,"name=acme/app,ghcr.io/acme/app",push-by-digest=true,name-canonical=true,push=true`),
@@ -739,7 +660,7 @@ ${steps}`;
 
   it("names steps whose publishing it cannot read: scripts and local actions named for it, release edits decided at run time, known actions", async () => {
     const wf = await read(
-      job(`      - run: ./scripts/get-version.sh
+      publishJob(`      - run: ./scripts/get-version.sh
       - run: mise x -- scripts/release.sh
       - run: make publish
       - uses: ./.github/actions/deploy-docs
@@ -769,15 +690,21 @@ ${steps}`;
 });
 
 describe("matrix jobs", () => {
-  it("a written-out matrix is read once per combination (product, exclude, include)", async () => {
-    const wf = await read(`
+  /** A tag-push workflow whose one job, images, runs once per combination of `matrix`. */
+  const matrixJob = (matrix: string, steps: string) => `
 on: { push: { tags: ["v*"] } }
 jobs:
   images:
     runs-on: ubuntu-latest
     strategy:
       matrix:
-        image: [gateway, admin-ui, worker]
+${matrix}    steps:
+${steps}`;
+
+  it("a written-out matrix is read once per combination (product, exclude, include)", async () => {
+    const wf = await read(
+      matrixJob(
+        `        image: [gateway, admin-ui, worker]
         variant: [full, slim]
         exclude:
           - image: worker
@@ -787,33 +714,23 @@ jobs:
             platforms: linux/amd64,linux/arm64
           - image: docs
             variant: full
-    steps:
-      - uses: docker/build-push-action@v6
+`,
+        `      - uses: docker/build-push-action@v6
         with:
           push: true
           platforms: \${{ matrix.platforms || 'linux/amd64' }}
           tags: ghcr.io/acme/\${{ matrix.image }}:\${{ github.ref_name }}-\${{ matrix.variant }}
-`);
+`,
+      ),
+    );
     // One image per combination: what one build pushes (its tags may rightly have a digest of their own).
     expect(shapes(wf)).toEqual([
-      { ref: "ghcr.io/acme/gateway", tags: ["v1.4.0-full"], platforms: ["linux/amd64"], attest: false, job: "images" },
-      { ref: "ghcr.io/acme/gateway", tags: ["v1.4.0-slim"], platforms: ["linux/amd64"], attest: false, job: "images" },
-      {
-        ref: "ghcr.io/acme/admin-ui",
-        tags: ["v1.4.0-full"],
-        platforms: ["linux/amd64", "linux/arm64"],
-        attest: false,
-        job: "images",
-      },
-      {
-        ref: "ghcr.io/acme/admin-ui",
-        tags: ["v1.4.0-slim"],
-        platforms: ["linux/amd64", "linux/arm64"],
-        attest: false,
-        job: "images",
-      },
-      { ref: "ghcr.io/acme/worker", tags: ["v1.4.0-full"], platforms: ["linux/amd64"], attest: false, job: "images" },
-      { ref: "ghcr.io/acme/docs", tags: ["v1.4.0-full"], platforms: ["linux/amd64"], attest: false, job: "images" },
+      image("images", "ghcr.io/acme/gateway", ["v1.4.0-full"]),
+      image("images", "ghcr.io/acme/gateway", ["v1.4.0-slim"]),
+      image("images", "ghcr.io/acme/admin-ui", ["v1.4.0-full"], { platforms: BOTH }),
+      image("images", "ghcr.io/acme/admin-ui", ["v1.4.0-slim"], { platforms: BOTH }),
+      image("images", "ghcr.io/acme/worker", ["v1.4.0-full"]),
+      image("images", "ghcr.io/acme/docs", ["v1.4.0-full"]),
     ]);
     // A reference one build pushes keeps image:<ref>; one several builds push adds the first tag.
     expect(wf.images.map((i) => i.id)).toEqual([
@@ -828,18 +745,12 @@ jobs:
   });
 
   it("a matrix decided at run time leaves matrix unknown: named once, not guessed", async () => {
-    const wf = await read(`
-on: { push: { tags: ["v*"] } }
-jobs:
-  images:
-    runs-on: ubuntu-latest
-    strategy:
-      matrix:
-        image: \${{ fromJSON(needs.plan.outputs.images) }}
-    steps:
-      - name: Push
-        run: docker push ghcr.io/acme/\${{ matrix.image }}:\${GITHUB_REF_NAME}
-`);
+    const wf = await read(
+      matrixJob(
+        "        image: ${{ fromJSON(needs.plan.outputs.images) }}\n",
+        "      - name: Push\n        run: docker push ghcr.io/acme/${{ matrix.image }}:${GITHUB_REF_NAME}\n",
+      ),
+    );
     expect(wf.images).toEqual([]);
     expect(reasons(wf)).toEqual([
       expect.stringMatching(
