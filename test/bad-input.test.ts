@@ -155,6 +155,13 @@ const FRESH: Case[] = [
     },
   },
   {
+    name: "a bad RELEASE_API_TIMEOUT in the environment",
+    command: "preflight",
+    env: () => ({ RELEASE_API_TIMEOUT: "0" }),
+    code: 2,
+    says: { error: /RELEASE_API_TIMEOUT="0" is not a number of seconds/ },
+  },
+  {
     name: "a bad RELEASE_REGISTRY_URL",
     command: "verify",
     env: () => ({ RELEASE_REGISTRY_URL: "ftp://registry" }),

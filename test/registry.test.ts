@@ -297,7 +297,6 @@ describe("registry client against the sandbox registry", () => {
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const port = (silent.address() as { port: number }).port;
     try {
-      const started = Date.now();
       const e = await rejection(
         createRegistryClient({ endpoint: `http://127.0.0.1:${port}`, timeoutMs: 300 }).resolve(
           "ghcr.io/acme/gateway",
@@ -306,7 +305,6 @@ describe("registry client against the sandbox registry", () => {
       );
       expect(e.code).toBe("TIMEOUT");
       expect(e.message).toMatch(/did not answer within 300 ms/);
-      expect(Date.now() - started).toBeLessThan(3000);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => silent.close(resolve));

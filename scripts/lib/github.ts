@@ -1,7 +1,8 @@
 // One Octokit for the whole kit: token as gh finds it, GITHUB_API_URL for Actions, Enterprise and
 // the sandbox, retries for 5xx and throttling that honours rate limits (reference/github-api.md §9).
 // Against a loopback API only, throttle spacing, back-off and poll intervals shrink so the tests and
-// the rehearsal stay fast; a remote API always gets GitHub's own pacing.
+// the rehearsal stay fast; a remote API always gets GitHub's own pacing. How long a request may take
+// is never shortened for loopback: a busy machine answers slowly, not wrongly.
 import type { Octokit } from "@octokit/rest";
 import { say } from "./output.ts";
 import { createGate, type Gate } from "./run.ts";
@@ -26,6 +27,16 @@ const UNREACHABLE = new Set(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "EHOSTUNR
 const UNREACHABLE_STATUS = 599;
 /** An answer that is not the JSON a REST route gives: a proxy's page, a captive portal, a wrong URL. */
 const NOT_JSON_STATUS = 598;
+/** How long one request may go unanswered before it is retried: RELEASE_API_TIMEOUT seconds (30
+ *  by default; null when the value is not a positive number). A slow answer is not a failure, so the
+ *  default is generous wherever the API runs, loopback included. */
+export function apiTimeoutSeconds(env: NodeJS.ProcessEnv = process.env): number | null {
+  const value = env.RELEASE_API_TIMEOUT;
+  if (value === undefined || value === "") return 30;
+  const seconds = Number(value);
+  return seconds > 0 ? seconds : null;
+}
+
 /** GitHub's documented primary limit for unauthenticated requests, per hour and address. */
 export const ANONYMOUS_LIMIT = 60;
 
@@ -165,7 +176,8 @@ export async function connectGitHub(
   const token = await findToken(env);
   const baseUrl = (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, "");
   const loopback = isLoopback(baseUrl);
-  const timeoutMs = loopback ? 2_000 : 30_000;
+  // openTarget refused a bad value before anything was asked.
+  const timeoutMs = (apiTimeoutSeconds(env) ?? 30) * 1000;
   const timedFetch: typeof fetch = async (input, init) => {
     try {
       const res = await fetch(input, {

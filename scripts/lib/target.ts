@@ -4,7 +4,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Context, StartError } from "./cli.ts";
 import type { Config } from "./config.ts";
-import type { GitHub } from "./github.ts";
+import { apiTimeoutSeconds, type GitHub } from "./github.ts";
 import type { Lock } from "./lock.ts";
 import { createRunner, type Runner } from "./run.ts";
 
@@ -37,6 +37,11 @@ export function checkApiUrl(env: NodeJS.ProcessEnv = process.env): void {
 
 export async function openTarget(ctx: Context, dryRun = false): Promise<Target> {
   checkApiUrl();
+  if (apiTimeoutSeconds() === null)
+    throw new StartError(
+      `RELEASE_API_TIMEOUT=${JSON.stringify(process.env.RELEASE_API_TIMEOUT)} is not a number of seconds`,
+      "set RELEASE_API_TIMEOUT to a positive number of seconds (default 30), or unset it",
+    );
   const asked = typeof ctx.flags.repo === "string" ? ctx.flags.repo : undefined;
   const dir = resolve(invokedFrom(), asked ?? ".");
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
