@@ -564,19 +564,18 @@ describe("release:verify: each failure, on the clean release broken one way (the
     const res = await verifyBroken(
       ok,
       () => Object.assign(ok.api.state.runs[0]!, { status: "in_progress", conclusion: null }),
-      ["--wait=1"],
+      ["--wait=2"],
     );
-    const took = Date.now() - t0;
     expect(res.code).toBe(1);
     expect(check(res, "workflow")).toMatchObject({
       status: "fail",
-      detail: expect.stringMatching(/is in_progress after waiting 1 s/),
+      detail: expect.stringMatching(/is in_progress after waiting 2 s/),
       fix: expect.stringContaining("--wait=SECONDS"),
     });
-    expect(took).toBeGreaterThanOrEqual(1000);
-    expect(took).toBeLessThan(15_000);
+    // It waited the whole bound, polling again meanwhile (how often depends on the machine's load).
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2000);
     const after = counts(ok, LIST_RUNS);
-    expect(after.ok + after.notModified - before.ok - before.notModified).toBeGreaterThan(2);
+    expect(after.ok + after.notModified - before.ok - before.notModified).toBeGreaterThan(1);
   });
 
   it("--wait on a terminal outside CI shows one progress line, rewritten in place, and clears it", async () => {
