@@ -146,8 +146,11 @@ export async function waitForRun(
       `waiting without a GitHub token: every poll counts against GitHub's ${rate?.limit ?? ANONYMOUS_LIMIT} requests an hour for this address (${rate?.remaining ?? "?"} left), so polls are spaced to stay within it; set GH_TOKEN (or GITHUB_TOKEN) to poll freely`,
     );
   }
-  while (run?.status !== "completed" && Date.now() < deadline) {
+  // The state is shown at least once even when the first answer came after the bound (a busy
+  // machine): the user asked to wait, so they see what the run was doing when the wait ended.
+  while (run?.status !== "completed") {
     await shown.show(run);
+    if (Date.now() >= deadline) break;
     const pause = nextPause(gh, deadline, pollSeconds);
     if (pause === null) {
       shown.end();
