@@ -2,6 +2,7 @@
 // injection (the canary file never appears), output escaped, and the release still correct where
 // the input is legal.
 import { appendFileSync, existsSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSection } from "../scripts/lib/changelog.ts";
@@ -115,6 +116,44 @@ describe("a hostile remote URL", () => {
       expect(existsSync(CANARY)).toBe(false);
     } finally {
       await sb.stop();
+    }
+  });
+});
+
+describe("the user's shell start-up files", () => {
+  it("never run: not over ssh, not as a top-level shell, not with the kit's stdin a socket", async () => {
+    // bash -c reads ~/.bashrc when it thinks rshd or sshd started it (stdin a socket, or SSH_CLIENT
+    // set) and SHLVL says it is top-level, which is what a `bash -c '...; mise run ...'` leaves.
+    const home = tempDir("rk-home-");
+    const sb = await sandbox();
+    try {
+      const rc = `echo 'rc output on stdout'; echo 'rc output on stderr' >&2; touch '${CANARY}'\n`;
+      for (const file of [".bashrc", ".bash_profile", ".profile", ".bash_login"])
+        writeFileSync(join(home.path, file), rc);
+      writeFileSync(join(home.path, ".gitconfig"), "[user]\n\tname = Rc Tester\n\temail = rc@example.com\n");
+      const env = {
+        HOME: home.path,
+        SHLVL: "0",
+        SSH_CLIENT: "192.0.2.1 50000 22",
+        // rustup's cargo finds its toolchains through HOME unless told where they are.
+        RUSTUP_HOME: process.env.RUSTUP_HOME ?? join(homedir(), ".rustup"),
+        CARGO_HOME: process.env.CARGO_HOME ?? join(homedir(), ".cargo"),
+      };
+      for (const [command, args] of [
+        ["preflight", []],
+        ["release", ["--yes"]],
+        ["recover", []],
+      ] as const) {
+        const res = await kitIn(sb, command, [...args, "--json"], { env });
+        expect(res.code, `${command}: ${res.stderr.slice(-1500)}`).toBe(0);
+        expect(res.json, `${command} printed JSON only`).toBeDefined();
+        expect(existsSync(CANARY), `${command} ran ~/.bashrc`).toBe(false);
+        expect(res.stderr).not.toContain("rc output");
+      }
+      expect(await gitAsync(sb.remotePath, "rev-parse", "refs/tags/v0.3.0")).toMatch(/^[0-9a-f]{40}$/);
+    } finally {
+      await sb.stop();
+      home.remove();
     }
   });
 });

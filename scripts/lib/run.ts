@@ -72,6 +72,11 @@ export function nonInteractiveEnv(base: NodeJS.ProcessEnv = process.env): Record
   env.GIT_SSH_COMMAND = `${base.GIT_SSH_COMMAND ?? "ssh"} -o BatchMode=yes`;
   // Reads must not take the index lock (a preflight changes nothing, not even index stat data).
   env.GIT_OPTIONAL_LOCKS = "0";
+  // zx runs each command through `bash -c`. A non-interactive bash whose SHLVL says it is the
+  // top-level shell reads ~/.bashrc when run over ssh or with a socket as stdin (Node's pipes are
+  // sockets): the user's rc file would run before every git call, print into its output and, on a
+  // machine whose rc file runs version managers, take seconds. No shell of ours is top-level.
+  if (!(Number(base.SHLVL) >= 1)) env.SHLVL = "1";
   return env;
 }
 
@@ -99,7 +104,9 @@ export function createRunner(cwd: string, dryRun: boolean, options: RunOptions =
     verbose,
     env: { ...nonInteractiveEnv(), ...options.env },
     ...(options.timeout ? { timeout: options.timeout as `${number}s` } : {}),
-    ...(options.input !== undefined ? { input: options.input } : {}),
+    // No command reads the kit's stdin: one that tries gets end-of-file rather than waiting, and
+    // bash sees no socket on stdin (see nonInteractiveEnv).
+    ...(options.input !== undefined ? { input: options.input } : { stdio: ["ignore", "pipe", "pipe"] as const }),
   });
 
   const exec = async (pieces: TemplateStringsArray, args: unknown[], nothrow: boolean) => {
