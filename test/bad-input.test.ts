@@ -24,6 +24,9 @@ const write = (sb: Sandbox, file: string, text: string) => {
   mkdirSync(join(sb.repoPath!, file, ".."), { recursive: true });
   writeFileSync(join(sb.repoPath!, file), text);
 };
+/** Rewrites a file of the tree from its committed text (not committed). */
+const replaceIn = async (sb: Sandbox, file: string, from: string, to: string) =>
+  write(sb, file, (await gitAsync(sb.repoPath!, "show", `HEAD:${file}`)).replace(from, to));
 const WORKFLOW = ".github/workflows/release.yml";
 /** Preflight reads the workflow as committed at HEAD, so a broken workflow is committed. */
 const commitWorkflow = async (sb: Sandbox, text: string) => {
@@ -79,31 +82,21 @@ const FRESH: Case[] = [
   {
     name: "cliff.toml with [changelog] output",
     command: "preflight",
-    setup: async (sb) =>
-      write(
-        sb,
-        "cliff.toml",
-        (await gitAsync(sb.repoPath!, "show", "HEAD:cliff.toml")).replace(
-          "\n[changelog]\n",
-          '\n[changelog]\noutput = "CHANGELOG.md"\n',
-        ),
-      ),
+    setup: (sb) => replaceIn(sb, "cliff.toml", "\n[changelog]\n", '\n[changelog]\noutput = "CHANGELOG.md"\n'),
     code: 1,
     says: { check: ["config", /every git-cliff run without -o/] },
   },
   {
     name: "a git-cliff hook without -o",
     command: "preflight",
-    setup: async (sb) =>
-      write(sb, "cog.toml", (await gitAsync(sb.repoPath!, "show", "HEAD:cog.toml")).replace(" -o CHANGELOG.md", "")),
+    setup: (sb) => replaceIn(sb, "cog.toml", " -o CHANGELOG.md", ""),
     code: 1,
     says: { check: ["config", /has no -o\/--output or --prepend: it prints the changelog to stdout/] },
   },
   {
     name: "a cargo-release hook without --no-confirm",
     command: "preflight",
-    setup: async (sb) =>
-      write(sb, "cog.toml", (await gitAsync(sb.repoPath!, "show", "HEAD:cog.toml")).replace(" --no-confirm", "")),
+    setup: (sb) => replaceIn(sb, "cog.toml", " --no-confirm", ""),
     code: 1,
     says: { check: ["config", /lacks --no-confirm/] },
   },
@@ -131,15 +124,7 @@ const FRESH: Case[] = [
   {
     name: "a bad RELEASE_POLL_SECONDS in mise.toml",
     command: "verify",
-    setup: async (sb) =>
-      write(
-        sb,
-        "mise.toml",
-        (await gitAsync(sb.repoPath!, "show", "HEAD:mise.toml")).replace(
-          "[env]",
-          '[env]\nRELEASE_POLL_SECONDS = "soon"',
-        ),
-      ),
+    setup: (sb) => replaceIn(sb, "mise.toml", "[env]", '[env]\nRELEASE_POLL_SECONDS = "soon"'),
     code: 2,
     says: { error: /RELEASE_POLL_SECONDS="soon" from mise.toml \[env\] RELEASE_POLL_SECONDS is not valid/ },
   },
@@ -347,102 +332,90 @@ const FRESH: Case[] = [
   },
 ];
 
-// Cases on a world where v0.3.0 was released and published (verify and recover only read).
+/** Cases of one command, named after it ("verify: 401 from the API"). */
+const casesOf = (command: string, cases: Record<string, Omit<Case, "name" | "command">>): Case[] =>
+  Object.entries(cases).map(([name, c]) => ({ name: `${command}: ${name}`, command, ...c }));
+
+// Cases on a world where v0.3.0 was released and published (verify and recover only read), by command.
 const RELEASED: Case[] = [
-  {
-    name: "verify: truncated JSON from the API",
-    command: "verify",
-    knobs: (sb) =>
-      void (sb.scenario.faults = [
-        {
-          method: "GET",
-          route: "/repos/{owner}/{repo}/releases/tags/{tag}",
-          kind: "status",
-          status: 200,
-          body: '{"tag_name": "v0.3',
-          times: Infinity,
-        },
-      ]),
-    code: 1,
-    says: { check: ["release", /./] },
-  },
-  {
-    name: "verify: 401 from the API",
-    command: "verify",
-    env: () => ({ GITHUB_TOKEN: "wrong-token-value" }),
-    code: 1,
-    says: { check: ["release", /rejected the token \(401/] },
-  },
-  {
-    name: "verify: 403 from the API",
-    command: "verify",
-    knobs: (sb) => void (sb.scenario.missingPermissions = ["contents:read"]),
-    code: 1,
-    says: { check: ["release", /not allowed to/] },
-  },
-  {
-    name: "verify: the registry answering 401",
-    command: "verify",
-    setup: (sb) => void Object.assign(sb.registry.knobs, { failStatus: 401, failCount: 1000 }),
-    code: 1,
-    says: { check: ["image:ghcr.io/acme/gateway", /401[\s\S]*give the token read access to the package/] },
-  },
-  {
-    name: "verify: the registry answering 500",
-    command: "verify",
-    setup: (sb) => void Object.assign(sb.registry.knobs, { failStatus: 500, failCount: 1000 }),
-    code: 1,
-    says: { check: ["image:ghcr.io/acme/admin-ui", /500[\s\S]*the registry is failing or busy/] },
-  },
-  {
-    name: "verify: a malformed manifest",
-    command: "verify",
-    setup: (sb) => void Object.assign(sb.registry.knobs, { malformed: true }),
-    code: 1,
-    says: { check: ["image:ghcr.io/acme/gateway", /the registry holds a broken image/] },
-  },
-  {
-    name: "verify: the registry unreachable",
-    command: "verify",
-    env: () => ({ RELEASE_REGISTRY_URL: "http://127.0.0.1:1" }),
-    code: 1,
-    says: { check: ["image:ghcr.io/acme/gateway", /check that the registry is reachable/] },
-  },
-  {
-    name: "recover: --delete-release without --apply",
-    command: "recover",
-    args: ["--delete-release", "v0.3.0"],
-    code: 2,
-    says: { error: /--delete-release only matters with --apply/ },
-  },
-  {
-    name: "recover: a tag that exists nowhere",
-    command: "recover",
-    args: ["--tag", "v5.0.0"],
-    code: 2,
-    says: { error: /exists neither locally, nor on origin, nor as a GitHub release/ },
-  },
-  {
-    name: "any command: an unknown flag",
-    command: "preflight",
-    args: ["--versoin", "1.0.0"],
-    code: 2,
-    says: { error: /unknown flag --versoin/ },
-  },
-  {
-    name: "release: --version and --bump together",
-    command: "release",
-    args: ["--version", "1.0.0", "--bump", "major"],
-    code: 2,
-    says: { error: /give one/ },
-  },
-  {
-    name: "release: --version given as a tag",
-    command: "release",
-    args: ["--version", "v1.0.0"],
-    code: 2,
-    says: { error: /takes the bare version/ },
-  },
+  ...casesOf("verify", {
+    "truncated JSON from the API": {
+      knobs: (sb) =>
+        void (sb.scenario.faults = [
+          {
+            method: "GET",
+            route: "/repos/{owner}/{repo}/releases/tags/{tag}",
+            kind: "status",
+            status: 200,
+            body: '{"tag_name": "v0.3',
+            times: Infinity,
+          },
+        ]),
+      code: 1,
+      says: { check: ["release", /./] },
+    },
+    "401 from the API": {
+      env: () => ({ GITHUB_TOKEN: "wrong-token-value" }),
+      code: 1,
+      says: { check: ["release", /rejected the token \(401/] },
+    },
+    "403 from the API": {
+      knobs: (sb) => void (sb.scenario.missingPermissions = ["contents:read"]),
+      code: 1,
+      says: { check: ["release", /not allowed to/] },
+    },
+    "the registry answering 401": {
+      setup: (sb) => void Object.assign(sb.registry.knobs, { failStatus: 401, failCount: 1000 }),
+      code: 1,
+      says: { check: ["image:ghcr.io/acme/gateway", /401[\s\S]*give the token read access to the package/] },
+    },
+    "the registry answering 500": {
+      setup: (sb) => void Object.assign(sb.registry.knobs, { failStatus: 500, failCount: 1000 }),
+      code: 1,
+      says: { check: ["image:ghcr.io/acme/admin-ui", /500[\s\S]*the registry is failing or busy/] },
+    },
+    "a malformed manifest": {
+      setup: (sb) => void Object.assign(sb.registry.knobs, { malformed: true }),
+      code: 1,
+      says: { check: ["image:ghcr.io/acme/gateway", /the registry holds a broken image/] },
+    },
+    "the registry unreachable": {
+      env: () => ({ RELEASE_REGISTRY_URL: "http://127.0.0.1:1" }),
+      code: 1,
+      says: { check: ["image:ghcr.io/acme/gateway", /check that the registry is reachable/] },
+    },
+  }),
+  ...casesOf("recover", {
+    "--delete-release without --apply": {
+      args: ["--delete-release", "v0.3.0"],
+      code: 2,
+      says: { error: /--delete-release only matters with --apply/ },
+    },
+    "a tag that exists nowhere": {
+      args: ["--tag", "v5.0.0"],
+      code: 2,
+      says: { error: /exists neither locally, nor on origin, nor as a GitHub release/ },
+    },
+  }),
+  ...casesOf("preflight", {
+    "an unknown flag (any command)": {
+      args: ["--versoin", "1.0.0"],
+      code: 2,
+      says: { error: /unknown flag --versoin/ },
+    },
+  }),
+  ...casesOf("release", {
+    "--version and --bump together": {
+      args: ["--version", "1.0.0", "--bump", "major"],
+      code: 2,
+      says: { error: /give one/ },
+    },
+    "--version given as a tag": {
+      args: ["--version", "v1.0.0"],
+      code: 2,
+      says: { error: /takes the bare version/ },
+    },
+  }),
 ];
 
 async function check(sb: Sandbox, c: Case) {

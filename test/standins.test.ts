@@ -1021,9 +1021,7 @@ describe.concurrent("cargo release version (tools.md §3)", () => {
     expect(snapshot(repo)).toEqual(before);
   });
 
-  test("the stand-in (called by its path) names itself and refuses the steps it does not implement", async ({
-    expect,
-  }) => {
+  test("called by its path, it names itself and refuses steps it does not implement", async ({ expect }) => {
     const repo = await workspaceRepo();
     expect(await run(standin("cargo-release"), ["release", "--version"], repo.dir)).toMatchObject({
       code: 0,

@@ -4,13 +4,15 @@
 import type { Json } from "../expressions.ts";
 import type { JobRuntime } from "../runtime.ts";
 
+/** What an action is given: read-only, as a real action sees its inputs and environment; what it
+ *  changes goes back through its result. */
 export interface ActionCall {
-  rt: JobRuntime;
+  readonly rt: JobRuntime;
   /** `owner/repo[/path]@ref` as written. */
-  uses: string;
-  inputs: Record<string, string>;
-  env: Record<string, string>;
-  github: Record<string, Json>;
+  readonly uses: string;
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly env: Readonly<Record<string, string>>;
+  readonly github: Readonly<Record<string, Json>>;
   log(line: string): void;
 }
 

@@ -7,21 +7,26 @@ export interface Parsed {
   positionals: string[];
 }
 
-export interface ArgSpec {
-  /** Options that take a value, by every name they have: { tag: ["-t", "--tag"] }. */
-  values?: Record<string, string[]>;
-  /** Switches: { push: ["--push"] }. A switch may also be written --push=true|false. */
-  flags?: Record<string, string[]>;
-}
-
 export class UsageError extends Error {}
 
-export function parseArgs(args: string[], spec: ArgSpec): Parsed {
+/** "--build-arg" → "buildArg": how a parsed option is looked up. */
+const keyOf = (long: string) => long.replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Reads the options a tool takes from its usage, written as the tool's help lists them: each option
+ * by all its names joined with "|", with "=" after those that take a value
+ * ("-t|--tag= --platform= -q|--quiet --push"). An option is then looked up by its first long name
+ * in camelCase (--build-arg → buildArg). A switch may also be written --push=true|false.
+ */
+export function parseArgs(args: string[], usage: string): Parsed {
   const byName = new Map<string, { key: string; takesValue: boolean }>();
-  for (const [key, names] of Object.entries(spec.values ?? {}))
-    for (const n of names) byName.set(n, { key, takesValue: true });
-  for (const [key, names] of Object.entries(spec.flags ?? {}))
-    for (const n of names) byName.set(n, { key, takesValue: false });
+  for (const option of usage.trim().split(/\s+/)) {
+    const takesValue = option.endsWith("=");
+    const names = option.replace(/=$/, "").split("|");
+    const long = names.find((n) => n.startsWith("--"));
+    if (!long) throw new Error(`usage "${option}" has no long name`);
+    for (const n of names) byName.set(n, { key: keyOf(long), takesValue });
+  }
   const out: Parsed = { values: new Map(), flags: new Set(), positionals: [] };
   const add = (key: string, value: string) => out.values.set(key, [...(out.values.get(key) ?? []), value]);
   for (let i = 0; i < args.length; i++) {

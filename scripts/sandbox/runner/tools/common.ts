@@ -6,14 +6,11 @@ import type { Tool, ToolCall } from "./types.ts";
 
 /** `<tool> login [HOST] -u USER (-p PASS | --password-stdin)`: remembered for the job's pushes. */
 export function login(call: ToolCall, args: string[], defaultHost: string | null, okText = "Login Succeeded"): number {
-  const p = parseArgs(args, {
-    values: { username: ["-u", "--username"], password: ["-p", "--password"] },
-    flags: { stdin: ["--password-stdin"], insecure: ["--insecure"], plain: ["--plain-http"] },
-  });
+  const p = parseArgs(args, "-u|--username= -p|--password= --password-stdin --insecure --plain-http");
   const host = p.positionals[0] ?? defaultHost;
   if (!host) throw new UsageError("login needs a registry host");
   const username = first(p, "username") ?? "";
-  const password = p.flags.has("stdin") ? call.stdin.replace(/\r?\n$/, "") : (first(p, "password") ?? "");
+  const password = p.flags.has("passwordStdin") ? call.stdin.replace(/\r?\n$/, "") : (first(p, "password") ?? "");
   if (!username || !password) {
     call.err("Error: Cannot perform an interactive login from a non TTY device");
     return 1;

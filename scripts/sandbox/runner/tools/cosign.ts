@@ -10,18 +10,9 @@ import { first, parseArgs, UsageError } from "./args.ts";
 import { login, manifestAt, standIn } from "./common.ts";
 import type { ToolCall } from "./types.ts";
 
-const SIGN_SPEC = {
-  values: {
-    key: ["--key"],
-    predicate: ["--predicate"],
-    type: ["--type"],
-    annotations: ["-a", "--annotations"],
-    identity: ["--certificate-identity", "--certificate-identity-regexp"],
-    issuer: ["--certificate-oidc-issuer", "--certificate-oidc-issuer-regexp"],
-    output: ["-o", "--output"],
-  },
-  flags: { yes: ["-y", "--yes"], recursive: ["-r", "--recursive"], tlog: ["--tlog-upload"] },
-};
+const SIGN_USAGE = `--key= --predicate= --type= -a|--annotations= -o|--output=
+  --certificate-identity|--certificate-identity-regexp= --certificate-oidc-issuer|--certificate-oidc-issuer-regexp=
+  -y|--yes -r|--recursive --tlog-upload`;
 
 async function subject(call: ToolCall, name: string) {
   const ref = parseRef(name);
@@ -79,7 +70,7 @@ function keyless(call: ToolCall, key: string | undefined): boolean {
 }
 
 async function sign(call: ToolCall, rest: string[]): Promise<number> {
-  const p = parseArgs(rest, SIGN_SPEC);
+  const p = parseArgs(rest, SIGN_USAGE);
   if (!keyless(call, first(p, "key"))) return 1;
   for (const name of p.positionals) {
     const { digest } = await subject(call, name);
@@ -106,7 +97,7 @@ async function sign(call: ToolCall, rest: string[]): Promise<number> {
 }
 
 async function attest(call: ToolCall, rest: string[]): Promise<number> {
-  const p = parseArgs(rest, SIGN_SPEC);
+  const p = parseArgs(rest, SIGN_USAGE);
   if (!keyless(call, first(p, "key"))) return 1;
   const predicatePath = first(p, "predicate");
   if (!predicatePath) throw new UsageError("required flag --predicate not set");
@@ -142,7 +133,7 @@ async function attest(call: ToolCall, rest: string[]): Promise<number> {
 
 /** `verify` finds the `.sig` tag, `verify-attestation` the `.att` tag, of each image. */
 async function verify(call: ToolCall, rest: string[], kind: "sig" | "att"): Promise<number> {
-  const p = parseArgs(rest, SIGN_SPEC);
+  const p = parseArgs(rest, SIGN_USAGE);
   for (const name of p.positionals) {
     const { ref, digest } = await subject(call, name);
     const found = await call.rt.oci.getManifest(ref, `${digest.replace(":", "-")}.${kind}`);

@@ -12,36 +12,10 @@ import { all, commaList, first, last, parseArgs, UsageError } from "./args.ts";
 import { login, skipped, standIn } from "./common.ts";
 import type { ToolCall } from "./types.ts";
 
-const BUILD_SPEC = {
-  values: {
-    tag: ["-t", "--tag"],
-    file: ["-f", "--file"],
-    platform: ["--platform"],
-    label: ["--label"],
-    annotation: ["--annotation"],
-    provenance: ["--provenance"],
-    attest: ["--attest"],
-    sbom: ["--sbom"],
-    buildArg: ["--build-arg"],
-    target: ["--target"],
-    cacheFrom: ["--cache-from"],
-    cacheTo: ["--cache-to"],
-    output: ["-o", "--output"],
-    metadataFile: ["--metadata-file"],
-    iidfile: ["--iidfile"],
-    progress: ["--progress"],
-    secret: ["--secret"],
-    ssh: ["--ssh"],
-    builder: ["--builder"],
-    network: ["--network"],
-    addHost: ["--add-host"],
-    allow: ["--allow"],
-    buildContext: ["--build-context"],
-    shmSize: ["--shm-size"],
-    ulimit: ["--ulimit"],
-  },
-  flags: { push: ["--push"], load: ["--load"], quiet: ["-q", "--quiet"], pull: ["--pull"], noCache: ["--no-cache"] },
-};
+const BUILD_USAGE = `-t|--tag= -f|--file= --platform= --label= --annotation= --provenance= --attest= --sbom=
+  --build-arg= --target= --cache-from= --cache-to= -o|--output= --metadata-file= --iidfile= --progress=
+  --secret= --ssh= --builder= --network= --add-host= --allow= --build-context= --shm-size= --ulimit=
+  --push --load -q|--quiet --pull --no-cache`;
 
 const keyValues = (lines: string[]) =>
   Object.fromEntries(
@@ -52,7 +26,7 @@ const keyValues = (lines: string[]) =>
   );
 
 async function buildCommand(call: ToolCall, args: string[], buildx: boolean): Promise<number> {
-  const p = parseArgs(args, BUILD_SPEC);
+  const p = parseArgs(args, BUILD_USAGE);
   const context = p.positionals[0];
   if (!context) throw new UsageError('"docker buildx build" requires exactly 1 argument.');
   const provenance =
@@ -101,10 +75,7 @@ function normalise(reference: string): { ref: ImageRef; key: string } {
 }
 
 async function pushCommand(call: ToolCall, args: string[]): Promise<number> {
-  const p = parseArgs(args, {
-    flags: { allTags: ["-a", "--all-tags"], quiet: ["-q", "--quiet"] },
-    values: { platform: ["--platform"] },
-  });
+  const p = parseArgs(args, "-a|--all-tags -q|--quiet --platform=");
   const name = p.positionals[0];
   if (!name) throw new UsageError('"docker push" requires exactly 1 argument.');
   const { ref, key } = normalise(name);
@@ -177,16 +148,7 @@ async function imagetools(call: ToolCall, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const rt = call.rt;
   if (sub === "create") {
-    const p = parseArgs(rest, {
-      values: {
-        tag: ["-t", "--tag"],
-        annotation: ["--annotation"],
-        file: ["-f", "--file"],
-        builder: ["--builder"],
-        progress: ["--progress"],
-      },
-      flags: { append: ["--append"], dryRun: ["--dry-run"] },
-    });
+    const p = parseArgs(rest, "-t|--tag= --annotation= -f|--file= --builder= --progress= --append --dry-run");
     const tags = all(p, "tag");
     if (tags.length === 0) throw new UsageError("imagetools create: no tags specified (-t)");
     const sources = [...(p.flags.has("append") ? [tags[0]!] : []), ...p.positionals];
@@ -228,7 +190,7 @@ async function imagetools(call: ToolCall, args: string[]): Promise<number> {
     return 0;
   }
   if (sub === "inspect") {
-    const p = parseArgs(rest, { values: { format: ["--format"], builder: ["--builder"] }, flags: { raw: ["--raw"] } });
+    const p = parseArgs(rest, "--format= --builder= --raw");
     const name = p.positionals[0];
     if (!name) throw new UsageError("imagetools inspect needs a reference");
     const ref = parseRef(name);
@@ -276,18 +238,10 @@ async function buildxCommand(call: ToolCall, args: string[]): Promise<number> {
     case "b":
       return buildCommand(call, rest, true);
     case "create": {
-      const p = parseArgs(rest, {
-        values: {
-          name: ["--name"],
-          driver: ["--driver"],
-          driverOpt: ["--driver-opt"],
-          platform: ["--platform"],
-          config: ["--config", "--buildkitd-config"],
-          buildkitdFlags: ["--buildkitd-flags"],
-          node: ["--node"],
-        },
-        flags: { use: ["--use"], bootstrap: ["--bootstrap"], append: ["--append"] },
-      });
+      const p = parseArgs(
+        rest,
+        "--name= --driver= --driver-opt= --platform= --config|--buildkitd-config= --buildkitd-flags= --node= --use --bootstrap --append",
+      );
       const driver = first(p, "driver") ?? "docker-container";
       if (p.flags.has("use")) docker.builder = driver === "docker" ? "docker" : "docker-container";
       call.out(first(p, "name") ?? "sandbox-builder");
@@ -321,7 +275,7 @@ async function manifestCommand(call: ToolCall, args: string[]): Promise<number> 
   const [sub, ...rest] = args;
   const rt = call.rt;
   if (sub === "create") {
-    const p = parseArgs(rest, { flags: { amend: ["-a", "--amend"], insecure: ["--insecure"] } });
+    const p = parseArgs(rest, "-a|--amend --insecure");
     const [list, ...sources] = p.positionals;
     if (!list || sources.length === 0) throw new UsageError('"docker manifest create" requires at least 2 arguments.');
     rt.docker.lists.set(normalise(list).key, sources);
@@ -330,7 +284,7 @@ async function manifestCommand(call: ToolCall, args: string[]): Promise<number> 
   }
   if (sub === "annotate") return 0;
   if (sub === "push") {
-    const p = parseArgs(rest, { flags: { purge: ["-p", "--purge"], insecure: ["--insecure"] } });
+    const p = parseArgs(rest, "-p|--purge --insecure");
     const name = p.positionals[0];
     if (!name) throw new UsageError('"docker manifest push" requires exactly 1 argument.');
     const { ref, key } = normalise(name);

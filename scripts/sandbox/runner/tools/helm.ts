@@ -30,16 +30,10 @@ async function files(dir: string, base = dir): Promise<string[]> {
 type Chart = Record<string, unknown> & { name?: string; version?: string };
 
 async function packageCommand(call: ToolCall, args: string[]): Promise<number> {
-  const p = parseArgs(args, {
-    values: {
-      version: ["--version"],
-      appVersion: ["--app-version"],
-      destination: ["-d", "--destination"],
-      key: ["--key"],
-      keyring: ["--keyring"],
-    },
-    flags: { dependencyUpdate: ["-u", "--dependency-update"], sign: ["--sign"] },
-  });
+  const p = parseArgs(
+    args,
+    "--version= --app-version= -d|--destination= --key= --keyring= -u|--dependency-update --sign",
+  );
   if (p.positionals.length === 0) throw new UsageError('"helm package" requires at least 1 argument');
   for (const path of p.positionals) {
     const dir = resolve(call.cwd, path);
@@ -79,10 +73,7 @@ async function packageCommand(call: ToolCall, args: string[]): Promise<number> {
 }
 
 async function pushCommand(call: ToolCall, args: string[]): Promise<number> {
-  const p = parseArgs(args, {
-    values: { caFile: ["--ca-file"], certFile: ["--cert-file"], keyFile: ["--key-file"] },
-    flags: { insecure: ["--insecure-skip-tls-verify"], plain: ["--plain-http"] },
-  });
+  const p = parseArgs(args, "--ca-file= --cert-file= --key-file= --insecure-skip-tls-verify --plain-http");
   const [archive, remote] = p.positionals;
   if (!archive || !remote) throw new UsageError('"helm push" requires 2 arguments');
   if (!remote.startsWith("oci://")) {

@@ -13,28 +13,9 @@ import type { ToolCall } from "./types.ts";
 const UNKNOWN_ARTIFACT = "application/vnd.unknown.artifact.v1";
 const DEFAULT_LAYER = "application/vnd.oci.image.layer.v1.tar";
 
-const PUSH_SPEC = {
-  values: {
-    artifactType: ["--artifact-type"],
-    annotation: ["-a", "--annotation"],
-    annotationFile: ["--annotation-file"],
-    config: ["--config"],
-    imageSpec: ["--image-spec"],
-    exportManifest: ["--export-manifest"],
-    format: ["--format"],
-    username: ["-u", "--username"],
-    password: ["-p", "--password"],
-    concurrency: ["--concurrency"],
-  },
-  flags: {
-    plain: ["--plain-http"],
-    insecure: ["--insecure"],
-    disablePathValidation: ["--disable-path-validation"],
-    verbose: ["-v", "--verbose"],
-    debug: ["-d", "--debug"],
-    noTty: ["--no-tty"],
-  },
-};
+const PUSH_USAGE = `--artifact-type= -a|--annotation= --annotation-file= --config= --image-spec= --export-manifest=
+  --format= -u|--username= -p|--password= --concurrency=
+  --plain-http --insecure --disable-path-validation -v|--verbose -d|--debug --no-tty`;
 
 /** "file.txt:media/type" → path and media type (a trailing ":" keeps a colon in the name). */
 function fileArg(arg: string): { path: string; mediaType: string } {
@@ -68,7 +49,7 @@ function annotations(values: string[]): Record<string, string> {
 }
 
 async function pushCommand(call: ToolCall, args: string[]): Promise<number> {
-  const p = parseArgs(args, PUSH_SPEC);
+  const p = parseArgs(args, PUSH_USAGE);
   const [target, ...files] = p.positionals;
   if (!target) throw new UsageError('"oras push" requires at least 1 argument');
   const [base, tagList] = (() => {
@@ -119,7 +100,7 @@ async function pushCommand(call: ToolCall, args: string[]): Promise<number> {
 }
 
 async function attachCommand(call: ToolCall, args: string[]): Promise<number> {
-  const p = parseArgs(args, PUSH_SPEC);
+  const p = parseArgs(args, PUSH_USAGE);
   const [target, ...files] = p.positionals;
   const artifactType = first(p, "artifactType");
   if (!target || !artifactType) throw new UsageError('"oras attach" requires --artifact-type and a subject');
