@@ -20,8 +20,12 @@ async function gate(args: { yes?: boolean; tty: boolean; answer?: string }) {
   const node = `node --import ${join(KIT, "node_modules/tsx/dist/esm/index.mjs")} ${probe}`;
   // script(1) gives the child a real terminal; its input is what we type at the prompt.
   const res = args.tty
-    ? await run("script", ["-qec", node, "/dev/null"], { env: cleanEnv(), input: args.answer ?? "", timeoutMs: 20_000 })
-    : await run("sh", ["-c", `${node} </dev/null`], { env: cleanEnv(), timeoutMs: 20_000 });
+    ? await run("script", ["-qec", node, "/dev/null"], {
+        env: cleanEnv(),
+        input: args.answer ?? "",
+        timeoutMs: 120_000,
+      })
+    : await run("sh", ["-c", `${node} </dev/null`], { env: cleanEnv(), timeoutMs: 120_000 });
   return JSON.parse(/RESULT (.*)/.exec(res.stdout)?.[1] ?? "null");
 }
 

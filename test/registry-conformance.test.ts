@@ -537,8 +537,8 @@ describe.skipIf(!BINARY && !REQUIRED)("the sandbox registry answers as Debian's 
   });
 
   it.skipIf(!BINARY)("the kit's client reads the same from both", async () => {
-    const real = createRegistryClient({ endpoint: sides[0].url, timeoutMs: 5000 });
-    const ours = createRegistryClient({ endpoint: sides[1].url, timeoutMs: 5000 });
+    const real = createRegistryClient({ endpoint: sides[0].url, timeoutMs: 60_000 });
+    const ours = createRegistryClient({ endpoint: sides[1].url, timeoutMs: 60_000 });
     const refs = (name: string) => `ghcr.io/${name}`;
     let checked = 0;
     for (const [name, repo] of content.repos) {
