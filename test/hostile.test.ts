@@ -151,6 +151,13 @@ describe("the user's shell start-up files", () => {
         expect(res.stderr).not.toContain("rc output");
       }
       expect(await gitAsync(sb.remotePath, "rev-parse", "refs/tags/v0.3.0")).toMatch(/^[0-9a-f]{40}$/);
+      // Values bash does not take as a level (it counts from 0 then), and one it resets to 1.
+      for (const SHLVL of ["1.5", "0x10", "abc", "", "999"]) {
+        const res = await kitIn(sb, "recover", ["--json"], { env: { ...env, SHLVL } });
+        expect(res.code, `SHLVL=${SHLVL}: ${res.stderr.slice(-800)}`).toBe(0);
+        expect(existsSync(CANARY), `SHLVL=${SHLVL}: ~/.bashrc ran`).toBe(false);
+        expect(res.stderr).not.toMatch(/rc output|shell level/);
+      }
     } finally {
       await sb.stop();
       home.remove();

@@ -76,7 +76,9 @@ export function nonInteractiveEnv(base: NodeJS.ProcessEnv = process.env): Record
   // top-level shell reads ~/.bashrc when run over ssh or with a socket as stdin (Node's pipes are
   // sockets): the user's rc file would run before every git call, print into its output and, on a
   // machine whose rc file runs version managers, take seconds. No shell of ours is top-level.
-  if (!(Number(base.SHLVL) >= 1)) env.SHLVL = "1";
+  // Bash reads SHLVL only as a plain integer below 1000, and counts from 0 otherwise.
+  const level = /^\s*\d+\s*$/.test(base.SHLVL ?? "") ? Number(base.SHLVL) : 0;
+  if (level < 1 || level > 998) env.SHLVL = "1";
   return env;
 }
 

@@ -147,7 +147,8 @@ export async function waitForRun(
     );
   }
   // The state is shown at least once even when the first answer came after the bound (a busy
-  // machine): the user asked to wait, so they see what the run was doing when the wait ended.
+  // machine): a wait always says what it waited for (on a terminal the line is cleared at the end,
+  // and the report says the rest).
   while (run?.status !== "completed") {
     await shown.show(run);
     if (Date.now() >= deadline) break;
