@@ -519,7 +519,9 @@ describe("conditional requests, rate limits, faults and latency", () => {
 describe("push hook", () => {
   it("reports pushed refs to onRefUpdate before git push returns", async () => {
     await server.installPushHook();
-    expect(await readFile(path.join(bare, "hooks", "post-receive"), "utf8")).toContain(`${server.url}/_sandbox/refs`);
+    const hook = await readFile(path.join(bare, "hooks", "post-receive"), "utf8");
+    expect(hook).toContain("/_sandbox/refs");
+    expect(hook).toContain(`/dev/tcp/"'127.0.0.1'"/${new URL(server.url).port}`);
     const before = refUpdates.length;
     await git(work, "commit", "-q", "--allow-empty", "-m", "feat: pushed");
     const head = await git(work, "rev-parse", "HEAD");
