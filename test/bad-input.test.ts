@@ -147,6 +147,20 @@ const FRESH: Case[] = [
     says: { error: /RELEASE_API_TIMEOUT="0" is not a number of seconds/ },
   },
   {
+    name: "a RELEASE_API_TIMEOUT longer than any timer (verify)",
+    command: "verify",
+    env: () => ({ RELEASE_API_TIMEOUT: "1e10" }),
+    code: 2,
+    says: { error: /RELEASE_API_TIMEOUT="1e10" is not a number of seconds up to 3600/ },
+  },
+  {
+    name: "an endless RELEASE_API_TIMEOUT (recover)",
+    command: "recover",
+    env: () => ({ RELEASE_API_TIMEOUT: "Infinity" }),
+    code: 2,
+    says: { error: /RELEASE_API_TIMEOUT="Infinity" is not a number of seconds/ },
+  },
+  {
     name: "a bad RELEASE_REGISTRY_URL",
     command: "verify",
     env: () => ({ RELEASE_REGISTRY_URL: "ftp://registry" }),

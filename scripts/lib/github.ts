@@ -27,14 +27,17 @@ const UNREACHABLE = new Set(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "EHOSTUNR
 const UNREACHABLE_STATUS = 599;
 /** An answer that is not the JSON a REST route gives: a proxy's page, a captive portal, a wrong URL. */
 const NOT_JSON_STATUS = 598;
+/** The longest RELEASE_API_TIMEOUT: an hour (a timer cannot wait for ever, or for weeks). */
+export const API_TIMEOUT_MAX = 3600;
+
 /** How long one request may go unanswered before it is retried: RELEASE_API_TIMEOUT seconds (30
- *  by default; null when the value is not a positive number). A slow answer is not a failure, so the
- *  default is generous wherever the API runs, loopback included. */
+ *  by default; null when the value is not a number of seconds from 0.001 to an hour). A slow answer
+ *  is not a failure, so the default is generous wherever the API runs, loopback included. */
 export function apiTimeoutSeconds(env: NodeJS.ProcessEnv = process.env): number | null {
   const value = env.RELEASE_API_TIMEOUT;
   if (value === undefined || value === "") return 30;
   const seconds = Number(value);
-  return seconds > 0 ? seconds : null;
+  return seconds >= 0.001 && seconds <= API_TIMEOUT_MAX ? seconds : null;
 }
 
 /** GitHub's documented primary limit for unauthenticated requests, per hour and address. */
@@ -177,7 +180,7 @@ export async function connectGitHub(
   const baseUrl = (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, "");
   const loopback = isLoopback(baseUrl);
   // openTarget refused a bad value before anything was asked.
-  const timeoutMs = (apiTimeoutSeconds(env) ?? 30) * 1000;
+  const timeoutMs = Math.round((apiTimeoutSeconds(env) ?? 30) * 1000);
   const timedFetch: typeof fetch = async (input, init) => {
     try {
       const res = await fetch(input, {

@@ -4,7 +4,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Context, StartError } from "./cli.ts";
 import type { Config } from "./config.ts";
-import { apiTimeoutSeconds, type GitHub } from "./github.ts";
+import { API_TIMEOUT_MAX, apiTimeoutSeconds, type GitHub } from "./github.ts";
 import type { Lock } from "./lock.ts";
 import { createRunner, type Runner } from "./run.ts";
 
@@ -39,8 +39,8 @@ export async function openTarget(ctx: Context, dryRun = false): Promise<Target> 
   checkApiUrl();
   if (apiTimeoutSeconds() === null)
     throw new StartError(
-      `RELEASE_API_TIMEOUT=${JSON.stringify(process.env.RELEASE_API_TIMEOUT)} is not a number of seconds`,
-      "set RELEASE_API_TIMEOUT to a positive number of seconds (default 30), or unset it",
+      `RELEASE_API_TIMEOUT=${JSON.stringify(process.env.RELEASE_API_TIMEOUT)} is not a number of seconds up to ${API_TIMEOUT_MAX}`,
+      `set RELEASE_API_TIMEOUT to a number of seconds from 0.001 to ${API_TIMEOUT_MAX} (default 30), or unset it`,
     );
   const asked = typeof ctx.flags.repo === "string" ? ctx.flags.repo : undefined;
   const dir = resolve(invokedFrom(), asked ?? ".");
