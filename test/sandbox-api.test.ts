@@ -538,6 +538,33 @@ describe("push hook", () => {
     expect(refUpdates.at(-1)).toEqual({ ref: "refs/tags/v5.0.0", oldSha: head, newSha: null, via: "push" });
     expect(server.requests.get("POST /_sandbox/refs 204")).toBe(2);
   });
+
+  it("sends a ref name beyond ASCII whole (the length is counted in bytes)", async () => {
+    await server.installPushHook();
+    const branch = "refs/heads/release-ünïcödé-✓";
+    const { stderr } = await execAsync("git", ["push", "-q", "origin", `HEAD:${branch}`], { cwd: work, env: gitEnv });
+    expect(stderr).toBe("");
+    expect(refUpdates.at(-1)).toMatchObject({ ref: branch, oldSha: null, via: "push" });
+    await git(work, "push", "-q", "origin", `:${branch}`);
+    expect(refUpdates.at(-1)).toMatchObject({ ref: branch, newSha: null, via: "push" });
+  });
+
+  it("lets a push through, saying so, when the sandbox no longer answers", async () => {
+    const { installPushHooks } = await import("../scripts/sandbox/api/hooks.ts");
+    try {
+      await installPushHooks(bare, "http://127.0.0.1:1");
+      const { stderr } = await execAsync("git", ["push", "origin", "HEAD:refs/heads/unheard"], {
+        cwd: work,
+        env: gitEnv,
+      });
+      expect(stderr).toContain("sandbox: push rules not checked: the sandbox did not answer");
+      expect(stderr).toContain("sandbox: ref notification failed: the sandbox did not answer");
+      expect(await git(bare, "rev-parse", "refs/heads/unheard")).toBe(await git(work, "rev-parse", "HEAD"));
+    } finally {
+      await server.installPushHook();
+      await git(work, "push", "-q", "origin", ":refs/heads/unheard");
+    }
+  });
 });
 
 describe("actions", () => {

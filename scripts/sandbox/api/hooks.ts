@@ -1,9 +1,9 @@
 // The bare repository's hooks and the private endpoints they call: pre-receive asks whether GitHub
 // would take a push (and prints GitHub's refusal), post-receive reports the refs a push changed.
-import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import type http from "node:http";
 import path from "node:path";
+import { BASH } from "../bash.ts";
 import { type ApiContext, judgeChange } from "./context.ts";
 import { readBody } from "./http.ts";
 import { refusalText } from "./rules.ts";
@@ -82,7 +82,6 @@ function shQuote(s: string): string {
 // Each push runs both hooks: they are bash, not node (a node process per hook was a tenth of the
 // test suite's CPU). Bash's /dev/tcp speaks to the loopback server: one HTTP/1.0 request, after which
 // the server closes the connection, so the whole answer is what arrives before end-of-file.
-const BASH = ["/bin/bash", "/usr/bin/bash"].find((p) => existsSync(p)) ?? "/bin/bash";
 
 /** The hook's prelude: `post PATH BODY` sets `status` and `reply`, or fails when the server cannot be reached. */
 function prelude(server: { host: string; port: number }, what: string): string {

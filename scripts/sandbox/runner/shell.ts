@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { KIT_ROOT } from "../../lib/kit-root.ts";
+import { BASH } from "../bash.ts";
 
 export const STANDIN_DIR = join(KIT_ROOT, "scripts", "sandbox", "runner-bin");
 export const STANDINS = ["docker", "helm", "oras", "crane", "cosign"];
@@ -76,7 +77,6 @@ export const ALLOWED_TOOLS = [
 ];
 
 const SYSTEM_DIRS = ["/usr/local/bin", "/usr/bin", "/bin"];
-export const BASH = ["/bin/bash", "/usr/bin/bash"].find((p) => existsSync(p)) ?? "/bin/bash";
 
 /**
  * Makes the one folder a job's PATH holds: the stand-ins and the allowed tools, as links, plus any
