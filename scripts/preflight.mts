@@ -60,7 +60,9 @@ await command(
     const { loadConfig } = await import("./lib/config.ts");
     const { emitJson } = await import("./lib/output.ts");
 
-    const { root, r } = await openTarget(ctx);
+    // Preflight changes nothing but origin's remote-tracking ref: the whole run is one snapshot.
+    const { root, r: live } = await openTarget(ctx);
+    const r = live.snapshot();
     const config = await loadConfig(r, root);
     const choice = {
       version: ctx.flags.version as string | undefined,

@@ -1,6 +1,6 @@
 // A declared read is held to it: which git and cog command lines may run as reads.
 import { describe, expect, it } from "vitest";
-import { undeclaredWrite, words } from "../scripts/lib/read-only.ts";
+import { readKind, undeclaredWrite, words } from "../scripts/lib/read-only.ts";
 
 describe("declared reads", () => {
   it.each([
@@ -55,5 +55,25 @@ describe("declared reads", () => {
 
   it("reads zx's quoting back into words", () => {
     expect(words("git tag --list $'it\\'s' 'a b' c")).toEqual(["git", "tag", "--list", "it's", "a b", "c"]);
+  });
+});
+
+describe("what a snapshot may answer twice", () => {
+  it.each([
+    ["git tag --merged HEAD --list $'v*'", "local"],
+    ["git rev-parse --verify --quiet HEAD^{commit}", "local"],
+    ["git status --porcelain=v1 --untracked-files=all", "local"],
+    ["git show --end-of-options HEAD:cog.toml", "local"],
+    ["git config --get remote.origin.url", "local"],
+    ["git fetch --quiet --no-tags origin main", "fetch"],
+    ["git ls-remote --tags origin", "other"],
+    ["git push --dry-run origin HEAD:refs/heads/main", "other"],
+    ["git -C other rev-parse HEAD", "other"],
+    ["git tag v1.0.0", "other"],
+    ["git config user.name x", "other"],
+    ["cog check --from-latest-tag", "other"],
+    ["sh -c 'git rev-parse HEAD'", "other"],
+  ])("%s: %s", (cmd, kind) => {
+    expect(readKind(cmd)).toBe(kind);
   });
 });

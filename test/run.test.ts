@@ -1,7 +1,8 @@
-import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { CommandError, createRunner } from "../scripts/lib/run.ts";
+import { CommandError, createRunner, type Runner } from "../scripts/lib/run.ts";
 import { tempDir } from "./helpers/kit.ts";
 
 const tmp = tempDir();
@@ -92,5 +93,63 @@ describe("runner", () => {
     expect((await r.read`sh -c ${"echo $GIT_TERMINAL_PROMPT:$GIT_SSH_COMMAND"}`).stdout.trim()).toMatch(
       /^0:.*ssh -o BatchMode=yes$/,
     );
+  });
+});
+
+describe("a snapshot of local reads", () => {
+  const repo = join(tmp.path, "snap");
+  const origin = join(tmp.path, "snap-origin.git");
+  const sh = (...args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8" }).trim();
+  const commit = (message: string) =>
+    sh("-c", "user.name=T", "-c", "user.email=t@e", "commit", "-q", "--allow-empty", "-m", message);
+
+  it("answers a repeated local git read once, until a write or a fetch through it", async () => {
+    execFileSync("git", ["init", "-q", "-b", "main", repo]);
+    execFileSync("git", ["init", "-q", "--bare", origin]);
+    commit("one");
+    sh("remote", "add", "origin", origin);
+    sh("push", "-q", "origin", "main");
+    const live = createRunner(repo, false);
+    const snap = live.snapshot();
+    const head = async (r: Runner) => (await r.read`git rev-parse HEAD`).stdout.trim();
+    const first = await head(snap);
+
+    commit("two, made behind the kit's back");
+    expect(await head(live)).not.toBe(first);
+    expect(await head(snap)).toBe(first);
+    expect(await head(snap.with({ timeout: "5s" }))).toBe(first);
+    expect(snap.snapshot()).toBe(snap);
+
+    // Other programs, and git commands that ask origin, are never kept.
+    expect((await snap.read`git ls-remote origin refs/heads/main`).stdout).toContain(first);
+    writeFileSync(join(repo, "note"), "a");
+    expect((await snap.read`cat note`).stdout).toBe("a");
+    writeFileSync(join(repo, "note"), "b");
+    expect((await snap.read`cat note`).stdout).toBe("b");
+
+    // A write forgets every answer.
+    const cap = captureStderr();
+    try {
+      await snap.write`git tag t1`;
+    } finally {
+      cap.restore();
+    }
+    expect(await head(snap)).toBe(await head(live));
+
+    // So does a fetch, which moves the remote-tracking refs.
+    const tracked = async (r: Runner) =>
+      (await r.probe`git rev-parse --verify --quiet refs/remotes/origin/main`).stdout.trim();
+    const before = await tracked(snap);
+    sh("push", "-q", "origin", "HEAD:main");
+    expect(await tracked(snap)).toBe(before);
+    await snap.probe`git fetch --quiet origin`;
+    expect(await tracked(snap)).toBe(await head(live));
+  });
+
+  it("fails each caller of a failed read, as a live runner does; a probe never throws", async () => {
+    const snap = createRunner(repo, false).snapshot();
+    await expect(snap.read`git rev-parse --verify no-such-ref`).rejects.toBeInstanceOf(CommandError);
+    await expect(snap.read`git rev-parse --verify no-such-ref`).rejects.toBeInstanceOf(CommandError);
+    expect((await snap.probe`git rev-parse --verify --quiet no-such-ref`).exitCode).not.toBe(0);
   });
 });

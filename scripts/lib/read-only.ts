@@ -87,3 +87,34 @@ export function undeclaredWrite(cmd: string): string | null {
   }
   return null;
 }
+
+/** Git reads whose answer depends only on this clone (refs, index, tree, objects): the ones a
+ *  snapshot may answer twice. Not fetch, ls-remote or push --dry-run, which ask origin. */
+const LOCAL_GIT_READS = new Set([
+  "cat-file",
+  "describe",
+  "diff",
+  "for-each-ref",
+  "log",
+  "ls-files",
+  "ls-tree",
+  "merge-base",
+  "rev-list",
+  "rev-parse",
+  "show",
+  "show-ref",
+  "status",
+  "tag",
+  "config",
+  "symbolic-ref",
+]);
+
+/** What a declared read `cmd` asks of the clone: only local state, or a change of the
+ *  remote-tracking refs (fetch), or something else (origin, another program). */
+export function readKind(cmd: string): "local" | "fetch" | "other" {
+  const argv = words(cmd);
+  if (argv[0] !== "git" || argv[1]?.startsWith("-")) return "other";
+  const sub = argv[1] ?? "";
+  if (sub === "fetch") return "fetch";
+  return LOCAL_GIT_READS.has(sub) && undeclaredWrite(cmd) === null ? "local" : "other";
+}

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { type ProcessOutput, $ as zx } from "zx/core";
 import { dim, say } from "./output.ts";
-import { undeclaredWrite } from "./read-only.ts";
+import { readKind, undeclaredWrite } from "./read-only.ts";
 
 export class CommandError extends Error {
   command: string;
@@ -61,7 +61,16 @@ export interface Runner extends Gate {
   removeFile(path: string): Promise<boolean>;
   /** The same runner with other options or another working directory. */
   with(options: RunOptions & { cwd?: string }): Runner;
+  /** The same runner, answering a repeated local git read (rev-parse, tag --list, status, show…)
+   *  from its first answer until anything changes: any write or fetch through it (or the runners
+   *  made from it) forgets every answer. For one
+   *  evaluation of a state that nothing else changes meanwhile (a preflight), never across a wait
+   *  for the user. */
+  snapshot(): Runner;
 }
+
+/** The answers a snapshot keeps, by working directory, environment and command. */
+type Answers = Map<string, Promise<ProcessOutput>>;
 
 /** No command may wait for a password: git fails instead of prompting, ssh runs in batch mode. */
 export function nonInteractiveEnv(base: NodeJS.ProcessEnv = process.env): Record<string, string> {
@@ -97,7 +106,12 @@ export function createGate(dryRun: boolean): Gate {
   };
 }
 
-export function createRunner(cwd: string, dryRun: boolean, options: RunOptions = {}): Runner {
+export function createRunner(
+  cwd: string,
+  dryRun: boolean,
+  options: RunOptions = {},
+  answers: Answers | null = null,
+): Runner {
   // ZX_VERBOSE=true shows every command and its output while debugging; redaction still applies.
   const verbose = process.env.ZX_VERBOSE === "true";
   const shell = zx({
@@ -123,12 +137,37 @@ export function createRunner(cwd: string, dryRun: boolean, options: RunOptions =
 
   const gate = createGate(dryRun);
   const quoted = (pieces: TemplateStringsArray, args: unknown[]) => shell({ halt: true })(pieces, ...args).cmd;
+  // Everything that may change what a read answers forgets the snapshot's answers, before and
+  // after (a read that started meanwhile is forgotten with them).
+  const changing = async <T>(change: () => Promise<T>): Promise<T> => {
+    answers?.clear();
+    try {
+      return await change();
+    } finally {
+      answers?.clear();
+    }
+  };
+  const remembered = async (cmd: string, pieces: TemplateStringsArray, args: unknown[], nothrow: boolean) => {
+    const kind = answers ? readKind(cmd) : "other";
+    if (kind === "fetch") return changing(() => exec(pieces, args, nothrow));
+    if (kind !== "local" || !answers) return exec(pieces, args, nothrow);
+    const key = `${cwd}\0${JSON.stringify(options.env ?? {})}\0${cmd}`;
+    let answer = answers.get(key);
+    if (!answer) {
+      answer = exec(pieces, args, true);
+      answers.set(key, answer);
+    }
+    const output = await answer;
+    if (!nothrow && output.exitCode !== 0) throw new CommandError(cmd, output);
+    return output;
+  };
   const declaredRead =
     (nothrow: boolean) =>
     async (pieces: TemplateStringsArray, ...args: unknown[]) => {
-      const wrong = undeclaredWrite(quoted(pieces, args));
+      const cmd = quoted(pieces, args);
+      const wrong = undeclaredWrite(cmd);
       if (wrong) throw new Error(`internal error: \`${wrong}\` changes the repository, so it cannot run as a read`);
-      return exec(pieces, args, nothrow);
+      return remembered(cmd, pieces, args, nothrow);
     };
 
   return {
@@ -137,19 +176,21 @@ export function createRunner(cwd: string, dryRun: boolean, options: RunOptions =
     pass: gate.pass,
     read: declaredRead(false),
     probe: declaredRead(true),
+    // A scratch command changes only the scratch place it made, which is not the snapshot's (its cwd is in the key).
     scratch: (pieces, ...args) => exec(pieces, args, true),
     write(pieces, ...args) {
       const cmd = quoted(pieces, args);
-      return gate.pass(cmd, () => exec(pieces, args, false), `$ ${cmd}`);
+      return gate.pass(cmd, () => changing(() => exec(pieces, args, false)), `$ ${cmd}`);
     },
     async writeFile(path, text) {
       const done = await gate.pass(
         `write ${path}`,
-        () => {
-          mkdirSync(dirname(path), { recursive: true });
-          writeFileSync(path, text);
-          return true;
-        },
+        () =>
+          changing(async () => {
+            mkdirSync(dirname(path), { recursive: true });
+            writeFileSync(path, text);
+            return true;
+          }),
         null,
       );
       return done === true;
@@ -157,16 +198,25 @@ export function createRunner(cwd: string, dryRun: boolean, options: RunOptions =
     async removeFile(path) {
       const done = await gate.pass(
         `remove ${path}`,
-        () => {
-          rmSync(path, { force: true });
-          return true;
-        },
+        () =>
+          changing(async () => {
+            rmSync(path, { force: true });
+            return true;
+          }),
         null,
       );
       return done === true;
     },
     with(more) {
-      return createRunner(more.cwd ?? cwd, dryRun, { ...options, ...more, env: { ...options.env, ...more.env } });
+      return createRunner(
+        more.cwd ?? cwd,
+        dryRun,
+        { ...options, ...more, env: { ...options.env, ...more.env } },
+        answers,
+      );
+    },
+    snapshot() {
+      return answers ? this : createRunner(cwd, dryRun, options, new Map());
     },
   };
 }

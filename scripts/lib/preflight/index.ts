@@ -54,7 +54,9 @@ export async function preflight(
 ): Promise<PreflightReport> {
   const chosen = only ? PREFLIGHT_CHECKS.filter((c) => only.includes(c.id)) : PREFLIGHT_CHECKS;
   const checks = event ? forCiEvent(chosen, event) : chosen;
-  const ctx = preflightContext(r, config, choice);
+  // One evaluation of a state nothing else changes meanwhile: checks that read the same thing (the
+  // tags reachable from HEAD, HEAD's commit, a committed file) share one answer.
+  const ctx = preflightContext(r.snapshot(), config, choice);
   // Loading Octokit and finding the token take a moment: start now, while the git checks run.
   void ctx.github().catch(() => {});
   await branchFromGitHub(ctx);
