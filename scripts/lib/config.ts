@@ -51,7 +51,6 @@ const DEFAULT_DOCS = ["docs/**/*.md", "README.md"];
 
 export async function loadConfig(r: Runner, root: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
   const problems: Problem[] = [];
-  const repository = await resolveRepository(r, env);
   const cog = readCog(root, problems);
   const cliff = readCliff(root, problems);
   const workspace = readWorkspace(root, problems);
@@ -59,14 +58,23 @@ export async function loadConfig(r: Runner, root: string, env: NodeJS.ProcessEnv
   const settings = pickSettings(env, mise.env, mise.file);
   problems.push(...settings.problems);
 
-  const sources: Record<string, string> = { repository: repository.source };
+  // Independent reads of the clone (origin's default branch may ask origin): at once.
+  const found: Record<string, string> = {};
+  const [repository, { branch, defaultBranch }, { tagPrefix, inferredPrefix }] = await Promise.all([
+    resolveRepository(r, env),
+    releaseBranch(r, settings.values.RELEASE_BRANCH, found),
+    tagPrefixOf(r, cog, cliff, found),
+  ]);
+  const sources: Record<string, string> = {
+    repository: repository.source,
+    RELEASE_BRANCH: found.RELEASE_BRANCH!,
+    tag_prefix: found.tag_prefix!,
+  };
   const pick = (name: SettingName, fallback: string | null, fallbackSource: string) => {
     const setting = settings.values[name];
     sources[name] = setting?.source ?? fallbackSource;
     return setting?.value ?? fallback;
   };
-  const { branch, defaultBranch } = await releaseBranch(r, settings.values.RELEASE_BRANCH, sources);
-  const { tagPrefix, inferredPrefix } = await tagPrefixOf(r, cog, cliff, sources);
   const topology = await readTopology(r, { root, cog, cliff, workspace, tagPrefix, branch, defaultBranch });
   return {
     root,

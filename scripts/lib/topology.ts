@@ -133,10 +133,13 @@ async function offBranchTags(
   r: Runner,
   prefix: string,
 ): Promise<{ count: number; highest: string; latest: string | null } | null> {
-  const latest = await latestTag(r, prefix);
-  const all = await r.probe`git tag --list ${`${prefix}*`}`;
+  const [latest, all, merged] = await Promise.all([
+    latestTag(r, prefix),
+    r.probe`git tag --list ${`${prefix}*`}`,
+    r.probe`git tag --merged HEAD --list ${`${prefix}*`}`,
+  ]);
   const reachable = new Set(
-    (await r.probe`git tag --merged HEAD --list ${`${prefix}*`}`).stdout
+    merged.stdout
       .split("\n")
       .map((t) => t.trim())
       .filter(Boolean),
