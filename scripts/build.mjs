@@ -1,8 +1,9 @@
-// Builds what scripts/release-kit runs: each command bundled with every module it imports (the kit's
-// and its dependencies'), split so what a command loads lazily stays lazy (--help loads no parser).
-// One file per command instead of hundreds of modules is most of a command's start-up on a slow
-// machine. npm ci runs this (the prepare script); the launcher uses the build only while the
-// sources still match what it records.
+// Builds what scripts/release-kit runs: each command bundled into one CommonJS file with every module
+// it imports (the kit's and its dependencies'). One file instead of hundreds of modules is most of a
+// command's start-up on a slow machine, and a CommonJS script is what V8's code cache can keep
+// (scripts/start.cjs). What a command imports dynamically is still evaluated only when it is
+// imported (--help evaluates no parser). npm ci runs this (the prepare script); the launcher uses
+// the build only while the sources still match what it records.
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,15 +17,15 @@ rmSync(join(out, "scripts"), { recursive: true, force: true });
 await build({
   entryPoints: commands.map((command) => join(kit, "scripts", `${command}.mts`)),
   outdir: join(out, "scripts"),
-  outExtension: { ".js": ".mjs" },
+  outExtension: { ".js": ".cjs" },
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
-  // Bundled CommonJS dependencies still call require() for Node's own modules.
-  banner: {
-    js: 'import { createRequire as kitRequire } from "node:module"; const require = kitRequire(import.meta.url);',
-  },
+  // import() becomes require(): a script run from V8's code cache loses its dynamic-import hook.
+  supported: { "dynamic-import": false },
+  // The one import.meta the kit reads (kit-root.ts) is the bundle's own location, as it was the chunk's.
+  define: { "import.meta.url": "__kitModuleUrl" },
+  banner: { js: 'const __kitModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
 });

@@ -28,7 +28,7 @@ In a GitHub Actions run whose GITHUB_EVENT_NAME is pull_request, merge_group or 
 check: docs/github-actions/release-preflight.yml), the checks that need a checkout of the release
 branch, or belong to whoever releases or to CI itself, skip with the reason.`;
 
-await command(
+void command(
   {
     name: "preflight",
     section: "Release Preflight",

@@ -15,7 +15,7 @@ const STATES = `States, in order of precedence:
   complete              everything verify checks holds
 Never: force-push, move a published tag, delete a published release without --delete-release.`;
 
-await command(
+void command(
   {
     name: "recover",
     section: "Failure Recovery Notes",

@@ -4,7 +4,7 @@
 import { command, StartError } from "./lib/cli.ts";
 import { presetHelp, REHEARSABLE } from "./sandbox/presets.ts";
 
-await command(
+void command(
   {
     name: "rehearse",
     section: "the whole runbook, against a local GitHub sandbox",

@@ -3,7 +3,7 @@
 // before its GitHub release exists; a re-run continues where the last one stopped.
 import { command, StartError } from "./lib/cli.ts";
 
-await command(
+void command(
   {
     name: "release",
     section: "Current Release Flow; What mise run release Does",

@@ -3,7 +3,7 @@
 import { command, StartError } from "./lib/cli.ts";
 import { presetHelp } from "./sandbox/presets.ts";
 
-await command(
+void command(
   {
     name: "sandbox",
     section: "(tests and exploration)",

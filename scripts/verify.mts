@@ -15,7 +15,7 @@ const CHECKS = `Checks (ids as in the JSON report):
   docs                deploy doc lines that name an image state its real platforms
   docs-changed        (warning) feat or breaking commits, but no deploy doc changed since the previous tag`;
 
-await command(
+void command(
   {
     name: "verify",
     section: "Post-Release Verification; Current Image Reality",

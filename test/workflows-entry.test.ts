@@ -2,8 +2,8 @@
 // two workflows (release.yml and docker.yml; ci.yml runs for branches only), and whose release.yml
 // also publishes what release-kit cannot verify. verify checks each workflow's run and names every
 // step it could not read; preflight's tag-triggers names the workflows the tag starts, or every
-// file it looked at. Last, the precompiled launcher path reads a workflow on plain Node, and --help
-// loads no parser.
+// file it looked at. Last, the precompiled launcher path reads a workflow on plain Node from the bundle
+// alone, and --help runs no parser.
 import {
   cpSync,
   existsSync,
@@ -15,6 +15,7 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
+import Module from "node:module";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KIT, type KitRun, run, tempDir, withTempDir } from "./helpers/kit.ts";
@@ -278,7 +279,8 @@ describe("the precompiled launcher path (plain Node, no tsx)", () => {
   const tmp = tempDir("rk-built-kit-");
   const kit = join(tmp.path, "kit");
   const log = join(tmp.path, "imports.log");
-  const logHook = join(tmp.path, "log-imports.mjs");
+  const logHook = join(tmp.path, "log-modules.cjs");
+  const BUILT = "node_modules/.cache/release-kit/scripts";
   afterAll(() => tmp.remove());
 
   beforeAll(async () => {
@@ -302,29 +304,62 @@ describe("the precompiled launcher path (plain Node, no tsx)", () => {
       const recorded = await run(join(kit, "scripts/release-kit"), ["--record-build"]);
       if (recorded.code !== 0) throw new Error(recorded.stderr);
     }
+    // Every module the process resolves, by require (CommonJS) or import (ESM), is written to the log.
     writeFileSync(
       logHook,
-      `import { register } from "node:module";\nregister("data:text/javascript," + encodeURIComponent(${JSON.stringify(
-        `import { appendFileSync } from "node:fs";\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + "\\n"); return r; }\n`,
-      )}));\n`,
+      `const { appendFileSync } = require("node:fs");
+const Module = require("node:module");
+const log = ${JSON.stringify(log)};
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (...args) { const f = resolve.apply(this, args); appendFileSync(log, f + "\\n"); return f; };
+Module.register("data:text/javascript," + encodeURIComponent(\`import { appendFileSync } from "node:fs";
+export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(\${JSON.stringify(log)}, r.url + "\\\\n"); return r; }\`));
+`,
     );
+    // The copy starts without code caches: the first run that does work writes its command's.
+    for (const file of readdirSync(join(kit, BUILT))) if (file.endsWith(".v8-cache")) rmSync(join(kit, BUILT, file));
   }, 360_000);
 
   const launch = (args: string[], env: Record<string, string> = {}) =>
     run(join(kit, "scripts/release-kit"), args, { cwd: sb.repoPath!, env: sandboxEnv(sb, env), timeoutMs: 120_000 });
 
-  // What the bundle's modules that a command loaded contain: the parsers live in chunks of their own.
-  const loadedCode = () =>
-    readFileSync(log, "utf8")
-      .split("\n")
-      .filter((url) => url.startsWith("file:"))
-      .map((url) => readFileSync(new URL(url), "utf8"))
-      .join("\n");
   const WORKFLOW_SCHEMA = '"workflow-root-strict"';
   const SHELL_PARSER = "mvdan.cc/sh/v3/syntax";
+  const resolved = () =>
+    readFileSync(log, "utf8")
+      .split("\n")
+      .filter((f) => f && !f.startsWith("node:") && !/^[a-z_]+$/.test(f));
+
+  /** Which functions of the parsers' code in a command's bundle ran, from V8's coverage of one run. */
+  async function parserFunctionsRun(args: string[]): Promise<number> {
+    const coverage = join(tmp.path, `coverage-${args.join("-")}`);
+    rmSync(coverage, { recursive: true, force: true });
+    const res = await launch(args, { NODE_V8_COVERAGE: coverage });
+    expect(res.code, res.stderr).toBeLessThan(2);
+    const bundle = join(kit, BUILT, "verify.cjs");
+    const text = readFileSync(bundle, "utf8");
+    // esbuild heads each module's code with a comment naming its file; V8 counts from the wrapper.
+    const shift = Module.wrap("").indexOf("}");
+    const spans = [...text.matchAll(/^\/\/ (node_modules\/\S+)$/gm)].map((m, i, all) => ({
+      file: m[1]!,
+      from: m.index! + shift,
+      to: (all[i + 1]?.index ?? text.length) + shift,
+    }));
+    const parsers = spans.filter((s) => /^node_modules\/(mvdan-sh|@actions\/workflow-parser)\//.test(s.file));
+    expect(parsers.length).toBeGreaterThan(1);
+    const scripts = readdirSync(coverage)
+      .flatMap((f) => JSON.parse(readFileSync(join(coverage, f), "utf8")).result as any[])
+      .filter((script) => script.url === bundle || script.url === `file://${bundle}`);
+    expect(scripts).toHaveLength(1);
+    return scripts[0].functions.filter(
+      (fn: any) =>
+        fn.ranges[0].count > 0 &&
+        parsers.some((p) => fn.ranges[0].startOffset >= p.from && fn.ranges[0].startOffset < p.to),
+    ).length;
+  }
 
   it("reads the workflows at the tag with GitHub's parser on plain Node 20, from the bundle alone", async () => {
-    const res = await launch(["verify", "--json", "--repo", sb.repoPath!], { NODE_OPTIONS: `--import=${logHook}` });
+    const res = await launch(["verify", "--json", "--repo", sb.repoPath!], { NODE_OPTIONS: `--require=${logHook}` });
     expect(res.stderr).not.toMatch(/ERR_IMPORT_(ASSERTION|ATTRIBUTE)/);
     expect(res.code, res.stderr).toBe(0);
     expect(ids(res)).toEqual(
@@ -335,36 +370,41 @@ describe("the precompiled launcher path (plain Node, no tsx)", () => {
         "not-verified:release.yml/chart/Publish crates",
       ]),
     );
-    const loaded = readFileSync(log, "utf8")
-      .split("\n")
-      .filter((url) => url.startsWith("file:"));
-    expect(loaded).toContain(`file://${join(kit, "node_modules/.cache/release-kit/scripts/verify.mjs")}`);
-    // Every module came from the bundle: nothing from node_modules (the parser's JSON included), no tsx.
-    expect(loaded.filter((url) => !url.includes("/node_modules/.cache/release-kit/scripts/"))).toEqual([]);
-    const code = loadedCode();
-    expect(code).toContain(WORKFLOW_SCHEMA);
-    expect(code).toContain(SHELL_PARSER);
+    // Nothing came from node_modules (the parser's JSON included) or the sources, and no tsx: the
+    // bundle holds the parsers, and its code cache was written by this run.
+    expect(resolved()).toContain(join(kit, "scripts/start.cjs"));
+    expect(resolved().filter((f) => f.includes("/node_modules/") || /\.m?ts$/.test(f))).toEqual([]);
+    const bundle = readFileSync(join(kit, BUILT, "verify.cjs"), "utf8");
+    expect(bundle).toContain(WORKFLOW_SCHEMA);
+    expect(bundle).toContain(SHELL_PARSER);
+    expect(existsSync(join(kit, BUILT, "verify.cjs.v8-cache"))).toBe(true);
   });
 
-  it("--help loads neither the workflow parser nor the shell parser", async () => {
-    rmSync(log, { force: true });
-    const res = await launch(["verify", "--help"], { NODE_OPTIONS: `--import=${logHook}` });
-    expect(res.code).toBe(0);
-    expect(res.stdout).toContain("not-verified:<workflow>/<job>/<step>");
-    expect(readFileSync(log, "utf8")).toContain("/node_modules/.cache/release-kit/scripts/verify.mjs");
-    const code = loadedCode();
-    expect(code).not.toContain(WORKFLOW_SCHEMA);
-    expect(code).not.toContain(SHELL_PARSER);
+  it("--help runs neither the workflow parser nor the shell parser; a real run does", async () => {
+    expect(await parserFunctionsRun(["verify", "--help"])).toBe(0);
+    expect(await parserFunctionsRun(["verify", "--json", "--repo", sb.repoPath!])).toBeGreaterThan(0);
+  });
+
+  it("runs from a damaged code cache as from none and replaces it; --help and a refused start write none", async () => {
+    const cache = join(kit, BUILT, "verify.cjs.v8-cache");
+    writeFileSync(cache, "not a code cache");
+    const res = await launch(["verify", "--json", "--repo", sb.repoPath!]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(readFileSync(cache).length).toBeGreaterThan(100_000);
+    rmSync(cache);
+    expect((await launch(["verify", "--help"])).code).toBe(0);
+    expect((await launch(["verify", "--no-such-flag"])).code).toBe(2);
+    expect(existsSync(cache)).toBe(false);
   });
 
   it("keeps the precompiled path while every source's content matches the build (a touch is not a change), and leaves it on an edit", async () => {
     const source = join(kit, "scripts/lib/glob.ts");
     const later = new Date(Date.now() + 60_000);
     utimesSync(source, later, later);
-    rmSync(log, { force: true });
-    const touched = await launch(["verify", "--help"], { NODE_OPTIONS: `--import=${logHook}` });
+    // This copy's tsx is an empty folder: a start that fell back to it would fail.
+    const touched = await launch(["verify", "--help"]);
     expect(touched.code, touched.stderr).toBe(0);
-    expect(readFileSync(log, "utf8")).toContain("/node_modules/.cache/release-kit/scripts/verify.mjs");
+    expect(touched.stdout).toContain("mise run release:verify -- [flags]");
     const text = readFileSync(source, "utf8");
     writeFileSync(source, `${text}\n// an edit\n`);
     try {
