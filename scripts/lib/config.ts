@@ -12,6 +12,7 @@ import type { Runner } from "./run.ts";
 import { type Problem, pickSettings, type SettingName } from "./settings.ts";
 import { inferTagPrefix, type PrefixGuess } from "./tag-prefix.ts";
 import { readTopology, type Topology } from "./topology.ts";
+import { shellSyntax, workflowParsers } from "./workflow/libraries.ts";
 
 export type { CliffSettings } from "./config/cliff.ts";
 export type { CogSettings } from "./config/cog.ts";
@@ -60,11 +61,17 @@ export async function loadConfig(r: Runner, root: string, env: NodeJS.ProcessEnv
 
   // Independent reads of the clone (origin's default branch may ask origin): at once.
   const found: Record<string, string> = {};
-  const [repository, { branch, defaultBranch }, { tagPrefix, inferredPrefix }] = await Promise.all([
+  const reads = Promise.all([
     resolveRepository(r, env),
     releaseBranch(r, settings.values.RELEASE_BRANCH, found),
     tagPrefixOf(r, cog, cliff, found),
   ]);
+  // The shell and workflow parsers (the hooks below, the workflows every command reads) take a
+  // tenth of a second each to start: they start while git answers. A failure to load is met, and
+  // reported, where they are used.
+  void shellSyntax().catch(() => {});
+  void workflowParsers().catch(() => {});
+  const [repository, { branch, defaultBranch }, { tagPrefix, inferredPrefix }] = await reads;
   const sources: Record<string, string> = {
     repository: repository.source,
     RELEASE_BRANCH: found.RELEASE_BRANCH!,

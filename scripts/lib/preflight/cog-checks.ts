@@ -9,7 +9,7 @@ import { summarise } from "../output.ts";
 import { latestTag, versionOf } from "../tags.ts";
 import type { PreflightContext } from "./context.ts";
 import { whyNothingToRelease } from "./no-bump.ts";
-import { differs, findTool, pinFor, TOOLS, type Tool } from "./tool-versions.ts";
+import { differs, type Found, findTool, pinFor, TOOLS, type Tool } from "./tool-versions.ts";
 
 const UNSHALLOW = "git fetch --unshallow --tags (a shallow clone hides earlier tags, so cog would start from 0.0.0)";
 
@@ -33,14 +33,24 @@ const inferredNote = (config: PreflightContext["config"]) =>
     ? `; with tag_prefix = "${config.inferredPrefix.prefix}", inferred from the history's tags (${config.cog ? "cog.toml sets none" : "there is no cog.toml"}: see config)`
     : "";
 
-const noCog = (deps: Record<string, { status: string; data?: unknown } | undefined>) =>
-  deps.tools?.status === "fail" && !(deps.tools.data as { cog?: boolean } | undefined)?.cog;
+// Whether cog is on PATH, asked once per preflight: the cog checks need only that, and the tools
+// check reports it with the rest (cargo's probes are slower, and the cog checks need not wait).
+const cogLookups = new WeakMap<PreflightContext, Promise<Found>>();
+const findCog = (ctx: PreflightContext): Promise<Found> => {
+  let found = cogLookups.get(ctx);
+  if (!found) {
+    found = findTool(ctx.r, TOOLS.cog);
+    cogLookups.set(ctx, found);
+  }
+  return found;
+};
+const noCog = async (ctx: PreflightContext) => !(await findCog(ctx)).line;
 
 export const conventionalCommits: Check<PreflightContext> = {
   id: "conventional-commits",
-  needs: ["tools"],
-  async run({ r, config }, deps) {
-    if (noCog(deps)) return skip("cog is not installed (see tools)");
+  async run(ctx) {
+    const { r, config } = ctx;
+    if (await noCog(ctx)) return skip("cog is not installed (see tools)");
     if (cogTomlBroken(config)) return skip("cog cannot read cog.toml (see config)");
     const unsupported = cogNotSupported(config);
     if (unsupported) return skip(unsupported);
@@ -71,11 +81,11 @@ export const conventionalCommits: Check<PreflightContext> = {
 
 export const nextVersionCheck: Check<PreflightContext> = {
   id: "next-version",
-  needs: ["tools"],
-  async run({ r, config, choice }, deps) {
+  async run(ctx) {
+    const { r, config, choice } = ctx;
     const invalid = validateChoice(choice);
     if (invalid) return fail(invalid, `see ${kitCommand("release:preflight", ["--help"])}`);
-    if (noCog(deps)) return skip("cog is not installed (see tools)");
+    if (await noCog(ctx)) return skip("cog is not installed (see tools)");
     if (cogTomlBroken(config)) return skip("cog cannot read cog.toml (see config)");
     const unsupported = cogNotSupported(config);
     if (unsupported) return skip(unsupported);
@@ -253,10 +263,11 @@ async function aheadCause(
  */
 export const tools: Check<PreflightContext> = {
   id: "tools",
-  async run({ r, config }) {
-    const wanted: Tool[] = [TOOLS.cog, TOOLS.gitCliff];
+  async run(ctx) {
+    const { r, config } = ctx;
+    const wanted: Tool[] = [TOOLS.gitCliff];
     if (config.workspace.kind === "cargo") wanted.push(TOOLS.cargo, TOOLS.cargoRelease);
-    const found = await Promise.all(wanted.map((tool) => findTool(r, tool)));
+    const found = await Promise.all([findCog(ctx), ...wanted.map((tool) => findTool(r, tool))]);
     const shown = found
       .filter((f) => f.line)
       .map((f) => `${f.line}${f.path ? ` at ${f.path}` : ""}`)
