@@ -26,6 +26,7 @@ await build({
   supported: { "dynamic-import": false },
   // The one import.meta the kit reads (kit-root.ts) is the bundle's own location, as it was the chunk's.
   define: { "import.meta.url": "__kitModuleUrl" },
-  banner: { js: 'const __kitModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // Strict, as the ES modules were: the banner comes before esbuild's own "use strict".
+  banner: { js: '"use strict";\nconst __kitModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
 });

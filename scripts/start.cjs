@@ -1,31 +1,33 @@
 // Starts one of the kit's precompiled commands (node_modules/.cache/release-kit/scripts/<command>.cjs,
-// made by build.mjs) with V8's code cache beside it. Compiling the bundle was a fifth of a command's
-// CPU; with the cache, a run compiles only what earlier runs did not need. The cache is written at
-// the exit of the first run that did real work (its functions compiled by then); V8 rejects a cache
-// made from other source or by another V8, and that run writes a new one.
+// made by build.mjs) with V8's code cache beside it. Compiling the bundle was a sixth of a
+// preflight's CPU; with the cache, a run compiles only what the run that wrote it did not need.
 "use strict";
-const { readFileSync, renameSync, rmSync, writeFileSync } = require("node:fs");
+const { accessSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require("node:fs");
 const { dirname } = require("node:path");
 const Module = require("node:module");
 const { Script } = require("node:vm");
 
 const file = process.argv[2];
-const cacheFile = `${file}.v8-cache`;
+// V8 checks a cache against its source's length only: the name carries the bundle's identity, so a
+// cache never meets another build of the same length (a build replaces the folder and its caches).
+const identity = (info) => `${info.size}-${info.mtimeMs}-${info.ino}`;
+const built = identity(statSync(file));
+const cacheFile = `${file}.${built}.v8-cache`;
 let cached;
 try {
   cached = readFileSync(cacheFile);
 } catch {
   cached = undefined;
 }
-// The bundle has no import() of its own (the build turns each into require): V8 does not keep a
-// script's dynamic-import hook in its code cache.
 const script = new Script(Module.wrap(readFileSync(file, "utf8")), { filename: file, cachedData: cached });
-if (!cached || script.cachedDataRejected) {
-  process.once("exit", (code) => {
-    // A --help or a refused start compiles little: leave the cache to a run that does the work.
-    if (code === 2 || process.argv.includes("--help")) return;
+if ((!cached || script.cachedDataRejected) && worthWriting()) {
+  process.once("exit", () => {
+    // Written at exit, when what the run needed is compiled: only by a run whose work began
+    // (--help and refused flags compile little), and only for the bundle it ran.
+    if (!globalThis[Symbol.for("release-kit.work-began")]) return;
     const temp = `${cacheFile}.${process.pid}`;
     try {
+      if (identity(statSync(file)) !== built) return;
       writeFileSync(temp, script.createCachedData());
       renameSync(temp, cacheFile);
     } catch {
@@ -39,3 +41,15 @@ main.paths = Module._nodeModulePaths(dirname(file));
 // The command sees itself as argv[1] and its flags from argv[2], as when node runs it directly.
 process.argv.splice(1, 1);
 script.runInThisContext().call(main.exports, main.exports, Module.createRequire(file), main, file, dirname(file));
+
+/** Making a cache costs about a third of a second: not where it cannot be kept, nor in an Actions
+ *  job, whose install lives for that job alone. */
+function worthWriting() {
+  if (process.env.GITHUB_ACTIONS === "true") return false;
+  try {
+    accessSync(dirname(file), constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

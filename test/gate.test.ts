@@ -39,8 +39,30 @@ describe("reviewGate", () => {
     }));
   it("opens on a terminal answer of y", async () =>
     expect(await gate({ tty: true, answer: "y\n" })).toEqual({ ok: true, reason: "confirmed" }));
+  it("stays shut when the terminal's input closes before an answer (Ctrl-D)", async () =>
+    expect(await gate({ tty: true, answer: "\u0004" })).toEqual({
+      ok: false,
+      reason: "the terminal's input closed before an answer",
+    }));
   it("stays shut on a terminal answer of no, or just Enter", async () => {
     expect(await gate({ tty: true, answer: "no\n" })).toEqual({ ok: false, reason: 'answered "no"' });
     expect(await gate({ tty: true, answer: "\n" })).toEqual({ ok: false, reason: 'answered "no"' });
+  });
+});
+
+describe("a command whose work is left waiting for nothing", () => {
+  it("exits 1, saying it stopped before finishing, instead of 0", async () => {
+    const cli = pathToFileURL(join(KIT, "scripts", "lib", "cli.ts")).href;
+    const stuck = join(tmp.path, "stuck-probe.mts");
+    writeFileSync(
+      stuck,
+      `import { command } from ${JSON.stringify(cli)};\nvoid command({ name: "stuck", section: "test", summary: "waits forever", flags: [] }, () => new Promise(() => {}));\n`,
+    );
+    const res = await run("node", ["--import", join(KIT, "node_modules/tsx/dist/esm/index.mjs"), stuck], {
+      env: cleanEnv(),
+      timeoutMs: 120_000,
+    });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("release-kit stuck: stopped before finishing");
   });
 });

@@ -69,6 +69,8 @@ describe("what a snapshot may answer twice", () => {
     ["git ls-remote --tags origin", "other"],
     ["git push --dry-run origin HEAD:refs/heads/main", "other"],
     ["git -C other rev-parse HEAD", "other"],
+    ["git -c protocol.version=2 fetch origin", "fetch"],
+    ["git --no-pager log -1", "other"],
     ["git tag v1.0.0", "other"],
     ["git config user.name x", "other"],
     ["cog check --from-latest-tag", "other"],

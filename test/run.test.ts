@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CommandError, createRunner, type Runner } from "../scripts/lib/run.ts";
 import { tempDir } from "./helpers/kit.ts";
 
@@ -102,13 +102,15 @@ describe("a snapshot of local reads", () => {
   const sh = (...args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8" }).trim();
   const commit = (message: string) =>
     sh("-c", "user.name=T", "-c", "user.email=t@e", "commit", "-q", "--allow-empty", "-m", message);
-
-  it("answers a repeated local git read once, until a write or a fetch through it", async () => {
+  beforeAll(() => {
     execFileSync("git", ["init", "-q", "-b", "main", repo]);
     execFileSync("git", ["init", "-q", "--bare", origin]);
     commit("one");
     sh("remote", "add", "origin", origin);
     sh("push", "-q", "origin", "main");
+  });
+
+  it("answers a repeated local git read once, until a write or a fetch through it", async () => {
     const live = createRunner(repo, false);
     const snap = live.snapshot();
     const head = async (r: Runner) => (await r.read`git rev-parse HEAD`).stdout.trim();
@@ -117,7 +119,7 @@ describe("a snapshot of local reads", () => {
     commit("two, made behind the kit's back");
     expect(await head(live)).not.toBe(first);
     expect(await head(snap)).toBe(first);
-    expect(await head(snap.with({ timeout: "5s" }))).toBe(first);
+    expect(await head(snap.with({ cwd: repo }))).toBe(first);
     expect(snap.snapshot()).toBe(snap);
 
     // Other programs, and git commands that ask origin, are never kept.

@@ -198,6 +198,17 @@ export async function command(spec: CommandSpec, body: (ctx: Context) => Promise
     typeof flags.repo === "string" ? flags.repo : undefined,
     process.env.MISE_ORIGINAL_CWD || process.cwd(),
   );
+  // The command's work begins: the precompiled start keeps V8's code cache only from such a run
+  // (scripts/start.cjs). Until the body ends, the exit code is a failure: a process whose work
+  // stopped waiting on something that can no longer happen (an input that closed) must not exit 0.
+  (globalThis as Record<symbol, unknown>)[Symbol.for("release-kit.work-began")] = true;
+  process.exitCode = 1;
+  // Node ends a process whose event loop has nothing left to do: say so if the work had not ended.
+  const unfinished = () =>
+    write(
+      `release-kit ${spec.name}: stopped before finishing: it was left waiting for something that can no longer happen`,
+    );
+  process.once("beforeExit", unfinished);
   try {
     process.exitCode = await body({ command: spec.name, flags, json });
   } catch (error) {
@@ -230,5 +241,7 @@ export async function command(spec: CommandSpec, body: (ctx: Context) => Promise
       fix: "re-run with RELEASE_KIT_DEBUG=1 for the stack trace, and report it",
     });
     process.exitCode = 1;
+  } finally {
+    process.removeListener("beforeExit", unfinished);
   }
 }

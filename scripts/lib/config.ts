@@ -59,19 +59,20 @@ export async function loadConfig(r: Runner, root: string, env: NodeJS.ProcessEnv
   const settings = pickSettings(env, mise.env, mise.file);
   problems.push(...settings.problems);
 
-  // Independent reads of the clone (origin's default branch may ask origin): at once.
+  // Which GitHub repository first: a start refused for it must not wait on origin meanwhile. Then
+  // the independent reads of the clone (origin's default branch may ask origin) at once.
+  const repository = await resolveRepository(r, env);
   const found: Record<string, string> = {};
   const reads = Promise.all([
-    resolveRepository(r, env),
     releaseBranch(r, settings.values.RELEASE_BRANCH, found),
     tagPrefixOf(r, cog, cliff, found),
   ]);
-  // The shell and workflow parsers (the hooks below, the workflows every command reads) take a
-  // tenth of a second each to start: they start while git answers. A failure to load is met, and
-  // reported, where they are used.
+  // The shell and workflow parsers (for the hooks below, and the workflows every command that loads
+  // the configuration reads) take a tenth of a second each to start: they start while git answers.
+  // A failure to load is met, and reported, where they are used.
   void shellSyntax().catch(() => {});
   void workflowParsers().catch(() => {});
-  const [repository, { branch, defaultBranch }, { tagPrefix, inferredPrefix }] = await reads;
+  const [{ branch, defaultBranch }, { tagPrefix, inferredPrefix }] = await reads;
   const sources: Record<string, string> = {
     repository: repository.source,
     RELEASE_BRANCH: found.RELEASE_BRANCH!,

@@ -21,8 +21,13 @@ export async function reviewGate(question: string, yes: boolean): Promise<GateAn
     return { ok: false, reason: "no terminal to answer the review gate, and --yes was not given" };
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  // Ctrl-D or Ctrl-C closes the input, and a question whose input closed never gets its answer:
+  // that is a no.
+  const closed = new Promise<null>((resolve) => rl.once("close", () => resolve(null)));
   try {
-    const answer = (await rl.question(`\n${question} [y/N] `)).trim().toLowerCase();
+    const said = await Promise.race([rl.question(`\n${question} [y/N] `), closed]);
+    if (said === null) return { ok: false, reason: "the terminal's input closed before an answer" };
+    const answer = said.trim().toLowerCase();
     return answer === "y" || answer === "yes"
       ? { ok: true, reason: "confirmed" }
       : { ok: false, reason: `answered "${answer || "no"}"` };

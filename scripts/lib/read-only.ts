@@ -113,8 +113,11 @@ const LOCAL_GIT_READS = new Set([
  *  remote-tracking refs (fetch), or something else (origin, another program). */
 export function readKind(cmd: string): "local" | "fetch" | "other" {
   const argv = words(cmd);
-  if (argv[0] !== "git" || argv[1]?.startsWith("-")) return "other";
-  const sub = argv[1] ?? "";
+  if (argv[0] !== "git") return "other";
+  // Global options before the subcommand (-C dir, -c key=value) may point it elsewhere: never kept.
+  let i = 1;
+  while (i < argv.length && argv[i]!.startsWith("-")) i += argv[i] === "-C" || argv[i] === "-c" ? 2 : 1;
+  const sub = argv[i] ?? "";
   if (sub === "fetch") return "fetch";
-  return LOCAL_GIT_READS.has(sub) && undeclaredWrite(cmd) === null ? "local" : "other";
+  return i === 1 && LOCAL_GIT_READS.has(sub) && undeclaredWrite(cmd) === null ? "local" : "other";
 }

@@ -151,7 +151,7 @@ export function createRunner(
     const kind = answers ? readKind(cmd) : "other";
     if (kind === "fetch") return changing(() => exec(pieces, args, nothrow));
     if (kind !== "local" || !answers) return exec(pieces, args, nothrow);
-    const key = `${cwd}\0${JSON.stringify(options.env ?? {})}\0${cmd}`;
+    const key = `${cwd}\0${options.timeout ?? ""}\0${JSON.stringify(options.env ?? {})}\0${cmd}`;
     let answer = answers.get(key);
     if (!answer) {
       answer = exec(pieces, args, true);
@@ -176,7 +176,8 @@ export function createRunner(
     pass: gate.pass,
     read: declaredRead(false),
     probe: declaredRead(true),
-    // A scratch command changes only the scratch place it made, which is not the snapshot's (its cwd is in the key).
+    // A scratch command changes only the scratch place it made (a worktree's folder, whose reads
+    // are kept under its own cwd) and git's list of worktrees, which no kept read reads.
     scratch: (pieces, ...args) => exec(pieces, args, true),
     write(pieces, ...args) {
       const cmd = quoted(pieces, args);

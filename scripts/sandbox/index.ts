@@ -15,6 +15,10 @@ import { defaultScenario, type Scenario } from "./scenario.ts";
 import { standinsNeeded } from "./standins/index.ts";
 import { createSimulator, type Simulator } from "./workflow-sim.ts";
 
+// A job's step killed at stop may still be letting go of its files, and a checkout's git may still
+// be writing: removal retries on ENOTEMPTY (node's own retry, up to about 5 s) instead of failing.
+const REMOVE = { recursive: true, force: true, maxRetries: 10, retryDelay: 100 } as const;
+
 export interface SandboxOptions {
   /** Scratch folder; a fresh temporary one by default (removed by stop() unless `keep`). */
   dir?: string;
@@ -252,13 +256,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         stopping = true;
         for (const s of started.reverse()) await s.stop();
         started.length = 0;
-        if (!options.keep && !options.dir) rmSync(dir, { recursive: true, force: true });
+        if (!options.keep && !options.dir) rmSync(dir, REMOVE);
       },
     };
     return sandbox;
   } catch (error) {
     for (const s of started.reverse()) await s.stop();
-    if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    if (!options.dir) rmSync(dir, REMOVE);
     throw error;
   }
 }

@@ -1,5 +1,6 @@
-// GitHub's workflow parser and expression engine, and mvdan/sh's shell parser: loaded on the first
-// workflow read, never at start-up (--help stays at node's start-up speed).
+// GitHub's workflow parser and expression engine, and mvdan/sh's shell parser: loaded when the
+// configuration is read (loadConfig starts them while git answers) or on the first workflow read,
+// never by --help.
 
 type WorkflowParser = typeof import("@actions/workflow-parser");
 type Expressions = typeof import("@actions/expressions");
