@@ -75,12 +75,16 @@ void command(
     // closed pipe must not stop the cleanup half-way.
     for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
     lifeline.stop();
-    // Stopping is bounded: whatever still holds on, the scratch folder goes and the process ends.
-    const { rmSync } = await import("node:fs");
-    await Promise.race([sandbox.stop(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
-    rmSync(sandbox.dir, { recursive: true, force: true });
-    // A connection some client left open must not keep the process alive once everything is stopped.
-    setTimeout(() => process.exit(0), 1_000).unref();
+    // Stopping is bounded: whatever still holds on, the scratch folder goes and the process ends,
+    // even if stopping itself fails (its error is reported, and the process still ends).
+    try {
+      const { rmSync } = await import("node:fs");
+      await Promise.race([sandbox.stop(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+      rmSync(sandbox.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } finally {
+      // A connection some client left open must not keep the process alive once everything is stopped.
+      setTimeout(() => process.exit(), 1_000).unref();
+    }
     if (!ctx.json) write(`sandbox stopped (${why}); its scratch folder is removed`);
     return 0;
   },
