@@ -21,7 +21,7 @@ void command(
         `to rehearse your own repository: ${(await import("./lib/hint.ts")).kitCommand("release:rehearse", ["--repo", "PATH"])}`,
       );
     const { PRESETS } = await import("./sandbox/presets.ts");
-    const { startSandbox } = await import("./sandbox/index.ts");
+    const { REMOVE, startSandbox } = await import("./sandbox/index.ts");
     const { write } = await import("./lib/output.ts");
     const name = (ctx.flags.scenario as string | undefined) ?? "default";
     const preset = PRESETS[name];
@@ -80,7 +80,7 @@ void command(
     try {
       const { rmSync } = await import("node:fs");
       await Promise.race([sandbox.stop(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
-      rmSync(sandbox.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      rmSync(sandbox.dir, REMOVE);
     } finally {
       // A connection some client left open must not keep the process alive once everything is stopped.
       setTimeout(() => process.exit(), 1_000).unref();

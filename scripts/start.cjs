@@ -21,10 +21,11 @@ try {
 }
 const script = new Script(Module.wrap(readFileSync(file, "utf8")), { filename: file, cachedData: cached });
 if ((!cached || script.cachedDataRejected) && worthWriting()) {
-  process.once("exit", () => {
-    // Written at exit, when what the run needed is compiled: only by a run whose work began
-    // (--help and refused flags compile little), and only for the bundle it ran.
-    if (!globalThis[Symbol.for("release-kit.work-began")]) return;
+  process.once("exit", (code) => {
+    // Written at exit, when what the run needed is compiled: only by a run whose work began and
+    // was not refused at its start (--help, bad flags, no repository compile little), and only for
+    // the bundle it ran.
+    if (code === 2 || !globalThis[Symbol.for("release-kit.work-began")]) return;
     const temp = `${cacheFile}.${process.pid}`;
     try {
       if (identity(statSync(file)) !== built) return;

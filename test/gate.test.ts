@@ -64,5 +64,6 @@ describe("a command whose work is left waiting for nothing", () => {
     });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain("release-kit stuck: stopped before finishing");
+    expect(res.stderr).toMatch(/what to do: run it again;[\s\S]*recover\s+names the state/);
   });
 });

@@ -393,7 +393,7 @@ export async function resolve(s, c, next) { const r = await next(s, c); appendFi
     expect(await parserFunctionsRun(["verify", "--json", "--repo", sb.repoPath!])).toBeGreaterThan(0);
   });
 
-  it("runs from a damaged code cache as from none and replaces it; --help and a refused start write none", async () => {
+  it("runs from a damaged code cache as from none and replaces it; --help and refused starts write none", async () => {
     const cache = codeCache("verify");
     writeFileSync(cache, "not a code cache");
     const res = await launch(["verify", "--json", "--repo", sb.repoPath!]);
@@ -403,6 +403,7 @@ export async function resolve(s, c, next) { const r = await next(s, c); appendFi
     expect((await launch(["verify", "--help"])).code).toBe(0);
     expect((await launch(["verify", "-h"])).code).toBe(0);
     expect((await launch(["verify", "--no-such-flag"])).code).toBe(2);
+    expect((await launch(["verify", "--repo", tmp.path])).code).toBe(2); // not a repository
     expect(readdirSync(join(kit, BUILT)).filter((f) => f.startsWith("verify.cjs.") && f.endsWith(".v8-cache"))).toEqual(
       [],
     );

@@ -204,10 +204,15 @@ export async function command(spec: CommandSpec, body: (ctx: Context) => Promise
   (globalThis as Record<symbol, unknown>)[Symbol.for("release-kit.work-began")] = true;
   process.exitCode = 1;
   // Node ends a process whose event loop has nothing left to do: say so if the work had not ended.
-  const unfinished = () =>
+  const unfinished = () => {
     write(
       `release-kit ${spec.name}: stopped before finishing: it was left waiting for something that can no longer happen`,
     );
+    writeProse(
+      "what to do:",
+      `run it again; ${kitCommand("release:recover")} names the state a release or recovery stopped in, and the next step`,
+    );
+  };
   process.once("beforeExit", unfinished);
   try {
     process.exitCode = await body({ command: spec.name, flags, json });

@@ -17,7 +17,7 @@ import { createSimulator, type Simulator } from "./workflow-sim.ts";
 
 // A job's step killed at stop may still be letting go of its files, and a checkout's git may still
 // be writing: removal retries on ENOTEMPTY (node's own retry, up to about 5 s) instead of failing.
-const REMOVE = { recursive: true, force: true, maxRetries: 10, retryDelay: 100 } as const;
+export const REMOVE = { recursive: true, force: true, maxRetries: 10, retryDelay: 100 } as const;
 
 export interface SandboxOptions {
   /** Scratch folder; a fresh temporary one by default (removed by stop() unless `keep`). */
