@@ -4,6 +4,7 @@
 // the rehearsal stay fast; a remote API always gets GitHub's own pacing. How long a request may take
 // is never shortened for loopback: a busy machine answers slowly, not wrongly.
 import type { Octokit } from "@octokit/rest";
+import { Answer, type FetchInit, httpFetch } from "./http-fetch.ts";
 import { say } from "./output.ts";
 import { createGate, type Gate } from "./run.ts";
 import { findToken, type TokenInfo } from "./token.ts";
@@ -181,25 +182,21 @@ export async function connectGitHub(
   const loopback = isLoopback(baseUrl);
   // openTarget refused a bad value before anything was asked.
   const timeoutMs = Math.round((apiTimeoutSeconds(env) ?? 30) * 1000);
-  const timedFetch: typeof fetch = async (input, init) => {
+  const timedFetch = async (input: string, init: FetchInit = {}): Promise<Answer> => {
     try {
-      const res = await fetch(input, {
+      const res = await httpFetch(input, {
         ...init,
-        signal: init?.signal
+        signal: init.signal
           ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)])
           : AbortSignal.timeout(timeoutMs),
       });
-      return await insistOnJson(res, String(input instanceof Request ? input.url : input), init?.method ?? "GET");
+      return await insistOnJson(res, input, init.method ?? "GET");
     } catch (error) {
       // An API that cannot be reached at all (no DNS, nothing listening) will not answer a retry
       // either: answer with a status plugin-retry leaves alone, so the user hears it at once.
       const code = (error as { cause?: { code?: string } }).cause?.code ?? "";
-      if (UNREACHABLE.has(code)) {
-        return new Response(JSON.stringify({ message: `cannot reach ${baseUrl} (${code})` }), {
-          status: UNREACHABLE_STATUS,
-          headers: { "content-type": "application/json" },
-        });
-      }
+      if (UNREACHABLE.has(code))
+        return Answer.json(UNREACHABLE_STATUS, { message: `cannot reach ${baseUrl} (${code})` }, input);
       throw error;
     }
   };
@@ -215,7 +212,8 @@ export async function connectGitHub(
     auth: token.token ?? undefined,
     baseUrl,
     userAgent: "release-kit",
-    request: { fetch: timedFetch },
+    // Octokit calls it with a URL string and a plain init, and reads only what Answer provides.
+    request: { fetch: timedFetch as unknown as typeof fetch },
     // Expected 404s and 304s are answers, not errors: callers report what matters.
     log: { debug() {}, info() {}, warn: (m: string) => say.warn(m), error() {} },
     // 429 is left to throttling, which honours Retry-After; plugin-retry would ignore it.
@@ -297,7 +295,7 @@ export async function connectGitHub(
  * wrong GITHUB_API_URL, a truncated body) must never be read as data: it becomes an error that names
  * the URL and what came back, with a status no retry repeats.
  */
-async function insistOnJson(res: Response, url: string, method: string): Promise<Response> {
+async function insistOnJson(res: Answer, url: string, method: string): Promise<Answer> {
   if (res.status < 200 || res.status >= 300 || res.status === 204 || method.toUpperCase() === "HEAD") return res;
   const type = res.headers.get("content-type") ?? "";
   // Read a copy: the answer itself goes on untouched (Octokit reads its url and body).
@@ -315,8 +313,5 @@ async function insistOnJson(res: Response, url: string, method: string): Promise
   if (!problem) return res;
   const start = text.replace(/\s+/g, " ").trim().slice(0, 60);
   const message = `${method.toUpperCase()} ${url.split("?")[0]} ${problem}${start ? ` ("${start}${text.length > 60 ? "..." : ""}")` : ""}`;
-  return new Response(JSON.stringify({ message }), {
-    status: NOT_JSON_STATUS,
-    headers: { "content-type": "application/json" },
-  });
+  return Answer.json(NOT_JSON_STATUS, { message }, url);
 }

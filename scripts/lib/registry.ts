@@ -1,6 +1,6 @@
 // The kit's OCI registry client: just enough of the distribution API to answer "which digest does
 // this tag name, and which platforms does it hold" for GHCR or any registry, with the bearer-token
-// challenge, all four manifest media types and every digest checked. Global fetch only.
+// challenge, all four manifest media types and every digest checked.
 //
 // The pieces, each in registry/: names (image references, hosts, RELEASE_REGISTRY_URL), transport
 // (one HTTP exchange), auth (the 401 challenge), session (requests under a repository, with what a

@@ -1,5 +1,7 @@
 // Requests under one repository's /v2/<name>/, as one client makes them: the 401 challenge
 // answered once, the authorization each repository needed remembered, and failures explained.
+
+import { httpFetch } from "../http-fetch.ts";
 import { authorize, tokenAdvice } from "./auth.ts";
 import { endpointFor } from "./names.ts";
 import { type Answer, errorOf, exchange, type Transport } from "./transport.ts";
@@ -19,7 +21,7 @@ export interface Session {
 
 export function openSession(opts: RegistryClientOptions): Session {
   return {
-    transport: { fetch: opts.fetch ?? globalThis.fetch, timeoutMs: opts.timeoutMs ?? 15_000 },
+    transport: { fetch: opts.fetch ?? httpFetch, timeoutMs: opts.timeoutMs ?? 15_000 },
     baseOf: (host) => endpointFor(host, opts).replace(/\/+$/, ""),
     credentialOf: (host) =>
       opts.credentialFor

@@ -1,18 +1,30 @@
 // One HTTP exchange with a registry: a bound on time, redirects followed by hand so credentials
 // never follow to another origin, network failures turned into RegistryErrors that say what to do.
+import type { FetchInit } from "../http-fetch.ts";
 import { RegistryError } from "./types.ts";
 
 const MAX_REDIRECTS = 5;
 
+/** What the registry client reads of an HTTP answer: fetch's Response, or the kit's own Answer. */
+export interface Reply {
+  status: number;
+  headers: { get(name: string): string | null };
+  arrayBuffer(): Promise<ArrayBuffer>;
+  body?: { cancel(): Promise<void> } | null;
+}
+
+/** fetch's shape, as far as the registry client calls it. */
+export type FetchLike = (url: string, init: FetchInit & { redirect: "manual" }) => Promise<Reply>;
+
 export interface Transport {
-  fetch: typeof fetch;
+  fetch: FetchLike;
   /** Bound on every request, body included. */
   timeoutMs: number;
 }
 
 export interface Answer {
   status: number;
-  headers: Headers;
+  headers: Reply["headers"];
   body: Buffer;
   /** Where the answer came from, after redirects. */
   url: string;

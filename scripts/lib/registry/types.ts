@@ -1,4 +1,5 @@
 // What the registry client promises its callers, and the one error it throws.
+import type { FetchLike } from "./transport.ts";
 
 export interface RegistryCredential {
   username: string;
@@ -18,7 +19,8 @@ export interface RegistryClientOptions {
   credentialFor?: (host: string) => RegistryCredential | null;
   /** Bound on every request, body included. Default 15 s. */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** Replaces the kit's HTTP client (tests record or break requests through it). */
+  fetch?: FetchLike;
 }
 
 export class RegistryError extends Error {
