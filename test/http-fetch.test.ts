@@ -154,6 +154,31 @@ describe("httpFetch answers as fetch does", () => {
     expect(ours.find(([k]) => k === "x-request-id")).toEqual(["x-request-id", "abc"]);
   });
 
+  it("sends fetch's default accept and a user agent unless the caller names its own", async () => {
+    const heard: Record<string, string | undefined>[] = [];
+    const probe = serve((req, res) => {
+      heard.push({
+        accept: req.headers.accept,
+        agent: req.headers["user-agent"],
+        encoding: req.headers["accept-encoding"],
+      });
+      res.writeHead(204);
+      res.end();
+    });
+    const url = await listen(probe.server);
+    try {
+      await httpFetch(`${url}/a`);
+      await httpFetch(`${url}/b`, { headers: { Accept: "application/vnd.github+json", "User-Agent": "octokit" } });
+    } finally {
+      probe.server.closeAllConnections();
+      probe.server.close();
+    }
+    expect(heard).toEqual([
+      { accept: "*/*", agent: "release-kit", encoding: "gzip, deflate, br" },
+      { accept: "application/vnd.github+json", agent: "octokit", encoding: "gzip, deflate, br" },
+    ]);
+  });
+
   it("reads a body more than once through clone, and as bytes", async () => {
     const res = await httpFetch(`${base}/ok`);
     expect(await res.clone().json()).toEqual(JSON.parse(JSON_BODY));

@@ -135,6 +135,9 @@ export async function httpFetch(input: string | URL, init: FetchInit = {}): Prom
   const headers: Record<string, string> = {};
   for (const [name, value] of Array.isArray(init.headers) ? init.headers : Object.entries(init.headers ?? {}))
     headers[name.toLowerCase()] = String(value);
+  // What fetch sends when the caller does not say: some servers refuse a request without a user agent.
+  headers.accept ??= "*/*";
+  headers["user-agent"] ??= "release-kit";
   headers["accept-encoding"] ??= "gzip, deflate, br";
   for (let hop = 0; ; hop++) {
     const answer = await exchange(url, method, headers, body, signal);
