@@ -313,6 +313,7 @@ const Module = require("node:module");
 const log = ${JSON.stringify(log)};
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (...args) { const f = resolve.apply(this, args); appendFileSync(log, f + "\\n"); return f; };
+process.on("exit", () => { for (const m of process.moduleLoadList) if (/undici/.test(m)) appendFileSync(log, "internal " + m + "\\n"); });
 Module.register("data:text/javascript," + encodeURIComponent(\`import { appendFileSync } from "node:fs";
 export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(\${JSON.stringify(log)}, r.url + "\\\\n"); return r; }\`));
 `,
@@ -386,6 +387,14 @@ export async function resolve(s, c, next) { const r = await next(s, c); appendFi
     expect(bundle).toContain(WORKFLOW_SCHEMA);
     expect(bundle).toContain(SHELL_PARSER);
     expect(existsSync(codeCache("verify"))).toBe(true);
+    // Node's fetch (undici, and its WebAssembly parser) is never loaded: GitHub and the registry
+    // were asked over node:http.
+    const internals = readFileSync(log, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("internal "));
+    expect(internals).toEqual([]);
+    const asked = (id: string) => res.json.checks.find((c: { id: string }) => c.id === id)?.status;
+    expect([asked("release"), asked(`image:${TOOLS}`)]).toEqual(["pass", "pass"]);
   });
 
   it("--help runs neither the workflow parser nor the shell parser; a real run does", async () => {
