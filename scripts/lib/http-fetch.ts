@@ -90,11 +90,12 @@ export class Answer {
     const headers = new AnswerHeaders({ "content-type": "application/json" });
     return new Answer(status, "", headers, url, Buffer.from(JSON.stringify(value)));
   }
+  // As fetch: UTF-8, a byte-order mark dropped.
   async text(): Promise<string> {
-    return this.#bytes.toString("utf8");
+    return new TextDecoder().decode(this.#bytes);
   }
   async json(): Promise<unknown> {
-    return JSON.parse(this.#bytes.toString("utf8"));
+    return JSON.parse(await this.text());
   }
   async arrayBuffer(): Promise<ArrayBuffer> {
     const copy = new ArrayBuffer(this.#bytes.length);
@@ -140,7 +141,7 @@ export async function httpFetch(input: string | URL, init: FetchInit = {}): Prom
   headers["user-agent"] ??= "release-kit";
   headers["accept-encoding"] ??= "gzip, deflate, br";
   for (let hop = 0; ; hop++) {
-    const answer = await exchange(url, method, headers, body, signal);
+    const answer = await exchange(url, method, headers, body, signal, init.redirect !== "manual");
     const location = answer.headers.get("location");
     if (!REDIRECTS.has(answer.status) || location === null || init.redirect === "manual") {
       return hop ? answer.afterRedirects() : answer;
@@ -153,8 +154,8 @@ export async function httpFetch(input: string | URL, init: FetchInit = {}): Prom
     ) {
       method = "GET";
       body = null;
-      delete headers["content-type"];
-      delete headers["content-length"];
+      for (const name of ["content-type", "content-length", "content-encoding", "content-language", "content-location"])
+        delete headers[name];
     }
     if (next.origin !== url.origin) for (const name of CREDENTIALS) delete headers[name];
     url = next;
@@ -167,10 +168,22 @@ async function exchange(
   headers: Record<string, string>,
   body: string | Uint8Array | null,
   signal: AbortSignal | null,
+  following: boolean,
 ): Promise<Answer> {
   const { request, agent } = await transportFor(url.protocol);
-  const { createGunzip, createInflate, createBrotliDecompress } = await import("node:zlib");
+  const zlib = await import("node:zlib");
+  // Decoded as fetch decodes: leniently, so an empty or unfinished compressed body is what arrived.
+  const sync = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  const brotli = {
+    flush: zlib.constants.BROTLI_OPERATION_FLUSH,
+    finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
+  };
   return new Promise<Answer>((resolve, reject) => {
+    // The signal may have fired while the modules above loaded: it will not fire again.
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
     let settled = false;
     const fail = (error: unknown) => {
       if (settled) return;
@@ -183,15 +196,17 @@ async function exchange(
     const sent = body === null ? headers : { ...headers, "content-length": String(Buffer.byteLength(body)) };
     const req = request(url, { method, headers: sent, agent }, (res: IncomingMessage) => {
       const encoding = (res.headers["content-encoding"] ?? "").trim().toLowerCase();
+      // A redirect that is followed has its body thrown away: it is not decoded either.
+      const skipped = following && REDIRECTS.has(res.statusCode ?? 0) && res.headers.location !== undefined;
       const decode =
-        method === "HEAD" || res.statusCode === 204 || res.statusCode === 304
+        method === "HEAD" || res.statusCode === 204 || res.statusCode === 304 || skipped
           ? null
           : encoding === "gzip" || encoding === "x-gzip"
-            ? createGunzip()
+            ? zlib.createGunzip(sync)
             : encoding === "deflate"
-              ? createInflate()
+              ? zlib.createInflate(sync)
               : encoding === "br"
-                ? createBrotliDecompress()
+                ? zlib.createBrotliDecompress(brotli)
                 : null;
       const stream = decode ? res.pipe(decode) : res;
       if (decode) res.once("error", (e) => decode.destroy(e));
