@@ -51,6 +51,8 @@ describe("the README's Quick start", () => {
       npm_config_prefer_offline: "true",
       npm_config_audit: "false",
       npm_config_fund: "false",
+      // npm ci may reach the registry, through whatever proxy this machine's CA certificates are for.
+      NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS,
     });
     expect((await run("sh", ["-c", "command -v mise || echo none"], { env })).stdout.trim()).toBe("none");
     const [rehearse, test] = quickStart();
