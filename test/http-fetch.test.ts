@@ -1,7 +1,9 @@
 // The kit's HTTP client against a real server on loopback, side by side with Node's own fetch:
 // where both answer, they must answer alike (status, final URL, headers, body, the failure's shape).
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -312,5 +314,61 @@ describe("httpFetch fails as fetch does", () => {
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
     expect(code).toBe(0);
     expect(out.trim()).toBe("200 v1.2.3");
+  });
+});
+
+describe("httpFetch over TLS", () => {
+  // A server certificate for 127.0.0.1 signed by a test CA (test/fixtures/tls; the CA's key was
+  // thrown away). Node reads NODE_EXTRA_CA_CERTS as it starts, so each case runs in a process of its own.
+  const tls = `${KIT}/test/fixtures/tls`;
+  let secure: Server;
+  let secureUrl = "";
+  beforeAll(async () => {
+    secure = createTlsServer(
+      { key: readFileSync(`${tls}/server.key`), cert: readFileSync(`${tls}/server.crt`) },
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON_BODY);
+      },
+    );
+    await new Promise<void>((resolve) => secure.listen(0, "127.0.0.1", resolve));
+    secureUrl = `https://127.0.0.1:${(secure.address() as AddressInfo).port}/ok`;
+  });
+  afterAll(() => {
+    secure.closeAllConnections();
+    secure.close();
+  });
+
+  /** What each client makes of the URL, in a node started with `extra` as NODE_EXTRA_CA_CERTS. */
+  async function both(extra: string | undefined) {
+    const script = `import { httpFetch } from ${JSON.stringify(`${KIT}/scripts/lib/http-fetch.ts`)};
+      const read = async (f) => { try { const r = await f(${JSON.stringify(secureUrl)}); return { status: r.status, body: await r.text() }; }
+        catch (e) { return { name: e.name, message: e.message, code: e.cause?.code ?? null }; } };
+      console.log(JSON.stringify({ ours: await read(httpFetch), theirs: await read(fetch) }));`;
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.NODE_EXTRA_CA_CERTS;
+    if (extra) env.NODE_EXTRA_CA_CERTS = extra;
+    const child = spawn(process.execPath, ["--import", "tsx/esm", "--input-type=module", "-e", script], {
+      cwd: KIT,
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (c) => (out += c));
+    await new Promise((resolve) => child.on("exit", resolve));
+    return JSON.parse(out) as { ours: Record<string, unknown>; theirs: Record<string, unknown> };
+  }
+
+  it("trusts what NODE_EXTRA_CA_CERTS adds, as fetch does", async () => {
+    const { ours, theirs } = await both(`${tls}/ca.crt`);
+    expect(ours).toEqual({ status: 200, body: JSON_BODY });
+    expect(ours).toEqual(theirs);
+  });
+
+  it("refuses a certificate nobody vouches for, failing as fetch fails", async () => {
+    const { ours, theirs } = await both(undefined);
+    expect(ours).toMatchObject({ name: "TypeError", message: "fetch failed" });
+    expect(ours.code).toMatch(/CERT|SIGNATURE|ISSUER/);
+    expect(ours).toEqual(theirs);
   });
 });
