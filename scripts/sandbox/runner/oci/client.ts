@@ -3,9 +3,6 @@
 // (Basic credentials from a login when there is one), monolithic blob uploads in two requests as
 // distribution 2.8 wants them, and manifests by tag or digest.
 import { createHash } from "node:crypto";
-// The kit's own HTTP client: Node's fetch costs several times as much CPU per request, and a
-// workflow run pushes dozens of blobs.
-import { type Answer, httpFetch } from "../../../lib/http-fetch.ts";
 
 export const MEDIA = {
   ociManifest: "application/vnd.oci.image.manifest.v1+json",
@@ -117,11 +114,11 @@ export class OciClient {
     method: string,
     path: string,
     init: { body?: Buffer; headers?: Record<string, string>; scope: string },
-  ): Promise<Answer> {
+  ): Promise<Response> {
     const base = await this.endpoint(ref.host);
     const url = path.startsWith("http") ? path : `${base}${path}`;
     const send = (token?: string) =>
-      httpFetch(url, {
+      fetch(url, {
         method,
         body: init.body,
         headers: { ...init.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -172,7 +169,7 @@ export class OciClient {
     if (params.service) tokenUrl.searchParams.set("service", params.service);
     tokenUrl.searchParams.set("scope", scope);
     const creds = this.login(ref.host);
-    const tokenRes = await httpFetch(tokenUrl, {
+    const tokenRes = await fetch(tokenUrl, {
       headers: creds
         ? { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}` }
         : {},
@@ -185,7 +182,7 @@ export class OciClient {
     return body.token ?? body.access_token ?? "";
   }
 
-  private static async fail(res: Answer, what: string): Promise<never> {
+  private static async fail(res: Response, what: string): Promise<never> {
     const text = await res.text();
     let detail = text.trim();
     try {
