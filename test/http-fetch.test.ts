@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpFetch } from "../scripts/lib/http-fetch.ts";
 import { KIT } from "./helpers/kit.ts";
@@ -69,8 +69,11 @@ beforeAll(async () => {
           ? gzipSync(JSON_BODY)
           : encoding === "br"
             ? brotliCompressSync(JSON_BODY)
-            : deflateSync(JSON_BODY);
-      res.writeHead(200, { "content-type": "application/json", "content-encoding": encoding });
+            : encoding === "deflate-raw"
+              ? deflateRawSync(JSON_BODY)
+              : deflateSync(JSON_BODY);
+      // Servers send "deflate" both with its zlib header and without (raw).
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": encoding.replace("-raw", "") });
       res.end(packed);
     } else if (url.pathname === "/gzip-empty") {
       res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
@@ -148,7 +151,7 @@ const EXCHANGES: { name: string; path: string; init?: RequestInit & { redirect?:
     },
   ]),
   { name: "a redirect to another origin", path: "/redirect?status=302&to=other" },
-  ...["gzip", "deflate", "br"].map((as) => ({ name: `a ${as} body`, path: `/encoded?as=${as}` })),
+  ...["gzip", "deflate", "deflate-raw", "br"].map((as) => ({ name: `a ${as} body`, path: `/encoded?as=${as}` })),
   { name: "an empty body said to be gzip", path: "/gzip-empty" },
   { name: "a gzip body without its trailer", path: "/gzip-cut" },
   { name: "a followed redirect said to be gzip, with no body", path: "/redirect-gzip" },
@@ -298,6 +301,26 @@ describe("httpFetch fails as fetch does", () => {
     const ours = await failure(() => httpFetch(`${base}/loop`));
     expect(ours).toMatchObject({ name: "TypeError", message: "fetch failed" });
     expect(main.seen.slice(before).filter((s) => s.url === "/loop")).toHaveLength(21);
+  });
+
+  it("closes a connection left idle, as fetch does, so a long pause never meets one a NAT has dropped", async () => {
+    // The server would keep it for ten minutes: the client is the one to close it, after seconds.
+    const idle = serve((_req, res) => {
+      res.writeHead(204);
+      res.end();
+    });
+    idle.server.keepAliveTimeout = 600_000;
+    const url = await listen(idle.server);
+    const closed = new Promise<void>((resolve) =>
+      idle.server.on("connection", (socket) => socket.on("close", resolve)),
+    );
+    try {
+      expect((await httpFetch(`${url}/a`)).status).toBe(204);
+      await closed;
+    } finally {
+      idle.server.closeAllConnections();
+      idle.server.close();
+    }
   });
 
   it("a kept connection does not keep the process alive once the answer is read", async () => {

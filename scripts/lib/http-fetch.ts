@@ -1,6 +1,6 @@
 // The part of fetch the kit's two HTTP clients use (Octokit, and the registry client), over Node's
 // own http and https modules. Node's fetch is undici: loading it and compiling its WebAssembly
-// HTTP parser cost a command more CPU than all its requests (measured: a tenth of a recover).
+// HTTP parser cost a command more CPU than all its requests (measured: a third of a recover).
 // The answers behave as fetch's do where the kit and Octokit look: status, url after redirects,
 // lower-case headers, text/json/arrayBuffer/clone, redirects followed as the Fetch standard says
 // (credentials never sent to another origin), compressed bodies decoded, and the same failures:
@@ -111,20 +111,20 @@ export class Answer {
   }
 }
 
-// Connections are kept for the next request, as fetch keeps them; an idle one does not keep the
-// process alive (Node's agent unreferences the sockets it keeps). https (and TLS with it) is loaded
-// only for an https URL.
-const agents = new Map<string, { request: typeof import("node:http").request; agent: import("node:http").Agent }>();
-
+// Node's own agents: they keep a connection for the next request and close it after a few idle
+// seconds (a pause of minutes between polls never meets a connection a NAT has dropped), an idle
+// one does not keep the process alive, and where Node is told to use the proxy settings
+// (NODE_USE_ENV_PROXY, Node 22.21 and 24), they do. https (and TLS with it) loads only for an https URL.
 async function transportFor(protocol: string) {
-  const known = agents.get(protocol);
-  if (known) return known;
-  if (protocol !== "http:" && protocol !== "https:")
-    throw new TypeError("fetch failed", { cause: new Error(`unsupported protocol ${protocol}`) });
-  const http = protocol === "http:" ? await import("node:http") : await import("node:https");
-  const made = { request: http.request, agent: new http.Agent({ keepAlive: true }) };
-  agents.set(protocol, made);
-  return made;
+  if (protocol === "http:") {
+    const http = await import("node:http");
+    return { request: http.request, agent: http.globalAgent };
+  }
+  if (protocol === "https:") {
+    const https = await import("node:https");
+    return { request: https.request, agent: https.globalAgent };
+  }
+  throw new TypeError("fetch failed", { cause: new Error(`unsupported protocol ${protocol}`) });
 }
 
 export async function httpFetch(input: string | URL, init: FetchInit = {}): Promise<Answer> {
@@ -172,11 +172,18 @@ async function exchange(
 ): Promise<Answer> {
   const { request, agent } = await transportFor(url.protocol);
   const zlib = await import("node:zlib");
-  // Decoded as fetch decodes: leniently, so an empty or unfinished compressed body is what arrived.
+  // Decoded as fetch decodes: leniently, so an empty or unfinished compressed body is what arrived,
+  // and "deflate" with or without its zlib header (servers send both).
   const sync = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
   const brotli = {
     flush: zlib.constants.BROTLI_OPERATION_FLUSH,
     finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
+  };
+  const decoders: Record<string, (raw: Buffer) => Buffer> = {
+    gzip: (raw) => zlib.gunzipSync(raw, sync),
+    "x-gzip": (raw) => zlib.gunzipSync(raw, sync),
+    deflate: (raw) => ((raw[0]! & 0x0f) === 8 ? zlib.inflateSync(raw, sync) : zlib.inflateRawSync(raw, sync)),
+    br: (raw) => zlib.brotliDecompressSync(raw, brotli),
   };
   return new Promise<Answer>((resolve, reject) => {
     // The signal may have fired while the modules above loaded: it will not fire again.
@@ -198,21 +205,11 @@ async function exchange(
       const encoding = (res.headers["content-encoding"] ?? "").trim().toLowerCase();
       // A redirect that is followed has its body thrown away: it is not decoded either.
       const skipped = following && REDIRECTS.has(res.statusCode ?? 0) && res.headers.location !== undefined;
-      const decode =
-        method === "HEAD" || res.statusCode === 204 || res.statusCode === 304 || skipped
-          ? null
-          : encoding === "gzip" || encoding === "x-gzip"
-            ? zlib.createGunzip(sync)
-            : encoding === "deflate"
-              ? zlib.createInflate(sync)
-              : encoding === "br"
-                ? zlib.createBrotliDecompress(brotli)
-                : null;
-      const stream = decode ? res.pipe(decode) : res;
-      if (decode) res.once("error", (e) => decode.destroy(e));
+      const bodyless = method === "HEAD" || res.statusCode === 204 || res.statusCode === 304 || skipped;
+      const decode = bodyless ? undefined : decoders[encoding];
       const chunks: Buffer[] = [];
-      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-      stream.once("error", (e) => fail(signal?.aborted ? signal.reason : new TypeError("fetch failed", { cause: e })));
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.once("error", (e) => fail(signal?.aborted ? signal.reason : new TypeError("fetch failed", { cause: e })));
       // A connection closed in the middle of the body ends no stream with an error on every Node.
       res.once("close", () => {
         if (!res.complete)
@@ -222,12 +219,19 @@ async function exchange(
             }),
           );
       });
-      stream.once("end", () => {
+      res.once("end", () => {
         if (settled) return;
+        let bytes: Buffer = Buffer.concat(chunks);
+        try {
+          if (decode && bytes.length) bytes = decode(bytes);
+        } catch (e) {
+          fail(new TypeError("fetch failed", { cause: e }));
+          return;
+        }
         settled = true;
         signal?.removeEventListener("abort", onAbort);
         const headers = new AnswerHeaders(res.headers);
-        resolve(new Answer(res.statusCode ?? 0, res.statusMessage ?? "", headers, url.href, Buffer.concat(chunks)));
+        resolve(new Answer(res.statusCode ?? 0, res.statusMessage ?? "", headers, url.href, bytes));
       });
     });
     req.once("error", (e) => fail(signal?.aborted ? signal.reason : new TypeError("fetch failed", { cause: e })));

@@ -26,10 +26,10 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   }
   env.CI = "1";
   env.GIT_CONFIG_NOSYSTEM = "1";
-  // Node reads NODE_EXTRA_CA_CERTS's certificates as it starts, before any code runs: a third of a
-  // start (50 ms instead of 17), in every kit command and stand-in a test runs, for TLS no test
-  // uses (everything here is plain HTTP on loopback). The Quick start test, whose npm ci may go out to
-  // the npm registry, passes it back.
+  // Node reads NODE_EXTRA_CA_CERTS's certificates as it starts, before any code runs: two thirds of
+  // a start (50 ms instead of 17), in every kit command and stand-in a test runs, for TLS none of
+  // them uses (they speak plain HTTP on loopback). The Quick start test, whose npm ci may go out to
+  // the npm registry, passes it back; the TLS tests of the HTTP client set their own.
   delete env.NODE_EXTRA_CA_CERTS;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
